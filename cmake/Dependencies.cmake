@@ -1,0 +1,19 @@
+# Third-party packages (Debian 12). See ../shared/STACK.md for why each is found the way it is.
+find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(yaml-cpp 0.7 CONFIG REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(fmt CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+# cpp-httplib must be compiled with the flags it was built with (CPPHTTPLIB_OPENSSL_SUPPORT …):
+# the imported target carries them.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+if(REZNET_BENCH AND NOT REZNET_UNIT_ONLY)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

@@ -1,0 +1,34 @@
+# reznet_library(NAME SOURCES … DEPS …): one static library per folder, aliased reznet::NAME,
+# warnings as errors on our own code.
+function(reznet_apply_flags target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+  if(REZNET_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(REZNET_COVERAGE)
+    target_compile_options(${target} PRIVATE --coverage -O0)
+    target_link_options(${target} PRIVATE --coverage)
+  endif()
+endfunction()
+
+function(reznet_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(reznet_${name} STATIC ${ARG_SOURCES})
+  add_library(reznet::${name} ALIAS reznet_${name})
+  target_include_directories(reznet_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(reznet_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  reznet_apply_flags(reznet_${name})
+endfunction()
+
+# reznet_unit_test(NAME SOURCES … DEPS …): a GoogleTest binary labelled `unit`.
+function(reznet_unit_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  reznet_apply_flags(${name})
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 300)
+endfunction()

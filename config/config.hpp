@@ -1,0 +1,70 @@
+#pragma once
+// The typed configuration model (DESIGN.md §9). Plain aggregates with defaults; no type here knows
+// the scheduler, the probes' code or the exporter. Secrets (api_key, password, auth.token) are held
+// here after ${VAR} expansion and must never be logged or exported.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/units.hpp"
+
+namespace reznet::config {
+
+using namespace std::chrono_literals;
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
+};
+
+struct DaemonConfig {
+  std::string listen = "127.0.0.1:9478";
+  std::vector<Duration> windows = {1min, 5min, 1h};
+  Duration eval_interval = 15s;
+  std::string state_dir = "./state";
+  std::string auth_token;  // secret
+  LogConfig log;
+  Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
+};
+
+struct TargetConfig {
+  std::string name;
+  std::optional<Url> url;  // http(s) targets
+  std::string api_key;     // secret
+  std::string dsn;         // postgres targets (no password inside)
+  std::string password;    // secret
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::map<std::string, std::string> headers;  // sent with every http request
+};
+
+// Settings of one probe kind (the block under the kind's name). Each kind derives its own.
+struct KindSettings {
+  virtual ~KindSettings() = default;
+};
+
+struct ProbeConfig {
+  std::string name;
+  std::string kind;
+  std::string target;
+  Duration interval = 15s;
+  Duration timeout = 5s;
+  std::shared_ptr<const KindSettings> settings;
+  int line = 0;  // 1-based line of the probe in the file, for messages
+};
+
+struct Config {
+  std::string source;  // file the config came from
+  DaemonConfig daemon;
+  std::map<std::string, TargetConfig> targets;
+  std::vector<ProbeConfig> probes;
+
+  const ProbeConfig* FindProbe(const std::string& name) const;
+  const TargetConfig* FindTarget(const std::string& name) const;
+};
+
+}  // namespace reznet::config

@@ -1,0 +1,154 @@
+// Loader tests. The probe kinds live in probes/; here a minimal "echo" kind stands in for the
+// plug-in point (the real http kind's config is tested in probes/).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.hpp"
+
+namespace reznet::config {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct EchoSettings : KindSettings {
+  std::string word;
+};
+
+KindParsers Kinds() {
+  return {{"echo", [](MapReader& r, const TargetConfig*, const ProbeConfig&) {
+             auto s = std::make_shared<EchoSettings>();
+             r.Read("word", s->word, true);
+             return std::shared_ptr<const KindSettings>(s);
+           }}};
+}
+
+std::vector<std::string> ErrorsOf(const std::string& yaml) {
+  try {
+    LoadString(yaml, "t.yaml", Kinds());
+  } catch (const ConfigError& e) {
+    return e.errors();
+  }
+  return {};
+}
+
+TEST(Loader, ParsesAValidConfig) {
+  auto cfg = LoadString(R"(
+daemon:
+  listen: 127.0.0.1:0
+  windows: [5m, 1m]
+  log: { level: debug, format: json }
+targets:
+  backend: { url: "http://127.0.0.1:8000" }
+probes:
+  - name: p1
+    kind: echo
+    target: backend
+    interval: 30s
+    timeout: 250ms
+    echo: { word: hi }
+)", "t.yaml", Kinds());
+  EXPECT_EQ(cfg.daemon.listen, "127.0.0.1:0");
+  EXPECT_THAT(cfg.daemon.windows, ElementsAre(1min, 5min));
+  EXPECT_EQ(cfg.daemon.log.format, "json");
+  ASSERT_EQ(cfg.probes.size(), 1u);
+  EXPECT_EQ(cfg.probes[0].interval, 30s);
+  EXPECT_EQ(cfg.probes[0].timeout, 250ms);
+  EXPECT_EQ(cfg.probes[0].line, 9);
+  auto echo = std::dynamic_pointer_cast<const EchoSettings>(cfg.probes[0].settings);
+  ASSERT_TRUE(echo);
+  EXPECT_EQ(echo->word, "hi");
+  EXPECT_EQ(cfg.FindTarget("backend")->url->port, 8000);
+}
+
+TEST(Loader, ReportsEveryErrorWithFileLineColumnAndPath) {
+  auto errors = ErrorsOf(R"(daemon:
+  listen: 127.0.0.1:9478
+  eval_intervall: 15s
+targets:
+  backend: { url: "127.0.0.1:8000" }
+probes:
+  - name: p1
+    kind: echo
+    interval: 5
+    echo: { word: hi }
+  - name: p2
+    kind: nope
+    timeout: 20s
+)");
+  EXPECT_THAT(errors, ElementsAre(
+      "t.yaml:3:3: daemon.eval_intervall: unknown key \"eval_intervall\"; did you mean \"eval_interval\"?",
+      "t.yaml:5:19: targets.backend.url: expected a URL like \"http://127.0.0.1:8000\", got \"127.0.0.1:8000\" (missing scheme)",
+      "t.yaml:9:15: probes[0].interval: expected a duration like \"250ms\", \"5s\" or \"2m\", got \"5\" (missing unit: ns, us, ms, s, m, h)",
+      "t.yaml:13:14: probes[1].timeout: timeout 20s is longer than interval 15s; a run must end before the next is due: lower timeout or raise interval",
+      "t.yaml:12:11: probes[1].kind: unknown probe kind \"nope\"; this build knows: echo"));
+}
+
+TEST(Loader, RejectsDuplicateKeysAndNames) {
+  auto errors = ErrorsOf(R"(probes:
+  - name: a
+    kind: echo
+    kind: echo
+    echo: { word: x }
+  - name: a
+    kind: echo
+    echo: { word: y }
+)");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "t.yaml:4:5: probes[0].kind: duplicate key \"kind\"; keep only one");
+  EXPECT_EQ(errors[1], "t.yaml:6:11: probes[1].name: another probe is already named \"a\"; names must be unique");
+}
+
+TEST(Loader, UnsetVariableIsNamed) {
+  unsetenv("REZNET_TEST_SURELY_UNSET");
+  auto errors = ErrorsOf(R"(targets:
+  llm: { url: "http://x", api_key: "${REZNET_TEST_SURELY_UNSET}" }
+)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("t.yaml:2:36: targets.llm.api_key: environment variable REZNET_TEST_SURELY_UNSET is not set"));
+}
+
+TEST(Loader, MissingRequiredKeysAndUnknownTarget) {
+  auto errors = ErrorsOf(R"(probes:
+  - kind: echo
+    target: nowhere
+    echo: {}
+)");
+  EXPECT_THAT(errors, ElementsAre(
+      "t.yaml:2:5: probes[0].name: missing; this key is required",
+      "t.yaml:3:13: probes[0].target: no target named \"nowhere\" under targets: (none defined)",
+      "t.yaml:4:11: probes[0].echo.word: missing; this key is required"));
+}
+
+TEST(Loader, SyntaxErrorHasLine) {
+  auto errors = ErrorsOf("probes:\n  - name: [unclosed\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("t.yaml:3:1: YAML syntax error"));
+}
+
+TEST(Loader, LaterSectionsAreNamedNotUnknown) {
+  auto errors = ErrorsOf("nfrs: []\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "t.yaml:1:7: nfrs: section \"nfrs\" is not supported by this build yet; remove it");
+}
+
+TEST(Loader, BadLogLevelAndWindow) {
+  auto errors = ErrorsOf("daemon:\n  windows: [1s]\n  log: { level: loud }\n");
+  EXPECT_THAT(errors, ElementsAre(
+      "t.yaml:2:13: daemon.windows[0]: a window must be between 10s and 24h",
+      "t.yaml:2:12: daemon.windows: at least one window, like [1m, 5m, 1h]",
+      "t.yaml:3:17: daemon.log.level: \"loud\" is not a level; write trace, debug, info, warn or error"));
+}
+
+TEST(Loader, MissingFile) {
+  try {
+    LoadFile("/nonexistent/x.yaml", Kinds());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.errors()[0], "/nonexistent/x.yaml: cannot open the config file");
+  }
+}
+
+}  // namespace
+}  // namespace reznet::config

@@ -1,0 +1,145 @@
+#include "daemon/app.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <thread>
+
+#include "daemon/api_server.hpp"
+#include "daemon/demo_config.hpp"
+#include "daemon/run_once.hpp"
+#include "daemon/scheduler.hpp"
+#include "daemon/telemetry.hpp"
+#include "daemon/version.hpp"
+
+namespace reznet::daemon {
+namespace asio = boost::asio;
+
+namespace {
+
+// Builds every probe; a probe that cannot be built (e.g. unreadable CA file) is a start-up error.
+std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
+                                        const probes::ProbeRegistry& registry,
+                                        asio::any_io_executor executor) {
+  std::vector<ScheduledProbe> out;
+  for (const auto& p : config.probes) {
+    probes::CreateArgs args{p, config.FindTarget(p.target), executor};
+    try {
+      out.push_back({p.name, p.kind, p.interval, p.timeout, registry.Create(args)});
+    } catch (const std::exception& e) {
+      throw std::runtime_error(config.source + ":" + std::to_string(p.line) + ": probe " + p.name +
+                               ": " + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* EmbeddedDemoConfig() { return kEmbeddedDemoConfig; }
+
+int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
+          const ServeOptions& options) {
+  asio::io_context io;
+  Telemetry telemetry(config.daemon.windows, BuildInfo{kVersion, kRevision});
+  std::vector<ScheduledProbe> probes;
+  try {
+    probes = BuildProbes(config, registry, io.get_executor());
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  std::atomic<bool> ready{false};
+  ApiServer server({[&] { return telemetry.RenderMetrics(std::chrono::steady_clock::now()); },
+                    [&] { return telemetry.StatusJson(std::chrono::steady_clock::now()); },
+                    [&] { return ready.load(); }});
+  const std::string listen = options.listen_override.empty() ? config.daemon.listen : options.listen_override;
+  int port = 0;
+  try {
+    port = server.Bind(listen);
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: " << e.what() << "\n";
+    return 2;
+  }
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {})", kVersion, host, port,
+               probes.size(), config.source);
+
+  Scheduler scheduler(io, telemetry);
+  scheduler.Start(std::move(probes));
+  ready = true;
+
+  auto work = asio::make_work_guard(io);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  const auto grace = config.daemon.shutdown_grace;
+  std::function<void(std::chrono::steady_clock::time_point)> wait_drained;
+  wait_drained = [&](std::chrono::steady_clock::time_point until) {
+    if (scheduler.InFlight() == 0 || std::chrono::steady_clock::now() >= until) {
+      if (int left = scheduler.InFlight()) spdlog::warn("cancelling {} run(s) still going after {}ms", left,
+                                                        std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+      server.Stop();
+      work.reset();
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&, until](const boost::system::error_code&) { wait_drained(until); });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {} received: stopping (grace {}ms for in-flight runs)", signo,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+    ready = false;
+    scheduler.Stop();
+    wait_drained(std::chrono::steady_clock::now() + grace);
+  });
+
+  std::thread http_thread([&] { server.Run(); });
+  std::thread worker([&] { io.run(); });
+  io.run();
+  worker.join();
+  server.Stop();
+  http_thread.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registry,
+              const std::string& name) {
+  const config::ProbeConfig* p = config.FindProbe(name);
+  if (p == nullptr) {
+    std::string names;
+    for (const auto& q : config.probes) names += (names.empty() ? "" : ", ") + q.name;
+    std::cerr << "reznet-perfd: no probe named \"" << name << "\" in " << config.source
+              << " (probes: " << (names.empty() ? "none" : names) << ")\n";
+    return 2;
+  }
+  asio::io_context io;
+  std::unique_ptr<probes::Probe> probe;
+  try {
+    probe = registry.Create({*p, config.FindTarget(p->target), io.get_executor()});
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: probe " << name << ": " << e.what() << "\n";
+    return 2;
+  }
+  probes::Outcome outcome;
+  asio::co_spawn(io, RunOnce(*probe, p->timeout), [&](std::exception_ptr ep, probes::Outcome o) {
+    if (ep) {
+      outcome.Fail("internal", "run failed unexpectedly");
+    } else {
+      outcome = std::move(o);
+    }
+  });
+  io.run();
+  std::cout << probes::OutcomeToJson(p->name, p->kind, outcome) << std::endl;
+  if (outcome.skipped) return 3;
+  return outcome.ok() ? 0 : 1;
+}
+
+}  // namespace reznet::daemon

@@ -1,0 +1,77 @@
+// reznet-perfd: the command line. Thin: parses arguments, loads the config, calls the app.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "config/loader.hpp"
+#include "daemon/app.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/version.hpp"
+
+namespace {
+
+// Config errors go to stderr, every one of them; the caller exits 2.
+std::optional<reznet::config::Config> Load(const std::string& path,
+                                           const reznet::probes::ProbeRegistry& registry) {
+  try {
+    if (path.empty()) {
+      return reznet::config::LoadString(reznet::daemon::EmbeddedDemoConfig(),
+                                        "<embedded demo.yaml>", registry.Parsers());
+    }
+    return reznet::config::LoadFile(path, registry.Parsers());
+  } catch (const reznet::config::ConfigError& e) {
+    for (const auto& line : e.errors()) std::cerr << line << "\n";
+    std::cerr << e.errors().size() << " config error" << (e.errors().size() == 1 ? "" : "s") << "\n";
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"reznet-perfd: synthetic performance monitor for the RezNet AI backend"};
+  app.set_version_flag("--version", std::string(reznet::daemon::kVersion));
+  app.require_subcommand(1);
+  std::string config_path;
+  auto add_config = [&](CLI::App* sub, bool required) {
+    auto* opt = sub->add_option("-c,--config", config_path, "YAML config file");
+    if (required) opt->required()->check(CLI::ExistingFile);
+    else opt->check(CLI::ExistingFile);
+  };
+
+  auto* serve = app.add_subcommand("serve", "run the daemon (embedded demo config without --config)");
+  add_config(serve, false);
+  reznet::daemon::ServeOptions serve_options;
+  serve->add_option("--listen", serve_options.listen_override, "host:port, overrides daemon.listen (port 0: any)");
+
+  auto* check = app.add_subcommand("check-config", "validate a config, print every error");
+  add_config(check, true);
+
+  auto* probe = app.add_subcommand("probe", "run one probe once, print its outcome as JSON");
+  add_config(probe, true);
+  std::string probe_name;
+  probe->add_option("name", probe_name, "probe name")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  reznet::probes::ProbeRegistry registry;
+  reznet::probes::RegisterBuiltinProbes(registry);
+  auto config = Load(config_path, registry);
+  if (!config) return 2;
+
+  if (*check) {
+    std::cout << config->source << ": ok (" << config->probes.size() << " probes, "
+              << config->targets.size() << " targets)\n";
+    return 0;
+  }
+  if (*probe) {
+    reznet::daemon::SetupLogging({"warn", "text"});
+    return reznet::daemon::ProbeOnce(*config, registry, probe_name);
+  }
+  reznet::daemon::SetupLogging(config->daemon.log);
+  return reznet::daemon::Serve(*config, registry, serve_options);
+}

@@ -1,0 +1,100 @@
+#include "daemon/scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/run_once.hpp"
+#include "daemon/schedule.hpp"
+#include "daemon/telemetry.hpp"
+
+namespace reznet::daemon {
+namespace asio = boost::asio;
+
+struct Scheduler::Entry {
+  Entry(asio::io_context& io, ScheduledProbe p, std::shared_ptr<std::atomic<int>> counter)
+      : spec(std::move(p)),
+        in_flight(std::move(counter)),
+        strand(asio::make_strand(io)),
+        timer(strand),
+        schedule(spec.name, spec.interval, std::chrono::steady_clock::now()) {}
+  ScheduledProbe spec;
+  std::shared_ptr<std::atomic<int>> in_flight;  // shared by all entries of one scheduler
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::steady_timer timer;
+  ProbeSchedule schedule;
+  bool stopping = false;      // strand-only
+  bool last_ok = true;        // strand-only: log only changes of state
+};
+
+namespace {
+
+asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, Telemetry& telemetry) {
+  auto outcome = co_await RunOnce(*e->spec.probe, e->spec.timeout);
+  telemetry.Consume(e->spec.name, outcome, std::chrono::steady_clock::now(),
+                    std::chrono::system_clock::now());
+  if (outcome.error && e->last_ok) {
+    spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind, outcome.error->detail);
+  } else if (outcome.ok() && !e->last_ok) {
+    spdlog::info("probe {} recovered", e->spec.name);
+  }
+  if (!outcome.skipped) e->last_ok = outcome.ok();
+  e->schedule.OnFinished();
+  --*e->in_flight;
+}
+
+asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, Telemetry& telemetry) {
+  while (!e->stopping) {
+    e->timer.expires_at(e->schedule.due());
+    boost::system::error_code ec;
+    co_await e->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (e->stopping) break;
+    const auto before = e->schedule.overruns();
+    const auto action = e->schedule.OnDue(std::chrono::steady_clock::now());
+    if (const auto skipped = e->schedule.overruns() - before) {
+      telemetry.CountOverruns(e->spec.name, skipped);
+      spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)", e->spec.name);
+    }
+    if (action == ProbeSchedule::Action::kStart) {
+      ++*e->in_flight;
+      asio::co_spawn(e->strand, RunAndRecord(e, telemetry), asio::detached);
+    }
+  }
+}
+
+}  // namespace
+
+Scheduler::Scheduler(asio::io_context& io, Telemetry& telemetry)
+    : io_(io), telemetry_(telemetry), in_flight_(std::make_shared<std::atomic<int>>(0)) {}
+
+Scheduler::~Scheduler() = default;
+
+void Scheduler::Start(std::vector<ScheduledProbe> probes) {
+  for (auto& p : probes) {
+    telemetry_.AddProbe(p.name, p.kind);
+    auto entry = std::make_shared<Entry>(io_, std::move(p), in_flight_);
+    entries_.push_back(entry);
+    asio::co_spawn(entry->strand, Loop(entry, telemetry_), asio::detached);
+  }
+}
+
+void Scheduler::Stop() {
+  for (auto& e : entries_) {
+    asio::post(e->strand, [e] {
+      e->stopping = true;
+      e->timer.cancel();
+    });
+  }
+}
+
+int Scheduler::InFlight() const { return in_flight_->load(); }
+
+}  // namespace reznet::daemon

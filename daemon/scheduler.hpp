@@ -1,0 +1,51 @@
+#pragma once
+// Runs every configured probe on its interval (rules in schedule.hpp) on an Asio io_context and
+// hands each outcome to Telemetry. Each probe has its own strand, so its runs never overlap and its
+// state needs no lock. Start/Stop are called from the thread that owns the io_context's lifetime.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "probes/probe.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace reznet::daemon {
+
+class Telemetry;
+
+struct ScheduledProbe {
+  std::string name;
+  std::string kind;
+  std::chrono::nanoseconds interval;
+  std::chrono::nanoseconds timeout;
+  std::unique_ptr<probes::Probe> probe;
+};
+
+class Scheduler {
+ public:
+  Scheduler(boost::asio::io_context& io, Telemetry& telemetry);
+  ~Scheduler();
+
+  void Start(std::vector<ScheduledProbe> probes);
+  // Stops scheduling new runs. Returns at once; `InFlight()` says how many runs are still going.
+  void Stop();
+  int InFlight() const;
+
+ public:
+  struct Entry;  // one probe's state; public so the coroutines in the .cpp can name it
+
+ private:
+  boost::asio::io_context& io_;
+  Telemetry& telemetry_;
+  std::vector<std::shared_ptr<Entry>> entries_;
+  std::shared_ptr<std::atomic<int>> in_flight_;
+};
+
+}  // namespace reznet::daemon

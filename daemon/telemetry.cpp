@@ -1,0 +1,259 @@
+#include "daemon/telemetry.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "config/units.hpp"
+
+namespace reznet::daemon {
+namespace {
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(double ns) { return ns / 1e9; }
+
+// Fixed buckets, the same on every instance so histograms aggregate: 1 ms … 60 s.
+const prometheus::Histogram::BucketBoundaries kBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean"};
+
+}  // namespace
+
+struct Telemetry::Families {
+  explicit Families(prometheus::Registry& r)
+      : duration(prometheus::BuildHistogram()
+                     .Name("reznet_perf_probe_duration_seconds")
+                     .Help("Duration of each probe phase, cumulative (aggregatable across instances).")
+                     .Register(r)),
+        window(prometheus::BuildGauge()
+                   .Name("reznet_perf_probe_window_seconds")
+                   .Help("Rolling-window statistic of a probe phase (nearest-rank quantiles, within 1%); not aggregatable.")
+                   .Register(r)),
+        window_samples(prometheus::BuildGauge()
+                           .Name("reznet_perf_probe_window_samples")
+                           .Help("Samples inside the rolling window.")
+                           .Register(r)),
+        runs(prometheus::BuildCounter()
+                 .Name("reznet_perf_probe_runs_total")
+                 .Help("Probe runs by result (success, failure, skipped, overrun).")
+                 .Register(r)),
+        errors(prometheus::BuildCounter()
+                   .Name("reznet_perf_probe_errors_total")
+                   .Help("Failed probe runs by error kind.")
+                   .Register(r)),
+        success(prometheus::BuildGauge()
+                    .Name("reznet_perf_probe_success")
+                    .Help("1 when the last run succeeded, 0 otherwise.")
+                    .Register(r)),
+        last_run(prometheus::BuildGauge()
+                     .Name("reznet_perf_probe_last_run_timestamp_seconds")
+                     .Help("Unix time the last run finished.")
+                     .Register(r)),
+        build(prometheus::BuildGauge()
+                  .Name("reznet_perf_build_info")
+                  .Help("Build of the running daemon; always 1.")
+                  .Register(r)) {}
+
+  prometheus::Family<prometheus::Histogram>& duration;
+  prometheus::Family<prometheus::Gauge>& window;
+  prometheus::Family<prometheus::Gauge>& window_samples;
+  prometheus::Family<prometheus::Counter>& runs;
+  prometheus::Family<prometheus::Counter>& errors;
+  prometheus::Family<prometheus::Gauge>& success;
+  prometheus::Family<prometheus::Gauge>& last_run;
+  prometheus::Family<prometheus::Gauge>& build;
+};
+
+struct Telemetry::ProbeState {
+  struct PhaseSeries {
+    explicit PhaseSeries(std::span<const Duration> lengths) : windows(lengths) {}
+    SeriesWindows windows;
+    prometheus::Histogram* histogram = nullptr;
+    // [window][stat], then samples per window
+    std::vector<std::array<prometheus::Gauge*, 5>> stat_gauges;
+    std::vector<prometheus::Gauge*> sample_gauges;
+  };
+  std::string kind;
+  std::map<std::string, std::unique_ptr<PhaseSeries>> phases;
+  std::map<std::string, prometheus::Counter*> runs;
+  std::map<std::string, prometheus::Counter*> errors;
+  prometheus::Gauge* success = nullptr;
+  prometheus::Gauge* last_run = nullptr;
+  std::optional<probes::Outcome> last;
+  std::chrono::system_clock::time_point last_wall{};
+};
+
+Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
+    : window_lengths_(std::move(windows)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      families_(std::make_unique<Families>(*registry_)) {
+  families_->build.Add({{"version", build.version}, {"revision", build.revision}}).Set(1);
+}
+
+Telemetry::~Telemetry() = default;
+
+Telemetry::ProbeState& Telemetry::StateOf(const std::string& name, const std::string& kind) {
+  auto& slot = probes_[name];
+  if (slot) return *slot;
+  slot = std::make_unique<ProbeState>();
+  slot->kind = kind;
+  for (const char* result : {"success", "failure", "skipped", "overrun"}) {
+    slot->runs[result] = &families_->runs.Add({{"probe", name}, {"result", result}});
+  }
+  slot->success = &families_->success.Add({{"probe", name}});
+  slot->last_run = &families_->last_run.Add({{"probe", name}});
+  return *slot;
+}
+
+void Telemetry::AddProbe(const std::string& name, const std::string& kind) {
+  std::lock_guard lock(mutex_);
+  StateOf(name, kind);
+}
+
+void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
+                        Clock::time_point now, std::chrono::system_clock::time_point wall) {
+  std::lock_guard lock(mutex_);
+  auto it = probes_.find(name);
+  if (it == probes_.end()) return;  // removed meanwhile
+  ProbeState& st = *it->second;
+  const char* result = outcome.skipped ? "skipped" : outcome.ok() ? "success" : "failure";
+  st.runs[result]->Increment();
+  if (outcome.error) {
+    auto& counter = st.errors[outcome.error->kind];
+    if (counter == nullptr) {
+      counter = &families_->errors.Add({{"probe", name}, {"error", outcome.error->kind}});
+    }
+    counter->Increment();
+  }
+  if (!outcome.skipped) st.success->Set(outcome.ok() ? 1 : 0);
+  st.last_run->Set(std::chrono::duration<double>(wall.time_since_epoch()).count());
+  st.last = outcome;
+  st.last_wall = wall;
+  // Phase samples of failed runs are kept: a slow failure is still a measured latency of what
+  // happened (the error counter says it failed); skipped runs have none.
+  for (const auto& phase : outcome.phases) {
+    auto& series = st.phases[phase.name];
+    if (!series) {
+      series = std::make_unique<ProbeState::PhaseSeries>(window_lengths_);
+      series->histogram = &families_->duration.Add(
+          {{"probe", name}, {"kind", st.kind}, {"phase", phase.name}}, kBuckets);
+      for (auto length : window_lengths_) {
+        const std::string w = config::FormatDuration(length);
+        std::array<prometheus::Gauge*, 5> gauges{};
+        for (std::size_t i = 0; i < 5; ++i) {
+          gauges[i] = &families_->window.Add(
+              {{"probe", name}, {"phase", phase.name}, {"window", w}, {"stat", kStats[i]}});
+        }
+        series->stat_gauges.push_back(gauges);
+        series->sample_gauges.push_back(
+            &families_->window_samples.Add({{"probe", name}, {"phase", phase.name}, {"window", w}}));
+      }
+    }
+    for (auto sample : phase.samples) {
+      series->windows.Record(sample, now);
+      series->histogram->Observe(Seconds(sample));
+    }
+  }
+}
+
+void Telemetry::CountOverruns(const std::string& name, std::uint64_t n) {
+  std::lock_guard lock(mutex_);
+  auto it = probes_.find(name);
+  if (it != probes_.end() && n > 0) it->second->runs["overrun"]->Increment(static_cast<double>(n));
+}
+
+void Telemetry::UpdateWindowGauges(Clock::time_point now) {
+  for (auto& [name, st] : probes_) {
+    for (auto& [phase, series] : st->phases) {
+      const auto& windows = series->windows.windows();
+      for (std::size_t w = 0; w < windows.size(); ++w) {
+        WindowStats s = windows[w].Stats(now, scratch_);
+        series->sample_gauges[w]->Set(static_cast<double>(s.count));
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const double values[5] = {s.count ? Seconds(Duration(s.p50)) : nan,
+                                  s.count ? Seconds(Duration(s.p90)) : nan,
+                                  s.count ? Seconds(Duration(s.p95)) : nan,
+                                  s.count ? Seconds(Duration(s.p99)) : nan,
+                                  s.count ? Seconds(s.mean_ns) : nan};
+        for (std::size_t i = 0; i < 5; ++i) series->stat_gauges[w][i]->Set(values[i]);
+      }
+    }
+  }
+}
+
+std::string Telemetry::RenderMetrics(Clock::time_point now) {
+  std::string text;
+  {
+    std::lock_guard lock(mutex_);
+    UpdateWindowGauges(now);
+    text = prometheus::TextSerializer().Serialize(registry_->Collect());
+  }
+  // prometheus-cpp writes NaN as "Nan"; the exposition format spells it "NaN".
+  for (std::size_t at = text.find(" Nan\n"); at != std::string::npos; at = text.find(" Nan\n", at + 5)) {
+    text.replace(at + 1, 3, "NaN");
+  }
+  return text + ProcessMetricsText();
+}
+
+WindowStats Telemetry::Window(const std::string& probe, const std::string& phase, Duration length,
+                              Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = probes_.find(probe);
+  if (it == probes_.end()) return {};
+  auto ph = it->second->phases.find(phase);
+  if (ph == it->second->phases.end()) return {};
+  for (const auto& w : ph->second->windows.windows()) {
+    if (w.length() == length) return w.Stats(now, scratch_);
+  }
+  return {};
+}
+
+std::string Telemetry::StatusJson(Clock::time_point now) {
+  using probes::JsonNumber;
+  using probes::JsonQuote;
+  std::lock_guard lock(mutex_);
+  std::string out = "{\"probes\": [";
+  bool first_probe = true;
+  for (auto& [name, st] : probes_) {
+    if (!first_probe) out += ", ";
+    first_probe = false;
+    out += "{\"name\": " + JsonQuote(name) + ", \"kind\": " + JsonQuote(st->kind) + ", \"last\": ";
+    if (st->last) {
+      out += probes::OutcomeToJson(name, st->kind, *st->last);
+    } else {
+      out += "null";
+    }
+    out += ", \"windows\": {";
+    bool first_phase = true;
+    for (auto& [phase, series] : st->phases) {
+      if (!first_phase) out += ", ";
+      first_phase = false;
+      out += JsonQuote(phase) + ": {";
+      const auto& windows = series->windows.windows();
+      for (std::size_t w = 0; w < windows.size(); ++w) {
+        WindowStats s = windows[w].Stats(now, scratch_);
+        if (w) out += ", ";
+        out += JsonQuote(config::FormatDuration(windows[w].length())) +
+               ": {\"count\": " + std::to_string(s.count);
+        if (s.count) {
+          out += ", \"p50\": " + JsonNumber(Seconds(Duration(s.p50))) +
+                 ", \"p90\": " + JsonNumber(Seconds(Duration(s.p90))) +
+                 ", \"p95\": " + JsonNumber(Seconds(Duration(s.p95))) +
+                 ", \"p99\": " + JsonNumber(Seconds(Duration(s.p99))) +
+                 ", \"mean\": " + JsonNumber(Seconds(s.mean_ns)) +
+                 ", \"max\": " + JsonNumber(Seconds(Duration(s.max)));
+        }
+        out += "}";
+      }
+      out += "}";
+    }
+    out += "}}";
+  }
+  return out + "]}";
+}
+
+}  // namespace reznet::daemon

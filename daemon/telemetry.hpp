@@ -1,0 +1,66 @@
+#pragma once
+// Telemetry: the result sink. Takes probe outcomes, keeps rolling windows, owns the Prometheus
+// metric families (DESIGN.md §5) and renders /metrics and the status JSON.
+//
+// Thread-safe: every public member takes the one internal lock; results flow in from probe
+// coroutines and scrapes read out from HTTP threads. Durations are exported in seconds.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "daemon/window.hpp"
+#include "probes/outcome.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace reznet::daemon {
+
+struct BuildInfo {
+  std::string version;
+  std::string revision;
+};
+
+class Telemetry {
+ public:
+  Telemetry(std::vector<Duration> windows, BuildInfo build);
+  ~Telemetry();
+
+  // Declares a probe so its counters exist (at 0) before its first run.
+  void AddProbe(const std::string& name, const std::string& kind);
+  void Consume(const std::string& name, const probes::Outcome& outcome, Clock::time_point now,
+               std::chrono::system_clock::time_point wall);
+  void CountOverruns(const std::string& name, std::uint64_t n);
+
+  // Prometheus text exposition, window gauges computed for `now`.
+  std::string RenderMetrics(Clock::time_point now);
+  // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}]}
+  std::string StatusJson(Clock::time_point now);
+
+  // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
+  WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
+                     Clock::time_point now);
+
+ private:
+  struct Families;
+  struct ProbeState;
+  ProbeState& StateOf(const std::string& name, const std::string& kind);
+  void UpdateWindowGauges(Clock::time_point now);
+
+  std::mutex mutex_;
+  std::vector<Duration> window_lengths_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Families> families_;
+  std::map<std::string, std::unique_ptr<ProbeState>> probes_;
+  DenseHistogram scratch_;
+};
+
+// process_* metrics of this process from /proc, in exposition format.
+std::string ProcessMetricsText();
+
+}  // namespace reznet::daemon

@@ -1,0 +1,68 @@
+#pragma once
+// Rolling percentile windows (DESIGN.md §4).
+//
+// A RollingWindow of length W is a ring of kSlices + 1 slices, each W / kSlices wide and aligned to
+// multiples of that width on the clock. A query merges the current slice and the kSlices before it,
+// so it covers the last W plus the elapsed part of the current slice: between W and W·(1 + 1/10).
+// Rotation is lazy (a slice is cleared when its slot is reused), so Record is O(1) and a window
+// with no traffic costs nothing. Time is always a parameter: tests move it by hand.
+//
+// SeriesWindows holds one RollingWindow per configured window length for one (probe, phase).
+// Not thread-safe; the owner (Telemetry) serialises access.
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "daemon/histogram.hpp"
+
+namespace reznet::daemon {
+
+using Clock = std::chrono::steady_clock;
+using Duration = std::chrono::nanoseconds;
+
+// The statistics exported per window; durations in ns, quantiles nearest-rank.
+struct WindowStats {
+  std::uint64_t count = 0;
+  double mean_ns = 0;
+  std::int64_t p50 = 0, p90 = 0, p95 = 0, p99 = 0, min = 0, max = 0;
+};
+
+class RollingWindow {
+ public:
+  static constexpr int kSlices = 10;
+
+  explicit RollingWindow(Duration length);
+  Duration length() const { return length_; }
+
+  void Record(Duration value, Clock::time_point now);
+  // Merges the live slices into `scratch` (cleared first).
+  void Merge(Clock::time_point now, DenseHistogram& scratch) const;
+  WindowStats Stats(Clock::time_point now, DenseHistogram& scratch) const;
+  std::size_t MemoryBytes() const;
+
+ private:
+  struct Slice {
+    std::int64_t epoch = -1;  // which slice-width interval of the clock this slot holds
+    SparseHistogram hist;
+  };
+  std::int64_t EpochOf(Clock::time_point t) const;
+
+  Duration length_;
+  Duration width_;
+  std::vector<Slice> ring_;
+};
+
+class SeriesWindows {
+ public:
+  explicit SeriesWindows(std::span<const Duration> lengths);
+  void Record(Duration value, Clock::time_point now);
+  const std::vector<RollingWindow>& windows() const { return windows_; }
+  std::size_t MemoryBytes() const;
+
+ private:
+  std::vector<RollingWindow> windows_;
+};
+
+}  // namespace reznet::daemon

@@ -1,0 +1,113 @@
+#include "probes/http/http_probe.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace reznet::probes {
+namespace {
+
+std::string Shorten(std::string_view s, std::size_t max = 120) {
+  if (s.size() <= max) return std::string(s);
+  return std::string(s.substr(0, max)) + "…";
+}
+
+// The JSON value as text for comparison: strings unquoted, numbers/bools/null as written in JSON.
+std::string ValueText(const boost::json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_double()) return JsonNumber(v.as_double());
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  if (v.is_null()) return "null";
+  return boost::json::serialize(v);
+}
+
+}  // namespace
+
+std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const net::HttpResponse& r) {
+  if (s.expect_status.empty()) {
+    if (r.status < 200 || r.status > 299) {
+      return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected 2xx"};
+    }
+  } else if (std::find(s.expect_status.begin(), s.expect_status.end(), r.status) ==
+             s.expect_status.end()) {
+    std::string want;
+    for (int c : s.expect_status) want += (want.empty() ? "" : " or ") + std::to_string(c);
+    return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected " + want};
+  }
+  if (!s.expect_body_contains.empty() && r.body.find(s.expect_body_contains) == std::string::npos) {
+    return ProbeError{"assertion", "body does not contain \"" + Shorten(s.expect_body_contains) + "\""};
+  }
+  if (s.expect_json.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(r.body, ec);
+  if (ec) return ProbeError{"assertion", "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
+  for (const auto& want : s.expect_json) {
+    const boost::json::value* cur = &doc;
+    for (const auto& step : want.path.steps) {
+      if (step.index >= 0) {
+        const auto* arr = cur->if_array();
+        cur = (arr && static_cast<std::size_t>(step.index) < arr->size()) ? &(*arr)[step.index] : nullptr;
+      } else {
+        const auto* obj = cur->if_object();
+        cur = obj ? obj->if_contains(step.key) : nullptr;
+      }
+      if (cur == nullptr) break;
+    }
+    if (cur == nullptr) return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
+    std::string got = ValueText(*cur);
+    if (got != want.equals) {
+      return ProbeError{"assertion", "JSON field " + want.path.text + " is \"" + Shorten(got, 60) +
+                                         "\", expected \"" + Shorten(want.equals, 60) + "\""};
+    }
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<Probe> HttpProbe::Create(const CreateArgs& args) {
+  auto settings = std::dynamic_pointer_cast<const HttpSettings>(args.probe.settings);
+  if (!settings || args.target == nullptr || !args.target->url) {
+    throw std::invalid_argument("http probe " + args.probe.name + " built without a valid config");
+  }
+  net::TlsOptions tls{args.target->ca_file, args.target->insecure_skip_verify};
+  net::HttpLimits limits;
+  limits.max_body_bytes = static_cast<std::size_t>(settings->max_body_bytes);
+  auto client = std::make_unique<net::HttpClient>(args.executor, *args.target->url, tls, limits);
+  return std::make_unique<HttpProbe>(std::move(settings), std::move(client));
+}
+
+HttpProbe::HttpProbe(std::shared_ptr<const HttpSettings> settings,
+                     std::unique_ptr<net::HttpClient> client)
+    : settings_(std::move(settings)), client_(std::move(client)) {}
+
+boost::asio::awaitable<Outcome> HttpProbe::Run(const RunContext& ctx) {
+  Outcome outcome;
+  const int samples = ctx.samples > 0 ? ctx.samples : settings_->samples;
+  net::HttpRequest request{settings_->method, settings_->path, settings_->headers, settings_->body};
+  for (int i = 0; i < samples; ++i) {
+    auto response = co_await client_->Send(request, ctx.deadline, settings_->keep_alive);
+    const std::string which =
+        samples > 1 ? "sample " + std::to_string(i + 1) + "/" + std::to_string(samples) + ": " : "";
+    if (!response) {
+      outcome.Fail(response.error().kind, which + response.error().detail);
+      break;
+    }
+    const auto& t = response->timings;
+    if (t.dns) outcome.Record("dns", *t.dns);
+    if (t.connect) outcome.Record("connect", *t.connect);
+    if (t.tls) outcome.Record("tls", *t.tls);
+    outcome.Record("ttfb", t.ttfb);
+    outcome.Record("transfer", t.transfer);
+    outcome.Record("total", t.total);
+    outcome.SetCounter("status", response->status);
+    outcome.SetCounter("bytes", static_cast<double>(response->body.size()));
+    if (auto failed = CheckExpectations(*settings_, *response)) {
+      outcome.Fail(failed->kind, which + failed->detail);
+      break;
+    }
+  }
+  co_return outcome;
+}
+
+}  // namespace reznet::probes

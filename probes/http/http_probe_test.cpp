@@ -1,0 +1,213 @@
+// The http probe against a real loopback HTTP server (cpp-httplib on port 0).
+#include <httplib.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "config/loader.hpp"
+#include "probes/http/http_probe.hpp"
+#include "probes/probe.hpp"
+
+namespace reznet::probes {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    server_.set_tcp_nodelay(true);
+    server_.Get("/delay", [](const httplib::Request& req, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(req.get_param_value("ms"))));
+      res.set_content(R"({"status": "ok", "items": [{"id": 7, "name": "a"}]})", "application/json");
+    });
+    server_.Get("/status500", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 500;
+      res.set_content("boom", "text/plain");
+    });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(100000, 'x'), "text/plain");
+    });
+    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body + "|" + req.get_header_value("X-Test"), "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~LoopbackServer() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+ProbeRegistry Registry() {
+  ProbeRegistry r;
+  RegisterBuiltinProbes(r);
+  return r;
+}
+
+// Loads a one-probe config around `http_block` and runs the probe once.
+Outcome RunHttp(const std::string& url, const std::string& http_block, std::string timeout = "2s") {
+  auto registry = Registry();
+  auto cfg = config::LoadString("targets:\n  t: { url: \"" + url + "\" }\nprobes:\n  - name: p\n    kind: http\n"
+                                "    target: t\n    timeout: " + timeout + "\n    http: " + http_block + "\n",
+                                "test.yaml", registry.Parsers());
+  boost::asio::io_context io;
+  auto probe = registry.Create({cfg.probes[0], cfg.FindTarget("t"), io.get_executor()});
+  RunContext ctx{std::chrono::steady_clock::now() + cfg.probes[0].timeout, 0};
+  Outcome result;
+  boost::asio::co_spawn(io, probe->Run(ctx), [&](std::exception_ptr ep, Outcome o) {
+    if (ep) std::rethrow_exception(ep);
+    result = std::move(o);
+  });
+  io.run();
+  return result;
+}
+
+TEST(HttpProbe, MeasuresPhasesAgainstKnownDelay) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: \"/delay?ms=50\" }");
+  ASSERT_TRUE(o.ok()) << o.error->detail;
+  for (const char* phase : {"connect", "ttfb", "transfer", "total"}) {
+    ASSERT_NE(o.FindPhase(phase), nullptr) << phase;
+    EXPECT_EQ(o.FindPhase(phase)->samples.size(), 1u) << phase;
+  }
+  EXPECT_EQ(o.FindPhase("dns"), nullptr);  // IP literal: no lookup happened
+  EXPECT_EQ(o.FindPhase("tls"), nullptr);
+  const auto ttfb = o.FindPhase("ttfb")->samples[0];
+  const auto total = o.FindPhase("total")->samples[0];
+  EXPECT_GE(ttfb, 50ms);  // the server sleeps 50 ms before the first byte
+  EXPECT_GE(total, ttfb + o.FindPhase("connect")->samples[0]);
+  EXPECT_EQ(*o.Counter("status"), 200);
+  EXPECT_EQ(*o.Counter("bytes"), 51);  // the body above
+}
+
+TEST(HttpProbe, SamplesWithKeepAliveConnectOnce) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: \"/delay?ms=1\", samples: 3, keep_alive: true }");
+  ASSERT_TRUE(o.ok()) << o.error->detail;
+  EXPECT_EQ(o.FindPhase("total")->samples.size(), 3u);
+  EXPECT_EQ(o.FindPhase("connect")->samples.size(), 1u);
+  auto fresh = RunHttp(server.url(), "{ path: \"/delay?ms=1\", samples: 3 }");
+  EXPECT_EQ(fresh.FindPhase("connect")->samples.size(), 3u);
+}
+
+TEST(HttpProbe, StatusAssertion) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: /status500 }");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "http_status");
+  EXPECT_EQ(o.error->detail, "status 500, expected 2xx");
+  EXPECT_EQ(*o.Counter("status"), 500);
+  auto listed = RunHttp(server.url(), "{ path: /status500, expect: { status: [200, 204] } }");
+  EXPECT_EQ(listed.error->detail, "status 500, expected 200 or 204");
+  auto accepted = RunHttp(server.url(), "{ path: /status500, expect: { status: 500, body_contains: boom } }");
+  EXPECT_TRUE(accepted.ok());
+}
+
+TEST(HttpProbe, JsonFieldAssertions) {
+  LoopbackServer server;
+  EXPECT_TRUE(RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { status: ok, \"items[0].id\": \"7\" } } }").ok());
+  auto wrong = RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { \"items[0].name\": b } } }");
+  ASSERT_TRUE(wrong.error);
+  EXPECT_EQ(wrong.error->kind, "assertion");
+  EXPECT_EQ(wrong.error->detail, "JSON field items[0].name is \"a\", expected \"b\"");
+  auto missing = RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { \"items[3].id\": \"1\" } } }");
+  EXPECT_EQ(missing.error->detail, "JSON field items[3].id is missing");
+  auto not_json = RunHttp(server.url(), "{ path: /big, expect: { json: { a: b } } }");
+  EXPECT_THAT(not_json.error->detail, HasSubstr("body is not JSON"));
+}
+
+TEST(HttpProbe, BodyLimitNamesTheLimit) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: /big, max_body_bytes: 1000 }");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "body_too_large");
+  EXPECT_EQ(o.error->detail, "response body exceeds max_body_bytes (1000 bytes)");
+}
+
+TEST(HttpProbe, PostsBodyAndHeaders) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ method: POST, path: /echo, body: hello, headers: { X-Test: yes }, expect: { body_contains: \"hello|yes\" } }");
+  EXPECT_TRUE(o.ok()) << o.error->detail;
+}
+
+TEST(HttpProbe, RefusedConnectionIsConnectError) {
+  int port = 0;
+  {
+    LoopbackServer server;  // take a port that was just free, then close it
+    port = server.port();
+  }
+  auto o = RunHttp("http://127.0.0.1:" + std::to_string(port), "{ path: / }");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "connect");
+  EXPECT_THAT(o.error->detail, HasSubstr("Connection refused"));
+}
+
+TEST(HttpProbe, SlowServerIsTimeout) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: \"/delay?ms=1500\" }", "200ms");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "timeout");
+  EXPECT_EQ(o.error->detail, "waiting for the response: deadline reached");
+}
+
+TEST(HttpProbe, DnsPhaseForHostNames) {
+  LoopbackServer server;
+  auto o = RunHttp("http://localhost:" + std::to_string(server.port()), "{ path: \"/delay?ms=0\" }");
+  if (o.error && o.error->kind == "connect") GTEST_SKIP() << "localhost resolves to ::1 only here";
+  ASSERT_TRUE(o.ok()) << o.error->detail;
+  EXPECT_EQ(o.FindPhase("dns")->samples.size(), 1u);
+}
+
+TEST(HttpConfig, ErrorsNameTheKey) {
+  auto registry = Registry();
+  try {
+    config::LoadString(R"(targets:
+  t: { url: "http://127.0.0.1:1" }
+probes:
+  - name: p
+    kind: http
+    target: t
+    http:
+      path: health
+      methd: GET
+      samples: 0
+      expect: { status: 999, json: { "a[": b } }
+)", "h.yaml", registry.Parsers());
+    FAIL() << "expected errors";
+  } catch (const config::ConfigError& e) {
+    EXPECT_THAT(e.errors(), ::testing::ElementsAre(
+        "h.yaml:8:13: probes[0].http.path: must start with \"/\", like \"/health\"",
+        "h.yaml:10:16: probes[0].http.samples: must be between 1 and 1000, got 0",
+        "h.yaml:11:25: probes[0].http.expect.status: expected an HTTP status code like 200, got \"999\"",
+        "h.yaml:11:36: probes[0].http.expect.json: bad JSON field path \"a[\"; write it like \"status\", \"data.items[0].id\" or \"$[0].id\"",
+        "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
+  }
+}
+
+TEST(JsonPath, Parses) {
+  auto p = ParseJsonPath("$[0].channel.ids[12]");
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->steps.size(), 4u);
+  EXPECT_EQ(p->steps[0].index, 0);
+  EXPECT_EQ(p->steps[1].key, "channel");
+  EXPECT_EQ(p->steps[3].index, 12);
+  EXPECT_FALSE(ParseJsonPath("a..b"));
+  EXPECT_FALSE(ParseJsonPath(""));
+}
+
+}  // namespace
+}  // namespace reznet::probes

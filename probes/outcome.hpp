@@ -1,0 +1,61 @@
+#pragma once
+// The result of one probe run: a plain value, produced by a probe and consumed by the result sink,
+// the `probe` command and reports. Durations are std::chrono inside; seconds only when printed.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reznet::probes {
+
+using Duration = std::chrono::nanoseconds;
+
+// A failure of the monitored system (or of reaching it). `kind` is the `error` label value:
+// short, stable, snake_case ("connect", "timeout", "dns", "tls", "http_status", "assertion",
+// "body_too_large", "protocol", "io", "internal"). `detail` is for humans and must not carry secrets.
+struct ProbeError {
+  std::string kind;
+  std::string detail;
+  bool operator==(const ProbeError&) const = default;
+};
+
+struct Phase {
+  std::string name;
+  std::vector<Duration> samples;
+  bool operator==(const Phase&) const = default;
+};
+
+struct Outcome {
+  std::optional<ProbeError> error;  // nullopt = success
+  bool skipped = false;
+  std::string skip_reason;
+  std::vector<Phase> phases;                            // in first-recorded order
+  std::vector<std::pair<std::string, double>> counters;  // in first-set order
+
+  bool ok() const { return !error && !skipped; }
+  void Record(const std::string& phase, Duration d);
+  void SetCounter(const std::string& name, double value);
+  void Fail(std::string kind, std::string detail) { error = ProbeError{std::move(kind), std::move(detail)}; }
+  const Phase* FindPhase(const std::string& name) const;
+  std::optional<double> Counter(const std::string& name) const;
+  bool operator==(const Outcome&) const = default;
+
+  static Outcome Skipped(std::string reason) {
+    Outcome o;
+    o.skipped = true;
+    o.skip_reason = std::move(reason);
+    return o;
+  }
+};
+
+// The JSON object of DESIGN.md §10 (one line, seconds with up to 9 decimals, keys in a fixed order).
+std::string OutcomeToJson(const std::string& probe, const std::string& kind, const Outcome& outcome);
+
+// JSON string literal with escapes; used by every hand-written JSON in the project.
+std::string JsonQuote(std::string_view s);
+// A number as people read it: "0.0512", "200", never "5.12E-2".
+std::string JsonNumber(double v);
+
+}  // namespace reznet::probes

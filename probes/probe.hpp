@@ -1,0 +1,73 @@
+#pragma once
+// The probe interface and the registry of probe kinds.
+//
+// A probe measures one run against its target and returns an Outcome. It never touches timers,
+// metrics or alerts: the scheduler owns time, the sink owns metrics. Run() must not throw for
+// failures of the monitored system (they are Outcome data); an exception escaping Run() is a bug
+// and is recorded by the caller as error "internal".
+//
+// This header pulls in only Asio's awaitable; Beast stays inside the probes' sources.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/loader.hpp"
+#include "probes/outcome.hpp"
+
+namespace reznet::probes {
+
+struct RunContext {
+  // The run must be over by then; probes set their I/O deadlines from it and the scheduler
+  // cancels the run when it passes.
+  std::chrono::steady_clock::time_point deadline;
+  // When > 0, overrides the probe's own samples-per-run (suite runs).
+  int samples = 0;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual boost::asio::awaitable<Outcome> Run(const RunContext& ctx) = 0;
+};
+
+// What a kind needs to build a probe.
+struct CreateArgs {
+  const config::ProbeConfig& probe;
+  const config::TargetConfig* target;  // null when the probe has no target
+  boost::asio::any_io_executor executor;
+};
+
+// Kinds are added explicitly (no static self-registration: static libraries drop such objects).
+class ProbeRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Probe>(const CreateArgs&)>;
+
+  // Kind must provide: static constexpr std::string_view kKind;
+  //   static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader&,
+  //       const config::TargetConfig*, const config::ProbeConfig&);
+  //   static std::unique_ptr<Probe> Create(const CreateArgs&);
+  template <class Kind>
+  void Add() {
+    Add(std::string(Kind::kKind), &Kind::ParseSettings, &Kind::Create);
+  }
+  void Add(std::string kind, config::KindParser parser, Factory factory);
+
+  const config::KindParsers& Parsers() const { return parsers_; }
+  // Throws std::invalid_argument for an unknown kind (the config loader prevents that).
+  std::unique_ptr<Probe> Create(const CreateArgs& args) const;
+
+ private:
+  config::KindParsers parsers_;
+  std::map<std::string, Factory, std::less<>> factories_;
+};
+
+// Adds every kind this build has. The one place that lists them.
+void RegisterBuiltinProbes(ProbeRegistry& registry);
+
+}  // namespace reznet::probes

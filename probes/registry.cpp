@@ -1,0 +1,21 @@
+#include <stdexcept>
+
+#include "probes/http/http_probe.hpp"
+#include "probes/probe.hpp"
+
+namespace reznet::probes {
+
+void ProbeRegistry::Add(std::string kind, config::KindParser parser, Factory factory) {
+  parsers_[kind] = std::move(parser);
+  factories_[kind] = std::move(factory);
+}
+
+std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
+  auto it = factories_.find(args.probe.kind);
+  if (it == factories_.end()) throw std::invalid_argument("unknown probe kind " + args.probe.kind);
+  return it->second(args);
+}
+
+void RegisterBuiltinProbes(ProbeRegistry& registry) { registry.Add<HttpProbe>(); }
+
+}  // namespace reznet::probes

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every package the build, the tests, the demo and the benchmarks need (Debian 12).
+# Idempotent: when everything is already installed it only checks and returns.
+# Services are kept from auto-starting: the project starts its own throwaway instances.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config ninja-build ccache git ca-certificates curl
+  libboost1.81-dev libboost-json1.81-dev
+  prometheus-cpp-dev libcpp-httplib-dev libhiredis-dev libpq-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev libcli11-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager
+  gcovr python3 python3-yaml
+  wrk prometheus-blackbox-exporter
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Keep services from starting at install time (no systemd here, and we run our own instances).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+fi
+$SUDO mkdir -p /etc/postgresql-common/createcluster.d
+echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/no-main.conf >/dev/null
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# libboost1.81-dev conflicts with the default libboost-dev (1.74); remove that one if present.
+if dpkg-query -W -f='${Status}' libboost1.74-dev 2>/dev/null | grep -q "install ok installed"; then
+  $SUDO apt-get remove -y -qq libboost1.74-dev >/dev/null || true
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

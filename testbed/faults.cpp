@@ -1,0 +1,68 @@
+#include "testbed/faults.hpp"
+
+#include <boost/json.hpp>
+
+#include "probes/outcome.hpp"
+
+namespace reznet::testbed {
+
+std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return std::unexpected("body must be a JSON object");
+  const auto& obj = doc.as_object();
+  auto number = [&](const char* key, double& out, double min, double max) -> std::string {
+    auto* v = obj.if_contains(key);
+    if (v == nullptr) return "";
+    if (!v->is_number()) return std::string(key) + " must be a number";
+    double d = v->to_number<double>();
+    if (d < min || d > max) return std::string(key) + " out of range";
+    out = d;
+    return "";
+  };
+  double status = f.error_status;
+  for (auto err : {number("latency_ms", f.latency_ms, 0, 600000), number("jitter_ms", f.jitter_ms, 0, 600000),
+                   number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599)}) {
+    if (!err.empty()) return std::unexpected(err);
+  }
+  f.error_status = static_cast<int>(status);
+  for (const auto& kv : obj) {
+    const std::string key(kv.key());
+    if (key != "latency_ms" && key != "jitter_ms" && key != "error_rate" && key != "error_status") {
+      return std::unexpected("unknown key " + key +
+                             " (known: latency_ms, jitter_ms, error_rate, error_status)");
+    }
+  }
+  return f;
+}
+
+std::string FaultsToJson(const Faults& f) {
+  using probes::JsonNumber;
+  return "{\"latency_ms\": " + JsonNumber(f.latency_ms) + ", \"jitter_ms\": " + JsonNumber(f.jitter_ms) +
+         ", \"error_rate\": " + JsonNumber(f.error_rate) + ", \"error_status\": " +
+         std::to_string(f.error_status) + "}";
+}
+
+Faults FaultInjector::Get() const {
+  std::lock_guard lock(mutex_);
+  return faults_;
+}
+
+void FaultInjector::Set(const Faults& f) {
+  std::lock_guard lock(mutex_);
+  faults_ = f;
+}
+
+FaultInjector::Decision FaultInjector::Next() {
+  std::lock_guard lock(mutex_);
+  Decision d;
+  double ms = faults_.latency_ms;
+  if (faults_.jitter_ms > 0) ms += std::uniform_real_distribution<double>(0, faults_.jitter_ms)(rng_);
+  d.delay = std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
+  if (faults_.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate) {
+    d.error_status = faults_.error_status;
+  }
+  return d;
+}
+
+}  // namespace reznet::testbed

@@ -1,0 +1,103 @@
+// reznet-testbed: a stand-in for the RezNet backend (and later the LLM providers) for the demo and
+// the integration tests. In-memory data for now. Prints "listening on http://HOST:PORT" once bound.
+//
+//   GET  /health                  {"status": "ok"}
+//   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]
+//   GET  /api/channels            [{"id": 1, "name": ..., "agent_id": ...}, ...]
+//   GET  /testbed/faults          current faults
+//   POST /testbed/faults          {"latency_ms", "jitter_ms", "error_rate", "error_status"}
+// Faults apply to /health and /api/*, never to /testbed/*.
+#include <httplib.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "testbed/faults.hpp"
+
+namespace {
+
+httplib::Server* g_server = nullptr;  // for the signal handler only
+
+void OnSignal(int) {
+  if (g_server) g_server->stop();
+}
+
+const char* kAgents =
+    R"([{"id": 1, "name": "Architect", "model": "claude-3-5-haiku-latest"}, )"
+    R"({"id": 2, "name": "Coder", "model": "gpt-4o-mini"}, )"
+    R"({"id": 3, "name": "Reviewer", "model": "claude-3-5-sonnet-latest"}])";
+const char* kChannels =
+    R"([{"id": 1, "name": "general", "agent_id": 1}, {"id": 2, "name": "backend", "agent_id": 2}, )"
+    R"({"id": 3, "name": "reviews", "agent_id": 3}])";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"reznet-testbed: stand-in RezNet backend for demos and tests"};
+  std::string listen = "127.0.0.1:8000";
+  int threads = 64;
+  app.add_option("--listen", listen, "host:port (port 0: any free port)");
+  app.add_option("--threads", threads, "server threads (one per open connection)")->check(CLI::Range(1, 4096));
+  CLI11_PARSE(app, argc, argv);
+
+  reznet::testbed::FaultInjector faults;
+  httplib::Server server;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(100000);
+
+  // Wraps an API route with fault injection.
+  auto faulty = [&faults](std::string body) {
+    return [&faults, body = std::move(body)](const httplib::Request&, httplib::Response& res) {
+      auto d = faults.Next();
+      if (d.delay.count() > 0) std::this_thread::sleep_for(d.delay);
+      if (d.error_status) {
+        res.status = d.error_status;
+        res.set_content(R"({"detail": "injected fault"})", "application/json");
+        return;
+      }
+      res.set_content(body, "application/json");
+    };
+  };
+  server.Get("/health", faulty(R"({"status": "ok"})"));
+  server.Get("/api/agents", faulty(kAgents));
+  server.Get("/api/channels", faulty(kChannels));
+  server.Get("/testbed/faults", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(reznet::testbed::FaultsToJson(faults.Get()), "application/json");
+  });
+  server.Post("/testbed/faults", [&](const httplib::Request& req, httplib::Response& res) {
+    auto parsed = reznet::testbed::ParseFaults(req.body, faults.Get());
+    if (!parsed) {
+      res.status = 400;
+      res.set_content("{\"error\": \"" + parsed.error() + "\"}", "application/json");
+      return;
+    }
+    faults.Set(*parsed);
+    res.set_content(reznet::testbed::FaultsToJson(*parsed), "application/json");
+  });
+
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "reznet-testbed: --listen needs host:port\n";
+    return 2;
+  }
+  const std::string host = listen.substr(0, colon);
+  int port = std::atoi(listen.c_str() + colon + 1);
+  if (port == 0) {
+    port = server.bind_to_any_port(host);
+  } else if (!server.bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    std::cerr << "reznet-testbed: cannot listen on " << listen << "\n";
+    return 2;
+  }
+  g_server = &server;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::cout << "reznet-testbed listening on http://" << host << ":" << port << std::endl;
+  server.listen_after_bind();
+  return 0;
+}
