@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs dependencies, builds once, starts the real
+# services, runs unit + integration tests, then the unit tests again under ASan+UBSan.
+#
+#   scripts/test.sh              everything (what CI runs)
+#   scripts/test.sh --coverage   also an instrumented build + gcovr report in coverage/
+#
+# Exits non-zero on any failure. Builds land in build/ (and build-asan/, build-cov/).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+COVERAGE=0
+for arg in "$@"; do
+  case "$arg" in
+    --coverage) COVERAGE=1 ;;
+    *) echo "usage: $0 [--coverage]" >&2; exit 2 ;;
+  esac
+done
+JOBS="${REZNET_JOBS:-$(nproc)}"
+
+step() { printf '\n=== %s (%ss)\n' "$*" "$SECONDS"; }
+
+step "install dependencies"
+"$ROOT/scripts/install-deps.sh"
+
+step "configure + build (build/)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+
+RUN_DIR="$ROOT/.run/test-services"
+"$ROOT/scripts/services.sh" stop "$RUN_DIR" >/dev/null 2>&1 || true
+cleanup() { "$ROOT/scripts/services.sh" stop "$RUN_DIR" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+step "start services (PostgreSQL, Redis, Prometheus, Alertmanager)"
+"$ROOT/scripts/services.sh" start "$RUN_DIR"
+export REZNET_SERVICES_ENV="$RUN_DIR/services.env"
+
+step "unit tests"
+ctest --test-dir build -L unit --output-on-failure -j "$JOBS"
+
+step "integration tests"
+ctest --test-dir build -L integration --output-on-failure
+
+step "sanitizer build (ASan+UBSan) + unit tests (build-asan/)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_SANITIZE=ON -DREZNET_UNIT_ONLY=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
+
+if [ "$COVERAGE" -eq 1 ]; then
+  step "coverage build + tests (build-cov/, report in coverage/)"
+  cmake -S . -B build-cov -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_COVERAGE=ON -DREZNET_BENCH=OFF >/dev/null
+  cmake --build build-cov -j "$JOBS"
+  find build-cov -name '*.gcda' -delete
+  ctest --test-dir build-cov -L 'unit|integration' --output-on-failure
+  mkdir -p coverage
+  gcovr -r . build-cov --filter 'config/' --filter 'daemon/' --filter 'probes/' --filter 'testbed/' \
+    --exclude '.*_test\.cpp' --html-details coverage/index.html --txt coverage/summary.txt --print-summary
+fi
+
+step "all tests passed"
