@@ -84,9 +84,9 @@ std::vector<std::int64_t> DenseHistogram::Quantiles(std::span<const double> qs) 
   return out;
 }
 
-void SparseHistogram::Record(std::int64_t ns) {
+void SparseHistogram::Record(std::int64_t ns, int bucket) {
   summary_.Add(ns);
-  const auto index = static_cast<std::uint16_t>(Bucketing::Index(ns));
+  const auto index = static_cast<std::uint16_t>(bucket);
   if (!dense_.empty()) {
     ++dense_[index];
     return;
@@ -119,6 +119,32 @@ void SparseHistogram::MergeInto(DenseHistogram& out) const {
     for (const auto& [index, count] : sparse_) out.AddBucket(index, count);
   }
   out.AddSummary(summary_);
+}
+
+void SparseHistogram::AddDense(const std::vector<std::uint32_t>& counts, const Summary& summary) {
+  if (summary.count == 0) return;
+  summary_.Add(summary);
+  if (dense_.empty()) {
+    // Merge two sorted runs into a fresh vector.
+    std::vector<std::pair<std::uint16_t, std::uint32_t>> merged;
+    merged.reserve(sparse_.size() + 16);
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] == 0) continue;
+      while (j < sparse_.size() && sparse_[j].first < i) merged.push_back(sparse_[j++]);
+      if (j < sparse_.size() && sparse_[j].first == i) {
+        merged.emplace_back(sparse_[j].first, sparse_[j].second + counts[i]);
+        ++j;
+      } else {
+        merged.emplace_back(static_cast<std::uint16_t>(i), counts[i]);
+      }
+    }
+    while (j < sparse_.size()) merged.push_back(sparse_[j++]);
+    sparse_ = std::move(merged);
+    if (sparse_.size() > kDenseThreshold) ToDense();
+    return;
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) dense_[i] += counts[i];
 }
 
 void SparseHistogram::Clear() {

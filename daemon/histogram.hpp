@@ -64,8 +64,12 @@ class DenseHistogram {
 
 class SparseHistogram {
  public:
-  void Record(std::int64_t ns);
+  void Record(std::int64_t ns) { Record(ns, Bucketing::Index(ns)); }
+  // With the bucket already computed (one Index() serves every window of a series).
+  void Record(std::int64_t ns, int index);
   void MergeInto(DenseHistogram& out) const;
+  // Adds a dense count array (Bucketing::kCount entries) and its summary in one linear pass.
+  void AddDense(const std::vector<std::uint32_t>& counts, const Summary& summary);
   void Clear();
   const Summary& summary() const { return summary_; }
   std::size_t MemoryBytes() const;

@@ -169,9 +169,8 @@ void Telemetry::CountOverruns(const std::string& name, std::uint64_t n) {
 void Telemetry::UpdateWindowGauges(Clock::time_point now) {
   for (auto& [name, st] : probes_) {
     for (auto& [phase, series] : st->phases) {
-      const auto& windows = series->windows.windows();
-      for (std::size_t w = 0; w < windows.size(); ++w) {
-        WindowStats s = windows[w].Stats(now, scratch_);
+      for (std::size_t w = 0; w < series->windows.size(); ++w) {
+        WindowStats s = series->windows.Stats(w, now, scratch_);
         series->sample_gauges[w]->Set(static_cast<double>(s.count));
         const double nan = std::numeric_limits<double>::quiet_NaN();
         const double values[5] = {s.count ? Seconds(Duration(s.p50)) : nan,
@@ -206,8 +205,9 @@ WindowStats Telemetry::Window(const std::string& probe, const std::string& phase
   if (it == probes_.end()) return {};
   auto ph = it->second->phases.find(phase);
   if (ph == it->second->phases.end()) return {};
-  for (const auto& w : ph->second->windows.windows()) {
-    if (w.length() == length) return w.Stats(now, scratch_);
+  auto& windows = ph->second->windows;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    if (windows.length(w) == length) return windows.Stats(w, now, scratch_);
   }
   return {};
 }
@@ -233,11 +233,11 @@ std::string Telemetry::StatusJson(Clock::time_point now) {
       if (!first_phase) out += ", ";
       first_phase = false;
       out += JsonQuote(phase) + ": {";
-      const auto& windows = series->windows.windows();
+      auto& windows = series->windows;
       for (std::size_t w = 0; w < windows.size(); ++w) {
-        WindowStats s = windows[w].Stats(now, scratch_);
+        WindowStats s = windows.Stats(w, now, scratch_);
         if (w) out += ", ";
-        out += JsonQuote(config::FormatDuration(windows[w].length())) +
+        out += JsonQuote(config::FormatDuration(windows.length(w))) +
                ": {\"count\": " + std::to_string(s.count);
         if (s.count) {
           out += ", \"p50\": " + JsonNumber(Seconds(Duration(s.p50))) +

@@ -13,18 +13,24 @@ std::int64_t RollingWindow::EpochOf(Clock::time_point t) const {
   return t.time_since_epoch().count() / width_.count();
 }
 
-void RollingWindow::Record(Duration value, Clock::time_point now) {
-  const std::int64_t epoch = EpochOf(now);
+SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
+  const std::int64_t epoch = EpochOf(t);
   Slice& slice = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
   if (slice.epoch != epoch) {
     slice.hist.Clear();
     slice.epoch = epoch;
   }
-  slice.hist.Record(value.count());
+  return slice.hist;
+}
+
+void RollingWindow::Record(Duration value, Clock::time_point now) { SliceFor(now).Record(value.count()); }
+
+void RollingWindow::AddBatch(const std::vector<std::uint32_t>& counts, const Summary& summary,
+                             Clock::time_point at) {
+  SliceFor(at).AddDense(counts, summary);
 }
 
 void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const {
-  scratch.Clear();
   const std::int64_t epoch = EpochOf(now);
   for (const Slice& slice : ring_) {
     if (slice.epoch >= 0 && slice.epoch <= epoch && epoch - slice.epoch <= kSlices) {
@@ -34,7 +40,12 @@ void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const 
 }
 
 WindowStats RollingWindow::Stats(Clock::time_point now, DenseHistogram& scratch) const {
+  scratch.Clear();
   Merge(now, scratch);
+  return StatsOf(scratch);
+}
+
+WindowStats StatsOf(const DenseHistogram& scratch) {
   static constexpr std::array<double, 4> kQuantiles = {0.5, 0.9, 0.95, 0.99};
   WindowStats s;
   const Summary& sum = scratch.summary();
@@ -60,14 +71,44 @@ std::size_t RollingWindow::MemoryBytes() const {
 SeriesWindows::SeriesWindows(std::span<const Duration> lengths) {
   windows_.reserve(lengths.size());
   for (auto l : lengths) windows_.emplace_back(l);
+  fine_width_ = Duration::max();
+  for (const auto& w : windows_) fine_width_ = std::min(fine_width_, w.slice_width());
+  if (windows_.empty()) fine_width_ = std::chrono::seconds(1);
+}
+
+void SeriesWindows::Flush() {
+  if (pending_summary_.count == 0) return;
+  for (auto& w : windows_) w.AddBatch(pending_, pending_summary_, pending_begin_);
+  std::fill(pending_.begin(), pending_.end(), 0);
+  pending_summary_ = {};
 }
 
 void SeriesWindows::Record(Duration value, Clock::time_point now) {
-  for (auto& w : windows_) w.Record(value, now);
+  if (now >= pending_end_ || now < pending_begin_) {
+    Flush();
+    if (pending_.empty()) pending_.assign(Bucketing::kCount, 0);
+    pending_begin_ = Clock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
+    pending_end_ = pending_begin_ + fine_width_;
+  }
+  ++pending_[static_cast<std::size_t>(Bucketing::Index(value.count()))];
+  pending_summary_.Add(value.count());
+}
+
+WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch) {
+  if (now >= pending_end_) Flush();  // the batch belongs to a finished slice: file it first
+  scratch.Clear();
+  windows_[i].Merge(now, scratch);
+  if (pending_summary_.count > 0 && now >= pending_begin_) {
+    for (std::size_t b = 0; b < pending_.size(); ++b) {
+      if (pending_[b]) scratch.AddBucket(static_cast<int>(b), pending_[b]);
+    }
+    scratch.AddSummary(pending_summary_);
+  }
+  return StatsOf(scratch);
 }
 
 std::size_t SeriesWindows::MemoryBytes() const {
-  std::size_t bytes = sizeof(*this);
+  std::size_t bytes = sizeof(*this) + pending_.capacity() * sizeof(std::uint32_t);
   for (const auto& w : windows_) bytes += w.MemoryBytes();
   return bytes;
 }

@@ -37,7 +37,10 @@ class RollingWindow {
   Duration length() const { return length_; }
 
   void Record(Duration value, Clock::time_point now);
-  // Merges the live slices into `scratch` (cleared first).
+  // Adds a batch of samples (dense counts + summary) that all belong to time `at`.
+  void AddBatch(const std::vector<std::uint32_t>& counts, const Summary& summary, Clock::time_point at);
+  Duration slice_width() const { return width_; }
+  // Adds the live slices to `scratch` (not cleared).
   void Merge(Clock::time_point now, DenseHistogram& scratch) const;
   WindowStats Stats(Clock::time_point now, DenseHistogram& scratch) const;
   std::size_t MemoryBytes() const;
@@ -48,21 +51,38 @@ class RollingWindow {
     SparseHistogram hist;
   };
   std::int64_t EpochOf(Clock::time_point t) const;
+  SparseHistogram& SliceFor(Clock::time_point t);
 
   Duration length_;
   Duration width_;
   std::vector<Slice> ring_;
 };
 
+// Recording goes to one dense "pending" slice shared by all windows of the series (an O(1)
+// increment, no search); when the clock passes the finest slice boundary the batch is folded into
+// every window's current slice in one linear pass. A sample's time is thereby rounded down to the
+// finest slice boundary (6 s for a 1m window); with the default windows every coarse slice width
+// is a multiple of the finest, so no sample lands in another window slice than its own.
 class SeriesWindows {
  public:
   explicit SeriesWindows(std::span<const Duration> lengths);
   void Record(Duration value, Clock::time_point now);
-  const std::vector<RollingWindow>& windows() const { return windows_; }
+  std::size_t size() const { return windows_.size(); }
+  Duration length(std::size_t i) const { return windows_[i].length(); }
+  WindowStats Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch);
   std::size_t MemoryBytes() const;
 
  private:
+  void Flush();
+
   std::vector<RollingWindow> windows_;
+  Duration fine_width_;
+  std::vector<std::uint32_t> pending_;  // dense counts, allocated on first record
+  Summary pending_summary_;
+  Clock::time_point pending_begin_{}, pending_end_{};
 };
+
+// Statistics of a merged histogram.
+WindowStats StatsOf(const DenseHistogram& merged);
 
 }  // namespace reznet::daemon

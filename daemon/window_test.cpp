@@ -60,12 +60,52 @@ TEST(SeriesWindows, EachWindowExpiresOnItsOwn) {
   SeriesWindows series(lengths);
   DenseHistogram scratch;
   series.Record(7ms, T(0s));
-  auto count = [&](int i, Duration at) { return series.windows()[static_cast<std::size_t>(i)].Stats(T(at), scratch).count; };
+  auto count = [&](std::size_t i, Duration at) { return series.Stats(i, T(at), scratch).count; };
   EXPECT_EQ(count(0, 2min), 0u);
   EXPECT_EQ(count(1, 2min), 1u);
   EXPECT_EQ(count(1, 6min), 0u);
   EXPECT_EQ(count(2, 50min), 1u);
   EXPECT_EQ(count(2, 67min), 0u);
+}
+
+TEST(SeriesWindows, PendingBatchIsVisibleAndFiledIntoEveryWindow) {
+  std::vector<Duration> lengths = {1min, 5min};
+  SeriesWindows series(lengths);
+  DenseHistogram scratch;
+  series.Record(10ms, T(1s));
+  series.Record(30ms, T(2s));
+  // Still pending (same 6 s slice): visible to queries.
+  auto now = series.Stats(0, T(2s), scratch);
+  EXPECT_EQ(now.count, 2u);
+  EXPECT_EQ(now.max, 30'000'000);
+  // Later records flush the batch into both windows; nothing is counted twice.
+  series.Record(20ms, T(40s));
+  EXPECT_EQ(series.Stats(0, T(40s), scratch).count, 3u);
+  EXPECT_EQ(series.Stats(1, T(40s), scratch).count, 3u);
+  EXPECT_NEAR(series.Stats(0, T(40s), scratch).p50, 20e6, 20e6 * 0.01);
+  // A query long after the batch's slice files it first, then lets it expire normally.
+  EXPECT_EQ(series.Stats(0, T(110s), scratch).count, 0u);
+  EXPECT_EQ(series.Stats(1, T(110s), scratch).count, 3u);
+}
+
+TEST(SeriesWindows, MatchesASingleWindowFedDirectly) {
+  std::vector<Duration> lengths = {1min, 5min, 1h};
+  SeriesWindows series(lengths);
+  RollingWindow direct(5min);
+  DenseHistogram a, b;
+  for (int i = 0; i < 2000; ++i) {
+    const auto v = std::chrono::microseconds(100 + (i * 7919) % 90000);
+    const auto t = T(std::chrono::milliseconds(i * 250));
+    series.Record(v, t);
+    direct.Record(v, T(std::chrono::seconds((i * 250 / 1000) / 6 * 6)));  // rounded to the 6 s slice
+  }
+  const auto at = T(500s);
+  auto s1 = series.Stats(1, at, a);
+  auto s2 = direct.Stats(at, b);
+  EXPECT_EQ(s1.count, s2.count);
+  EXPECT_EQ(s1.p50, s2.p50);
+  EXPECT_EQ(s1.p99, s2.p99);
+  EXPECT_DOUBLE_EQ(s1.mean_ns, s2.mean_ns);
 }
 
 TEST(SeriesWindows, MemoryAtProbeRatesUnder64KiB) {
