@@ -30,8 +30,10 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def proc_stats(pid):
+    """(cpu seconds user+system, rss bytes); also remembers the user share in proc_stats.user."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
+    proc_stats.user = int(fields[11]) / TICKS
     cpu = (int(fields[11]) + int(fields[12])) / TICKS
     rss = int(fields[21]) * PAGE
     return cpu, rss
@@ -119,15 +121,18 @@ def footprint(args, tmp, tb_url, bb):
                 ready_pattern=None)
     time.sleep(1.5)
     cpu0, _ = proc_stats(d.proc.pid)
+    user0 = proc_stats.user
     t0 = time.monotonic()
     time.sleep(args.seconds)
     cpu1, ours_rss = proc_stats(d.proc.pid)
+    ours_user = proc_stats.user - user0
     ours_runs = 10 * (time.monotonic() - t0)  # 10 probes at 1 s interval (± jitter)
     d.stop()
     ours_cpu = (cpu1 - cpu0) / ours_runs
 
     _, bb_idle = proc_stats(bb_proc.proc.pid)
     cpu0, _ = proc_stats(bb_proc.proc.pid)
+    user0 = proc_stats.user
     n = 0
     t0 = time.monotonic()
     while time.monotonic() - t0 < args.seconds:
@@ -138,11 +143,14 @@ def footprint(args, tmp, tb_url, bb):
         blackbox_probe(bb_url, tb_url + "/health")
         n += 1
     cpu1, bb_rss = proc_stats(bb_proc.proc.pid)
+    bb_user = proc_stats.user - user0
     bb_cpu = (cpu1 - cpu0) / n
     print(f"\n== footprint at 10 probes/s for {args.seconds}s (RSS from /proc, CPU = utime+stime)")
-    print(f"  {'':18s} {'RSS idle':>10s} {'RSS busy':>10s} {'CPU/probe':>12s}")
-    print(f"  {'reznet-perfd':18s} {mib(ours_idle):7.1f} MiB {mib(ours_rss):7.1f} MiB {ours_cpu * 1000:9.3f} ms")
-    print(f"  {'blackbox_exporter':18s} {mib(bb_idle):7.1f} MiB {mib(bb_rss):7.1f} MiB {bb_cpu * 1000:9.3f} ms")
+    print(f"  {'':18s} {'RSS idle':>10s} {'RSS busy':>10s} {'CPU/probe':>12s} {'of it user':>11s}")
+    print(f"  {'reznet-perfd':18s} {mib(ours_idle):7.1f} MiB {mib(ours_rss):7.1f} MiB {ours_cpu * 1000:9.3f} ms "
+          f"{ours_user / ours_runs * 1000:8.3f} ms")
+    print(f"  {'blackbox_exporter':18s} {mib(bb_idle):7.1f} MiB {mib(bb_rss):7.1f} MiB {bb_cpu * 1000:9.3f} ms "
+          f"{bb_user / n * 1000:8.3f} ms")
     print(f"  ratio ours/blackbox: RSS idle {ours_idle / bb_idle:.2f}, RSS busy {ours_rss / bb_rss:.2f}, "
           f"CPU/probe {ours_cpu / bb_cpu:.2f}")
     print("  (CPU per run is measured over whole ticks of 10 ms: use --seconds 60 or more for a steadier figure)")

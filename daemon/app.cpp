@@ -39,6 +39,28 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
   return out;
 }
 
+void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready) {
+  server.Route("GET", "/metrics", [&](const HttpRequest&) {
+    return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8",
+                     telemetry.RenderMetrics(std::chrono::steady_clock::now()), {}};
+  });
+  server.Route("GET", "/healthz", [](const HttpRequest&) { return HttpReply{200, "text/plain", "ok\n", {}}; });
+  server.Route("GET", "/readyz", [&](const HttpRequest&) {
+    return ready ? HttpReply{200, "text/plain", "ready\n", {}} : HttpReply{503, "text/plain", "not ready\n", {}};
+  });
+  server.Route("GET", "/api/v1/status", [&](const HttpRequest&) {
+    return HttpReply{200, "application/json", telemetry.StatusJson(std::chrono::steady_clock::now()), {}};
+  });
+  server.Route("GET", "/", [](const HttpRequest&) {
+    return HttpReply{200, "text/html; charset=utf-8",
+                     "<!doctype html><title>reznet-perfd</title><h1>reznet-perfd</h1><ul>"
+                     "<li><a href=\"/metrics\">/metrics</a></li>"
+                     "<li><a href=\"/api/v1/status\">/api/v1/status</a></li>"
+                     "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a></li></ul>\n",
+                     {}};
+  });
+}
+
 }  // namespace
 
 const char* EmbeddedDemoConfig() { return kEmbeddedDemoConfig; }
@@ -55,9 +77,8 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     return 2;
   }
   std::atomic<bool> ready{false};
-  ApiServer server({[&] { return telemetry.RenderMetrics(std::chrono::steady_clock::now()); },
-                    [&] { return telemetry.StatusJson(std::chrono::steady_clock::now()); },
-                    [&] { return ready.load(); }});
+  ApiServer server;
+  AddRoutes(server, telemetry, ready);
   const std::string listen = options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   int port = 0;
   try {
@@ -83,7 +104,6 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     if (scheduler.InFlight() == 0 || std::chrono::steady_clock::now() >= until) {
       if (int left = scheduler.InFlight()) spdlog::warn("cancelling {} run(s) still going after {}ms", left,
                                                         std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
-      server.Stop();
       work.reset();
       io.stop();
       return;
@@ -100,12 +120,11 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     wait_drained(std::chrono::steady_clock::now() + grace);
   });
 
-  std::thread http_thread([&] { server.Run(); });
-  std::thread worker([&] { io.run(); });
+  server.Start();
+  // One thread runs every probe: measured cheaper per run than two (no cross-thread wake-ups),
+  // and the HTTP server has its own thread, so scrapes never delay a probe's clock.
   io.run();
-  worker.join();
   server.Stop();
-  http_thread.join();
   spdlog::info("stopped");
   return 0;
 }

@@ -121,30 +121,27 @@ void SparseHistogram::MergeInto(DenseHistogram& out) const {
   out.AddSummary(summary_);
 }
 
-void SparseHistogram::AddDense(const std::vector<std::uint32_t>& counts, const Summary& summary) {
+void SparseHistogram::AddSorted(const std::vector<Entry>& entries, const Summary& summary) {
   if (summary.count == 0) return;
   summary_.Add(summary);
-  if (dense_.empty()) {
-    // Merge two sorted runs into a fresh vector.
-    std::vector<std::pair<std::uint16_t, std::uint32_t>> merged;
-    merged.reserve(sparse_.size() + 16);
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      if (counts[i] == 0) continue;
-      while (j < sparse_.size() && sparse_[j].first < i) merged.push_back(sparse_[j++]);
-      if (j < sparse_.size() && sparse_[j].first == i) {
-        merged.emplace_back(sparse_[j].first, sparse_[j].second + counts[i]);
-        ++j;
-      } else {
-        merged.emplace_back(static_cast<std::uint16_t>(i), counts[i]);
-      }
-    }
-    while (j < sparse_.size()) merged.push_back(sparse_[j++]);
-    sparse_ = std::move(merged);
-    if (sparse_.size() > kDenseThreshold) ToDense();
+  if (!dense_.empty()) {
+    for (const auto& [index, count] : entries) dense_[index] += count;
     return;
   }
-  for (std::size_t i = 0; i < counts.size(); ++i) dense_[i] += counts[i];
+  std::vector<Entry> merged;
+  merged.reserve(sparse_.size() + entries.size());
+  std::size_t j = 0;
+  for (const auto& e : entries) {
+    while (j < sparse_.size() && sparse_[j].first < e.first) merged.push_back(sparse_[j++]);
+    if (j < sparse_.size() && sparse_[j].first == e.first) {
+      merged.emplace_back(e.first, sparse_[j++].second + e.second);
+    } else {
+      merged.push_back(e);
+    }
+  }
+  while (j < sparse_.size()) merged.push_back(sparse_[j++]);
+  sparse_ = std::move(merged);
+  if (sparse_.size() > kDenseThreshold) ToDense();
 }
 
 void SparseHistogram::Clear() {

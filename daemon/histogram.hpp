@@ -68,8 +68,9 @@ class SparseHistogram {
   // With the bucket already computed (one Index() serves every window of a series).
   void Record(std::int64_t ns, int index);
   void MergeInto(DenseHistogram& out) const;
-  // Adds a dense count array (Bucketing::kCount entries) and its summary in one linear pass.
-  void AddDense(const std::vector<std::uint32_t>& counts, const Summary& summary);
+  using Entry = std::pair<std::uint16_t, std::uint32_t>;
+  // Adds (bucket, count) pairs sorted by bucket, and their summary, in one linear merge.
+  void AddSorted(const std::vector<Entry>& entries, const Summary& summary);
   void Clear();
   const Summary& summary() const { return summary_; }
   std::size_t MemoryBytes() const;
@@ -79,7 +80,7 @@ class SparseHistogram {
                                                  sizeof(std::pair<std::uint16_t, std::uint32_t>);
   void ToDense();
 
-  std::vector<std::pair<std::uint16_t, std::uint32_t>> sparse_;  // sorted by bucket
+  std::vector<Entry> sparse_;  // sorted by bucket
   std::vector<std::uint32_t> dense_;                              // used once non-empty
   Summary summary_;
 };

@@ -1,5 +1,6 @@
 // reznet-perfd: the command line. Thin: parses arguments, loads the config, calls the app.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "config/loader.hpp"
@@ -28,6 +29,9 @@ std::optional<reznet::config::Config> Load(const std::string& path,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer closing a socket mid-write must be an error code, not a dead daemon (libpq, hiredis
+  // and OpenSSL may write without MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"reznet-perfd: synthetic performance monitor for the RezNet AI backend"};
   app.set_version_flag("--version", std::string(reznet::daemon::kVersion));
   app.require_subcommand(1);

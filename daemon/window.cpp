@@ -1,5 +1,6 @@
 #include "daemon/window.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace reznet::daemon {
@@ -25,9 +26,9 @@ SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
 
 void RollingWindow::Record(Duration value, Clock::time_point now) { SliceFor(now).Record(value.count()); }
 
-void RollingWindow::AddBatch(const std::vector<std::uint32_t>& counts, const Summary& summary,
-                             Clock::time_point at) {
-  SliceFor(at).AddDense(counts, summary);
+void RollingWindow::AddBatch(const std::vector<SparseHistogram::Entry>& entries,
+                             const Summary& summary, Clock::time_point at) {
+  SliceFor(at).AddSorted(entries, summary);
 }
 
 void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const {
@@ -78,8 +79,14 @@ SeriesWindows::SeriesWindows(std::span<const Duration> lengths) {
 
 void SeriesWindows::Flush() {
   if (pending_summary_.count == 0) return;
-  for (auto& w : windows_) w.AddBatch(pending_, pending_summary_, pending_begin_);
-  std::fill(pending_.begin(), pending_.end(), 0);
+  std::sort(touched_.begin(), touched_.end());
+  batch_.clear();
+  for (auto b : touched_) {
+    batch_.emplace_back(b, pending_[b]);
+    pending_[b] = 0;
+  }
+  touched_.clear();
+  for (auto& w : windows_) w.AddBatch(batch_, pending_summary_, pending_begin_);
   pending_summary_ = {};
 }
 
@@ -90,7 +97,8 @@ void SeriesWindows::Record(Duration value, Clock::time_point now) {
     pending_begin_ = Clock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
     pending_end_ = pending_begin_ + fine_width_;
   }
-  ++pending_[static_cast<std::size_t>(Bucketing::Index(value.count()))];
+  const auto bucket = static_cast<std::uint16_t>(Bucketing::Index(value.count()));
+  if (pending_[bucket]++ == 0) touched_.push_back(bucket);
   pending_summary_.Add(value.count());
 }
 
@@ -99,16 +107,16 @@ WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHist
   scratch.Clear();
   windows_[i].Merge(now, scratch);
   if (pending_summary_.count > 0 && now >= pending_begin_) {
-    for (std::size_t b = 0; b < pending_.size(); ++b) {
-      if (pending_[b]) scratch.AddBucket(static_cast<int>(b), pending_[b]);
-    }
+    for (auto b : touched_) scratch.AddBucket(b, pending_[b]);
     scratch.AddSummary(pending_summary_);
   }
   return StatsOf(scratch);
 }
 
 std::size_t SeriesWindows::MemoryBytes() const {
-  std::size_t bytes = sizeof(*this) + pending_.capacity() * sizeof(std::uint32_t);
+  std::size_t bytes = sizeof(*this) + pending_.capacity() * sizeof(std::uint32_t) +
+                      touched_.capacity() * sizeof(std::uint16_t) +
+                      batch_.capacity() * sizeof(SparseHistogram::Entry);
   for (const auto& w : windows_) bytes += w.MemoryBytes();
   return bytes;
 }

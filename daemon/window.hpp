@@ -37,8 +37,9 @@ class RollingWindow {
   Duration length() const { return length_; }
 
   void Record(Duration value, Clock::time_point now);
-  // Adds a batch of samples (dense counts + summary) that all belong to time `at`.
-  void AddBatch(const std::vector<std::uint32_t>& counts, const Summary& summary, Clock::time_point at);
+  // Adds a batch of samples (sorted bucket counts + summary) that all belong to time `at`.
+  void AddBatch(const std::vector<SparseHistogram::Entry>& entries, const Summary& summary,
+                Clock::time_point at);
   Duration slice_width() const { return width_; }
   // Adds the live slices to `scratch` (not cleared).
   void Merge(Clock::time_point now, DenseHistogram& scratch) const;
@@ -78,6 +79,8 @@ class SeriesWindows {
   std::vector<RollingWindow> windows_;
   Duration fine_width_;
   std::vector<std::uint32_t> pending_;  // dense counts, allocated on first record
+  std::vector<std::uint16_t> touched_;  // buckets of pending_ that are non-zero
+  std::vector<SparseHistogram::Entry> batch_;  // scratch for Flush
   Summary pending_summary_;
   Clock::time_point pending_begin_{}, pending_end_{};
 };

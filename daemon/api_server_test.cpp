@@ -1,0 +1,86 @@
+// The Beast API server over real loopback TCP, with cpp-httplib as an independent client.
+#include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "daemon/api_server.hpp"
+
+namespace reznet::daemon {
+namespace {
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Route("GET", "/hello", [](const HttpRequest& r) {
+      return HttpReply{200, "text/plain", "hi " + r.QueryParam("name") + " ua=" + r.Header("user-agent"), {}};
+    });
+    server_.Route("POST", "/echo", [](const HttpRequest& r) { return HttpReply{201, "text/plain", r.body, {{"X-Len", std::to_string(r.body.size())}}}; });
+    server_.Route("GET", "/runs/", [](const HttpRequest& r) { return HttpReply{200, "text/plain", r.path.substr(6), {}}; }, true);
+    server_.Route("GET", "/boom", [](const HttpRequest&) -> HttpReply { throw std::runtime_error("bug"); });
+    port_ = server_.Bind("127.0.0.1:0");
+    server_.Start();
+  }
+  ApiServer server_;
+  int port_ = 0;
+};
+
+TEST_F(ApiServerTest, RoutesQueryHeadersAndKeepAlive) {
+  httplib::Client c("127.0.0.1", port_);
+  c.set_keep_alive(true);
+  auto r = c.Get("/hello?name=a%20b", {{"User-Agent", "t/1"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hi a b ua=t/1");
+  auto again = c.Get("/runs/abc123");  // same connection
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "abc123");
+  auto post = c.Post("/echo", "payload", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 201);
+  EXPECT_EQ(post->body, "payload");
+  EXPECT_EQ(post->get_header_value("X-Len"), "7");
+}
+
+TEST_F(ApiServerTest, UnknownPathWrongMethodAndHandlerException) {
+  httplib::Client c("127.0.0.1", port_);
+  auto missing = c.Get("/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto wrong = c.Post("/hello", "", "text/plain");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET");
+  auto boom = c.Get("/boom");
+  ASSERT_TRUE(boom);
+  EXPECT_EQ(boom->status, 500);
+  EXPECT_EQ(boom->body, "internal error\n");
+  auto head = c.Head("/hello");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+}
+
+TEST_F(ApiServerTest, OversizedBodyIs413) {
+  std::signal(SIGPIPE, SIG_IGN);  // the server may close while the client is still sending
+  httplib::Client c("127.0.0.1", port_);
+  auto r = c.Post("/echo", std::string(2 << 20, 'x'), "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(ApiServer, BindErrorsSayWhy) {
+  ApiServer a;
+  int port = a.Bind("127.0.0.1:0");
+  ApiServer b;
+  try {
+    b.Bind("127.0.0.1:" + std::to_string(port));
+    FAIL() << "second bind should fail";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Address already in use"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(b.Bind("nohost:1"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace reznet::daemon
