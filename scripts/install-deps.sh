@@ -11,7 +11,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager
-  gcovr python3 python3-yaml
+  gcovr python3 python3-yaml openssl
   wrk prometheus-blackbox-exporter
 )
 
