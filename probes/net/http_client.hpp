@@ -6,7 +6,7 @@
 //   dns      resolver start -> addresses (only when the host is a name, not an IP literal)
 //   connect  TCP connect (only when a new connection was opened)
 //   tls      TLS handshake (https, new connection only)
-//   ttfb     request fully written -> first response byte read
+//   ttfb     request handed to the socket -> first response byte read (includes the write)
 //   transfer first response byte -> response complete (headers + body)
 //   total    Send() entry -> response complete (includes dns/connect/tls when they happened)
 
