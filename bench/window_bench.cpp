@@ -39,32 +39,22 @@ void BM_SeriesRecord(benchmark::State& state) {
 }
 BENCHMARK(BM_SeriesRecord);
 
-// Four quantiles + mean from a 1 h window holding one probe run every second for an hour
-// (3,600 samples spread over the 11 slices).
+// Four quantiles + mean from a 1 h window filled for an hour with one sample every
+// `range(0)` ms: 1000 = one probe run a second (sparse slices), 10 = 100 samples/s (dense slices).
 void BM_QuantilesFull1hWindow(benchmark::State& state) {
+  const auto every = std::chrono::milliseconds(state.range(0));
   RollingWindow w(1h);
-  auto values = Latencies(3600);
-  auto start = Clock::time_point(1000h);
-  for (int s = 0; s < 3600; ++s) w.Record(Duration(values[static_cast<std::size_t>(s)]), start + std::chrono::seconds(s));
+  auto values = Latencies(8192);
+  const auto start = Clock::time_point(1000h);
+  std::size_t i = 0;
+  for (auto t = start; t < start + 1h; t += every) w.Record(Duration(values[i++ & 8191]), t);
   DenseHistogram scratch;
   const auto now = start + 3600s;
   for (auto _ : state) benchmark::DoNotOptimize(w.Stats(now, scratch));
+  state.counters["samples"] = static_cast<double>(i);
   state.counters["bytes_1h_window"] = static_cast<double>(w.MemoryBytes());
 }
-BENCHMARK(BM_QuantilesFull1hWindow)->Unit(benchmark::kMicrosecond);
-
-// The same at a high rate: 100 samples/s for an hour, slices dense.
-void BM_QuantilesFull1hWindowDense(benchmark::State& state) {
-  RollingWindow w(1h);
-  auto values = Latencies(360000);
-  auto start = Clock::time_point(1000h);
-  for (std::size_t s = 0; s < values.size(); ++s) w.Record(Duration(values[s]), start + std::chrono::milliseconds(s * 10));
-  DenseHistogram scratch;
-  const auto now = start + 3600s;
-  for (auto _ : state) benchmark::DoNotOptimize(w.Stats(now, scratch));
-  state.counters["bytes_1h_window"] = static_cast<double>(w.MemoryBytes());
-}
-BENCHMARK(BM_QuantilesFull1hWindowDense)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QuantilesFull1hWindow)->Arg(1000)->Arg(10)->Unit(benchmark::kMicrosecond);
 
 // Memory of one series (1m/5m/1h) after two hours at probe rates: one run every 15 s / every 1 s.
 void BM_SeriesMemoryAtProbeRate(benchmark::State& state) {
@@ -75,12 +65,17 @@ void BM_SeriesMemoryAtProbeRate(benchmark::State& state) {
   for (auto _ : state) {
     SeriesWindows series(lengths);
     auto t = Clock::time_point(1000h);
-    for (std::size_t i = 0; t < Clock::time_point(1002h); ++i, t += every) series.Record(Duration(values[i & 8191]), t);
+    for (std::size_t i = 0; t < Clock::time_point(1002h); ++i, t += every)
+      series.Record(Duration(values[i & 8191]), t);
     bytes = series.MemoryBytes();
   }
   state.counters["bytes_per_series"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_SeriesMemoryAtProbeRate)->Arg(15000)->Arg(1000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_SeriesMemoryAtProbeRate)
+    ->Arg(15000)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 // /metrics render: probes × phases chosen so the exposition holds ≈ 1,000 series.
 void BM_RenderMetrics(benchmark::State& state) {

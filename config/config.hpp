@@ -17,7 +17,7 @@ namespace reznet::config {
 using namespace std::chrono_literals;
 
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warn, error
+  std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // text or json
 };
 

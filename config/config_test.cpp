@@ -48,7 +48,8 @@ probes:
     interval: 30s
     timeout: 250ms
     echo: { word: hi }
-)", "t.yaml", Kinds());
+)",
+                        "t.yaml", Kinds());
   EXPECT_EQ(cfg.daemon.listen, "127.0.0.1:0");
   EXPECT_THAT(cfg.daemon.windows, ElementsAre(1min, 5min));
   EXPECT_EQ(cfg.daemon.log.format, "json");
@@ -77,12 +78,18 @@ probes:
     kind: nope
     timeout: 20s
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "t.yaml:3:3: daemon.eval_intervall: unknown key \"eval_intervall\"; did you mean \"eval_interval\"?",
-      "t.yaml:5:19: targets.backend.url: expected a URL like \"http://127.0.0.1:8000\", got \"127.0.0.1:8000\" (missing scheme)",
-      "t.yaml:9:15: probes[0].interval: expected a duration like \"250ms\", \"5s\" or \"2m\", got \"5\" (missing unit: ns, us, ms, s, m, h)",
-      "t.yaml:13:14: probes[1].timeout: timeout 20s is longer than interval 15s; a run must end before the next is due: lower timeout or raise interval",
-      "t.yaml:12:11: probes[1].kind: unknown probe kind \"nope\"; this build knows: echo"));
+  EXPECT_THAT(
+      errors,
+      ElementsAre(
+          "t.yaml:3:3: daemon.eval_intervall: unknown key \"eval_intervall\"; did you mean "
+          "\"eval_interval\"?",
+          "t.yaml:5:19: targets.backend.url: expected a URL like \"http://127.0.0.1:8000\", got "
+          "\"127.0.0.1:8000\" (missing scheme)",
+          "t.yaml:9:15: probes[0].interval: expected a duration like \"250ms\", \"5s\" or \"2m\", "
+          "got \"5\" (missing unit: ns, us, ms, s, m, h)",
+          "t.yaml:13:14: probes[1].timeout: timeout 20s is longer than interval 15s; a run must "
+          "end before the next is due: lower timeout or raise interval",
+          "t.yaml:12:11: probes[1].kind: unknown probe kind \"nope\"; this build knows: echo"));
 }
 
 TEST(Loader, RejectsDuplicateKeysAndNames) {
@@ -97,7 +104,9 @@ TEST(Loader, RejectsDuplicateKeysAndNames) {
 )");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0], "t.yaml:4:5: probes[0].kind: duplicate key \"kind\"; keep only one");
-  EXPECT_EQ(errors[1], "t.yaml:6:11: probes[1].name: another probe is already named \"a\"; names must be unique");
+  EXPECT_EQ(
+      errors[1],
+      "t.yaml:6:11: probes[1].name: another probe is already named \"a\"; names must be unique");
 }
 
 TEST(Loader, UnsetVariableIsNamed) {
@@ -106,7 +115,8 @@ TEST(Loader, UnsetVariableIsNamed) {
   llm: { url: "http://x", api_key: "${REZNET_TEST_SURELY_UNSET}" }
 )");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_THAT(errors[0], HasSubstr("t.yaml:2:36: targets.llm.api_key: environment variable REZNET_TEST_SURELY_UNSET is not set"));
+  EXPECT_THAT(errors[0], HasSubstr("t.yaml:2:36: targets.llm.api_key: environment variable "
+                                   "REZNET_TEST_SURELY_UNSET is not set"));
 }
 
 TEST(Loader, MissingRequiredKeysAndUnknownTarget) {
@@ -115,10 +125,11 @@ TEST(Loader, MissingRequiredKeysAndUnknownTarget) {
     target: nowhere
     echo: {}
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "t.yaml:2:5: probes[0].name: missing; this key is required",
-      "t.yaml:3:13: probes[0].target: no target named \"nowhere\" under targets: (none defined)",
-      "t.yaml:4:11: probes[0].echo.word: missing; this key is required"));
+  EXPECT_THAT(errors,
+              ElementsAre("t.yaml:2:5: probes[0].name: missing; this key is required",
+                          "t.yaml:3:13: probes[0].target: no target named \"nowhere\" under "
+                          "targets: (none defined)",
+                          "t.yaml:4:11: probes[0].echo.word: missing; this key is required"));
 }
 
 TEST(Loader, SyntaxErrorHasLine) {
@@ -130,15 +141,17 @@ TEST(Loader, SyntaxErrorHasLine) {
 TEST(Loader, LaterSectionsAreNamedNotUnknown) {
   auto errors = ErrorsOf("nfrs: []\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "t.yaml:1:7: nfrs: section \"nfrs\" is not supported by this build yet; remove it");
+  EXPECT_EQ(errors[0],
+            "t.yaml:1:7: nfrs: section \"nfrs\" is not supported by this build yet; remove it");
 }
 
 TEST(Loader, BadLogLevelAndWindow) {
   auto errors = ErrorsOf("daemon:\n  windows: [1s]\n  log: { level: loud }\n");
-  EXPECT_THAT(errors, ElementsAre(
-      "t.yaml:2:13: daemon.windows[0]: a window must be between 10s and 24h",
-      "t.yaml:2:12: daemon.windows: at least one window, like [1m, 5m, 1h]",
-      "t.yaml:3:17: daemon.log.level: \"loud\" is not a level; write trace, debug, info, warn or error"));
+  EXPECT_THAT(errors,
+              ElementsAre("t.yaml:2:13: daemon.windows[0]: a window must be between 10s and 24h",
+                          "t.yaml:2:12: daemon.windows: at least one window, like [1m, 5m, 1h]",
+                          "t.yaml:3:17: daemon.log.level: \"loud\" is not a level; write trace, "
+                          "debug, info, warn or error"));
 }
 
 TEST(Loader, MissingFile) {

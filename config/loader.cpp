@@ -24,10 +24,12 @@ bool ValidName(const std::string& name) {
 void ParseDaemon(MapReader r, DaemonConfig& d) {
   r.Read("listen", d.listen);
   if (d.listen.rfind(':') == std::string::npos) {
-    r.diag().Error(r.MarkOf("listen"), r.PathOf("listen"), "expected host:port like \"127.0.0.1:9478\"");
+    r.diag().Error(r.MarkOf("listen"), r.PathOf("listen"),
+                   "expected host:port like \"127.0.0.1:9478\"");
   }
   YAML::Node windows = r.Node("windows");
-  if (windows.IsDefined() && !windows.IsNull() && IsSequence(windows, r.PathOf("windows"), r.diag())) {
+  if (windows.IsDefined() && !windows.IsNull() &&
+      IsSequence(windows, r.PathOf("windows"), r.diag())) {
     std::vector<Duration> parsed;
     for (std::size_t i = 0; i < windows.size(); ++i) {
       const std::string path = r.PathOf("windows") + "[" + std::to_string(i) + "]";
@@ -62,8 +64,9 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     if (log.Read("level", d.log.level)) {
       static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
       if (!kLevels.count(d.log.level)) {
-        log.diag().Error(log.MarkOf("level"), log.PathOf("level"),
-                         "\"" + d.log.level + "\" is not a level; write trace, debug, info, warn or error");
+        log.diag().Error(
+            log.MarkOf("level"), log.PathOf("level"),
+            "\"" + d.log.level + "\" is not a level; write trace, debug, info, warn or error");
       }
     }
     if (log.Read("format", d.log.format) && d.log.format != "text" && d.log.format != "json") {
@@ -103,7 +106,8 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
     tr.Read("insecure_skip_verify", t.insecure_skip_verify);
     tr.Read("headers", t.headers);
     if (!t.ca_file.empty() && !std::ifstream(t.ca_file)) {
-      tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"), "cannot read \"" + t.ca_file + "\"");
+      tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
+                      "cannot read \"" + t.ca_file + "\"");
     }
     tr.Finish();
     out.emplace(name, std::move(t));
@@ -200,7 +204,8 @@ Config LoadString(const std::string& text, const std::string& source_name,
   Config cfg;
   cfg.source = source_name;
   if (!root.IsDefined() || root.IsNull()) {
-    diag.Error(YAML::Mark::null_mark(), "", "the file is empty; start from config/examples/demo.yaml");
+    diag.Error(YAML::Mark::null_mark(), "",
+               "the file is empty; start from config/examples/demo.yaml");
     throw ConfigError(diag.errors());
   }
   MapReader top(root, "", diag);
@@ -221,8 +226,9 @@ Config LoadString(const std::string& text, const std::string& source_name,
     for (const char* later : {"nfrs", "alerting", "suites", "load", "history"}) {
       if (root[later].IsDefined()) {
         top.Known(later);
-        diag.Error(root[later].Mark(), later,
-                   std::string("section \"") + later + "\" is not supported by this build yet; remove it");
+        diag.Error(
+            root[later].Mark(), later,
+            std::string("section \"") + later + "\" is not supported by this build yet; remove it");
       }
     }
   }

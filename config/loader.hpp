@@ -2,8 +2,8 @@
 // Loading: YAML text -> Config, strictly, with every error reported at once.
 //
 // Each probe kind parses its own block through a KindParser supplied by the probe registry, so this
-// library knows no probe kind. Load* throw ConfigError (carrying all messages) on any error; nothing
-// is partially applied.
+// library knows no probe kind. Load* throw ConfigError (carrying all messages) on any error;
+// nothing is partially applied.
 
 #include <functional>
 #include <map>

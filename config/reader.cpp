@@ -22,11 +22,16 @@ std::size_t EditDistance(const std::string& a, const std::string& b) {
 
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
-    default: return "an undefined value";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "\"" + node.Scalar() + "\"";
+    default:
+      return "an undefined value";
   }
 }
 
@@ -45,7 +50,10 @@ void Diagnostics::Error(const YAML::Mark& mark, const std::string& path,
 }
 
 MapReader::MapReader(const YAML::Node& node, std::string path, Diagnostics& diag)
-    : node_(node), path_(std::move(path)), diag_(diag), mark_(node.IsDefined() ? node.Mark() : YAML::Mark::null_mark()) {
+    : node_(node),
+      path_(std::move(path)),
+      diag_(diag),
+      mark_(node.IsDefined() ? node.Mark() : YAML::Mark::null_mark()) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
     diag_.Error(mark_, path_, "expected a mapping (key: value lines), got " + Describe(node));
@@ -159,9 +167,9 @@ bool MapReader::Read(const std::string& key, std::int64_t& out, std::int64_t min
     return false;
   }
   if (value < min || value > max) {
-    diag_.Error(n.Mark(), PathOf(key),
-                "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                    ", got " + *v);
+    diag_.Error(
+        n.Mark(), PathOf(key),
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *v);
     return false;
   }
   out = value;

@@ -62,7 +62,8 @@ class MapReader {
   // Reports unknown keys. Call once after all reads.
   void Finish();
 
-  // A scalar with ${VAR} expanded; reports and returns nullopt when not a scalar or expansion fails.
+  // A scalar with ${VAR} expanded; reports and returns nullopt when not a scalar or expansion
+  // fails.
   std::optional<std::string> Scalar(const YAML::Node& node, const std::string& path);
 
  private:

@@ -13,9 +13,8 @@ struct Unit {
   double ns;
 };
 // Longest names first so "ms" is not read as "m" + garbage.
-constexpr Unit kUnits[] = {{"ns", 1.0},          {"us", 1e3},          {"µs", 1e3},
-                           {"ms", 1e6},          {"s", 1e9},           {"m", 60e9},
-                           {"h", 3600e9},        {"d", 86400e9}};
+constexpr Unit kUnits[] = {{"ns", 1.0}, {"us", 1e3}, {"µs", 1e3},   {"ms", 1e6},
+                           {"s", 1e9},  {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}};
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -197,8 +196,8 @@ std::expected<std::string, std::string> ExpandEnv(std::string_view text, const E
     } else if (value) {
       out += *value;  // set but empty, no default: empty is what the user set
     } else {
-      return std::unexpected("environment variable " + name +
-                             " is not set; set it or write ${" + name + ":-default}");
+      return std::unexpected("environment variable " + name + " is not set; set it or write ${" +
+                             name + ":-default}");
     }
     i = close;
   }

@@ -1,7 +1,7 @@
 #pragma once
-// Value syntax shared by every config section: durations with units, ratios, URLs, ${VAR} expansion.
-// All functions are pure and thread-safe; failures return std::unexpected with a message meant to
-// be shown to the user after "file:line:col: path: ".
+// Value syntax shared by every config section: durations with units, ratios, URLs, ${VAR}
+// expansion. All functions are pure and thread-safe; failures return std::unexpected with a message
+// meant to be shown to the user after "file:line:col: path: ".
 
 #include <chrono>
 #include <cstdint>
@@ -41,6 +41,7 @@ std::expected<Url, std::string> ParseUrl(std::string_view text);
 // Expands ${VAR} and ${VAR:-default}; "$$" is a literal "$". An unset variable without default is
 // an error naming the variable. `lookup` defaults to getenv.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-std::expected<std::string, std::string> ExpandEnv(std::string_view text, const EnvLookup& lookup = {});
+std::expected<std::string, std::string> ExpandEnv(std::string_view text,
+                                                  const EnvLookup& lookup = {});
 
 }  // namespace reznet::config

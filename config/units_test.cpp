@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "config/units.hpp"
+
+#include <gtest/gtest.h>
 
 namespace reznet::config {
 namespace {
@@ -21,7 +21,9 @@ TEST(Duration, ParsesUnits) {
 TEST(Duration, RejectsMissingUnitAndGarbage) {
   auto bare = ParseDuration("5");
   ASSERT_FALSE(bare);
-  EXPECT_EQ(bare.error(), "expected a duration like \"250ms\", \"5s\" or \"2m\", got \"5\" (missing unit: ns, us, ms, s, m, h)");
+  EXPECT_EQ(bare.error(),
+            "expected a duration like \"250ms\", \"5s\" or \"2m\", got \"5\" (missing unit: ns, "
+            "us, ms, s, m, h)");
   EXPECT_FALSE(ParseDuration("5 s"));
   EXPECT_FALSE(ParseDuration("fast"));
   EXPECT_FALSE(ParseDuration(""));
@@ -77,7 +79,8 @@ TEST(Env, ExpandsWithDefaults) {
   EXPECT_EQ(*ExpandEnv("cost $$5 and $x", env), "cost $5 and $x");
   auto missing = ExpandEnv("key=${API_KEY}", env);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error(), "environment variable API_KEY is not set; set it or write ${API_KEY:-default}");
+  EXPECT_EQ(missing.error(),
+            "environment variable API_KEY is not set; set it or write ${API_KEY:-default}");
   EXPECT_FALSE(ExpandEnv("${UNTERMINATED", env));
 }
 

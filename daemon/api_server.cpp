@@ -32,7 +32,8 @@ std::string PercentDecode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -86,7 +87,8 @@ struct ApiServer::Impl {
       const bool match = r.prefix ? req.path.starts_with(r.path) : req.path == r.path;
       if (!match) continue;
       path_known = true;
-      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) return r.handler(req);
+      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET"))
+        return r.handler(req);
       allow += (allow.empty() ? "" : ", ") + r.method;
     }
     HttpReply reply;
@@ -121,9 +123,11 @@ struct ApiServer::Impl {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBody);
       parser.header_limit(kMaxHeader);
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-          ec == asio::error::connection_reset || ec == asio::error::eof) {
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::error::eof) {
         break;
       }
       HttpReply reply;
@@ -131,8 +135,10 @@ struct ApiServer::Impl {
       unsigned version = 11;
       bool head = false;
       if (ec) {
-        reply = {ec == http::error::body_limit ? 413 : 400, "text/plain; charset=utf-8",
-                 "bad request: " + ec.message() + "\n", {}};
+        reply = {ec == http::error::body_limit ? 413 : 400,
+                 "text/plain; charset=utf-8",
+                 "bad request: " + ec.message() + "\n",
+                 {}};
       } else {
         auto msg = parser.release();
         keep_alive = msg.keep_alive();
@@ -171,14 +177,16 @@ struct ApiServer::Impl {
   asio::awaitable<void> Accept() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
       if (connections.load() >= kMaxConnections) {
-        spdlog::warn("connection refused: {} connections open (limit {})", connections.load(), kMaxConnections);
+        spdlog::warn("connection refused: {} connections open (limit {})", connections.load(),
+                     kMaxConnections);
         socket.close(ec);
         continue;
       }
@@ -193,20 +201,24 @@ ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
 
 ApiServer::~ApiServer() { Stop(); }
 
-void ApiServer::Route(const std::string& method, const std::string& path, Handler handler, bool prefix) {
+void ApiServer::Route(const std::string& method, const std::string& path, Handler handler,
+                      bool prefix) {
   impl_->routes.push_back({method, path, prefix, std::move(handler)});
 }
 
 int ApiServer::Bind(const std::string& listen) {
   auto colon = listen.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("listen address needs host:port: " + listen);
+  if (colon == std::string::npos)
+    throw std::runtime_error("listen address needs host:port: " + listen);
   std::string host = listen.substr(0, colon);
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "*") host = "0.0.0.0";
   if (host == "localhost") host = "127.0.0.1";
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + listen + ": \"" + host + "\" is not an IP address");
+  if (ec)
+    throw std::runtime_error("cannot listen on " + listen + ": \"" + host +
+                             "\" is not an IP address");
   unsigned long port = 0;
   try {
     port = std::stoul(listen.substr(colon + 1));

@@ -23,8 +23,8 @@ namespace reznet::daemon {
 
 struct HttpRequest {
   std::string method;
-  std::string path;   // without the query
-  std::string query;  // after '?', undecoded
+  std::string path;                            // without the query
+  std::string query;                           // after '?', undecoded
   std::map<std::string, std::string> headers;  // names lower-case
   std::string body;
   std::string Header(const std::string& lower_name) const;
@@ -48,7 +48,8 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   // Exact path, or a prefix when `path` ends with '/' and `prefix` is set. Before Start().
-  void Route(const std::string& method, const std::string& path, Handler handler, bool prefix = false);
+  void Route(const std::string& method, const std::string& path, Handler handler,
+             bool prefix = false);
 
   // Binds "host:port" (port 0 picks a free one) and returns the port. Throws std::runtime_error.
   int Bind(const std::string& listen);

@@ -41,23 +41,31 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
 
 void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready) {
   server.Route("GET", "/metrics", [&](const HttpRequest&) {
-    return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8",
-                     telemetry.RenderMetrics(std::chrono::steady_clock::now()), {}};
+    return HttpReply{200,
+                     "text/plain; version=0.0.4; charset=utf-8",
+                     telemetry.RenderMetrics(std::chrono::steady_clock::now()),
+                     {}};
   });
-  server.Route("GET", "/healthz", [](const HttpRequest&) { return HttpReply{200, "text/plain", "ok\n", {}}; });
+  server.Route("GET", "/healthz", [](const HttpRequest&) {
+    return HttpReply{200, "text/plain", "ok\n", {}};
+  });
   server.Route("GET", "/readyz", [&](const HttpRequest&) {
-    return ready ? HttpReply{200, "text/plain", "ready\n", {}} : HttpReply{503, "text/plain", "not ready\n", {}};
+    return ready ? HttpReply{200, "text/plain", "ready\n", {}}
+                 : HttpReply{503, "text/plain", "not ready\n", {}};
   });
   server.Route("GET", "/api/v1/status", [&](const HttpRequest&) {
-    return HttpReply{200, "application/json", telemetry.StatusJson(std::chrono::steady_clock::now()), {}};
+    return HttpReply{
+        200, "application/json", telemetry.StatusJson(std::chrono::steady_clock::now()), {}};
   });
   server.Route("GET", "/", [](const HttpRequest&) {
-    return HttpReply{200, "text/html; charset=utf-8",
-                     "<!doctype html><title>reznet-perfd</title><h1>reznet-perfd</h1><ul>"
-                     "<li><a href=\"/metrics\">/metrics</a></li>"
-                     "<li><a href=\"/api/v1/status\">/api/v1/status</a></li>"
-                     "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a></li></ul>\n",
-                     {}};
+    return HttpReply{
+        200,
+        "text/html; charset=utf-8",
+        "<!doctype html><title>reznet-perfd</title><h1>reznet-perfd</h1><ul>"
+        "<li><a href=\"/metrics\">/metrics</a></li>"
+        "<li><a href=\"/api/v1/status\">/api/v1/status</a></li>"
+        "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a></li></ul>\n",
+        {}};
   });
 }
 
@@ -79,7 +87,8 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   std::atomic<bool> ready{false};
   ApiServer server;
   AddRoutes(server, telemetry, ready);
-  const std::string listen = options.listen_override.empty() ? config.daemon.listen : options.listen_override;
+  const std::string listen =
+      options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   int port = 0;
   try {
     port = server.Bind(listen);
@@ -88,8 +97,8 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     return 2;
   }
   const std::string host = listen.substr(0, listen.rfind(':'));
-  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {})", kVersion, host, port,
-               probes.size(), config.source);
+  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {})", kVersion, host,
+               port, probes.size(), config.source);
 
   Scheduler scheduler(io, telemetry);
   scheduler.Start(std::move(probes));
@@ -102,8 +111,9 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   std::function<void(std::chrono::steady_clock::time_point)> wait_drained;
   wait_drained = [&](std::chrono::steady_clock::time_point until) {
     if (scheduler.InFlight() == 0 || std::chrono::steady_clock::now() >= until) {
-      if (int left = scheduler.InFlight()) spdlog::warn("cancelling {} run(s) still going after {}ms", left,
-                                                        std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+      if (int left = scheduler.InFlight())
+        spdlog::warn("cancelling {} run(s) still going after {}ms", left,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
       work.reset();
       io.stop();
       return;

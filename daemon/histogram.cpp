@@ -75,7 +75,8 @@ std::vector<std::int64_t> DenseHistogram::Quantiles(std::span<const double> qs) 
     cumulative += counts_[static_cast<std::size_t>(b)];
     while (next < order.size()) {
       const double q = std::clamp(qs[order[next]], 0.0, 1.0);
-      const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total))));
+      const auto rank = std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total))));
       if (cumulative < rank) break;
       out[order[next]] = std::clamp(Bucketing::Mid(b), summary_.min_ns, summary_.max_ns);
       ++next;
@@ -154,7 +155,8 @@ void SparseHistogram::Clear() {
 }
 
 std::size_t SparseHistogram::MemoryBytes() const {
-  return sizeof(*this) + sparse_.capacity() * sizeof(sparse_[0]) + dense_.capacity() * sizeof(std::uint32_t);
+  return sizeof(*this) + sparse_.capacity() * sizeof(sparse_[0]) +
+         dense_.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace reznet::daemon

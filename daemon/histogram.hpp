@@ -20,10 +20,10 @@
 namespace reznet::daemon {
 
 struct Bucketing {
-  static constexpr int kLinearBits = 7;                    // 128 exact buckets below 128 ns
-  static constexpr int kSubBuckets = 1 << (kLinearBits - 1);  // 64 per power of two above
+  static constexpr int kLinearBits = 7;                         // 128 exact buckets below 128 ns
+  static constexpr int kSubBuckets = 1 << (kLinearBits - 1);    // 64 per power of two above
   static constexpr std::int64_t kMaxValue = 3'600'000'000'000;  // 1 h in ns
-  static constexpr int kMaxExponent = 41;                   // 2^41 ≤ 1 h < 2^42
+  static constexpr int kMaxExponent = 41;                       // 2^41 ≤ 1 h < 2^42
   static constexpr int kCount = (1 << kLinearBits) + (kMaxExponent - kLinearBits + 1) * kSubBuckets;
 
   static int Index(std::int64_t ns);
@@ -46,7 +46,9 @@ class DenseHistogram {
  public:
   DenseHistogram() : counts_(Bucketing::kCount, 0) {}
   void Record(std::int64_t ns);
-  void AddBucket(int index, std::uint64_t count) { counts_[static_cast<std::size_t>(index)] += count; }
+  void AddBucket(int index, std::uint64_t count) {
+    counts_[static_cast<std::size_t>(index)] += count;
+  }
   void AddSummary(const Summary& s) { summary_.Add(s); }
   void Merge(const DenseHistogram& other);
   void Clear();
@@ -76,12 +78,12 @@ class SparseHistogram {
   std::size_t MemoryBytes() const;
 
  private:
-  static constexpr std::size_t kDenseThreshold = Bucketing::kCount * sizeof(std::uint32_t) /
-                                                 sizeof(std::pair<std::uint16_t, std::uint32_t>);
+  static constexpr std::size_t kDenseThreshold =
+      Bucketing::kCount * sizeof(std::uint32_t) / sizeof(std::pair<std::uint16_t, std::uint32_t>);
   void ToDense();
 
-  std::vector<Entry> sparse_;  // sorted by bucket
-  std::vector<std::uint32_t> dense_;                              // used once non-empty
+  std::vector<Entry> sparse_;         // sorted by bucket
+  std::vector<std::uint32_t> dense_;  // used once non-empty
   Summary summary_;
 };
 

@@ -1,10 +1,10 @@
+#include "daemon/histogram.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
-
-#include "daemon/histogram.hpp"
 
 namespace reznet::daemon {
 namespace {
@@ -68,7 +68,8 @@ TEST(Histogram, HeavyTailWithinOnePercent) {
   std::mt19937_64 rng(2);
   std::lognormal_distribution<double> d(std::log(50e6), 1.5);  // median 50 ms, long tail
   std::vector<std::int64_t> values(50000);
-  for (auto& v : values) v = std::clamp<std::int64_t>(static_cast<std::int64_t>(d(rng)), 1000, Bucketing::kMaxValue);
+  for (auto& v : values)
+    v = std::clamp<std::int64_t>(static_cast<std::int64_t>(d(rng)), 1000, Bucketing::kMaxValue);
   ExpectQuantilesClose(values);
 }
 
@@ -91,7 +92,8 @@ TEST(SparseHistogram, MemoryBoundedWhateverTheSampleCount) {
   std::mt19937_64 rng(3);
   std::uniform_int_distribution<std::int64_t> d(0, Bucketing::kMaxValue);
   for (int i = 0; i < 200000; ++i) s.Record(d(rng));
-  EXPECT_LE(s.MemoryBytes(), sizeof(SparseHistogram) + Bucketing::kCount * sizeof(std::uint32_t) + 64);
+  EXPECT_LE(s.MemoryBytes(),
+            sizeof(SparseHistogram) + Bucketing::kCount * sizeof(std::uint32_t) + 64);
   EXPECT_EQ(s.summary().count, 200000u);
 }
 

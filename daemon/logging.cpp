@@ -11,7 +11,8 @@ namespace {
 
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const std::string quoted =
         probes::JsonQuote(std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(quoted.data(), quoted.data() + quoted.size());

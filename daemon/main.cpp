@@ -21,7 +21,8 @@ std::optional<reznet::config::Config> Load(const std::string& path,
     return reznet::config::LoadFile(path, registry.Parsers());
   } catch (const reznet::config::ConfigError& e) {
     for (const auto& line : e.errors()) std::cerr << line << "\n";
-    std::cerr << e.errors().size() << " config error" << (e.errors().size() == 1 ? "" : "s") << "\n";
+    std::cerr << e.errors().size() << " config error" << (e.errors().size() == 1 ? "" : "s")
+              << "\n";
     return std::nullopt;
   }
 }
@@ -38,14 +39,18 @@ int main(int argc, char** argv) {
   std::string config_path;
   auto add_config = [&](CLI::App* sub, bool required) {
     auto* opt = sub->add_option("-c,--config", config_path, "YAML config file");
-    if (required) opt->required()->check(CLI::ExistingFile);
-    else opt->check(CLI::ExistingFile);
+    if (required)
+      opt->required()->check(CLI::ExistingFile);
+    else
+      opt->check(CLI::ExistingFile);
   };
 
-  auto* serve = app.add_subcommand("serve", "run the daemon (embedded demo config without --config)");
+  auto* serve =
+      app.add_subcommand("serve", "run the daemon (embedded demo config without --config)");
   add_config(serve, false);
   reznet::daemon::ServeOptions serve_options;
-  serve->add_option("--listen", serve_options.listen_override, "host:port, overrides daemon.listen (port 0: any)");
+  serve->add_option("--listen", serve_options.listen_override,
+                    "host:port, overrides daemon.listen (port 0: any)");
 
   auto* check = app.add_subcommand("check-config", "validate a config, print every error");
   add_config(check, true);

@@ -39,8 +39,8 @@ std::size_t OpenFds() {
 }
 
 void Metric(std::string& out, const char* name, const char* type, const char* help, double v) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name +
-         " " + probes::JsonNumber(v) + "\n";
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + probes::JsonNumber(v) + "\n";
 }
 
 }  // namespace
@@ -65,12 +65,13 @@ std::string ProcessMetricsText() {
     return i < fields.size() ? std::stod(fields[i]) : 0.0;
   };
   std::string out;
-  Metric(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
-         (field(14) + field(15)) / ticks);
+  Metric(out, "process_cpu_seconds_total", "counter",
+         "Total user and system CPU time spent in seconds.", (field(14) + field(15)) / ticks);
   Metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
          field(24) * page);
   Metric(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", field(23));
-  Metric(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+  Metric(out, "process_start_time_seconds", "gauge",
+         "Start time of the process since unix epoch in seconds.",
          BootTimeSeconds() + field(22) / ticks);
   Metric(out, "process_open_fds", "gauge", "Number of open file descriptors.",
          static_cast<double>(OpenFds()));

@@ -38,9 +38,11 @@ asio::awaitable<probes::Outcome> RunOnce(probes::Probe& probe, probes::Duration 
   asio::steady_timer guard(executor, ctx.deadline + std::chrono::milliseconds(100));
   probes::Outcome outcome;
   try {
-    auto result = co_await (Guarded(probe, ctx) || guard.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto result =
+        co_await (Guarded(probe, ctx) || guard.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (result.index() == 0) co_return std::get<0>(std::move(result));
-    outcome.Fail("timeout", "run did not finish within its timeout of " + config::FormatDuration(timeout));
+    outcome.Fail("timeout",
+                 "run did not finish within its timeout of " + config::FormatDuration(timeout));
   } catch (const std::exception& e) {
     outcome.Fail("internal", std::string("probe raised an exception: ") + e.what());
   }

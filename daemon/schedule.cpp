@@ -17,7 +17,8 @@ std::uint64_t StableHash(std::string_view s) {
 
 ProbeSchedule::Duration ProbeSchedule::FirstOffset(std::string_view name, Duration interval) {
   if (interval <= Duration::zero()) return Duration::zero();
-  return Duration(static_cast<std::int64_t>(StableHash(name) % static_cast<std::uint64_t>(interval.count())));
+  return Duration(
+      static_cast<std::int64_t>(StableHash(name) % static_cast<std::uint64_t>(interval.count())));
 }
 
 ProbeSchedule::ProbeSchedule(std::string_view name, Duration interval, Clock::time_point start)
@@ -31,7 +32,8 @@ ProbeSchedule::Action ProbeSchedule::OnDue(Clock::time_point now) {
     running_ = true;
   }
   std::uniform_real_distribution<double> jitter(1.0 - kJitter, 1.0 + kJitter);
-  const auto step = Duration(static_cast<std::int64_t>(static_cast<double>(interval_.count()) * jitter(rng_)));
+  const auto step =
+      Duration(static_cast<std::int64_t>(static_cast<double>(interval_.count()) * jitter(rng_)));
   due_ += step;
   if (due_ < now) {
     // Stalled for more than an interval (suspend, overload): skip what was missed, count it.

@@ -1,8 +1,8 @@
+#include "daemon/schedule.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "daemon/schedule.hpp"
 
 namespace reznet::daemon {
 namespace {

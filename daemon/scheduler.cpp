@@ -31,8 +31,8 @@ struct Scheduler::Entry {
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer timer;
   ProbeSchedule schedule;
-  bool stopping = false;      // strand-only
-  bool last_ok = true;        // strand-only: log only changes of state
+  bool stopping = false;  // strand-only
+  bool last_ok = true;    // strand-only: log only changes of state
 };
 
 namespace {
@@ -42,7 +42,8 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, Telemetr
   telemetry.Consume(e->spec.name, outcome, std::chrono::steady_clock::now(),
                     std::chrono::system_clock::now());
   if (outcome.error && e->last_ok) {
-    spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind, outcome.error->detail);
+    spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind,
+                 outcome.error->detail);
   } else if (outcome.ok() && !e->last_ok) {
     spdlog::info("probe {} recovered", e->spec.name);
   }
@@ -61,7 +62,8 @@ asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, Telemetry& telem
     const auto action = e->schedule.OnDue(std::chrono::steady_clock::now());
     if (const auto skipped = e->schedule.overruns() - before) {
       telemetry.CountOverruns(e->spec.name, skipped);
-      spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)", e->spec.name);
+      spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)",
+                   e->spec.name);
     }
     if (action == ProbeSchedule::Action::kStart) {
       ++*e->in_flight;

@@ -1,5 +1,7 @@
 // RunOnce and the Asio scheduler. The probes here misbehave on purpose (ignore their deadline,
 // throw): behaviour no real server can trigger in the probe code, so small test probes do it.
+#include "daemon/scheduler.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "daemon/run_once.hpp"
-#include "daemon/scheduler.hpp"
 #include "daemon/telemetry.hpp"
 
 namespace reznet::daemon {
@@ -48,7 +49,8 @@ class ThrowingProbe : public probes::Probe {
 probes::Outcome RunSync(probes::Probe& p, Duration timeout) {
   asio::io_context io;
   probes::Outcome out;
-  asio::co_spawn(io, RunOnce(p, timeout), [&](std::exception_ptr, probes::Outcome o) { out = std::move(o); });
+  asio::co_spawn(io, RunOnce(p, timeout),
+                 [&](std::exception_ptr, probes::Outcome o) { out = std::move(o); });
   io.run();
   return out;
 }
@@ -92,9 +94,15 @@ TEST(Scheduler, RunsProbesAndCountsOverruns) {
   io.run();  // returns once the loops have stopped and in-flight runs have finished
   const std::string text = telemetry.RenderMetrics(std::chrono::steady_clock::now());
   EXPECT_EQ(scheduler.InFlight(), 0);
-  EXPECT_THAT(text, ::testing::ContainsRegex("reznet_perf_probe_runs_total\\{probe=\"quick\",result=\"success\"\\} [234]\n"));
-  EXPECT_THAT(text, ::testing::ContainsRegex("reznet_perf_probe_runs_total\\{probe=\"slow\",result=\"overrun\"\\} [123]\n"));
-  EXPECT_THAT(text, ::testing::ContainsRegex("reznet_perf_probe_runs_total\\{probe=\"slow\",result=\"success\"\\} [12]\n"));
+  EXPECT_THAT(text,
+              ::testing::ContainsRegex(
+                  "reznet_perf_probe_runs_total\\{probe=\"quick\",result=\"success\"\\} [234]\n"));
+  EXPECT_THAT(text,
+              ::testing::ContainsRegex(
+                  "reznet_perf_probe_runs_total\\{probe=\"slow\",result=\"overrun\"\\} [123]\n"));
+  EXPECT_THAT(text,
+              ::testing::ContainsRegex(
+                  "reznet_perf_probe_runs_total\\{probe=\"slow\",result=\"success\"\\} [12]\n"));
 }
 
 }  // namespace

@@ -25,13 +25,15 @@ constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean"};
 
 struct Telemetry::Families {
   explicit Families(prometheus::Registry& r)
-      : duration(prometheus::BuildHistogram()
-                     .Name("reznet_perf_probe_duration_seconds")
-                     .Help("Duration of each probe phase, cumulative (aggregatable across instances).")
-                     .Register(r)),
+      : duration(
+            prometheus::BuildHistogram()
+                .Name("reznet_perf_probe_duration_seconds")
+                .Help("Duration of each probe phase, cumulative (aggregatable across instances).")
+                .Register(r)),
         window(prometheus::BuildGauge()
                    .Name("reznet_perf_probe_window_seconds")
-                   .Help("Rolling-window statistic of a probe phase (nearest-rank quantiles, within 1%); not aggregatable.")
+                   .Help("Rolling-window statistic of a probe phase (nearest-rank quantiles, "
+                         "within 1%); not aggregatable.")
                    .Register(r)),
         window_samples(prometheus::BuildGauge()
                            .Name("reznet_perf_probe_window_samples")
@@ -149,8 +151,8 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
               {{"probe", name}, {"phase", phase.name}, {"window", w}, {"stat", kStats[i]}});
         }
         series->stat_gauges.push_back(gauges);
-        series->sample_gauges.push_back(
-            &families_->window_samples.Add({{"probe", name}, {"phase", phase.name}, {"window", w}}));
+        series->sample_gauges.push_back(&families_->window_samples.Add(
+            {{"probe", name}, {"phase", phase.name}, {"window", w}}));
       }
     }
     for (auto sample : phase.samples) {
@@ -173,11 +175,10 @@ void Telemetry::UpdateWindowGauges(Clock::time_point now) {
         WindowStats s = series->windows.Stats(w, now, scratch_);
         series->sample_gauges[w]->Set(static_cast<double>(s.count));
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        const double values[5] = {s.count ? Seconds(Duration(s.p50)) : nan,
-                                  s.count ? Seconds(Duration(s.p90)) : nan,
-                                  s.count ? Seconds(Duration(s.p95)) : nan,
-                                  s.count ? Seconds(Duration(s.p99)) : nan,
-                                  s.count ? Seconds(s.mean_ns) : nan};
+        const double values[5] = {
+            s.count ? Seconds(Duration(s.p50)) : nan, s.count ? Seconds(Duration(s.p90)) : nan,
+            s.count ? Seconds(Duration(s.p95)) : nan, s.count ? Seconds(Duration(s.p99)) : nan,
+            s.count ? Seconds(s.mean_ns) : nan};
         for (std::size_t i = 0; i < 5; ++i) series->stat_gauges[w][i]->Set(values[i]);
       }
     }
@@ -192,7 +193,8 @@ std::string Telemetry::RenderMetrics(Clock::time_point now) {
     text = prometheus::TextSerializer().Serialize(registry_->Collect());
   }
   // prometheus-cpp writes NaN as "Nan"; the exposition format spells it "NaN".
-  for (std::size_t at = text.find(" Nan\n"); at != std::string::npos; at = text.find(" Nan\n", at + 5)) {
+  for (std::size_t at = text.find(" Nan\n"); at != std::string::npos;
+       at = text.find(" Nan\n", at + 5)) {
     text.replace(at + 1, 3, "NaN");
   }
   return text + ProcessMetricsText();

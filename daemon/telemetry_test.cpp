@@ -1,9 +1,9 @@
+#include "daemon/telemetry.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <regex>
-
-#include "daemon/telemetry.hpp"
 
 namespace reznet::daemon {
 namespace {
@@ -38,18 +38,28 @@ TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"skipped\"} 0"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_errors_total{error=\"connect\",probe=\"api\"} 1"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_success{probe=\"api\"} 0"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_last_run_timestamp_seconds{probe=\"api\"} 1700000000"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 2"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat=\"mean\",window=\"5m\"} 0.06"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase=\"total\",probe=\"api\",le=\"0.05\"} 1"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase=\"total\",probe=\"api\",le=\"+Inf\"} 2"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase=\"total\",probe=\"api\"} 2"));
+  EXPECT_THAT(text,
+              HasSubstr("reznet_perf_probe_last_run_timestamp_seconds{probe=\"api\"} 1700000000"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat="
+                              "\"mean\",window=\"5m\"} 0.06"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase="
+                              "\"total\",probe=\"api\",le=\"0.05\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase="
+                              "\"total\",probe=\"api\",le=\"+Inf\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
+                              "\"total\",probe=\"api\"} 2"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_build_info{revision=\"abc\",version=\"1.2.3\"} 1"));
   EXPECT_THAT(text, HasSubstr("# TYPE process_resident_memory_bytes gauge"));
   EXPECT_THAT(text, HasSubstr("# TYPE process_cpu_seconds_total counter"));
   // p50 of {50ms, 70ms} by nearest rank is 50 ms (within the histogram's 1 %).
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(reznet_perf_probe_window_seconds\{phase="total",probe="api",stat="p50",window="1m"\} ([0-9.e-]+))")));
+  ASSERT_TRUE(std::regex_search(
+      text, m,
+      std::regex(
+          R"(reznet_perf_probe_window_seconds\{phase="total",probe="api",stat="p50",window="1m"\} ([0-9.e-]+))")));
   EXPECT_NEAR(std::stod(m[1]), 0.050, 0.0005);
 }
 
@@ -60,8 +70,11 @@ TEST(Telemetry, WindowsExpireWithTime) {
   EXPECT_EQ(t.Window("api", "total", 1min, kNow).count, 1u);
   EXPECT_EQ(t.Window("api", "total", 1min, kNow + 2min).count, 0u);
   const std::string text = t.RenderMetrics(kNow + 2min);
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 0"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat=\"p50\",window=\"1m\"} NaN"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat="
+                              "\"p50\",window=\"1m\"} NaN"));
 }
 
 TEST(Telemetry, SkippedRunDoesNotChangeSuccessGauge) {

@@ -24,7 +24,9 @@ SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
   return slice.hist;
 }
 
-void RollingWindow::Record(Duration value, Clock::time_point now) { SliceFor(now).Record(value.count()); }
+void RollingWindow::Record(Duration value, Clock::time_point now) {
+  SliceFor(now).Record(value.count());
+}
 
 void RollingWindow::AddBatch(const std::vector<SparseHistogram::Entry>& entries,
                              const Summary& summary, Clock::time_point at) {

@@ -78,8 +78,8 @@ class SeriesWindows {
 
   std::vector<RollingWindow> windows_;
   Duration fine_width_;
-  std::vector<std::uint32_t> pending_;  // dense counts, allocated on first record
-  std::vector<std::uint16_t> touched_;  // buckets of pending_ that are non-zero
+  std::vector<std::uint32_t> pending_;         // dense counts, allocated on first record
+  std::vector<std::uint16_t> touched_;         // buckets of pending_ that are non-zero
   std::vector<SparseHistogram::Entry> batch_;  // scratch for Flush
   Summary pending_summary_;
   Clock::time_point pending_begin_{}, pending_end_{};

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "daemon/window.hpp"
+
+#include <gtest/gtest.h>
 
 namespace reznet::daemon {
 namespace {
@@ -26,7 +26,8 @@ TEST(RollingWindow, CoversAtLeastTheWindowLength) {
   DenseHistogram scratch;
   w.Record(5ms, T(0s));
   // Anything recorded within the last 60 s is always inside.
-  for (auto later : {1s, 30s, 59s, 60s}) EXPECT_EQ(w.Stats(T(later), scratch).count, 1u) << later.count();
+  for (auto later : {1s, 30s, 59s, 60s})
+    EXPECT_EQ(w.Stats(T(later), scratch).count, 1u) << later.count();
 }
 
 TEST(RollingWindow, SlotReuseClearsOldData) {
@@ -97,7 +98,8 @@ TEST(SeriesWindows, MatchesASingleWindowFedDirectly) {
     const auto v = std::chrono::microseconds(100 + (i * 7919) % 90000);
     const auto t = T(std::chrono::milliseconds(i * 250));
     series.Record(v, t);
-    direct.Record(v, T(std::chrono::seconds((i * 250 / 1000) / 6 * 6)));  // rounded to the 6 s slice
+    direct.Record(v,
+                  T(std::chrono::seconds((i * 250 / 1000) / 6 * 6)));  // rounded to the 6 s slice
   }
   const auto at = T(500s);
   auto s1 = series.Stats(1, at, a);

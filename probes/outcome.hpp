@@ -14,7 +14,8 @@ using Duration = std::chrono::nanoseconds;
 
 // A failure of the monitored system (or of reaching it). `kind` is the `error` label value:
 // short, stable, snake_case ("connect", "timeout", "dns", "tls", "http_status", "assertion",
-// "body_too_large", "protocol", "io", "internal"). `detail` is for humans and must not carry secrets.
+// "body_too_large", "protocol", "io", "internal"). `detail` is for humans and must not carry
+// secrets.
 struct ProbeError {
   std::string kind;
   std::string detail;
@@ -31,13 +32,15 @@ struct Outcome {
   std::optional<ProbeError> error;  // nullopt = success
   bool skipped = false;
   std::string skip_reason;
-  std::vector<Phase> phases;                            // in first-recorded order
+  std::vector<Phase> phases;                             // in first-recorded order
   std::vector<std::pair<std::string, double>> counters;  // in first-set order
 
   bool ok() const { return !error && !skipped; }
   void Record(const std::string& phase, Duration d);
   void SetCounter(const std::string& name, double value);
-  void Fail(std::string kind, std::string detail) { error = ProbeError{std::move(kind), std::move(detail)}; }
+  void Fail(std::string kind, std::string detail) {
+    error = ProbeError{std::move(kind), std::move(detail)};
+  }
   const Phase* FindPhase(const std::string& name) const;
   std::optional<double> Counter(const std::string& name) const;
   bool operator==(const Outcome&) const = default;
@@ -50,8 +53,10 @@ struct Outcome {
   }
 };
 
-// The JSON object of DESIGN.md §10 (one line, seconds with up to 9 decimals, keys in a fixed order).
-std::string OutcomeToJson(const std::string& probe, const std::string& kind, const Outcome& outcome);
+// The JSON object of DESIGN.md §10 (one line, seconds with up to 9 decimals, keys in a fixed
+// order).
+std::string OutcomeToJson(const std::string& probe, const std::string& kind,
+                          const Outcome& outcome);
 
 // JSON string literal with escapes; used by every hand-written JSON in the project.
 std::string JsonQuote(std::string_view s);

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "probes/outcome.hpp"
+
+#include <gtest/gtest.h>
 
 namespace reznet::probes {
 namespace {
@@ -14,21 +14,24 @@ TEST(Outcome, JsonMatchesTheDocumentedShape) {
   o.Record("total", 51500us);
   o.SetCounter("status", 200);
   o.SetCounter("bytes", 17);
-  EXPECT_EQ(OutcomeToJson("api_health", "http", o),
-            R"({"probe": "api_health", "kind": "http", "ok": true, "skipped": false, "error": null, )"
-            R"("phases": {"connect": [0.00021], "ttfb": [0.0512], "total": [0.0515]}, )"
-            R"("counters": {"status": 200, "bytes": 17}})");
+  EXPECT_EQ(
+      OutcomeToJson("api_health", "http", o),
+      R"({"probe": "api_health", "kind": "http", "ok": true, "skipped": false, "error": null, )"
+      R"("phases": {"connect": [0.00021], "ttfb": [0.0512], "total": [0.0515]}, )"
+      R"("counters": {"status": 200, "bytes": 17}})");
 }
 
 TEST(Outcome, ErrorsAndSkipsAreEscaped) {
   Outcome o;
   o.Fail("assertion", "body does not contain \"ok\"\n");
-  EXPECT_EQ(OutcomeToJson("p", "http", o),
-            R"({"probe": "p", "kind": "http", "ok": false, "skipped": false, "error": {"kind": "assertion", "detail": "body does not contain \"ok\"\n"}, "phases": {}, "counters": {}})");
+  EXPECT_EQ(
+      OutcomeToJson("p", "http", o),
+      R"({"probe": "p", "kind": "http", "ok": false, "skipped": false, "error": {"kind": "assertion", "detail": "body does not contain \"ok\"\n"}, "phases": {}, "counters": {}})");
   auto s = Outcome::Skipped("ANTHROPIC_API_KEY is not set");
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(OutcomeToJson("llm", "llm", s),
-            R"({"probe": "llm", "kind": "llm", "ok": false, "skipped": true, "skip_reason": "ANTHROPIC_API_KEY is not set", "error": null, "phases": {}, "counters": {}})");
+  EXPECT_EQ(
+      OutcomeToJson("llm", "llm", s),
+      R"({"probe": "llm", "kind": "llm", "ok": false, "skipped": true, "skip_reason": "ANTHROPIC_API_KEY is not set", "error": null, "phases": {}, "counters": {}})");
 }
 
 TEST(Outcome, PhasesKeepAllSamplesInOrder) {

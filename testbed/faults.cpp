@@ -21,8 +21,9 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
     return "";
   };
   double status = f.error_status;
-  for (auto err : {number("latency_ms", f.latency_ms, 0, 600000), number("jitter_ms", f.jitter_ms, 0, 600000),
-                   number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599)}) {
+  for (auto err :
+       {number("latency_ms", f.latency_ms, 0, 600000), number("jitter_ms", f.jitter_ms, 0, 600000),
+        number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599)}) {
     if (!err.empty()) return std::unexpected(err);
   }
   f.error_status = static_cast<int>(status);
@@ -38,9 +39,10 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
 
 std::string FaultsToJson(const Faults& f) {
   using probes::JsonNumber;
-  return "{\"latency_ms\": " + JsonNumber(f.latency_ms) + ", \"jitter_ms\": " + JsonNumber(f.jitter_ms) +
-         ", \"error_rate\": " + JsonNumber(f.error_rate) + ", \"error_status\": " +
-         std::to_string(f.error_status) + "}";
+  return "{\"latency_ms\": " + JsonNumber(f.latency_ms) +
+         ", \"jitter_ms\": " + JsonNumber(f.jitter_ms) +
+         ", \"error_rate\": " + JsonNumber(f.error_rate) +
+         ", \"error_status\": " + std::to_string(f.error_status) + "}";
 }
 
 Faults FaultInjector::Get() const {
@@ -57,9 +59,11 @@ FaultInjector::Decision FaultInjector::Next() {
   std::lock_guard lock(mutex_);
   Decision d;
   double ms = faults_.latency_ms;
-  if (faults_.jitter_ms > 0) ms += std::uniform_real_distribution<double>(0, faults_.jitter_ms)(rng_);
+  if (faults_.jitter_ms > 0)
+    ms += std::uniform_real_distribution<double>(0, faults_.jitter_ms)(rng_);
   d.delay = std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
-  if (faults_.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate) {
+  if (faults_.error_rate > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate) {
     d.error_status = faults_.error_status;
   }
   return d;

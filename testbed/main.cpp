@@ -23,7 +23,8 @@ namespace {
 // of the target, then spin.
 void PreciseDelay(std::chrono::microseconds delay) {
   const auto until = std::chrono::steady_clock::now() + delay;
-  if (delay > std::chrono::microseconds(300)) std::this_thread::sleep_until(until - std::chrono::microseconds(300));
+  if (delay > std::chrono::microseconds(300))
+    std::this_thread::sleep_until(until - std::chrono::microseconds(300));
   while (std::chrono::steady_clock::now() < until) {
   }
 }
@@ -34,10 +35,9 @@ void OnSignal(int) {
   if (g_server) g_server->stop();
 }
 
-const char* kAgents =
-    R"([{"id": 1, "name": "Architect", "model": "claude-3-5-haiku-latest"}, )"
-    R"({"id": 2, "name": "Coder", "model": "gpt-4o-mini"}, )"
-    R"({"id": 3, "name": "Reviewer", "model": "claude-3-5-sonnet-latest"}])";
+const char* kAgents = R"([{"id": 1, "name": "Architect", "model": "claude-3-5-haiku-latest"}, )"
+                      R"({"id": 2, "name": "Coder", "model": "gpt-4o-mini"}, )"
+                      R"({"id": 3, "name": "Reviewer", "model": "claude-3-5-sonnet-latest"}])";
 const char* kChannels =
     R"([{"id": 1, "name": "general", "agent_id": 1}, {"id": 2, "name": "backend", "agent_id": 2}, )"
     R"({"id": 3, "name": "reviews", "agent_id": 3}])";
@@ -49,12 +49,15 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:8000";
   int threads = 64;
   app.add_option("--listen", listen, "host:port (port 0: any free port)");
-  app.add_option("--threads", threads, "server threads (one per open connection)")->check(CLI::Range(1, 4096));
+  app.add_option("--threads", threads, "server threads (one per open connection)")
+      ->check(CLI::Range(1, 4096));
   CLI11_PARSE(app, argc, argv);
 
   reznet::testbed::FaultInjector faults;
   httplib::Server server;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(100000);
 

@@ -27,7 +27,7 @@ namespace reznet::probes {
 // A path into a JSON document: object keys and array indices, compiled at load time.
 struct JsonPath {
   struct Step {
-    std::string key;   // used when index < 0
+    std::string key;  // used when index < 0
     long index = -1;
     bool operator==(const Step&) const = default;
   };

@@ -37,25 +37,30 @@ std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const net::Ht
     return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected " + want};
   }
   if (!s.expect_body_contains.empty() && r.body.find(s.expect_body_contains) == std::string::npos) {
-    return ProbeError{"assertion", "body does not contain \"" + Shorten(s.expect_body_contains) + "\""};
+    return ProbeError{"assertion",
+                      "body does not contain \"" + Shorten(s.expect_body_contains) + "\""};
   }
   if (s.expect_json.empty()) return std::nullopt;
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(r.body, ec);
-  if (ec) return ProbeError{"assertion", "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
+  if (ec)
+    return ProbeError{"assertion",
+                      "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
   for (const auto& want : s.expect_json) {
     const boost::json::value* cur = &doc;
     for (const auto& step : want.path.steps) {
       if (step.index >= 0) {
         const auto* arr = cur->if_array();
-        cur = (arr && static_cast<std::size_t>(step.index) < arr->size()) ? &(*arr)[step.index] : nullptr;
+        cur = (arr && static_cast<std::size_t>(step.index) < arr->size()) ? &(*arr)[step.index]
+                                                                          : nullptr;
       } else {
         const auto* obj = cur->if_object();
         cur = obj ? obj->if_contains(step.key) : nullptr;
       }
       if (cur == nullptr) break;
     }
-    if (cur == nullptr) return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
+    if (cur == nullptr)
+      return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
     std::string got = ValueText(*cur);
     if (got != want.equals) {
       return ProbeError{"assertion", "JSON field " + want.path.text + " is \"" + Shorten(got, 60) +

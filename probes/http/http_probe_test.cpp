@@ -1,14 +1,15 @@
 // The http probe against a real loopback HTTP server (cpp-httplib on port 0).
-#include <httplib.h>
+#include "probes/http/http_probe.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
 
 #include "config/loader.hpp"
-#include "probes/http/http_probe.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
@@ -61,8 +62,10 @@ ProbeRegistry Registry() {
 // Loads a one-probe config around `http_block` and runs the probe once.
 Outcome RunHttp(const std::string& url, const std::string& http_block, std::string timeout = "2s") {
   auto registry = Registry();
-  auto cfg = config::LoadString("targets:\n  t: { url: \"" + url + "\" }\nprobes:\n  - name: p\n    kind: http\n"
-                                "    target: t\n    timeout: " + timeout + "\n    http: " + http_block + "\n",
+  auto cfg = config::LoadString("targets:\n  t: { url: \"" + url +
+                                    "\" }\nprobes:\n  - name: p\n    kind: http\n"
+                                    "    target: t\n    timeout: " +
+                                    timeout + "\n    http: " + http_block + "\n",
                                 "test.yaml", registry.Parsers());
   boost::asio::io_context io;
   auto probe = registry.Create({cfg.probes[0], cfg.FindTarget("t"), io.get_executor()});
@@ -113,18 +116,24 @@ TEST(HttpProbe, StatusAssertion) {
   EXPECT_EQ(*o.Counter("status"), 500);
   auto listed = RunHttp(server.url(), "{ path: /status500, expect: { status: [200, 204] } }");
   EXPECT_EQ(listed.error->detail, "status 500, expected 200 or 204");
-  auto accepted = RunHttp(server.url(), "{ path: /status500, expect: { status: 500, body_contains: boom } }");
+  auto accepted =
+      RunHttp(server.url(), "{ path: /status500, expect: { status: 500, body_contains: boom } }");
   EXPECT_TRUE(accepted.ok());
 }
 
 TEST(HttpProbe, JsonFieldAssertions) {
   LoopbackServer server;
-  EXPECT_TRUE(RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { status: ok, \"items[0].id\": \"7\" } } }").ok());
-  auto wrong = RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { \"items[0].name\": b } } }");
+  EXPECT_TRUE(
+      RunHttp(server.url(),
+              "{ path: \"/delay?ms=0\", expect: { json: { status: ok, \"items[0].id\": \"7\" } } }")
+          .ok());
+  auto wrong = RunHttp(server.url(),
+                       "{ path: \"/delay?ms=0\", expect: { json: { \"items[0].name\": b } } }");
   ASSERT_TRUE(wrong.error);
   EXPECT_EQ(wrong.error->kind, "assertion");
   EXPECT_EQ(wrong.error->detail, "JSON field items[0].name is \"a\", expected \"b\"");
-  auto missing = RunHttp(server.url(), "{ path: \"/delay?ms=0\", expect: { json: { \"items[3].id\": \"1\" } } }");
+  auto missing = RunHttp(server.url(),
+                         "{ path: \"/delay?ms=0\", expect: { json: { \"items[3].id\": \"1\" } } }");
   EXPECT_EQ(missing.error->detail, "JSON field items[3].id is missing");
   auto not_json = RunHttp(server.url(), "{ path: /big, expect: { json: { a: b } } }");
   EXPECT_THAT(not_json.error->detail, HasSubstr("body is not JSON"));
@@ -140,7 +149,9 @@ TEST(HttpProbe, BodyLimitNamesTheLimit) {
 
 TEST(HttpProbe, PostsBodyAndHeaders) {
   LoopbackServer server;
-  auto o = RunHttp(server.url(), "{ method: POST, path: /echo, body: hello, headers: { X-Test: yes }, expect: { body_contains: \"hello|yes\" } }");
+  auto o = RunHttp(server.url(),
+                   "{ method: POST, path: /echo, body: hello, headers: { X-Test: yes }, expect: { "
+                   "body_contains: \"hello|yes\" } }");
   EXPECT_TRUE(o.ok()) << o.error->detail;
 }
 
@@ -166,7 +177,8 @@ TEST(HttpProbe, SlowServerIsTimeout) {
 
 TEST(HttpProbe, DnsPhaseForHostNames) {
   LoopbackServer server;
-  auto o = RunHttp("http://localhost:" + std::to_string(server.port()), "{ path: \"/delay?ms=0\" }");
+  auto o =
+      RunHttp("http://localhost:" + std::to_string(server.port()), "{ path: \"/delay?ms=0\" }");
   if (o.error && o.error->kind == "connect") GTEST_SKIP() << "localhost resolves to ::1 only here";
   ASSERT_TRUE(o.ok()) << o.error->detail;
   EXPECT_EQ(o.FindPhase("dns")->samples.size(), 1u);
@@ -186,15 +198,20 @@ probes:
       methd: GET
       samples: 0
       expect: { status: 999, json: { "a[": b } }
-)", "h.yaml", registry.Parsers());
+)",
+                       "h.yaml", registry.Parsers());
     FAIL() << "expected errors";
   } catch (const config::ConfigError& e) {
-    EXPECT_THAT(e.errors(), ::testing::ElementsAre(
-        "h.yaml:8:13: probes[0].http.path: must start with \"/\", like \"/health\"",
-        "h.yaml:10:16: probes[0].http.samples: must be between 1 and 1000, got 0",
-        "h.yaml:11:25: probes[0].http.expect.status: expected an HTTP status code like 200, got \"999\"",
-        "h.yaml:11:36: probes[0].http.expect.json: bad JSON field path \"a[\"; write it like \"status\", \"data.items[0].id\" or \"$[0].id\"",
-        "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
+    EXPECT_THAT(
+        e.errors(),
+        ::testing::ElementsAre(
+            "h.yaml:8:13: probes[0].http.path: must start with \"/\", like \"/health\"",
+            "h.yaml:10:16: probes[0].http.samples: must be between 1 and 1000, got 0",
+            "h.yaml:11:25: probes[0].http.expect.status: expected an HTTP status code like 200, "
+            "got \"999\"",
+            "h.yaml:11:36: probes[0].http.expect.json: bad JSON field path \"a[\"; write it like "
+            "\"status\", \"data.items[0].id\" or \"$[0].id\"",
+            "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
   }
 }
 

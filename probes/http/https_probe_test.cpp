@@ -1,8 +1,8 @@
 // The http probe over TLS against a real loopback HTTPS server (cpp-httplib's SSLServer) with
 // certificates made by the openssl command line for each run.
-#include <httplib.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,10 +22,13 @@ class TlsServer {
  public:
   // A self-signed certificate whose subjectAltName is `san` (e.g. "IP:127.0.0.1").
   explicit TlsServer(const std::string& san) {
-    dir_ = std::filesystem::temp_directory_path() / ("reznet-tls-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("reznet-tls-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     std::filesystem::create_directories(dir_);
-    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=reznet-test -addext subjectAltName=" +
-                            san + " -keyout " + (dir_ / "key.pem").string() + " -out " + cert() + " 2>/dev/null";
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=reznet-test -addext "
+        "subjectAltName=" +
+        san + " -keyout " + (dir_ / "key.pem").string() + " -out " + cert() + " 2>/dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed: " + cmd);
     server_ = std::make_unique<httplib::SSLServer>(cert().c_str(), (dir_ / "key.pem").c_str());
     server_->Get("/health", [](const httplib::Request&, httplib::Response& res) {
@@ -41,7 +44,9 @@ class TlsServer {
     std::filesystem::remove_all(dir_);
   }
   std::string cert() const { return (dir_ / "cert.pem").string(); }
-  std::string url(const std::string& host = "127.0.0.1") const { return "https://" + host + ":" + std::to_string(port_); }
+  std::string url(const std::string& host = "127.0.0.1") const {
+    return "https://" + host + ":" + std::to_string(port_);
+  }
 
  private:
   static inline int counter_ = 0;
@@ -54,8 +59,9 @@ class TlsServer {
 Outcome RunHttps(const std::string& target_yaml) {
   ProbeRegistry registry;
   RegisterBuiltinProbes(registry);
-  auto cfg = config::LoadString("targets:\n  t: " + target_yaml + "\nprobes:\n  - name: p\n    kind: http\n"
-                                "    target: t\n    timeout: 5s\n    http: { path: /health }\n",
+  auto cfg = config::LoadString("targets:\n  t: " + target_yaml +
+                                    "\nprobes:\n  - name: p\n    kind: http\n"
+                                    "    target: t\n    timeout: 5s\n    http: { path: /health }\n",
                                 "tls.yaml", registry.Parsers());
   boost::asio::io_context io;
   auto probe = registry.Create({cfg.probes[0], cfg.FindTarget("t"), io.get_executor()});
@@ -80,7 +86,8 @@ TEST(HttpsProbe, TrustedByCaFileRecordsTlsPhase) {
 
 TEST(HttpsProbe, UntrustedCertificateFailsWithTlsError) {
   TlsServer server("IP:127.0.0.1");
-  auto o = RunHttps("{ url: \"" + server.url() + "\" }");  // system trust store: self-signed is unknown
+  auto o =
+      RunHttps("{ url: \"" + server.url() + "\" }");  // system trust store: self-signed is unknown
   ASSERT_TRUE(o.error);
   EXPECT_EQ(o.error->kind, "tls");
   EXPECT_THAT(o.error->detail, HasSubstr("TLS handshake with 127.0.0.1"));
@@ -103,8 +110,10 @@ TEST(HttpsProbe, InsecureSkipVerifyIsExplicit) {
 
 TEST(HttpsProbe, HostNamesAreResolvedAndVerifiedByName) {
   TlsServer server("DNS:localhost");
-  auto o = RunHttps("{ url: \"" + server.url("localhost") + "\", ca_file: \"" + server.cert() + "\" }");
-  if (o.error && o.error->kind == "connect") GTEST_SKIP() << "localhost does not resolve to 127.0.0.1 here";
+  auto o =
+      RunHttps("{ url: \"" + server.url("localhost") + "\", ca_file: \"" + server.cert() + "\" }");
+  if (o.error && o.error->kind == "connect")
+    GTEST_SKIP() << "localhost does not resolve to 127.0.0.1 here";
   EXPECT_TRUE(o.ok()) << o.error->detail;
   EXPECT_NE(o.FindPhase("dns"), nullptr);
 }

@@ -70,10 +70,11 @@ struct HttpClient::Impl {
       const auto t0 = Clock::now();
       tcp::resolver resolver(executor);
       asio::steady_timer timer(executor, deadline);
-      auto result = co_await (
-          resolver.async_resolve(url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable)) ||
-          timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-      if (result.index() == 1) co_return ProbeError{"timeout", "dns lookup of " + url.host + ": deadline reached"};
+      auto result = co_await (resolver.async_resolve(url.host, std::to_string(url.port),
+                                                     asio::as_tuple(asio::use_awaitable)) ||
+                              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+      if (result.index() == 1)
+        co_return ProbeError{"timeout", "dns lookup of " + url.host + ": deadline reached"};
       auto [ec, results] = std::get<0>(std::move(result));
       if (ec) co_return ProbeError{"dns", "dns lookup of " + url.host + ": " + ec.message()};
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
@@ -91,7 +92,8 @@ struct HttpClient::Impl {
       plain = std::move(stream);
       co_return std::nullopt;
     }
-    auto tls_stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
+    auto tls_stream =
+        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
     if (!literal && !SSL_set_tlsext_host_name(tls_stream->native_handle(), url.host.c_str())) {
       co_return ProbeError{"tls", "cannot set SNI host name"};
     }
@@ -139,15 +141,17 @@ struct HttpClient::Impl {
     parser.body_limit(limits.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     if (req.method() == http::verb::head) parser.skip(true);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::body_limit) {
-      co_return std::unexpected(ProbeError{
-          "body_too_large", "response body exceeds max_body_bytes (" +
-                                std::to_string(limits.max_body_bytes) + " bytes)"});
+      co_return std::unexpected(
+          ProbeError{"body_too_large", "response body exceeds max_body_bytes (" +
+                                           std::to_string(limits.max_body_bytes) + " bytes)"});
     }
     if (ec == http::error::header_limit) {
       co_return std::unexpected(ProbeError{
-          "body_too_large", "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"});
+          "body_too_large",
+          "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"});
     }
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
       co_return std::unexpected(IoError("io", "reading the response", ec));
