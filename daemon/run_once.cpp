@@ -17,7 +17,7 @@ namespace {
 
 // `||` waits for the first branch that *succeeds*: an exception in the probe would otherwise be
 // swallowed and the run would wait for the deadline. Turn it into an outcome here.
-asio::awaitable<probes::Outcome> Guarded(probes::Probe& probe, const probes::RunContext& ctx) {
+asio::awaitable<probes::Outcome> Guarded(probes::Probe& probe, probes::RunContext ctx) {
   probes::Outcome outcome;
   try {
     outcome = co_await probe.Run(ctx);

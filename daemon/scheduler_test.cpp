@@ -26,7 +26,7 @@ using ::testing::HasSubstr;
 class SleepyProbe : public probes::Probe {
  public:
   explicit SleepyProbe(Duration busy) : busy_(busy) {}
-  asio::awaitable<probes::Outcome> Run(const probes::RunContext&) override {
+  asio::awaitable<probes::Outcome> Run(probes::RunContext) override {
     asio::steady_timer t(co_await asio::this_coro::executor, busy_);
     co_await t.async_wait(asio::use_awaitable);
     probes::Outcome o;
@@ -40,7 +40,7 @@ class SleepyProbe : public probes::Probe {
 
 class ThrowingProbe : public probes::Probe {
  public:
-  asio::awaitable<probes::Outcome> Run(const probes::RunContext&) override {
+  asio::awaitable<probes::Outcome> Run(probes::RunContext) override {
     throw std::runtime_error("bug in probe");
     co_return probes::Outcome{};
   }

@@ -33,7 +33,8 @@ struct RunContext {
 class Probe {
  public:
   virtual ~Probe() = default;
-  virtual boost::asio::awaitable<Outcome> Run(const RunContext& ctx) = 0;
+  // By value: a coroutine must not keep a reference to its caller's temporaries.
+  virtual boost::asio::awaitable<Outcome> Run(RunContext ctx) = 0;
 };
 
 // What a kind needs to build a probe.

@@ -86,7 +86,7 @@ HttpProbe::HttpProbe(std::shared_ptr<const HttpSettings> settings,
                      std::unique_ptr<net::HttpClient> client)
     : settings_(std::move(settings)), client_(std::move(client)) {}
 
-boost::asio::awaitable<Outcome> HttpProbe::Run(const RunContext& ctx) {
+boost::asio::awaitable<Outcome> HttpProbe::Run(RunContext ctx) {
   Outcome outcome;
   const int samples = ctx.samples > 0 ? ctx.samples : settings_->samples;
   net::HttpRequest request{settings_->method, settings_->path, settings_->headers, settings_->body};

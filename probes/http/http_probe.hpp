@@ -25,7 +25,7 @@ class HttpProbe final : public Probe {
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
   HttpProbe(std::shared_ptr<const HttpSettings> settings, std::unique_ptr<net::HttpClient> client);
-  boost::asio::awaitable<Outcome> Run(const RunContext& ctx) override;
+  boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
 
  private:
   std::shared_ptr<const HttpSettings> settings_;

@@ -112,57 +112,88 @@ struct HttpClient::Impl {
 
   // One request/response exchange on an open connection. `stale` is set when the failure looks
   // like a kept-alive connection the server had already closed (worth one retry).
+  //
+  // The socket is read by hand and the bytes fed to the parser right away, so every piece of the
+  // body carries the time its bytes arrived (Beast's async_read would hand over buffered bytes
+  // later, with no way to tell when they came).
   template <class Stream>
   asio::awaitable<std::expected<HttpResponse, ProbeError>> Exchange(
       Stream& stream, const http::request<http::string_body>& req, Clock::time_point deadline,
-      HttpTimings t, bool& stale) {
+      HttpTimings t, bool& stale, BodySink* sink) {
     error_code ec;
-    auto& lowest = beast::get_lowest_layer(stream);
-    lowest.expires_at(deadline);
+    beast::get_lowest_layer(stream).expires_at(deadline);
     buffer.consume(buffer.size());
-    // The clock for ttfb starts as the request is handed to the socket, not when the write's
+    // The ttfb clock starts as the request is handed to the socket, not when the write's
     // completion is delivered: that delivery goes through the event loop and can arrive after the
     // response itself, which would make ttfb read near zero (seen: 6 µs on loopback keep-alive).
-    const auto written = Clock::now();
+    t.sent = Clock::now();
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       stale = IsStaleConnection(ec);
       co_return std::unexpected(IoError("io", "sending the request", ec));
     }
-    std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024),
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      stale = IsStaleConnection(ec);
-      co_return std::unexpected(IoError("io", "waiting for the response", ec));
-    }
-    const auto first_byte = Clock::now();
-    buffer.commit(n);
     http::response_parser<http::string_body> parser;
     parser.body_limit(limits.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     if (req.method() == http::verb::head) parser.skip(true);
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::body_limit) {
-      co_return std::unexpected(
-          ProbeError{"body_too_large", "response body exceeds max_body_bytes (" +
-                                           std::to_string(limits.max_body_bytes) + " bytes)"});
+    std::optional<Clock::time_point> first_byte;
+    Clock::time_point arrived{};
+    bool headers_seen = false;
+    bool streaming = false;
+    for (;;) {
+      while (buffer.size() > 0 && !parser.is_done()) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == http::error::need_more) {
+          ec = {};
+          break;
+        }
+        if (ec) co_return std::unexpected(ParseError(ec));
+        if (used == 0) break;
+      }
+      if (parser.is_header_done() && !headers_seen) {
+        headers_seen = true;
+        if (sink != nullptr) {
+          Headers headers;
+          for (const auto& field : parser.get()) {
+            headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+          }
+          streaming = sink->on_headers(static_cast<int>(parser.get().result_int()), headers);
+        }
+      }
+      if (streaming && !parser.get().body().empty()) {
+        auto failed = sink->on_body(parser.get().body(), arrived);
+        parser.get().body().clear();
+        if (failed) co_return std::unexpected(ProbeError{"stream", *failed});
+      }
+      if (parser.is_done()) break;
+      const std::size_t n = co_await stream.async_read_some(
+          buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
+      arrived = Clock::now();
+      if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+        if (!first_byte) {
+          stale = true;
+          co_return std::unexpected(ProbeError{"io", "the server closed the connection without a response"});
+        }
+        error_code eof_ec;
+        parser.put_eof(eof_ec);  // fine for a body delimited by the close
+        if (eof_ec) {
+          co_return std::unexpected(ProbeError{
+              "protocol", "the server closed the connection before the response was complete"});
+        }
+        continue;
+      }
+      if (ec) {
+        stale = !first_byte && IsStaleConnection(ec);
+        co_return std::unexpected(
+            IoError("io", first_byte ? "reading the response" : "waiting for the response", ec));
+      }
+      buffer.commit(n);
+      if (!first_byte) first_byte = arrived;
     }
-    if (ec == http::error::header_limit) {
-      co_return std::unexpected(ProbeError{
-          "body_too_large",
-          "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"});
-    }
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-      co_return std::unexpected(IoError("io", "reading the response", ec));
-    }
-    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category()) {
-      co_return std::unexpected(ProbeError{"protocol", "malformed HTTP response: " + ec.message()});
-    }
-    if (ec) co_return std::unexpected(IoError("io", "reading the response", ec));
     const auto done = Clock::now();
-    t.ttfb = first_byte - written;
-    t.transfer = done - first_byte;
+    t.ttfb = *first_byte - t.sent;
+    t.transfer = done - *first_byte;
     HttpResponse response;
     auto msg = parser.release();
     response.status = static_cast<int>(msg.result_int());
@@ -173,6 +204,18 @@ struct HttpClient::Impl {
     response.timings = t;
     if (!msg.keep_alive()) Close();
     co_return response;
+  }
+
+  ProbeError ParseError(const error_code& ec) const {
+    if (ec == http::error::body_limit) {
+      return {"body_too_large",
+              "response body exceeds max_body_bytes (" + std::to_string(limits.max_body_bytes) + " bytes)"};
+    }
+    if (ec == http::error::header_limit) {
+      return {"body_too_large",
+              "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"};
+    }
+    return {"protocol", "malformed HTTP response: " + ec.message()};
   }
 };
 
@@ -207,7 +250,7 @@ HttpClient::~HttpClient() { impl_->Close(); }
 void HttpClient::Close() { impl_->Close(); }
 
 asio::awaitable<std::expected<HttpResponse, ProbeError>> HttpClient::Send(
-    const HttpRequest& request, Clock::time_point deadline, bool keep_alive) {
+    const HttpRequest& request, Clock::time_point deadline, bool keep_alive, BodySink* sink) {
   const auto start = Clock::now();
   http::request<http::string_body> req;
   const auto verb = http::string_to_verb(request.method);
@@ -240,9 +283,9 @@ asio::awaitable<std::expected<HttpResponse, ProbeError>> HttpClient::Send(
     // Not a ?: with co_await in both arms: g++ 12 destroys the result twice for that shape.
     std::expected<HttpResponse, ProbeError> result;
     if (impl_->secure) {
-      result = co_await impl_->Exchange(*impl_->secure, req, deadline, timings, stale);
+      result = co_await impl_->Exchange(*impl_->secure, req, deadline, timings, stale, sink);
     } else {
-      result = co_await impl_->Exchange(*impl_->plain, req, deadline, timings, stale);
+      result = co_await impl_->Exchange(*impl_->plain, req, deadline, timings, stale, sink);
     }
     if (!result) {
       impl_->Close();

@@ -15,9 +15,11 @@
 #include <chrono>
 #include <cstddef>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,6 +50,7 @@ struct HttpRequest {
 struct HttpTimings {
   std::optional<Duration> dns, connect, tls;
   Duration ttfb{}, transfer{}, total{};
+  std::chrono::steady_clock::time_point sent{};  // when the request was handed to the socket
 };
 
 struct HttpResponse {
@@ -56,6 +59,17 @@ struct HttpResponse {
   std::string body;
   HttpTimings timings;
   bool reused_connection = false;
+};
+
+// Receives a response body as it arrives (SSE streams). on_headers is called once with the
+// status and headers; returning false collects the body into HttpResponse::body instead (error
+// responses). on_body gets each piece with the time its bytes were read from the socket;
+// returning an error message stops the exchange with error kind "stream".
+struct BodySink {
+  std::function<bool(int status, const Headers& headers)> on_headers;
+  std::function<std::optional<std::string>(std::string_view piece,
+                                           std::chrono::steady_clock::time_point arrived)>
+      on_body;
 };
 
 class HttpClient {
@@ -67,11 +81,12 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Error kinds: dns, connect, tls, timeout, io, protocol, body_too_large, cancelled.
+  // Error kinds: dns, connect, tls, timeout, io, protocol, body_too_large, stream, cancelled.
   // With keep_alive the connection is kept for the next Send when the server allows it; a kept
   // connection the server closed meanwhile is replaced once, transparently.
   boost::asio::awaitable<std::expected<HttpResponse, ProbeError>> Send(
-      const HttpRequest& request, std::chrono::steady_clock::time_point deadline, bool keep_alive);
+      const HttpRequest& request, std::chrono::steady_clock::time_point deadline, bool keep_alive,
+      BodySink* sink = nullptr);
 
   void Close();
 
