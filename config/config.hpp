@@ -35,6 +35,7 @@ struct TargetConfig {
   std::string name;
   std::optional<Url> url;  // http(s) targets
   std::string api_key;     // secret
+  std::string api_key_source;  // the api_key as written, before ${VAR} expansion (for messages)
   std::string dsn;         // postgres targets (no password inside)
   std::string password;    // secret
   std::string ca_file;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "config/loader.hpp"
 #include "probes/outcome.hpp"
@@ -30,9 +32,13 @@ struct RunContext {
   int samples = 0;
 };
 
+// Extra labels a probe adds to its kind's own metrics (llm: provider, model). Fixed per probe.
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
 class Probe {
  public:
   virtual ~Probe() = default;
+  virtual MetricLabels Labels() const { return {}; }
   // By value: a coroutine must not keep a reference to its caller's temporaries.
   virtual boost::asio::awaitable<Outcome> Run(RunContext ctx) = 0;
 };

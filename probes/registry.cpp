@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include "probes/http/http_probe.hpp"
+#include "probes/llm/llm_probe.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
@@ -16,6 +17,9 @@ std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
   return it->second(args);
 }
 
-void RegisterBuiltinProbes(ProbeRegistry& registry) { registry.Add<HttpProbe>(); }
+void RegisterBuiltinProbes(ProbeRegistry& registry) {
+  registry.Add<HttpProbe>();
+  registry.Add<llm::LlmProbe>();
+}
 
 }  // namespace reznet::probes

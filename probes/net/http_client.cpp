@@ -127,6 +127,7 @@ struct HttpClient::Impl {
     // completion is delivered: that delivery goes through the event loop and can arrive after the
     // response itself, which would make ttfb read near zero (seen: 6 µs on loopback keep-alive).
     t.sent = Clock::now();
+    if (sink != nullptr && sink->on_sent) sink->on_sent(t.sent);
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       stale = IsStaleConnection(ec);

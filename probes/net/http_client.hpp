@@ -66,6 +66,8 @@ struct HttpResponse {
 // responses). on_body gets each piece with the time its bytes were read from the socket;
 // returning an error message stops the exchange with error kind "stream".
 struct BodySink {
+  // Called as the request is handed to the socket (again if a stale connection forced a retry).
+  std::function<void(std::chrono::steady_clock::time_point sent)> on_sent;
   std::function<bool(int status, const Headers& headers)> on_headers;
   std::function<std::optional<std::string>(std::string_view piece,
                                            std::chrono::steady_clock::time_point arrived)>

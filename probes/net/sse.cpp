@@ -40,6 +40,7 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
       Line(line_, on_event);
       line_.clear();
     }
+    if (failed_) return LineTooLong();
     if (c == '\r') {
       if (i + 1 < bytes.size()) {
         if (bytes[i + 1] == '\n') ++i;
@@ -55,9 +56,13 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
   }
   if (line_.size() > limits_.max_line_bytes) {
     failed_ = true;
-    return "event stream line exceeds max_line_bytes (" + std::to_string(limits_.max_line_bytes) + " bytes)";
+    return LineTooLong();
   }
   return std::nullopt;
+}
+
+std::string SseParser::LineTooLong() const {
+  return "event stream line exceeds max_line_bytes (" + std::to_string(limits_.max_line_bytes) + " bytes)";
 }
 
 void SseParser::Line(std::string_view line, const Handler& on_event) {

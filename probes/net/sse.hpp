@@ -46,7 +46,8 @@ class SseParser {
   std::size_t bytes_seen() const { return total_; }
 
  private:
-  void Line(std::string_view line, const Handler& on_event);
+  void Line(std::string_view line, const Handler& on_event);  // sets failed_ on an over-long line
+  std::string LineTooLong() const;
 
   SseLimits limits_;
   std::string line_;

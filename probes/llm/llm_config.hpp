@@ -1,0 +1,56 @@
+#pragma once
+// Settings of the `llm` probe kind (the `llm:` block).
+//
+//   llm:
+//     provider: anthropic          # anthropic (Messages API) or openai (Chat Completions, any
+//                                  # OpenAI-compatible server)
+//     model: claude-3-5-haiku-latest
+//     prompt: "Reply with ok."     # or messages: [{role: user, content: "…"}, …]
+//     system: "You are terse."     # optional
+//     max_tokens: 16
+//     temperature: 0               # optional
+//     stream: true
+//     extra_headers: { anthropic-beta: "…" }
+//     path: /v1/messages           # default per provider, appended to the target URL
+//     max_stream_bytes: 8388608    # the stream fails with a message naming the limit beyond
+//     budget: { daily_output_tokens: 20000 }   # skip runs once spent, until 00:00 UTC
+//
+// The API key is the target's `api_key` (environment-expanded, never logged). An empty key makes
+// every run *skipped* with the reason, never failed.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/reader.hpp"
+#include "probes/llm/wire.hpp"
+#include "probes/net/http_client.hpp"
+
+namespace reznet::probes::llm {
+
+struct LlmSettings : config::KindSettings {
+  Provider provider = Provider::kAnthropic;
+  std::string provider_name = "anthropic";
+  std::string model;
+  std::vector<std::pair<std::string, std::string>> messages;  // (role, content)
+  std::string system;
+  std::int64_t max_tokens = 16;
+  std::optional<double> temperature;
+  bool stream = true;
+  net::Headers extra_headers;
+  std::string path;
+  std::int64_t max_stream_bytes = 8 << 20;
+  std::int64_t daily_output_tokens = 0;  // 0 = no budget
+};
+
+std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& block,
+                                                             const config::TargetConfig* target,
+                                                             const config::ProbeConfig& probe);
+
+// The JSON request body for the provider.
+std::string RequestBody(const LlmSettings& s);
+
+}  // namespace reznet::probes::llm

@@ -1,0 +1,178 @@
+#include "probes/llm/wire.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace reznet::probes::llm {
+namespace {
+
+namespace json = boost::json;
+
+std::string Excerpt(std::string_view s) {
+  std::string out(s.substr(0, 80));
+  if (s.size() > 80) out += "…";
+  return out;
+}
+
+const json::value* Find(const json::value& v, std::string_view key) {
+  const auto* obj = v.if_object();
+  return obj ? obj->if_contains(key) : nullptr;
+}
+
+bool NonEmptyString(const json::value* v) { return v && v->is_string() && !v->as_string().empty(); }
+
+std::optional<long> AsCount(const json::value* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return static_cast<long>(v->as_int64());
+  if (v->is_uint64()) return static_cast<long>(v->as_uint64());
+  return std::nullopt;
+}
+
+// {"error": {"type": ..., "message": ...}} (Anthropic, OpenAI) or {"error": "text"} (some servers).
+std::optional<std::string> ErrorOf(const json::value& doc) {
+  const json::value* err = Find(doc, "error");
+  if (err == nullptr || err->is_null()) return std::nullopt;
+  if (err->is_string()) return std::string(err->as_string());
+  std::string type = "error";
+  if (const auto* t = Find(*err, "type"); t && t->is_string()) type = std::string(t->as_string());
+  else if (const auto* c = Find(*err, "code"); c && (c->is_string() || c->is_int64()))
+    type = c->is_string() ? std::string(c->as_string()) : std::to_string(c->as_int64());
+  std::string message;
+  if (const auto* m = Find(*err, "message"); m && m->is_string()) message = std::string(m->as_string());
+  return message.empty() ? type : type + ": " + message;
+}
+
+WireStep DecodeAnthropic(const net::SseEvent& event) {
+  WireStep step;
+  if (event.type == "ping") return step;
+  json::error_code ec;
+  json::value doc = json::parse(event.data, ec);
+  if (ec || !doc.is_object()) {
+    step.bad_json = Excerpt(event.data);
+    return step;
+  }
+  std::string type = event.type;
+  if (type == "message") {  // no `event:` line (some proxies): the payload names it
+    if (const auto* t = Find(doc, "type"); t && t->is_string()) type = std::string(t->as_string());
+  }
+  if (type == "error") {
+    step.error = ErrorOf(doc).value_or("error");
+  } else if (type == "message_stop") {
+    step.end = true;
+  } else if (type == "content_block_delta") {
+    const json::value* delta = Find(doc, "delta");
+    if (delta) {
+      step.content = NonEmptyString(Find(*delta, "text")) || NonEmptyString(Find(*delta, "thinking")) ||
+                     NonEmptyString(Find(*delta, "partial_json"));
+    }
+  } else if (type == "content_block_start") {
+    if (const auto* block = Find(doc, "content_block")) step.content = NonEmptyString(Find(*block, "text"));
+  } else if (type == "message_delta") {
+    if (const auto* usage = Find(doc, "usage")) step.output_tokens = AsCount(Find(*usage, "output_tokens"));
+  } else if (type == "message_start") {
+    if (const auto* msg = Find(doc, "message")) {
+      if (const auto* usage = Find(*msg, "usage")) step.output_tokens = AsCount(Find(*usage, "output_tokens"));
+    }
+  }
+  return step;
+}
+
+WireStep DecodeOpenAI(const net::SseEvent& event) {
+  WireStep step;
+  std::string_view data = event.data;
+  while (!data.empty() && (data.back() == ' ' || data.back() == '\n')) data.remove_suffix(1);
+  if (data == "[DONE]") {
+    step.end = true;
+    return step;
+  }
+  json::error_code ec;
+  json::value doc = json::parse(data, ec);
+  if (ec || !doc.is_object()) {
+    step.bad_json = Excerpt(event.data);
+    return step;
+  }
+  if (auto err = ErrorOf(doc)) {
+    step.error = *err;
+    return step;
+  }
+  if (const auto* choices = Find(doc, "choices"); choices && choices->is_array()) {
+    for (const auto& choice : choices->as_array()) {
+      const json::value* delta = Find(choice, "delta");
+      if (delta == nullptr) continue;
+      if (NonEmptyString(Find(*delta, "content")) || NonEmptyString(Find(*delta, "reasoning_content")) ||
+          NonEmptyString(Find(*delta, "reasoning"))) {
+        step.content = true;
+      }
+      if (const auto* calls = Find(*delta, "tool_calls"); calls && calls->is_array()) {
+        for (const auto& call : calls->as_array()) {
+          if (const auto* fn = Find(call, "function"); fn && NonEmptyString(Find(*fn, "arguments"))) step.content = true;
+        }
+      }
+    }
+  }
+  if (const auto* usage = Find(doc, "usage"); usage && usage->is_object()) {
+    step.output_tokens = AsCount(Find(*usage, "completion_tokens"));
+  }
+  return step;
+}
+
+}  // namespace
+
+WireStep DecodeEvent(Provider provider, const net::SseEvent& event) {
+  return provider == Provider::kAnthropic ? DecodeAnthropic(event) : DecodeOpenAI(event);
+}
+
+WireBody DecodeBody(Provider provider, std::string_view body) {
+  WireBody out;
+  json::error_code ec;
+  json::value doc = json::parse(body, ec);
+  if (ec || !doc.is_object()) {
+    out.bad_json = Excerpt(body);
+    return out;
+  }
+  if (auto err = ErrorOf(doc)) {
+    out.error = *err;
+    return out;
+  }
+  if (provider == Provider::kAnthropic) {
+    if (const auto* content = Find(doc, "content"); content && content->is_array()) {
+      for (const auto& block : content->as_array()) {
+        for (const char* key : {"text", "thinking"}) {
+          if (const auto* t = Find(block, key); t && t->is_string()) out.text_bytes += t->as_string().size();
+        }
+        if (const auto* input = Find(block, "input"); input && input->is_object() && !input->as_object().empty()) {
+          out.text_bytes += 1;
+        }
+      }
+    }
+    if (const auto* usage = Find(doc, "usage")) out.output_tokens = AsCount(Find(*usage, "output_tokens"));
+  } else {
+    if (const auto* choices = Find(doc, "choices"); choices && choices->is_array()) {
+      for (const auto& choice : choices->as_array()) {
+        const json::value* msg = Find(choice, "message");
+        if (msg == nullptr) continue;
+        for (const char* key : {"content", "reasoning_content"}) {
+          if (const auto* t = Find(*msg, key); t && t->is_string()) out.text_bytes += t->as_string().size();
+        }
+        if (const auto* calls = Find(*msg, "tool_calls"); calls && calls->is_array() && !calls->as_array().empty()) {
+          out.text_bytes += 1;
+        }
+      }
+    }
+    if (const auto* usage = Find(doc, "usage"); usage && usage->is_object()) {
+      out.output_tokens = AsCount(Find(*usage, "completion_tokens"));
+    }
+  }
+  return out;
+}
+
+std::string DescribeErrorBody(std::string_view body) {
+  json::error_code ec;
+  json::value doc = json::parse(body, ec);
+  if (!ec) {
+    if (auto err = ErrorOf(doc)) return *err;
+  }
+  return Excerpt(body);
+}
+
+}  // namespace reznet::probes::llm

@@ -1,0 +1,50 @@
+#pragma once
+// The two provider wire formats, decoded one SSE event (or one JSON body) at a time.
+//
+// Anthropic Messages API stream: message_start … content_block_start/_delta/_stop … message_delta
+// (usage.output_tokens is a running total: the last one wins) … message_stop. Content is a
+// text_delta, a thinking_delta, or an input_json_delta (tool use); signature_delta and ping carry
+// none. `event: error` is a failure with the provider's error type. Proxies that drop the
+// `event:` line are understood from the payload's "type".
+//
+// OpenAI Chat Completions stream (and any compatible server: vLLM, Ollama, llama.cpp,
+// OpenRouter): `data: {chunk}` lines; content is delta.content, delta.reasoning_content /
+// delta.reasoning, or tool_calls[].function.arguments; a role-only chunk carries none; a chunk
+// with empty `choices` carries usage.completion_tokens; `data: [DONE]` ends the stream; a payload
+// with an "error" key is a failure.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "probes/net/sse.hpp"
+
+namespace reznet::probes::llm {
+
+enum class Provider { kAnthropic, kOpenAI };
+
+struct WireStep {
+  bool content = false;  // carried non-empty text (answer, thinking or tool-use arguments)
+  bool end = false;      // the end marker
+  std::optional<long> output_tokens;  // usage seen in this event
+  std::optional<std::string> error;   // provider error: "type: message"
+  std::optional<std::string> bad_json;  // payload that is not the JSON expected (a short excerpt)
+  bool operator==(const WireStep&) const = default;
+};
+
+WireStep DecodeEvent(Provider provider, const net::SseEvent& event);
+
+// A non-streaming response body (status 2xx).
+struct WireBody {
+  std::size_t text_bytes = 0;
+  std::optional<long> output_tokens;
+  std::optional<std::string> error;
+  std::optional<std::string> bad_json;
+};
+WireBody DecodeBody(Provider provider, std::string_view body);
+
+// "type: message" from an error response body of either provider (HTTP 4xx/5xx), or an excerpt
+// of the body when it is not the documented shape.
+std::string DescribeErrorBody(std::string_view body);
+
+}  // namespace reznet::probes::llm
