@@ -58,7 +58,19 @@ struct Telemetry::Families {
         build(prometheus::BuildGauge()
                   .Name("reznet_perf_build_info")
                   .Help("Build of the running daemon; always 1.")
-                  .Register(r)) {}
+                  .Register(r)),
+        llm_tokens(prometheus::BuildCounter()
+                       .Name("reznet_perf_llm_output_tokens_total")
+                       .Help("Output tokens of LLM probe runs (provider usage, else counted content events).")
+                       .Register(r)),
+        llm_rate(prometheus::BuildGauge()
+                     .Name("reznet_perf_llm_tokens_per_second")
+                     .Help("Decode rate of the last LLM run: (output_tokens - 1) / (total - ttft).")
+                     .Register(r)),
+        llm_budget(prometheus::BuildGauge()
+                       .Name("reznet_perf_llm_budget_spent_tokens")
+                       .Help("Output tokens spent today (UTC) against the probe's daily budget.")
+                       .Register(r)) {}
 
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Gauge>& window;
@@ -68,6 +80,9 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Gauge>& success;
   prometheus::Family<prometheus::Gauge>& last_run;
   prometheus::Family<prometheus::Gauge>& build;
+  prometheus::Family<prometheus::Counter>& llm_tokens;
+  prometheus::Family<prometheus::Gauge>& llm_rate;
+  prometheus::Family<prometheus::Gauge>& llm_budget;
 };
 
 struct Telemetry::ProbeState {
@@ -85,6 +100,10 @@ struct Telemetry::ProbeState {
   std::map<std::string, prometheus::Counter*> errors;
   prometheus::Gauge* success = nullptr;
   prometheus::Gauge* last_run = nullptr;
+  std::map<std::string, std::string> labels;  // kind-specific (provider, model)
+  prometheus::Counter* llm_tokens = nullptr;
+  prometheus::Gauge* llm_rate = nullptr;
+  prometheus::Gauge* llm_budget = nullptr;
   std::optional<probes::Outcome> last;
   std::chrono::system_clock::time_point last_wall{};
 };
@@ -98,11 +117,13 @@ Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
 
 Telemetry::~Telemetry() = default;
 
-Telemetry::ProbeState& Telemetry::StateOf(const std::string& name, const std::string& kind) {
+Telemetry::ProbeState& Telemetry::StateOf(const std::string& name, const std::string& kind,
+                                          const std::vector<std::pair<std::string, std::string>>& labels) {
   auto& slot = probes_[name];
   if (slot) return *slot;
   slot = std::make_unique<ProbeState>();
   slot->kind = kind;
+  slot->labels.insert(labels.begin(), labels.end());
   for (const char* result : {"success", "failure", "skipped", "overrun"}) {
     slot->runs[result] = &families_->runs.Add({{"probe", name}, {"result", result}});
   }
@@ -111,9 +132,27 @@ Telemetry::ProbeState& Telemetry::StateOf(const std::string& name, const std::st
   return *slot;
 }
 
-void Telemetry::AddProbe(const std::string& name, const std::string& kind) {
+void Telemetry::AddProbe(const std::string& name, const std::string& kind,
+                         const std::vector<std::pair<std::string, std::string>>& labels) {
   std::lock_guard lock(mutex_);
-  StateOf(name, kind);
+  StateOf(name, kind, labels);
+}
+
+void Telemetry::ConsumeLlmCounters(ProbeState& st, const std::string& name, const probes::Outcome& outcome) {
+  if (!st.labels.count("provider")) return;
+  const prometheus::Labels labels = {{"probe", name}, {"provider", st.labels["provider"]}, {"model", st.labels["model"]}};
+  if (auto tokens = outcome.Counter("output_tokens"); tokens && !outcome.skipped) {
+    if (!st.llm_tokens) st.llm_tokens = &families_->llm_tokens.Add(labels);
+    st.llm_tokens->Increment(*tokens);
+  }
+  if (auto rate = outcome.Counter("tokens_per_second")) {
+    if (!st.llm_rate) st.llm_rate = &families_->llm_rate.Add(labels);
+    st.llm_rate->Set(*rate);
+  }
+  if (auto spent = outcome.Counter("budget_spent_tokens")) {
+    if (!st.llm_budget) st.llm_budget = &families_->llm_budget.Add({{"probe", name}});
+    st.llm_budget->Set(*spent);
+  }
 }
 
 void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
@@ -135,6 +174,7 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   st.last_run->Set(std::chrono::duration<double>(wall.time_since_epoch()).count());
   st.last = outcome;
   st.last_wall = wall;
+  ConsumeLlmCounters(st, name, outcome);
   // Phase samples of failed runs are kept: a slow failure is still a measured latency of what
   // happened (the error counter says it failed); skipped runs have none.
   for (const auto& phase : outcome.phases) {

@@ -31,8 +31,10 @@ class Telemetry {
   Telemetry(std::vector<Duration> windows, BuildInfo build);
   ~Telemetry();
 
-  // Declares a probe so its counters exist (at 0) before its first run.
-  void AddProbe(const std::string& name, const std::string& kind);
+  // Declares a probe so its counters exist (at 0) before its first run. `labels` are the
+  // probe's extra labels (llm: provider, model) for its kind's own metrics.
+  void AddProbe(const std::string& name, const std::string& kind,
+                const std::vector<std::pair<std::string, std::string>>& labels = {});
   void Consume(const std::string& name, const probes::Outcome& outcome, Clock::time_point now,
                std::chrono::system_clock::time_point wall);
   void CountOverruns(const std::string& name, std::uint64_t n);
@@ -49,8 +51,10 @@ class Telemetry {
  private:
   struct Families;
   struct ProbeState;
-  ProbeState& StateOf(const std::string& name, const std::string& kind);
+  ProbeState& StateOf(const std::string& name, const std::string& kind,
+                      const std::vector<std::pair<std::string, std::string>>& labels);
   void UpdateWindowGauges(Clock::time_point now);
+  void ConsumeLlmCounters(ProbeState& st, const std::string& name, const probes::Outcome& outcome);
 
   std::mutex mutex_;
   std::vector<Duration> window_lengths_;

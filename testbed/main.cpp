@@ -5,8 +5,14 @@
 //   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]
 //   GET  /api/channels            [{"id": 1, "name": ..., "agent_id": ...}, ...]
 //   GET  /testbed/faults          current faults
-//   POST /testbed/faults          {"latency_ms", "jitter_ms", "error_rate", "error_status"}
-// Faults apply to /health and /api/*, never to /testbed/*.
+//   POST /testbed/faults          {"latency_ms", "jitter_ms", "error_rate", "error_status",
+//                                  "llm": {...}}  (llm model and faults: llm_emulator.hpp)
+//   POST /v1/messages             Anthropic Messages API (x-api-key), streaming or not
+//   POST /v1/chat/completions     OpenAI Chat Completions (Bearer), streaming or not
+//   POST /api/agents/{id}/chat    the RezNet agent: {"message"} -> JSON, or SSE with
+//                                 Accept: text/event-stream
+// latency_ms/error_rate faults apply to /health and /api/agents|channels; the llm block to the
+// provider routes (and so to the agent, which calls them). Never to /testbed/*.
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
@@ -14,7 +20,10 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "testbed/faults.hpp"
+#include "testbed/llm_emulator.hpp"
 
 namespace {
 
@@ -77,18 +86,37 @@ int main(int argc, char** argv) {
   server.Get("/health", faulty(R"({"status": "ok"})"));
   server.Get("/api/agents", faulty(kAgents));
   server.Get("/api/channels", faulty(kChannels));
+  reznet::testbed::LlmEmulator llm;
+  llm.Register(server);
+  auto faults_json = [&] {
+    std::string out = reznet::testbed::FaultsToJson(faults.Get());
+    out.pop_back();  // '}'
+    return out + ", \"llm\": " + reznet::testbed::LlmModelToJson(llm.Get()) + "}";
+  };
   server.Get("/testbed/faults", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(reznet::testbed::FaultsToJson(faults.Get()), "application/json");
+    res.set_content(faults_json(), "application/json");
   });
   server.Post("/testbed/faults", [&](const httplib::Request& req, httplib::Response& res) {
-    auto parsed = reznet::testbed::ParseFaults(req.body, faults.Get());
-    if (!parsed) {
+    auto fail = [&](const std::string& why) {
       res.status = 400;
-      res.set_content("{\"error\": \"" + parsed.error() + "\"}", "application/json");
-      return;
+      res.set_content(boost::json::serialize(boost::json::object{{"error", why}}), "application/json");
+    };
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(req.body, ec);
+    if (ec || !doc.is_object()) return fail("body must be a JSON object");
+    auto& obj = doc.as_object();
+    auto model = llm.Get();
+    if (auto* l = obj.if_contains("llm")) {
+      auto parsed_llm = reznet::testbed::ParseLlmModel(boost::json::serialize(*l), model);
+      if (!parsed_llm) return fail(parsed_llm.error());
+      model = *parsed_llm;
+      obj.erase("llm");
     }
+    auto parsed = reznet::testbed::ParseFaults(boost::json::serialize(obj), faults.Get());
+    if (!parsed) return fail(parsed.error());
     faults.Set(*parsed);
-    res.set_content(reznet::testbed::FaultsToJson(*parsed), "application/json");
+    llm.Set(model);
+    res.set_content(faults_json(), "application/json");
   });
 
   auto colon = listen.rfind(':');
@@ -107,6 +135,7 @@ int main(int argc, char** argv) {
     std::cerr << "reznet-testbed: cannot listen on " << listen << "\n";
     return 2;
   }
+  llm.SetSelfUrl("http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port));
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -1,5 +1,7 @@
 #include "probes/llm/stream_meter.hpp"
 
+#include <algorithm>
+
 namespace reznet::probes::llm {
 
 void StreamMeter::Content(TimePoint arrived) {
@@ -16,7 +18,9 @@ void StreamMeter::Fill(Outcome& out) const {
   if (first_body_) out.Record("ttfb", *first_body_ - sent_);
   if (first_content_) out.Record("ttft", *first_content_ - sent_);
   for (auto gap : gaps_) out.Record("inter_chunk", gap);
-  const long tokens = usage_.value_or(chunks_);
+  // Usage is trusted from a finished stream; a broken one may hold only message_start's
+  // placeholder count, so the content events counted are the better floor there.
+  const long tokens = end_ ? usage_.value_or(chunks_) : std::max(usage_.value_or(0), chunks_);
   if (end_) {
     const Duration total = *end_ - sent_;
     if (first_content_ && tokens > 1) {
@@ -28,7 +32,7 @@ void StreamMeter::Fill(Outcome& out) const {
     out.Record("total", total);
   }
   out.SetCounter("output_tokens", static_cast<double>(tokens));
-  out.SetCounter("usage_reported", usage_ ? 1 : 0);
+  out.SetCounter("usage_reported", end_ && usage_ ? 1 : 0);
   out.SetCounter("chunks", static_cast<double>(chunks_));
 }
 

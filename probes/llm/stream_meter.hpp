@@ -8,7 +8,8 @@
 //   tpot         (total − ttft) / (output_tokens − 1), when output_tokens > 1
 //   total        → the end marker
 // Counters: output_tokens (provider usage when reported — the last value, since Anthropic's is a
-// running total — else the number of content events), usage_reported (1/0), chunks (content
+// running total — else the number of content events; for a stream that broke off, the larger of
+// the two), usage_reported (1/0), chunks (content
 // events), tokens_per_second = (output_tokens − 1) / (total − ttft), i.e. 1 / tpot.
 
 #include <chrono>

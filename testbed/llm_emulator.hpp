@@ -1,0 +1,64 @@
+#pragma once
+// The testbed as an LLM provider (Anthropic Messages API and OpenAI Chat Completions, streaming
+// and not, in their exact wire formats) and as the RezNet agent endpoint that calls it.
+//
+// Latency model and faults come from POST /testbed/faults {"llm": {...}}:
+//   ttft_ms (50)        delay before the first content event (the stream's first events —
+//                       message_start / role chunk — go out at once)
+//   token_ms (10)       delay between content events, + uniform [0, jitter_ms)
+//   output_tokens (12)  content events per answer (capped by the request's max_tokens)
+//   status (0)          answer every request with this HTTP status and the provider's error JSON
+//                       (401, 429, 500, 529 …)
+//   error_at_chunk (-1) send the provider's mid-stream error instead of content event K
+//   error_type          "overloaded_error"
+//   stall_at_chunk (-1), stall_ms   pause before content event K
+//   cut_at_chunk (-1)   stop before content event K without the end marker; cut_mode "close"
+//                       drops the connection, "clean" ends the HTTP body properly
+//   comments (false)    send ": OPENROUTER PROCESSING" keep-alive comments between events
+//   crlf (false)        end lines with CRLF
+//   role_chunk (true)   OpenAI: start with the role-only chunk
+
+#include <httplib.h>
+
+#include <expected>
+#include <mutex>
+#include <string>
+
+namespace reznet::testbed {
+
+struct LlmModel {
+  double ttft_ms = 50;
+  double token_ms = 10;
+  double jitter_ms = 0;
+  int output_tokens = 12;
+  int status = 0;
+  int error_at_chunk = -1;
+  std::string error_type = "overloaded_error";
+  int stall_at_chunk = -1;
+  double stall_ms = 0;
+  int cut_at_chunk = -1;
+  std::string cut_mode = "close";
+  bool comments = false;
+  bool crlf = false;
+  bool role_chunk = true;
+};
+
+// Applies the "llm" object of a faults body onto `model`; absent keys keep their value.
+std::expected<LlmModel, std::string> ParseLlmModel(const std::string& llm_object_json, LlmModel model);
+std::string LlmModelToJson(const LlmModel& m);
+
+class LlmEmulator {
+ public:
+  // `self_url` is the testbed's own base URL: the agent endpoint calls the provider through it.
+  void Register(httplib::Server& server);
+  void SetSelfUrl(std::string url) { self_url_ = std::move(url); }
+  LlmModel Get() const;
+  void Set(const LlmModel& m);
+
+ private:
+  mutable std::mutex mutex_;
+  LlmModel model_;
+  std::string self_url_;
+};
+
+}  // namespace reznet::testbed
