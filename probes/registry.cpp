@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include "probes/agent/agent_probe.hpp"
 #include "probes/http/http_probe.hpp"
 #include "probes/llm/llm_probe.hpp"
 #include "probes/probe.hpp"
@@ -20,6 +21,7 @@ std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
 void RegisterBuiltinProbes(ProbeRegistry& registry) {
   registry.Add<HttpProbe>();
   registry.Add<llm::LlmProbe>();
+  registry.Add<agent::AgentProbe>();
 }
 
 }  // namespace reznet::probes

@@ -4,40 +4,6 @@
 
 namespace reznet::probes {
 
-std::expected<JsonPath, std::string> ParseJsonPath(std::string_view text) {
-  JsonPath path;
-  path.text = std::string(text);
-  std::string_view rest = text;
-  if (rest.starts_with("$")) rest.remove_prefix(1);
-  if (rest.starts_with(".")) rest.remove_prefix(1);
-  const auto bad = [&] {
-    return std::unexpected("bad JSON field path \"" + std::string(text) +
-                           "\"; write it like \"status\", \"data.items[0].id\" or \"$[0].id\"");
-  };
-  while (!rest.empty()) {
-    if (rest.front() == '[') {
-      auto close = rest.find(']');
-      if (close == std::string_view::npos) return bad();
-      long index = -1;
-      auto digits = rest.substr(1, close - 1);
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-      if (ec != std::errc() || ptr != digits.data() + digits.size() || index < 0) return bad();
-      path.steps.push_back({"", index});
-      rest.remove_prefix(close + 1);
-      if (rest.starts_with(".")) rest.remove_prefix(1);
-      continue;
-    }
-    auto end = rest.find_first_of(".[");
-    auto key = rest.substr(0, end);
-    if (key.empty()) return bad();
-    path.steps.push_back({std::string(key), -1});
-    rest.remove_prefix(key.size());
-    if (rest.starts_with(".")) rest.remove_prefix(1);
-  }
-  if (path.steps.empty()) return bad();
-  return path;
-}
-
 std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader& r,
                                                               const config::TargetConfig* target,
                                                               const config::ProbeConfig& probe) {
@@ -100,7 +66,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   std::map<std::string, std::string> json;
   expect.Read("json", json);
   for (const auto& [path_text, value] : json) {
-    auto path = ParseJsonPath(path_text);
+    auto path = net::ParseJsonPath(path_text);
     if (!path) {
       diag.Error(expect.MarkOf("json"), expect.PathOf("json"), path.error());
     } else {

@@ -21,24 +21,12 @@
 #include "config/config.hpp"
 #include "config/reader.hpp"
 #include "probes/net/http_client.hpp"
+#include "probes/net/json_path.hpp"
 
 namespace reznet::probes {
 
-// A path into a JSON document: object keys and array indices, compiled at load time.
-struct JsonPath {
-  struct Step {
-    std::string key;  // used when index < 0
-    long index = -1;
-    bool operator==(const Step&) const = default;
-  };
-  std::string text;
-  std::vector<Step> steps;
-  bool operator==(const JsonPath&) const = default;
-};
-std::expected<JsonPath, std::string> ParseJsonPath(std::string_view text);
-
 struct JsonExpectation {
-  JsonPath path;
+  net::JsonPath path;
   std::string equals;
   bool operator==(const JsonExpectation&) const = default;
 };

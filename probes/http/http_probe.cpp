@@ -47,18 +47,7 @@ std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const net::Ht
     return ProbeError{"assertion",
                       "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
   for (const auto& want : s.expect_json) {
-    const boost::json::value* cur = &doc;
-    for (const auto& step : want.path.steps) {
-      if (step.index >= 0) {
-        const auto* arr = cur->if_array();
-        cur = (arr && static_cast<std::size_t>(step.index) < arr->size()) ? &(*arr)[step.index]
-                                                                          : nullptr;
-      } else {
-        const auto* obj = cur->if_object();
-        cur = obj ? obj->if_contains(step.key) : nullptr;
-      }
-      if (cur == nullptr) break;
-    }
+    const boost::json::value* cur = net::Lookup(doc, want.path);
     if (cur == nullptr)
       return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
     std::string got = ValueText(*cur);

@@ -1,7 +1,6 @@
 #include "probes/llm/llm_probe.hpp"
 
-#include "probes/llm/stream_meter.hpp"
-#include "probes/net/sse.hpp"
+#include "probes/llm/stream_run.hpp"
 
 namespace reznet::probes::llm {
 namespace {
@@ -14,31 +13,7 @@ long UtcDay() {
                                .count());
 }
 
-void RecordTransport(Outcome& out, const net::HttpTimings& t) {
-  if (t.dns) out.Record("dns", *t.dns);
-  if (t.connect) out.Record("connect", *t.connect);
-  if (t.tls) out.Record("tls", *t.tls);
-}
-
-// What a streamed response left behind, filled by the body sink as bytes arrive.
-struct StreamState {
-  explicit StreamState(Provider p, std::size_t max_bytes) : provider(p), parser({1 << 20, max_bytes}) {}
-  Provider provider;
-  net::SseParser parser;
-  std::optional<StreamMeter> meter;
-  int status = 0;
-  std::string error_body;  // non-2xx: collected by the client instead
-  std::optional<ProbeError> failure;
-  long events = 0;
-};
-
 }  // namespace
-
-std::string StatusKind(int status) {
-  if (status == 429) return "http_429";
-  if (status == 529) return "http_529";
-  return status >= 500 ? "http_5xx" : "http_4xx";
-}
 
 std::unique_ptr<Probe> LlmProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const LlmSettings>(args.probe.settings);
@@ -113,11 +88,7 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
     RecordTransport(out, response->timings);
     out.Record("ttfb", response->timings.ttfb);
     out.SetCounter("status", response->status);
-    if (response->status < 200 || response->status > 299) {
-      out.Fail(StatusKind(response->status),
-               "HTTP " + std::to_string(response->status) + ": " + DescribeErrorBody(response->body));
-      co_return out;
-    }
+    if (FailOnStatus(out, *response)) co_return out;
     out.Record("total", response->timings.ttfb + response->timings.transfer);
     WireBody body = DecodeBody(settings_->provider, response->body);
     if (body.bad_json) {
@@ -130,70 +101,11 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
     co_return out;
   }
 
-  StreamState st(settings_->provider, static_cast<std::size_t>(settings_->max_stream_bytes));
-  net::BodySink sink;
-  sink.on_headers = [&](int status, const net::Headers&) {
-    st.status = status;
-    return status >= 200 && status <= 299;
-  };
-  sink.on_body = [&](std::string_view piece, Clock::time_point arrived) -> std::optional<std::string> {
-    if (!st.meter) return "internal: body before the request was sent";
-    st.meter->Body(arrived);
-    if (st.meter->ended()) return std::nullopt;  // bytes after the end marker are ignored
-    auto limit = st.parser.Feed(piece, [&](const net::SseEvent& event) {
-      if (st.failure || st.meter->ended()) return;
-      ++st.events;
-      WireStep step = DecodeEvent(st.provider, event);
-      if (step.error) {
-        st.failure = ProbeError{"stream_error", *step.error};
-      } else if (step.bad_json) {
-        st.failure = ProbeError{"bad_json", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
-      }
-      if (step.content) st.meter->Content(arrived);
-      if (step.output_tokens) st.meter->Usage(*step.output_tokens);
-      if (step.end) st.meter->End(arrived);
-    });
-    if (limit) st.failure = ProbeError{"truncated", *limit};
-    if (st.failure) return st.failure->detail;
-    return std::nullopt;
-  };
-  sink.on_sent = [&](Clock::time_point sent) { st.meter.emplace(sent); };
-  auto response = co_await client_->Send(request, ctx.deadline, false, &sink);
-  if (!st.meter) st.meter.emplace(Clock::now());  // failed before sending (dns, connect, tls)
-  const std::string where = " after " + std::to_string(st.meter->chunks()) + " content events";
-  if (!response) {
-    const ProbeError& e = response.error();
-    if (st.failure) {
-      out.Fail(st.failure->kind, st.failure->detail);
-    } else if (e.kind == "timeout" || e.kind == "cancelled") {
-      if (!st.meter->any_content()) {
-        out.Fail("no_content", "no content before the deadline (" + std::to_string(st.events) + " events)");
-      } else {
-        out.Fail("timeout", "stream stalled" + where);
-      }
-    } else if ((e.kind == "protocol" || e.kind == "io") && st.status != 0) {
-      out.Fail("truncated", "connection closed mid-stream" + where + " (" + e.detail + ")");
-    } else {
-      out.Fail(e.kind, e.detail);
-    }
-    st.meter->Fill(out);
-    co_return out;
-  }
-  RecordTransport(out, response->timings);
-  out.SetCounter("status", response->status);
-  if (response->status < 200 || response->status > 299) {
-    out.Record("ttfb", response->timings.ttfb);
-    out.Fail(StatusKind(response->status),
-             "HTTP " + std::to_string(response->status) + ": " + DescribeErrorBody(response->body));
-    co_return out;
-  }
-  st.parser.Finish();
-  st.meter->Fill(out);
-  if (!st.meter->ended()) {
-    out.Fail("truncated", std::string("stream ended without ") +
-                              (settings_->provider == Provider::kAnthropic ? "message_stop" : "data: [DONE]") + where);
-  }
-  co_return out;
+  StreamSpec spec;
+  spec.decode = [provider = settings_->provider](const net::SseEvent& e) { return DecodeEvent(provider, e); };
+  spec.max_stream_bytes = static_cast<std::size_t>(settings_->max_stream_bytes);
+  spec.end_marker = settings_->provider == Provider::kAnthropic ? "message_stop" : "data: [DONE]";
+  co_return co_await MeasureStream(*client_, request, ctx.deadline, spec);
 }
 
 }  // namespace reznet::probes::llm

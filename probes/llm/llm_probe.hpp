@@ -44,7 +44,4 @@ class LlmProbe final : public Probe {
   long budget_spent_ = 0;
 };
 
-// Maps a non-2xx status to its error kind: http_429, http_529, http_4xx or http_5xx.
-std::string StatusKind(int status);
-
 }  // namespace reznet::probes::llm

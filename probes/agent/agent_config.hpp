@@ -1,0 +1,45 @@
+#pragma once
+// Settings of the `agent` probe kind (the `agent:` block): the backend's own agent endpoint, end
+// to end — a message in, an agent's answer out, as JSON or as SSE.
+//
+//   agent:
+//     path: /api/agents/1/chat     # POSTed on the target
+//     message: "Summarise …"       # body {"message": …}; or body: a raw JSON string
+//     stream: false                # true sends Accept: text/event-stream and reads SSE
+//     reply_field: reply           # JSON mode: must be a non-empty string
+//     text_field: text             # SSE mode: field of each event's JSON carrying text
+//     end_event: done              # SSE event that ends the answer ("data: [DONE]" also does)
+//     error_event: error           # SSE event that reports a failure
+//     usage_field: usage.output_tokens   # where the token count is (end event / JSON body)
+//     headers: { Authorization: "Bearer ${REZNET_TOKEN}" }
+
+#include <string>
+
+#include "config/config.hpp"
+#include "config/reader.hpp"
+#include "probes/llm/wire.hpp"
+#include "probes/net/http_client.hpp"
+#include "probes/net/json_path.hpp"
+
+namespace reznet::probes::agent {
+
+struct AgentSettings : config::KindSettings {
+  std::string path;
+  std::string body;
+  bool stream = false;
+  net::JsonPath reply_field;
+  net::JsonPath text_field;
+  net::JsonPath usage_field;
+  std::string end_event = "done";
+  std::string error_event = "error";
+  net::Headers headers;
+};
+
+std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader& block,
+                                                               const config::TargetConfig* target,
+                                                               const config::ProbeConfig& probe);
+
+// One SSE event of the agent stream.
+llm::WireStep DecodeAgentEvent(const AgentSettings& s, const net::SseEvent& event);
+
+}  // namespace reznet::probes::agent

@@ -1,0 +1,106 @@
+#include "probes/llm/stream_run.hpp"
+
+#include "probes/llm/stream_meter.hpp"
+#include "probes/net/sse.hpp"
+
+namespace reznet::probes::llm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What a streamed response left behind, filled by the body sink as bytes arrive.
+struct StreamState {
+  explicit StreamState(std::size_t max_bytes) : parser({1 << 20, max_bytes}) {}
+  net::SseParser parser;
+  std::optional<StreamMeter> meter;
+  int status = 0;
+  std::optional<ProbeError> failure;
+  long events = 0;
+};
+
+}  // namespace
+
+std::string StatusKind(int status) {
+  if (status == 429) return "http_429";
+  if (status == 529) return "http_529";
+  return status >= 500 ? "http_5xx" : "http_4xx";
+}
+
+bool FailOnStatus(Outcome& out, const net::HttpResponse& response) {
+  if (response.status >= 200 && response.status <= 299) return false;
+  out.Fail(StatusKind(response.status),
+           "HTTP " + std::to_string(response.status) + ": " + DescribeErrorBody(response.body));
+  return true;
+}
+
+void RecordTransport(Outcome& out, const net::HttpTimings& t) {
+  if (t.dns) out.Record("dns", *t.dns);
+  if (t.connect) out.Record("connect", *t.connect);
+  if (t.tls) out.Record("tls", *t.tls);
+}
+
+boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net::HttpRequest& request,
+                                              Clock::time_point deadline, const StreamSpec& spec) {
+  Outcome out;
+  StreamState st(spec.max_stream_bytes);
+  net::BodySink sink;
+  sink.on_headers = [&](int status, const net::Headers&) {
+    st.status = status;
+    return status >= 200 && status <= 299;
+  };
+  sink.on_body = [&](std::string_view piece, Clock::time_point arrived) -> std::optional<std::string> {
+    if (!st.meter) return "internal: body before the request was sent";
+    st.meter->Body(arrived);
+    if (st.meter->ended()) return std::nullopt;  // bytes after the end marker are ignored
+    auto limit = st.parser.Feed(piece, [&](const net::SseEvent& event) {
+      if (st.failure || st.meter->ended()) return;
+      ++st.events;
+      WireStep step = spec.decode(event);
+      if (step.error) {
+        st.failure = ProbeError{"stream_error", *step.error};
+      } else if (step.bad_json) {
+        st.failure = ProbeError{"bad_json", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
+      }
+      if (step.content) st.meter->Content(arrived);
+      if (step.output_tokens) st.meter->Usage(*step.output_tokens);
+      if (step.end) st.meter->End(arrived);
+    });
+    if (limit) st.failure = ProbeError{"truncated", *limit};
+    if (st.failure) return st.failure->detail;
+    return std::nullopt;
+  };
+  sink.on_sent = [&](Clock::time_point sent) { st.meter.emplace(sent); };
+  auto response = co_await client.Send(request, deadline, false, &sink);
+  if (!st.meter) st.meter.emplace(Clock::now());  // failed before sending (dns, connect, tls)
+  const std::string where = " after " + std::to_string(st.meter->chunks()) + " content events";
+  if (!response) {
+    const ProbeError& e = response.error();
+    if (st.failure) {
+      out.Fail(st.failure->kind, st.failure->detail);
+    } else if (e.kind == "timeout" || e.kind == "cancelled") {
+      if (!st.meter->any_content()) {
+        out.Fail("no_content", "no content before the deadline (" + std::to_string(st.events) + " events)");
+      } else {
+        out.Fail("timeout", "stream stalled" + where);
+      }
+    } else if ((e.kind == "protocol" || e.kind == "io") && st.status != 0) {
+      out.Fail("truncated", "connection closed mid-stream" + where + " (" + e.detail + ")");
+    } else {
+      out.Fail(e.kind, e.detail);
+    }
+    st.meter->Fill(out);
+    co_return out;
+  }
+  RecordTransport(out, response->timings);
+  out.SetCounter("status", response->status);
+  if (response->status < 200 || response->status > 299) out.Record("ttfb", response->timings.ttfb);
+  if (FailOnStatus(out, *response)) co_return out;
+  st.parser.Finish();
+  st.meter->Fill(out);
+  if (!st.meter->ended()) {
+    out.Fail("truncated", "stream ended without " + spec.end_marker + where);
+  }
+  co_return out;
+}
+
+}  // namespace reznet::probes::llm

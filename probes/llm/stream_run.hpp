@@ -1,0 +1,34 @@
+#pragma once
+// The measured run of one streamed (SSE) chat response, shared by the llm and agent kinds:
+// sends the request, feeds the body to the SSE parser as it arrives, decodes each event with
+// the kind's decoder and times it with StreamMeter (stream_meter.hpp). Error kinds: see
+// llm_probe.hpp. Also the helpers both kinds use for plain responses.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "probes/llm/wire.hpp"
+#include "probes/net/http_client.hpp"
+#include "probes/outcome.hpp"
+
+namespace reznet::probes::llm {
+
+struct StreamSpec {
+  std::function<WireStep(const net::SseEvent&)> decode;
+  std::size_t max_stream_bytes = 8 << 20;
+  std::string end_marker;  // named in the "truncated" message
+};
+
+boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net::HttpRequest& request,
+                                              std::chrono::steady_clock::time_point deadline,
+                                              const StreamSpec& spec);
+
+// Maps a non-2xx status to its error kind: http_429, http_529, http_4xx or http_5xx.
+std::string StatusKind(int status);
+// For a non-2xx response: fails `out` with the status kind and the provider's error, returns true.
+bool FailOnStatus(Outcome& out, const net::HttpResponse& response);
+void RecordTransport(Outcome& out, const net::HttpTimings& t);
+
+}  // namespace reznet::probes::llm
