@@ -49,6 +49,9 @@ cmake --build build-asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
 
+step "fuzz: SSE parser + provider decoders, bounded (build-fuzz/)"
+"$ROOT/tests/fuzz/run.sh" "${REZNET_FUZZ_SECONDS:-20}"
+
 if [ "$COVERAGE" -eq 1 ]; then
   step "coverage build + tests (build-cov/, report in coverage/)"
   cmake -S . -B build-cov -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_COVERAGE=ON -DREZNET_BENCH=OFF >/dev/null

@@ -12,12 +12,16 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-void SleepMs(double ms) {
-  if (ms <= 0) return;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(ms * 1000));
-  if (ms > 0.3) std::this_thread::sleep_until(until - 300us);
+// Sleeps accurately (the kernel overshoots by 50-100 µs): to 300 µs short, then spins.
+void SleepUntil(std::chrono::steady_clock::time_point until) {
+  std::this_thread::sleep_until(until - 300us);
   while (std::chrono::steady_clock::now() < until) {
   }
+}
+
+void SleepMs(double ms) {
+  if (ms <= 0) return;
+  SleepUntil(std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(ms * 1000)));
 }
 
 // Words of the answer; unicode on purpose.
@@ -45,6 +49,7 @@ std::string ErrorJson(bool anthropic, const std::string& type, const std::string
 
 struct Plan {
   LlmModel m;
+  std::chrono::steady_clock::time_point start;  // when the handler got the request
   bool anthropic = true;
   std::string model;
   int tokens = 0;
@@ -89,7 +94,8 @@ bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) 
   } else if (p.m.role_chunk) {
     w.Event("", openai_chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
   }
-  SleepMs(p.m.ttft_ms);
+  // The first token is due ttft after the request arrived, whatever the work before it cost.
+  SleepUntil(p.start + std::chrono::microseconds(static_cast<long>(p.m.ttft_ms * 1000)));
   for (int k = 0; k < p.tokens; ++k) {
     if (k > 0) SleepMs(p.m.token_ms + jitter(rng));
     if (k == p.m.stall_at_chunk) SleepMs(p.m.stall_ms);
@@ -211,6 +217,7 @@ void LlmEmulator::Register(httplib::Server& server) {
   auto provider = [this](bool anthropic) {
     return [this, anthropic](const httplib::Request& req, httplib::Response& res) {
       Plan p;
+      p.start = std::chrono::steady_clock::now();
       p.m = Get();
       p.anthropic = anthropic;
       const bool authed = anthropic ? !req.get_header_value("x-api-key").empty()
