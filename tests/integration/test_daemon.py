@@ -138,9 +138,10 @@ class DaemonTest(DaemonTestCase):
 
     def test_check_config_accepts_the_shipped_examples(self):
         root = os.path.join(os.path.dirname(__file__), "../..")
-        r = self.run_cli("check-config", "--config", os.path.join(root, "config/examples/demo.yaml"))
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("ok (3 probes", r.stdout)
+        for name, probes in (("demo.yaml", 3), ("llm.yaml", 3)):
+            r = self.run_cli("check-config", "--config", os.path.join(root, "config/examples", name))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"ok ({probes} probes", r.stdout)
 
     def test_probe_command_exit_codes(self):
         tb = self.start_testbed(latency_ms=5)
