@@ -34,6 +34,7 @@ struct DaemonConfig {
 struct TargetConfig {
   std::string name;
   std::optional<Url> url;  // http(s) targets
+  std::string redis_url;   // redis:// targets (parsed by the redis kind)
   std::string api_key;     // secret
   std::string api_key_source;  // the api_key as written, before ${VAR} expansion (for messages)
   std::string dsn;         // postgres targets (no password inside)

@@ -91,7 +91,9 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
     t.name = name;
     MapReader tr(kv.second, path, r.diag());
     std::string url;
-    if (tr.Read("url", url) && !url.empty()) {
+    if (tr.Read("url", url) && url.starts_with("redis://")) {
+      t.redis_url = url;
+    } else if (!url.empty()) {
       auto parsed = ParseUrl(url);
       if (parsed) {
         t.url = *parsed;
@@ -167,6 +169,7 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
                  "unknown probe kind \"" + p.kind + "\"; this build knows: " + known);
     } else {
       MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag);
+      block.set_config(&cfg);
       p.settings = it->second(block, target, p);
       block.Finish();
     }

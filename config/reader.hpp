@@ -19,6 +19,8 @@
 
 namespace reznet::config {
 
+struct Config;
+
 class Diagnostics {
  public:
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
@@ -59,6 +61,11 @@ class MapReader {
   // Marks keys as known without reading them (handled elsewhere).
   void Known(const std::string& key) { known_.insert(key); }
 
+  // The config being loaded (targets are parsed before probes): for kinds that refer to other
+  // targets by name. Null outside a probe block.
+  const Config* config() const { return config_; }
+  void set_config(const Config* c) { config_ = c; }
+
   // Reports unknown keys. Call once after all reads.
   void Finish();
 
@@ -73,6 +80,7 @@ class MapReader {
   YAML::Mark mark_;
   std::set<std::string> known_;
   bool is_map_ = false;
+  const Config* config_ = nullptr;
 };
 
 // Reads a sequence node, reporting when it is something else.

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <iostream>
 #include <thread>
 
@@ -25,10 +26,10 @@ namespace {
 // Builds every probe; a probe that cannot be built (e.g. unreadable CA file) is a start-up error.
 std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
                                         const probes::ProbeRegistry& registry,
-                                        asio::any_io_executor executor) {
+                                        asio::any_io_executor executor, asio::any_io_executor blocking) {
   std::vector<ScheduledProbe> out;
   for (const auto& p : config.probes) {
-    probes::CreateArgs args{p, config.FindTarget(p.target), executor};
+    probes::CreateArgs args{p, config.FindTarget(p.target), executor, blocking, &config};
     try {
       out.push_back({p.name, p.kind, p.interval, p.timeout, registry.Create(args)});
     } catch (const std::exception& e) {
@@ -76,10 +77,12 @@ const char* EmbeddedDemoConfig() { return kEmbeddedDemoConfig; }
 int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
           const ServeOptions& options) {
   asio::io_context io;
+  // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
+  asio::thread_pool blocking(2);
   Telemetry telemetry(config.daemon.windows, BuildInfo{kVersion, kRevision});
   std::vector<ScheduledProbe> probes;
   try {
-    probes = BuildProbes(config, registry, io.get_executor());
+    probes = BuildProbes(config, registry, io.get_executor(), blocking.get_executor());
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 2;
@@ -135,6 +138,8 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   // and the HTTP server has its own thread, so scrapes never delay a probe's clock.
   io.run();
   server.Stop();
+  blocking.stop();
+  blocking.join();
   spdlog::info("stopped");
   return 0;
 }
@@ -150,9 +155,10 @@ int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registr
     return 2;
   }
   asio::io_context io;
+  asio::thread_pool blocking(1);
   std::unique_ptr<probes::Probe> probe;
   try {
-    probe = registry.Create({*p, config.FindTarget(p->target), io.get_executor()});
+    probe = registry.Create({*p, config.FindTarget(p->target), io.get_executor(), blocking.get_executor(), &config});
   } catch (const std::exception& e) {
     std::cerr << "reznet-perfd: probe " << name << ": " << e.what() << "\n";
     return 2;

@@ -67,6 +67,14 @@ struct Telemetry::Families {
                      .Name("reznet_perf_llm_tokens_per_second")
                      .Help("Decode rate of the last LLM run: (output_tokens - 1) / (total - ttft).")
                      .Register(r)),
+        cache_hit(prometheus::BuildGauge()
+                      .Name("reznet_perf_cache_hit_ratio")
+                      .Help("Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe).")
+                      .Register(r)),
+        cache_reduction(prometheus::BuildGauge()
+                            .Name("reznet_perf_cache_query_reduction_ratio")
+                            .Help("1 - db_queries / requests of the last cache probe run.")
+                            .Register(r)),
         llm_budget(prometheus::BuildGauge()
                        .Name("reznet_perf_llm_budget_spent_tokens")
                        .Help("Output tokens spent today (UTC) against the probe's daily budget.")
@@ -82,6 +90,8 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Gauge>& build;
   prometheus::Family<prometheus::Counter>& llm_tokens;
   prometheus::Family<prometheus::Gauge>& llm_rate;
+  prometheus::Family<prometheus::Gauge>& cache_hit;
+  prometheus::Family<prometheus::Gauge>& cache_reduction;
   prometheus::Family<prometheus::Gauge>& llm_budget;
 };
 
@@ -104,6 +114,8 @@ struct Telemetry::ProbeState {
   prometheus::Counter* llm_tokens = nullptr;
   prometheus::Gauge* llm_rate = nullptr;
   prometheus::Gauge* llm_budget = nullptr;
+  prometheus::Gauge* cache_hit = nullptr;
+  prometheus::Gauge* cache_reduction = nullptr;
   std::optional<probes::Outcome> last;
   std::chrono::system_clock::time_point last_wall{};
 };
@@ -175,6 +187,14 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   st.last = outcome;
   st.last_wall = wall;
   ConsumeLlmCounters(st, name, outcome);
+  if (auto ratio = outcome.Counter("hit_ratio")) {
+    if (!st.cache_hit) st.cache_hit = &families_->cache_hit.Add({{"probe", name}});
+    st.cache_hit->Set(*ratio);
+  }
+  if (auto reduction = outcome.Counter("query_reduction")) {
+    if (!st.cache_reduction) st.cache_reduction = &families_->cache_reduction.Add({{"probe", name}});
+    st.cache_reduction->Set(*reduction);
+  }
   // Phase samples of failed runs are kept: a slow failure is still a measured latency of what
   // happened (the error counter says it failed); skipped runs have none.
   for (const auto& phase : outcome.phases) {

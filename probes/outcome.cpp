@@ -110,7 +110,15 @@ std::string OutcomeToJson(const std::string& probe, const std::string& kind, con
     if (i) out += ", ";
     out += JsonQuote(o.counters[i].first) + ": " + JsonNumber(o.counters[i].second);
   }
-  return out + "}}";
+  out += "}";
+  if (!o.notes.empty()) {
+    out += ", \"notes\": {";
+    for (std::size_t i = 0; i < o.notes.size(); ++i) {
+      out += (i ? ", " : "") + JsonQuote(o.notes[i].first) + ": " + JsonQuote(o.notes[i].second);
+    }
+    out += "}";
+  }
+  return out + "}";
 }
 
 }  // namespace reznet::probes

@@ -48,6 +48,10 @@ struct CreateArgs {
   const config::ProbeConfig& probe;
   const config::TargetConfig* target;  // null when the probe has no target
   boost::asio::any_io_executor executor;
+  // A small thread pool for drivers without an async API (libpq, hiredis): their blocking calls
+  // run there, so the probe io thread never blocks. Defaults to `executor` when unset (tests).
+  boost::asio::any_io_executor blocking = {};
+  const config::Config* config = nullptr;  // for kinds that reference other targets (cache)
 };
 
 // Kinds are added explicitly (no static self-registration: static libraries drop such objects).

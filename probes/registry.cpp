@@ -1,8 +1,11 @@
 #include <stdexcept>
 
 #include "probes/agent/agent_probe.hpp"
+#include "probes/cache/cache_probe.hpp"
 #include "probes/http/http_probe.hpp"
 #include "probes/llm/llm_probe.hpp"
+#include "probes/postgres/pg_probe.hpp"
+#include "probes/redis/redis_probe.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
@@ -22,6 +25,9 @@ void RegisterBuiltinProbes(ProbeRegistry& registry) {
   registry.Add<HttpProbe>();
   registry.Add<llm::LlmProbe>();
   registry.Add<agent::AgentProbe>();
+  registry.Add<pg::PostgresProbe>();
+  registry.Add<redis::RedisProbe>();
+  registry.Add<cache::CacheProbe>();
 }
 
 }  // namespace reznet::probes
