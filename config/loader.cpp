@@ -168,7 +168,7 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
       diag.Error(node["kind"].Mark(), r.PathOf("kind"),
                  "unknown probe kind \"" + p.kind + "\"; this build knows: " + known);
     } else {
-      MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag);
+      MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag, node.Mark());
       block.set_config(&cfg);
       p.settings = it->second(block, target, p);
       block.Finish();

@@ -49,11 +49,12 @@ void Diagnostics::Error(const YAML::Mark& mark, const std::string& path,
   errors_.push_back(std::move(line));
 }
 
-MapReader::MapReader(const YAML::Node& node, std::string path, Diagnostics& diag)
+MapReader::MapReader(const YAML::Node& node, std::string path, Diagnostics& diag,
+                     const YAML::Mark& fallback)
     : node_(node),
       path_(std::move(path)),
       diag_(diag),
-      mark_(node.IsDefined() ? node.Mark() : YAML::Mark::null_mark()) {
+      mark_(node.IsDefined() && !node.IsNull() ? node.Mark() : fallback) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
     diag_.Error(mark_, path_, "expected a mapping (key: value lines), got " + Describe(node));

@@ -36,8 +36,10 @@ class Diagnostics {
 
 class MapReader {
  public:
-  // `node` may be undefined/null (an absent optional block): then every read sees nothing.
-  MapReader(const YAML::Node& node, std::string path, Diagnostics& diag);
+  // `node` may be undefined/null (an absent optional block): then every read sees nothing, and
+  // messages about it point at `fallback` (e.g. the enclosing mapping).
+  MapReader(const YAML::Node& node, std::string path, Diagnostics& diag,
+            const YAML::Mark& fallback = YAML::Mark::null_mark());
 
   const std::string& path() const { return path_; }
   std::string PathOf(const std::string& key) const;

@@ -3,6 +3,8 @@
 #
 #   scripts/services.sh start [RUN_DIR]   start all four, write RUN_DIR/services.env, print it
 #   scripts/services.sh stop  [RUN_DIR]   stop them and remove their data
+#   scripts/services.sh pg-stop|pg-start|redis-stop|redis-start [RUN_DIR]
+#                                         stop/start one service in place (restart tests)
 #
 # RUN_DIR defaults to $REZNET_RUN_DIR or .run/services in the repository. Tests read the env file
 # (path in $REZNET_SERVICES_ENV). Prometheus discovers scrape targets from JSON files that tests
@@ -35,6 +37,34 @@ as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+pg_start() {
+  local pg_dir; pg_dir="$(cat "$RUN_DIR/pg_dir")"
+  as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/postgres.log" -o "$(cat "$RUN_DIR/pg_opts")" \
+    start >"$RUN_DIR/pg-start.log" 2>&1
+}
+
+pg_stop() {
+  local pg_dir; pg_dir="$(cat "$RUN_DIR/pg_dir")"
+  as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
+redis_start() {
+  local port; port="$(cat "$RUN_DIR/redis_port")"
+  setsid redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$RUN_DIR" --logfile "$RUN_DIR/redis.log" </dev/null >/dev/null 2>&1 &
+  echo $! > "$RUN_DIR/redis.pid"
+  wait_for 10 "Redis" redis-cli -p "$port" ping
+}
+
+redis_stop() {
+  if [ -f "$RUN_DIR/redis.pid" ]; then
+    local pid; pid="$(cat "$RUN_DIR/redis.pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$RUN_DIR/redis.pid"
+  fi
+}
+
 start() {
   if [ -f "$ENV_FILE" ]; then
     echo "services: already started ($ENV_FILE); run '$0 stop' first" >&2
@@ -50,18 +80,21 @@ start() {
   echo "$pg_dir" > "$RUN_DIR/pg_dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$pg_dir"; fi
   chmod 700 "$pg_dir"
-  as_postgres "$PG_BIN/initdb" -D "$pg_dir/data" -A trust -U postgres --no-sync >"$RUN_DIR/pg-initdb.log" 2>&1
-  as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/postgres.log" -o \
-    "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_preload_libraries=pg_stat_statements -c max_connections=200" \
-    start >"$RUN_DIR/pg-start.log" 2>&1
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q \
+  # TCP logins need a password (so auth failures can be tested); the unix socket is trusted.
+  echo "reznet-admin-password" > "$pg_dir/pwfile"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$pg_dir/pwfile"; fi
+  as_postgres "$PG_BIN/initdb" -D "$pg_dir/data" --auth-local=trust --auth-host=scram-sha-256 \
+    --pwfile="$pg_dir/pwfile" -U postgres --no-sync >"$RUN_DIR/pg-initdb.log" 2>&1
+  echo "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_preload_libraries=pg_stat_statements -c max_connections=200" \
+    > "$RUN_DIR/pg_opts"
+  pg_start
+  "$PG_BIN/psql" -h "$pg_dir" -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE reznet LOGIN PASSWORD 'reznet-test-password'" \
     -c "CREATE DATABASE reznet OWNER reznet" >/dev/null
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d reznet -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+  "$PG_BIN/psql" -h "$pg_dir" -p "$pg_port" -U postgres -d reznet -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
-  setsid redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$RUN_DIR" --logfile "$RUN_DIR/redis.log" </dev/null &
-  echo $! > "$RUN_DIR/redis.pid"
+  echo "$redis_port" > "$RUN_DIR/redis_port"
+  redis_start
 
   mkdir -p "$RUN_DIR/prom-sd" "$RUN_DIR/prom-data" "$RUN_DIR/am-data"
   cat > "$RUN_DIR/prometheus.yml" <<YAML
@@ -84,21 +117,23 @@ YAML
     >"$RUN_DIR/alertmanager.log" 2>&1 </dev/null &
   echo $! > "$RUN_DIR/alertmanager.pid"
 
-  wait_for 10 "Redis" redis-cli -p "$redis_port" ping
   wait_for 15 "Prometheus" curl -sf "http://127.0.0.1:$prom_port/-/ready"
   wait_for 15 "Alertmanager" curl -sf "http://127.0.0.1:$am_port/-/ready"
 
   cat > "$ENV_FILE" <<ENV
-REZNET_PG_HOST=127.0.0.1
-REZNET_PG_PORT=$pg_port
-REZNET_PG_DSN=host=127.0.0.1 port=$pg_port dbname=reznet user=reznet
-REZNET_PG_PASSWORD=reznet-test-password
-REZNET_PG_ADMIN_DSN=host=127.0.0.1 port=$pg_port dbname=reznet user=postgres
-REZNET_REDIS_URL=redis://127.0.0.1:$redis_port/0
-REZNET_REDIS_PORT=$redis_port
-REZNET_PROMETHEUS_URL=http://127.0.0.1:$prom_port
-REZNET_PROM_SD_DIR=$RUN_DIR/prom-sd
-REZNET_ALERTMANAGER_URL=http://127.0.0.1:$am_port
+REZNET_PG_HOST="127.0.0.1"
+REZNET_PG_PORT="$pg_port"
+REZNET_PG_DSN="host=127.0.0.1 port=$pg_port dbname=reznet user=reznet"
+REZNET_PG_PASSWORD="reznet-test-password"
+REZNET_PG_ADMIN_DSN="host=127.0.0.1 port=$pg_port dbname=reznet user=postgres"
+REZNET_PG_ADMIN_PASSWORD="reznet-admin-password"
+REZNET_PG_DATA="$pg_dir/data"
+REZNET_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+REZNET_REDIS_PORT="$redis_port"
+REZNET_PROMETHEUS_URL="http://127.0.0.1:$prom_port"
+REZNET_PROM_SD_DIR="$RUN_DIR/prom-sd"
+REZNET_ALERTMANAGER_URL="http://127.0.0.1:$am_port"
+REZNET_SERVICES_RUN_DIR="$RUN_DIR"
 ENV
   echo "services: started (env file $ENV_FILE)"
   cat "$ENV_FILE"
@@ -111,7 +146,7 @@ stop() {
       rm -f "$RUN_DIR/$name.pid"
     fi
   done
-  if [ -f "$RUN_DIR/pg_dir" ]; then
+  if [ -f "$RUN_DIR/pg_dir" ] && [ "${KEEP_PG:-0}" = 0 ]; then
     local pg_dir; pg_dir="$(cat "$RUN_DIR/pg_dir")"
     if [ -d "$pg_dir/data" ]; then
       as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -125,5 +160,9 @@ stop() {
 case "$CMD" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop [RUN_DIR]" >&2; exit 2 ;;
+  pg-stop) pg_stop ;;
+  pg-start) pg_start ;;
+  redis-stop) redis_stop ;;
+  redis-start) redis_start ;;
+  *) echo "usage: $0 start|stop|pg-stop|pg-start|redis-stop|redis-start [RUN_DIR]" >&2; exit 2 ;;
 esac

@@ -154,6 +154,12 @@ std::string FullAnswer(const Plan& p) {
       {"usage", json::object{{"prompt_tokens", 12}, {"completion_tokens", p.tokens}, {"total_tokens", 12 + p.tokens}}}});
 }
 
+// Whole numbers as integers: Boost.JSON would print 50.0 as "5E1".
+json::value Num(double v) {
+  if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
+  return v;
+}
+
 }  // namespace
 
 std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmModel m) {
@@ -197,9 +203,9 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
 
 std::string LlmModelToJson(const LlmModel& m) {
   return json::serialize(json::object{
-      {"ttft_ms", m.ttft_ms}, {"token_ms", m.token_ms}, {"jitter_ms", m.jitter_ms}, {"output_tokens", m.output_tokens},
+      {"ttft_ms", Num(m.ttft_ms)}, {"token_ms", Num(m.token_ms)}, {"jitter_ms", Num(m.jitter_ms)}, {"output_tokens", m.output_tokens},
       {"status", m.status}, {"error_at_chunk", m.error_at_chunk}, {"error_type", m.error_type},
-      {"stall_at_chunk", m.stall_at_chunk}, {"stall_ms", m.stall_ms}, {"cut_at_chunk", m.cut_at_chunk},
+      {"stall_at_chunk", m.stall_at_chunk}, {"stall_ms", Num(m.stall_ms)}, {"cut_at_chunk", m.cut_at_chunk},
       {"cut_mode", m.cut_mode}, {"comments", m.comments}, {"crlf", m.crlf}, {"role_chunk", m.role_chunk}});
 }
 

@@ -2,8 +2,12 @@
 // the integration tests. In-memory data for now. Prints "listening on http://HOST:PORT" once bound.
 //
 //   GET  /health                  {"status": "ok"}
-//   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]
+//   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]  (X-Cache: hit|miss|off)
 //   GET  /api/channels            [{"id": 1, "name": ..., "agent_id": ...}, ...]
+//   GET  /api/channels/{id}/messages?limit=&offset=   (or &before_id= for keyset pages)
+//   POST /api/channels/{id}/messages  {"text": …}
+// With --pg-dsn (and --redis-url) these run on PostgreSQL (+ Redis cache-aside): store.hpp;
+// without, agents and channels are fixed in-memory lists.
 //   GET  /testbed/faults          current faults
 //   POST /testbed/faults          {"latency_ms", "jitter_ms", "error_rate", "error_status",
 //                                  "llm": {...}}  (llm model and faults: llm_emulator.hpp)
@@ -16,6 +20,7 @@
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -24,6 +29,7 @@
 
 #include "testbed/faults.hpp"
 #include "testbed/llm_emulator.hpp"
+#include "testbed/store.hpp"
 
 namespace {
 
@@ -60,7 +66,23 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port (port 0: any free port)");
   app.add_option("--threads", threads, "server threads (one per open connection)")
       ->check(CLI::Range(1, 4096));
+  std::string pg_dsn, redis_url;
+  int seed_messages = 100000;
+  app.add_option("--pg-dsn", pg_dsn, "PostgreSQL conninfo (password from PGPASSWORD); without it data is in memory");
+  app.add_option("--redis-url", redis_url, "redis://host:port/db for the agents cache (password from REZNET_TESTBED_REDIS_PASSWORD)");
+  app.add_option("--seed-messages", seed_messages, "messages to seed on first start")->check(CLI::Range(0, 10000000));
   CLI11_PARSE(app, argc, argv);
+
+  std::unique_ptr<reznet::testbed::Store> store;
+  if (!pg_dsn.empty()) {
+    store = std::make_unique<reznet::testbed::Store>(pg_dsn, redis_url);
+    try {
+      store->Init(seed_messages);
+    } catch (const std::exception& e) {
+      std::cerr << "reznet-testbed: " << e.what() << "\n";
+      return 2;
+    }
+  }
 
   reznet::testbed::FaultInjector faults;
   httplib::Server server;
@@ -70,9 +92,10 @@ int main(int argc, char** argv) {
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(100000);
 
-  // Wraps an API route with fault injection.
-  auto faulty = [&faults](std::string body) {
-    return [&faults, body = std::move(body)](const httplib::Request&, httplib::Response& res) {
+  // Wraps an API route with fault injection (added latency, injected error status).
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  auto faulty = [&faults](Handler inner) {
+    return [&faults, inner = std::move(inner)](const httplib::Request& req, httplib::Response& res) {
       auto d = faults.Next();
       if (d.delay.count() > 0) PreciseDelay(d.delay);
       if (d.error_status) {
@@ -80,18 +103,72 @@ int main(int argc, char** argv) {
         res.set_content(R"({"detail": "injected fault"})", "application/json");
         return;
       }
+      inner(req, res);
+    };
+  };
+  auto fixed = [](std::string body) {
+    return [body = std::move(body)](const httplib::Request&, httplib::Response& res) {
       res.set_content(body, "application/json");
     };
   };
-  server.Get("/health", faulty(R"({"status": "ok"})"));
-  server.Get("/api/agents", faulty(kAgents));
-  server.Get("/api/channels", faulty(kChannels));
+  // Store answers: the JSON, or the store's error as {"detail": …} with its status.
+  auto answer = [](httplib::Response& res, const std::expected<std::string, reznet::testbed::StoreError>& r) {
+    if (r) {
+      res.set_content(*r, "application/json");
+    } else {
+      res.status = r.error().status;
+      res.set_content(boost::json::serialize(boost::json::object{{"detail", r.error().message}}), "application/json");
+    }
+  };
+  auto param = [](const httplib::Request& req, const char* name, long fallback) {
+    if (!req.has_param(name)) return fallback;
+    try {
+      return std::stol(req.get_param_value(name));
+    } catch (const std::exception&) {
+      return fallback;
+    }
+  };
+  server.Get("/health", faulty(fixed(R"({"status": "ok"})")));
+  if (store) {
+    auto* st = store.get();
+    server.Get("/api/agents", faulty([st, answer](const httplib::Request&, httplib::Response& res) {
+      std::string cache;
+      auto r = st->Agents(cache);
+      res.set_header("X-Cache", cache);
+      answer(res, r);
+    }));
+    server.Get("/api/channels", faulty([st, answer](const httplib::Request&, httplib::Response& res) { answer(res, st->Channels()); }));
+    server.Get(R"(/api/channels/(\d+)/messages)", faulty([st, answer, param](const httplib::Request& req, httplib::Response& res) {
+      const long limit = std::clamp(param(req, "limit", 50), 1L, 500L);
+      std::optional<long> before;
+      if (req.has_param("before_id")) before = param(req, "before_id", 0);
+      answer(res, st->Messages(std::stol(req.matches[1]), limit, std::max(0L, param(req, "offset", 0)), before));
+    }));
+    server.Post(R"(/api/channels/(\d+)/messages)", faulty([st, answer](const httplib::Request& req, httplib::Response& res) {
+      boost::system::error_code ec;
+      auto doc = boost::json::parse(req.body, ec);
+      const auto* text = !ec && doc.is_object() ? doc.as_object().if_contains("text") : nullptr;
+      if (!text || !text->is_string()) {
+        res.status = 422;
+        res.set_content(R"({"detail": "body needs a text"})", "application/json");
+        return;
+      }
+      res.status = 201;
+      answer(res, st->PostMessage(std::stol(req.matches[1]), std::string(text->as_string())));
+    }));
+  } else {
+    server.Get("/api/agents", faulty(fixed(kAgents)));
+    server.Get("/api/channels", faulty(fixed(kChannels)));
+  }
+
   reznet::testbed::LlmEmulator llm;
   llm.Register(server);
   auto faults_json = [&] {
     std::string out = reznet::testbed::FaultsToJson(faults.Get());
     out.pop_back();  // '}'
-    return out + ", \"llm\": " + reznet::testbed::LlmModelToJson(llm.Get()) + "}";
+    out += ", \"llm\": " + reznet::testbed::LlmModelToJson(llm.Get());
+    if (store) out += ", \"db\": " + reznet::testbed::DbFaultsToJson(store->Faults());
+    return out + "}";
   };
   server.Get("/testbed/faults", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(faults_json(), "application/json");
@@ -111,6 +188,13 @@ int main(int argc, char** argv) {
       if (!parsed_llm) return fail(parsed_llm.error());
       model = *parsed_llm;
       obj.erase("llm");
+    }
+    if (auto* db = obj.if_contains("db")) {
+      if (!store) return fail("db faults need --pg-dsn");
+      auto parsed_db = reznet::testbed::ParseDbFaults(boost::json::serialize(*db), store->Faults());
+      if (!parsed_db) return fail(parsed_db.error());
+      if (auto err = store->SetFaults(*parsed_db)) return fail(*err);
+      obj.erase("db");
     }
     auto parsed = reznet::testbed::ParseFaults(boost::json::serialize(obj), faults.Get());
     if (!parsed) return fail(parsed.error());

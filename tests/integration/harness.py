@@ -31,7 +31,7 @@ def services():
         for line in f:
             if "=" in line:
                 k, v = line.rstrip("\n").split("=", 1)
-                out[k] = v
+                out[k] = v[1:-1] if len(v) >= 2 and v[0] == v[-1] == '"' else v
     return out
 
 
@@ -51,7 +51,7 @@ class Process:
         self.url = None
         if ready_pattern:
             m = self.wait_for_line(ready_pattern, timeout)
-            self.url = m.group(1)
+            self.url = m.group(1) if m.groups() else None
 
     def _read(self):
         for line in self.proc.stdout:
