@@ -32,7 +32,8 @@ trap cleanup INT TERM EXIT
 "$ROOT/scripts/services.sh" start "$RUN_DIR" >/dev/null
 set -a; . "$RUN_DIR/services.env"; set +a
 
-build/bin/reznet-testbed --listen "$TESTBED_LISTEN" &
+PGPASSWORD="$REZNET_PG_PASSWORD" build/bin/reznet-testbed --listen "$TESTBED_LISTEN" \
+  --pg-dsn "$REZNET_PG_DSN" --redis-url "$REZNET_REDIS_URL" &
 PIDS+=($!)
 build/bin/reznet-perfd serve --config config/examples/demo.yaml &
 PIDS+=($!)
@@ -52,12 +53,14 @@ reznet-perfd demo is running (Ctrl-C stops everything)
   status page     http://$REZNET_PERFD_LISTEN/
   metrics         http://$REZNET_PERFD_LISTEN/metrics
   status JSON     http://$REZNET_PERFD_LISTEN/api/v1/status
-  testbed         $REZNET_BACKEND_URL  (GET /health, /api/agents, /api/channels)
+  testbed         $REZNET_BACKEND_URL  (GET /health, /api/agents, /api/channels/1/messages,
+                  POST /v1/messages, /v1/chat/completions, /api/agents/1/chat)
   PostgreSQL      $REZNET_PG_DSN   Redis $REZNET_REDIS_URL
 
 Try:
   curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'window_seconds.*p95'
   curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"latency_ms": 300, "jitter_ms": 100}'
+  curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"db": {"cache": false}, "llm": {"ttft_ms": 800}}'
   build/bin/reznet-perfd probe --config config/examples/demo.yaml api_health
 Suites (POST /run-suite, reznet-perfd run) arrive with the suite issue; this build runs the
 scheduled probes and serves their windows.
