@@ -14,7 +14,9 @@ std::string AnthropicStream() {
   std::string s;
   while (s.size() < (1 << 20)) {
     s += "event: content_block_delta\n"
-         "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" token\"}}\n\n";
+         "data: "
+         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+         "\"text\":\" token\"}}\n\n";
   }
   return s + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 }
@@ -26,7 +28,8 @@ void BM_SseParse(benchmark::State& state) {
   for (auto _ : state) {
     net::SseParser parser({1 << 20, 1u << 30});
     for (std::size_t i = 0; i < stream.size(); i += piece) {
-      parser.Feed(std::string_view(stream).substr(i, piece), [&](const net::SseEvent&) { ++events; });
+      parser.Feed(std::string_view(stream).substr(i, piece),
+                  [&](const net::SseEvent&) { ++events; });
     }
     parser.Finish();
   }

@@ -33,12 +33,12 @@ struct DaemonConfig {
 
 struct TargetConfig {
   std::string name;
-  std::optional<Url> url;  // http(s) targets
-  std::string redis_url;   // redis:// targets (parsed by the redis kind)
-  std::string api_key;     // secret
+  std::optional<Url> url;      // http(s) targets
+  std::string redis_url;       // redis:// targets (parsed by the redis kind)
+  std::string api_key;         // secret
   std::string api_key_source;  // the api_key as written, before ${VAR} expansion (for messages)
-  std::string dsn;         // postgres targets (no password inside)
-  std::string password;    // secret
+  std::string dsn;             // postgres targets (no password inside)
+  std::string password;        // secret
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::map<std::string, std::string> headers;  // sent with every http request

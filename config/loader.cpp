@@ -102,7 +102,8 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
       }
     }
     tr.Read("api_key", t.api_key);
-    if (kv.second.IsMap() && kv.second["api_key"].IsScalar()) t.api_key_source = kv.second["api_key"].Scalar();
+    if (kv.second.IsMap() && kv.second["api_key"].IsScalar())
+      t.api_key_source = kv.second["api_key"].Scalar();
     tr.Read("dsn", t.dsn);
     tr.Read("password", t.password);
     tr.Read("ca_file", t.ca_file);

@@ -1,10 +1,9 @@
 // The Beast API server over real loopback TCP, with cpp-httplib as an independent client.
 #include "daemon/api_server.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -87,7 +86,8 @@ TEST_F(ApiServerTest, OversizedBodyIs413) {
   ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
   std::string response;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    response.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   EXPECT_TRUE(response.starts_with("HTTP/1.1 413 ")) << response;
 }

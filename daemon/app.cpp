@@ -26,7 +26,8 @@ namespace {
 // Builds every probe; a probe that cannot be built (e.g. unreadable CA file) is a start-up error.
 std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
                                         const probes::ProbeRegistry& registry,
-                                        asio::any_io_executor executor, asio::any_io_executor blocking) {
+                                        asio::any_io_executor executor,
+                                        asio::any_io_executor blocking) {
   std::vector<ScheduledProbe> out;
   for (const auto& p : config.probes) {
     probes::CreateArgs args{p, config.FindTarget(p.target), executor, blocking, &config};
@@ -158,7 +159,8 @@ int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registr
   asio::thread_pool blocking(1);
   std::unique_ptr<probes::Probe> probe;
   try {
-    probe = registry.Create({*p, config.FindTarget(p->target), io.get_executor(), blocking.get_executor(), &config});
+    probe = registry.Create(
+        {*p, config.FindTarget(p->target), io.get_executor(), blocking.get_executor(), &config});
   } catch (const std::exception& e) {
     std::cerr << "reznet-perfd: probe " << name << ": " << e.what() << "\n";
     return 2;

@@ -61,7 +61,8 @@ struct Telemetry::Families {
                   .Register(r)),
         llm_tokens(prometheus::BuildCounter()
                        .Name("reznet_perf_llm_output_tokens_total")
-                       .Help("Output tokens of LLM probe runs (provider usage, else counted content events).")
+                       .Help("Output tokens of LLM probe runs (provider usage, else counted "
+                             "content events).")
                        .Register(r)),
         llm_rate(prometheus::BuildGauge()
                      .Name("reznet_perf_llm_tokens_per_second")
@@ -69,7 +70,8 @@ struct Telemetry::Families {
                      .Register(r)),
         cache_hit(prometheus::BuildGauge()
                       .Name("reznet_perf_cache_hit_ratio")
-                      .Help("Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe).")
+                      .Help("Cache hits / (hits + misses) seen by the last run (redis keyspace or "
+                            "cache probe).")
                       .Register(r)),
         cache_reduction(prometheus::BuildGauge()
                             .Name("reznet_perf_cache_query_reduction_ratio")
@@ -129,8 +131,9 @@ Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
 
 Telemetry::~Telemetry() = default;
 
-Telemetry::ProbeState& Telemetry::StateOf(const std::string& name, const std::string& kind,
-                                          const std::vector<std::pair<std::string, std::string>>& labels) {
+Telemetry::ProbeState& Telemetry::StateOf(
+    const std::string& name, const std::string& kind,
+    const std::vector<std::pair<std::string, std::string>>& labels) {
   auto& slot = probes_[name];
   if (slot) return *slot;
   slot = std::make_unique<ProbeState>();
@@ -150,9 +153,11 @@ void Telemetry::AddProbe(const std::string& name, const std::string& kind,
   StateOf(name, kind, labels);
 }
 
-void Telemetry::ConsumeLlmCounters(ProbeState& st, const std::string& name, const probes::Outcome& outcome) {
+void Telemetry::ConsumeLlmCounters(ProbeState& st, const std::string& name,
+                                   const probes::Outcome& outcome) {
   if (!st.labels.count("provider")) return;
-  const prometheus::Labels labels = {{"probe", name}, {"provider", st.labels["provider"]}, {"model", st.labels["model"]}};
+  const prometheus::Labels labels = {
+      {"probe", name}, {"provider", st.labels["provider"]}, {"model", st.labels["model"]}};
   if (auto tokens = outcome.Counter("output_tokens"); tokens && !outcome.skipped) {
     if (!st.llm_tokens) st.llm_tokens = &families_->llm_tokens.Add(labels);
     st.llm_tokens->Increment(*tokens);
@@ -192,7 +197,8 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
     st.cache_hit->Set(*ratio);
   }
   if (auto reduction = outcome.Counter("query_reduction")) {
-    if (!st.cache_reduction) st.cache_reduction = &families_->cache_reduction.Add({{"probe", name}});
+    if (!st.cache_reduction)
+      st.cache_reduction = &families_->cache_reduction.Add({{"probe", name}});
     st.cache_reduction->Set(*reduction);
   }
   // Phase samples of failed runs are kept: a slow failure is still a measured latency of what

@@ -34,7 +34,8 @@ struct Outcome {
   std::string skip_reason;
   std::vector<Phase> phases;                             // in first-recorded order
   std::vector<std::pair<std::string, double>> counters;  // in first-set order
-  std::vector<std::pair<std::string, std::string>> notes;  // facts that are not numbers (e.g. which source a counter came from)
+  std::vector<std::pair<std::string, std::string>>
+      notes;  // facts that are not numbers (e.g. which source a counter came from)
 
   bool ok() const { return !error && !skipped; }
   void Record(const std::string& phase, Duration d);

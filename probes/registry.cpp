@@ -5,8 +5,8 @@
 #include "probes/http/http_probe.hpp"
 #include "probes/llm/llm_probe.hpp"
 #include "probes/postgres/pg_probe.hpp"
-#include "probes/redis/redis_probe.hpp"
 #include "probes/probe.hpp"
+#include "probes/redis/redis_probe.hpp"
 
 namespace reznet::probes {
 

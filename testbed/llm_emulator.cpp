@@ -21,30 +21,39 @@ void SleepUntil(std::chrono::steady_clock::time_point until) {
 
 void SleepMs(double ms) {
   if (ms <= 0) return;
-  SleepUntil(std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long>(ms * 1000)));
+  SleepUntil(std::chrono::steady_clock::now() +
+             std::chrono::microseconds(static_cast<long>(ms * 1000)));
 }
 
 // Words of the answer; unicode on purpose.
 std::string Token(int k) {
-  static const char* kWords[] = {"Hello", " from", " the", " RezNet", " testbed", " — ", "héllo", " 世界", "!"};
+  static const char* kWords[] = {"Hello", " from", " the",  " RezNet", " testbed",
+                                 " — ",   "héllo", " 世界", "!"};
   return kWords[k % 9];
 }
 
 std::string ErrorTypeFor(int status, bool anthropic) {
   switch (status) {
-    case 401: return anthropic ? "authentication_error" : "invalid_api_key";
-    case 429: return anthropic ? "rate_limit_error" : "rate_limit_exceeded";
-    case 529: return "overloaded_error";
-    case 400: return "invalid_request_error";
-    default: return anthropic ? "api_error" : "server_error";
+    case 401:
+      return anthropic ? "authentication_error" : "invalid_api_key";
+    case 429:
+      return anthropic ? "rate_limit_error" : "rate_limit_exceeded";
+    case 529:
+      return "overloaded_error";
+    case 400:
+      return "invalid_request_error";
+    default:
+      return anthropic ? "api_error" : "server_error";
   }
 }
 
 std::string ErrorJson(bool anthropic, const std::string& type, const std::string& message) {
   if (anthropic) {
-    return json::serialize(json::object{{"type", "error"}, {"error", json::object{{"type", type}, {"message", message}}}});
+    return json::serialize(json::object{
+        {"type", "error"}, {"error", json::object{{"type", type}, {"message", message}}}});
   }
-  return json::serialize(json::object{{"error", json::object{{"message", message}, {"type", type}, {"code", type}}}});
+  return json::serialize(
+      json::object{{"error", json::object{{"message", message}, {"type", type}, {"code", type}}}});
 }
 
 struct Plan {
@@ -58,7 +67,8 @@ struct Plan {
 
 class Writer {
  public:
-  Writer(httplib::DataSink& sink, const Plan& p) : sink_(sink), nl_(p.m.crlf ? "\r\n" : "\n"), comments_(p.m.comments) {}
+  Writer(httplib::DataSink& sink, const Plan& p)
+      : sink_(sink), nl_(p.m.crlf ? "\r\n" : "\n"), comments_(p.m.comments) {}
   bool Event(const std::string& type, const std::string& data) {
     std::string out;
     if (comments_) out += ": OPENROUTER PROCESSING" + nl_;
@@ -80,16 +90,29 @@ bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) 
   const std::string id = p.anthropic ? "msg_testbed" : "chatcmpl-testbed";
   auto openai_chunk = [&](json::object delta, json::value finish) {
     return json::serialize(json::object{
-        {"id", id}, {"object", "chat.completion.chunk"}, {"created", 1700000000}, {"model", p.model},
-        {"choices", json::array{json::object{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}});
+        {"id", id},
+        {"object", "chat.completion.chunk"},
+        {"created", 1700000000},
+        {"model", p.model},
+        {"choices", json::array{json::object{
+                        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}});
   };
   if (p.anthropic) {
-    w.Event("message_start", json::serialize(json::object{
-        {"type", "message_start"},
-        {"message", json::object{{"id", id}, {"type", "message"}, {"role", "assistant"}, {"model", p.model},
-                                 {"content", json::array{}}, {"stop_reason", nullptr},
-                                 {"usage", json::object{{"input_tokens", 12}, {"output_tokens", 1}}}}}}));
-    w.Event("content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
+    w.Event(
+        "message_start",
+        json::serialize(json::object{
+            {"type", "message_start"},
+            {"message",
+             json::object{{"id", id},
+                          {"type", "message"},
+                          {"role", "assistant"},
+                          {"model", p.model},
+                          {"content", json::array{}},
+                          {"stop_reason", nullptr},
+                          {"usage", json::object{{"input_tokens", 12}, {"output_tokens", 1}}}}}}));
+    w.Event(
+        "content_block_start",
+        R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
     w.Event("ping", R"({"type": "ping"})");
   } else if (p.m.role_chunk) {
     w.Event("", openai_chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
@@ -107,30 +130,40 @@ bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) 
       return false;
     }
     if (k == p.m.error_at_chunk) {
-      w.Event(p.anthropic ? "error" : "", ErrorJson(p.anthropic, p.m.error_type, "injected mid-stream error"));
+      w.Event(p.anthropic ? "error" : "",
+              ErrorJson(p.anthropic, p.m.error_type, "injected mid-stream error"));
       sink.done();
       return true;
     }
     if (p.anthropic) {
-      w.Event("content_block_delta", json::serialize(json::object{
-          {"type", "content_block_delta"}, {"index", 0},
-          {"delta", json::object{{"type", "text_delta"}, {"text", Token(k)}}}}));
+      w.Event("content_block_delta",
+              json::serialize(json::object{
+                  {"type", "content_block_delta"},
+                  {"index", 0},
+                  {"delta", json::object{{"type", "text_delta"}, {"text", Token(k)}}}}));
     } else {
       w.Event("", openai_chunk(json::object{{"content", Token(k)}}, nullptr));
     }
   }
   if (p.anthropic) {
     w.Event("content_block_stop", R"({"type":"content_block_stop","index":0})");
-    w.Event("message_delta", json::serialize(json::object{
-        {"type", "message_delta"}, {"delta", json::object{{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-        {"usage", json::object{{"output_tokens", p.tokens}}}}));
+    w.Event("message_delta",
+            json::serialize(json::object{
+                {"type", "message_delta"},
+                {"delta", json::object{{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+                {"usage", json::object{{"output_tokens", p.tokens}}}}));
     w.Event("message_stop", R"({"type":"message_stop"})");
   } else {
     w.Event("", openai_chunk(json::object{}, "stop"));
     if (p.include_usage) {
-      w.Event("", json::serialize(json::object{
-          {"id", id}, {"object", "chat.completion.chunk"}, {"model", p.model}, {"choices", json::array{}},
-          {"usage", json::object{{"prompt_tokens", 12}, {"completion_tokens", p.tokens}, {"total_tokens", 12 + p.tokens}}}}));
+      w.Event("", json::serialize(
+                      json::object{{"id", id},
+                                   {"object", "chat.completion.chunk"},
+                                   {"model", p.model},
+                                   {"choices", json::array{}},
+                                   {"usage", json::object{{"prompt_tokens", 12},
+                                                          {"completion_tokens", p.tokens},
+                                                          {"total_tokens", 12 + p.tokens}}}}));
     }
     w.Event("", "[DONE]");
   }
@@ -142,16 +175,26 @@ std::string FullAnswer(const Plan& p) {
   std::string text;
   for (int k = 0; k < p.tokens; ++k) text += Token(k);
   if (p.anthropic) {
-    return json::serialize(json::object{
-        {"id", "msg_testbed"}, {"type", "message"}, {"role", "assistant"}, {"model", p.model},
-        {"content", json::array{json::object{{"type", "text"}, {"text", text}}}}, {"stop_reason", "end_turn"},
-        {"usage", json::object{{"input_tokens", 12}, {"output_tokens", p.tokens}}}});
+    return json::serialize(
+        json::object{{"id", "msg_testbed"},
+                     {"type", "message"},
+                     {"role", "assistant"},
+                     {"model", p.model},
+                     {"content", json::array{json::object{{"type", "text"}, {"text", text}}}},
+                     {"stop_reason", "end_turn"},
+                     {"usage", json::object{{"input_tokens", 12}, {"output_tokens", p.tokens}}}});
   }
   return json::serialize(json::object{
-      {"id", "chatcmpl-testbed"}, {"object", "chat.completion"}, {"model", p.model},
-      {"choices", json::array{json::object{{"index", 0}, {"message", json::object{{"role", "assistant"}, {"content", text}}},
-                                           {"finish_reason", "stop"}}}},
-      {"usage", json::object{{"prompt_tokens", 12}, {"completion_tokens", p.tokens}, {"total_tokens", 12 + p.tokens}}}});
+      {"id", "chatcmpl-testbed"},
+      {"object", "chat.completion"},
+      {"model", p.model},
+      {"choices",
+       json::array{json::object{{"index", 0},
+                                {"message", json::object{{"role", "assistant"}, {"content", text}}},
+                                {"finish_reason", "stop"}}}},
+      {"usage", json::object{{"prompt_tokens", 12},
+                             {"completion_tokens", p.tokens},
+                             {"total_tokens", 12 + p.tokens}}}});
 }
 
 // Whole numbers as integers: Boost.JSON would print 50.0 as "5E1".
@@ -180,33 +223,57 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
       return out >= -1 && out <= 100000;
     };
     bool ok = true;
-    if (key == "ttft_ms") ok = num(m.ttft_ms);
-    else if (key == "token_ms") ok = num(m.token_ms);
-    else if (key == "jitter_ms") ok = num(m.jitter_ms);
-    else if (key == "stall_ms") ok = num(m.stall_ms);
-    else if (key == "output_tokens") ok = integer(m.output_tokens) && m.output_tokens >= 0;
-    else if (key == "status") ok = integer(m.status) && (m.status == 0 || (m.status >= 400 && m.status <= 599));
-    else if (key == "error_at_chunk") ok = integer(m.error_at_chunk);
-    else if (key == "stall_at_chunk") ok = integer(m.stall_at_chunk);
-    else if (key == "cut_at_chunk") ok = integer(m.cut_at_chunk);
-    else if (key == "error_type") ok = v.is_string() && (m.error_type = std::string(v.as_string()), true);
-    else if (key == "cut_mode") ok = v.is_string() && (v.as_string() == "close" || v.as_string() == "clean") &&
-                                    (m.cut_mode = std::string(v.as_string()), true);
-    else if (key == "comments") ok = v.is_bool() && (m.comments = v.as_bool(), true);
-    else if (key == "crlf") ok = v.is_bool() && (m.crlf = v.as_bool(), true);
-    else if (key == "role_chunk") ok = v.is_bool() && (m.role_chunk = v.as_bool(), true);
-    else return std::unexpected("unknown llm key " + key);
+    if (key == "ttft_ms")
+      ok = num(m.ttft_ms);
+    else if (key == "token_ms")
+      ok = num(m.token_ms);
+    else if (key == "jitter_ms")
+      ok = num(m.jitter_ms);
+    else if (key == "stall_ms")
+      ok = num(m.stall_ms);
+    else if (key == "output_tokens")
+      ok = integer(m.output_tokens) && m.output_tokens >= 0;
+    else if (key == "status")
+      ok = integer(m.status) && (m.status == 0 || (m.status >= 400 && m.status <= 599));
+    else if (key == "error_at_chunk")
+      ok = integer(m.error_at_chunk);
+    else if (key == "stall_at_chunk")
+      ok = integer(m.stall_at_chunk);
+    else if (key == "cut_at_chunk")
+      ok = integer(m.cut_at_chunk);
+    else if (key == "error_type")
+      ok = v.is_string() && (m.error_type = std::string(v.as_string()), true);
+    else if (key == "cut_mode")
+      ok = v.is_string() && (v.as_string() == "close" || v.as_string() == "clean") &&
+           (m.cut_mode = std::string(v.as_string()), true);
+    else if (key == "comments")
+      ok = v.is_bool() && (m.comments = v.as_bool(), true);
+    else if (key == "crlf")
+      ok = v.is_bool() && (m.crlf = v.as_bool(), true);
+    else if (key == "role_chunk")
+      ok = v.is_bool() && (m.role_chunk = v.as_bool(), true);
+    else
+      return std::unexpected("unknown llm key " + key);
     if (!ok) return std::unexpected("bad value for llm." + key);
   }
   return m;
 }
 
 std::string LlmModelToJson(const LlmModel& m) {
-  return json::serialize(json::object{
-      {"ttft_ms", Num(m.ttft_ms)}, {"token_ms", Num(m.token_ms)}, {"jitter_ms", Num(m.jitter_ms)}, {"output_tokens", m.output_tokens},
-      {"status", m.status}, {"error_at_chunk", m.error_at_chunk}, {"error_type", m.error_type},
-      {"stall_at_chunk", m.stall_at_chunk}, {"stall_ms", Num(m.stall_ms)}, {"cut_at_chunk", m.cut_at_chunk},
-      {"cut_mode", m.cut_mode}, {"comments", m.comments}, {"crlf", m.crlf}, {"role_chunk", m.role_chunk}});
+  return json::serialize(json::object{{"ttft_ms", Num(m.ttft_ms)},
+                                      {"token_ms", Num(m.token_ms)},
+                                      {"jitter_ms", Num(m.jitter_ms)},
+                                      {"output_tokens", m.output_tokens},
+                                      {"status", m.status},
+                                      {"error_at_chunk", m.error_at_chunk},
+                                      {"error_type", m.error_type},
+                                      {"stall_at_chunk", m.stall_at_chunk},
+                                      {"stall_ms", Num(m.stall_ms)},
+                                      {"cut_at_chunk", m.cut_at_chunk},
+                                      {"cut_mode", m.cut_mode},
+                                      {"comments", m.comments},
+                                      {"crlf", m.crlf},
+                                      {"role_chunk", m.role_chunk}});
 }
 
 LlmModel LlmEmulator::Get() const {
@@ -226,9 +293,10 @@ void LlmEmulator::Register(httplib::Server& server) {
       p.start = std::chrono::steady_clock::now();
       p.m = Get();
       p.anthropic = anthropic;
-      const bool authed = anthropic ? !req.get_header_value("x-api-key").empty()
-                                    : req.get_header_value("Authorization").starts_with("Bearer ") &&
-                                          req.get_header_value("Authorization").size() > 7;
+      const bool authed = anthropic
+                              ? !req.get_header_value("x-api-key").empty()
+                              : req.get_header_value("Authorization").starts_with("Bearer ") &&
+                                    req.get_header_value("Authorization").size() > 7;
       const int status = !authed ? 401 : p.m.status;
       if (status != 0) {
         res.status = status;
@@ -239,19 +307,24 @@ void LlmEmulator::Register(httplib::Server& server) {
       }
       json::error_code ec;
       json::value body = json::parse(req.body, ec);
-      if (ec || !body.is_object() || !body.as_object().contains("model") || !body.as_object().contains("messages")) {
+      if (ec || !body.is_object() || !body.as_object().contains("model") ||
+          !body.as_object().contains("messages")) {
         res.status = 400;
-        res.set_content(ErrorJson(anthropic, "invalid_request_error", "body needs model and messages"), "application/json");
+        res.set_content(
+            ErrorJson(anthropic, "invalid_request_error", "body needs model and messages"),
+            "application/json");
         return;
       }
       const auto& obj = body.as_object();
       p.model = std::string(obj.at("model").as_string());
       long max_tokens = 4096;
-      if (const auto* mt = obj.if_contains("max_tokens"); mt && mt->is_int64()) max_tokens = static_cast<long>(mt->as_int64());
+      if (const auto* mt = obj.if_contains("max_tokens"); mt && mt->is_int64())
+        max_tokens = static_cast<long>(mt->as_int64());
       p.tokens = static_cast<int>(std::min<long>(p.m.output_tokens, max_tokens));
       const auto* stream = obj.if_contains("stream");
       if (const auto* so = obj.if_contains("stream_options"); so && so->is_object()) {
-        if (const auto* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool()) p.include_usage = iu->as_bool();
+        if (const auto* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool())
+          p.include_usage = iu->as_bool();
       }
       if (!(stream && stream->is_bool() && stream->as_bool())) {
         SleepMs(p.m.ttft_ms + p.m.token_ms * std::max(0, p.tokens - 1));
@@ -259,10 +332,11 @@ void LlmEmulator::Register(httplib::Server& server) {
         return;
       }
       res.set_header("Cache-Control", "no-cache");
-      res.set_chunked_content_provider("text/event-stream", [p](std::size_t, httplib::DataSink& sink) {
-        thread_local std::mt19937_64 rng(std::random_device{}());
-        return StreamAnswer(sink, p, rng);
-      });
+      res.set_chunked_content_provider("text/event-stream",
+                                       [p](std::size_t, httplib::DataSink& sink) {
+                                         thread_local std::mt19937_64 rng(std::random_device{}());
+                                         return StreamAnswer(sink, p, rng);
+                                       });
     };
   };
   server.Post("/v1/messages", provider(true));
@@ -272,7 +346,8 @@ void LlmEmulator::Register(httplib::Server& server) {
   // over HTTP, as the backend's agents do, and relays it as JSON or as its own SSE events:
   //   event: token  data: {"text": "…"}   …   event: done  data: {"usage": {"output_tokens": N}}
   //   event: error  data: {"error": {"type": "…", "message": "…"}}
-  server.Post(R"(/api/agents/(\d+)/chat)", [this](const httplib::Request& req, httplib::Response& res) {
+  server.Post(R"(/api/agents/(\d+)/chat)", [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
     json::error_code ec;
     json::value body = json::parse(req.body, ec);
     if (ec || !body.is_object() || !body.as_object().contains("message")) {
@@ -284,10 +359,13 @@ void LlmEmulator::Register(httplib::Server& server) {
     const bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
     const std::string agent = req.matches[1];
     const std::string upstream = json::serialize(json::object{
-        {"model", "claude-3-5-haiku-latest"}, {"max_tokens", 256}, {"stream", true},
+        {"model", "claude-3-5-haiku-latest"},
+        {"max_tokens", 256},
+        {"stream", true},
         {"messages", json::array{json::object{{"role", "user"}, {"content", message}}}}});
     const std::string self = self_url_;
-    auto relay = [self, upstream](std::function<void(const std::string& type, const std::string& data)> emit) {
+    auto relay = [self, upstream](
+                     std::function<void(const std::string& type, const std::string& data)> emit) {
       httplib::Client client(self);
       client.set_tcp_nodelay(true);
       client.set_read_timeout(120, 0);
@@ -298,7 +376,9 @@ void LlmEmulator::Register(httplib::Server& server) {
       httplib::Request up;
       up.method = "POST";
       up.path = "/v1/messages";
-      up.headers = {{"x-api-key", "testbed-agent-key"}, {"anthropic-version", "2023-06-01"}, {"Accept", "text/event-stream"}};
+      up.headers = {{"x-api-key", "testbed-agent-key"},
+                    {"anthropic-version", "2023-06-01"},
+                    {"Accept", "text/event-stream"}};
       up.body = upstream;
       up.set_header("Content-Type", "application/json");
       int status = 0;
@@ -325,11 +405,13 @@ void LlmEmulator::Register(httplib::Server& server) {
             }
           } else if (e.type == "message_delta") {
             if (const auto* u = v.as_object().if_contains("usage"); u && u->is_object()) {
-              if (const auto* o = u->as_object().if_contains("output_tokens"); o && o->is_int64()) tokens = static_cast<long>(o->as_int64());
+              if (const auto* o = u->as_object().if_contains("output_tokens"); o && o->is_int64())
+                tokens = static_cast<long>(o->as_int64());
             }
           } else if (e.type == "message_stop") {
             finished = true;
-            emit("done", json::serialize(json::object{{"usage", json::object{{"output_tokens", tokens}}}}));
+            emit("done",
+                 json::serialize(json::object{{"usage", json::object{{"output_tokens", tokens}}}}));
           } else if (e.type == "error") {
             finished = true;
             emit("error", e.data);
@@ -339,9 +421,11 @@ void LlmEmulator::Register(httplib::Server& server) {
       };
       auto result = client.send(up);
       if (!finished) {
-        const std::string why = status != 200 && status != 0 ? "provider answered HTTP " + std::to_string(status)
-                                                             : "provider stream ended early";
-        emit("error", json::serialize(json::object{{"error", json::object{{"type", "upstream_error"}, {"message", why}}}}));
+        const std::string why = status != 200 && status != 0
+                                    ? "provider answered HTTP " + std::to_string(status)
+                                    : "provider stream ended early";
+        emit("error", json::serialize(json::object{
+                          {"error", json::object{{"type", "upstream_error"}, {"message", why}}}}));
       }
       (void)result;
       (void)text;
@@ -353,7 +437,9 @@ void LlmEmulator::Register(httplib::Server& server) {
       relay([&](const std::string& type, const std::string& data) {
         json::value v = json::parse(data);
         if (type == "token") reply += std::string(v.as_object().at("text").as_string());
-        if (type == "done") tokens = static_cast<long>(v.as_object().at("usage").as_object().at("output_tokens").as_int64());
+        if (type == "done")
+          tokens = static_cast<long>(
+              v.as_object().at("usage").as_object().at("output_tokens").as_int64());
         if (type == "error") error = data;
       });
       if (!error.empty()) {
@@ -361,19 +447,22 @@ void LlmEmulator::Register(httplib::Server& server) {
         res.set_content(error, "application/json");
         return;
       }
-      res.set_content(json::serialize(json::object{{"agent_id", std::stol(agent)}, {"reply", reply},
-                                                   {"usage", json::object{{"output_tokens", tokens}}}}),
-                      "application/json");
+      res.set_content(
+          json::serialize(json::object{{"agent_id", std::stol(agent)},
+                                       {"reply", reply},
+                                       {"usage", json::object{{"output_tokens", tokens}}}}),
+          "application/json");
       return;
     }
-    res.set_chunked_content_provider("text/event-stream", [relay](std::size_t, httplib::DataSink& sink) {
-      relay([&](const std::string& type, const std::string& data) {
-        const std::string out = "event: " + type + "\ndata: " + data + "\n\n";
-        sink.write(out.data(), out.size());
-      });
-      sink.done();
-      return true;
-    });
+    res.set_chunked_content_provider(
+        "text/event-stream", [relay](std::size_t, httplib::DataSink& sink) {
+          relay([&](const std::string& type, const std::string& data) {
+            const std::string out = "event: " + type + "\ndata: " + data + "\n\n";
+            sink.write(out.data(), out.size());
+          });
+          sink.done();
+          return true;
+        });
   });
 }
 

@@ -44,7 +44,8 @@ struct LlmModel {
 };
 
 // Applies the "llm" object of a faults body onto `model`; absent keys keep their value.
-std::expected<LlmModel, std::string> ParseLlmModel(const std::string& llm_object_json, LlmModel model);
+std::expected<LlmModel, std::string> ParseLlmModel(const std::string& llm_object_json,
+                                                   LlmModel model);
 std::string LlmModelToJson(const LlmModel& m);
 
 class LlmEmulator {

@@ -2,10 +2,10 @@
 // the integration tests. In-memory data for now. Prints "listening on http://HOST:PORT" once bound.
 //
 //   GET  /health                  {"status": "ok"}
-//   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]  (X-Cache: hit|miss|off)
-//   GET  /api/channels            [{"id": 1, "name": ..., "agent_id": ...}, ...]
-//   GET  /api/channels/{id}/messages?limit=&offset=   (or &before_id= for keyset pages)
-//   POST /api/channels/{id}/messages  {"text": …}
+//   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]  (X-Cache:
+//   hit|miss|off) GET  /api/channels            [{"id": 1, "name": ..., "agent_id": ...}, ...] GET
+//   /api/channels/{id}/messages?limit=&offset=   (or &before_id= for keyset pages) POST
+//   /api/channels/{id}/messages  {"text": …}
 // With --pg-dsn (and --redis-url) these run on PostgreSQL (+ Redis cache-aside): store.hpp;
 // without, agents and channels are fixed in-memory lists.
 //   GET  /testbed/faults          current faults
@@ -21,11 +21,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "testbed/faults.hpp"
 #include "testbed/llm_emulator.hpp"
@@ -68,9 +67,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   std::string pg_dsn, redis_url;
   int seed_messages = 100000;
-  app.add_option("--pg-dsn", pg_dsn, "PostgreSQL conninfo (password from PGPASSWORD); without it data is in memory");
-  app.add_option("--redis-url", redis_url, "redis://host:port/db for the agents cache (password from REZNET_TESTBED_REDIS_PASSWORD)");
-  app.add_option("--seed-messages", seed_messages, "messages to seed on first start")->check(CLI::Range(0, 10000000));
+  app.add_option("--pg-dsn", pg_dsn,
+                 "PostgreSQL conninfo (password from PGPASSWORD); without it data is in memory");
+  app.add_option(
+      "--redis-url", redis_url,
+      "redis://host:port/db for the agents cache (password from REZNET_TESTBED_REDIS_PASSWORD)");
+  app.add_option("--seed-messages", seed_messages, "messages to seed on first start")
+      ->check(CLI::Range(0, 10000000));
   CLI11_PARSE(app, argc, argv);
 
   std::unique_ptr<reznet::testbed::Store> store;
@@ -95,16 +98,17 @@ int main(int argc, char** argv) {
   // Wraps an API route with fault injection (added latency, injected error status).
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   auto faulty = [&faults](Handler inner) {
-    return [&faults, inner = std::move(inner)](const httplib::Request& req, httplib::Response& res) {
-      auto d = faults.Next();
-      if (d.delay.count() > 0) PreciseDelay(d.delay);
-      if (d.error_status) {
-        res.status = d.error_status;
-        res.set_content(R"({"detail": "injected fault"})", "application/json");
-        return;
-      }
-      inner(req, res);
-    };
+    return
+        [&faults, inner = std::move(inner)](const httplib::Request& req, httplib::Response& res) {
+          auto d = faults.Next();
+          if (d.delay.count() > 0) PreciseDelay(d.delay);
+          if (d.error_status) {
+            res.status = d.error_status;
+            res.set_content(R"({"detail": "injected fault"})", "application/json");
+            return;
+          }
+          inner(req, res);
+        };
   };
   auto fixed = [](std::string body) {
     return [body = std::move(body)](const httplib::Request&, httplib::Response& res) {
@@ -112,12 +116,14 @@ int main(int argc, char** argv) {
     };
   };
   // Store answers: the JSON, or the store's error as {"detail": …} with its status.
-  auto answer = [](httplib::Response& res, const std::expected<std::string, reznet::testbed::StoreError>& r) {
+  auto answer = [](httplib::Response& res,
+                   const std::expected<std::string, reznet::testbed::StoreError>& r) {
     if (r) {
       res.set_content(*r, "application/json");
     } else {
       res.status = r.error().status;
-      res.set_content(boost::json::serialize(boost::json::object{{"detail", r.error().message}}), "application/json");
+      res.set_content(boost::json::serialize(boost::json::object{{"detail", r.error().message}}),
+                      "application/json");
     }
   };
   auto param = [](const httplib::Request& req, const char* name, long fallback) {
@@ -132,30 +138,37 @@ int main(int argc, char** argv) {
   if (store) {
     auto* st = store.get();
     server.Get("/api/agents", faulty([st, answer](const httplib::Request&, httplib::Response& res) {
-      std::string cache;
-      auto r = st->Agents(cache);
-      res.set_header("X-Cache", cache);
-      answer(res, r);
-    }));
-    server.Get("/api/channels", faulty([st, answer](const httplib::Request&, httplib::Response& res) { answer(res, st->Channels()); }));
-    server.Get(R"(/api/channels/(\d+)/messages)", faulty([st, answer, param](const httplib::Request& req, httplib::Response& res) {
-      const long limit = std::clamp(param(req, "limit", 50), 1L, 500L);
-      std::optional<long> before;
-      if (req.has_param("before_id")) before = param(req, "before_id", 0);
-      answer(res, st->Messages(std::stol(req.matches[1]), limit, std::max(0L, param(req, "offset", 0)), before));
-    }));
-    server.Post(R"(/api/channels/(\d+)/messages)", faulty([st, answer](const httplib::Request& req, httplib::Response& res) {
-      boost::system::error_code ec;
-      auto doc = boost::json::parse(req.body, ec);
-      const auto* text = !ec && doc.is_object() ? doc.as_object().if_contains("text") : nullptr;
-      if (!text || !text->is_string()) {
-        res.status = 422;
-        res.set_content(R"({"detail": "body needs a text"})", "application/json");
-        return;
-      }
-      res.status = 201;
-      answer(res, st->PostMessage(std::stol(req.matches[1]), std::string(text->as_string())));
-    }));
+                 std::string cache;
+                 auto r = st->Agents(cache);
+                 res.set_header("X-Cache", cache);
+                 answer(res, r);
+               }));
+    server.Get("/api/channels",
+               faulty([st, answer](const httplib::Request&, httplib::Response& res) {
+                 answer(res, st->Channels());
+               }));
+    server.Get(R"(/api/channels/(\d+)/messages)",
+               faulty([st, answer, param](const httplib::Request& req, httplib::Response& res) {
+                 const long limit = std::clamp(param(req, "limit", 50), 1L, 500L);
+                 std::optional<long> before;
+                 if (req.has_param("before_id")) before = param(req, "before_id", 0);
+                 answer(res, st->Messages(std::stol(req.matches[1]), limit,
+                                          std::max(0L, param(req, "offset", 0)), before));
+               }));
+    server.Post(
+        R"(/api/channels/(\d+)/messages)",
+        faulty([st, answer](const httplib::Request& req, httplib::Response& res) {
+          boost::system::error_code ec;
+          auto doc = boost::json::parse(req.body, ec);
+          const auto* text = !ec && doc.is_object() ? doc.as_object().if_contains("text") : nullptr;
+          if (!text || !text->is_string()) {
+            res.status = 422;
+            res.set_content(R"({"detail": "body needs a text"})", "application/json");
+            return;
+          }
+          res.status = 201;
+          answer(res, st->PostMessage(std::stol(req.matches[1]), std::string(text->as_string())));
+        }));
   } else {
     server.Get("/api/agents", faulty(fixed(kAgents)));
     server.Get("/api/channels", faulty(fixed(kChannels)));
@@ -176,7 +189,8 @@ int main(int argc, char** argv) {
   server.Post("/testbed/faults", [&](const httplib::Request& req, httplib::Response& res) {
     auto fail = [&](const std::string& why) {
       res.status = 400;
-      res.set_content(boost::json::serialize(boost::json::object{{"error", why}}), "application/json");
+      res.set_content(boost::json::serialize(boost::json::object{{"error", why}}),
+                      "application/json");
     };
     boost::system::error_code ec;
     auto doc = boost::json::parse(req.body, ec);
@@ -219,7 +233,8 @@ int main(int argc, char** argv) {
     std::cerr << "reznet-testbed: cannot listen on " << listen << "\n";
     return 2;
   }
-  llm.SetSelfUrl("http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(port));
+  llm.SetSelfUrl("http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" +
+                 std::to_string(port));
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

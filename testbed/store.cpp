@@ -51,18 +51,21 @@ std::expected<PGconn*, StoreError> Pg(const std::string& dsn) {
 }
 
 // Runs a parameterised statement whose single result cell is the JSON answer.
-std::expected<std::string, StoreError> JsonQuery(const std::string& dsn, const DbFaults& f, const char* sql,
+std::expected<std::string, StoreError> JsonQuery(const std::string& dsn, const DbFaults& f,
+                                                 const char* sql,
                                                  const std::vector<std::string>& params) {
   auto conn = Pg(dsn);
   if (!conn) return std::unexpected(conn.error());
   if (f.slow_query_ms > 0) {
     const std::string seconds = std::to_string(f.slow_query_ms / 1000.0);
     const char* p[] = {seconds.c_str()};
-    ResultPtr sleep(PQexecParams(*conn, "SELECT pg_sleep($1::float8)", 1, nullptr, p, nullptr, nullptr, 0));
+    ResultPtr sleep(
+        PQexecParams(*conn, "SELECT pg_sleep($1::float8)", 1, nullptr, p, nullptr, nullptr, 0));
   }
   std::vector<const char*> values;
   for (const auto& v : params) values.push_back(v.c_str());
-  ResultPtr res(PQexecParams(*conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+  ResultPtr res(PQexecParams(*conn, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                             nullptr, nullptr, 0));
   if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) {
     std::string why = res ? PQresultErrorMessage(res.get()) : PQerrorMessage(*conn);
     if (PQstatus(*conn) != CONNECTION_OK) t_conns.pg.reset();
@@ -90,18 +93,21 @@ json::value Num(double v) {
 
 }  // namespace
 
-Store::Store(std::string pg_dsn, std::string redis_url) : pg_dsn_(std::move(pg_dsn)), redis_url_(std::move(redis_url)) {}
+Store::Store(std::string pg_dsn, std::string redis_url)
+    : pg_dsn_(std::move(pg_dsn)), redis_url_(std::move(redis_url)) {}
 
 void Store::Init(int messages) {
   ConnPtr conn(PQconnectdb(pg_dsn_.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-    throw std::runtime_error(std::string("cannot connect to PostgreSQL: ") + (conn ? PQerrorMessage(conn.get()) : "?"));
+    throw std::runtime_error(std::string("cannot connect to PostgreSQL: ") +
+                             (conn ? PQerrorMessage(conn.get()) : "?"));
   }
   auto exec = [&](const std::string& sql) {
     ResultPtr r(PQexec(conn.get(), sql.c_str()));
     const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      throw std::runtime_error("schema/seed failed: " + std::string(r ? PQresultErrorMessage(r.get()) : "?"));
+      throw std::runtime_error("schema/seed failed: " +
+                               std::string(r ? PQresultErrorMessage(r.get()) : "?"));
     }
     return r;
   };
@@ -109,14 +115,22 @@ void Store::Init(int messages) {
   exec(kSchema);
   auto count = exec("SELECT count(*) FROM agents");
   if (std::string(PQgetvalue(count.get(), 0, 0)) == "0") {
-    exec("INSERT INTO agents (name, model) VALUES ('Architect', 'claude-3-5-haiku-latest'), "
-         "('Coder', 'gpt-4o-mini'), ('Reviewer', 'claude-3-5-sonnet-latest'), ('Tester', 'gpt-4o-mini'), "
-         "('Writer', 'claude-3-5-haiku-latest'), ('Planner', 'gpt-4o'), ('Ops', 'claude-3-5-haiku-latest'), "
-         "('Analyst', 'gpt-4o-mini')");
-    exec("INSERT INTO channels (name, agent_id) SELECT 'channel-' || g, 1 + g % 8 FROM generate_series(1, 20) g");
-    exec("INSERT INTO messages (channel_id, author, body, created_at) SELECT 1 + g % 20, "
-         "CASE WHEN g % 2 = 0 THEN 'user' ELSE 'agent' END, 'message ' || g, now() - g * interval '1 second' "
-         "FROM generate_series(1, " + std::to_string(messages) + ") g");
+    exec(
+        "INSERT INTO agents (name, model) VALUES ('Architect', 'claude-3-5-haiku-latest'), "
+        "('Coder', 'gpt-4o-mini'), ('Reviewer', 'claude-3-5-sonnet-latest'), ('Tester', "
+        "'gpt-4o-mini'), "
+        "('Writer', 'claude-3-5-haiku-latest'), ('Planner', 'gpt-4o'), ('Ops', "
+        "'claude-3-5-haiku-latest'), "
+        "('Analyst', 'gpt-4o-mini')");
+    exec(
+        "INSERT INTO channels (name, agent_id) SELECT 'channel-' || g, 1 + g % 8 FROM "
+        "generate_series(1, 20) g");
+    exec(
+        "INSERT INTO messages (channel_id, author, body, created_at) SELECT 1 + g % 20, "
+        "CASE WHEN g % 2 = 0 THEN 'user' ELSE 'agent' END, 'message ' || g, now() - g * interval "
+        "'1 second' "
+        "FROM generate_series(1, " +
+        std::to_string(messages) + ") g");
     exec("ANALYZE agents, channels, messages");
   }
   exec("SELECT pg_advisory_unlock(424242)");
@@ -130,10 +144,13 @@ DbFaults Store::Faults() const {
 std::optional<std::string> Store::SetFaults(const DbFaults& f) {
   auto conn = Pg(pg_dsn_);
   if (!conn) return conn.error().message;
-  const char* sql = f.index ? "CREATE INDEX IF NOT EXISTS messages_channel_page_idx ON messages (channel_id, id DESC)"
-                            : "DROP INDEX IF EXISTS messages_channel_page_idx";
+  const char* sql =
+      f.index
+          ? "CREATE INDEX IF NOT EXISTS messages_channel_page_idx ON messages (channel_id, id DESC)"
+          : "DROP INDEX IF EXISTS messages_channel_page_idx";
   ResultPtr r(PQexec(*conn, sql));
-  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return std::string(r ? PQresultErrorMessage(r.get()) : "?");
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+    return std::string(r ? PQresultErrorMessage(r.get()) : "?");
   std::lock_guard lock(mutex_);
   faults_ = f;
   return std::nullopt;
@@ -152,36 +169,46 @@ std::expected<std::string, StoreError> Store::Agents(std::string& cache) {
       return std::string((*hit)->str, (*hit)->len);
     }
   }
-  auto body = JsonQuery(pg_dsn_, f, "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, name, model FROM agents ORDER BY name) t", {});
+  auto body = JsonQuery(pg_dsn_, f,
+                        "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, name, model FROM "
+                        "agents ORDER BY name) t",
+                        {});
   if (body && redis != nullptr && t_conns.redis) {
-    if (!probes::redis::Command(redis, {"SET", kCacheKey, *body, "EX", "30"})) t_conns.redis.reset();
+    if (!probes::redis::Command(redis, {"SET", kCacheKey, *body, "EX", "30"}))
+      t_conns.redis.reset();
   }
   return body;
 }
 
 std::expected<std::string, StoreError> Store::Channels() {
   return JsonQuery(pg_dsn_, Faults(),
-                   "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, name, agent_id FROM channels ORDER BY id) t", {});
+                   "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, name, agent_id FROM "
+                   "channels ORDER BY id) t",
+                   {});
 }
 
-std::expected<std::string, StoreError> Store::Messages(long channel, long limit, long offset, std::optional<long> before_id) {
+std::expected<std::string, StoreError> Store::Messages(long channel, long limit, long offset,
+                                                       std::optional<long> before_id) {
   if (before_id) {
     return JsonQuery(pg_dsn_, Faults(),
-                     "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, channel_id, author, body, created_at FROM messages "
+                     "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, channel_id, author, "
+                     "body, created_at FROM messages "
                      "WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3) t",
                      {std::to_string(channel), std::to_string(*before_id), std::to_string(limit)});
   }
   return JsonQuery(pg_dsn_, Faults(),
-                   "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, channel_id, author, body, created_at FROM messages "
+                   "SELECT coalesce(json_agg(t), '[]') FROM (SELECT id, channel_id, author, body, "
+                   "created_at FROM messages "
                    "WHERE channel_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3) t",
                    {std::to_string(channel), std::to_string(limit), std::to_string(offset)});
 }
 
 std::expected<std::string, StoreError> Store::PostMessage(long channel, const std::string& text) {
-  return JsonQuery(pg_dsn_, Faults(),
-                   "WITH m AS (INSERT INTO messages (channel_id, author, body) VALUES ($1, 'user', $2) "
-                   "RETURNING id, channel_id, author, body, created_at) SELECT row_to_json(m) FROM m",
-                   {std::to_string(channel), text});
+  return JsonQuery(
+      pg_dsn_, Faults(),
+      "WITH m AS (INSERT INTO messages (channel_id, author, body) VALUES ($1, 'user', $2) "
+      "RETURNING id, channel_id, author, body, created_at) SELECT row_to_json(m) FROM m",
+      {std::to_string(channel), text});
 }
 
 std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFaults f) {
@@ -191,16 +218,22 @@ std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFa
   for (const auto& kv : doc.as_object()) {
     const std::string key(kv.key());
     const json::value& v = kv.value();
-    if (key == "cache" && v.is_bool()) f.cache = v.as_bool();
-    else if (key == "index" && v.is_bool()) f.index = v.as_bool();
-    else if (key == "slow_query_ms" && v.is_number() && v.to_number<double>() >= 0) f.slow_query_ms = v.to_number<double>();
-    else return std::unexpected("bad db key or value: " + key + " (known: cache, index, slow_query_ms)");
+    if (key == "cache" && v.is_bool())
+      f.cache = v.as_bool();
+    else if (key == "index" && v.is_bool())
+      f.index = v.as_bool();
+    else if (key == "slow_query_ms" && v.is_number() && v.to_number<double>() >= 0)
+      f.slow_query_ms = v.to_number<double>();
+    else
+      return std::unexpected("bad db key or value: " + key +
+                             " (known: cache, index, slow_query_ms)");
   }
   return f;
 }
 
 std::string DbFaultsToJson(const DbFaults& f) {
-  return json::serialize(json::object{{"cache", f.cache}, {"slow_query_ms", Num(f.slow_query_ms)}, {"index", f.index}});
+  return json::serialize(json::object{
+      {"cache", f.cache}, {"slow_query_ms", Num(f.slow_query_ms)}, {"index", f.index}});
 }
 
 }  // namespace reznet::testbed

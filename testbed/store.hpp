@@ -38,7 +38,8 @@ class Store {
   // JSON documents. `cache` says how /api/agents was served: "hit", "miss" or "off".
   std::expected<std::string, StoreError> Agents(std::string& cache);
   std::expected<std::string, StoreError> Channels();
-  std::expected<std::string, StoreError> Messages(long channel, long limit, long offset, std::optional<long> before_id);
+  std::expected<std::string, StoreError> Messages(long channel, long limit, long offset,
+                                                  std::optional<long> before_id);
   std::expected<std::string, StoreError> PostMessage(long channel, const std::string& text);
 
   DbFaults Faults() const;
@@ -52,7 +53,8 @@ class Store {
   DbFaults faults_;
 };
 
-std::expected<DbFaults, std::string> ParseDbFaults(const std::string& json_object, DbFaults current);
+std::expected<DbFaults, std::string> ParseDbFaults(const std::string& json_object,
+                                                   DbFaults current);
 std::string DbFaultsToJson(const DbFaults& f);
 
 }  // namespace reznet::testbed

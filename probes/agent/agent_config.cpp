@@ -4,10 +4,13 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "probes/net/headers.hpp"
+
 namespace reznet::probes::agent {
 namespace {
 
-void ReadPath(config::MapReader& r, const std::string& key, const std::string& fallback, net::JsonPath& out) {
+void ReadPath(config::MapReader& r, const std::string& key, const std::string& fallback,
+              net::JsonPath& out) {
   std::string text = fallback;
   r.Read(key, text);
   auto parsed = net::ParseJsonPath(text);
@@ -28,10 +31,12 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
   if (probe.target.empty()) {
     diag.Error(r.mark(), r.path(), "an agent probe needs the backend as target (target: backend)");
   } else if (target != nullptr && !target->url) {
-    diag.Error(r.mark(), r.path(), "target \"" + target->name + "\" has no url; an agent probe needs one");
+    diag.Error(r.mark(), r.path(),
+               "target \"" + target->name + "\" has no url; an agent probe needs one");
   }
   if (r.Read("path", s->path, true) && !s->path.starts_with("/")) {
-    diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\", like \"/api/agents/1/chat\"");
+    diag.Error(r.MarkOf("path"), r.PathOf("path"),
+               "must start with \"/\", like \"/api/agents/1/chat\"");
   }
   std::string message;
   r.Read("message", message);
@@ -41,7 +46,8 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
   } else if (!message.empty()) {
     s->body = boost::json::serialize(boost::json::object{{"message", message}});
   } else if (s->body.empty()) {
-    diag.Error(r.mark(), r.path(), "missing message; write message: \"Say hello\" (or body: a JSON string)");
+    diag.Error(r.mark(), r.path(),
+               "missing message; write message: \"Say hello\" (or body: a JSON string)");
   } else {
     boost::json::error_code ec;
     boost::json::parse(s->body, ec);
@@ -53,12 +59,7 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
   ReadPath(r, "usage_field", "usage.output_tokens", s->usage_field);
   r.Read("end_event", s->end_event);
   r.Read("error_event", s->error_event);
-  std::map<std::string, std::string> headers;
-  if (target != nullptr) headers = target->headers;
-  std::map<std::string, std::string> own;
-  r.Read("headers", own);
-  for (auto& [k, v] : own) headers[k] = v;
-  for (auto& [k, v] : headers) s->headers.emplace_back(k, v);
+  s->headers = net::ReadHeaders(r, target);
   return s;
 }
 
@@ -86,7 +87,8 @@ llm::WireStep DecodeAgentEvent(const AgentSettings& s, const net::SseEvent& even
     step.end = true;
     return step;
   }
-  if (const auto* text = net::Lookup(doc, s.text_field); text && text->is_string() && !text->as_string().empty()) {
+  if (const auto* text = net::Lookup(doc, s.text_field);
+      text && text->is_string() && !text->as_string().empty()) {
     step.content = true;
   }
   return step;

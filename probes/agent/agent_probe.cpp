@@ -15,7 +15,8 @@ std::unique_ptr<Probe> AgentProbe::Create(const CreateArgs& args) {
   net::HttpLimits limits;
   limits.max_body_bytes = 8 << 20;
   auto client = std::make_unique<net::HttpClient>(
-      args.executor, *args.target->url, net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
+      args.executor, *args.target->url,
+      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
   return std::make_unique<AgentProbe>(std::move(settings), std::move(client));
 }
 

@@ -16,9 +16,9 @@ class AgentProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "agent";
 
-  static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& block,
-                                                                   const config::TargetConfig* target,
-                                                                   const config::ProbeConfig& probe) {
+  static std::shared_ptr<const config::KindSettings> ParseSettings(
+      config::MapReader& block, const config::TargetConfig* target,
+      const config::ProbeConfig& probe) {
     return ParseAgentSettings(block, target, probe);
   }
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
@@ -26,7 +26,9 @@ class AgentProbe final : public Probe {
   AgentProbe(std::shared_ptr<const AgentSettings> settings, std::unique_ptr<net::HttpClient> client)
       : settings_(std::move(settings)), client_(std::move(client)) {}
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
-  MetricLabels Labels() const override { return {{"provider", "reznet-agent"}, {"model", settings_->path}}; }
+  MetricLabels Labels() const override {
+    return {{"provider", "reznet-agent"}, {"model", settings_->path}};
+  }
 
  private:
   std::shared_ptr<const AgentSettings> settings_;

@@ -6,9 +6,8 @@ namespace reznet::probes::cache {
 
 using Clock = std::chrono::steady_clock;
 
-std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(config::MapReader& r,
-                                                                      const config::TargetConfig* target,
-                                                                      const config::ProbeConfig& probe) {
+std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
+    config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
   auto s = std::make_shared<CacheSettings>();
   auto& diag = r.diag();
   if (probe.target.empty()) {
@@ -19,7 +18,8 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(config::Ma
   config::MapReader req(r.Node("request"), r.PathOf("request"), diag);
   req.Read("method", s->request.method);
   if (req.Read("path", s->request.target, true) && !s->request.target.starts_with("/")) {
-    diag.Error(req.MarkOf("path"), req.PathOf("path"), "must start with \"/\", like \"/api/agents\"");
+    diag.Error(req.MarkOf("path"), req.PathOf("path"),
+               "must start with \"/\", like \"/api/agents\"");
   }
   req.Finish();
   r.Read("requests", s->requests, 1, 100000);
@@ -29,27 +29,33 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(config::Ma
     std::string name;
     if (!r.Read(key, name) || name.empty() || cfg == nullptr) return nullptr;
     const auto* t = cfg->FindTarget(name);
-    if (t == nullptr) diag.Error(r.MarkOf(key), r.PathOf(key), "no target named \"" + name + "\" under targets:");
+    if (t == nullptr)
+      diag.Error(r.MarkOf(key), r.PathOf(key), "no target named \"" + name + "\" under targets:");
     return t;
   };
   if (!r.Has("db_target")) {
-    diag.Error(r.mark(), r.PathOf("db_target"), "missing; name the postgres target to read pg_stat_statements from");
+    diag.Error(r.mark(), r.PathOf("db_target"),
+               "missing; name the postgres target to read pg_stat_statements from");
   }
   if (const auto* db = find("db_target")) {
-    auto parsed = db->dsn.empty() ? std::unexpected(std::string("target has no dsn")) : pg::ParseDsn(db->dsn, db->password);
+    auto parsed = db->dsn.empty() ? std::unexpected(std::string("target has no dsn"))
+                                  : pg::ParseDsn(db->dsn, db->password);
     if (parsed) {
       s->db = *parsed;
     } else {
-      diag.Error(r.MarkOf("db_target"), r.PathOf("db_target"), "target \"" + db->name + "\": " + parsed.error());
+      diag.Error(r.MarkOf("db_target"), r.PathOf("db_target"),
+                 "target \"" + db->name + "\": " + parsed.error());
     }
   }
   if (const auto* rt = find("redis_target")) {
-    auto ep = rt->redis_url.empty() ? std::unexpected(std::string("target has no redis:// url")) : redis::ParseRedisUrl(rt->redis_url);
+    auto ep = rt->redis_url.empty() ? std::unexpected(std::string("target has no redis:// url"))
+                                    : redis::ParseRedisUrl(rt->redis_url);
     if (ep) {
       s->redis = *ep;
       s->redis->password = rt->password;
     } else {
-      diag.Error(r.MarkOf("redis_target"), r.PathOf("redis_target"), "target \"" + rt->name + "\": " + ep.error());
+      diag.Error(r.MarkOf("redis_target"), r.PathOf("redis_target"),
+                 "target \"" + rt->name + "\": " + ep.error());
     }
   }
   return s;
@@ -60,9 +66,9 @@ std::unique_ptr<Probe> CacheProbe::Create(const CreateArgs& args) {
   if (!settings || args.target == nullptr || !args.target->url) {
     throw std::invalid_argument("cache probe " + args.probe.name + " built without a valid config");
   }
-  auto client = std::make_unique<net::HttpClient>(args.executor, *args.target->url,
-                                                  net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify},
-                                                  net::HttpLimits{});
+  auto client = std::make_unique<net::HttpClient>(
+      args.executor, *args.target->url,
+      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, net::HttpLimits{});
   return std::make_unique<CacheProbe>(std::move(settings), std::move(client), args.blocking);
 }
 
@@ -83,7 +89,9 @@ std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(Clock::time
   } else {
     // No extension (or no right to read it): every committed transaction of the database.
     res.reset(PQexec(conn->get(), "SELECT pg_stat_clear_snapshot()"));
-    res.reset(PQexec(conn->get(), "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"));
+    res.reset(
+        PQexec(conn->get(),
+               "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"));
     if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) {
       return std::unexpected(pg::ResultError(conn->get(), res.get()));
     }
@@ -111,12 +119,14 @@ boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
   for (std::int64_t i = 0; i < settings_->requests; ++i) {
     auto response = co_await client_->Send(settings_->request, deadline, true);
     if (!response) {
-      out.Fail(response.error().kind, "request " + std::to_string(i + 1) + ": " + response.error().detail);
+      out.Fail(response.error().kind,
+               "request " + std::to_string(i + 1) + ": " + response.error().detail);
       co_return out;
     }
     out.Record("total", response->timings.total);
     if (response->status < 200 || response->status > 299) {
-      out.Fail("http_status", "request " + std::to_string(i + 1) + ": status " + std::to_string(response->status));
+      out.Fail("http_status",
+               "request " + std::to_string(i + 1) + ": status " + std::to_string(response->status));
       co_return out;
     }
   }

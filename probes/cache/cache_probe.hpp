@@ -39,14 +39,16 @@ class CacheProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "cache";
 
-  static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& block,
-                                                                   const config::TargetConfig* target,
-                                                                   const config::ProbeConfig& probe);
+  static std::shared_ptr<const config::KindSettings> ParseSettings(
+      config::MapReader& block, const config::TargetConfig* target,
+      const config::ProbeConfig& probe);
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
   CacheProbe(std::shared_ptr<const CacheSettings> settings, std::unique_ptr<net::HttpClient> client,
              boost::asio::any_io_executor blocking)
-      : settings_(std::move(settings)), client_(std::move(client)), blocking_(std::move(blocking)) {}
+      : settings_(std::move(settings)),
+        client_(std::move(client)),
+        blocking_(std::move(blocking)) {}
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
 
  private:

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "probes/net/headers.hpp"
+
 namespace reznet::probes {
 
 std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader& r,
@@ -27,12 +29,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   if (r.Read("path", s->path) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\", like \"/health\"");
   }
-  std::map<std::string, std::string> headers;
-  if (target != nullptr) headers = target->headers;
-  std::map<std::string, std::string> own;
-  r.Read("headers", own);
-  for (auto& [k, v] : own) headers[k] = v;
-  for (auto& [k, v] : headers) s->headers.emplace_back(k, v);
+  s->headers = net::ReadHeaders(r, target);
   r.Read("body", s->body);
   std::int64_t samples = 1;
   r.Read("samples", samples, 1, 1000);

@@ -11,9 +11,11 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   auto s = std::make_shared<LlmSettings>();
   auto& diag = r.diag();
   if (probe.target.empty()) {
-    diag.Error(r.mark(), r.path(), "an llm probe needs a target with a url and an api_key (target: anthropic)");
+    diag.Error(r.mark(), r.path(),
+               "an llm probe needs a target with a url and an api_key (target: anthropic)");
   } else if (target != nullptr && !target->url) {
-    diag.Error(r.mark(), r.path(), "target \"" + target->name + "\" has no url; an llm probe needs one");
+    diag.Error(r.mark(), r.path(),
+               "target \"" + target->name + "\" has no url; an llm probe needs one");
   }
   if (r.Read("provider", s->provider_name, true)) {
     if (s->provider_name == "anthropic") {
@@ -21,8 +23,10 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
     } else if (s->provider_name == "openai") {
       s->provider = Provider::kOpenAI;
     } else {
-      diag.Error(r.MarkOf("provider"), r.PathOf("provider"),
-                 "\"" + s->provider_name + "\" is not a provider; write anthropic or openai (any OpenAI-compatible server)");
+      diag.Error(
+          r.MarkOf("provider"), r.PathOf("provider"),
+          "\"" + s->provider_name +
+              "\" is not a provider; write anthropic or openai (any OpenAI-compatible server)");
     }
   }
   r.Read("model", s->model, true);
@@ -30,15 +34,18 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   r.Read("prompt", prompt);
   YAML::Node messages = r.Node("messages");
   if (messages.IsDefined() && !messages.IsNull()) {
-    if (!prompt.empty()) diag.Error(r.MarkOf("messages"), r.PathOf("messages"), "write prompt or messages, not both");
+    if (!prompt.empty())
+      diag.Error(r.MarkOf("messages"), r.PathOf("messages"), "write prompt or messages, not both");
     if (config::IsSequence(messages, r.PathOf("messages"), diag)) {
       for (std::size_t i = 0; i < messages.size(); ++i) {
-        config::MapReader m(messages[i], r.PathOf("messages") + "[" + std::to_string(i) + "]", diag);
+        config::MapReader m(messages[i], r.PathOf("messages") + "[" + std::to_string(i) + "]",
+                            diag);
         std::string role = "user", content;
         m.Read("role", role);
         m.Read("content", content, true);
         if (role != "user" && role != "assistant") {
-          diag.Error(m.MarkOf("role"), m.PathOf("role"), "role is user or assistant (put the system prompt in system:)");
+          diag.Error(m.MarkOf("role"), m.PathOf("role"),
+                     "role is user or assistant (put the system prompt in system:)");
         }
         m.Finish();
         s->messages.emplace_back(role, content);
@@ -47,7 +54,8 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   } else if (!prompt.empty()) {
     s->messages.emplace_back("user", prompt);
   } else {
-    diag.Error(r.mark(), r.path(), "missing prompt; write prompt: \"Reply with ok.\" or a messages: list");
+    diag.Error(r.mark(), r.path(),
+               "missing prompt; write prompt: \"Reply with ok.\" or a messages: list");
   }
   r.Read("system", s->system);
   r.Read("max_tokens", s->max_tokens, 1, 1'000'000);
@@ -60,7 +68,8 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
       if (used != t.size() || v < 0 || v > 2) throw std::invalid_argument(t);
       s->temperature = v;
     } catch (const std::exception&) {
-      diag.Error(r.MarkOf("temperature"), r.PathOf("temperature"), "expected a number from 0 to 2, got \"" + t + "\"");
+      diag.Error(r.MarkOf("temperature"), r.PathOf("temperature"),
+                 "expected a number from 0 to 2, got \"" + t + "\"");
     }
   }
   r.Read("stream", s->stream);
@@ -87,12 +96,14 @@ std::string RequestBody(const LlmSettings& s) {
   if (s.provider == Provider::kOpenAI && !s.system.empty()) {
     messages.push_back(boost::json::object{{"role", "system"}, {"content", s.system}});
   }
-  for (const auto& [role, content] : s.messages) messages.push_back(boost::json::object{{"role", role}, {"content", content}});
+  for (const auto& [role, content] : s.messages)
+    messages.push_back(boost::json::object{{"role", role}, {"content", content}});
   body["messages"] = std::move(messages);
   if (s.provider == Provider::kAnthropic && !s.system.empty()) body["system"] = s.system;
   if (s.stream) {
     body["stream"] = true;
-    if (s.provider == Provider::kOpenAI) body["stream_options"] = boost::json::object{{"include_usage", true}};
+    if (s.provider == Provider::kOpenAI)
+      body["stream_options"] = boost::json::object{{"include_usage", true}};
   }
   return boost::json::serialize(body);
 }

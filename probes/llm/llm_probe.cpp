@@ -23,7 +23,8 @@ std::unique_ptr<Probe> LlmProbe::Create(const CreateArgs& args) {
   net::HttpLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(settings->max_stream_bytes);
   auto client = std::make_unique<net::HttpClient>(
-      args.executor, *args.target->url, net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
+      args.executor, *args.target->url,
+      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
   return std::make_unique<LlmProbe>(std::move(settings), *args.target, std::move(client));
 }
 
@@ -31,8 +32,10 @@ LlmProbe::LlmProbe(std::shared_ptr<const LlmSettings> settings, const config::Ta
                    std::unique_ptr<net::HttpClient> client)
     : settings_(std::move(settings)), api_key_(target.api_key), client_(std::move(client)) {
   if (api_key_.empty()) {
-    key_skip_reason_ = "no API key: target " + target.name + "'s api_key" +
-                       (target.api_key_source.empty() ? " is not set" : " (" + target.api_key_source + ") is empty");
+    key_skip_reason_ =
+        "no API key: target " + target.name + "'s api_key" +
+        (target.api_key_source.empty() ? " is not set"
+                                       : " (" + target.api_key_source + ") is empty");
   }
 }
 
@@ -102,7 +105,9 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
   }
 
   StreamSpec spec;
-  spec.decode = [provider = settings_->provider](const net::SseEvent& e) { return DecodeEvent(provider, e); };
+  spec.decode = [provider = settings_->provider](const net::SseEvent& e) {
+    return DecodeEvent(provider, e);
+  };
   spec.max_stream_bytes = static_cast<std::size_t>(settings_->max_stream_bytes);
   spec.end_marker = settings_->provider == Provider::kAnthropic ? "message_stop" : "data: [DONE]";
   co_return co_await MeasureStream(*client_, request, ctx.deadline, spec);

@@ -20,9 +20,9 @@ class LlmProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "llm";
 
-  static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& block,
-                                                                   const config::TargetConfig* target,
-                                                                   const config::ProbeConfig& probe) {
+  static std::shared_ptr<const config::KindSettings> ParseSettings(
+      config::MapReader& block, const config::TargetConfig* target,
+      const config::ProbeConfig& probe) {
     return ParseLlmSettings(block, target, probe);
   }
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
@@ -30,7 +30,9 @@ class LlmProbe final : public Probe {
   LlmProbe(std::shared_ptr<const LlmSettings> settings, const config::TargetConfig& target,
            std::unique_ptr<net::HttpClient> client);
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
-  MetricLabels Labels() const override { return {{"provider", settings_->provider_name}, {"model", settings_->model}}; }
+  MetricLabels Labels() const override {
+    return {{"provider", settings_->provider_name}, {"model", settings_->model}};
+  }
 
  private:
   net::HttpRequest BuildRequest() const;

@@ -27,7 +27,8 @@ void StreamMeter::Fill(Outcome& out) const {
       const Duration decode = total - (*first_content_ - sent_);
       out.Record("tpot", decode / (tokens - 1));
       const double seconds = std::chrono::duration<double>(decode).count();
-      if (seconds > 0) out.SetCounter("tokens_per_second", static_cast<double>(tokens - 1) / seconds);
+      if (seconds > 0)
+        out.SetCounter("tokens_per_second", static_cast<double>(tokens - 1) / seconds);
     }
     out.Record("total", total);
   }

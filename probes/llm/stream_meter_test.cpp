@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "probes/llm/stream_meter.hpp"
+
+#include <gtest/gtest.h>
 
 namespace reznet::probes::llm {
 namespace {
@@ -24,7 +24,8 @@ TEST(StreamMeter, PhasesFollowTheDefinitions) {
   EXPECT_EQ(o.FindPhase("ttft")->samples, (std::vector<Duration>{120ms}));
   EXPECT_EQ(o.FindPhase("inter_chunk")->samples, (std::vector<Duration>{40ms, 0ms, 60ms}));
   EXPECT_EQ(o.FindPhase("total")->samples, (std::vector<Duration>{250ms}));
-  EXPECT_EQ(o.FindPhase("tpot")->samples, (std::vector<Duration>{Duration(130ms) / 3}));  // (250-120)/(4-1)
+  EXPECT_EQ(o.FindPhase("tpot")->samples,
+            (std::vector<Duration>{Duration(130ms) / 3}));  // (250-120)/(4-1)
   EXPECT_EQ(*o.Counter("output_tokens"), 4);
   EXPECT_EQ(*o.Counter("usage_reported"), 1);
   EXPECT_EQ(*o.Counter("chunks"), 4);

@@ -39,7 +39,8 @@ void RecordTransport(Outcome& out, const net::HttpTimings& t) {
   if (t.tls) out.Record("tls", *t.tls);
 }
 
-boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net::HttpRequest& request,
+boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
+                                              const net::HttpRequest& request,
                                               Clock::time_point deadline, const StreamSpec& spec) {
   Outcome out;
   StreamState st(spec.max_stream_bytes);
@@ -48,7 +49,8 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net
     st.status = status;
     return status >= 200 && status <= 299;
   };
-  sink.on_body = [&](std::string_view piece, Clock::time_point arrived) -> std::optional<std::string> {
+  sink.on_body = [&](std::string_view piece,
+                     Clock::time_point arrived) -> std::optional<std::string> {
     if (!st.meter) return "internal: body before the request was sent";
     st.meter->Body(arrived);
     if (st.meter->ended()) return std::nullopt;  // bytes after the end marker are ignored
@@ -59,7 +61,8 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net
       if (step.error) {
         st.failure = ProbeError{"stream_error", *step.error};
       } else if (step.bad_json) {
-        st.failure = ProbeError{"bad_json", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
+        st.failure =
+            ProbeError{"bad_json", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
       }
       if (step.content) st.meter->Content(arrived);
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
@@ -79,7 +82,8 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net
       out.Fail(st.failure->kind, st.failure->detail);
     } else if (e.kind == "timeout" || e.kind == "cancelled") {
       if (!st.meter->any_content()) {
-        out.Fail("no_content", "no content before the deadline (" + std::to_string(st.events) + " events)");
+        out.Fail("no_content",
+                 "no content before the deadline (" + std::to_string(st.events) + " events)");
       } else {
         out.Fail("timeout", "stream stalled" + where);
       }

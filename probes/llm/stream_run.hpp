@@ -21,7 +21,8 @@ struct StreamSpec {
   std::string end_marker;  // named in the "truncated" message
 };
 
-boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client, const net::HttpRequest& request,
+boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
+                                              const net::HttpRequest& request,
                                               std::chrono::steady_clock::time_point deadline,
                                               const StreamSpec& spec);
 

@@ -34,11 +34,13 @@ std::optional<std::string> ErrorOf(const json::value& doc) {
   if (err == nullptr || err->is_null()) return std::nullopt;
   if (err->is_string()) return std::string(err->as_string());
   std::string type = "error";
-  if (const auto* t = Find(*err, "type"); t && t->is_string()) type = std::string(t->as_string());
+  if (const auto* t = Find(*err, "type"); t && t->is_string())
+    type = std::string(t->as_string());
   else if (const auto* c = Find(*err, "code"); c && (c->is_string() || c->is_int64()))
     type = c->is_string() ? std::string(c->as_string()) : std::to_string(c->as_int64());
   std::string message;
-  if (const auto* m = Find(*err, "message"); m && m->is_string()) message = std::string(m->as_string());
+  if (const auto* m = Find(*err, "message"); m && m->is_string())
+    message = std::string(m->as_string());
   return message.empty() ? type : type + ": " + message;
 }
 
@@ -62,16 +64,20 @@ WireStep DecodeAnthropic(const net::SseEvent& event) {
   } else if (type == "content_block_delta") {
     const json::value* delta = Find(doc, "delta");
     if (delta) {
-      step.content = NonEmptyString(Find(*delta, "text")) || NonEmptyString(Find(*delta, "thinking")) ||
+      step.content = NonEmptyString(Find(*delta, "text")) ||
+                     NonEmptyString(Find(*delta, "thinking")) ||
                      NonEmptyString(Find(*delta, "partial_json"));
     }
   } else if (type == "content_block_start") {
-    if (const auto* block = Find(doc, "content_block")) step.content = NonEmptyString(Find(*block, "text"));
+    if (const auto* block = Find(doc, "content_block"))
+      step.content = NonEmptyString(Find(*block, "text"));
   } else if (type == "message_delta") {
-    if (const auto* usage = Find(doc, "usage")) step.output_tokens = AsCount(Find(*usage, "output_tokens"));
+    if (const auto* usage = Find(doc, "usage"))
+      step.output_tokens = AsCount(Find(*usage, "output_tokens"));
   } else if (type == "message_start") {
     if (const auto* msg = Find(doc, "message")) {
-      if (const auto* usage = Find(*msg, "usage")) step.output_tokens = AsCount(Find(*usage, "output_tokens"));
+      if (const auto* usage = Find(*msg, "usage"))
+        step.output_tokens = AsCount(Find(*usage, "output_tokens"));
     }
   }
   return step;
@@ -99,13 +105,15 @@ WireStep DecodeOpenAI(const net::SseEvent& event) {
     for (const auto& choice : choices->as_array()) {
       const json::value* delta = Find(choice, "delta");
       if (delta == nullptr) continue;
-      if (NonEmptyString(Find(*delta, "content")) || NonEmptyString(Find(*delta, "reasoning_content")) ||
+      if (NonEmptyString(Find(*delta, "content")) ||
+          NonEmptyString(Find(*delta, "reasoning_content")) ||
           NonEmptyString(Find(*delta, "reasoning"))) {
         step.content = true;
       }
       if (const auto* calls = Find(*delta, "tool_calls"); calls && calls->is_array()) {
         for (const auto& call : calls->as_array()) {
-          if (const auto* fn = Find(call, "function"); fn && NonEmptyString(Find(*fn, "arguments"))) step.content = true;
+          if (const auto* fn = Find(call, "function"); fn && NonEmptyString(Find(*fn, "arguments")))
+            step.content = true;
         }
       }
     }
@@ -138,23 +146,28 @@ WireBody DecodeBody(Provider provider, std::string_view body) {
     if (const auto* content = Find(doc, "content"); content && content->is_array()) {
       for (const auto& block : content->as_array()) {
         for (const char* key : {"text", "thinking"}) {
-          if (const auto* t = Find(block, key); t && t->is_string()) out.text_bytes += t->as_string().size();
+          if (const auto* t = Find(block, key); t && t->is_string())
+            out.text_bytes += t->as_string().size();
         }
-        if (const auto* input = Find(block, "input"); input && input->is_object() && !input->as_object().empty()) {
+        if (const auto* input = Find(block, "input");
+            input && input->is_object() && !input->as_object().empty()) {
           out.text_bytes += 1;
         }
       }
     }
-    if (const auto* usage = Find(doc, "usage")) out.output_tokens = AsCount(Find(*usage, "output_tokens"));
+    if (const auto* usage = Find(doc, "usage"))
+      out.output_tokens = AsCount(Find(*usage, "output_tokens"));
   } else {
     if (const auto* choices = Find(doc, "choices"); choices && choices->is_array()) {
       for (const auto& choice : choices->as_array()) {
         const json::value* msg = Find(choice, "message");
         if (msg == nullptr) continue;
         for (const char* key : {"content", "reasoning_content"}) {
-          if (const auto* t = Find(*msg, key); t && t->is_string()) out.text_bytes += t->as_string().size();
+          if (const auto* t = Find(*msg, key); t && t->is_string())
+            out.text_bytes += t->as_string().size();
         }
-        if (const auto* calls = Find(*msg, "tool_calls"); calls && calls->is_array() && !calls->as_array().empty()) {
+        if (const auto* calls = Find(*msg, "tool_calls");
+            calls && calls->is_array() && !calls->as_array().empty()) {
           out.text_bytes += 1;
         }
       }

@@ -26,8 +26,8 @@ enum class Provider { kAnthropic, kOpenAI };
 struct WireStep {
   bool content = false;  // carried non-empty text (answer, thinking or tool-use arguments)
   bool end = false;      // the end marker
-  std::optional<long> output_tokens;  // usage seen in this event
-  std::optional<std::string> error;   // provider error: "type: message"
+  std::optional<long> output_tokens;    // usage seen in this event
+  std::optional<std::string> error;     // provider error: "type: message"
   std::optional<std::string> bad_json;  // payload that is not the JSON expected (a short excerpt)
   bool operator==(const WireStep&) const = default;
 };

@@ -1,10 +1,10 @@
 // Both provider wire formats, decoded from raw stream bytes as the probe does: SSE parser, then
 // the event decoder. Every stream is also fed split at every byte boundary and one byte at a
 // time, and must decode the same.
+#include "probes/llm/wire.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "probes/llm/wire.hpp"
 
 namespace reznet::probes::llm {
 namespace {
@@ -53,17 +53,27 @@ constexpr Provider O = Provider::kOpenAI;
 
 const std::string kAnthropicStream =
     "event: message_start\n"
-    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n"
+    "data: "
+    "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":9,\"output_"
+    "tokens\":1}}}\n\n"
     "event: content_block_start\n"
-    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "data: "
+    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":"
+    "\"\"}}\n\n"
     "event: ping\ndata: {\"type\": \"ping\"}\n\n"
     "event: content_block_delta\n"
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hé\"}}\n\n"
+    "data: "
+    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+    "\"Hé\"}}\n\n"
     "event: content_block_delta\n"
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"llo 世界\"}}\n\n"
+    "data: "
+    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+    "\"llo 世界\"}}\n\n"
     "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
     "event: message_delta\n"
-    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":5}}\n\n"
+    "data: "
+    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_"
+    "tokens\":5}}\n\n"
     "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 
 TEST(AnthropicWire, FullStreamWithPingAndUnicode) {
@@ -78,34 +88,49 @@ TEST(AnthropicWire, FullStreamWithPingAndUnicode) {
 TEST(AnthropicWire, CrlfLineEndings) {
   std::string crlf;
   for (char c : kAnthropicStream) {
-    if (c == '\n') crlf += "\r\n";
-    else crlf += c;
+    if (c == '\n')
+      crlf += "\r\n";
+    else
+      crlf += c;
   }
   EXPECT_EQ(Decode(A, crlf), Decode(A, kAnthropicStream));
 }
 
 TEST(AnthropicWire, ThinkingAndToolUseCountAsContentSignatureDoesNot) {
   auto r = Decode(A,
-                  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hmm\"}}\n\n"
-                  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"signature_delta\",\"signature\":\"abc\"}}\n\n"
-                  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"q\\\": 1\"}}\n\n"
-                  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}\n\n"
+                  "event: content_block_delta\ndata: "
+                  "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"thinking_delta\","
+                  "\"thinking\":\"hmm\"}}\n\n"
+                  "event: content_block_delta\ndata: "
+                  "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"signature_delta\","
+                  "\"signature\":\"abc\"}}\n\n"
+                  "event: content_block_delta\ndata: "
+                  "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\","
+                  "\"partial_json\":\"{\\\"q\\\": 1\"}}\n\n"
+                  "event: content_block_delta\ndata: "
+                  "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\","
+                  "\"partial_json\":\"\"}}\n\n"
                   "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
   EXPECT_EQ(r.content, 2);
   EXPECT_TRUE(r.end);
 }
 
 TEST(AnthropicWire, ErrorEventMidStream) {
-  auto r = Decode(A,
-                  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\n\n"
-                  "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+  auto r = Decode(
+      A,
+      "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\n\n"
+      "event: error\ndata: "
+      "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"
+      "\n\n");
   EXPECT_EQ(r.content, 1);
   EXPECT_EQ(r.error, "overloaded_error: Overloaded");
   EXPECT_FALSE(r.end);
 }
 
 TEST(AnthropicWire, TruncatedStreamHasNoEndAndAHalfEvent) {
-  const std::string cut = kAnthropicStream.substr(0, kAnthropicStream.find("event: message_delta") + 30);
+  const std::string cut =
+      kAnthropicStream.substr(0, kAnthropicStream.find("event: message_delta") + 30);
   auto r = Decode(A, cut);
   EXPECT_FALSE(r.end);
   EXPECT_TRUE(r.half);
@@ -113,10 +138,13 @@ TEST(AnthropicWire, TruncatedStreamHasNoEndAndAHalfEvent) {
 }
 
 TEST(AnthropicWire, EmptyTextIsNotContentAndEventlessProxyFormatWorks) {
-  auto r = Decode(A,
-                  "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}\n\n"
-                  "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n"
-                  "data: {\"type\":\"message_stop\"}\n\n");
+  auto r = Decode(
+      A,
+      "data: "
+      "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}\n\n"
+      "data: "
+      "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n"
+      "data: {\"type\":\"message_stop\"}\n\n");
   EXPECT_EQ(r.content, 1);
   EXPECT_TRUE(r.end);
 }
@@ -128,12 +156,19 @@ TEST(AnthropicWire, BadJsonIsReported) {
 }
 
 const std::string kOpenAIStream =
-    "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+    "\"finish_reason\":null}]}\n\n"
     ": OPENROUTER PROCESSING\n\n"
-    "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
-    "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo 🎉\"},\"finish_reason\":null}]}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":"
+    "null}]}\n\n"
+    "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo "
+    "🎉\"},\"finish_reason\":null}]}\n\n"
     "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-    "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_"
+    "tokens\":12}}\n\n"
     "data: [DONE]\n\n";
 
 TEST(OpenAIWire, FullStreamRoleChunkCommentsUsageOnlyChunk) {
@@ -157,8 +192,12 @@ TEST(OpenAIWire, NoRoleChunkReasoningAndToolCalls) {
   auto r = Decode(O,
                   "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"think\"}}]}\n\n"
                   "data: {\"choices\":[{\"delta\":{\"reasoning\":\"more\"}}]}\n\n"
-                  "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"
-                  "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\"}}]}}]}\n\n"
+                  "data: "
+                  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{"
+                  "\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"
+                  "data: "
+                  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":"
+                  "\"f\"}}]}}]}\n\n"
                   "data: [DONE]\n\n");
   EXPECT_EQ(r.content, 3);
   EXPECT_TRUE(r.end);
@@ -168,7 +207,8 @@ TEST(OpenAIWire, NoRoleChunkReasoningAndToolCalls) {
 TEST(OpenAIWire, ErrorPayloadInsideA200Stream) {
   auto r = Decode(O,
                   "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
-                  "data: {\"error\":{\"message\":\"upstream timeout\",\"type\":\"server_error\",\"code\":502}}\n\n");
+                  "data: {\"error\":{\"message\":\"upstream "
+                  "timeout\",\"type\":\"server_error\",\"code\":502}}\n\n");
   EXPECT_EQ(r.error, "server_error: upstream timeout");
   EXPECT_FALSE(r.end);
 }
@@ -181,16 +221,23 @@ TEST(OpenAIWire, TruncatedWithoutDone) {
 }
 
 TEST(WireBodies, NonStreamingAndErrors) {
-  auto a = DecodeBody(A, R"({"content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":3,"output_tokens":2}})");
+  auto a = DecodeBody(
+      A,
+      R"({"content":[{"type":"text","text":"ok"}],"usage":{"input_tokens":3,"output_tokens":2}})");
   EXPECT_EQ(a.text_bytes, 2u);
   EXPECT_EQ(a.output_tokens, 2);
-  auto o = DecodeBody(O, R"({"choices":[{"message":{"role":"assistant","content":"okay"}}],"usage":{"completion_tokens":4}})");
+  auto o = DecodeBody(
+      O,
+      R"({"choices":[{"message":{"role":"assistant","content":"okay"}}],"usage":{"completion_tokens":4}})");
   EXPECT_EQ(o.text_bytes, 4u);
   EXPECT_EQ(o.output_tokens, 4);
-  EXPECT_EQ(DescribeErrorBody(R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"),
+  EXPECT_EQ(DescribeErrorBody(
+                R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"),
             "rate_limit_error: slow down");
-  EXPECT_EQ(DescribeErrorBody(R"({"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}})"),
-            "invalid_request_error: bad key");
+  EXPECT_EQ(
+      DescribeErrorBody(
+          R"({"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}})"),
+      "invalid_request_error: bad key");
   EXPECT_EQ(DescribeErrorBody("<html>502 Bad Gateway</html>"), "<html>502 Bad Gateway</html>");
 }
 

@@ -174,7 +174,8 @@ struct HttpClient::Impl {
       if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
         if (!first_byte) {
           stale = true;
-          co_return std::unexpected(ProbeError{"io", "the server closed the connection without a response"});
+          co_return std::unexpected(
+              ProbeError{"io", "the server closed the connection without a response"});
         }
         error_code eof_ec;
         parser.put_eof(eof_ec);  // fine for a body delimited by the close
@@ -209,8 +210,8 @@ struct HttpClient::Impl {
 
   ProbeError ParseError(const error_code& ec) const {
     if (ec == http::error::body_limit) {
-      return {"body_too_large",
-              "response body exceeds max_body_bytes (" + std::to_string(limits.max_body_bytes) + " bytes)"};
+      return {"body_too_large", "response body exceeds max_body_bytes (" +
+                                    std::to_string(limits.max_body_bytes) + " bytes)"};
     }
     if (ec == http::error::header_limit) {
       return {"body_too_large",

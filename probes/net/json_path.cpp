@@ -44,7 +44,9 @@ const boost::json::value* Lookup(const boost::json::value& doc, const JsonPath& 
   for (const auto& step : path.steps) {
     if (step.index >= 0) {
       const auto* arr = cur->if_array();
-      cur = (arr && static_cast<std::size_t>(step.index) < arr->size()) ? &(*arr)[static_cast<std::size_t>(step.index)] : nullptr;
+      cur = (arr && static_cast<std::size_t>(step.index) < arr->size())
+                ? &(*arr)[static_cast<std::size_t>(step.index)]
+                : nullptr;
     } else {
       const auto* obj = cur->if_object();
       cur = obj ? obj->if_contains(step.key) : nullptr;

@@ -7,7 +7,8 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
   total_ += bytes.size();
   if (total_ > limits_.max_stream_bytes) {
     failed_ = true;
-    return "event stream exceeds max_stream_bytes (" + std::to_string(limits_.max_stream_bytes) + " bytes)";
+    return "event stream exceeds max_stream_bytes (" + std::to_string(limits_.max_stream_bytes) +
+           " bytes)";
   }
   if (!bom_checked_) {
     // The BOM may itself arrive split; wait until three bytes (or a non-BOM prefix) are known.
@@ -62,7 +63,8 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
 }
 
 std::string SseParser::LineTooLong() const {
-  return "event stream line exceeds max_line_bytes (" + std::to_string(limits_.max_line_bytes) + " bytes)";
+  return "event stream line exceeds max_line_bytes (" + std::to_string(limits_.max_line_bytes) +
+         " bytes)";
 }
 
 void SseParser::Line(std::string_view line, const Handler& on_event) {
@@ -104,7 +106,8 @@ void SseParser::Line(std::string_view line, const Handler& on_event) {
   } else if (field == "id") {
     if (value.find('\0') == std::string_view::npos) last_id_ = std::string(value);
   } else if (field == "retry") {
-    if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos && value.size() < 10) {
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos &&
+        value.size() < 10) {
       retry_ = std::stol(std::string(value));
     }
   }

@@ -22,7 +22,7 @@ namespace reznet::probes::net {
 struct SseEvent {
   std::string type = "message";  // the `event:` field, "message" when absent
   std::string data;
-  std::string id;                // last event id seen on the stream
+  std::string id;  // last event id seen on the stream
   std::optional<long> retry;
   bool operator==(const SseEvent&) const = default;
 };

@@ -1,7 +1,7 @@
+#include "probes/net/sse.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "probes/net/sse.hpp"
 
 namespace reznet::probes::net {
 namespace {
@@ -41,8 +41,8 @@ void ExpectSplitInvariant(std::string_view stream) {
 
 TEST(Sse, LineEndingsCrLfCrlf) {
   for (std::string_view nl : {"\n", "\r", "\r\n"}) {
-    std::string s = "data: a" + std::string(nl) + "data: b" + std::string(nl) + std::string(nl) + "event: x" +
-                    std::string(nl) + "data: c" + std::string(nl) + std::string(nl);
+    std::string s = "data: a" + std::string(nl) + "data: b" + std::string(nl) + std::string(nl) +
+                    "event: x" + std::string(nl) + "data: c" + std::string(nl) + std::string(nl);
     auto r = Parse(s);
     ASSERT_EQ(r.events.size(), 2u) << static_cast<int>(nl[0]);
     EXPECT_EQ(r.events[0].data, "a\nb");
@@ -58,7 +58,7 @@ TEST(Sse, CommentsFieldsAndSpaces) {
       ": keep-alive\n"
       "data:no space\n\n"
       "data:  two spaces\n\n"
-      "data\n\n"           // field without colon: empty data, still an event
+      "data\n\n"  // field without colon: empty data, still an event
       "id: 42\nretry: 3000\nfoo: bar\ndata: x\n\n"
       "retry: 12a\ndata: y\n\n"
       "event: only-type\n\n";  // no data: nothing dispatched
@@ -69,7 +69,7 @@ TEST(Sse, CommentsFieldsAndSpaces) {
   EXPECT_EQ(r.events[2].data, "");
   EXPECT_EQ(r.events[3].id, "42");
   EXPECT_EQ(r.events[3].retry, 3000);
-  EXPECT_EQ(r.events[4].id, "42");  // the last event id persists
+  EXPECT_EQ(r.events[4].id, "42");     // the last event id persists
   EXPECT_EQ(r.events[4].retry, 3000);  // a bad retry is ignored
   EXPECT_EQ(r.events[4].data, "y");
   EXPECT_FALSE(r.half);
@@ -86,7 +86,9 @@ TEST(Sse, TrailingHalfEventIsDiscarded) {
 }
 
 TEST(Sse, BomIsSkippedEvenWhenSplit) {
-  const std::string s = "\xEF\xBB\xBF" "data: x\n\n";
+  const std::string s =
+      "\xEF\xBB\xBF"
+      "data: x\n\n";
   auto r = Parse(s);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].data, "x");
@@ -94,8 +96,8 @@ TEST(Sse, BomIsSkippedEvenWhenSplit) {
 }
 
 TEST(Sse, UnicodeAndLongDataSurviveSplits) {
-  const std::string s = "data: {\"text\": \"héllo wörld 日本語 🎉\"}\r\n\r\n" + std::string("data: ") +
-                        std::string(5000, 'z') + "\r\n\r\n";
+  const std::string s = "data: {\"text\": \"héllo wörld 日本語 🎉\"}\r\n\r\n" +
+                        std::string("data: ") + std::string(5000, 'z') + "\r\n\r\n";
   auto r = Parse(s);
   ASSERT_EQ(r.events.size(), 2u);
   EXPECT_EQ(r.events[0].data, "{\"text\": \"héllo wörld 日本語 🎉\"}");
@@ -106,11 +108,14 @@ TEST(Sse, UnicodeAndLongDataSurviveSplits) {
 }
 
 TEST(Sse, LimitsNameTheLimit) {
-  auto line = Parse("data: " + std::string(200, 'x') + "\n\n", 0, {.max_line_bytes = 100, .max_stream_bytes = 1 << 20});
+  auto line = Parse("data: " + std::string(200, 'x') + "\n\n", 0,
+                    {.max_line_bytes = 100, .max_stream_bytes = 1 << 20});
   EXPECT_EQ(line.error, "event stream line exceeds max_line_bytes (100 bytes)");
-  auto line_split = Parse("data: " + std::string(200, 'x') + "\n\n", 16, {.max_line_bytes = 100, .max_stream_bytes = 1 << 20});
+  auto line_split = Parse("data: " + std::string(200, 'x') + "\n\n", 16,
+                          {.max_line_bytes = 100, .max_stream_bytes = 1 << 20});
   EXPECT_EQ(line_split.error, "event stream line exceeds max_line_bytes (100 bytes)");
-  auto total = Parse(std::string(300, ':') + "\n", 10, {.max_line_bytes = 1000, .max_stream_bytes = 100});
+  auto total =
+      Parse(std::string(300, ':') + "\n", 10, {.max_line_bytes = 1000, .max_stream_bytes = 100});
   EXPECT_EQ(total.error, "event stream exceeds max_stream_bytes (100 bytes)");
 }
 

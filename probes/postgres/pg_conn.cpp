@@ -28,7 +28,9 @@ std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::str
   if (options == nullptr) {
     std::string why = err ? Trim(err) : "out of memory";
     PQfreemem(err);
-    return std::unexpected("not a libpq connection string (" + why + "); write it like \"host=127.0.0.1 port=5432 dbname=reznet user=reznet\"");
+    return std::unexpected(
+        "not a libpq connection string (" + why +
+        "); write it like \"host=127.0.0.1 port=5432 dbname=reznet user=reznet\"");
   }
   ConnParams out;
   bool inline_password = false;
@@ -42,19 +44,22 @@ std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::str
   }
   PQconninfoFree(options);
   if (inline_password) {
-    return std::unexpected("the DSN carries a password; move it to the target's password: \"${PGPASSWORD}\"");
+    return std::unexpected(
+        "the DSN carries a password; move it to the target's password: \"${PGPASSWORD}\"");
   }
   out.password = std::move(password);
   return out;
 }
 
-std::expected<ConnPtr, ProbeError> Connect(const ConnParams& p, std::chrono::milliseconds connect_timeout,
+std::expected<ConnPtr, ProbeError> Connect(const ConnParams& p,
+                                           std::chrono::milliseconds connect_timeout,
                                            std::chrono::milliseconds statement_timeout) {
   std::vector<std::pair<std::string, std::string>> kv = p.params;
   const auto seconds = std::max<long>(2, static_cast<long>((connect_timeout.count() + 999) / 1000));
   kv.emplace_back("connect_timeout", std::to_string(seconds));
   kv.emplace_back("application_name", "reznet-perfd");
-  kv.emplace_back("options", "-c statement_timeout=" + std::to_string(std::max<long>(1, statement_timeout.count())));
+  kv.emplace_back("options", "-c statement_timeout=" +
+                                 std::to_string(std::max<long>(1, statement_timeout.count())));
   if (!p.password.empty()) kv.emplace_back("password", p.password);
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : kv) {
@@ -69,7 +74,8 @@ std::expected<ConnPtr, ProbeError> Connect(const ConnParams& p, std::chrono::mil
     const std::string message = Trim(PQerrorMessage(conn.get()));
     const bool auth = message.find("password authentication failed") != std::string::npos ||
                       message.find("no password supplied") != std::string::npos ||
-                      (message.find("role \"") != std::string::npos && message.find("does not exist") != std::string::npos);
+                      (message.find("role \"") != std::string::npos &&
+                       message.find("does not exist") != std::string::npos);
     return std::unexpected(ProbeError{auth ? "auth" : "connect", message});
   }
   return conn;

@@ -39,7 +39,8 @@ std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::str
 
 // Connects, with connect_timeout (libpq takes whole seconds, at least 2) and statement_timeout
 // set. Error kinds: auth (bad password, unknown role), connect (everything else).
-std::expected<ConnPtr, ProbeError> Connect(const ConnParams& params, std::chrono::milliseconds connect_timeout,
+std::expected<ConnPtr, ProbeError> Connect(const ConnParams& params,
+                                           std::chrono::milliseconds connect_timeout,
                                            std::chrono::milliseconds statement_timeout);
 
 // The error of a failed result: timeout (SQLSTATE 57014, statement_timeout), connect (the

@@ -8,16 +8,17 @@ namespace reznet::probes::pg {
 
 using Clock = std::chrono::steady_clock;
 
-std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(config::MapReader& r,
-                                                                         const config::TargetConfig* target,
-                                                                         const config::ProbeConfig& probe) {
+std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(
+    config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
   auto s = std::make_shared<PostgresSettings>();
   auto& diag = r.diag();
   if (probe.target.empty()) {
     diag.Error(r.mark(), r.path(), "a postgres probe needs a target with a dsn (target: db)");
   } else if (target != nullptr) {
     if (target->dsn.empty()) {
-      diag.Error(r.mark(), r.path(), "target \"" + target->name + "\" has no dsn; write dsn: \"host=… dbname=… user=…\"");
+      diag.Error(
+          r.mark(), r.path(),
+          "target \"" + target->name + "\" has no dsn; write dsn: \"host=… dbname=… user=…\"");
     } else {
       auto parsed = ParseDsn(target->dsn, target->password);
       if (parsed) {
@@ -29,7 +30,8 @@ std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(config:
   }
   YAML::Node queries = r.Node("queries");
   if (!queries.IsDefined() || queries.IsNull()) {
-    diag.Error(r.mark(), r.PathOf("queries"), "missing; list the queries to time: - { name: agent_list, sql: \"SELECT …\" }");
+    diag.Error(r.mark(), r.PathOf("queries"),
+               "missing; list the queries to time: - { name: agent_list, sql: \"SELECT …\" }");
   } else if (config::IsSequence(queries, r.PathOf("queries"), diag)) {
     std::set<std::string> names;
     for (std::size_t i = 0; i < queries.size(); ++i) {
@@ -39,7 +41,8 @@ std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(config:
       q.Read("sql", query.sql, true);
       q.Read("params", query.params);
       if (!query.name.empty() && !names.insert(query.name).second) {
-        diag.Error(q.MarkOf("name"), q.PathOf("name"), "another query is already named \"" + query.name + "\"");
+        diag.Error(q.MarkOf("name"), q.PathOf("name"),
+                   "another query is already named \"" + query.name + "\"");
       }
       q.Finish();
       s->queries.push_back(std::move(query));
@@ -52,13 +55,17 @@ std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(config:
 
 std::unique_ptr<Probe> PostgresProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const PostgresSettings>(args.probe.settings);
-  if (!settings) throw std::invalid_argument("postgres probe " + args.probe.name + " built without a valid config");
-  return std::make_unique<PostgresProbe>(std::move(settings), args.blocking,
-                                         std::chrono::duration_cast<std::chrono::milliseconds>(args.probe.timeout));
+  if (!settings)
+    throw std::invalid_argument("postgres probe " + args.probe.name +
+                                " built without a valid config");
+  return std::make_unique<PostgresProbe>(
+      std::move(settings), args.blocking,
+      std::chrono::duration_cast<std::chrono::milliseconds>(args.probe.timeout));
 }
 
 boost::asio::awaitable<Outcome> PostgresProbe::Run(RunContext ctx) {
-  co_return co_await net::Offload(blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
+  co_return co_await net::Offload(
+      blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 
 Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
@@ -68,7 +75,8 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
     prepared_.clear();
   }
   if (!conn_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const auto t0 = Clock::now();
     auto conn = Connect(settings_->conn, left, timeout_);
     if (!conn) {
@@ -94,8 +102,8 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
     std::vector<const char*> values;
     for (const auto& p : q.params) values.push_back(p.c_str());
     const auto t0 = Clock::now();
-    ResultPtr res(PQexecPrepared(conn_.get(), statement.c_str(), static_cast<int>(values.size()), values.data(),
-                                 nullptr, nullptr, 0));
+    ResultPtr res(PQexecPrepared(conn_.get(), statement.c_str(), static_cast<int>(values.size()),
+                                 values.data(), nullptr, nullptr, 0));
     const auto took = Clock::now() - t0;
     const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -4,7 +4,8 @@
 //   postgres:
 //     queries:
 //       - { name: agent_list, sql: "SELECT id, name FROM agents ORDER BY name" }
-//       - { name: message_page, sql: "SELECT … WHERE channel_id = $1 … OFFSET $2", params: ["1", "0"] }
+//       - { name: message_page, sql: "SELECT … WHERE channel_id = $1 … OFFSET $2", params: ["1",
+//       "0"] }
 //     fresh_connection: false   # true: connect (and authenticate) every run, timed as `connect`
 //     max_rows: 10000           # a query returning more fails with error "rows"
 //
@@ -42,13 +43,13 @@ class PostgresProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "postgres";
 
-  static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& block,
-                                                                   const config::TargetConfig* target,
-                                                                   const config::ProbeConfig& probe);
+  static std::shared_ptr<const config::KindSettings> ParseSettings(
+      config::MapReader& block, const config::TargetConfig* target,
+      const config::ProbeConfig& probe);
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
-  PostgresProbe(std::shared_ptr<const PostgresSettings> settings, boost::asio::any_io_executor blocking,
-                std::chrono::milliseconds timeout)
+  PostgresProbe(std::shared_ptr<const PostgresSettings> settings,
+                boost::asio::any_io_executor blocking, std::chrono::milliseconds timeout)
       : settings_(std::move(settings)), blocking_(std::move(blocking)), timeout_(timeout) {}
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
 
@@ -58,7 +59,7 @@ class PostgresProbe final : public Probe {
   std::shared_ptr<const PostgresSettings> settings_;
   boost::asio::any_io_executor blocking_;
   std::chrono::milliseconds timeout_;
-  ConnPtr conn_;                  // touched only inside RunBlocking (runs never overlap)
+  ConnPtr conn_;  // touched only inside RunBlocking (runs never overlap)
   std::set<std::string> prepared_;
 };
 

@@ -7,14 +7,16 @@ namespace {
 
 timeval ToTimeval(std::chrono::milliseconds ms) {
   if (ms.count() < 1) ms = std::chrono::milliseconds(1);
-  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+  return timeval{static_cast<time_t>(ms.count() / 1000),
+                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
 ProbeError ContextError(redisContext* c, const std::string& what) {
   const std::string message = c->errstr;
   // hiredis reports a timed-out read/write as an I/O error with EAGAIN's text.
-  if (c->err == REDIS_ERR_IO && (message.find("Resource temporarily unavailable") != std::string::npos ||
-                                 message.find("timed out") != std::string::npos)) {
+  if (c->err == REDIS_ERR_IO &&
+      (message.find("Resource temporarily unavailable") != std::string::npos ||
+       message.find("timed out") != std::string::npos)) {
     return {"timeout", what + ": command timeout reached"};
   }
   return {"connect", what + ": " + message};
@@ -24,11 +26,13 @@ ProbeError ContextError(redisContext* c, const std::string& what) {
 
 std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return std::unexpected("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" + url + "\" (" + why + ")");
+    return std::unexpected("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" + url +
+                           "\" (" + why + ")");
   };
   if (!url.starts_with("redis://")) return bad("scheme must be redis://");
   std::string rest = url.substr(8);
-  if (rest.find('@') != std::string::npos) return bad("credentials go in the target's password, not the URL");
+  if (rest.find('@') != std::string::npos)
+    return bad("credentials go in the target's password, not the URL");
   RedisEndpoint ep;
   auto slash = rest.find('/');
   std::string hostport = rest.substr(0, slash);
@@ -42,7 +46,8 @@ std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) 
   if (colon != std::string::npos) {
     const std::string port = hostport.substr(colon + 1);
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), ep.port);
-    if (ec != std::errc() || p != port.data() + port.size() || ep.port <= 0 || ep.port > 65535) return bad("bad port");
+    if (ec != std::errc() || p != port.data() + port.size() || ep.port <= 0 || ep.port > 65535)
+      return bad("bad port");
   }
   if (ep.host.empty()) return bad("missing host");
   return ep;
@@ -55,7 +60,8 @@ std::expected<ReplyPtr, ProbeError> Command(redisContext* c, const std::vector<s
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
+  ReplyPtr reply(static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())));
   if (!reply) return std::unexpected(ContextError(c, args[0]));
   if (reply->type == REDIS_REPLY_ERROR) {
     const std::string message(reply->str, reply->len);
@@ -67,11 +73,13 @@ std::expected<ReplyPtr, ProbeError> Command(redisContext* c, const std::vector<s
   return reply;
 }
 
-std::expected<ContextPtr, ProbeError> Connect(const RedisEndpoint& ep, std::chrono::milliseconds timeout) {
+std::expected<ContextPtr, ProbeError> Connect(const RedisEndpoint& ep,
+                                              std::chrono::milliseconds timeout) {
   ContextPtr c(redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(timeout)));
   if (!c) return std::unexpected(ProbeError{"connect", "cannot allocate a redis context"});
   if (c->err) {
-    return std::unexpected(ProbeError{"connect", "connect to " + ep.host + ":" + std::to_string(ep.port) + ": " + c->errstr});
+    return std::unexpected(ProbeError{
+        "connect", "connect to " + ep.host + ":" + std::to_string(ep.port) + ": " + c->errstr});
   }
   redisSetTimeout(c.get(), ToTimeval(timeout));
   if (!ep.password.empty()) {

@@ -38,7 +38,8 @@ struct RedisEndpoint {
 std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url);
 
 // Connects, authenticates (AUTH [user] password) and selects the db. Kinds: connect, auth, timeout.
-std::expected<ContextPtr, ProbeError> Connect(const RedisEndpoint& ep, std::chrono::milliseconds timeout);
+std::expected<ContextPtr, ProbeError> Connect(const RedisEndpoint& ep,
+                                              std::chrono::milliseconds timeout);
 
 // Runs one command given as separate arguments (never a formatted string). Kinds: timeout (the
 // context is then dead), connect (connection lost), redis (an error reply), auth (NOAUTH).

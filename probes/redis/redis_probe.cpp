@@ -6,13 +6,13 @@ namespace reznet::probes::redis {
 
 using Clock = std::chrono::steady_clock;
 
-std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(config::MapReader& r,
-                                                                      const config::TargetConfig* target,
-                                                                      const config::ProbeConfig& probe) {
+std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(
+    config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
   auto s = std::make_shared<RedisSettings>();
   auto& diag = r.diag();
   if (probe.target.empty()) {
-    diag.Error(r.mark(), r.path(), "a redis probe needs a target with a url: redis://… (target: cache)");
+    diag.Error(r.mark(), r.path(),
+               "a redis probe needs a target with a url: redis://… (target: cache)");
   } else if (target != nullptr) {
     if (!target->redis_url.empty()) {
       auto ep = ParseRedisUrl(target->redis_url);
@@ -28,7 +28,9 @@ std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(config::Ma
   }
   std::string prefix = "reznet-perfd:probe:";
   r.Read("key_prefix", prefix);
-  if (prefix.empty()) diag.Error(r.MarkOf("key_prefix"), r.PathOf("key_prefix"), "must not be empty: the probe key is namespaced");
+  if (prefix.empty())
+    diag.Error(r.MarkOf("key_prefix"), r.PathOf("key_prefix"),
+               "must not be empty: the probe key is namespaced");
   s->key = prefix + probe.name;
   config::Duration ttl = std::chrono::seconds(60);
   if (r.Read("ttl", ttl) && ttl < std::chrono::seconds(1)) {
@@ -42,12 +44,14 @@ std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(config::Ma
 
 std::unique_ptr<Probe> RedisProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const RedisSettings>(args.probe.settings);
-  if (!settings) throw std::invalid_argument("redis probe " + args.probe.name + " built without a valid config");
+  if (!settings)
+    throw std::invalid_argument("redis probe " + args.probe.name + " built without a valid config");
   return std::make_unique<RedisProbe>(std::move(settings), args.blocking);
 }
 
 boost::asio::awaitable<Outcome> RedisProbe::Run(RunContext ctx) {
-  co_return co_await net::Offload(blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
+  co_return co_await net::Offload(
+      blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 
 Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
@@ -65,13 +69,15 @@ Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
   }
   auto fail = [&](const ProbeError& e) {
     out.Fail(e.kind, e.detail);
-    if (e.kind == "timeout" || e.kind == "connect") ctx_.reset();  // a hiredis context is dead after either
+    if (e.kind == "timeout" || e.kind == "connect")
+      ctx_.reset();  // a hiredis context is dead after either
     return out;
   };
   std::string value = "reznet-perfd " + std::to_string(++counter_) + " ";
   value.resize(static_cast<std::size_t>(settings_->value_bytes), 'x');
   auto t0 = Clock::now();
-  auto set = Command(ctx_.get(), {"SET", settings_->key, value, "EX", std::to_string(settings_->ttl.count())});
+  auto set = Command(ctx_.get(),
+                     {"SET", settings_->key, value, "EX", std::to_string(settings_->ttl.count())});
   if (!set) return fail(set.error());
   out.Record("set", Clock::now() - t0);
   t0 = Clock::now();
@@ -91,7 +97,8 @@ Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
     const std::uint64_t misses = stats->misses - last_stats_->misses;
     out.SetCounter("keyspace_hits", static_cast<double>(hits));
     out.SetCounter("keyspace_misses", static_cast<double>(misses));
-    if (hits + misses > 0) out.SetCounter("hit_ratio", static_cast<double>(hits) / static_cast<double>(hits + misses));
+    if (hits + misses > 0)
+      out.SetCounter("hit_ratio", static_cast<double>(hits) / static_cast<double>(hits + misses));
   }
   last_stats_ = *stats;
   return out;

@@ -34,9 +34,9 @@ class RedisProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "redis";
 
-  static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& block,
-                                                                   const config::TargetConfig* target,
-                                                                   const config::ProbeConfig& probe);
+  static std::shared_ptr<const config::KindSettings> ParseSettings(
+      config::MapReader& block, const config::TargetConfig* target,
+      const config::ProbeConfig& probe);
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
   RedisProbe(std::shared_ptr<const RedisSettings> settings, boost::asio::any_io_executor blocking)

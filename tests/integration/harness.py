@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -90,6 +91,15 @@ class Process:
         if self.proc.stdout and not self._reader.is_alive():
             self.proc.stdout.close()
         return self.proc.returncode
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (for servers that cannot bind port 0 themselves)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def http(method, url, body=None, headers=None, timeout=10):

@@ -3,24 +3,15 @@ on the same services."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
+from harness import BIN, DaemonTestCase, Process, free_port, http, metric, parse_metrics, services, wait_until  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "../..")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class DataTest(DaemonTestCase):
