@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "config/loader.hpp"
 
 namespace reznet::config {
@@ -152,6 +154,18 @@ TEST(Loader, BadLogLevelAndWindow) {
                           "t.yaml:2:12: daemon.windows: at least one window, like [1m, 5m, 1h]",
                           "t.yaml:3:17: daemon.log.level: \"loud\" is not a level; write trace, "
                           "debug, info, warn or error"));
+}
+
+TEST(Loader, PasswordFromFile) {
+  const std::string path = ::testing::TempDir() + "/reznet-pw";
+  {
+    std::ofstream(path) << "s3cret\n";
+  }
+  auto cfg = LoadString("targets:\n  db: { dsn: \"host=x\", password_file: \"" + path + "\" }\n", "t.yaml", Kinds());
+  EXPECT_EQ(cfg.FindTarget("db")->password, "s3cret");
+  auto errors = ErrorsOf("targets:\n  db: { dsn: \"host=x\", password: a, password_file: /nonexistent/pw }\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "t.yaml:2:52: targets.db.password_file: write password or password_file, not both");
 }
 
 TEST(Loader, MissingFile) {

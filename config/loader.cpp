@@ -106,6 +106,17 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
       t.api_key_source = kv.second["api_key"].Scalar();
     tr.Read("dsn", t.dsn);
     tr.Read("password", t.password);
+    std::string password_file;
+    if (tr.Read("password_file", password_file) && !password_file.empty()) {
+      if (!t.password.empty()) {
+        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"), "write password or password_file, not both");
+      } else if (std::ifstream in(password_file); !in) {
+        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"), "cannot read \"" + password_file + "\"");
+      } else {
+        std::getline(in, t.password);  // the first line; a trailing newline is not part of it
+        if (!t.password.empty() && t.password.back() == '\r') t.password.pop_back();
+      }
+    }
     tr.Read("ca_file", t.ca_file);
     tr.Read("insecure_skip_verify", t.insecure_skip_verify);
     tr.Read("headers", t.headers);

@@ -38,14 +38,13 @@ boost::asio::awaitable<Outcome> AgentProbe::Run(RunContext ctx) {
     co_return out;
   }
   llm::RecordTransport(out, response->timings);
-  out.Record("ttfb", response->timings.ttfb);
   out.SetCounter("status", response->status);
   if (llm::FailOnStatus(out, *response)) co_return out;
   out.Record("total", response->timings.ttfb + response->timings.transfer);
   boost::json::error_code ec;
   boost::json::value doc = boost::json::parse(response->body, ec);
   if (ec) {
-    out.Fail("bad_json", "agent reply is not JSON: " + response->body.substr(0, 80));
+    out.Fail("bad_payload", "agent reply is not JSON: " + response->body.substr(0, 80));
     co_return out;
   }
   const auto* reply = net::Lookup(doc, settings_->reply_field);

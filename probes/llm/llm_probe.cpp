@@ -89,15 +89,14 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
       co_return out;
     }
     RecordTransport(out, response->timings);
-    out.Record("ttfb", response->timings.ttfb);
     out.SetCounter("status", response->status);
     if (FailOnStatus(out, *response)) co_return out;
     out.Record("total", response->timings.ttfb + response->timings.transfer);
     WireBody body = DecodeBody(settings_->provider, response->body);
     if (body.bad_json) {
-      out.Fail("bad_json", "response is not the provider's JSON: " + *body.bad_json);
+      out.Fail("bad_payload", "response is not the provider's JSON: " + *body.bad_json);
     } else if (body.error) {
-      out.Fail("stream_error", *body.error);
+      out.Fail(StreamErrorKind(*body.error), *body.error);
     }
     out.SetCounter("output_tokens", static_cast<double>(body.output_tokens.value_or(0)));
     out.SetCounter("usage_reported", body.output_tokens ? 1 : 0);

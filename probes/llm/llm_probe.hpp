@@ -1,11 +1,12 @@
 #pragma once
 // The `llm` probe kind: one chat request to a provider per run, streaming or not, measured per
-// stream_meter.hpp. Error kinds: http_4xx, http_429, http_5xx, http_529 (status of the response,
-// with the provider's error type and message), stream_error (`event: error` / an "error" payload
-// inside a 200 stream), truncated (no end marker, or the connection closed mid-stream),
-// no_content (nothing before the timeout), timeout (stalled after content), bad_json, plus the
-// transport kinds of the http client (dns, connect, tls, io). Runs without an API key, or past
-// the daily token budget, are skipped with the reason.
+// stream_meter.hpp. Error kinds: http_401, http_429, http_5xx, http_4xx (other 4xx), overloaded
+// (HTTP 529 or an overloaded_error), each with the provider's error type and message;
+// stream_error (`event: error` / an "error" payload inside a 200 stream); truncated (no end marker,
+// or the connection closed mid-stream); no_first_token (the deadline passed before any content);
+// timeout (stalled after content); bad_payload; plus the transport kinds of the http client
+// (dns, connect, tls, io). Non-streaming runs record `total` only (and the tokens from usage).
+// Runs without an API key, or past the daily token budget, are skipped with the reason.
 
 #include <memory>
 #include <string_view>

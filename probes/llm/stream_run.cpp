@@ -22,8 +22,13 @@ struct StreamState {
 
 std::string StatusKind(int status) {
   if (status == 429) return "http_429";
-  if (status == 529) return "http_529";
+  if (status == 401) return "http_401";
+  if (status == 529) return "overloaded";
   return status >= 500 ? "http_5xx" : "http_4xx";
+}
+
+std::string StreamErrorKind(const std::string& provider_error) {
+  return provider_error.starts_with("overloaded_error") ? "overloaded" : "stream_error";
 }
 
 bool FailOnStatus(Outcome& out, const net::HttpResponse& response) {
@@ -59,10 +64,10 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
       ++st.events;
       WireStep step = spec.decode(event);
       if (step.error) {
-        st.failure = ProbeError{"stream_error", *step.error};
+        st.failure = ProbeError{StreamErrorKind(*step.error), *step.error};
       } else if (step.bad_json) {
         st.failure =
-            ProbeError{"bad_json", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
+            ProbeError{"bad_payload", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
       }
       if (step.content) st.meter->Content(arrived);
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
@@ -82,7 +87,7 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
       out.Fail(st.failure->kind, st.failure->detail);
     } else if (e.kind == "timeout" || e.kind == "cancelled") {
       if (!st.meter->any_content()) {
-        out.Fail("no_content",
+        out.Fail("no_first_token",
                  "no content before the deadline (" + std::to_string(st.events) + " events)");
       } else {
         out.Fail("timeout", "stream stalled" + where);

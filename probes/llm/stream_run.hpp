@@ -26,8 +26,12 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
                                               std::chrono::steady_clock::time_point deadline,
                                               const StreamSpec& spec);
 
-// Maps a non-2xx status to its error kind: http_429, http_529, http_4xx or http_5xx.
+// Maps a non-2xx status to its error kind: http_401, http_429, overloaded (529), http_4xx or
+// http_5xx.
 std::string StatusKind(int status);
+// The kind of a provider error reported inside a 200 response: overloaded (overloaded_error)
+// or stream_error.
+std::string StreamErrorKind(const std::string& provider_error);
 // For a non-2xx response: fails `out` with the status kind and the provider's error, returns true.
 bool FailOnStatus(Outcome& out, const net::HttpResponse& response);
 void RecordTransport(Outcome& out, const net::HttpTimings& t);

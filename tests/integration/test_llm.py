@@ -105,10 +105,11 @@ class LlmTest(DaemonTestCase):
     def test_error_kinds(self):
         cases = [
             (dict(status=429), "claude", "http_429", "rate_limit_error"),
-            (dict(status=529), "claude", "http_529", "overloaded_error"),
-            (dict(status=401), "gpt", "http_4xx", "invalid_api_key"),
+            (dict(status=529), "claude", "overloaded", "overloaded_error"),
+            (dict(status=401), "gpt", "http_401", "invalid_api_key"),
+            (dict(status=400), "claude", "http_4xx", "invalid_request_error"),
             (dict(status=500), "gpt", "http_5xx", "server_error"),
-            (dict(status=0, error_at_chunk=2), "claude", "stream_error", "overloaded_error: injected"),
+            (dict(status=0, error_at_chunk=2), "claude", "overloaded", "overloaded_error: injected"),
             (dict(error_at_chunk=2, error_type="server_error"), "gpt", "stream_error", "server_error"),
             (dict(error_at_chunk=-1, cut_at_chunk=3, cut_mode="close"), "claude", "truncated", "closed mid-stream"),
             (dict(cut_at_chunk=3, cut_mode="clean"), "gpt", "truncated", "without data: [DONE] after 3 content"),
@@ -126,7 +127,7 @@ class LlmTest(DaemonTestCase):
         cfg = self.write_config(llm_config(self.tb.url, timeout="600ms"), "short.yaml")
         self.faults(ttft_ms=2000)
         rc, out, _ = self.probe("claude", cfg=cfg)
-        self.assertEqual(out["error"]["kind"], "no_content")
+        self.assertEqual(out["error"]["kind"], "no_first_token")
         self.faults(ttft_ms=10, stall_at_chunk=2, stall_ms=2000)
         rc, out, _ = self.probe("gpt", cfg=cfg)
         self.assertEqual(out["error"]["kind"], "timeout")
