@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/nfr.hpp"
 #include "config/units.hpp"
 
 namespace reznet::config {
@@ -64,6 +65,8 @@ struct Config {
   DaemonConfig daemon;
   std::map<std::string, TargetConfig> targets;
   std::vector<ProbeConfig> probes;
+  std::vector<NfrRule> nfrs;
+  AlertingConfig alerting;
 
   const ProbeConfig* FindProbe(const std::string& name) const;
   const TargetConfig* FindTarget(const std::string& name) const;

@@ -182,7 +182,7 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
     } else {
       MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag, node.Mark());
       block.set_config(&cfg);
-      p.settings = it->second(block, target, p);
+      p.settings = it->second.parse(block, target, p);
       block.Finish();
     }
   }
@@ -239,7 +239,9 @@ Config LoadString(const std::string& text, const std::string& source_name,
     }
     // Sections of DESIGN.md §9 that later issues implement are named, so the error says so
     // instead of "unknown key".
-    for (const char* later : {"nfrs", "alerting", "suites", "load", "history"}) {
+    ParseNfrs(top.Node("nfrs"), cfg, kinds, diag);
+    ParseAlerting(top.Node("alerting"), cfg, diag);
+    for (const char* later : {"suites", "load", "history"}) {
       if (root[later].IsDefined()) {
         top.Known(later);
         diag.Error(

@@ -29,9 +29,19 @@ class ConfigError : public std::runtime_error {
 // Reports problems through block.diag(); returns null only if nothing usable was parsed.
 using KindParser = std::function<std::shared_ptr<const KindSettings>(
     MapReader& block, const TargetConfig* target, const ProbeConfig& probe)>;
-using KindParsers = std::map<std::string, KindParser, std::less<>>;
+// What the loader knows of a kind: how to parse its block, and which phases and ratio counters
+// its outcomes carry (so NFR rules can be checked at load time). "query:*" matches any suffix.
+struct KindSpec {
+  KindParser parse;
+  std::vector<std::string> phases;
+  std::vector<std::string> ratios;
+};
+using KindParsers = std::map<std::string, KindSpec, std::less<>>;
 
 Config LoadFile(const std::string& path, const KindParsers& kinds);
+// The `nfrs:` and `alerting:` sections (nfr.cpp); run after probes are parsed.
+void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Diagnostics& diag);
+void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 Config LoadString(const std::string& text, const std::string& source_name,
                   const KindParsers& kinds);
 

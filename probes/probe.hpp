@@ -63,11 +63,13 @@ class ProbeRegistry {
   //   static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader&,
   //       const config::TargetConfig*, const config::ProbeConfig&);
   //   static std::unique_ptr<Probe> Create(const CreateArgs&);
+  // `phases` and `ratios` list what the kind's outcomes carry ("query:*": any suffix), for
+  // checking NFR rules at load time.
   template <class Kind>
-  void Add() {
-    Add(std::string(Kind::kKind), &Kind::ParseSettings, &Kind::Create);
+  void Add(std::vector<std::string> phases, std::vector<std::string> ratios = {}) {
+    Add(std::string(Kind::kKind), {&Kind::ParseSettings, std::move(phases), std::move(ratios)}, &Kind::Create);
   }
-  void Add(std::string kind, config::KindParser parser, Factory factory);
+  void Add(std::string kind, config::KindSpec spec, Factory factory);
 
   const config::KindParsers& Parsers() const { return parsers_; }
   // Throws std::invalid_argument for an unknown kind (the config loader prevents that).

@@ -10,8 +10,8 @@
 
 namespace reznet::probes {
 
-void ProbeRegistry::Add(std::string kind, config::KindParser parser, Factory factory) {
-  parsers_[kind] = std::move(parser);
+void ProbeRegistry::Add(std::string kind, config::KindSpec spec, Factory factory) {
+  parsers_[kind] = std::move(spec);
   factories_[kind] = std::move(factory);
 }
 
@@ -22,12 +22,13 @@ std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
 }
 
 void RegisterBuiltinProbes(ProbeRegistry& registry) {
-  registry.Add<HttpProbe>();
-  registry.Add<llm::LlmProbe>();
-  registry.Add<agent::AgentProbe>();
-  registry.Add<pg::PostgresProbe>();
-  registry.Add<redis::RedisProbe>();
-  registry.Add<cache::CacheProbe>();
+  const std::vector<std::string> llm_phases = {"dns", "connect", "tls", "ttfb", "ttft", "inter_chunk", "tpot", "total"};
+  registry.Add<HttpProbe>({"dns", "connect", "tls", "ttfb", "transfer", "total"});
+  registry.Add<llm::LlmProbe>(llm_phases);
+  registry.Add<agent::AgentProbe>(llm_phases);
+  registry.Add<pg::PostgresProbe>({"connect", "query", "query:*"});
+  registry.Add<redis::RedisProbe>({"connect", "set", "get"}, {"hit_ratio"});
+  registry.Add<cache::CacheProbe>({"total"}, {"query_reduction", "hit_ratio"});
 }
 
 }  // namespace reznet::probes

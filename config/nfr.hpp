@@ -1,0 +1,79 @@
+#pragma once
+// NFR rules (the `nfrs:` section, DESIGN.md §6) and alert delivery settings (`alerting:`).
+//
+//   nfrs:
+//     - name: api_p95                 # letters, digits, _ ; becomes the alertname
+//       probe: api_health
+//       phase: total                  # a phase the probe's kind records (latency stats)
+//       stat: p95                     # p50 p90 p95 p99 mean max | error_rate | ratio
+//       window: 5m                    # one of daemon.windows
+//       op: "<"                       # the promise: value op threshold means met
+//       threshold: 1s                 # durations for latency stats, 60% / 0.6 for ratios
+//       clear_threshold: 800ms        # optional hysteresis: once violated, met only past this
+//       for: 1m                       # violated this long before firing
+//       min_samples: 5                # fewer samples in the window: no_data
+//       severity: page
+//       labels: { team: backend }
+//       annotations: { summary: "API p95 {{value}} (threshold {{threshold}})", runbook_url: "…" }
+//     - name: api_p95_regression
+//       kind: regression              # compares with a baseline instead of a fixed threshold
+//       probe: api_health
+//       phase: total
+//       stat: p95
+//       window: 1h
+//       baseline: 180ms               # pinned; the median of past suite runs arrives with suites
+//       tolerance: 10%                # violated when value > baseline × (1 + tolerance)
+//
+// For `ratio`, `phase` names the counter (e.g. query_reduction). For `error_rate`, `phase` is
+// not used: failed runs / (failed + successful) in the window.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/units.hpp"
+
+namespace reznet::config {
+
+enum class NfrStat { kP50, kP90, kP95, kP99, kMean, kMax, kErrorRate, kRatio };
+enum class NfrOp { kLt, kLe, kGt, kGe };
+
+struct NfrRule {
+  std::string name;
+  bool regression = false;
+  std::string probe;
+  std::string phase;
+  NfrStat stat = NfrStat::kP95;
+  std::string stat_name = "p95";
+  Duration window{};
+  NfrOp op = NfrOp::kLt;
+  std::string op_text = "<";
+  double threshold = 0;  // seconds for latency stats, a ratio otherwise
+  std::optional<double> clear_threshold;
+  Duration for_{};
+  std::int64_t min_samples = 1;
+  std::string severity = "page";
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::optional<double> baseline;  // regression: pinned baseline (same unit as threshold)
+  double tolerance = 0.10;
+  int line = 0;
+
+  bool latency() const { return stat != NfrStat::kErrorRate && stat != NfrStat::kRatio; }
+  // Whether `value` keeps the promise against `limit` (threshold or clear_threshold).
+  bool Met(double value, double limit) const;
+};
+
+struct AlertingConfig {
+  std::vector<Url> alertmanager_urls;
+  Duration resend_interval = std::chrono::minutes(1);
+  bool send_resolved = true;
+  std::string external_url;  // generatorURL base; default: the daemon's listen address
+};
+
+// "3s" for latency stats (seconds), "60%" for ratios; for messages and rule files.
+std::string FormatThreshold(const NfrRule& rule, double value);
+
+}  // namespace reznet::config
