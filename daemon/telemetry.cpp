@@ -77,6 +77,12 @@ struct Telemetry::Families {
                             .Name("reznet_perf_cache_query_reduction_ratio")
                             .Help("1 - db_queries / requests of the last cache probe run.")
                             .Register(r)),
+        nfr_ok(prometheus::BuildGauge().Name("reznet_perf_nfr_ok").Help("1 when the NFR is met (or has no data), 0 when violated (pending or firing).").Register(r)),
+        nfr_value(prometheus::BuildGauge().Name("reznet_perf_nfr_value").Help("The value the NFR was last evaluated on (seconds or ratio).").Register(r)),
+        nfr_threshold(prometheus::BuildGauge().Name("reznet_perf_nfr_threshold").Help("The NFR's threshold (seconds or ratio).").Register(r)),
+        nfr_state(prometheus::BuildGauge().Name("reznet_perf_nfr_state").Help("1 for the NFR's current state (ok, pending, firing, no_data).").Register(r)),
+        nfr_good(prometheus::BuildCounter().Name("reznet_perf_nfr_good_total").Help("Evaluations with data where the NFR was met.").Register(r)),
+        nfr_events(prometheus::BuildCounter().Name("reznet_perf_nfr_events_total").Help("Evaluations with data.").Register(r)),
         llm_budget(prometheus::BuildGauge()
                        .Name("reznet_perf_llm_budget_spent_tokens")
                        .Help("Output tokens spent today (UTC) against the probe's daily budget.")
@@ -94,6 +100,12 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Gauge>& llm_rate;
   prometheus::Family<prometheus::Gauge>& cache_hit;
   prometheus::Family<prometheus::Gauge>& cache_reduction;
+  prometheus::Family<prometheus::Gauge>& nfr_ok;
+  prometheus::Family<prometheus::Gauge>& nfr_value;
+  prometheus::Family<prometheus::Gauge>& nfr_threshold;
+  prometheus::Family<prometheus::Gauge>& nfr_state;
+  prometheus::Family<prometheus::Counter>& nfr_good;
+  prometheus::Family<prometheus::Counter>& nfr_events;
   prometheus::Family<prometheus::Gauge>& llm_budget;
 };
 
@@ -113,6 +125,8 @@ struct Telemetry::ProbeState {
   prometheus::Gauge* success = nullptr;
   prometheus::Gauge* last_run = nullptr;
   std::map<std::string, std::string> labels;  // kind-specific (provider, model)
+  std::vector<CountWindow> runs_windows;                          // (failures, runs) per window
+  std::map<std::string, std::vector<CountWindow>> counter_windows;  // (sum, count) per window
   prometheus::Counter* llm_tokens = nullptr;
   prometheus::Gauge* llm_rate = nullptr;
   prometheus::Gauge* llm_budget = nullptr;
@@ -191,6 +205,19 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   st.last_run->Set(std::chrono::duration<double>(wall.time_since_epoch()).count());
   st.last = outcome;
   st.last_wall = wall;
+  if (!outcome.skipped) {
+    if (st.runs_windows.empty()) {
+      for (auto l : window_lengths_) st.runs_windows.emplace_back(l);
+    }
+    for (auto& w : st.runs_windows) w.Add(outcome.ok() ? 0 : 1, 1, now);
+  }
+  for (const auto& [counter, value] : outcome.counters) {
+    auto& ws = st.counter_windows[counter];
+    if (ws.empty()) {
+      for (auto l : window_lengths_) ws.emplace_back(l);
+    }
+    for (auto& w : ws) w.Add(value, 1, now);
+  }
   ConsumeLlmCounters(st, name, outcome);
   if (auto ratio = outcome.Counter("hit_ratio")) {
     if (!st.cache_hit) st.cache_hit = &families_->cache_hit.Add({{"probe", name}});
@@ -264,6 +291,83 @@ std::string Telemetry::RenderMetrics(Clock::time_point now) {
     text.replace(at + 1, 3, "NaN");
   }
   return text + ProcessMetricsText();
+}
+
+struct Telemetry::NfrSeries {
+  prometheus::Gauge* ok = nullptr;
+  prometheus::Gauge* value = nullptr;
+  prometheus::Gauge* threshold = nullptr;
+  std::map<std::string, prometheus::Gauge*> states;
+  prometheus::Counter* good = nullptr;
+  prometheus::Counter* events = nullptr;
+  std::uint64_t good_seen = 0, events_seen = 0;
+};
+
+Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  Observation obs;
+  auto it = probes_.find(rule.probe);
+  if (it == probes_.end()) return obs;
+  ProbeState& st = *it->second;
+  std::size_t w = 0;
+  while (w < window_lengths_.size() && window_lengths_[w] != rule.window) ++w;
+  if (w == window_lengths_.size()) return obs;
+  if (rule.stat == config::NfrStat::kErrorRate) {
+    if (st.runs_windows.empty()) return obs;
+    auto [failures, runs] = st.runs_windows[w].Sum(now);
+    obs.samples = static_cast<std::uint64_t>(runs);
+    if (runs > 0) obs.value = failures / runs;
+    return obs;
+  }
+  if (rule.stat == config::NfrStat::kRatio) {
+    auto c = st.counter_windows.find(rule.phase);
+    if (c == st.counter_windows.end()) return obs;
+    auto [sum, count] = c->second[w].Sum(now);
+    obs.samples = static_cast<std::uint64_t>(count);
+    if (count > 0) obs.value = sum / count;
+    return obs;
+  }
+  auto ph = st.phases.find(rule.phase);
+  if (ph == st.phases.end()) return obs;
+  WindowStats s = ph->second->windows.Stats(w, now, scratch_);
+  obs.samples = s.count;
+  if (s.count == 0) return obs;
+  std::int64_t ns = 0;
+  switch (rule.stat) {
+    case config::NfrStat::kP50: ns = s.p50; break;
+    case config::NfrStat::kP90: ns = s.p90; break;
+    case config::NfrStat::kP95: ns = s.p95; break;
+    case config::NfrStat::kP99: ns = s.p99; break;
+    case config::NfrStat::kMax: ns = s.max; break;
+    default: break;
+  }
+  obs.value = rule.stat == config::NfrStat::kMean ? s.mean_ns / 1e9 : static_cast<double>(ns) / 1e9;
+  return obs;
+}
+
+void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) {
+  std::lock_guard lock(mutex_);
+  auto& series = nfrs_[rule.name];
+  if (!series) {
+    series = std::make_unique<NfrSeries>();
+    series->ok = &families_->nfr_ok.Add({{"nfr", rule.name}, {"severity", rule.severity}});
+    series->value = &families_->nfr_value.Add({{"nfr", rule.name}});
+    series->threshold = &families_->nfr_threshold.Add({{"nfr", rule.name}});
+    for (auto s : {NfrState::kOk, NfrState::kPending, NfrState::kFiring, NfrState::kNoData}) {
+      series->states[StateName(s)] = &families_->nfr_state.Add({{"nfr", rule.name}, {"state", StateName(s)}});
+    }
+    series->good = &families_->nfr_good.Add({{"nfr", rule.name}});
+    series->events = &families_->nfr_events.Add({{"nfr", rule.name}});
+  }
+  const bool violated = state.state == NfrState::kPending || state.state == NfrState::kFiring;
+  series->ok->Set(violated ? 0 : 1);
+  series->value->Set(state.value.value_or(std::numeric_limits<double>::quiet_NaN()));
+  series->threshold->Set(rule.threshold);
+  for (auto& [name, gauge] : series->states) gauge->Set(name == StateName(state.state) ? 1 : 0);
+  if (state.good > series->good_seen) series->good->Increment(static_cast<double>(state.good - series->good_seen));
+  if (state.events > series->events_seen) series->events->Increment(static_cast<double>(state.events - series->events_seen));
+  series->good_seen = state.good;
+  series->events_seen = state.events;
 }
 
 WindowStats Telemetry::Window(const std::string& probe, const std::string& phase, Duration length,

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "config/nfr.hpp"
+#include "daemon/nfr_eval.hpp"
 #include "daemon/window.hpp"
 #include "probes/outcome.hpp"
 
@@ -44,6 +46,12 @@ class Telemetry {
   // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}]}
   std::string StatusJson(Clock::time_point now);
 
+  // What an NFR rule reads now: a window statistic (seconds), the error rate of runs, or the
+  // mean of a ratio counter, with the number of samples behind it.
+  Observation Observe(const config::NfrRule& rule, Clock::time_point now);
+  // Exports a rule's state (reznet_perf_nfr_*).
+  void PublishNfr(const config::NfrRule& rule, const RuleState& state);
+
   // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
   WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                      Clock::time_point now);
@@ -61,6 +69,8 @@ class Telemetry {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Families> families_;
   std::map<std::string, std::unique_ptr<ProbeState>> probes_;
+  struct NfrSeries;
+  std::map<std::string, std::unique_ptr<NfrSeries>> nfrs_;
   DenseHistogram scratch_;
 };
 

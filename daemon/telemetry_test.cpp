@@ -97,5 +97,57 @@ TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
   EXPECT_THAT(json, HasSubstr("\"1m\": {\"count\": 1, \"p50\": 0.05"));
 }
 
+TEST(Telemetry, ObservationsForNfrRules) {
+  Telemetry t({1min, 5min}, {"v", "r"});
+  t.AddProbe("api", "http");
+  for (int i = 1; i <= 10; ++i) t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
+  probes::Outcome failed;
+  failed.Fail("timeout", "x");
+  t.Consume("api", failed, kNow, kWall);
+  probes::Outcome ratio;
+  ratio.SetCounter("hit_ratio", 0.5);
+  t.Consume("api", ratio, kNow, kWall);
+  ratio.SetCounter("hit_ratio", 0.9);
+  t.Consume("api", ratio, kNow, kWall);
+
+  config::NfrRule p95;
+  p95.probe = "api";
+  p95.phase = "total";
+  p95.stat = config::NfrStat::kP95;
+  p95.window = 1min;
+  auto obs = t.Observe(p95, kNow);
+  EXPECT_EQ(obs.samples, 10u);
+  EXPECT_NEAR(*obs.value, 0.100, 0.001);
+  config::NfrRule errors = p95;
+  errors.stat = config::NfrStat::kErrorRate;
+  obs = t.Observe(errors, kNow);
+  EXPECT_EQ(obs.samples, 13u);
+  EXPECT_DOUBLE_EQ(*obs.value, 1.0 / 13);
+  config::NfrRule hits = p95;
+  hits.stat = config::NfrStat::kRatio;
+  hits.phase = "hit_ratio";
+  obs = t.Observe(hits, kNow);
+  EXPECT_EQ(obs.samples, 2u);
+  EXPECT_DOUBLE_EQ(*obs.value, 0.7);
+  EXPECT_FALSE(t.Observe(hits, kNow + 10min).value);  // expired out of the window
+
+  config::NfrRule rule = p95;
+  rule.name = "api_p95";
+  rule.threshold = 0.05;
+  RuleState st;
+  st.state = NfrState::kFiring;
+  st.value = 0.1;
+  st.good = 3;
+  st.events = 5;
+  t.PublishNfr(rule, st);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_ok{nfr=\"api_p95\",severity=\"page\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_state{nfr=\"api_p95\",state=\"firing\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_state{nfr=\"api_p95\",state=\"ok\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_threshold{nfr=\"api_p95\"} 0.05"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_good_total{nfr=\"api_p95\"} 3"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_events_total{nfr=\"api_p95\"} 5"));
+}
+
 }  // namespace
 }  // namespace reznet::daemon

@@ -71,6 +71,29 @@ std::size_t RollingWindow::MemoryBytes() const {
   return bytes;
 }
 
+CountWindow::CountWindow(Duration length)
+    : length_(length), width_(std::max(Duration(1), length / RollingWindow::kSlices)), ring_(RollingWindow::kSlices + 1) {}
+
+void CountWindow::Add(double a, double b, Clock::time_point now) {
+  const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
+  Slice& s = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
+  if (s.epoch != epoch) s = Slice{epoch, 0, 0};
+  s.a += a;
+  s.b += b;
+}
+
+std::pair<double, double> CountWindow::Sum(Clock::time_point now) const {
+  const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
+  double a = 0, b = 0;
+  for (const auto& s : ring_) {
+    if (s.epoch >= 0 && s.epoch <= epoch && epoch - s.epoch <= RollingWindow::kSlices) {
+      a += s.a;
+      b += s.b;
+    }
+  }
+  return {a, b};
+}
+
 SeriesWindows::SeriesWindows(std::span<const Duration> lengths) {
   windows_.reserve(lengths.size());
   for (auto l : lengths) windows_.emplace_back(l);

@@ -88,4 +88,23 @@ class SeriesWindows {
 // Statistics of a merged histogram.
 WindowStats StatsOf(const DenseHistogram& merged);
 
+// Two sums over a rolling window with the same slicing as RollingWindow: run outcomes
+// (failures, runs) for error rates, or counter values (sum, count) for ratio means.
+class CountWindow {
+ public:
+  explicit CountWindow(Duration length);
+  Duration length() const { return length_; }
+  void Add(double a, double b, Clock::time_point now);
+  std::pair<double, double> Sum(Clock::time_point now) const;
+
+ private:
+  struct Slice {
+    std::int64_t epoch = -1;
+    double a = 0, b = 0;
+  };
+  Duration length_;
+  Duration width_;
+  std::vector<Slice> ring_;
+};
+
 }  // namespace reznet::daemon
