@@ -8,10 +8,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/detached.hpp>
 #include <iostream>
 #include <thread>
 
+#include "daemon/alert_notifier.hpp"
 #include "daemon/api_server.hpp"
+#include "daemon/nfr_eval.hpp"
 #include "daemon/demo_config.hpp"
 #include "daemon/run_once.hpp"
 #include "daemon/scheduler.hpp"
@@ -39,6 +45,35 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
     }
   }
   return out;
+}
+
+// Evaluates every NFR rule each eval_interval (on the probe io_context, next to the probes and
+// the notifier, so no locks beyond Telemetry's own).
+asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& telemetry, AlertNotifier& notifier,
+                                   const bool& stopping) {
+  std::map<std::string, RuleState> states;
+  for (const auto& rule : config.nfrs) telemetry.PublishNfr(rule, states[rule.name]);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping) {
+    timer.expires_after(config.daemon.eval_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping) break;
+    const auto now = std::chrono::steady_clock::now();
+    const auto wall = std::chrono::system_clock::now();
+    for (const auto& rule : config.nfrs) {
+      auto result = Step(rule, states[rule.name], telemetry.Observe(rule, now), now, wall);
+      if (result.state.state != states[rule.name].state) {
+        spdlog::info("NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name, StateName(states[rule.name].state),
+                     StateName(result.state.state), rule.probe, rule.stat_name,
+                     result.state.value ? config::FormatThreshold(rule, *result.state.value) : "no data",
+                     rule.op_text, config::FormatThreshold(rule, rule.threshold));
+      }
+      states[rule.name] = result.state;
+      telemetry.PublishNfr(rule, result.state);
+      if (result.notification) notifier.Notify(rule, *result.notification);
+    }
+  }
 }
 
 void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready) {
@@ -106,6 +141,13 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
 
   Scheduler scheduler(io, telemetry);
   scheduler.Start(std::move(probes));
+  const std::string generator_url = config.alerting.external_url.empty()
+                                        ? "http://" + host + ":" + std::to_string(port) + "/"
+                                        : config.alerting.external_url;
+  AlertNotifier notifier(io.get_executor(), config.alerting, generator_url, telemetry);
+  notifier.Start();
+  bool stopping = false;
+  asio::co_spawn(io, EvaluateNfrs(config, telemetry, notifier, stopping), asio::detached);
   ready = true;
 
   auto work = asio::make_work_guard(io);
@@ -130,6 +172,8 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     spdlog::info("signal {} received: stopping (grace {}ms for in-flight runs)", signo,
                  std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
     ready = false;
+    stopping = true;
+    notifier.Stop();
     scheduler.Stop();
     wait_drained(std::chrono::steady_clock::now() + grace);
   });

@@ -83,6 +83,8 @@ struct Telemetry::Families {
         nfr_state(prometheus::BuildGauge().Name("reznet_perf_nfr_state").Help("1 for the NFR's current state (ok, pending, firing, no_data).").Register(r)),
         nfr_good(prometheus::BuildCounter().Name("reznet_perf_nfr_good_total").Help("Evaluations with data where the NFR was met.").Register(r)),
         nfr_events(prometheus::BuildCounter().Name("reznet_perf_nfr_events_total").Help("Evaluations with data.").Register(r)),
+        alerts_sent(prometheus::BuildCounter().Name("reznet_perf_alert_notifications_total").Help("POSTs of alerts to an Alertmanager.").Register(r)),
+        alerts_failed(prometheus::BuildCounter().Name("reznet_perf_alert_notifications_failed_total").Help("POSTs of alerts to an Alertmanager that failed (retried with backoff).").Register(r)),
         llm_budget(prometheus::BuildGauge()
                        .Name("reznet_perf_llm_budget_spent_tokens")
                        .Help("Output tokens spent today (UTC) against the probe's daily budget.")
@@ -106,6 +108,8 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Gauge>& nfr_state;
   prometheus::Family<prometheus::Counter>& nfr_good;
   prometheus::Family<prometheus::Counter>& nfr_events;
+  prometheus::Family<prometheus::Counter>& alerts_sent;
+  prometheus::Family<prometheus::Counter>& alerts_failed;
   prometheus::Family<prometheus::Gauge>& llm_budget;
 };
 
@@ -343,6 +347,13 @@ Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_point no
   }
   obs.value = rule.stat == config::NfrStat::kMean ? s.mean_ns / 1e9 : static_cast<double>(ns) / 1e9;
   return obs;
+}
+
+void Telemetry::CountNotification(const std::string& alertmanager, bool ok) {
+  std::lock_guard lock(mutex_);
+  families_->alerts_sent.Add({{"alertmanager", alertmanager}}).Increment();
+  auto& failed = families_->alerts_failed.Add({{"alertmanager", alertmanager}});
+  if (!ok) failed.Increment();
 }
 
 void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) {

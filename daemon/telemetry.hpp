@@ -49,6 +49,8 @@ class Telemetry {
   // What an NFR rule reads now: a window statistic (seconds), the error rate of runs, or the
   // mean of a ratio counter, with the number of samples behind it.
   Observation Observe(const config::NfrRule& rule, Clock::time_point now);
+  // Counts one delivery attempt to an Alertmanager.
+  void CountNotification(const std::string& alertmanager, bool ok);
   // Exports a rule's state (reznet_perf_nfr_*).
   void PublishNfr(const config::NfrRule& rule, const RuleState& state);
 

@@ -1,0 +1,95 @@
+"""NFR rules end to end: daemon + testbed + a real Alertmanager (v2 API)."""
+import json
+import os
+import shutil
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import DaemonTestCase, Process, free_port, http, metric, parse_metrics, services, wait_until  # noqa: E402
+
+
+def alert_config(backend, alertmanager):
+    return f"""daemon:
+  windows: [1m]
+  eval_interval: 1s
+targets:
+  backend: {{ url: "{backend}" }}
+probes:
+  - {{ name: api, kind: http, target: backend, interval: 1s, timeout: 900ms, http: {{ path: /health }} }}
+nfrs:
+  - name: api_slow
+    probe: api
+    phase: total
+    stat: p50
+    window: 1m
+    op: "<"
+    threshold: 100ms
+    for: 2s
+    min_samples: 2
+    severity: page
+    labels: {{ team: backend }}
+    annotations: {{ summary: "API p50 {{{{value}}}} over {{{{threshold}}}}", runbook_url: "https://runbooks.example/api" }}
+alerting:
+  alertmanager: {{ urls: ["{alertmanager}"], resend_interval: 2s }}
+"""
+
+
+class AlertTest(DaemonTestCase):
+    def am_alerts(self, am_url, name):
+        q = urllib.parse.urlencode({"filter": f'alertname="{name}"'})
+        try:
+            status, body = http("GET", f"{am_url}/api/v2/alerts?{q}", timeout=2)
+        except OSError:
+            return []
+        return json.loads(body) if status == 200 else []
+
+    def test_fires_in_alertmanager_and_resolves(self):
+        am = services()["REZNET_ALERTMANAGER_URL"]
+        tb = self.start_testbed()
+        d = self.start_daemon(self.write_config(alert_config(tb.url, am)))
+        m = lambda: parse_metrics(self.scrape(d))  # noqa: E731
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_slow", state="ok") == 1, 15, "the rule to be ok")
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 300}))
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_slow", state="firing") == 1, 30, "firing")
+        alerts = wait_until(lambda: self.am_alerts(am, "api_slow"), 15, "the alert in Alertmanager")
+        a = alerts[0]
+        self.assertEqual(a["labels"]["nfr"], "api_slow")
+        self.assertEqual(a["labels"]["severity"], "page")
+        self.assertEqual(a["labels"]["probe"], "api")
+        self.assertEqual(a["labels"]["team"], "backend")
+        self.assertRegex(a["annotations"]["summary"], r"^API p50 3\d\dms over 100ms$")
+        self.assertEqual(a["annotations"]["runbook_url"], "https://runbooks.example/api")
+        self.assertEqual(a["generatorURL"], d.url + "/")
+        self.assertEqual(a["status"]["state"], "active")
+        self.assertEqual(metric(m(), "reznet_perf_nfr_ok", nfr="api_slow"), 0)
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 0}))
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_slow", state="ok") == 1, 90, "recovery")
+        wait_until(lambda: not self.am_alerts(am, "api_slow"), 15, "the alert to resolve in Alertmanager")
+        self.assertIn("NFR api_slow: firing -> ok", d.output())
+
+    def test_alertmanager_down_then_up(self):
+        port = free_port()
+        am_url = f"http://127.0.0.1:{port}"
+        tb = self.start_testbed(latency_ms=300)
+        d = self.start_daemon(self.write_config(alert_config(tb.url, am_url)))
+        m = lambda: parse_metrics(self.scrape(d))  # noqa: E731
+        wait_until(lambda: (metric(m(), "reznet_perf_alert_notifications_failed_total", alertmanager=am_url) or 0) >= 2,
+                   30, "failed notifications while Alertmanager is down")
+        runs = metric(m(), "reznet_perf_probe_runs_total", probe="api", result="success")
+        am_dir = os.path.join(self.tmp.name, "am")
+        os.makedirs(am_dir)
+        with open(os.path.join(am_dir, "am.yml"), "w") as f:
+            f.write("route: { receiver: sink }\nreceivers: [{ name: sink }]\n")
+        am = Process([shutil.which("prometheus-alertmanager"), f"--config.file={am_dir}/am.yml",
+                      f"--storage.path={am_dir}", f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+                     ready_pattern=r"Listening")
+        self.procs.append(am)
+        wait_until(lambda: self.am_alerts(am_url, "api_slow"), 30, "delivery once Alertmanager is up")
+        self.assertGreater(metric(m(), "reznet_perf_probe_runs_total", probe="api", result="success"), runs)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
