@@ -188,6 +188,7 @@ void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
   std::vector<std::string> urls;
   am.Read("urls", urls);
   for (const auto& u : urls) {
+    if (u.empty()) continue;  // e.g. "${ALERTMANAGER_URL:-}" unset: no delivery
     auto parsed = ParseUrl(u);
     if (parsed) {
       cfg.alerting.alertmanager_urls.push_back(*parsed);

@@ -6,6 +6,7 @@
 #include "config/loader.hpp"
 #include "daemon/app.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/rules_file.hpp"
 #include "daemon/version.hpp"
 
 namespace {
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate a config, print every error");
   add_config(check, true);
 
+  auto* rules = app.add_subcommand("rules", "print the NFRs as a Prometheus rules file");
+  add_config(rules, true);
+  std::string job = "reznet-perfd";
+  rules->add_option("--job", job, "the Prometheus job that scrapes the daemon (for ReznetPerfdDown)");
+
   auto* probe = app.add_subcommand("probe", "run one probe once, print its outcome as JSON");
   add_config(probe, true);
   std::string probe_name;
@@ -75,6 +81,10 @@ int main(int argc, char** argv) {
   if (*check) {
     std::cout << config->source << ": ok (" << config->probes.size() << " probes, "
               << config->targets.size() << " targets)\n";
+    return 0;
+  }
+  if (*rules) {
+    std::cout << reznet::daemon::PrometheusRules(*config, job);
     return 0;
   }
   if (*probe) {

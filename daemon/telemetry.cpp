@@ -19,7 +19,7 @@ double Seconds(double ns) { return ns / 1e9; }
 const prometheus::Histogram::BucketBoundaries kBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean"};
+constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean", "max"};
 
 }  // namespace
 
@@ -119,7 +119,7 @@ struct Telemetry::ProbeState {
     SeriesWindows windows;
     prometheus::Histogram* histogram = nullptr;
     // [window][stat], then samples per window
-    std::vector<std::array<prometheus::Gauge*, 5>> stat_gauges;
+    std::vector<std::array<prometheus::Gauge*, std::size(kStats)>> stat_gauges;
     std::vector<prometheus::Gauge*> sample_gauges;
   };
   std::string kind;
@@ -242,8 +242,8 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
           {{"probe", name}, {"kind", st.kind}, {"phase", phase.name}}, kBuckets);
       for (auto length : window_lengths_) {
         const std::string w = config::FormatDuration(length);
-        std::array<prometheus::Gauge*, 5> gauges{};
-        for (std::size_t i = 0; i < 5; ++i) {
+        std::array<prometheus::Gauge*, std::size(kStats)> gauges{};
+        for (std::size_t i = 0; i < gauges.size(); ++i) {
           gauges[i] = &families_->window.Add(
               {{"probe", name}, {"phase", phase.name}, {"window", w}, {"stat", kStats[i]}});
         }
@@ -272,11 +272,11 @@ void Telemetry::UpdateWindowGauges(Clock::time_point now) {
         WindowStats s = series->windows.Stats(w, now, scratch_);
         series->sample_gauges[w]->Set(static_cast<double>(s.count));
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        const double values[5] = {
+        const double values[std::size(kStats)] = {
             s.count ? Seconds(Duration(s.p50)) : nan, s.count ? Seconds(Duration(s.p90)) : nan,
             s.count ? Seconds(Duration(s.p95)) : nan, s.count ? Seconds(Duration(s.p99)) : nan,
-            s.count ? Seconds(s.mean_ns) : nan};
-        for (std::size_t i = 0; i < 5; ++i) series->stat_gauges[w][i]->Set(values[i]);
+            s.count ? Seconds(s.mean_ns) : nan,        s.count ? Seconds(Duration(s.max)) : nan};
+        for (std::size_t i = 0; i < std::size(kStats); ++i) series->stat_gauges[w][i]->Set(values[i]);
       }
     }
   }

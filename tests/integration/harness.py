@@ -183,7 +183,7 @@ class DaemonTestCase(unittest.TestCase):
 
     def run_cli(self, *args, timeout=60):
         return subprocess.run([os.path.join(BIN, "reznet-perfd"), *args], capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, cwd=os.path.join(os.path.dirname(__file__), "../.."))
 
     def scrape(self, daemon):
         status, text = http("GET", daemon.url + "/metrics")

@@ -91,5 +91,29 @@ class AlertTest(DaemonTestCase):
         self.assertGreater(metric(m(), "reznet_perf_probe_runs_total", probe="api", result="success"), runs)
 
 
+class RulesFileTest(DaemonTestCase):
+    ROOT = os.path.join(os.path.dirname(__file__), "../..")
+
+    def test_shipped_rules_file_is_current_and_passes_promtool(self):
+        import subprocess
+        r = self.run_cli("rules", "--config", "config/examples/demo.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.ROOT, "deploy/prometheus/rules.yml")) as f:
+            self.assertEqual(r.stdout, f.read(), "deploy/prometheus/rules.yml is stale: regenerate it with "
+                             "reznet-perfd rules --config config/examples/demo.yaml")
+        check = subprocess.run(["promtool", "check", "rules", "deploy/prometheus/rules.yml"], cwd=self.ROOT,
+                               capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertIn("SUCCESS: 14 rules found", check.stdout)
+        test = subprocess.run(["promtool", "test", "rules", "rules_test.yml"],
+                              cwd=os.path.join(self.ROOT, "deploy/prometheus"), capture_output=True, text=True)
+        self.assertEqual(test.returncode, 0, test.stdout + test.stderr)
+
+    def test_rules_for_a_bad_config_exit_2(self):
+        r = self.run_cli("rules", "--config", self.write_config("nfrs: [{ name: x }]\n"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("nfrs[0].probe: missing", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
