@@ -62,7 +62,9 @@ Try:
   curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"latency_ms": 300, "jitter_ms": 100}'
   curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"db": {"cache": false}, "llm": {"ttft_ms": 800}}'
   build/bin/reznet-perfd probe --config config/examples/demo.yaml api_health
+  curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'reznet_perf_nfr_state.*} 1'
+  curl -s $REZNET_ALERTMANAGER_URL/api/v2/alerts     # NFR alerts delivered to Alertmanager
 Suites (POST /run-suite, reznet-perfd run) arrive with the suite issue; this build runs the
-scheduled probes and serves their windows.
+scheduled probes, serves their windows and evaluates the NFRs (Alertmanager $REZNET_ALERTMANAGER_URL).
 INFO
 wait
