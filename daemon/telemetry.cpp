@@ -298,6 +298,7 @@ std::string Telemetry::RenderMetrics(Clock::time_point now) {
 }
 
 struct Telemetry::NfrSeries {
+  std::string json;  // {"name", "probe", "state", "value", "threshold"} for /api/v1/status
   prometheus::Gauge* ok = nullptr;
   prometheus::Gauge* value = nullptr;
   prometheus::Gauge* threshold = nullptr;
@@ -379,6 +380,11 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
   if (state.events > series->events_seen) series->events->Increment(static_cast<double>(state.events - series->events_seen));
   series->good_seen = state.good;
   series->events_seen = state.events;
+  series->json = "{\"name\": " + probes::JsonQuote(rule.name) + ", \"probe\": " + probes::JsonQuote(rule.probe) +
+                 ", \"stat\": " + probes::JsonQuote(rule.stat_name) + ", \"state\": " + probes::JsonQuote(StateName(state.state)) +
+                 ", \"value\": " + (state.value ? probes::JsonNumber(*state.value) : "null") +
+                 ", \"promise\": " + probes::JsonQuote(rule.op_text + " " + config::FormatThreshold(rule, rule.threshold)) +
+                 ", \"good\": " + std::to_string(state.good) + ", \"events\": " + std::to_string(state.events) + "}";
 }
 
 WindowStats Telemetry::Window(const std::string& probe, const std::string& phase, Duration length,
@@ -435,6 +441,12 @@ std::string Telemetry::StatusJson(Clock::time_point now) {
       out += "}";
     }
     out += "}}";
+  }
+  out += "], \"nfrs\": [";
+  bool first_nfr = true;
+  for (const auto& [name, series] : nfrs_) {
+    out += (first_nfr ? "" : ", ") + series->json;
+    first_nfr = false;
   }
   return out + "]}";
 }

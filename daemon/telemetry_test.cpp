@@ -147,6 +147,8 @@ TEST(Telemetry, ObservationsForNfrRules) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_threshold{nfr=\"api_p95\"} 0.05"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_good_total{nfr=\"api_p95\"} 3"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_events_total{nfr=\"api_p95\"} 5"));
+  EXPECT_THAT(t.StatusJson(kNow), HasSubstr("\"nfrs\": [{\"name\": \"api_p95\", \"probe\": \"api\", \"stat\": \"p95\", "
+                                            "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
 }
 
 }  // namespace
