@@ -162,14 +162,15 @@ TEST(Loader, BadLogLevelAndWindow) {
 
 TEST(Loader, PasswordFromFile) {
   const std::string path = ::testing::TempDir() + "/reznet-pw";
-  {
-    std::ofstream(path) << "s3cret\n";
-  }
-  auto cfg = LoadString("targets:\n  db: { dsn: \"host=x\", password_file: \"" + path + "\" }\n", "t.yaml", Kinds());
+  { std::ofstream(path) << "s3cret\n"; }
+  auto cfg = LoadString("targets:\n  db: { dsn: \"host=x\", password_file: \"" + path + "\" }\n",
+                        "t.yaml", Kinds());
   EXPECT_EQ(cfg.FindTarget("db")->password, "s3cret");
-  auto errors = ErrorsOf("targets:\n  db: { dsn: \"host=x\", password: a, password_file: /nonexistent/pw }\n");
+  auto errors = ErrorsOf(
+      "targets:\n  db: { dsn: \"host=x\", password: a, password_file: /nonexistent/pw }\n");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "t.yaml:2:52: targets.db.password_file: write password or password_file, not both");
+  EXPECT_EQ(errors[0],
+            "t.yaml:2:52: targets.db.password_file: write password or password_file, not both");
 }
 
 const char* kNfrBase = R"(daemon: { windows: [1m, 5m] }
@@ -181,11 +182,14 @@ nfrs:
 )";
 
 TEST(Nfrs, ParsesThresholdAndRegressionRules) {
-  auto cfg = LoadString(std::string(kNfrBase) + R"(  - { name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s, clear_threshold: 800ms, for: 1m, min_samples: 5, labels: { team: web }, annotations: { summary: "p95 {{value}}" } }
+  auto cfg = LoadString(
+      std::string(kNfrBase) +
+          R"(  - { name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s, clear_threshold: 800ms, for: 1m, min_samples: 5, labels: { team: web }, annotations: { summary: "p95 {{value}}" } }
   - { name: errors, probe: api, stat: error_rate, window: 1m, op: "<", threshold: 5% }
   - { name: hits, probe: api, phase: hit_ratio, stat: ratio, window: 1m, op: ">", threshold: "60%" }
   - { name: slower, kind: regression, probe: api, phase: "step:login", stat: p50, window: 5m, baseline: 200ms }
-)", "t.yaml", Kinds());
+)",
+      "t.yaml", Kinds());
   ASSERT_EQ(cfg.nfrs.size(), 4u);
   EXPECT_DOUBLE_EQ(cfg.nfrs[0].threshold, 1.0);
   EXPECT_DOUBLE_EQ(*cfg.nfrs[0].clear_threshold, 0.8);
@@ -200,20 +204,26 @@ TEST(Nfrs, ParsesThresholdAndRegressionRules) {
 }
 
 TEST(Nfrs, UnknownProbePhaseWindowAreErrorsWithLines) {
-  auto errors = ErrorsOf(std::string(kNfrBase) + R"(  - { name: a, probe: nope, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s }
+  auto errors = ErrorsOf(
+      std::string(kNfrBase) +
+      R"(  - { name: a, probe: nope, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s }
   - { name: b, probe: api, phase: ttft, stat: p95, window: 5m, op: "<", threshold: 1s }
   - { name: c, probe: api, phase: total, stat: p95, window: 1h, op: "<", threshold: 1s }
   - { name: d, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 60% }
   - { name: e, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s, clear_threshold: 2s }
   - { name: f, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline_runs: 5 }
 )");
-  EXPECT_THAT(errors, ElementsAre(
-      "t.yaml:7:23: nfrs[0].probe: no probe named \"nope\" under probes:",
-      "t.yaml:8:35: nfrs[1].phase: probe \"api\" (kind echo) has no phase \"ttft\"; it has: total, step:*",
-      "t.yaml:9:61: nfrs[2].window: 1h is not one of daemon.windows (1m, 5m)",
-      "t.yaml:10:85: nfrs[3].threshold: expected a duration like \"250ms\", \"5s\" or \"2m\", got \"60%\" (stat p95 is a latency)",
-      "t.yaml:11:106: nfrs[4].clear_threshold: must lie on the met side of threshold (for \"< 1s\" a clear_threshold below it)",
-      "t.yaml:12:98: nfrs[5].baseline_runs: baselines from past suite runs need the suite history (not in this build); pin one with baseline:"));
+  EXPECT_THAT(errors,
+              ElementsAre("t.yaml:7:23: nfrs[0].probe: no probe named \"nope\" under probes:",
+                          "t.yaml:8:35: nfrs[1].phase: probe \"api\" (kind echo) has no phase "
+                          "\"ttft\"; it has: total, step:*",
+                          "t.yaml:9:61: nfrs[2].window: 1h is not one of daemon.windows (1m, 5m)",
+                          "t.yaml:10:85: nfrs[3].threshold: expected a duration like \"250ms\", "
+                          "\"5s\" or \"2m\", got \"60%\" (stat p95 is a latency)",
+                          "t.yaml:11:106: nfrs[4].clear_threshold: must lie on the met side of "
+                          "threshold (for \"< 1s\" a clear_threshold below it)",
+                          "t.yaml:12:98: nfrs[5].baseline_runs: baselines from past suite runs "
+                          "need the suite history (not in this build); pin one with baseline:"));
 }
 
 TEST(Loader, MissingFile) {

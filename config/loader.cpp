@@ -109,9 +109,11 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
     std::string password_file;
     if (tr.Read("password_file", password_file) && !password_file.empty()) {
       if (!t.password.empty()) {
-        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"), "write password or password_file, not both");
+        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
+                        "write password or password_file, not both");
       } else if (std::ifstream in(password_file); !in) {
-        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"), "cannot read \"" + password_file + "\"");
+        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
+                        "cannot read \"" + password_file + "\"");
       } else {
         std::getline(in, t.password);  // the first line; a trailing newline is not part of it
         if (!t.password.empty() && t.password.back() == '\r') t.password.pop_back();

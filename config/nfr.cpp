@@ -12,15 +12,23 @@
 namespace reznet::config {
 namespace {
 
-const std::map<std::string, NfrStat> kStats = {
-    {"p50", NfrStat::kP50}, {"p90", NfrStat::kP90}, {"p95", NfrStat::kP95}, {"p99", NfrStat::kP99},
-    {"mean", NfrStat::kMean}, {"max", NfrStat::kMax}, {"error_rate", NfrStat::kErrorRate}, {"ratio", NfrStat::kRatio}};
-const std::map<std::string, NfrOp> kOps = {{"<", NfrOp::kLt}, {"<=", NfrOp::kLe}, {">", NfrOp::kGt}, {">=", NfrOp::kGe}};
+const std::map<std::string, NfrStat> kStats = {{"p50", NfrStat::kP50},
+                                               {"p90", NfrStat::kP90},
+                                               {"p95", NfrStat::kP95},
+                                               {"p99", NfrStat::kP99},
+                                               {"mean", NfrStat::kMean},
+                                               {"max", NfrStat::kMax},
+                                               {"error_rate", NfrStat::kErrorRate},
+                                               {"ratio", NfrStat::kRatio}};
+const std::map<std::string, NfrOp> kOps = {
+    {"<", NfrOp::kLt}, {"<=", NfrOp::kLe}, {">", NfrOp::kGt}, {">=", NfrOp::kGe}};
 
 bool PhaseKnown(const std::vector<std::string>& phases, const std::string& phase) {
   for (const auto& p : phases) {
     if (p == phase) return true;
-    if (p.ends_with(":*") && phase.starts_with(p.substr(0, p.size() - 1)) && phase.size() > p.size() - 1) return true;
+    if (p.ends_with(":*") && phase.starts_with(p.substr(0, p.size() - 1)) &&
+        phase.size() > p.size() - 1)
+      return true;
   }
   return false;
 }
@@ -32,20 +40,23 @@ std::string Joined(const std::vector<std::string>& v) {
 }
 
 // A threshold-like value: a duration for latency stats (in seconds), a ratio otherwise.
-std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrRule& rule, bool required) {
+std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrRule& rule,
+                                bool required) {
   std::string text;
   if (!r.Read(key, text, required) || text.empty()) return std::nullopt;
   if (rule.latency()) {
     auto d = ParseDuration(text);
     if (!d) {
-      r.diag().Error(r.MarkOf(key), r.PathOf(key), d.error() + " (stat " + rule.stat_name + " is a latency)");
+      r.diag().Error(r.MarkOf(key), r.PathOf(key),
+                     d.error() + " (stat " + rule.stat_name + " is a latency)");
       return std::nullopt;
     }
     return std::chrono::duration<double>(*d).count();
   }
   auto ratio = ParseRatio(text);
   if (!ratio) {
-    r.diag().Error(r.MarkOf(key), r.PathOf(key), ratio.error() + " (stat " + rule.stat_name + " is a ratio)");
+    r.diag().Error(r.MarkOf(key), r.PathOf(key),
+                   ratio.error() + " (stat " + rule.stat_name + " is a ratio)");
     return std::nullopt;
   }
   return *ratio;
@@ -55,10 +66,14 @@ std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrR
 
 bool NfrRule::Met(double value, double limit) const {
   switch (op) {
-    case NfrOp::kLt: return value < limit;
-    case NfrOp::kLe: return value <= limit;
-    case NfrOp::kGt: return value > limit;
-    case NfrOp::kGe: return value >= limit;
+    case NfrOp::kLt:
+      return value < limit;
+    case NfrOp::kLe:
+      return value <= limit;
+    case NfrOp::kGt:
+      return value > limit;
+    case NfrOp::kGe:
+      return value >= limit;
   }
   return false;
 }
@@ -66,8 +81,10 @@ bool NfrRule::Met(double value, double limit) const {
 std::string FormatThreshold(const NfrRule& rule, double value) {
   char buf[64];
   if (rule.latency()) {
-    if (value >= 1) std::snprintf(buf, sizeof buf, "%.3gs", value);
-    else std::snprintf(buf, sizeof buf, "%.3gms", value * 1000);
+    if (value >= 1)
+      std::snprintf(buf, sizeof buf, "%.3gs", value);
+    else
+      std::snprintf(buf, sizeof buf, "%.3gms", value * 1000);
   } else {
     std::snprintf(buf, sizeof buf, "%.3g%%", value * 100);
   }
@@ -84,22 +101,31 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
     NfrRule rule;
     rule.line = node[i].Mark().line + 1;
     if (r.Read("name", rule.name, true) && !rule.name.empty()) {
-      if (!std::all_of(rule.name.begin(), rule.name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })) {
-        diag.Error(r.MarkOf("name"), r.PathOf("name"), "\"" + rule.name + "\": NFR names use letters, digits and _ (it becomes an alert name)");
+      if (!std::all_of(rule.name.begin(), rule.name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+          })) {
+        diag.Error(r.MarkOf("name"), r.PathOf("name"),
+                   "\"" + rule.name +
+                       "\": NFR names use letters, digits and _ (it becomes an alert name)");
       } else if (!names.insert(rule.name).second) {
-        diag.Error(r.MarkOf("name"), r.PathOf("name"), "another NFR is already named \"" + rule.name + "\"");
+        diag.Error(r.MarkOf("name"), r.PathOf("name"),
+                   "another NFR is already named \"" + rule.name + "\"");
       }
     }
     std::string kind = "threshold";
     r.Read("kind", kind);
     if (kind != "threshold" && kind != "regression") {
-      diag.Error(r.MarkOf("kind"), r.PathOf("kind"), "\"" + kind + "\": write threshold (default) or regression");
+      diag.Error(r.MarkOf("kind"), r.PathOf("kind"),
+                 "\"" + kind + "\": write threshold (default) or regression");
     }
     rule.regression = kind == "regression";
     if (r.Read("stat", rule.stat_name, true)) {
       auto it = kStats.find(rule.stat_name);
       if (it == kStats.end()) {
-        diag.Error(r.MarkOf("stat"), r.PathOf("stat"), "\"" + rule.stat_name + "\" is not a stat; write p50, p90, p95, p99, mean, max, error_rate or ratio");
+        diag.Error(
+            r.MarkOf("stat"), r.PathOf("stat"),
+            "\"" + rule.stat_name +
+                "\" is not a stat; write p50, p90, p95, p99, mean, max, error_rate or ratio");
       } else {
         rule.stat = it->second;
       }
@@ -107,59 +133,73 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
     const ProbeConfig* probe = nullptr;
     if (r.Read("probe", rule.probe, true) && !rule.probe.empty()) {
       probe = cfg.FindProbe(rule.probe);
-      if (probe == nullptr) diag.Error(r.MarkOf("probe"), r.PathOf("probe"), "no probe named \"" + rule.probe + "\" under probes:");
+      if (probe == nullptr)
+        diag.Error(r.MarkOf("probe"), r.PathOf("probe"),
+                   "no probe named \"" + rule.probe + "\" under probes:");
     }
     r.Read("phase", rule.phase, rule.stat != NfrStat::kErrorRate);
     if (probe != nullptr && !rule.phase.empty() && rule.stat != NfrStat::kErrorRate) {
       auto k = kinds.find(probe->kind);
       if (k != kinds.end()) {
         const auto& known = rule.stat == NfrStat::kRatio ? k->second.ratios : k->second.phases;
-        const bool ok = rule.stat == NfrStat::kRatio ? std::find(known.begin(), known.end(), rule.phase) != known.end()
-                                                     : PhaseKnown(known, rule.phase);
+        const bool ok = rule.stat == NfrStat::kRatio
+                            ? std::find(known.begin(), known.end(), rule.phase) != known.end()
+                            : PhaseKnown(known, rule.phase);
         if (!ok) {
           diag.Error(r.MarkOf("phase"), r.PathOf("phase"),
                      "probe \"" + probe->name + "\" (kind " + probe->kind + ") has no " +
-                         (rule.stat == NfrStat::kRatio ? "ratio" : "phase") + " \"" + rule.phase + "\"; it has: " + Joined(known));
+                         (rule.stat == NfrStat::kRatio ? "ratio" : "phase") + " \"" + rule.phase +
+                         "\"; it has: " + Joined(known));
         }
       }
     }
     if (r.Read("window", rule.window, true) && rule.window > Duration::zero() &&
-        std::find(cfg.daemon.windows.begin(), cfg.daemon.windows.end(), rule.window) == cfg.daemon.windows.end()) {
+        std::find(cfg.daemon.windows.begin(), cfg.daemon.windows.end(), rule.window) ==
+            cfg.daemon.windows.end()) {
       std::vector<std::string> ws;
       for (auto w : cfg.daemon.windows) ws.push_back(FormatDuration(w));
-      diag.Error(r.MarkOf("window"), r.PathOf("window"),
-                 FormatDuration(rule.window) + " is not one of daemon.windows (" + Joined(ws) + ")");
+      diag.Error(
+          r.MarkOf("window"), r.PathOf("window"),
+          FormatDuration(rule.window) + " is not one of daemon.windows (" + Joined(ws) + ")");
     }
     if (rule.regression) {
       rule.baseline = ReadLimit(r, "baseline", rule, false);
       if (r.Has("baseline_runs")) {
         r.Known("baseline_runs");
         diag.Error(r.MarkOf("baseline_runs"), r.PathOf("baseline_runs"),
-                   "baselines from past suite runs need the suite history (not in this build); pin one with baseline:");
+                   "baselines from past suite runs need the suite history (not in this build); pin "
+                   "one with baseline:");
       } else if (!r.Has("baseline")) {
-        diag.Error(r.mark(), r.PathOf("baseline"), "missing; a regression rule needs baseline: (e.g. 180ms)");
+        diag.Error(r.mark(), r.PathOf("baseline"),
+                   "missing; a regression rule needs baseline: (e.g. 180ms)");
       }
       r.ReadRatio("tolerance", rule.tolerance);
       // Higher is worse for latencies and error rates; lower is worse for ratios.
       const bool higher_worse = rule.stat != NfrStat::kRatio;
       rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;
       rule.op_text = higher_worse ? "<=" : ">=";
-      if (rule.baseline) rule.threshold = *rule.baseline * (higher_worse ? 1 + rule.tolerance : 1 - rule.tolerance);
+      if (rule.baseline)
+        rule.threshold = *rule.baseline * (higher_worse ? 1 + rule.tolerance : 1 - rule.tolerance);
     } else {
       if (r.Read("op", rule.op_text, true)) {
         auto it = kOps.find(rule.op_text);
         if (it == kOps.end()) {
-          diag.Error(r.MarkOf("op"), r.PathOf("op"), "\"" + rule.op_text + "\": write <, <=, > or >= (the promise: value op threshold)");
+          diag.Error(
+              r.MarkOf("op"), r.PathOf("op"),
+              "\"" + rule.op_text + "\": write <, <=, > or >= (the promise: value op threshold)");
         } else {
           rule.op = it->second;
         }
       }
       if (auto t = ReadLimit(r, "threshold", rule, true)) rule.threshold = *t;
       rule.clear_threshold = ReadLimit(r, "clear_threshold", rule, false);
-      if (rule.clear_threshold && !rule.Met(*rule.clear_threshold, rule.threshold) && *rule.clear_threshold != rule.threshold) {
+      if (rule.clear_threshold && !rule.Met(*rule.clear_threshold, rule.threshold) &&
+          *rule.clear_threshold != rule.threshold) {
         diag.Error(r.MarkOf("clear_threshold"), r.PathOf("clear_threshold"),
-                   "must lie on the met side of threshold (for \"" + rule.op_text + " " + FormatThreshold(rule, rule.threshold) +
-                       "\" a clear_threshold " + (rule.op == NfrOp::kLt || rule.op == NfrOp::kLe ? "below" : "above") + " it)");
+                   "must lie on the met side of threshold (for \"" + rule.op_text + " " +
+                       FormatThreshold(rule, rule.threshold) + "\" a clear_threshold " +
+                       (rule.op == NfrOp::kLt || rule.op == NfrOp::kLe ? "below" : "above") +
+                       " it)");
       }
     }
     r.Read("for", rule.for_);
@@ -169,12 +209,14 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
     r.Read("annotations", rule.annotations);
     for (const auto& [k, v] : rule.annotations) {
       if (k != "summary" && k != "description" && k != "runbook_url") {
-        diag.Error(r.MarkOf("annotations"), r.PathOf("annotations"), "unknown annotation \"" + k + "\"; write summary, description or runbook_url");
+        diag.Error(r.MarkOf("annotations"), r.PathOf("annotations"),
+                   "unknown annotation \"" + k + "\"; write summary, description or runbook_url");
       }
     }
     for (const char* reserved : {"alertname", "nfr", "severity", "probe"}) {
       if (rule.labels.count(reserved)) {
-        diag.Error(r.MarkOf("labels"), r.PathOf("labels"), std::string("label \"") + reserved + "\" is set by the daemon");
+        diag.Error(r.MarkOf("labels"), r.PathOf("labels"),
+                   std::string("label \"") + reserved + "\" is set by the daemon");
       }
     }
     r.Finish();
@@ -196,7 +238,8 @@ void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
       diag.Error(am.MarkOf("urls"), am.PathOf("urls"), parsed.error());
     }
   }
-  if (am.Read("resend_interval", cfg.alerting.resend_interval) && cfg.alerting.resend_interval < std::chrono::seconds(1)) {
+  if (am.Read("resend_interval", cfg.alerting.resend_interval) &&
+      cfg.alerting.resend_interval < std::chrono::seconds(1)) {
     diag.Error(am.MarkOf("resend_interval"), am.PathOf("resend_interval"), "must be at least 1s");
   }
   am.Read("send_resolved", cfg.alerting.send_resolved);

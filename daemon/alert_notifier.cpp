@@ -33,23 +33,27 @@ std::string Rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 std::string Substitute(const std::string& text, const config::NfrRule& rule, double value) {
-  std::map<std::string, std::string> vars = {{"value", config::FormatThreshold(rule, value)},
-                                             {"threshold", config::FormatThreshold(rule, rule.threshold)}};
+  std::map<std::string, std::string> vars = {
+      {"value", config::FormatThreshold(rule, value)},
+      {"threshold", config::FormatThreshold(rule, rule.threshold)}};
   if (rule.baseline) {
     vars["baseline"] = config::FormatThreshold(rule, *rule.baseline);
     char change[32];
-    std::snprintf(change, sizeof change, "%+.1f%%", *rule.baseline != 0 ? (value / *rule.baseline - 1) * 100 : 0.0);
+    std::snprintf(change, sizeof change, "%+.1f%%",
+                  *rule.baseline != 0 ? (value / *rule.baseline - 1) * 100 : 0.0);
     vars["change"] = change;
   }
   std::string out = text;
   for (const auto& [k, v] : vars) {
     const std::string key = "{{" + k + "}}";
-    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at + v.size())) out.replace(at, key.size(), v);
+    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at + v.size()))
+      out.replace(at, key.size(), v);
   }
   return out;
 }
 
-std::string AlertJson(const config::NfrRule& rule, const Notification& n, const std::string& generator_url,
+std::string AlertJson(const config::NfrRule& rule, const Notification& n,
+                      const std::string& generator_url,
                       std::chrono::system_clock::time_point ends_at) {
   json::object labels;
   for (const auto& [k, v] : rule.labels) labels[k] = v;
@@ -60,8 +64,9 @@ std::string AlertJson(const config::NfrRule& rule, const Notification& n, const 
   json::object annotations;
   for (const auto& [k, v] : rule.annotations) annotations[k] = Substitute(v, rule, n.value);
   if (!annotations.contains("summary")) {
-    annotations["summary"] = rule.name + ": " + rule.stat_name + " " + config::FormatThreshold(rule, n.value) +
-                             " (promise " + rule.op_text + " " + config::FormatThreshold(rule, rule.threshold) + ")";
+    annotations["summary"] = rule.name + ": " + rule.stat_name + " " +
+                             config::FormatThreshold(rule, n.value) + " (promise " + rule.op_text +
+                             " " + config::FormatThreshold(rule, rule.threshold) + ")";
   }
   annotations["value"] = config::FormatThreshold(rule, n.value);
   annotations["threshold"] = config::FormatThreshold(rule, rule.threshold);
@@ -69,8 +74,11 @@ std::string AlertJson(const config::NfrRule& rule, const Notification& n, const 
     annotations["baseline"] = config::FormatThreshold(rule, *rule.baseline);
     annotations["change"] = Substitute("{{change}}", rule, n.value);
   }
-  return json::serialize(json::object{{"labels", labels}, {"annotations", annotations}, {"startsAt", Rfc3339(n.starts_at)},
-                                      {"endsAt", Rfc3339(ends_at)}, {"generatorURL", generator_url}});
+  return json::serialize(json::object{{"labels", labels},
+                                      {"annotations", annotations},
+                                      {"startsAt", Rfc3339(n.starts_at)},
+                                      {"endsAt", Rfc3339(ends_at)},
+                                      {"generatorURL", generator_url}});
 }
 
 struct AlertNotifier::Impl {
@@ -96,7 +104,11 @@ struct AlertNotifier::Impl {
   Impl(asio::any_io_executor ex, config::AlertingConfig c, std::string gen, Telemetry& t)
       : executor(ex), cfg(std::move(c)), generator_url(std::move(gen)), telemetry(t), wake(ex) {
     for (const auto& u : cfg.alertmanager_urls) {
-      targets.push_back({u, std::make_unique<probes::net::HttpClient>(ex, u, probes::net::TlsOptions{}, probes::net::HttpLimits{}), {}, {}});
+      targets.push_back({u,
+                         std::make_unique<probes::net::HttpClient>(ex, u, probes::net::TlsOptions{},
+                                                                   probes::net::HttpLimits{}),
+                         {},
+                         {}});
     }
   }
 
@@ -104,22 +116,26 @@ struct AlertNotifier::Impl {
     const auto now = std::chrono::system_clock::now();
     std::string body = "[";
     for (const auto& [name, a] : alerts) {
-      const auto ends = a.n.kind == Notification::Kind::kResolved
-                            ? a.n.ends_at
-                            : now + 3 * std::chrono::duration_cast<std::chrono::system_clock::duration>(cfg.resend_interval);
+      const auto ends =
+          a.n.kind == Notification::Kind::kResolved
+              ? a.n.ends_at
+              : now + 3 * std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              cfg.resend_interval);
       body += (body.size() > 1 ? "," : "") + AlertJson(a.rule, a.n, generator_url, ends);
     }
     return body + "]";
   }
 
   asio::awaitable<bool> Send(Target& t, const std::string& body) {
-    probes::net::HttpRequest req{"POST", "/api/v2/alerts", {{"content-type", "application/json"}}, body};
+    probes::net::HttpRequest req{
+        "POST", "/api/v2/alerts", {{"content-type", "application/json"}}, body};
     auto r = co_await t.client->Send(req, Clock::now() + std::chrono::seconds(10), true);
     const bool ok = r && r->status >= 200 && r->status <= 299;
     telemetry.CountNotification(t.url.ToString(), ok);
     if (!ok) {
-      spdlog::warn("alertmanager {}: delivery failed ({}); retrying", t.url.ToString(),
-                   r ? "HTTP " + std::to_string(r->status) : r.error().kind + ": " + r.error().detail);
+      spdlog::warn(
+          "alertmanager {}: delivery failed ({}); retrying", t.url.ToString(),
+          r ? "HTTP " + std::to_string(r->status) : r.error().kind + ": " + r.error().detail);
     }
     co_return ok;
   }
@@ -136,13 +152,16 @@ struct AlertNotifier::Impl {
             t.backoff = {};
           } else {
             all_ok = false;
-            t.backoff = std::min<Clock::duration>(t.backoff == Clock::duration{} ? std::chrono::seconds(1) : t.backoff * 2,
-                                                  cfg.resend_interval);
+            t.backoff = std::min<Clock::duration>(
+                t.backoff == Clock::duration{} ? std::chrono::seconds(1) : t.backoff * 2,
+                cfg.resend_interval);
             t.retry_at = Clock::now() + t.backoff;
           }
         }
         if (all_ok || targets.empty()) {
-          std::erase_if(alerts, [](const auto& kv) { return kv.second.n.kind == Notification::Kind::kResolved; });
+          std::erase_if(alerts, [](const auto& kv) {
+            return kv.second.n.kind == Notification::Kind::kResolved;
+          });
           next_resend = Clock::now() + cfg.resend_interval;
         } else {
           Clock::time_point soonest = Clock::now() + cfg.resend_interval;
@@ -155,14 +174,16 @@ struct AlertNotifier::Impl {
       wake.expires_at(alerts.empty() ? Clock::now() + std::chrono::hours(24) : next_resend);
       boost::system::error_code ec;
       co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted && !stopping) next_resend = Clock::now();  // woken by Notify
+      if (ec == asio::error::operation_aborted && !stopping)
+        next_resend = Clock::now();  // woken by Notify
     }
   }
 };
 
-AlertNotifier::AlertNotifier(asio::any_io_executor executor, config::AlertingConfig config, std::string generator_url,
-                             Telemetry& telemetry)
-    : impl_(std::make_shared<Impl>(executor, std::move(config), std::move(generator_url), telemetry)) {}
+AlertNotifier::AlertNotifier(asio::any_io_executor executor, config::AlertingConfig config,
+                             std::string generator_url, Telemetry& telemetry)
+    : impl_(std::make_shared<Impl>(executor, std::move(config), std::move(generator_url),
+                                   telemetry)) {}
 
 AlertNotifier::~AlertNotifier() = default;
 
@@ -177,7 +198,9 @@ void AlertNotifier::Notify(const config::NfrRule& rule, const Notification& n) {
 
 void AlertNotifier::Start() {
   if (impl_->targets.empty()) return;
-  asio::co_spawn(impl_->executor, [impl = impl_]() -> asio::awaitable<void> { co_await impl->Loop(); }, asio::detached);
+  asio::co_spawn(
+      impl_->executor, [impl = impl_]() -> asio::awaitable<void> { co_await impl->Loop(); },
+      asio::detached);
 }
 
 void AlertNotifier::Stop() {

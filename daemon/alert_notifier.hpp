@@ -37,7 +37,8 @@ class AlertNotifier {
 };
 
 // The Alertmanager v2 JSON of one alert (exposed for tests).
-std::string AlertJson(const config::NfrRule& rule, const Notification& n, const std::string& generator_url,
+std::string AlertJson(const config::NfrRule& rule, const Notification& n,
+                      const std::string& generator_url,
                       std::chrono::system_clock::time_point ends_at);
 // "{{value}}", "{{threshold}}", "{{baseline}}", "{{change}}" (percent vs the baseline) replaced.
 std::string Substitute(const std::string& text, const config::NfrRule& rule, double value);

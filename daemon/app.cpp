@@ -3,22 +3,22 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/detached.hpp>
 #include <iostream>
 #include <thread>
 
 #include "daemon/alert_notifier.hpp"
 #include "daemon/api_server.hpp"
-#include "daemon/nfr_eval.hpp"
 #include "daemon/demo_config.hpp"
+#include "daemon/nfr_eval.hpp"
 #include "daemon/run_once.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/telemetry.hpp"
@@ -49,8 +49,8 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
 
 // Evaluates every NFR rule each eval_interval (on the probe io_context, next to the probes and
 // the notifier, so no locks beyond Telemetry's own).
-asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& telemetry, AlertNotifier& notifier,
-                                   const bool& stopping) {
+asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& telemetry,
+                                   AlertNotifier& notifier, const bool& stopping) {
   std::map<std::string, RuleState> states;
   for (const auto& rule : config.nfrs) telemetry.PublishNfr(rule, states[rule.name]);
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -64,10 +64,12 @@ asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& tele
     for (const auto& rule : config.nfrs) {
       auto result = Step(rule, states[rule.name], telemetry.Observe(rule, now), now, wall);
       if (result.state.state != states[rule.name].state) {
-        spdlog::info("NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name, StateName(states[rule.name].state),
-                     StateName(result.state.state), rule.probe, rule.stat_name,
-                     result.state.value ? config::FormatThreshold(rule, *result.state.value) : "no data",
-                     rule.op_text, config::FormatThreshold(rule, rule.threshold));
+        spdlog::info(
+            "NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name,
+            StateName(states[rule.name].state), StateName(result.state.state), rule.probe,
+            rule.stat_name,
+            result.state.value ? config::FormatThreshold(rule, *result.state.value) : "no data",
+            rule.op_text, config::FormatThreshold(rule, rule.threshold));
       }
       states[rule.name] = result.state;
       telemetry.PublishNfr(rule, result.state);

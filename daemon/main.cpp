@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   auto* rules = app.add_subcommand("rules", "print the NFRs as a Prometheus rules file");
   add_config(rules, true);
   std::string job = "reznet-perfd";
-  rules->add_option("--job", job, "the Prometheus job that scrapes the daemon (for ReznetPerfdDown)");
+  rules->add_option("--job", job,
+                    "the Prometheus job that scrapes the daemon (for ReznetPerfdDown)");
 
   auto* probe = app.add_subcommand("probe", "run one probe once, print its outcome as JSON");
   add_config(probe, true);

@@ -4,22 +4,28 @@ namespace reznet::daemon {
 
 const char* StateName(NfrState s) {
   switch (s) {
-    case NfrState::kNoData: return "no_data";
-    case NfrState::kOk: return "ok";
-    case NfrState::kPending: return "pending";
-    case NfrState::kFiring: return "firing";
+    case NfrState::kNoData:
+      return "no_data";
+    case NfrState::kOk:
+      return "ok";
+    case NfrState::kPending:
+      return "pending";
+    case NfrState::kFiring:
+      return "firing";
   }
   return "no_data";
 }
 
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
-                std::chrono::steady_clock::time_point now, std::chrono::system_clock::time_point wall) {
+                std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall) {
   StepResult out{before, std::nullopt};
   RuleState& s = out.state;
   if (!obs.value || obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
     s.state = NfrState::kNoData;
     if (before.state == NfrState::kFiring) {
-      out.notification = Notification{Notification::Kind::kResolved, before.value.value_or(0), before.active_since, wall};
+      out.notification = Notification{Notification::Kind::kResolved, before.value.value_or(0),
+                                      before.active_since, wall};
     }
     s.value = obs.value;
     return out;
@@ -28,8 +34,10 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
   s.value = v;
   ++s.events;
   if (rule.Met(v, rule.threshold)) ++s.good;
-  const bool violated_before = before.state == NfrState::kPending || before.state == NfrState::kFiring;
-  const double limit = violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
+  const bool violated_before =
+      before.state == NfrState::kPending || before.state == NfrState::kFiring;
+  const double limit =
+      violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
   const bool met = rule.Met(v, limit);
   switch (before.state) {
     case NfrState::kNoData:
@@ -57,7 +65,8 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
     case NfrState::kFiring:
       if (met) {
         s.state = NfrState::kOk;
-        out.notification = Notification{Notification::Kind::kResolved, v, before.active_since, wall};
+        out.notification =
+            Notification{Notification::Kind::kResolved, v, before.active_since, wall};
       }
       break;
   }

@@ -37,7 +37,8 @@ struct RuleState {
 struct Notification {
   enum class Kind { kFiring, kResolved };
   Kind kind;
-  double value = 0;  // the value that caused it (NaN-free: the last value seen when resolving by no data)
+  double value =
+      0;  // the value that caused it (NaN-free: the last value seen when resolving by no data)
   std::chrono::system_clock::time_point starts_at{};
   std::chrono::system_clock::time_point ends_at{};  // resolved: now
   bool operator==(const Notification&) const = default;
@@ -49,6 +50,7 @@ struct StepResult {
 };
 
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
-                std::chrono::steady_clock::time_point now, std::chrono::system_clock::time_point wall);
+                std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall);
 
 }  // namespace reznet::daemon

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "daemon/nfr_eval.hpp"
+
+#include <gtest/gtest.h>
 
 namespace reznet::daemon {
 namespace {
@@ -11,7 +11,8 @@ using Kind = Notification::Kind;
 const auto kT0 = std::chrono::steady_clock::time_point(100h);
 const auto kW0 = std::chrono::system_clock::time_point(1'700'000'000s);
 
-config::NfrRule P95Under1s(std::chrono::nanoseconds for_ = 1min, std::optional<double> clear = std::nullopt) {
+config::NfrRule P95Under1s(std::chrono::nanoseconds for_ = 1min,
+                           std::optional<double> clear = std::nullopt) {
   config::NfrRule r;
   r.name = "api_p95";
   r.stat = config::NfrStat::kP95;
@@ -29,7 +30,8 @@ struct Driver {
   RuleState state;
   std::vector<std::pair<int, Kind>> notes;
   void At(int seconds, std::optional<double> value, std::uint64_t samples = 10) {
-    auto r = Step(rule, state, {value, samples}, kT0 + std::chrono::seconds(seconds), kW0 + std::chrono::seconds(seconds));
+    auto r = Step(rule, state, {value, samples}, kT0 + std::chrono::seconds(seconds),
+                  kW0 + std::chrono::seconds(seconds));
     state = r.state;
     if (r.notification) notes.emplace_back(seconds, r.notification->kind);
   }

@@ -10,17 +10,23 @@ namespace {
 // The violation of "value op threshold".
 const char* Negated(config::NfrOp op) {
   switch (op) {
-    case config::NfrOp::kLt: return ">=";
-    case config::NfrOp::kLe: return ">";
-    case config::NfrOp::kGt: return "<=";
-    case config::NfrOp::kGe: return "<";
+    case config::NfrOp::kLt:
+      return ">=";
+    case config::NfrOp::kLe:
+      return ">";
+    case config::NfrOp::kGt:
+      return "<=";
+    case config::NfrOp::kGe:
+      return "<";
   }
   return ">=";
 }
 
 std::string Num(double v) { return probes::JsonNumber(v); }
 
-std::string Quote(const std::string& s) { return probes::JsonQuote(s); }  // JSON strings are valid YAML
+std::string Quote(const std::string& s) {
+  return probes::JsonQuote(s);
+}  // JSON strings are valid YAML
 
 std::string Expr(const config::NfrRule& r) {
   const std::string window = config::FormatDuration(r.window);
@@ -28,18 +34,23 @@ std::string Expr(const config::NfrRule& r) {
   const std::string cmp = std::string(" ") + Negated(r.op) + " " + Num(r.threshold);
   switch (r.stat) {
     case config::NfrStat::kErrorRate: {
-      const std::string runs = "sum(increase(reznet_perf_probe_runs_total{" + probe + ",result=~\"success|failure\"}[" + window + "]))";
-      return "sum(increase(reznet_perf_probe_runs_total{" + probe + ",result=\"failure\"}[" + window + "])) / " + runs + cmp +
-             " and " + runs + " >= " + std::to_string(r.min_samples);
+      const std::string runs = "sum(increase(reznet_perf_probe_runs_total{" + probe +
+                               ",result=~\"success|failure\"}[" + window + "]))";
+      return "sum(increase(reznet_perf_probe_runs_total{" + probe + ",result=\"failure\"}[" +
+             window + "])) / " + runs + cmp + " and " + runs +
+             " >= " + std::to_string(r.min_samples);
     }
     case config::NfrStat::kRatio: {
-      const std::string metric = r.phase == "query_reduction" ? "reznet_perf_cache_query_reduction_ratio" : "reznet_perf_cache_hit_ratio";
+      const std::string metric = r.phase == "query_reduction"
+                                     ? "reznet_perf_cache_query_reduction_ratio"
+                                     : "reznet_perf_cache_hit_ratio";
       return "avg_over_time(" + metric + "{" + probe + "}[" + window + "])" + cmp;
     }
     default: {
       const std::string sel = probe + ",phase=" + Quote(r.phase) + ",window=" + Quote(window);
       return "reznet_perf_probe_window_seconds{" + sel + ",stat=" + Quote(r.stat_name) + "}" + cmp +
-             " and on(instance, job, probe, phase, window) reznet_perf_probe_window_samples{" + sel + "} >= " + std::to_string(r.min_samples);
+             " and on(instance, job, probe, phase, window) reznet_perf_probe_window_samples{" +
+             sel + "} >= " + std::to_string(r.min_samples);
     }
   }
 }
@@ -47,12 +58,14 @@ std::string Expr(const config::NfrRule& r) {
 // Our {{value}} / {{threshold}} placeholders in Prometheus template syntax.
 std::string Template(std::string text, const config::NfrRule& r) {
   const std::pair<std::string, std::string> vars[] = {
-      {"{{value}}", r.latency() ? "{{ $value | humanizeDuration }}" : "{{ $value | humanizePercentage }}"},
+      {"{{value}}",
+       r.latency() ? "{{ $value | humanizeDuration }}" : "{{ $value | humanizePercentage }}"},
       {"{{threshold}}", config::FormatThreshold(r, r.threshold)},
       {"{{baseline}}", r.baseline ? config::FormatThreshold(r, *r.baseline) : ""},
       {"{{change}}", ""}};
   for (const auto& [k, v] : vars) {
-    for (auto at = text.find(k); at != std::string::npos; at = text.find(k, at + v.size())) text.replace(at, k.size(), v);
+    for (auto at = text.find(k); at != std::string::npos; at = text.find(k, at + v.size()))
+      text.replace(at, k.size(), v);
   }
   return text;
 }
@@ -69,12 +82,14 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
       out += "        expr: " + Quote(Expr(r)) + "\n";
       if (r.for_.count() > 0) out += "        for: " + config::FormatDuration(r.for_) + "\n";
       out += "        labels:\n";
-      out += "          severity: " + Quote(r.severity) + "\n          nfr: " + Quote(r.name) + "\n          probe: " + Quote(r.probe) + "\n";
+      out += "          severity: " + Quote(r.severity) + "\n          nfr: " + Quote(r.name) +
+             "\n          probe: " + Quote(r.probe) + "\n";
       for (const auto& [k, v] : r.labels) out += "          " + k + ": " + Quote(v) + "\n";
       out += "        annotations:\n";
       const std::string summary = r.annotations.count("summary")
                                       ? r.annotations.at("summary")
-                                      : r.name + ": " + r.stat_name + " {{value}} (promise " + r.op_text + " {{threshold}})";
+                                      : r.name + ": " + r.stat_name + " {{value}} (promise " +
+                                            r.op_text + " {{threshold}})";
       out += "          summary: " + Quote(Template(summary, r)) + "\n";
       for (const auto& [k, v] : r.annotations) {
         if (k != "summary") out += "          " + k + ": " + Quote(Template(v, r)) + "\n";
@@ -83,14 +98,24 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   }
   out += "  - name: reznet-perfd-health\n    rules:\n";
   out += "      - alert: ReznetPerfdDown\n";
-  out += "        expr: " + Quote("up{job=\"" + job + "\"} == 0 or absent(up{job=\"" + job + "\"})") + "\n";
+  out +=
+      "        expr: " + Quote("up{job=\"" + job + "\"} == 0 or absent(up{job=\"" + job + "\"})") +
+      "\n";
   out += "        for: 5m\n        labels:\n          severity: \"page\"\n";
-  out += "        annotations:\n          summary: \"reznet-perfd is down: the NFRs are not being checked\"\n";
+  out +=
+      "        annotations:\n          summary: \"reznet-perfd is down: the NFRs are not being "
+      "checked\"\n";
   out += "      - alert: ReznetProbeFailing\n";
-  out += "        expr: " + Quote("increase(reznet_perf_probe_runs_total{result=\"success\"}[10m]) == 0 and on(instance, probe) "
-                                 "increase(reznet_perf_probe_runs_total{result=\"failure\"}[10m]) > 0") + "\n";
+  out += "        expr: " +
+         Quote(
+             "increase(reznet_perf_probe_runs_total{result=\"success\"}[10m]) == 0 and "
+             "on(instance, probe) "
+             "increase(reznet_perf_probe_runs_total{result=\"failure\"}[10m]) > 0") +
+         "\n";
   out += "        labels:\n          severity: \"warning\"\n";
-  out += "        annotations:\n          summary: \"probe {{ $labels.probe }} has not succeeded for 10 minutes\"\n";
+  out +=
+      "        annotations:\n          summary: \"probe {{ $labels.probe }} has not succeeded for "
+      "10 minutes\"\n";
   return out;
 }
 

@@ -77,14 +77,41 @@ struct Telemetry::Families {
                             .Name("reznet_perf_cache_query_reduction_ratio")
                             .Help("1 - db_queries / requests of the last cache probe run.")
                             .Register(r)),
-        nfr_ok(prometheus::BuildGauge().Name("reznet_perf_nfr_ok").Help("1 when the NFR is met (or has no data), 0 when violated (pending or firing).").Register(r)),
-        nfr_value(prometheus::BuildGauge().Name("reznet_perf_nfr_value").Help("The value the NFR was last evaluated on (seconds or ratio).").Register(r)),
-        nfr_threshold(prometheus::BuildGauge().Name("reznet_perf_nfr_threshold").Help("The NFR's threshold (seconds or ratio).").Register(r)),
-        nfr_state(prometheus::BuildGauge().Name("reznet_perf_nfr_state").Help("1 for the NFR's current state (ok, pending, firing, no_data).").Register(r)),
-        nfr_good(prometheus::BuildCounter().Name("reznet_perf_nfr_good_total").Help("Evaluations with data where the NFR was met.").Register(r)),
-        nfr_events(prometheus::BuildCounter().Name("reznet_perf_nfr_events_total").Help("Evaluations with data.").Register(r)),
-        alerts_sent(prometheus::BuildCounter().Name("reznet_perf_alert_notifications_total").Help("POSTs of alerts to an Alertmanager.").Register(r)),
-        alerts_failed(prometheus::BuildCounter().Name("reznet_perf_alert_notifications_failed_total").Help("POSTs of alerts to an Alertmanager that failed (retried with backoff).").Register(r)),
+        nfr_ok(
+            prometheus::BuildGauge()
+                .Name("reznet_perf_nfr_ok")
+                .Help(
+                    "1 when the NFR is met (or has no data), 0 when violated (pending or firing).")
+                .Register(r)),
+        nfr_value(prometheus::BuildGauge()
+                      .Name("reznet_perf_nfr_value")
+                      .Help("The value the NFR was last evaluated on (seconds or ratio).")
+                      .Register(r)),
+        nfr_threshold(prometheus::BuildGauge()
+                          .Name("reznet_perf_nfr_threshold")
+                          .Help("The NFR's threshold (seconds or ratio).")
+                          .Register(r)),
+        nfr_state(prometheus::BuildGauge()
+                      .Name("reznet_perf_nfr_state")
+                      .Help("1 for the NFR's current state (ok, pending, firing, no_data).")
+                      .Register(r)),
+        nfr_good(prometheus::BuildCounter()
+                     .Name("reznet_perf_nfr_good_total")
+                     .Help("Evaluations with data where the NFR was met.")
+                     .Register(r)),
+        nfr_events(prometheus::BuildCounter()
+                       .Name("reznet_perf_nfr_events_total")
+                       .Help("Evaluations with data.")
+                       .Register(r)),
+        alerts_sent(prometheus::BuildCounter()
+                        .Name("reznet_perf_alert_notifications_total")
+                        .Help("POSTs of alerts to an Alertmanager.")
+                        .Register(r)),
+        alerts_failed(
+            prometheus::BuildCounter()
+                .Name("reznet_perf_alert_notifications_failed_total")
+                .Help("POSTs of alerts to an Alertmanager that failed (retried with backoff).")
+                .Register(r)),
         llm_budget(prometheus::BuildGauge()
                        .Name("reznet_perf_llm_budget_spent_tokens")
                        .Help("Output tokens spent today (UTC) against the probe's daily budget.")
@@ -129,7 +156,7 @@ struct Telemetry::ProbeState {
   prometheus::Gauge* success = nullptr;
   prometheus::Gauge* last_run = nullptr;
   std::map<std::string, std::string> labels;  // kind-specific (provider, model)
-  std::vector<CountWindow> runs_windows;                          // (failures, runs) per window
+  std::vector<CountWindow> runs_windows;      // (failures, runs) per window
   std::map<std::string, std::vector<CountWindow>> counter_windows;  // (sum, count) per window
   prometheus::Counter* llm_tokens = nullptr;
   prometheus::Gauge* llm_rate = nullptr;
@@ -275,8 +302,9 @@ void Telemetry::UpdateWindowGauges(Clock::time_point now) {
         const double values[std::size(kStats)] = {
             s.count ? Seconds(Duration(s.p50)) : nan, s.count ? Seconds(Duration(s.p90)) : nan,
             s.count ? Seconds(Duration(s.p95)) : nan, s.count ? Seconds(Duration(s.p99)) : nan,
-            s.count ? Seconds(s.mean_ns) : nan,        s.count ? Seconds(Duration(s.max)) : nan};
-        for (std::size_t i = 0; i < std::size(kStats); ++i) series->stat_gauges[w][i]->Set(values[i]);
+            s.count ? Seconds(s.mean_ns) : nan,       s.count ? Seconds(Duration(s.max)) : nan};
+        for (std::size_t i = 0; i < std::size(kStats); ++i)
+          series->stat_gauges[w][i]->Set(values[i]);
       }
     }
   }
@@ -339,12 +367,23 @@ Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_point no
   if (s.count == 0) return obs;
   std::int64_t ns = 0;
   switch (rule.stat) {
-    case config::NfrStat::kP50: ns = s.p50; break;
-    case config::NfrStat::kP90: ns = s.p90; break;
-    case config::NfrStat::kP95: ns = s.p95; break;
-    case config::NfrStat::kP99: ns = s.p99; break;
-    case config::NfrStat::kMax: ns = s.max; break;
-    default: break;
+    case config::NfrStat::kP50:
+      ns = s.p50;
+      break;
+    case config::NfrStat::kP90:
+      ns = s.p90;
+      break;
+    case config::NfrStat::kP95:
+      ns = s.p95;
+      break;
+    case config::NfrStat::kP99:
+      ns = s.p99;
+      break;
+    case config::NfrStat::kMax:
+      ns = s.max;
+      break;
+    default:
+      break;
   }
   obs.value = rule.stat == config::NfrStat::kMean ? s.mean_ns / 1e9 : static_cast<double>(ns) / 1e9;
   return obs;
@@ -366,7 +405,8 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
     series->value = &families_->nfr_value.Add({{"nfr", rule.name}});
     series->threshold = &families_->nfr_threshold.Add({{"nfr", rule.name}});
     for (auto s : {NfrState::kOk, NfrState::kPending, NfrState::kFiring, NfrState::kNoData}) {
-      series->states[StateName(s)] = &families_->nfr_state.Add({{"nfr", rule.name}, {"state", StateName(s)}});
+      series->states[StateName(s)] =
+          &families_->nfr_state.Add({{"nfr", rule.name}, {"state", StateName(s)}});
     }
     series->good = &families_->nfr_good.Add({{"nfr", rule.name}});
     series->events = &families_->nfr_events.Add({{"nfr", rule.name}});
@@ -376,15 +416,22 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
   series->value->Set(state.value.value_or(std::numeric_limits<double>::quiet_NaN()));
   series->threshold->Set(rule.threshold);
   for (auto& [name, gauge] : series->states) gauge->Set(name == StateName(state.state) ? 1 : 0);
-  if (state.good > series->good_seen) series->good->Increment(static_cast<double>(state.good - series->good_seen));
-  if (state.events > series->events_seen) series->events->Increment(static_cast<double>(state.events - series->events_seen));
+  if (state.good > series->good_seen)
+    series->good->Increment(static_cast<double>(state.good - series->good_seen));
+  if (state.events > series->events_seen)
+    series->events->Increment(static_cast<double>(state.events - series->events_seen));
   series->good_seen = state.good;
   series->events_seen = state.events;
-  series->json = "{\"name\": " + probes::JsonQuote(rule.name) + ", \"probe\": " + probes::JsonQuote(rule.probe) +
-                 ", \"stat\": " + probes::JsonQuote(rule.stat_name) + ", \"state\": " + probes::JsonQuote(StateName(state.state)) +
-                 ", \"value\": " + (state.value ? probes::JsonNumber(*state.value) : "null") +
-                 ", \"promise\": " + probes::JsonQuote(rule.op_text + " " + config::FormatThreshold(rule, rule.threshold)) +
-                 ", \"good\": " + std::to_string(state.good) + ", \"events\": " + std::to_string(state.events) + "}";
+  series->json =
+      "{\"name\": " + probes::JsonQuote(rule.name) +
+      ", \"probe\": " + probes::JsonQuote(rule.probe) +
+      ", \"stat\": " + probes::JsonQuote(rule.stat_name) +
+      ", \"state\": " + probes::JsonQuote(StateName(state.state)) +
+      ", \"value\": " + (state.value ? probes::JsonNumber(*state.value) : "null") +
+      ", \"promise\": " +
+      probes::JsonQuote(rule.op_text + " " + config::FormatThreshold(rule, rule.threshold)) +
+      ", \"good\": " + std::to_string(state.good) +
+      ", \"events\": " + std::to_string(state.events) + "}";
 }
 
 WindowStats Telemetry::Window(const std::string& probe, const std::string& phase, Duration length,

@@ -100,7 +100,8 @@ TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
 TEST(Telemetry, ObservationsForNfrRules) {
   Telemetry t({1min, 5min}, {"v", "r"});
   t.AddProbe("api", "http");
-  for (int i = 1; i <= 10; ++i) t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
+  for (int i = 1; i <= 10; ++i)
+    t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
   probes::Outcome failed;
   failed.Fail("timeout", "x");
   t.Consume("api", failed, kNow, kWall);
@@ -147,8 +148,9 @@ TEST(Telemetry, ObservationsForNfrRules) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_threshold{nfr=\"api_p95\"} 0.05"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_good_total{nfr=\"api_p95\"} 3"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_events_total{nfr=\"api_p95\"} 5"));
-  EXPECT_THAT(t.StatusJson(kNow), HasSubstr("\"nfrs\": [{\"name\": \"api_p95\", \"probe\": \"api\", \"stat\": \"p95\", "
-                                            "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
+  EXPECT_THAT(t.StatusJson(kNow),
+              HasSubstr("\"nfrs\": [{\"name\": \"api_p95\", \"probe\": \"api\", \"stat\": \"p95\", "
+                        "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
 }
 
 }  // namespace

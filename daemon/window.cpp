@@ -72,7 +72,9 @@ std::size_t RollingWindow::MemoryBytes() const {
 }
 
 CountWindow::CountWindow(Duration length)
-    : length_(length), width_(std::max(Duration(1), length / RollingWindow::kSlices)), ring_(RollingWindow::kSlices + 1) {}
+    : length_(length),
+      width_(std::max(Duration(1), length / RollingWindow::kSlices)),
+      ring_(RollingWindow::kSlices + 1) {}
 
 void CountWindow::Add(double a, double b, Clock::time_point now) {
   const std::int64_t epoch = now.time_since_epoch().count() / width_.count();

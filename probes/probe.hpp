@@ -67,7 +67,8 @@ class ProbeRegistry {
   // checking NFR rules at load time.
   template <class Kind>
   void Add(std::vector<std::string> phases, std::vector<std::string> ratios = {}) {
-    Add(std::string(Kind::kKind), {&Kind::ParseSettings, std::move(phases), std::move(ratios)}, &Kind::Create);
+    Add(std::string(Kind::kKind), {&Kind::ParseSettings, std::move(phases), std::move(ratios)},
+        &Kind::Create);
   }
   void Add(std::string kind, config::KindSpec spec, Factory factory);
 

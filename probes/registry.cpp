@@ -22,7 +22,8 @@ std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
 }
 
 void RegisterBuiltinProbes(ProbeRegistry& registry) {
-  const std::vector<std::string> llm_phases = {"dns", "connect", "tls", "ttfb", "ttft", "inter_chunk", "tpot", "total"};
+  const std::vector<std::string> llm_phases = {"dns",  "connect",     "tls",  "ttfb",
+                                               "ttft", "inter_chunk", "tpot", "total"};
   registry.Add<HttpProbe>({"dns", "connect", "tls", "ttfb", "transfer", "total"});
   registry.Add<llm::LlmProbe>(llm_phases);
   registry.Add<agent::AgentProbe>(llm_phases);

@@ -66,8 +66,8 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
       if (step.error) {
         st.failure = ProbeError{StreamErrorKind(*step.error), *step.error};
       } else if (step.bad_json) {
-        st.failure =
-            ProbeError{"bad_payload", "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
+        st.failure = ProbeError{"bad_payload",
+                                "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
       }
       if (step.content) st.meter->Content(arrived);
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
