@@ -35,6 +35,7 @@ targets:
   db_stats: {{ dsn: "{e['REZNET_PG_ADMIN_DSN']}", password: "${{DB_ADMIN_PASSWORD}}" }}
   db_wrong: {{ dsn: "{e['REZNET_PG_DSN']}", password: "not-the-password" }}
   db_closed: {{ dsn: "host=127.0.0.1 port={free_port()} dbname=reznet user=reznet" }}
+  db_no_statements: {{ dsn: "{e['REZNET_PG_ADMIN_DSN'].replace('dbname=reznet', 'dbname=postgres')}", password: "${{DB_ADMIN_PASSWORD}}" }}
   cache: {{ url: "{e['REZNET_REDIS_URL']}" }}
 probes:
 """ + "".join(f"  - {p}\n" for p in probes).replace("INTERVAL", interval).replace("TIMEOUT", timeout))
@@ -170,6 +171,17 @@ probes:
         self.assertLessEqual(off["counters"]["query_reduction"], 0.05)
         self.assertEqual(off["counters"]["db_queries"], 50)
         http("POST", self.tb.url + "/testbed/faults", json.dumps({"db": {"cache": True}}))
+
+    def test_cache_probe_falls_back_to_xact_commit_and_says_so(self):
+        # The postgres database has no pg_stat_statements extension: the probe counts commits.
+        cfg = self.config(['{ name: coarse, kind: cache, target: backend, timeout: 10s, interval: 1m, cache: { '
+                           'request: { path: /api/agents }, requests: 5, db_target: db_no_statements, '
+                           'query_pattern: "FROM agents" } }'])
+        rc, out = self.probe(cfg, "coarse")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out["notes"]["db_source"], "pg_stat_database.xact_commit")
+        self.assertEqual(out["counters"]["requests"], 5)
+        self.assertIn("query_reduction", out["counters"])
 
     def test_probes_modify_no_application_data(self):
         snapshot = lambda: (self.pg_query("SELECT (SELECT count(*) FROM agents) || '/' || (SELECT count(*) FROM channels)"  # noqa: E731
