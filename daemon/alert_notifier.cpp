@@ -91,6 +91,7 @@ struct AlertNotifier::Impl {
     std::unique_ptr<probes::net::HttpClient> client;
     Clock::time_point retry_at{};
     Clock::duration backoff{};
+    bool failing = false;  // log changes of state only, not every retry
   };
   asio::any_io_executor executor;
   config::AlertingConfig cfg;
