@@ -108,9 +108,10 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   out += "      - alert: ReznetProbeFailing\n";
   out += "        expr: " +
          Quote(
-             "increase(reznet_perf_probe_runs_total{result=\"success\"}[10m]) == 0 and "
-             "on(instance, probe) "
-             "increase(reznet_perf_probe_runs_total{result=\"failure\"}[10m]) > 0") +
+             "sum by (instance, job, probe) "
+             "(increase(reznet_perf_probe_runs_total{result=\"success\"}[10m])) == 0 and "
+             "sum by (instance, job, probe) "
+             "(increase(reznet_perf_probe_runs_total{result=\"failure\"}[10m])) > 0") +
          "\n";
   out += "        labels:\n          severity: \"warning\"\n";
   out +=
