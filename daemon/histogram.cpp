@@ -51,11 +51,6 @@ void DenseHistogram::Record(std::int64_t ns) {
   summary_.Add(ns);
 }
 
-void DenseHistogram::Merge(const DenseHistogram& other) {
-  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
-  summary_.Add(other.summary_);
-}
-
 void DenseHistogram::Clear() {
   std::fill(counts_.begin(), counts_.end(), 0);
   summary_ = {};

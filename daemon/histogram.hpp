@@ -50,7 +50,6 @@ class DenseHistogram {
     counts_[static_cast<std::size_t>(index)] += count;
   }
   void AddSummary(const Summary& s) { summary_.Add(s); }
-  void Merge(const DenseHistogram& other);
   void Clear();
   const Summary& summary() const { return summary_; }
   std::uint64_t BucketCount(int index) const { return counts_[static_cast<std::size_t>(index)]; }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "probes/net/sse.hpp"
+#include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
 namespace {
@@ -197,12 +198,6 @@ std::string FullAnswer(const Plan& p) {
                              {"total_tokens", 12 + p.tokens}}}});
 }
 
-// Whole numbers as integers: Boost.JSON would print 50.0 as "5E1".
-json::value Num(double v) {
-  if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
-  return v;
-}
-
 }  // namespace
 
 std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmModel m) {
@@ -260,15 +255,15 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
 }
 
 std::string LlmModelToJson(const LlmModel& m) {
-  return json::serialize(json::object{{"ttft_ms", Num(m.ttft_ms)},
-                                      {"token_ms", Num(m.token_ms)},
-                                      {"jitter_ms", Num(m.jitter_ms)},
+  return json::serialize(json::object{{"ttft_ms", JsonNum(m.ttft_ms)},
+                                      {"token_ms", JsonNum(m.token_ms)},
+                                      {"jitter_ms", JsonNum(m.jitter_ms)},
                                       {"output_tokens", m.output_tokens},
                                       {"status", m.status},
                                       {"error_at_chunk", m.error_at_chunk},
                                       {"error_type", m.error_type},
                                       {"stall_at_chunk", m.stall_at_chunk},
-                                      {"stall_ms", Num(m.stall_ms)},
+                                      {"stall_ms", JsonNum(m.stall_ms)},
                                       {"cut_at_chunk", m.cut_at_chunk},
                                       {"cut_mode", m.cut_mode},
                                       {"comments", m.comments},
@@ -370,7 +365,6 @@ void LlmEmulator::Register(httplib::Server& server) {
       client.set_tcp_nodelay(true);
       client.set_read_timeout(120, 0);
       probes::net::SseParser parser;
-      std::string text;
       long tokens = 0;
       bool finished = false;
       httplib::Request up;
@@ -386,12 +380,8 @@ void LlmEmulator::Register(httplib::Server& server) {
         status = r.status;
         return true;
       };
-      std::string error_body;
       up.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-        if (status != 200) {
-          error_body.append(data, len);
-          return true;
-        }
+        if (status != 200) return true;  // reported below as "provider answered HTTP <status>"
         parser.Feed(std::string_view(data, len), [&](const probes::net::SseEvent& e) {
           json::error_code jec;
           json::value v = json::parse(e.data, jec);
@@ -419,7 +409,7 @@ void LlmEmulator::Register(httplib::Server& server) {
         });
         return true;
       };
-      auto result = client.send(up);
+      client.send(up);  // failures end up as !finished
       if (!finished) {
         const std::string why = status != 200 && status != 0
                                     ? "provider answered HTTP " + std::to_string(status)
@@ -427,8 +417,6 @@ void LlmEmulator::Register(httplib::Server& server) {
         emit("error", json::serialize(json::object{
                           {"error", json::object{{"type", "upstream_error"}, {"message", why}}}}));
       }
-      (void)result;
-      (void)text;
     };
     if (!sse) {
       std::string reply;

@@ -9,6 +9,7 @@
 
 #include "probes/postgres/pg_conn.hpp"
 #include "probes/redis/redis_conn.hpp"
+#include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
 namespace {
@@ -83,12 +84,6 @@ redisContext* Redis(const std::string& url) {
   if (!c) return nullptr;
   t_conns.redis = std::move(*c);
   return t_conns.redis.get();
-}
-
-// Whole numbers as integers: Boost.JSON would print 50.0 as "5E1".
-json::value Num(double v) {
-  if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
-  return v;
 }
 
 }  // namespace
@@ -233,7 +228,7 @@ std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFa
 
 std::string DbFaultsToJson(const DbFaults& f) {
   return json::serialize(json::object{
-      {"cache", f.cache}, {"slow_query_ms", Num(f.slow_query_ms)}, {"index", f.index}});
+      {"cache", f.cache}, {"slow_query_ms", JsonNum(f.slow_query_ms)}, {"index", f.index}});
 }
 
 }  // namespace reznet::testbed
