@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/nfr.hpp"
+#include "config/suite.hpp"
 #include "config/units.hpp"
 
 namespace reznet::config {
@@ -28,6 +29,8 @@ struct DaemonConfig {
   Duration eval_interval = 15s;
   std::string state_dir = "./state";
   std::string auth_token;  // secret
+  // POST routes without a token on a non-loopback listen address are refused unless this is set.
+  bool allow_unauthenticated_triggers = false;
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
 };
@@ -67,6 +70,8 @@ struct Config {
   std::vector<ProbeConfig> probes;
   std::vector<NfrRule> nfrs;
   AlertingConfig alerting;
+  std::map<std::string, SuiteProfile> suites;  // configured profiles only; see ResolveProfiles
+  HistoryConfig history;
 
   const ProbeConfig* FindProbe(const std::string& name) const;
   const TargetConfig* FindTarget(const std::string& name) const;

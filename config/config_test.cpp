@@ -145,10 +145,10 @@ TEST(Loader, SyntaxErrorHasLine) {
 }
 
 TEST(Loader, LaterSectionsAreNamedNotUnknown) {
-  auto errors = ErrorsOf("suites: {}\n");
+  auto errors = ErrorsOf("load: {}\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0],
-            "t.yaml:1:9: suites: section \"suites\" is not supported by this build yet; remove it");
+            "t.yaml:1:7: load: section \"load\" is not supported by this build yet; remove it");
 }
 
 TEST(Loader, BadLogLevelAndWindow) {
@@ -211,7 +211,7 @@ TEST(Nfrs, UnknownProbePhaseWindowAreErrorsWithLines) {
   - { name: c, probe: api, phase: total, stat: p95, window: 1h, op: "<", threshold: 1s }
   - { name: d, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 60% }
   - { name: e, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s, clear_threshold: 2s }
-  - { name: f, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline_runs: 5 }
+  - { name: f, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline_runs: 5, baseline: 1s }
 )");
   EXPECT_THAT(errors,
               ElementsAre("t.yaml:7:23: nfrs[0].probe: no probe named \"nope\" under probes:",
@@ -222,8 +222,64 @@ TEST(Nfrs, UnknownProbePhaseWindowAreErrorsWithLines) {
                           "\"5s\" or \"2m\", got \"60%\" (stat p95 is a latency)",
                           "t.yaml:11:106: nfrs[4].clear_threshold: must lie on the met side of "
                           "threshold (for \"< 1s\" a clear_threshold below it)",
-                          "t.yaml:12:98: nfrs[5].baseline_runs: baselines from past suite runs "
-                          "need the suite history (not in this build); pin one with baseline:"));
+                          "t.yaml:12:98: nfrs[5].baseline_runs: write baseline: (pinned) or "
+                          "baseline_runs: (median of past suite runs), not both"));
+}
+
+TEST(Suites, ConfiguredProfilesAndDefaults) {
+  auto ok = LoadString(R"(daemon: { windows: [1m, 5m] }
+targets: { t: { url: "http://127.0.0.1:1" } }
+probes:
+  - { name: api, kind: echo, target: t, echo: { word: x } }
+  - { name: api2, kind: echo, target: t, echo: { word: y } }
+nfrs:
+  - { name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s }
+  - { name: api_base, kind: regression, probe: api2, phase: total, stat: p95, window: 5m, baseline_runs: 3 }
+suites:
+  smoke: { probes: [api, { probe: api2, samples: 7 }], samples: 4, nfrs: [api_p95] }
+  quick: { probes: [api2] }
+history: { tolerance: 20% }
+)",
+                       "t.yaml", Kinds());
+  EXPECT_EQ(ok.nfrs[1].baseline_runs, 3);
+  EXPECT_FALSE(ok.nfrs[1].baseline);
+  EXPECT_DOUBLE_EQ(ok.history.tolerance, 0.2);
+  EXPECT_EQ(ok.history.store, "file");
+  auto profiles = ResolveProfiles(ok);
+  ASSERT_EQ(profiles.count("smoke"), 1u);
+  const auto& smoke = profiles["smoke"];
+  ASSERT_EQ(smoke.probes.size(), 2u);
+  EXPECT_EQ(smoke.probes[0].probe, "api");
+  EXPECT_EQ(smoke.probes[0].samples, 4);  // the profile's samples
+  EXPECT_EQ(smoke.probes[1].samples, 7);  // the entry's own
+  EXPECT_THAT(smoke.nfrs, ElementsAre("api_p95"));
+  // quick is replaced by the configured one; it judges every rule over its probes.
+  EXPECT_EQ(profiles["quick"].probes.size(), 1u);
+  EXPECT_THAT(profiles["quick"].nfrs, ElementsAre("api_base"));
+  EXPECT_EQ(profiles["quick"].probes[0].samples, 1);  // echo: no kind default
+  // Default full: every probe, every rule.
+  EXPECT_EQ(profiles["full"].probes.size(), 2u);
+  EXPECT_THAT(profiles["full"].nfrs, ElementsAre("api_p95", "api_base"));
+  EXPECT_TRUE(profiles["load"].probes.empty());
+}
+
+TEST(Suites, ErrorsSayWhatToWrite) {
+  auto errors = ErrorsOf(
+      std::string(kNfrBase) +
+      R"(  - { name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s }
+suites:
+  a: { probes: [nope, api, api], nfrs: [missing] }
+  b: { samples: 3 }
+history: { store: sqlite }
+)");
+  EXPECT_THAT(errors,
+              ElementsAre("t.yaml:9:17: suites.a.probes[0]: no probe named \"nope\" under probes:",
+                          "t.yaml:9:28: suites.a.probes[2]: probe \"api\" is listed twice",
+                          "t.yaml:9:40: suites.a.nfrs: no NFR named \"missing\" under nfrs:",
+                          "t.yaml:10:6: suites.b.probes: missing; list the probes this profile "
+                          "runs, like [api_health, db]",
+                          "t.yaml:11:19: history.store: \"sqlite\" is not a store; write file or "
+                          "postgres"));
 }
 
 TEST(Loader, MissingFile) {

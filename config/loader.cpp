@@ -57,6 +57,7 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
   {
     MapReader auth(r.Node("auth"), r.PathOf("auth"), r.diag());
     auth.Read("token", d.auth_token);
+    auth.Read("allow_unauthenticated_triggers", d.allow_unauthenticated_triggers);
     auth.Finish();
   }
   {
@@ -243,7 +244,9 @@ Config LoadString(const std::string& text, const std::string& source_name,
     // instead of "unknown key".
     ParseNfrs(top.Node("nfrs"), cfg, kinds, diag);
     ParseAlerting(top.Node("alerting"), cfg, diag);
-    for (const char* later : {"suites", "load", "history"}) {
+    ParseSuites(top.Node("suites"), cfg, diag);
+    ParseHistory(top.Node("history"), cfg, diag);
+    for (const char* later : {"load"}) {
       if (root[later].IsDefined()) {
         top.Known(later);
         diag.Error(

@@ -42,6 +42,9 @@ Config LoadFile(const std::string& path, const KindParsers& kinds);
 // The `nfrs:` and `alerting:` sections (nfr.cpp); run after probes are parsed.
 void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Diagnostics& diag);
 void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag);
+// The `suites:` and `history:` sections (suite.cpp); run after nfrs.
+void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag);
+void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 Config LoadString(const std::string& text, const std::string& source_name,
                   const KindParsers& kinds);
 

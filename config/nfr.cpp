@@ -78,6 +78,13 @@ bool NfrRule::Met(double value, double limit) const {
   return false;
 }
 
+void ApplyBaseline(NfrRule& rule, double baseline) {
+  rule.baseline = baseline;
+  // Higher is worse for latencies and error rates; lower is worse for ratios.
+  rule.threshold =
+      baseline * (rule.stat != NfrStat::kRatio ? 1 + rule.tolerance : 1 - rule.tolerance);
+}
+
 std::string FormatThreshold(const NfrRule& rule, double value) {
   char buf[64];
   if (rule.latency()) {
@@ -165,21 +172,25 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
     if (rule.regression) {
       rule.baseline = ReadLimit(r, "baseline", rule, false);
       if (r.Has("baseline_runs")) {
-        r.Known("baseline_runs");
-        diag.Error(r.MarkOf("baseline_runs"), r.PathOf("baseline_runs"),
-                   "baselines from past suite runs need the suite history (not in this build); pin "
-                   "one with baseline:");
+        std::int64_t runs = 0;
+        if (r.Read("baseline_runs", runs, 1, 1000)) rule.baseline_runs = static_cast<int>(runs);
+        if (r.Has("baseline")) {
+          diag.Error(r.MarkOf("baseline_runs"), r.PathOf("baseline_runs"),
+                     "write baseline: (pinned) or baseline_runs: (median of past suite runs), not "
+                     "both");
+        }
       } else if (!r.Has("baseline")) {
-        diag.Error(r.mark(), r.PathOf("baseline"),
-                   "missing; a regression rule needs baseline: (e.g. 180ms)");
+        diag.Error(
+            r.mark(), r.PathOf("baseline"),
+            "missing; a regression rule needs baseline: (e.g. 180ms) or baseline_runs: (e.g. "
+            "5, the median of the last 5 suite runs)");
       }
       r.ReadRatio("tolerance", rule.tolerance);
       // Higher is worse for latencies and error rates; lower is worse for ratios.
       const bool higher_worse = rule.stat != NfrStat::kRatio;
       rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;
       rule.op_text = higher_worse ? "<=" : ">=";
-      if (rule.baseline)
-        rule.threshold = *rule.baseline * (higher_worse ? 1 + rule.tolerance : 1 - rule.tolerance);
+      if (rule.baseline) ApplyBaseline(rule, *rule.baseline);
     } else {
       if (r.Read("op", rule.op_text, true)) {
         auto it = kOps.find(rule.op_text);

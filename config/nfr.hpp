@@ -21,7 +21,8 @@
 //       phase: total
 //       stat: p95
 //       window: 1h
-//       baseline: 180ms               # pinned; the median of past suite runs arrives with suites
+//       baseline: 180ms               # pinned, or baseline_runs: 5 (median of the last 5 suite
+//                                     # runs that measured this stat; see config/suite.hpp)
 //       tolerance: 10%                # violated when value > baseline × (1 + tolerance)
 //
 // For `ratio`, `phase` names the counter (e.g. query_reduction). For `error_rate`, `phase` is
@@ -58,6 +59,9 @@ struct NfrRule {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   std::optional<double> baseline;  // regression: pinned baseline (same unit as threshold)
+  // regression: when > 0, the baseline is the median of this stat over the last N suite runs
+  // that measured it (set at run time; until then the rule has no data).
+  int baseline_runs = 0;
   double tolerance = 0.10;
   int line = 0;
 
@@ -72,6 +76,9 @@ struct AlertingConfig {
   bool send_resolved = true;
   std::string external_url;  // generatorURL base; default: the daemon's listen address
 };
+
+// Sets a regression rule's baseline and the threshold it implies (baseline ± tolerance).
+void ApplyBaseline(NfrRule& rule, double baseline);
 
 // "3s" for latency stats (seconds), "60%" for ratios; for messages and rule files.
 std::string FormatThreshold(const NfrRule& rule, double value);

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "daemon/suite_routes.hpp"
+
 namespace reznet::daemon {
 namespace {
 
@@ -103,6 +105,39 @@ TEST(ApiServer, BindErrorsSayWhy) {
     EXPECT_NE(std::string(e.what()).find("Address already in use"), std::string::npos) << e.what();
   }
   EXPECT_THROW(b.Bind("nohost:1"), std::runtime_error);
+}
+
+TEST(Triggers, BearerTokenLoopbackAndExplicitYes) {
+  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("secreT", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("secret-longer", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("x", ""));
+  EXPECT_TRUE(IsLoopback("127.0.0.1"));
+  EXPECT_TRUE(IsLoopback("localhost"));
+  EXPECT_TRUE(IsLoopback("[::1]"));
+  EXPECT_FALSE(IsLoopback("0.0.0.0"));
+  EXPECT_FALSE(IsLoopback("10.0.0.7"));
+
+  config::DaemonConfig d;
+  HttpRequest req;
+  EXPECT_FALSE(CheckTrigger(req, d, "127.0.0.1"));  // loopback, no token: allowed
+  auto denied = CheckTrigger(req, d, "0.0.0.0");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 403);
+  d.allow_unauthenticated_triggers = true;
+  EXPECT_FALSE(CheckTrigger(req, d, "0.0.0.0"));
+  d.auth_token = "s3cret";
+  ASSERT_TRUE(CheckTrigger(req, d, "127.0.0.1"));
+  EXPECT_EQ(CheckTrigger(req, d, "127.0.0.1")->status, 401);
+  req.headers["authorization"] = "Bearer wrong";
+  EXPECT_EQ(CheckTrigger(req, d, "0.0.0.0")->status, 401);
+  req.headers["authorization"] = "Bearer s3cret";
+  EXPECT_FALSE(CheckTrigger(req, d, "0.0.0.0"));
+  EXPECT_EQ(CheckTrigger(req, d, "0.0.0.0"), std::nullopt);
+  // The token never appears in a reply.
+  req.headers["authorization"] = "s3cret";
+  EXPECT_EQ(CheckTrigger(req, d, "127.0.0.1")->body.find("s3cret"), std::string::npos);
 }
 
 }  // namespace

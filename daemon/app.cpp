@@ -21,8 +21,12 @@
 #include "daemon/nfr_eval.hpp"
 #include "daemon/run_once.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/suite_routes.hpp"
+#include "daemon/suite_runner.hpp"
+#include "daemon/suites.hpp"
 #include "daemon/telemetry.hpp"
 #include "daemon/version.hpp"
+#include "probes/net/offload.hpp"
 
 namespace reznet::daemon {
 namespace asio = boost::asio;
@@ -49,10 +53,13 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
 
 // Evaluates every NFR rule each eval_interval (on the probe io_context, next to the probes and
 // the notifier, so no locks beyond Telemetry's own).
-asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& telemetry,
+// `rules` are the config's, with history baselines applied by RefreshBaselines on the same
+// io_context.
+asio::awaitable<void> EvaluateNfrs(const config::Config& config,
+                                   const std::vector<config::NfrRule>& rules, Telemetry& telemetry,
                                    AlertNotifier& notifier, const bool& stopping) {
   std::map<std::string, RuleState> states;
-  for (const auto& rule : config.nfrs) telemetry.PublishNfr(rule, states[rule.name]);
+  for (const auto& rule : rules) telemetry.PublishNfr(rule, states[rule.name]);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopping) {
     timer.expires_after(config.daemon.eval_interval);
@@ -61,8 +68,11 @@ asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& tele
     if (stopping) break;
     const auto now = std::chrono::steady_clock::now();
     const auto wall = std::chrono::system_clock::now();
-    for (const auto& rule : config.nfrs) {
-      auto result = Step(rule, states[rule.name], telemetry.Observe(rule, now), now, wall);
+    for (const auto& rule : rules) {
+      // A regression rule waiting for its first suite baseline has nothing to compare with.
+      const Observation obs =
+          rule.baseline_runs > 0 && !rule.baseline ? Observation{} : telemetry.Observe(rule, now);
+      auto result = Step(rule, states[rule.name], obs, now, wall);
       if (result.state.state != states[rule.name].state) {
         spdlog::info(
             "NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name,
@@ -75,6 +85,30 @@ asio::awaitable<void> EvaluateNfrs(const config::Config& config, Telemetry& tele
       telemetry.PublishNfr(rule, result.state);
       if (result.notification) notifier.Notify(rule, *result.notification);
     }
+  }
+}
+
+// Regression rules with baseline_runs: the median of the last suite runs, re-read after each.
+asio::awaitable<void> RefreshBaselines(const config::Config& config, suite::HistoryStore& history,
+                                       asio::any_io_executor blocking,
+                                       std::vector<config::NfrRule>& rules) {
+  if (std::none_of(rules.begin(), rules.end(),
+                   [](const config::NfrRule& r) { return r.baseline_runs > 0; }))
+    co_return;
+  std::vector<suite::RunRecord> past;
+  try {
+    past = co_await probes::net::Offload(blocking, [&history] { return history.List(0, 100); });
+  } catch (const std::exception& e) {
+    spdlog::warn("regression baselines not refreshed: {}", e.what());
+    co_return;
+  }
+  const auto fresh = RulesWithBaselines(config, past);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].baseline_runs <= 0 || !fresh[i].baseline) continue;
+    if (rules[i].baseline != fresh[i].baseline)
+      spdlog::info("NFR {}: baseline {} (median of the last {} suite runs)", rules[i].name,
+                   config::FormatThreshold(rules[i], *fresh[i].baseline), rules[i].baseline_runs);
+    rules[i] = fresh[i];
   }
 }
 
@@ -103,6 +137,7 @@ void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready
         "<!doctype html><title>reznet-perfd</title><h1>reznet-perfd</h1><ul>"
         "<li><a href=\"/metrics\">/metrics</a></li>"
         "<li><a href=\"/api/v1/status\">/api/v1/status</a></li>"
+        "<li><a href=\"/runs?format=markdown\">/runs</a> (suite runs; POST /run-suite)</li>"
         "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a></li></ul>\n",
         {}};
   });
@@ -125,11 +160,22 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     std::cerr << e.what() << "\n";
     return 2;
   }
+  std::unique_ptr<suite::HistoryStore> history;
+  try {
+    history = suite::OpenHistory(config.history, config.daemon.state_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: run history: " << e.what() << "\n";
+    return 2;
+  }
+  SuiteService suites(config, registry, io.get_executor(), blocking.get_executor(), *history,
+                      telemetry);
   std::atomic<bool> ready{false};
   ApiServer server;
   AddRoutes(server, telemetry, ready);
   const std::string listen =
       options.listen_override.empty() ? config.daemon.listen : options.listen_override;
+  const std::string listen_host = listen.substr(0, listen.rfind(':'));
+  AddSuiteRoutes(server, suites, config.daemon, listen_host);
   int port = 0;
   try {
     port = server.Bind(listen);
@@ -137,9 +183,9 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     std::cerr << "reznet-perfd: " << e.what() << "\n";
     return 2;
   }
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {})", kVersion, host,
-               port, probes.size(), config.source);
+  const std::string& host = listen_host;
+  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {}; run history in {})",
+               kVersion, host, port, probes.size(), config.source, history->Describe());
 
   Scheduler scheduler(io, telemetry);
   scheduler.Start(std::move(probes));
@@ -149,7 +195,14 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   AlertNotifier notifier(io.get_executor(), config.alerting, generator_url, telemetry);
   notifier.Start();
   bool stopping = false;
-  asio::co_spawn(io, EvaluateNfrs(config, telemetry, notifier, stopping), asio::detached);
+  std::vector<config::NfrRule> rules = config.nfrs;
+  asio::co_spawn(io, RefreshBaselines(config, *history, blocking.get_executor(), rules),
+                 asio::detached);
+  suites.OnFinished([&] {
+    asio::co_spawn(io, RefreshBaselines(config, *history, blocking.get_executor(), rules),
+                   asio::detached);
+  });
+  asio::co_spawn(io, EvaluateNfrs(config, rules, telemetry, notifier, stopping), asio::detached);
   ready = true;
 
   auto work = asio::make_work_guard(io);
@@ -158,9 +211,13 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   const auto grace = config.daemon.shutdown_grace;
   std::function<void(std::chrono::steady_clock::time_point)> wait_drained;
   wait_drained = [&](std::chrono::steady_clock::time_point until) {
-    if (scheduler.InFlight() == 0 || std::chrono::steady_clock::now() >= until) {
+    if ((scheduler.InFlight() == 0 && !suites.Running()) ||
+        std::chrono::steady_clock::now() >= until) {
       if (int left = scheduler.InFlight())
         spdlog::warn("cancelling {} run(s) still going after {}ms", left,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+      if (suites.Running())
+        spdlog::warn("suite run cancelled after {}ms: not stored",
                      std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
       work.reset();
       io.stop();
@@ -177,6 +234,7 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     stopping = true;
     notifier.Stop();
     scheduler.Stop();
+    suites.Stop();
     wait_drained(std::chrono::steady_clock::now() + grace);
   });
 

@@ -5,6 +5,7 @@
 
 #include "config/loader.hpp"
 #include "daemon/app.hpp"
+#include "daemon/cli_run.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/rules_file.hpp"
 #include "daemon/version.hpp"
@@ -67,8 +68,35 @@ int main(int argc, char** argv) {
   std::string probe_name;
   probe->add_option("name", probe_name, "probe name")->required();
 
+  auto* run = app.add_subcommand(
+      "run", "run a suite profile once: progress, reports, exit 1 when an NFR fails");
+  add_config(run, true);
+  reznet::daemon::RunOptions run_options;
+  run->add_option("-p,--profile", run_options.profile, "quick, standard, full, load or configured")
+      ->required();
+  run->add_option("--report-dir", run_options.report_dir,
+                  "where <id>.json, .md and .xml go (default <state_dir>/reports)");
+  std::vector<std::string> label_args;
+  run->add_option("-l,--label", label_args, "k=v label stored with the run (repeatable)");
+
+  auto* baseline = app.add_subcommand("baseline", "set or show the baseline run of reports");
+  add_config(baseline, true);
+  std::string baseline_action, baseline_id;
+  baseline->add_option("action", baseline_action, "set RUN_ID | show")
+      ->required()
+      ->check(CLI::IsMember({"set", "show"}));
+  baseline->add_option("run_id", baseline_id, "the run to compare with (for set)");
+
   try {
     app.parse(argc, argv);
+    if (*baseline && baseline_action == "set" && baseline_id.empty())
+      throw CLI::ValidationError("run_id", "baseline set needs a RUN_ID (see GET /runs)");
+    for (const auto& l : label_args) {
+      const auto eq = l.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw CLI::ValidationError("--label", "\"" + l + "\": write key=value");
+      run_options.labels[l.substr(0, eq)] = l.substr(eq + 1);
+    }
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
@@ -91,6 +119,14 @@ int main(int argc, char** argv) {
   if (*probe) {
     reznet::daemon::SetupLogging({"warn", "text"});
     return reznet::daemon::ProbeOnce(*config, registry, probe_name);
+  }
+  if (*run) {
+    reznet::daemon::SetupLogging({"warn", "text"});
+    return reznet::daemon::RunSuiteCli(*config, registry, run_options);
+  }
+  if (*baseline) {
+    reznet::daemon::SetupLogging({"warn", "text"});
+    return reznet::daemon::BaselineCli(*config, baseline_action, baseline_id);
   }
   reznet::daemon::SetupLogging(config->daemon.log);
   return reznet::daemon::Serve(*config, registry, serve_options);

@@ -29,6 +29,13 @@ std::string Quote(const std::string& s) {
 }  // JSON strings are valid YAML
 
 std::string Expr(const config::NfrRule& r) {
+  if (r.baseline_runs > 0) {
+    // The baseline comes from suite history, which only the daemon reads: compare the value the
+    // daemon evaluates with the threshold it derives (NaN until a suite has run: never fires).
+    const std::string nfr = "nfr=" + Quote(r.name);
+    return "reznet_perf_nfr_value{" + nfr + "} " + Negated(r.op) +
+           " on(instance, job, nfr) reznet_perf_nfr_threshold{" + nfr + "}";
+  }
   const std::string window = config::FormatDuration(r.window);
   const std::string probe = "probe=" + Quote(r.probe);
   const std::string cmp = std::string(" ") + Negated(r.op) + " " + Num(r.threshold);
@@ -60,9 +67,13 @@ std::string Template(std::string text, const config::NfrRule& r) {
   const std::pair<std::string, std::string> vars[] = {
       {"{{value}}",
        r.latency() ? "{{ $value | humanizeDuration }}" : "{{ $value | humanizePercentage }}"},
-      {"{{threshold}}", config::FormatThreshold(r, r.threshold)},
-      {"{{baseline}}", r.baseline ? config::FormatThreshold(r, *r.baseline) : ""},
-      {"{{change}}", ""}};
+      {"{{threshold}}", r.baseline_runs > 0 ? "the suite baseline + tolerance"
+                                            : config::FormatThreshold(r, r.threshold)},
+      {"{{baseline}}", r.baseline_runs > 0 ? "the median of the last " +
+                                                 std::to_string(r.baseline_runs) + " suite runs"
+                       : r.baseline ? config::FormatThreshold(r, *r.baseline)
+                                    : ""},
+      {"{{change}}", "beyond tolerance"}};
   for (const auto& [k, v] : vars) {
     for (auto at = text.find(k); at != std::string::npos; at = text.find(k, at + v.size()))
       text.replace(at, k.size(), v);

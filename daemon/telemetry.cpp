@@ -115,7 +115,27 @@ struct Telemetry::Families {
         llm_budget(prometheus::BuildGauge()
                        .Name("reznet_perf_llm_budget_spent_tokens")
                        .Help("Output tokens spent today (UTC) against the probe's daily budget.")
-                       .Register(r)) {}
+                       .Register(r)),
+        suite_runs(prometheus::BuildCounter()
+                       .Name("reznet_perf_suite_runs_total")
+                       .Help("Finished suite runs by profile and result (passed, failed, error).")
+                       .Register(r)),
+        suite_last_success(prometheus::BuildGauge()
+                               .Name("reznet_perf_suite_last_success")
+                               .Help("1 when the profile's last run passed, 0 otherwise.")
+                               .Register(r)),
+        suite_last_duration(prometheus::BuildGauge()
+                                .Name("reznet_perf_suite_last_duration_seconds")
+                                .Help("Wall time of the profile's last run.")
+                                .Register(r)),
+        suite_last_timestamp(prometheus::BuildGauge()
+                                 .Name("reznet_perf_suite_last_timestamp_seconds")
+                                 .Help("Unix time the profile's last run finished.")
+                                 .Register(r)),
+        suite_last_failed(prometheus::BuildGauge()
+                              .Name("reznet_perf_suite_last_nfrs_failed")
+                              .Help("NFRs that failed in the profile's last run.")
+                              .Register(r)) {}
 
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Gauge>& window;
@@ -138,6 +158,11 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Counter>& alerts_sent;
   prometheus::Family<prometheus::Counter>& alerts_failed;
   prometheus::Family<prometheus::Gauge>& llm_budget;
+  prometheus::Family<prometheus::Counter>& suite_runs;
+  prometheus::Family<prometheus::Gauge>& suite_last_success;
+  prometheus::Family<prometheus::Gauge>& suite_last_duration;
+  prometheus::Family<prometheus::Gauge>& suite_last_timestamp;
+  prometheus::Family<prometheus::Gauge>& suite_last_failed;
 };
 
 struct Telemetry::ProbeState {
@@ -175,6 +200,22 @@ Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
 }
 
 Telemetry::~Telemetry() = default;
+
+void Telemetry::AddSuiteProfile(const std::string& profile) {
+  std::lock_guard lock(mutex_);
+  for (const char* result : {"passed", "failed", "error"})
+    families_->suite_runs.Add({{"profile", profile}, {"result", result}});
+}
+
+void Telemetry::RecordSuite(const std::string& profile, const std::string& result, double seconds,
+                            double finished_unix, int nfrs_failed) {
+  std::lock_guard lock(mutex_);
+  families_->suite_runs.Add({{"profile", profile}, {"result", result}}).Increment();
+  families_->suite_last_success.Add({{"profile", profile}}).Set(result == "passed" ? 1 : 0);
+  families_->suite_last_duration.Add({{"profile", profile}}).Set(seconds);
+  families_->suite_last_timestamp.Add({{"profile", profile}}).Set(finished_unix);
+  families_->suite_last_failed.Add({{"profile", profile}}).Set(nfrs_failed);
+}
 
 Telemetry::ProbeState& Telemetry::StateOf(
     const std::string& name, const std::string& kind,
@@ -414,7 +455,9 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
   const bool violated = state.state == NfrState::kPending || state.state == NfrState::kFiring;
   series->ok->Set(violated ? 0 : 1);
   series->value->Set(state.value.value_or(std::numeric_limits<double>::quiet_NaN()));
-  series->threshold->Set(rule.threshold);
+  // A regression rule still waiting for suite history has no threshold yet.
+  const bool no_threshold = rule.baseline_runs > 0 && !rule.baseline;
+  series->threshold->Set(no_threshold ? std::numeric_limits<double>::quiet_NaN() : rule.threshold);
   for (auto& [name, gauge] : series->states) gauge->Set(name == StateName(state.state) ? 1 : 0);
   if (state.good > series->good_seen)
     series->good->Increment(static_cast<double>(state.good - series->good_seen));

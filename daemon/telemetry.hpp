@@ -54,6 +54,12 @@ class Telemetry {
   // Exports a rule's state (reznet_perf_nfr_*).
   void PublishNfr(const config::NfrRule& rule, const RuleState& state);
 
+  // Suite runs (kept apart from the windows): reznet_perf_suite_runs_total{profile,result}
+  // (declared at 0 by AddSuiteProfile) and reznet_perf_suite_last_*{profile}.
+  void AddSuiteProfile(const std::string& profile);
+  void RecordSuite(const std::string& profile, const std::string& result, double seconds,
+                   double finished_unix, int nfrs_failed);
+
   // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
   WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                      Clock::time_point now);

@@ -31,6 +31,14 @@ cleanup() {
 trap cleanup INT TERM EXIT
 "$ROOT/scripts/services.sh" start "$RUN_DIR" >/dev/null
 set -a; . "$RUN_DIR/services.env"; set +a
+export REZNET_STATE_DIR="$ROOT/.run/demo-state"
+# Everything the demo config reads, for CLI commands in another terminal (see below).
+DEMO_ENV="$ROOT/.run/demo.env"
+{
+  cat "$RUN_DIR/services.env"
+  printf 'REZNET_BACKEND_URL="%s"\nREZNET_PERFD_LISTEN="%s"\nREZNET_STATE_DIR="%s"\n' \
+    "$REZNET_BACKEND_URL" "$REZNET_PERFD_LISTEN" "$REZNET_STATE_DIR"
+} > "$DEMO_ENV"
 
 PGPASSWORD="$REZNET_PG_PASSWORD" build/bin/reznet-testbed --listen "$TESTBED_LISTEN" \
   --pg-dsn "$REZNET_PG_DSN" --redis-url "$REZNET_REDIS_URL" &
@@ -64,7 +72,10 @@ Try:
   build/bin/reznet-perfd probe --config config/examples/demo.yaml api_health
   curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'reznet_perf_nfr_state.*} 1'
   curl -s $REZNET_ALERTMANAGER_URL/api/v2/alerts     # NFR alerts delivered to Alertmanager
-Suites (POST /run-suite, reznet-perfd run) arrive with the suite issue; this build runs the
-scheduled probes, serves their windows and evaluates the NFRs (Alertmanager $REZNET_ALERTMANAGER_URL).
+  curl -s -X POST http://$REZNET_PERFD_LISTEN/run-suite -d '{"profile": "quick", "labels": {"commit": "demo"}}'
+  curl -s "http://$REZNET_PERFD_LISTEN/runs/<id>?format=markdown"   # the report (json, markdown, junit)
+  (set -a; . .run/demo.env; build/bin/reznet-perfd run --config config/examples/demo.yaml --profile standard)
+                  # the same from the CLI: progress, verdicts, exit 1 on a failed NFR
+Suite history and reports: $REZNET_STATE_DIR
 INFO
 wait

@@ -1,0 +1,181 @@
+#include "config/suite.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "config/config.hpp"
+#include "config/loader.hpp"
+#include "config/reader.hpp"
+
+namespace reznet::config {
+namespace {
+
+const std::set<std::string> kQuickKinds = {"http", "postgres", "redis", "cache"};
+const std::set<std::string> kStandardKinds = {"http", "postgres", "redis", "cache", "llm", "agent"};
+
+// Rules over the profile's probes: threshold rules and regression rules alike.
+std::vector<std::string> RulesOver(const Config& cfg, const std::vector<SuiteEntry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& rule : cfg.nfrs) {
+    if (std::any_of(entries.begin(), entries.end(),
+                    [&](const SuiteEntry& e) { return e.probe == rule.probe; }))
+      out.push_back(rule.name);
+  }
+  return out;
+}
+
+SuiteProfile DefaultProfile(const Config& cfg, const std::string& name) {
+  SuiteProfile p;
+  p.name = name;
+  for (const auto& probe : cfg.probes) {
+    const bool in = name == "quick"      ? kQuickKinds.count(probe.kind) > 0
+                    : name == "standard" ? kStandardKinds.count(probe.kind) > 0
+                    : name == "load"     ? probe.kind == "load"
+                                         : true;
+    if (in) p.probes.push_back({probe.name, DefaultSamples(probe.kind)});
+  }
+  p.nfrs = RulesOver(cfg, p.probes);
+  return p;
+}
+
+bool ValidProfileName(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+int DefaultSamples(const std::string& kind) {
+  static const std::map<std::string, int> kDefaults = {
+      {"agent", 10}, {"postgres", 20}, {"http", 30}, {"llm", 5}, {"redis", 20}, {"cache", 1}};
+  auto it = kDefaults.find(kind);
+  return it == kDefaults.end() ? 1 : it->second;
+}
+
+std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg) {
+  std::map<std::string, SuiteProfile> out;
+  for (const char* name : {"quick", "standard", "full", "load"})
+    out[name] = DefaultProfile(cfg, name);
+  for (const auto& [name, p] : cfg.suites) out[name] = p;
+  return out;
+}
+
+void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsMap()) {
+    diag.Error(node.Mark(), "suites",
+               "expected a mapping of profile names, like quick: { probes: [api_health] }");
+    return;
+  }
+  MapReader top(node, "suites", diag);
+  for (const auto& kv : node) {
+    const std::string name = kv.first.Scalar();
+    top.Known(name);
+    const std::string path = "suites." + name;
+    if (!ValidProfileName(name)) {
+      diag.Error(kv.first.Mark(), path, "profile names use letters, digits, _ and -");
+    }
+    MapReader r(kv.second, path, diag, kv.first.Mark());
+    SuiteProfile profile;
+    profile.name = name;
+    profile.from_config = true;
+    std::int64_t samples = 0;
+    r.Read("samples", samples, 1, 10'000);
+    YAML::Node probes = r.Node("probes");
+    if (!probes.IsDefined() || probes.IsNull()) {
+      diag.Error(r.mark(), r.PathOf("probes"),
+                 "missing; list the probes this profile runs, like [api_health, db]");
+    } else if (IsSequence(probes, r.PathOf("probes"), diag)) {
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < probes.size(); ++i) {
+        const std::string ipath = r.PathOf("probes") + "[" + std::to_string(i) + "]";
+        SuiteEntry entry;
+        std::int64_t entry_samples = 0;
+        YAML::Mark mark = probes[i].Mark();
+        if (probes[i].IsMap()) {
+          MapReader e(probes[i], ipath, diag);
+          e.Read("probe", entry.probe, true);
+          e.Read("samples", entry_samples, 1, 10'000);
+          mark = e.MarkOf("probe");
+          e.Finish();
+        } else if (auto s = r.Scalar(probes[i], ipath)) {
+          entry.probe = *s;
+        }
+        if (entry.probe.empty()) continue;
+        const ProbeConfig* probe = cfg.FindProbe(entry.probe);
+        if (probe == nullptr) {
+          diag.Error(mark, ipath, "no probe named \"" + entry.probe + "\" under probes:");
+          continue;
+        }
+        if (!seen.insert(entry.probe).second) {
+          diag.Error(mark, ipath, "probe \"" + entry.probe + "\" is listed twice");
+          continue;
+        }
+        entry.samples = static_cast<int>(entry_samples > 0 ? entry_samples
+                                         : samples > 0     ? samples
+                                                           : DefaultSamples(probe->kind));
+        profile.probes.push_back(entry);
+      }
+    }
+    std::vector<std::string> nfrs;
+    if (r.Has("nfrs")) {
+      r.Read("nfrs", nfrs);
+      for (const auto& n : nfrs) {
+        auto rule = std::find_if(cfg.nfrs.begin(), cfg.nfrs.end(),
+                                 [&](const NfrRule& x) { return x.name == n; });
+        if (rule == cfg.nfrs.end()) {
+          diag.Error(r.MarkOf("nfrs"), r.PathOf("nfrs"), "no NFR named \"" + n + "\" under nfrs:");
+        } else if (std::none_of(profile.probes.begin(), profile.probes.end(),
+                                [&](const SuiteEntry& e) { return e.probe == rule->probe; })) {
+          diag.Error(r.MarkOf("nfrs"), r.PathOf("nfrs"),
+                     "NFR \"" + n + "\" judges probe \"" + rule->probe +
+                         "\", which this profile does not run; add it to probes:");
+        }
+      }
+      profile.nfrs = nfrs;
+    } else {
+      profile.nfrs = RulesOver(cfg, profile.probes);
+    }
+    r.Finish();
+    cfg.suites[name] = std::move(profile);
+  }
+}
+
+void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
+  MapReader r(node, "history", diag);
+  HistoryConfig& h = cfg.history;
+  if (r.Read("store", h.store) && h.store != "file" && h.store != "postgres") {
+    diag.Error(r.MarkOf("store"), r.PathOf("store"),
+               "\"" + h.store + "\" is not a store; write file or postgres");
+  }
+  r.Read("dsn", h.dsn);
+  r.Read("password", h.password);
+  std::string password_file;
+  if (r.Read("password_file", password_file) && !password_file.empty()) {
+    if (!h.password.empty()) {
+      diag.Error(r.MarkOf("password_file"), r.PathOf("password_file"),
+                 "write password or password_file, not both");
+    } else if (std::ifstream in(password_file); !in) {
+      diag.Error(r.MarkOf("password_file"), r.PathOf("password_file"),
+                 "cannot read \"" + password_file + "\"");
+    } else {
+      std::getline(in, h.password);
+      if (!h.password.empty() && h.password.back() == '\r') h.password.pop_back();
+    }
+  }
+  if (h.store == "postgres" && h.dsn.empty()) {
+    diag.Error(r.MarkOf("store"), r.PathOf("dsn"),
+               "missing; store: postgres needs dsn: (e.g. \"host=127.0.0.1 dbname=reznet "
+               "user=perfd\")");
+  }
+  if (h.store == "file" && !h.dsn.empty()) {
+    diag.Error(r.MarkOf("dsn"), r.PathOf("dsn"),
+               "dsn: is only used with store: postgres; add it or remove dsn:");
+  }
+  r.ReadRatio("tolerance", h.tolerance);
+  r.Finish();
+}
+
+}  // namespace reznet::config

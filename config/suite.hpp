@@ -1,0 +1,54 @@
+#pragma once
+// Suite profiles (`suites:`) and the run history store (`history:`), DESIGN.md §7 and §9.
+//
+//   suites:
+//     quick:                          # a profile; quick, standard, full and load exist by default
+//       probes: [api_agents, { probe: db, samples: 20 }]
+//       samples: 30                   # runs per probe unless the entry says otherwise
+//       nfrs: [api_p95, db_query_p95] # judged rules; default: every rule over the listed probes
+//   history:
+//     store: file                     # file (state_dir/runs.jsonl, default) or postgres
+//     dsn: "host=… dbname=… user=…"   # postgres: where (schema created on first use)
+//     password: "${PGPASSWORD:-}"     # or password_file:
+//     tolerance: 10%                  # reports flag a stat worse than the baseline by more
+//
+// A suite sample is one run of the probe (an http probe then sends one request per run), so
+// error rates are failed runs over runs, as in the rolling windows. Default profiles are built
+// from the configured probes' kinds: quick = http, postgres, redis, cache; standard = quick + llm,
+// agent; full = every probe; load = probes of kind load. Default samples per kind follow the
+// RezNet test script: agent 10, postgres 20, http 30, llm 5, redis 20, cache 1 (a cache run
+// itself sends `requests`, 100 by default), others 1.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace reznet::config {
+
+struct Config;
+
+struct SuiteEntry {
+  std::string probe;
+  int samples = 1;
+};
+
+struct SuiteProfile {
+  std::string name;
+  std::vector<SuiteEntry> probes;
+  std::vector<std::string> nfrs;  // judged rules, resolved (never empty unless no rule applies)
+  bool from_config = false;       // false: a default profile
+};
+
+struct HistoryConfig {
+  std::string store = "file";  // file | postgres
+  std::string dsn;
+  std::string password;  // secret
+  double tolerance = 0.10;
+};
+
+int DefaultSamples(const std::string& kind);
+
+// Every profile: the configured ones and the defaults they do not replace, by name.
+std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg);
+
+}  // namespace reznet::config

@@ -1,0 +1,49 @@
+#pragma once
+// Run history: every finished suite run, newest first, and the baseline run.
+//
+// The file store appends one JSON line per run to state_dir/runs.jsonl and fsyncs it; a line that
+// does not parse (a crash mid-write, a hand edit) is skipped with a warning and costs nothing
+// else — the next append starts on a fresh line. The baseline is the run id in
+// state_dir/baseline, replaced atomically (write, fsync, rename).
+//
+// The postgres store keeps the same JSON in table reznet_perfd_runs (created on first use) and
+// the baseline in reznet_perfd_baseline. It connects per call (runs are rare) and reports a
+// failure as HistoryError with the DSN's host and database, never its password.
+//
+// Thread-safe: every member takes the store's lock.
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/suite.hpp"
+#include "suite/record.hpp"
+
+namespace reznet::suite {
+
+class HistoryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class HistoryStore {
+ public:
+  virtual ~HistoryStore() = default;
+  virtual void Append(const RunRecord& run) = 0;
+  // Newest first (by start time), `limit` from `offset`.
+  virtual std::vector<RunRecord> List(std::size_t offset, std::size_t limit) = 0;
+  virtual std::size_t Count() = 0;
+  virtual std::optional<RunRecord> Get(const std::string& id) = 0;
+  // Throws HistoryError when no run has that id.
+  virtual void SetBaseline(const std::string& id) = 0;
+  virtual std::optional<std::string> BaselineId() = 0;
+  virtual std::string Describe() const = 0;  // for logs: "state/runs.jsonl", "postgres host=…"
+};
+
+// The store the config asks for. File stores create state_dir. Throws HistoryError.
+std::unique_ptr<HistoryStore> OpenHistory(const config::HistoryConfig& history,
+                                          const std::string& state_dir);
+
+}  // namespace reznet::suite

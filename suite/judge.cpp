@@ -1,0 +1,210 @@
+#include "suite/judge.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace reznet::suite {
+
+ProbeAccumulator::ProbeAccumulator(std::string name, std::string kind, int planned) {
+  result_.name = std::move(name);
+  result_.kind = std::move(kind);
+  result_.planned = planned;
+}
+
+void ProbeAccumulator::Add(const probes::Outcome& o) {
+  if (o.skipped) {
+    result_.skipped = true;
+    result_.skip_reason = o.skip_reason;
+    return;
+  }
+  ++result_.runs;
+  if (o.error) {
+    ++result_.failures;
+    ++result_.errors[o.error->kind];
+    result_.last_error = o.error->kind + ": " + o.error->detail;
+  }
+  for (const auto& phase : o.phases) {
+    auto it = std::find_if(samples_.begin(), samples_.end(),
+                           [&](const auto& s) { return s.first == phase.name; });
+    if (it == samples_.end()) it = samples_.insert(samples_.end(), {phase.name, {}});
+    for (auto d : phase.samples) it->second.push_back(std::chrono::duration<double>(d).count());
+  }
+  for (const auto& [name, value] : o.counters) {
+    auto it = std::find_if(counters_.begin(), counters_.end(),
+                           [&](const auto& c) { return c.first == name; });
+    if (it == counters_.end()) it = counters_.insert(counters_.end(), {name, {0.0, 0}});
+    it->second.first += value;
+    ++it->second.second;
+  }
+}
+
+ProbeResult ProbeAccumulator::Finish(double seconds) const {
+  ProbeResult r = result_;
+  // A probe skipped on its first run never ran; one that ran and then reported a skip (a budget
+  // used up mid-suite) keeps what it measured.
+  r.skipped = result_.skipped && result_.runs == 0;
+  if (!r.skipped) r.skip_reason.clear();
+  for (const auto& [name, samples] : samples_) r.phases.push_back(Summarise(name, samples));
+  for (const auto& [name, sum] : counters_) r.counters.emplace_back(name, sum.first / sum.second);
+  r.seconds = seconds;
+  return r;
+}
+
+PhaseStats Summarise(const std::string& name, std::vector<double> samples) {
+  PhaseStats s;
+  s.name = name;
+  s.count = samples.size();
+  if (samples.empty()) return s;
+  std::sort(samples.begin(), samples.end());
+  // Nearest rank: the smallest sample with at least q of all samples at or below it.
+  auto rank = [&](double q) {
+    const auto n = samples.size();
+    auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
+    return samples[std::clamp<std::size_t>(k, 1, n) - 1];
+  };
+  s.min = samples.front();
+  s.max = samples.back();
+  s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(s.count);
+  s.p50 = rank(0.50);
+  s.p90 = rank(0.90);
+  s.p95 = rank(0.95);
+  s.p99 = rank(0.99);
+  return s;
+}
+
+StatValue StatOf(const ProbeResult& p, const config::NfrRule& rule) {
+  using config::NfrStat;
+  switch (rule.stat) {
+    case NfrStat::kErrorRate:
+      if (p.runs == 0) return {};
+      return {static_cast<double>(p.failures) / p.runs, static_cast<std::uint64_t>(p.runs)};
+    case NfrStat::kRatio: {
+      auto v = p.CounterMean(rule.phase);
+      if (!v) return {};
+      return {*v, static_cast<std::uint64_t>(p.runs)};
+    }
+    default:
+      break;
+  }
+  const PhaseStats* s = p.Phase(rule.phase);
+  if (s == nullptr || s->count == 0) return {};
+  double v = 0;
+  switch (rule.stat) {
+    case NfrStat::kP50:
+      v = s->p50;
+      break;
+    case NfrStat::kP90:
+      v = s->p90;
+      break;
+    case NfrStat::kP95:
+      v = s->p95;
+      break;
+    case NfrStat::kP99:
+      v = s->p99;
+      break;
+    case NfrStat::kMean:
+      v = s->mean;
+      break;
+    default:
+      v = s->max;
+      break;
+  }
+  return {v, s->count};
+}
+
+std::optional<double> MedianBaseline(const config::NfrRule& rule,
+                                     const std::vector<RunRecord>& past) {
+  std::vector<double> values;
+  for (const auto& run : past) {
+    if (static_cast<int>(values.size()) >= rule.baseline_runs) break;
+    if (!run.finished() || run.state == "error") continue;
+    const ProbeResult* p = run.Probe(rule.probe);
+    if (p == nullptr) continue;
+    if (auto v = StatOf(*p, rule).value) values.push_back(*v);
+  }
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const auto n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
+                              const std::vector<std::string>& judged,
+                              const std::vector<ProbeResult>& results) {
+  std::vector<NfrVerdict> out;
+  for (const auto& name : judged) {
+    auto rule = std::find_if(rules.begin(), rules.end(),
+                             [&](const config::NfrRule& r) { return r.name == name; });
+    if (rule == rules.end()) continue;
+    NfrVerdict v;
+    v.nfr = rule->name;
+    v.probe = rule->probe;
+    v.phase = rule->phase;
+    v.stat = rule->stat_name;
+    v.op = rule->op_text;
+    v.threshold = rule->threshold;
+    v.latency = rule->latency();
+    v.severity = rule->severity;
+    v.baseline = rule->baseline;
+    auto probe = std::find_if(results.begin(), results.end(),
+                              [&](const ProbeResult& p) { return p.name == rule->probe; });
+    if (probe == results.end()) {
+      v.reason = "probe " + rule->probe + " did not run";
+    } else if (probe->skipped) {
+      v.reason = "probe " + rule->probe + " skipped: " + probe->skip_reason;
+    } else if (rule->regression && !rule->baseline) {
+      v.reason = "no baseline yet: no past suite run measured " + rule->probe + " " + rule->phase +
+                 " " + rule->stat_name;
+    } else {
+      const StatValue s = StatOf(*probe, *rule);
+      v.value = s.value;
+      v.samples = s.samples;
+      if (!s.value) {
+        v.verdict = Verdict::kFailed;
+        v.reason = "no " + (rule->phase.empty() ? std::string("runs") : rule->phase) +
+                   " sample in " + std::to_string(probe->runs) + " run(s)" +
+                   (probe->last_error.empty() ? "" : "; last error " + probe->last_error);
+      } else if (rule->Met(*s.value, rule->threshold)) {
+        v.verdict = Verdict::kPassed;
+      } else {
+        v.verdict = Verdict::kFailed;
+        v.reason = rule->stat_name + " " + config::FormatThreshold(*rule, *s.value) +
+                   " breaks the promise " + rule->op_text + " " +
+                   config::FormatThreshold(*rule, rule->threshold);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<BaselineRow> CompareWithBaseline(const RunRecord& run, const RunRecord& baseline,
+                                             double tolerance) {
+  std::vector<BaselineRow> rows;
+  for (const auto& v : run.nfrs) {
+    const NfrVerdict* b = baseline.Nfr(v.nfr);
+    if (b == nullptr || !b->value || !v.value) continue;
+    BaselineRow row;
+    row.nfr = v.nfr;
+    row.latency = v.latency;
+    row.baseline = *b->value;
+    row.value = *v.value;
+    row.change_pct = row.baseline != 0 ? (row.value / row.baseline - 1) * 100 : 0;
+    // Higher is worse for latencies and error rates, lower for ratios (cache reduction).
+    const bool higher_worse = v.latency || v.stat == "error_rate";
+    const double worse_pct = higher_worse ? row.change_pct : -row.change_pct;
+    row.status = v.verdict == Verdict::kFailed        ? "violated"
+                 : worse_pct > tolerance * 100 + 1e-9 ? "worse"
+                                                      : "ok";
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string FinalState(const RunRecord& run) {
+  return run.Count(Verdict::kFailed) > 0 ? "failed" : "passed";
+}
+
+}  // namespace reznet::suite

@@ -1,0 +1,63 @@
+#pragma once
+// Turning a suite's probe outcomes into results and verdicts. Pure functions over values, so
+// every rule of judgement is unit-tested without a network.
+//
+// A rule reads from a suite what it reads from a window: a latency stat over every sample of its
+// phase (nearest rank), the error rate of runs (failed / done), or the mean of a ratio counter.
+// min_samples and `for` do not apply: the profile chose the sample count. A rule whose probe ran
+// but produced no sample of the phase fails (every run failed, say) — silence is not a pass; a
+// rule whose probe was skipped (e.g. no API key) is skipped with the probe's reason.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/nfr.hpp"
+#include "probes/outcome.hpp"
+#include "suite/record.hpp"
+
+namespace reznet::suite {
+
+// Collects one probe's runs: every phase sample and counter, errors by kind. Memory: one double
+// per sample.
+class ProbeAccumulator {
+ public:
+  ProbeAccumulator(std::string name, std::string kind, int planned);
+  void Add(const probes::Outcome& outcome);
+  ProbeResult Finish(double seconds) const;
+
+ private:
+  ProbeResult result_;
+  std::vector<std::pair<std::string, std::vector<double>>> samples_;  // first-seen order
+  std::vector<std::pair<std::string, std::pair<double, int>>> counters_;
+};
+
+PhaseStats Summarise(const std::string& name, std::vector<double> samples);
+
+struct StatValue {
+  std::optional<double> value;
+  std::uint64_t samples = 0;
+};
+// The value `rule` reads from a probe's suite result.
+StatValue StatOf(const ProbeResult& probe, const config::NfrRule& rule);
+
+// A regression rule's baseline from past runs (newest first): the median of its stat over the
+// last `rule.baseline_runs` runs that measured it; nullopt when none did.
+std::optional<double> MedianBaseline(const config::NfrRule& rule,
+                                     const std::vector<RunRecord>& past);
+
+// Verdicts for `judged` rule names (in that order). Regression rules must already carry their
+// baseline (ApplyBaseline); one without is skipped and says why.
+std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
+                              const std::vector<std::string>& judged,
+                              const std::vector<ProbeResult>& results);
+
+// The baseline table: every judged NFR with a value in both runs.
+std::vector<BaselineRow> CompareWithBaseline(const RunRecord& run, const RunRecord& baseline,
+                                             double tolerance);
+
+// passed when no verdict failed, failed otherwise.
+std::string FinalState(const RunRecord& run);
+
+}  // namespace reznet::suite

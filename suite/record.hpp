@@ -1,0 +1,110 @@
+#pragma once
+// A suite run as data (DESIGN.md §7): what ran, the statistics of its samples, the verdict per
+// judged NFR and the comparison with the baseline run. One RunRecord is one line of history, the
+// body of GET /runs/{id} and the source of every report. Plain values; no I/O here.
+//
+// Times are Unix seconds; latencies are seconds; ratios are 0..1.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reznet::suite {
+
+// Statistics of one phase's samples, nearest-rank percentiles over the exact samples.
+struct PhaseStats {
+  std::string name;
+  std::uint64_t count = 0;
+  double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+  bool operator==(const PhaseStats&) const = default;
+};
+
+struct ProbeResult {
+  std::string name;
+  std::string kind;
+  int planned = 0;   // samples (runs) the profile asked for
+  int runs = 0;      // runs done (not counting skipped ones)
+  int failures = 0;  // runs that ended in an error
+  bool skipped = false;
+  std::string skip_reason;
+  std::map<std::string, int> errors;  // error kind -> runs
+  std::string last_error;             // "kind: detail" of the last failed run
+  std::vector<PhaseStats> phases;
+  std::vector<std::pair<std::string, double>> counters;  // mean over the runs that set it
+  double seconds = 0;                                    // wall time the probe's runs took
+  bool operator==(const ProbeResult&) const = default;
+
+  const PhaseStats* Phase(const std::string& name) const;
+  std::optional<double> CounterMean(const std::string& name) const;
+};
+
+enum class Verdict { kPassed, kFailed, kSkipped };
+const char* VerdictName(Verdict v);
+
+struct NfrVerdict {
+  std::string nfr;
+  std::string probe;
+  std::string phase;
+  std::string stat;      // p95, mean, error_rate, ratio, …
+  std::string op;        // the promise: value op threshold
+  double threshold = 0;  // resolved (regression: baseline ± tolerance)
+  bool latency = true;   // seconds (true) or ratio
+  std::optional<double> value;
+  std::uint64_t samples = 0;
+  Verdict verdict = Verdict::kSkipped;
+  std::string reason;  // why failed or skipped, for people
+  std::string severity;
+  std::optional<double> baseline;  // regression rules
+  bool operator==(const NfrVerdict&) const = default;
+};
+
+// One line of the baseline comparison (the seed's regression table).
+struct BaselineRow {
+  std::string nfr;
+  bool latency = true;
+  double baseline = 0;
+  double value = 0;
+  double change_pct = 0;  // (value / baseline - 1) × 100
+  // "ok", "worse" (worse than the baseline by more than the tolerance: ⚠), "violated" (the NFR
+  // fails: ✗)
+  std::string status;
+  bool operator==(const BaselineRow&) const = default;
+};
+
+struct RunRecord {
+  std::string id;
+  std::string profile;
+  std::map<std::string, std::string> labels;
+  std::string state = "queued";  // queued, running, passed, failed, error
+  std::string error;             // state error: why
+  std::string version;
+  double started_at = 0;   // Unix seconds
+  double finished_at = 0;  // 0 while running
+  int done = 0;            // progress: runs done of total
+  int total = 0;
+  std::string current;  // probe running now
+  std::vector<ProbeResult> probes;
+  std::vector<NfrVerdict> nfrs;
+  std::string baseline_id;  // the run compared with ("" when none)
+  double tolerance = 0.10;
+  std::vector<BaselineRow> baseline;
+  bool operator==(const RunRecord&) const = default;
+
+  bool finished() const { return state == "passed" || state == "failed" || state == "error"; }
+  const ProbeResult* Probe(const std::string& name) const;
+  const NfrVerdict* Nfr(const std::string& name) const;
+  int Count(Verdict v) const;
+};
+
+// One line of JSON, keys in a fixed order (the history line and `?format=json`).
+std::string ToJson(const RunRecord& run);
+// Parses what ToJson wrote; nullopt (with `error` set) for anything else.
+std::optional<RunRecord> FromJson(const std::string& text, std::string* error = nullptr);
+
+// A new run id: UTC start time and a random suffix, e.g. "20261127T084512Z-3f2a9c".
+std::string NewRunId(double unix_seconds);
+
+}  // namespace reznet::suite

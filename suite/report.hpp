@@ -1,0 +1,20 @@
+#pragma once
+// Reports of a run for people and CI: Markdown (in the spirit of RezNet's
+// PERFORMANCE_TEST_RESULTS.md: NFR checklist, statistics per probe, baseline comparison) and
+// JUnit XML (one testcase per judged NFR, for CI test tabs). JSON is ToJson (record.hpp).
+
+#include <string>
+
+#include "suite/record.hpp"
+
+namespace reznet::suite {
+
+std::string ToMarkdown(const RunRecord& run);
+std::string ToJUnit(const RunRecord& run);
+
+// "12.3 ms", "1.25 s", "64.0 %": how reports print a value.
+std::string FormatValue(double value, bool latency);
+// "2026-11-27 08:45:12 UTC"
+std::string FormatTime(double unix_seconds);
+
+}  // namespace reznet::suite

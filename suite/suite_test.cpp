@@ -1,0 +1,327 @@
+// Suite judgement, records, reports and the file history, without a network.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "suite/history.hpp"
+#include "suite/judge.hpp"
+#include "suite/report.hpp"
+
+namespace reznet::suite {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+probes::Outcome Ok(std::initializer_list<double> total_ms) {
+  probes::Outcome o;
+  for (double ms : total_ms)
+    o.Record("total", std::chrono::duration_cast<probes::Duration>(
+                          std::chrono::duration<double, std::milli>(ms)));
+  return o;
+}
+
+config::NfrRule Rule(std::string name, std::string probe, config::NfrStat stat,
+                     std::string stat_name, std::string op, config::NfrOp o, double threshold,
+                     std::string phase = "total") {
+  config::NfrRule r;
+  r.name = std::move(name);
+  r.probe = std::move(probe);
+  r.phase = std::move(phase);
+  r.stat = stat;
+  r.stat_name = std::move(stat_name);
+  r.op_text = std::move(op);
+  r.op = o;
+  r.threshold = threshold;
+  return r;
+}
+
+TEST(Summarise, NearestRankOverExactSamples) {
+  std::vector<double> v;
+  for (int i = 100; i >= 1; --i) v.push_back(i / 1000.0);
+  auto s = Summarise("total", v);
+  EXPECT_EQ(s.count, 100u);
+  EXPECT_DOUBLE_EQ(s.min, 0.001);
+  EXPECT_DOUBLE_EQ(s.max, 0.100);
+  EXPECT_DOUBLE_EQ(s.p50, 0.050);
+  EXPECT_DOUBLE_EQ(s.p95, 0.095);
+  EXPECT_DOUBLE_EQ(s.p99, 0.099);
+  EXPECT_NEAR(s.mean, 0.0505, 1e-12);
+  auto one = Summarise("x", {0.3});
+  EXPECT_DOUBLE_EQ(one.p50, 0.3);
+  EXPECT_DOUBLE_EQ(one.p99, 0.3);
+}
+
+TEST(Accumulator, CountsRunsErrorsCountersAndSkips) {
+  ProbeAccumulator acc("api", "http", 4);
+  acc.Add(Ok({10}));
+  auto failed = Ok({30});
+  failed.Fail("http_status", "status 500");
+  acc.Add(failed);
+  auto with_counter = Ok({20});
+  with_counter.SetCounter("hit_ratio", 0.5);
+  acc.Add(with_counter);
+  auto c2 = Ok({});
+  c2.SetCounter("hit_ratio", 1.0);
+  acc.Add(c2);
+  auto r = acc.Finish(1.5);
+  EXPECT_EQ(r.runs, 4);
+  EXPECT_EQ(r.failures, 1);
+  EXPECT_EQ(r.errors.at("http_status"), 1);
+  EXPECT_EQ(r.last_error, "http_status: status 500");
+  ASSERT_NE(r.Phase("total"), nullptr);
+  EXPECT_EQ(r.Phase("total")->count, 3u);
+  EXPECT_DOUBLE_EQ(*r.CounterMean("hit_ratio"), 0.75);
+  EXPECT_FALSE(r.skipped);
+
+  ProbeAccumulator skipped("llm", "llm", 5);
+  skipped.Add(probes::Outcome::Skipped("no API key: ANTHROPIC_API_KEY is not set"));
+  auto s = skipped.Finish(0);
+  EXPECT_TRUE(s.skipped);
+  EXPECT_EQ(s.runs, 0);
+  EXPECT_EQ(s.skip_reason, "no API key: ANTHROPIC_API_KEY is not set");
+}
+
+std::vector<ProbeResult> Results() {
+  ProbeAccumulator api("api", "http", 10);
+  for (int i = 1; i <= 10; ++i) api.Add(Ok({i * 10.0}));  // 10..100 ms
+  ProbeAccumulator down("db", "postgres", 3);
+  for (int i = 0; i < 3; ++i) {
+    probes::Outcome o;
+    o.Fail("connect", "connection refused");
+    down.Add(o);
+  }
+  ProbeAccumulator llm("llm", "llm", 5);
+  llm.Add(probes::Outcome::Skipped("no API key"));
+  return {api.Finish(1), down.Finish(1), llm.Finish(0)};
+}
+
+TEST(Judge, PassFailSkipAndSilenceIsNotAPass) {
+  using config::NfrOp;
+  using config::NfrStat;
+  std::vector<config::NfrRule> rules = {
+      Rule("api_p95", "api", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.2),
+      Rule("api_p50", "api", NfrStat::kP50, "p50", "<", NfrOp::kLt, 0.03),
+      Rule("db_p95", "db", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.1, "query"),
+      Rule("llm_ttfb", "llm", NfrStat::kMean, "mean", "<", NfrOp::kLt, 0.5, "ttfb"),
+      Rule("db_errors", "db", NfrStat::kErrorRate, "error_rate", "<", NfrOp::kLt, 0.05, ""),
+      Rule("not_judged", "api", NfrStat::kMax, "max", "<", NfrOp::kLt, 1)};
+  auto v = Judge(rules, {"api_p95", "api_p50", "db_p95", "llm_ttfb", "db_errors"}, Results());
+  ASSERT_EQ(v.size(), 5u);
+  EXPECT_EQ(v[0].verdict, Verdict::kPassed);
+  EXPECT_DOUBLE_EQ(*v[0].value, 0.1);  // p95 of 10 samples: the 10th
+  EXPECT_EQ(v[0].samples, 10u);
+  EXPECT_EQ(v[1].verdict, Verdict::kFailed);  // p50 50 ms
+  EXPECT_EQ(v[1].reason, "p50 50ms breaks the promise < 30ms");
+  EXPECT_EQ(v[2].verdict, Verdict::kFailed);  // every run failed: no sample
+  EXPECT_THAT(v[2].reason, HasSubstr("no query sample in 3 run(s); last error connect"));
+  EXPECT_EQ(v[3].verdict, Verdict::kSkipped);
+  EXPECT_EQ(v[3].reason, "probe llm skipped: no API key");
+  EXPECT_EQ(v[4].verdict, Verdict::kFailed);
+  EXPECT_DOUBLE_EQ(*v[4].value, 1.0);
+  RunRecord run;
+  run.nfrs = v;
+  EXPECT_EQ(FinalState(run), "failed");
+  run.nfrs = {v[0], v[3]};
+  EXPECT_EQ(FinalState(run), "passed");
+}
+
+RunRecord PastRun(std::string id, double started, double api_p95_ms) {
+  RunRecord r;
+  r.id = std::move(id);
+  r.state = "passed";
+  r.started_at = started;
+  r.finished_at = started + 1;
+  ProbeAccumulator api("api", "http", 1);
+  api.Add(Ok({api_p95_ms}));
+  r.probes.push_back(api.Finish(0.1));
+  return r;
+}
+
+TEST(Judge, RegressionBaselineIsTheMedianOfPastRuns) {
+  using config::NfrOp;
+  using config::NfrStat;
+  auto rule = Rule("api_reg", "api", NfrStat::kP95, "p95", "<=", NfrOp::kLe, 0);
+  rule.regression = true;
+  rule.baseline_runs = 3;
+  std::vector<RunRecord> past = {PastRun("d", 4, 100), PastRun("c", 3, 300), PastRun("b", 2, 200),
+                                 PastRun("a", 1, 900)};
+  // newest three: 100, 300, 200 → 200 ms; the fourth is beyond baseline_runs.
+  auto b = MedianBaseline(rule, past);
+  ASSERT_TRUE(b);
+  EXPECT_DOUBLE_EQ(*b, 0.2);
+  EXPECT_FALSE(MedianBaseline(rule, {}));
+  // Without a baseline the rule is skipped and says why; with one it judges.
+  auto v = Judge({rule}, {"api_reg"}, Results());
+  EXPECT_EQ(v[0].verdict, Verdict::kSkipped);
+  EXPECT_THAT(v[0].reason, HasSubstr("no baseline yet"));
+  config::ApplyBaseline(rule, *b);
+  v = Judge({rule}, {"api_reg"}, Results());
+  EXPECT_EQ(v[0].verdict, Verdict::kPassed);  // 100 ms <= 220 ms
+  EXPECT_DOUBLE_EQ(*v[0].baseline, 0.2);
+}
+
+TEST(Baseline, ChangeInPercentAndFlags) {
+  RunRecord base, run;
+  auto verdict = [](std::string nfr, double value, Verdict v, bool latency = true,
+                    std::string stat = "p95") {
+    NfrVerdict x;
+    x.nfr = std::move(nfr);
+    x.value = value;
+    x.verdict = v;
+    x.latency = latency;
+    x.stat = std::move(stat);
+    return x;
+  };
+  base.nfrs = {verdict("a", 0.100, Verdict::kPassed), verdict("b", 0.100, Verdict::kPassed),
+               verdict("c", 0.100, Verdict::kPassed),
+               verdict("r", 0.90, Verdict::kPassed, false, "ratio")};
+  run.nfrs = {verdict("a", 0.105, Verdict::kPassed), verdict("b", 0.120, Verdict::kPassed),
+              verdict("c", 0.300, Verdict::kFailed),
+              verdict("r", 0.70, Verdict::kPassed, false, "ratio"),
+              verdict("new", 0.1, Verdict::kPassed)};
+  auto rows = CompareWithBaseline(run, base, 0.10);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_NEAR(rows[0].change_pct, 5, 1e-9);
+  EXPECT_EQ(rows[0].status, "ok");
+  EXPECT_NEAR(rows[1].change_pct, 20, 1e-9);
+  EXPECT_EQ(rows[1].status, "worse");
+  EXPECT_EQ(rows[2].status, "violated");
+  EXPECT_EQ(rows[3].status, "worse");  // a ratio that fell by 22 %
+}
+
+RunRecord SampleRun() {
+  RunRecord r;
+  r.id = "20261127T084512Z-00beef";
+  r.profile = "quick";
+  r.labels = {{"commit", "abc<123>"}};
+  r.state = "failed";
+  r.version = "0.1.0";
+  r.started_at = 1795769112.25;
+  r.finished_at = 1795769120.5;
+  r.done = r.total = 13;
+  r.probes = Results();
+  using config::NfrOp;
+  using config::NfrStat;
+  r.nfrs = Judge({Rule("api_p95", "api", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.2),
+                  Rule("db_p95", "db", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.1, "query"),
+                  Rule("llm_ttfb", "llm", NfrStat::kMean, "mean", "<", NfrOp::kLt, 0.5, "ttfb")},
+                 {"api_p95", "db_p95", "llm_ttfb"}, r.probes);
+  r.baseline_id = "20261126T000000Z-000001";
+  r.baseline = {{"api_p95", true, 0.08, 0.1, 25, "worse"}};
+  return r;
+}
+
+TEST(Record, JsonRoundTrip) {
+  const RunRecord r = SampleRun();
+  const std::string line = ToJson(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto back = FromJson(line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(ToJson(*back), line);
+  EXPECT_EQ(back->nfrs.size(), 3u);
+  EXPECT_EQ(back->probes[1].errors.at("connect"), 3);
+  std::string why;
+  EXPECT_FALSE(FromJson("{\"id\": \"x\", \"probes\": 3}", &why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_FALSE(FromJson("{\"id\": \"x\", \"pro", &why));
+}
+
+TEST(Record, RunIdsAreTimeOrderedAndDistinct) {
+  auto a = NewRunId(1795769112.0);
+  auto b = NewRunId(1795769112.0);
+  EXPECT_EQ(a.substr(0, 17), "20261127T084512Z-");
+  EXPECT_NE(a, b);
+}
+
+TEST(Report, MarkdownHasChecklistTablesAndBaseline) {
+  const std::string md = ToMarkdown(SampleRun());
+  EXPECT_THAT(md, HasSubstr("## NFR checklist"));
+  EXPECT_THAT(md, HasSubstr("- [x] ✓ **api_p95**: api total p95 < 200.0 ms — measured 100.0 ms"));
+  EXPECT_THAT(md, HasSubstr("- [ ] ✗ **db_p95**"));
+  EXPECT_THAT(md, HasSubstr("**FAILED**"));
+  EXPECT_THAT(md, HasSubstr("- [ ] – **llm_ttfb**: llm ttfb mean < 500.0 ms — skipped: probe llm "
+                            "skipped: no API key"));
+  EXPECT_THAT(md, HasSubstr("| total | 10 | 10.0 ms | 50.0 ms |"));
+  EXPECT_THAT(md, HasSubstr("| api_p95 | 80.0 ms | 100.0 ms | +25.0 % | ⚠ |"));
+  EXPECT_THAT(md, HasSubstr("| commit | abc<123> |"));
+}
+
+TEST(Report, JUnitHasOneTestcasePerNfrAndEscapes) {
+  const std::string x = ToJUnit(SampleRun());
+  EXPECT_THAT(x, HasSubstr("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+  EXPECT_THAT(x, HasSubstr("<testcase classname=\"nfr.api\" name=\"api_p95\">"));
+  EXPECT_THAT(x, HasSubstr("<failure message=\"db_p95: no query sample"));
+  EXPECT_THAT(x, HasSubstr("<skipped message=\"probe llm skipped: no API key\"/>"));
+  EXPECT_THAT(x, HasSubstr("value=\"abc&lt;123&gt;\""));
+  EXPECT_THAT(x, Not(HasSubstr("abc<123>")));
+}
+
+class FileHistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/reznet-history-" +
+           std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(FileHistoryTest, AppendsListsNewestFirstAndSurvivesReopen) {
+  {
+    auto h = OpenHistory({}, dir_);
+    h->Append(PastRun("a", 1, 10));
+    h->Append(PastRun("c", 3, 30));
+    h->Append(PastRun("b", 2, 20));
+    EXPECT_EQ(h->Count(), 3u);
+    auto page = h->List(0, 2);
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0].id, "c");
+    EXPECT_EQ(page[1].id, "b");
+    EXPECT_EQ(h->List(2, 10)[0].id, "a");
+    EXPECT_FALSE(h->BaselineId());
+    h->SetBaseline("b");
+    EXPECT_THROW(h->SetBaseline("zzz"), HistoryError);
+  }
+  auto h = OpenHistory({}, dir_);
+  EXPECT_EQ(h->Count(), 3u);
+  EXPECT_EQ(*h->BaselineId(), "b");
+  ASSERT_TRUE(h->Get("a"));
+  EXPECT_EQ(h->Get("a")->probes[0].name, "api");
+  EXPECT_FALSE(h->Get("nope"));
+}
+
+TEST_F(FileHistoryTest, CorruptAndTruncatedLinesCostOnlyThemselves) {
+  {
+    auto h = OpenHistory({}, dir_);
+    h->Append(PastRun("a", 1, 10));
+  }
+  {
+    std::ofstream out(dir_ + "/runs.jsonl", std::ios::app);
+    out << "this is not json\n";
+    out << ToJson(PastRun("b", 2, 20)).substr(0, 40);  // a write cut short by kill -9
+  }
+  auto h = OpenHistory({}, dir_);
+  EXPECT_EQ(h->Count(), 1u);
+  h->Append(PastRun("c", 3, 30));  // must start on its own line
+  auto again = OpenHistory({}, dir_);
+  auto runs = again->List(0, 10);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, "c");
+  EXPECT_EQ(runs[1].id, "a");
+}
+
+TEST_F(FileHistoryTest, SeesAppendsFromAnotherProcess) {
+  auto daemon = OpenHistory({}, dir_);
+  EXPECT_EQ(daemon->Count(), 0u);
+  auto cli = OpenHistory({}, dir_);
+  cli->Append(PastRun("x", 5, 10));
+  EXPECT_EQ(daemon->Count(), 1u);
+}
+
+}  // namespace
+}  // namespace reznet::suite

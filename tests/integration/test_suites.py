@@ -1,0 +1,358 @@
+"""On-demand suite runs (issue #6): `reznet-perfd run`, POST /run-suite, reports, history and
+baselines, against the testbed; the postgres history store against real PostgreSQL."""
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
+
+TOKEN = "t0ken-for-tests-7f3a"
+
+
+class SuiteTestCase(DaemonTestCase):
+    def config(self, tb_url, extra_daemon="", history="", samples=10, nfrs_extra=""):
+        self.state = os.path.join(self.tmp.name, "state")
+        return self.write_config(f"""daemon:
+  windows: [1m, 5m]
+  state_dir: {self.state}
+{extra_daemon}
+targets:
+  backend: {{ url: "{tb_url}" }}
+  anthropic: {{ url: "{tb_url}", api_key: "${{NO_SUCH_KEY_FOR_SUITES:-}}" }}
+probes:
+  - {{ name: api, kind: http, target: backend, interval: 10m, timeout: 5s, http: {{ path: /api/agents, expect: {{ status: 200 }} }} }}
+  - {{ name: health, kind: http, target: backend, interval: 10m, timeout: 5s, http: {{ path: /health }} }}
+  - {{ name: claude, kind: llm, target: anthropic, interval: 10m, timeout: 5s, llm: {{ provider: anthropic, model: m, prompt: hi, max_tokens: 8 }} }}
+nfrs:
+  - {{ name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 200ms }}
+  - {{ name: api_errors, probe: api, stat: error_rate, window: 5m, op: "<", threshold: 5% }}
+  - {{ name: ttfb_mean, probe: claude, phase: ttfb, stat: mean, window: 5m, op: "<", threshold: 500ms }}
+{nfrs_extra}
+suites:
+  quick: {{ probes: [api, health], samples: {samples} }}
+  standard: {{ probes: [api, health, claude], samples: {samples} }}
+{history}
+""")
+
+    def run_suite(self, cfg, profile, *extra, timeout=120):
+        report_dir = os.path.join(self.tmp.name, "reports")
+        r = self.run_cli("run", "--config", cfg, "--profile", profile, "--report-dir", report_dir, *extra,
+                         timeout=timeout)
+        run_id = None
+        for line in r.stdout.splitlines():
+            if line.startswith(f"suite {profile} "):
+                run_id = line.split()[2].rstrip(":")
+        self.assertIsNotNone(run_id, r.stdout + r.stderr)
+        base = os.path.join(report_dir, run_id)
+        return r, run_id, base
+
+    def read(self, path):
+        with open(path) as f:
+            return f.read()
+
+
+class CliRunTest(SuiteTestCase):
+    def test_passing_then_failing_run_with_reports(self):
+        tb = self.start_testbed()
+        cfg = self.config(tb.url)
+        r, run_id, base = self.run_suite(cfg, "quick", "--label", "commit=abc123")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("[10/20] api: 10 runs, 0 failed", r.stderr)  # plain progress lines off a TTY
+        report = json.loads(self.read(base + ".json"))
+        for key in ("id", "profile", "labels", "state", "started_at", "finished_at", "progress", "probes", "nfrs",
+                    "baseline_id", "baseline"):
+            self.assertIn(key, report)
+        self.assertEqual(report["state"], "passed")
+        self.assertEqual(report["labels"], {"commit": "abc123"})
+        api = next(p for p in report["probes"] if p["name"] == "api")
+        self.assertEqual((api["runs"], api["failures"]), (10, 0))
+        total = next(ph for ph in api["phases"] if ph["name"] == "total")
+        self.assertEqual(total["count"], 10)
+        self.assertTrue(0 < total["min"] <= total["p50"] <= total["p95"] <= total["max"])
+        self.assertEqual([v["nfr"] for v in report["nfrs"]], ["api_p95", "api_errors"])
+        self.assertTrue(all(v["verdict"] == "passed" for v in report["nfrs"]))
+        md = self.read(base + ".md")
+        self.assertIn("## NFR checklist", md)
+        self.assertIn("- [x] ✓ **api_p95**: api total p95 < 200.0 ms — measured", md)
+        junit = ET.parse(base + ".xml").getroot()
+        cases = junit.findall(".//testcase")
+        self.assertEqual([c.get("name") for c in cases], ["api_p95", "api_errors"])
+        self.assertEqual(subprocess.run(["xmllint", "--noout", base + ".xml"]).returncode, 0)
+
+        # The testbed made slow: p95 breaks 200 ms, exit 1, the failed NFR named in both documents.
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 250}))
+        r, run_id, base = self.run_suite(cfg, "quick")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("✗ api_p95", r.stdout)
+        md = self.read(base + ".md")
+        self.assertIn("- [ ] ✗ **api_p95**", md)
+        self.assertIn("**FAILED**", md)
+        junit = ET.parse(base + ".xml").getroot()
+        failed = [c.get("name") for c in junit.findall(".//testcase") if c.find("failure") is not None]
+        self.assertEqual(failed, ["api_p95"])
+        self.assertEqual(junit.find("testsuite").get("failures"), "1")
+
+    def test_llm_probe_without_key_is_skipped_and_says_why(self):
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=3)
+        r, run_id, base = self.run_suite(cfg, "standard")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        report = json.loads(self.read(base + ".json"))
+        claude = next(p for p in report["probes"] if p["name"] == "claude")
+        self.assertTrue(claude["skipped"])
+        self.assertIn("NO_SUCH_KEY_FOR_SUITES", claude["skip_reason"])
+        ttfb = next(v for v in report["nfrs"] if v["nfr"] == "ttfb_mean")
+        self.assertEqual(ttfb["verdict"], "skipped")
+        self.assertIn("NO_SUCH_KEY_FOR_SUITES", ttfb["reason"])
+        self.assertIn("- [ ] – **ttfb_mean**", self.read(base + ".md"))
+        junit = ET.parse(base + ".xml").getroot()
+        skipped = [c.get("name") for c in junit.findall(".//testcase") if c.find("skipped") is not None]
+        self.assertEqual(skipped, ["ttfb_mean"])
+
+    def test_usage_errors_exit_2(self):
+        tb = self.start_testbed()
+        cfg = self.config(tb.url)
+        r = self.run_cli("run", "--config", cfg, "--profile", "nightly")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('no profile "nightly" (profiles: full, load, quick, standard)', r.stderr)
+        r = self.run_cli("run", "--config", cfg, "--profile", "load")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('profile "load" has no probes', r.stderr)
+        r = self.run_cli("run", "--config", cfg, "--profile", "quick", "--label", "nokey")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("write key=value", r.stderr)
+
+    def test_baseline_comparison_and_history_baseline_rule(self):
+        tb = self.start_testbed(latency_ms=20)
+        cfg = self.config(tb.url, samples=5, nfrs_extra=(
+            "  - { name: api_regress, kind: regression, probe: api, phase: total, stat: p50, window: 5m,"
+            " baseline_runs: 3, tolerance: 50% }"))
+        r, first, base = self.run_suite(cfg, "quick")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        report = json.loads(self.read(base + ".json"))
+        regress = next(v for v in report["nfrs"] if v["nfr"] == "api_regress")
+        self.assertEqual(regress["verdict"], "skipped")
+        self.assertIn("no baseline yet", regress["reason"])
+        self.assertIn("No baseline set", self.read(base + ".md"))
+
+        self.assertEqual(self.run_cli("baseline", "set", "--config", cfg, "no-such-run").returncode, 2)
+        r = self.run_cli("baseline", "set", "--config", cfg, first)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shown = self.run_cli("baseline", "show", "--config", cfg)
+        self.assertEqual(shown.returncode, 0)
+        self.assertIn(first, shown.stdout)
+
+        # Same speed: judged against the median of past runs and passed; compared with the baseline.
+        r, second, base = self.run_suite(cfg, "quick")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        report = json.loads(self.read(base + ".json"))
+        self.assertEqual(report["baseline_id"], first)
+        regress = next(v for v in report["nfrs"] if v["nfr"] == "api_regress")
+        self.assertEqual(regress["verdict"], "passed", regress)
+        self.assertAlmostEqual(regress["baseline"],
+                               next(p for p in json.loads(self.read(os.path.join(
+                                   os.path.dirname(base), first + ".json")))["probes"] if p["name"] == "api")
+                               ["phases"][-1]["p50"], places=6)
+
+        # 20 ms -> 80 ms: p95 still under 200 ms (met) but worse than the baseline by far (⚠), and
+        # the regression rule (p50 within 50 % of the median of past runs) fails: exit 1.
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 80}))
+        r, third, base = self.run_suite(cfg, "quick")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        report = json.loads(self.read(base + ".json"))
+        verdicts = {v["nfr"]: v["verdict"] for v in report["nfrs"]}
+        self.assertEqual(verdicts, {"api_p95": "passed", "api_errors": "passed", "api_regress": "failed"})
+        rows = {b["nfr"]: b for b in report["baseline"]}
+        self.assertEqual(rows["api_p95"]["status"], "worse")
+        self.assertGreater(rows["api_p95"]["change_pct"], 100)
+        self.assertNotIn("api_regress", rows)  # the baseline run had no value for it (skipped)
+        md = self.read(base + ".md")
+        self.assertIn("## Comparison with the baseline", md)
+        self.assertRegex(md, r"\| api_p95 \| [0-9.]+ ms \| [0-9.]+ ms \| \+[0-9.]+ % \| ⚠ \|")
+
+
+class DaemonSuiteTest(SuiteTestCase):
+    def wait_finished(self, daemon, run_id, headers=None):
+        def done():
+            status, body = http("GET", f"{daemon.url}/runs/{run_id}")
+            run = json.loads(body) if status == 200 else {}
+            return run if run.get("state") in ("passed", "failed", "error") else None
+        return wait_until(done, 60, f"run {run_id} to finish")
+
+    def test_single_flight_auth_formats_and_metrics(self):
+        tb = self.start_testbed(latency_ms=40)
+        cfg = self.config(tb.url, extra_daemon='  auth: { token: "${SUITE_TOKEN}" }')
+        d = self.start_daemon(cfg, extra_env={"SUITE_TOKEN": TOKEN})
+        body = json.dumps({"profile": "quick", "labels": {"commit": "abc123"}})
+        self.assertEqual(http("POST", d.url + "/run-suite", body)[0], 401)
+        self.assertEqual(http("POST", d.url + "/run-suite", body, {"Authorization": "Bearer nope"})[0], 401)
+        self.assertEqual(http("POST", d.url + "/run-suite", body, {"Authorization": TOKEN})[0], 401)
+
+        auth = {"Authorization": "Bearer " + TOKEN}
+        results = []
+        barrier = threading.Barrier(2)
+
+        def post():
+            barrier.wait()
+            results.append(http("POST", d.url + "/run-suite", body, auth))
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = sorted(s for s, _ in results)
+        self.assertEqual(statuses, [202, 409], results)
+        accepted = json.loads(next(b for s, b in results if s == 202))
+        conflict = json.loads(next(b for s, b in results if s == 409))
+        self.assertEqual(conflict["running"], accepted["id"])
+        self.assertEqual(accepted["status_url"], "/runs/" + accepted["id"])
+
+        status, body = http("GET", d.url + accepted["status_url"])
+        self.assertEqual(status, 200)
+        self.assertIn(json.loads(body)["state"], ("queued", "running", "passed"))
+        run = self.wait_finished(d, accepted["id"])
+        self.assertEqual(run["state"], "passed", run)
+        self.assertEqual(run["progress"]["done"], 20)
+        self.assertEqual(run["labels"], {"commit": "abc123"})
+
+        status, md = http("GET", f"{d.url}/runs/{run['id']}?format=markdown")
+        self.assertEqual(status, 200)
+        self.assertIn("## NFR checklist", md)
+        status, xml = http("GET", f"{d.url}/runs/{run['id']}", headers={"Accept": "application/xml"})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(ET.fromstring(xml).findall(".//testcase")), 2)
+        self.assertEqual(http("GET", f"{d.url}/runs/{run['id']}?format=pdf")[0], 400)
+        self.assertEqual(http("GET", f"{d.url}/runs/nope")[0], 404)
+        self.assertEqual(http("GET", f"{d.url}/runs/baseline")[0], 404)
+        status, listing = http("GET", d.url + "/runs?limit=5")
+        listing = json.loads(listing)
+        self.assertEqual((listing["total"], listing["runs"][0]["id"]), (1, run["id"]))
+        self.assertEqual(http("POST", d.url + "/run-suite", '{"profile": "nightly"}', auth)[0], 400)
+        self.assertEqual(http("POST", d.url + "/run-suite", "not json", auth)[0], 400)
+
+        m = parse_metrics(self.scrape(d))
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="passed"), 1)
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="failed"), 0)
+        self.assertEqual(metric(m, "reznet_perf_suite_last_success", profile="quick"), 1)
+        self.assertGreater(metric(m, "reznet_perf_suite_last_duration_seconds", profile="quick"), 0.4)
+        # Suite samples stay out of the rolling windows: the 10 suite requests to `api` are not
+        # there (the scheduler may have run it once; interval 10m).
+        samples = metric(m, "reznet_perf_probe_window_samples", probe="api", phase="total", window="5m") or 0
+        self.assertLess(samples, 10)
+        self.assertNotIn(TOKEN, d.output())
+
+    def test_regression_rule_takes_its_baseline_from_suite_runs(self):
+        tb = self.start_testbed(latency_ms=10)
+        cfg = self.config(tb.url, samples=5, extra_daemon="  eval_interval: 1s", nfrs_extra=(
+            "  - { name: api_regress, kind: regression, probe: api, phase: total, stat: p50, window: 5m,"
+            " baseline_runs: 3, tolerance: 50% }"))
+        d = self.start_daemon(cfg)
+        self.assertTrue(math.isnan(metric(parse_metrics(self.scrape(d)), "reznet_perf_nfr_threshold",
+                                          nfr="api_regress")))
+        run_id = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        run = self.wait_finished(d, run_id)
+        p50 = next(ph for ph in run["probes"][0]["phases"] if ph["name"] == "total")["p50"]
+
+        def threshold():
+            v = metric(parse_metrics(self.scrape(d)), "reznet_perf_nfr_threshold", nfr="api_regress")
+            return v if not math.isnan(v) else None
+        self.assertAlmostEqual(wait_until(threshold, 10, "the history baseline"), p50 * 1.5, places=6)
+        d.wait_for_line(r"NFR api_regress: baseline .* \(median of the last 3 suite runs\)")
+
+    def test_beyond_loopback_triggers_need_a_token_or_an_explicit_yes(self):
+        tb = self.start_testbed()
+        for extra, expected in (("", 403), ("  auth: { allow_unauthenticated_triggers: true }", 202)):
+            cfg = self.config(tb.url, extra_daemon=extra, samples=1)
+            d = Process([os.path.join(BIN, "reznet-perfd"), "serve", "--config", cfg, "--listen", "0.0.0.0:0"])
+            self.procs.append(d)
+            url = d.url.replace("0.0.0.0", "127.0.0.1")
+            status, body = http("POST", url + "/run-suite", '{"profile": "quick"}')
+            self.assertEqual(status, expected, body)
+            if expected == 403:
+                self.assertIn("allow_unauthenticated_triggers", body)
+            d.stop()
+
+    def test_history_survives_restart_corrupt_lines_and_kill_9(self):
+        tb = self.start_testbed(latency_ms=5)
+        cfg = self.config(tb.url, samples=5)
+        d = self.start_daemon(cfg)
+        first = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.wait_finished(d, first)
+        self.assertEqual(d.stop(), 0)
+        with open(os.path.join(self.state, "runs.jsonl"), "a") as f:
+            f.write('{"id": "broken", "probes": 7}\nnot json at all\n')
+
+        d = self.start_daemon(cfg)
+        runs = json.loads(http("GET", d.url + "/runs")[1])["runs"]
+        self.assertEqual([r["id"] for r in runs], [first])
+        d.wait_for_line(r"runs.jsonl:3: line skipped, not a run record")
+
+        # A slow run killed mid-way: that run is lost, nothing else.
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 300}))
+        second = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        wait_until(lambda: json.loads(http("GET", f"{d.url}/runs/{second}")[1])["progress"]["done"] >= 2, 20,
+                   "the run to be under way")
+        d.proc.send_signal(signal.SIGKILL)
+        d.stop()
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 5}))
+        d = self.start_daemon(cfg)
+        runs = json.loads(http("GET", d.url + "/runs")[1])["runs"]
+        self.assertEqual([r["id"] for r in runs], [first])
+        self.assertEqual(http("GET", f"{d.url}/runs/{second}")[0], 404)
+        third = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.assertEqual(self.wait_finished(d, third)["state"], "passed")
+        self.assertEqual([r["id"] for r in json.loads(http("GET", d.url + "/runs")[1])["runs"]], [third, first])
+
+    def test_shutdown_stores_the_interrupted_run(self):
+        tb = self.start_testbed(latency_ms=200)
+        cfg = self.config(tb.url, samples=30)
+        d = self.start_daemon(cfg)
+        run_id = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        wait_until(lambda: json.loads(http("GET", f"{d.url}/runs/{run_id}")[1])["progress"]["done"] >= 1, 20,
+                   "the run to be under way")
+        self.assertEqual(d.stop(), 0)
+        d = self.start_daemon(cfg)
+        run = json.loads(http("GET", f"{d.url}/runs/{run_id}")[1])
+        self.assertEqual(run["state"], "error")
+        self.assertRegex(run["error"], r"interrupted after \d+ of 60 runs")
+
+
+class PostgresHistoryTest(SuiteTestCase):
+    def test_runs_and_baseline_in_postgres(self):
+        env = services()
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=3, history=(
+            f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}" }}'))
+        os.environ["HIST_PW"] = env["REZNET_PG_ADMIN_PASSWORD"]
+        try:
+            r, first, _ = self.run_suite(cfg, "quick")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(self.run_cli("baseline", "set", "--config", cfg, first).returncode, 0)
+            r, second, base = self.run_suite(cfg, "quick")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(json.loads(self.read(base + ".json"))["baseline_id"], first)
+            self.assertNotIn(env["REZNET_PG_ADMIN_PASSWORD"], r.stdout + r.stderr)
+            d = self.start_daemon(cfg)
+            ids = [x["id"] for x in json.loads(http("GET", d.url + "/runs")[1])["runs"]]
+            self.assertEqual(ids[:2], [second, first])
+            status, body = http("GET", d.url + "/runs/baseline")
+            self.assertEqual((status, json.loads(body)["id"]), (200, first))
+            rows = subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc",
+                                   f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN ('{first}', '{second}')"],
+                                  capture_output=True, text=True, check=True,
+                                  env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout.strip()
+            self.assertEqual(rows, "2")
+            self.assertFalse(os.path.exists(os.path.join(self.state, "runs.jsonl")))
+        finally:
+            del os.environ["HIST_PW"]
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
