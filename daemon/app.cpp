@@ -40,6 +40,7 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
                                         asio::any_io_executor blocking) {
   std::vector<ScheduledProbe> out;
   for (const auto& p : config.probes) {
+    if (p.kind == "load") continue;  // load tests run on demand only (suites, reznet-perfd load)
     probes::CreateArgs args{p, config.FindTarget(p.target), executor, blocking, &config};
     try {
       out.push_back({p.name, p.kind, p.interval, p.timeout, registry.Create(args)});
@@ -270,13 +271,14 @@ int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registr
     return 2;
   }
   probes::Outcome outcome;
-  asio::co_spawn(io, RunOnce(*probe, p->timeout), [&](std::exception_ptr ep, probes::Outcome o) {
-    if (ep) {
-      outcome.Fail("internal", "run failed unexpectedly");
-    } else {
-      outcome = std::move(o);
-    }
-  });
+  asio::co_spawn(io, RunOnce(*probe, probe->RunTimeout(p->timeout)),
+                 [&](std::exception_ptr ep, probes::Outcome o) {
+                   if (ep) {
+                     outcome.Fail("internal", "run failed unexpectedly");
+                   } else {
+                     outcome = std::move(o);
+                   }
+                 });
   io.run();
   std::cout << probes::OutcomeToJson(p->name, p->kind, outcome) << std::endl;
   if (outcome.skipped) return 3;

@@ -5,6 +5,7 @@
 
 #include "config/loader.hpp"
 #include "daemon/app.hpp"
+#include "daemon/cli_load.hpp"
 #include "daemon/cli_run.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/rules_file.hpp"
@@ -87,8 +88,49 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"set", "show"}));
   baseline->add_option("run_id", baseline_id, "the run to compare with (for set)");
 
+  auto* load = app.add_subcommand(
+      "load", "run a load test (a probe of kind load); exit 1 when a load NFR fails");
+  add_config(load, false);
+  reznet::daemon::LoadOptions load_options;
+  std::string duration_text, ramp_text, segment_text;
+  load->add_option("--probe", load_options.probe, "the load probe (default: the only one)");
+  load->add_option("-u,--users", load_options.overrides.users, "virtual users (ramping-vus)")
+      ->check(CLI::PositiveNumber);
+  load->add_option("-d,--duration", duration_text, "at full load, e.g. 2m");
+  load->add_option("--ramp-up", ramp_text, "users start evenly over this, e.g. 10s");
+  load->add_option("-r,--rate", load_options.overrides.rate,
+                   "iterations per second (constant-arrival-rate)")
+      ->check(CLI::PositiveNumber);
+  load->add_flag("--stress", load_options.overrides.stress, "twice the configured users (or rate)");
+  load->add_option("--segment", segment_text, "I/N: run the I-th of N equal shares");
+  load->add_option("-o,--out", load_options.out, "write the results (mergeable JSON) here");
+  auto* merge = load->add_subcommand("merge", "merge segment results exactly");
+  std::vector<std::string> merge_files;
+  merge->add_option("files", merge_files, "results of `load --out`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  std::string merge_out;
+  merge->add_option("-o,--out", merge_out, "write the merged results here");
+
   try {
     app.parse(argc, argv);
+    if (*load && !*merge && config_path.empty())
+      throw CLI::RequiredError("--config (the file with the load probe)");
+    if (!duration_text.empty()) {
+      auto d = reznet::config::ParseDuration(duration_text);
+      if (!d) throw CLI::ValidationError("--duration", d.error());
+      load_options.overrides.duration = *d;
+    }
+    if (!ramp_text.empty()) {
+      auto d = reznet::config::ParseDuration(ramp_text);
+      if (!d) throw CLI::ValidationError("--ramp-up", d.error());
+      load_options.overrides.ramp_up = *d;
+      load_options.overrides.ramp_up_set = true;
+    }
+    if (!segment_text.empty() &&
+        !reznet::daemon::ParseSegment(segment_text, load_options.overrides.segment,
+                                      load_options.overrides.segments))
+      throw CLI::ValidationError("--segment", "write I/N with 1 <= I <= N, like 2/4");
     if (*baseline && baseline_action == "set" && baseline_id.empty())
       throw CLI::ValidationError("run_id", "baseline set needs a RUN_ID (see GET /runs)");
     for (const auto& l : label_args) {
@@ -104,6 +146,15 @@ int main(int argc, char** argv) {
 
   reznet::probes::ProbeRegistry registry;
   reznet::probes::RegisterBuiltinProbes(registry);
+  if (*merge) {
+    std::optional<reznet::config::Config> merge_config;
+    if (!config_path.empty()) {
+      merge_config = Load(config_path, registry);
+      if (!merge_config) return 2;
+    }
+    return reznet::daemon::LoadMergeCli(merge_config ? &*merge_config : nullptr, merge_files,
+                                        merge_out);
+  }
   auto config = Load(config_path, registry);
   if (!config) return 2;
 
@@ -123,6 +174,10 @@ int main(int argc, char** argv) {
   if (*run) {
     reznet::daemon::SetupLogging({"warn", "text"});
     return reznet::daemon::RunSuiteCli(*config, registry, run_options);
+  }
+  if (*load) {
+    reznet::daemon::SetupLogging({"warn", "text"});
+    return reznet::daemon::LoadCli(*config, load_options);
   }
   if (*baseline) {
     reznet::daemon::SetupLogging({"warn", "text"});

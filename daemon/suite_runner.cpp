@@ -63,7 +63,7 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
         break;
       }
       // One sample per run: an http probe's own `samples` would multiply the profile's count.
-      probes::Outcome outcome = co_await RunOnce(*probe, p->timeout, 1);
+      probes::Outcome outcome = co_await RunOnce(*probe, probe->RunTimeout(p->timeout), 1);
       acc.Add(outcome);
       ++run.done;
       if (outcome.skipped) {

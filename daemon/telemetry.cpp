@@ -324,6 +324,12 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
       series->windows.Record(sample, now);
       series->histogram->Observe(Seconds(sample));
     }
+    for (const auto& [sample, count] : phase.weighted) {
+      for (std::uint64_t i = 0; i < count; ++i) {
+        series->windows.Record(sample, now);
+        series->histogram->Observe(Seconds(sample));
+      }
+    }
   }
 }
 

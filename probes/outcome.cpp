@@ -15,6 +15,22 @@ void Outcome::Record(const std::string& phase, Duration d) {
   phases.push_back(Phase{phase, {d}});
 }
 
+void Outcome::RecordWeighted(const std::string& phase, Duration d, std::uint64_t count) {
+  for (auto& p : phases) {
+    if (p.name == phase) {
+      p.weighted.emplace_back(d, count);
+      return;
+    }
+  }
+  phases.push_back(Phase{phase, {}, {{d, count}}});
+}
+
+std::uint64_t Phase::Count() const {
+  std::uint64_t n = samples.size();
+  for (const auto& [d, c] : weighted) n += c;
+  return n;
+}
+
 void Outcome::SetCounter(const std::string& name, double value) {
   for (auto& [k, v] : counters) {
     if (k == name) {
@@ -98,10 +114,23 @@ std::string OutcomeToJson(const std::string& probe, const std::string& kind, con
   out += ", \"phases\": {";
   for (std::size_t i = 0; i < o.phases.size(); ++i) {
     if (i) out += ", ";
-    out += JsonQuote(o.phases[i].name) + ": [";
-    for (std::size_t j = 0; j < o.phases[i].samples.size(); ++j) {
+    const Phase& p = o.phases[i];
+    out += JsonQuote(p.name) + ": ";
+    if (!p.weighted.empty()) {
+      // {"count": N, "histogram": [[seconds, count], …]}
+      out += "{\"count\": " + std::to_string(p.Count()) + ", \"histogram\": [";
+      for (std::size_t j = 0; j < p.weighted.size(); ++j) {
+        out += (j ? ", [" : "[") +
+               JsonNumber(std::chrono::duration<double>(p.weighted[j].first).count()) + ", " +
+               std::to_string(p.weighted[j].second) + "]";
+      }
+      out += "]}";
+      continue;
+    }
+    out += "[";
+    for (std::size_t j = 0; j < p.samples.size(); ++j) {
       if (j) out += ", ";
-      out += JsonNumber(std::chrono::duration<double>(o.phases[i].samples[j]).count());
+      out += JsonNumber(std::chrono::duration<double>(p.samples[j]).count());
     }
     out += "]";
   }

@@ -3,6 +3,7 @@
 // the `probe` command and reports. Durations are std::chrono inside; seconds only when printed.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,7 +26,11 @@ struct ProbeError {
 struct Phase {
   std::string name;
   std::vector<Duration> samples;
+  // Many samples as (value, count) pairs — a histogram's buckets — so a load test's phases cost
+  // memory by bucket count, not by request count.
+  std::vector<std::pair<Duration, std::uint64_t>> weighted;
   bool operator==(const Phase&) const = default;
+  std::uint64_t Count() const;
 };
 
 struct Outcome {
@@ -39,6 +44,7 @@ struct Outcome {
 
   bool ok() const { return !error && !skipped; }
   void Record(const std::string& phase, Duration d);
+  void RecordWeighted(const std::string& phase, Duration d, std::uint64_t count);
   void SetCounter(const std::string& name, double value);
   void Fail(std::string kind, std::string detail) {
     error = ProbeError{std::move(kind), std::move(detail)};

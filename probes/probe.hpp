@@ -39,6 +39,10 @@ class Probe {
  public:
   virtual ~Probe() = default;
   virtual MetricLabels Labels() const { return {}; }
+  // How long a run may take, given the configured timeout: a load test takes its whole span.
+  virtual std::chrono::nanoseconds RunTimeout(std::chrono::nanoseconds configured) const {
+    return configured;
+  }
   // By value: a coroutine must not keep a reference to its caller's temporaries.
   virtual boost::asio::awaitable<Outcome> Run(RunContext ctx) = 0;
 };

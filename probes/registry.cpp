@@ -4,6 +4,7 @@
 #include "probes/cache/cache_probe.hpp"
 #include "probes/http/http_probe.hpp"
 #include "probes/llm/llm_probe.hpp"
+#include "probes/load/load_probe.hpp"
 #include "probes/postgres/pg_probe.hpp"
 #include "probes/probe.hpp"
 #include "probes/redis/redis_probe.hpp"
@@ -30,6 +31,8 @@ void RegisterBuiltinProbes(ProbeRegistry& registry) {
   registry.Add<pg::PostgresProbe>({"connect", "query", "query:*"});
   registry.Add<redis::RedisProbe>({"connect", "set", "get"}, {"hit_ratio"});
   registry.Add<cache::CacheProbe>({"total"}, {"query_reduction", "hit_ratio"});
+  registry.Add<load::LoadProbe>({"request", "request_raw", "late_start", "step:*"},
+                                {"error_rate", "throughput_rps", "dropped"});
 }
 
 }  // namespace reznet::probes

@@ -29,7 +29,10 @@ void ProbeAccumulator::Add(const probes::Outcome& o) {
     auto it = std::find_if(samples_.begin(), samples_.end(),
                            [&](const auto& s) { return s.first == phase.name; });
     if (it == samples_.end()) it = samples_.insert(samples_.end(), {phase.name, {}});
-    for (auto d : phase.samples) it->second.push_back(std::chrono::duration<double>(d).count());
+    for (auto d : phase.samples)
+      it->second.emplace_back(std::chrono::duration<double>(d).count(), 1);
+    for (const auto& [d, c] : phase.weighted)
+      it->second.emplace_back(std::chrono::duration<double>(d).count(), c);
   }
   for (const auto& [name, value] : o.counters) {
     auto it = std::find_if(counters_.begin(), counters_.end(),
@@ -53,20 +56,38 @@ ProbeResult ProbeAccumulator::Finish(double seconds) const {
 }
 
 PhaseStats Summarise(const std::string& name, std::vector<double> samples) {
+  std::vector<std::pair<double, std::uint64_t>> weighted;
+  weighted.reserve(samples.size());
+  for (double v : samples) weighted.emplace_back(v, 1);
+  return Summarise(name, std::move(weighted));
+}
+
+PhaseStats Summarise(const std::string& name,
+                     std::vector<std::pair<double, std::uint64_t>> samples) {
   PhaseStats s;
   s.name = name;
-  s.count = samples.size();
+  std::erase_if(samples, [](const auto& p) { return p.second == 0; });
   if (samples.empty()) return s;
   std::sort(samples.begin(), samples.end());
+  double sum = 0;
+  for (const auto& [v, c] : samples) {
+    s.count += c;
+    sum += v * static_cast<double>(c);
+  }
   // Nearest rank: the smallest sample with at least q of all samples at or below it.
   auto rank = [&](double q) {
-    const auto n = samples.size();
-    auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
-    return samples[std::clamp<std::size_t>(k, 1, n) - 1];
+    const auto k = std::clamp<std::uint64_t>(
+        static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(s.count))), 1, s.count);
+    std::uint64_t seen = 0;
+    for (const auto& [v, c] : samples) {
+      seen += c;
+      if (seen >= k) return v;
+    }
+    return samples.back().first;
   };
-  s.min = samples.front();
-  s.max = samples.back();
-  s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(s.count);
+  s.min = samples.front().first;
+  s.max = samples.back().first;
+  s.mean = sum / static_cast<double>(s.count);
   s.p50 = rank(0.50);
   s.p90 = rank(0.90);
   s.p95 = rank(0.95);

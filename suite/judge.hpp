@@ -29,11 +29,15 @@ class ProbeAccumulator {
 
  private:
   ProbeResult result_;
-  std::vector<std::pair<std::string, std::vector<double>>> samples_;  // first-seen order
+  // (seconds, count) per phase in first-seen order; count > 1 for weighted (histogram) phases
+  std::vector<std::pair<std::string, std::vector<std::pair<double, std::uint64_t>>>> samples_;
   std::vector<std::pair<std::string, std::pair<double, int>>> counters_;
 };
 
 PhaseStats Summarise(const std::string& name, std::vector<double> samples);
+// The same over (value, count) pairs.
+PhaseStats Summarise(const std::string& name,
+                     std::vector<std::pair<double, std::uint64_t>> samples);
 
 struct StatValue {
   std::optional<double> value;

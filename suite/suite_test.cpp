@@ -50,7 +50,7 @@ TEST(Summarise, NearestRankOverExactSamples) {
   EXPECT_DOUBLE_EQ(s.p95, 0.095);
   EXPECT_DOUBLE_EQ(s.p99, 0.099);
   EXPECT_NEAR(s.mean, 0.0505, 1e-12);
-  auto one = Summarise("x", {0.3});
+  auto one = Summarise("x", std::vector<double>{0.3});
   EXPECT_DOUBLE_EQ(one.p50, 0.3);
   EXPECT_DOUBLE_EQ(one.p99, 0.3);
 }

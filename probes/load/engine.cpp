@@ -1,0 +1,396 @@
+#include "probes/load/engine.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <cmath>
+#include <list>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "probes/load/http1.hpp"
+#include "probes/net/json_path.hpp"
+
+namespace reznet::probes::load {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string RequestHead(const LoadSettings& s, const Step& step) {
+  std::string h = " HTTP/1.1\r\nHost: " + s.target.HostHeader() +
+                  "\r\nUser-Agent: reznet-perfd-load\r\nAccept: */*\r\n";
+  for (const auto& [k, v] : s.target_headers) {
+    bool overridden = false;
+    for (const auto& [sk, sv] : step.headers) overridden = overridden || sk == k;
+    if (!overridden) h += k + ": " + v + "\r\n";
+  }
+  return h;
+}
+
+struct Vars {
+  std::map<std::string, std::string> values;
+  std::int64_t vu = 0;
+  std::uint64_t iteration = 0;
+  // Appends the template with its holes filled; false when a variable is missing.
+  bool Fill(const Template& t, std::string& out, std::string& missing) const {
+    for (const auto& p : t.parts) {
+      if (!p.var) {
+        out += p.text;
+      } else if (p.text == "vu") {
+        out += std::to_string(vu);
+      } else if (p.text == "iteration") {
+        out += std::to_string(iteration);
+      } else if (auto it = values.find(p.text); it != values.end()) {
+        out += it->second;
+      } else {
+        missing = p.text;
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+struct Shared {
+  const LoadSettings& s;
+  std::vector<tcp::endpoint> endpoints;
+  std::vector<std::string> heads;     // per step: everything after the request target
+  std::vector<std::string> prebuilt;  // per step: the whole request when it has no holes
+  std::vector<bool> want_body;
+  Clock::time_point t0;
+  Clock::time_point end_at;
+  const std::atomic<bool>* stop;
+  LiveCounters* live;
+};
+
+class Worker {
+ public:
+  Worker(Shared& sh, int index, int threads)
+      : sh_(sh),
+        index_(index),
+        threads_(threads),
+        rng_(sh.s.seed ? sh.s.seed * 7919 + static_cast<std::uint64_t>(index)
+                       : std::random_device{}()) {
+    for (const auto& step : sh.s.scenario) stats_.Step(step.name);
+  }
+
+  void AddClosedUser(std::int64_t vu, Clock::time_point start_at) {
+    asio::co_spawn(io_, ClosedUser(vu, start_at), asio::detached);
+    ++users_;
+  }
+  void AddOpenUser(std::int64_t vu) {
+    asio::co_spawn(io_, OpenUser(vu), asio::detached);
+    ++users_;
+  }
+  void Run() {
+    asio::co_spawn(io_, Watchdog(), asio::detached);
+    io_.run();
+  }
+  LoadStats& stats() { return stats_; }
+  Clock::time_point last_end() const { return last_end_; }
+
+ private:
+  bool Stopping() const {
+    return Clock::now() >= sh_.end_at || (sh_.stop && sh_.stop->load(std::memory_order_relaxed));
+  }
+
+  Clock::time_point Intended(std::uint64_t ticket) const {
+    const double at = (static_cast<double>(ticket) * threads_ + index_) / sh_.s.rate;
+    return sh_.t0 + std::chrono::nanoseconds(static_cast<std::int64_t>(at * 1e9));
+  }
+
+  // Sleeps until `until` unless the test is stopping; the watchdog cancels sleeps on stop.
+  asio::awaitable<void> Sleep(asio::steady_timer& timer, Clock::time_point until) {
+    timer.expires_at(std::min(until, sh_.end_at));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // Runs step `i` for one user; returns false when the step could not even be sent.
+  asio::awaitable<void> DoStep(std::size_t i, Http1Conn& conn, Vars& vars, std::string& request,
+                               Response& response, Clock::time_point intended) {
+    const Step& step = sh_.s.scenario[i];
+    StepStats& st = stats_.steps[i];
+    std::string missing;
+    const std::string* bytes = &sh_.prebuilt[i];
+    if (bytes->empty()) {
+      request.clear();
+      request += step.method;
+      request += ' ';
+      request += sh_.s.target.path;
+      bool ok = vars.Fill(step.path, request, missing);
+      request += sh_.heads[i];
+      for (const auto& [k, v] : step.headers) {
+        if (!ok) break;
+        request += k + ": ";
+        ok = vars.Fill(v, request, missing);
+        request += "\r\n";
+      }
+      std::string body;
+      ok = ok && vars.Fill(step.body, body, missing);
+      if (!ok) {
+        ++st.failed;
+        ++st.errors["extract"];
+        st.last_error = "extract: {{" + missing + "}} was not extracted by an earlier step";
+        if (sh_.live) sh_.live->failed.fetch_add(1, std::memory_order_relaxed);
+        co_return;
+      }
+      if (!body.empty() || step.method == "POST" || step.method == "PUT" ||
+          step.method == "PATCH") {
+        request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+      }
+      request += "\r\n";
+      request += body;
+      bytes = &request;
+    }
+    const auto start = Clock::now();
+    conn.SetDeadline(start + sh_.s.request_timeout);
+    co_await conn.Exchange(*bytes, sh_.want_body[i], response);
+    const auto end = Clock::now();
+    last_end_ = std::max(last_end_, end);
+    if (!response.error.empty() && cut_) {
+      ++stats_.interrupted;  // cut by the end of the test
+      co_return;
+    }
+    if (sh_.live) sh_.live->requests.fetch_add(1, std::memory_order_relaxed);
+    std::string kind, detail;
+    if (!response.error.empty()) {
+      kind = response.error;
+      detail = response.detail;
+    } else if (step.expect_status.empty()
+                   ? (response.status < 200 || response.status > 299)
+                   : std::find(step.expect_status.begin(), step.expect_status.end(),
+                               response.status) == step.expect_status.end()) {
+      kind = response.status >= 500 ? "http_5xx" : "http_status";
+      detail = "status " + std::to_string(response.status);
+    } else if (!step.expect_body_contains.empty() &&
+               response.body.find(step.expect_body_contains) == std::string::npos) {
+      kind = "assertion";
+      detail = "body does not contain \"" + step.expect_body_contains + "\"";
+    } else if (!step.extract.empty()) {
+      boost::system::error_code ec;
+      const auto doc = boost::json::parse(response.body, ec);
+      for (const auto& [var, path] : step.extract) {
+        const boost::json::value* v = ec ? nullptr : net::Lookup(doc, path);
+        if (v == nullptr) {
+          kind = "extract";
+          detail = var + ": " + path.text + " not found in the response";
+          vars.values.erase(var);
+          break;
+        }
+        vars.values[var] =
+            v->is_string() ? std::string(v->as_string()) : boost::json::serialize(*v);
+      }
+    }
+    const auto raw = end - start;
+    const auto corrected = end - std::min(intended, start);
+    st.latency.Record(corrected.count());
+    st.raw.Record(raw.count());
+    if (kind.empty()) {
+      ++st.ok;
+    } else {
+      ++st.failed;
+      ++st.errors[kind];
+      st.last_error = kind + ": " + detail;
+      if (sh_.live) sh_.live->failed.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  bool Runs(const Step& step) {
+    return step.weight >= 1 || std::uniform_real_distribution<double>(0, 1)(rng_) < step.weight;
+  }
+
+  Clock::duration Think() {
+    if (sh_.s.think_max <= Clock::duration::zero()) return {};
+    std::uniform_int_distribution<std::int64_t> d(sh_.s.think_min.count(), sh_.s.think_max.count());
+    return std::chrono::nanoseconds(d(rng_));
+  }
+
+  asio::awaitable<void> ClosedUser(std::int64_t vu, Clock::time_point start_at) {
+    asio::steady_timer timer(io_);
+    auto slot = timers_.insert(timers_.end(), &timer);
+    co_await Sleep(timer, start_at);
+    Http1Conn conn(io_, sh_.endpoints);
+    auto cslot = conns_.insert(conns_.end(), &conn);
+    if (sh_.live) sh_.live->active_users.fetch_add(1, std::memory_order_relaxed);
+    Vars vars;
+    vars.vu = vu;
+    std::string request;
+    Response response;
+    while (!Stopping()) {
+      ++vars.iteration;
+      ++stats_.iterations;
+      if (sh_.live) sh_.live->iterations.fetch_add(1, std::memory_order_relaxed);
+      for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
+        if (!Runs(sh_.s.scenario[i])) continue;
+        co_await DoStep(i, conn, vars, request, response, Clock::time_point::max());
+        if (const auto t = Think(); t > Clock::duration::zero())
+          co_await Sleep(timer, Clock::now() + t);
+      }
+    }
+    if (sh_.live) sh_.live->active_users.fetch_sub(1, std::memory_order_relaxed);
+    conns_.erase(cslot);
+    timers_.erase(slot);
+    --users_;
+  }
+
+  asio::awaitable<void> OpenUser(std::int64_t vu) {
+    asio::steady_timer timer(io_);
+    auto slot = timers_.insert(timers_.end(), &timer);
+    Http1Conn conn(io_, sh_.endpoints);
+    auto cslot = conns_.insert(conns_.end(), &conn);
+    Vars vars;
+    vars.vu = vu;
+    std::string request;
+    Response response;
+    while (!Stopping()) {
+      const Clock::time_point intended = Intended(next_ticket_++);
+      if (intended >= sh_.end_at) break;
+      auto now = Clock::now();
+      if (intended > now) {
+        co_await Sleep(timer, intended);
+        if (Stopping()) break;
+        now = Clock::now();
+      } else if (now - intended > sh_.s.max_lateness) {
+        ++stats_.dropped;
+        if (sh_.live) sh_.live->dropped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      stats_.lateness.Record(std::max<std::int64_t>(0, (now - intended).count()));
+      ++vars.iteration;
+      ++stats_.iterations;
+      if (sh_.live) {
+        sh_.live->iterations.fetch_add(1, std::memory_order_relaxed);
+        sh_.live->active_users.fetch_add(1, std::memory_order_relaxed);
+      }
+      bool first = true;
+      for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
+        if (!Runs(sh_.s.scenario[i])) continue;
+        if (!first) {
+          if (const auto t = Think(); t > Clock::duration::zero())
+            co_await Sleep(timer, Clock::now() + t);
+        }
+        co_await DoStep(i, conn, vars, request, response,
+                        first ? intended : Clock::time_point::max());
+        first = false;
+      }
+      if (sh_.live) sh_.live->active_users.fetch_sub(1, std::memory_order_relaxed);
+    }
+    conns_.erase(cslot);
+    timers_.erase(slot);
+    --users_;
+  }
+
+  // Request timeouts, the graceful stop and the hard cut, checked every 20 ms.
+  asio::awaitable<void> Watchdog() {
+    asio::steady_timer timer(io_);
+    bool woke = false;
+    while (users_ > 0) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      const auto now = Clock::now();
+      if (Stopping() && !woke) {
+        woke = true;
+        stop_seen_ = now;
+        for (auto* t : timers_) t->cancel();
+      }
+      cut_ = cut_ || (woke && now - stop_seen_ > sh_.s.graceful_stop);
+      for (auto* c : conns_) c->Expire(now, cut_);
+      if (woke) {
+        for (auto* t : timers_) t->cancel();  // users that slept through the first cancel
+      }
+    }
+  }
+
+  Shared& sh_;
+  int index_;
+  int threads_;
+  std::mt19937_64 rng_;
+  asio::io_context io_{1};
+  LoadStats stats_;
+  std::list<asio::steady_timer*> timers_;
+  std::list<Http1Conn*> conns_;
+  std::int64_t users_ = 0;
+  std::uint64_t next_ticket_ = 0;
+  Clock::time_point last_end_{};
+  Clock::time_point stop_seen_{};
+  bool cut_ = false;  // the graceful stop is over: requests still going are cut
+};
+
+}  // namespace
+
+LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
+  Shared sh{s, {}, {}, {}, {}, {}, {}, o.stop, o.live};
+  {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    auto results = resolver.resolve(s.target.host, std::to_string(s.target.port), ec);
+    if (ec) throw std::runtime_error("cannot resolve " + s.target.host + ": " + ec.message());
+    for (const auto& r : results) sh.endpoints.push_back(r.endpoint());
+  }
+  for (const auto& step : s.scenario) {
+    std::string head = RequestHead(s, step);
+    sh.heads.push_back(head);
+    bool constant = step.path.constant() && step.body.constant();
+    for (const auto& [k, v] : step.headers) constant = constant && v.constant();
+    std::string whole;
+    if (constant) {
+      const std::string path = step.path.parts.empty() ? "" : step.path.parts[0].text;
+      const std::string body = step.body.parts.empty() ? "" : step.body.parts[0].text;
+      whole = step.method + " " + s.target.path + path + head;
+      for (const auto& [k, v] : step.headers)
+        whole += k + ": " + (v.parts.empty() ? "" : v.parts[0].text) + "\r\n";
+      if (!body.empty() || step.method == "POST" || step.method == "PUT" || step.method == "PATCH")
+        whole += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+      whole += "\r\n" + body;
+    }
+    sh.prebuilt.push_back(whole);
+    sh.want_body.push_back(!step.extract.empty() || !step.expect_body_contains.empty());
+  }
+  const int threads = s.threads > 0
+                          ? s.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(sh, i, threads));
+  sh.t0 =
+      Clock::now() + std::chrono::milliseconds(20);  // every thread is up before the first start
+  const bool open = s.executor == Executor::kConstantArrivalRate;
+  sh.end_at = sh.t0 + (open ? s.duration : s.ramp_up + s.duration);
+  if (open) {
+    for (std::int64_t u = 0; u < s.max_vus; ++u) workers[u % threads]->AddOpenUser(u + 1);
+  } else {
+    for (std::int64_t u = 0; u < s.users; ++u) {
+      const auto offset = std::chrono::nanoseconds(s.ramp_up.count() * u / s.users);
+      workers[u % threads]->AddClosedUser(u + 1, sh.t0 + offset);
+    }
+  }
+  std::vector<std::thread> pool;
+  for (auto& w : workers) pool.emplace_back([&w] { w->Run(); });
+  for (auto& t : pool) t.join();
+
+  LoadStats out;
+  out.test = o.test;
+  out.executor = open ? "constant-arrival-rate" : "ramping-vus";
+  out.segment = o.segment;
+  Clock::time_point last = sh.t0;
+  for (auto& w : workers) {
+    out.Merge(w->stats());
+    last = std::max(last, w->last_end());
+  }
+  out.users = open ? s.max_vus : s.users;
+  out.rate = open ? s.rate : 0;
+  out.seconds = std::chrono::duration<double>(last - sh.t0).count();
+  return out;
+}
+
+}  // namespace reznet::probes::load

@@ -1,0 +1,62 @@
+#pragma once
+// A lean HTTP/1.1 keep-alive client connection for the load generator. wrk-class throughput on two
+// cores leaves no room for a general client: requests are pre-serialised bytes, responses are
+// parsed in place (status line, Content-Length / chunked / close-delimited, Connection: close),
+// and a body is copied out only when a step extracts from it or checks it. One connection per
+// virtual user, reconnected after an error or a close. Plain TCP only.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reznet::probes::load {
+
+struct Response {
+  int status = 0;
+  std::string body;   // only when asked for
+  std::string error;  // "" ok; else an error kind: connect, timeout, io, protocol
+  std::string detail;
+  bool reconnected = false;  // this request opened a new connection
+};
+
+class Http1Conn {
+ public:
+  Http1Conn(boost::asio::io_context& io, std::vector<boost::asio::ip::tcp::endpoint> endpoints);
+  // One exchange. `deadline` is enforced by the owner calling Expire() (a watchdog), which closes
+  // the socket; the request then ends with error "timeout".
+  boost::asio::awaitable<void> Exchange(std::string_view request, bool want_body, Response& out);
+  void SetDeadline(std::chrono::steady_clock::time_point d) { deadline_ = d; }
+  // Closes the socket when a request is in flight past its deadline (or `force`).
+  void Expire(std::chrono::steady_clock::time_point now, bool force = false);
+  bool busy() const { return busy_; }
+
+ private:
+  boost::asio::awaitable<bool> Fill(std::string& error);
+  void Close();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0, end_ = 0;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool busy_ = false;
+  bool expired_ = false;
+};
+
+// Parsed response head. `complete` false: more bytes needed.
+struct Head {
+  bool complete = false;
+  bool bad = false;
+  int status = 0;
+  long long content_length = -1;
+  bool chunked = false;
+  bool close = false;
+  std::size_t size = 0;  // bytes of the head including the blank line
+};
+Head ParseHead(std::string_view bytes);
+
+}  // namespace reznet::probes::load

@@ -1,0 +1,148 @@
+// Load generator pieces without a network: response heads, templates, overrides and segments,
+// stats merge and the mergeable JSON.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "probes/load/http1.hpp"
+#include "probes/load/load_config.hpp"
+#include "probes/load/load_probe.hpp"
+#include "probes/load/load_stats.hpp"
+
+namespace reznet::probes::load {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+TEST(ParseHead, LengthChunkedCloseAndIncomplete) {
+  auto h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\nhello");
+  ASSERT_TRUE(h.complete);
+  EXPECT_FALSE(h.bad);
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.content_length, 12);
+  EXPECT_FALSE(h.close);
+  EXPECT_EQ(h.size, std::string("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n").size());
+  h = ParseHead("HTTP/1.1 201 Created\r\ntransfer-encoding: Chunked\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(h.chunked);
+  EXPECT_TRUE(h.close);
+  EXPECT_EQ(h.status, 201);
+  EXPECT_FALSE(ParseHead("HTTP/1.1 200 OK\r\nContent-Le").complete);
+  h = ParseHead("HTTP/1.0 204 No Content\r\n\r\n");
+  EXPECT_TRUE(h.close);  // 1.0 closes unless keep-alive
+  EXPECT_EQ(h.content_length, 0);
+  EXPECT_TRUE(ParseHead("SSH-2.0-OpenSSH\r\n\r\n").bad);
+  EXPECT_TRUE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n").bad);
+  EXPECT_TRUE(ParseHead(std::string(70 * 1024, 'x')).bad);  // no end of head in 64 KiB
+}
+
+TEST(Template, SplitsHoles) {
+  auto t = ParseTemplate("/api/channels/{{ channel_id }}/messages?u={{vu}}");
+  EXPECT_FALSE(t.constant());
+  EXPECT_EQ(t.Vars(), (std::vector<std::string>{"channel_id", "vu"}));
+  EXPECT_TRUE(ParseTemplate("/health").constant());
+  EXPECT_TRUE(ParseTemplate("").constant());
+  EXPECT_EQ(ParseTemplate("a {{unclosed").parts.size(), 1u);
+}
+
+TEST(Overrides, LimitsStressAndSegments) {
+  LoadSettings s;
+  s.users = 100;
+  s.limits.max_users = 150;
+  Overrides o;
+  o.stress = true;
+  EXPECT_THAT(Apply(o, s), HasSubstr("200 users exceed limits.max_users 150"));
+  LoadSettings t;
+  t.users = 101;
+  Overrides seg;
+  seg.segments = 2;
+  seg.segment = 1;
+  LoadSettings a = t, b = t;
+  EXPECT_EQ(Apply(seg, a), "");
+  seg.segment = 2;
+  EXPECT_EQ(Apply(seg, b), "");
+  EXPECT_EQ(a.users + b.users, 101);  // every user in exactly one share
+  LoadSettings r;
+  r.executor = Executor::kConstantArrivalRate;
+  r.rate = 300;
+  r.max_vus = 10;
+  seg.segments = 3;
+  seg.segment = 3;
+  EXPECT_EQ(Apply(seg, r), "");
+  EXPECT_DOUBLE_EQ(r.rate, 100);
+  LoadSettings d;
+  d.duration = 2h;
+  EXPECT_THAT(Apply({}, d), HasSubstr("exceeds limits.max_duration 30m"));
+}
+
+LoadStats Sample(std::string test, std::initializer_list<std::int64_t> ms, int failed) {
+  LoadStats s;
+  s.test = std::move(test);
+  s.executor = "constant-arrival-rate";
+  s.users = 5;
+  s.rate = 10;
+  s.seconds = 2;
+  auto& st = s.Step("get");
+  for (auto v : ms) {
+    st.latency.Record(v * 1'000'000);
+    st.raw.Record(v * 500'000);
+    ++st.ok;
+  }
+  st.failed = failed;
+  if (failed) st.errors["http_5xx"] = failed;
+  s.lateness.Record(1000);
+  s.iterations = ms.size() + failed;
+  return s;
+}
+
+TEST(LoadStats, MergeAddsHistogramsExactly) {
+  auto a = Sample("t", {10, 20, 30}, 1);
+  auto b = Sample("t", {40, 50}, 0);
+  a.Merge(b);
+  EXPECT_EQ(a.Requests(), 6u);
+  EXPECT_EQ(a.Failed(), 1u);
+  EXPECT_EQ(a.users, 10);
+  EXPECT_DOUBLE_EQ(a.rate, 20);
+  const auto q = StatsOf(a.steps[0].latency);
+  EXPECT_EQ(q.count, 5u);
+  EXPECT_NEAR(q.p50, 0.030, 0.030 * 0.008);
+  EXPECT_NEAR(q.max, 0.050, 1e-12);
+  EXPECT_NEAR(q.min, 0.010, 1e-12);
+}
+
+TEST(LoadStats, JsonRoundTripKeepsWhatMergeNeeds) {
+  auto a = Sample("t", {10, 20, 30}, 2);
+  const std::string text = ToJson(a);
+  EXPECT_THAT(text, HasSubstr("\"requests\": 5"));
+  EXPECT_THAT(text, HasSubstr("\"error_rate\": 0.4"));
+  auto back = FromJson(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(ToJson(*back), text);
+  std::string why;
+  EXPECT_FALSE(FromJson("{\"test\": 1}", &why));
+  EXPECT_FALSE(why.empty());
+  // A histogram whose buckets do not add up is refused, not merged.
+  std::string broken = text;
+  broken.replace(broken.find("\"count\": 3, \"sum_ns\""), 10, "\"count\": 4");
+  EXPECT_FALSE(FromJson(broken, &why));
+}
+
+TEST(LoadStats, OutcomeCarriesBucketsNotSamples) {
+  auto a = Sample("t", {10, 20, 30}, 1);
+  const Outcome o = ToOutcome(a);
+  ASSERT_NE(o.FindPhase("request"), nullptr);
+  EXPECT_EQ(o.FindPhase("request")->Count(), 3u);
+  EXPECT_TRUE(o.FindPhase("request")->samples.empty());
+  ASSERT_NE(o.FindPhase("step:get"), nullptr);
+  ASSERT_NE(o.FindPhase("request_raw"), nullptr);
+  EXPECT_DOUBLE_EQ(*o.Counter("error_rate"), 0.25);
+  EXPECT_DOUBLE_EQ(*o.Counter("requests"), 4);
+  EXPECT_TRUE(o.ok());
+  auto all_failed = Sample("t", {}, 3);
+  all_failed.steps[0].last_error = "http_5xx: status 503";
+  EXPECT_EQ(ToOutcome(all_failed).error->kind, "all_failed");
+  EXPECT_THAT(ResultsBlock(a), HasSubstr("LOAD TEST RESULTS"));
+  EXPECT_THAT(ResultsBlock(a), HasSubstr("Raw latency"));
+}
+
+}  // namespace
+}  // namespace reznet::probes::load
