@@ -15,6 +15,12 @@ PACKAGES=(
   wrk prometheus-blackbox-exporter
 )
 
+# `install-deps.sh --bench`: also the peers of bench/compare_load.py (nginx as the target; ab, hey,
+# h2load beside wrk).
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(nginx-light apache2-utils hey nghttp2-client)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -23,15 +23,18 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
   double status = f.error_status;
   for (auto err :
        {number("latency_ms", f.latency_ms, 0, 600000), number("jitter_ms", f.jitter_ms, 0, 600000),
-        number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599)}) {
+        number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599),
+        number("stall_every", f.stall_every, 0, 1e9), number("stall_ms", f.stall_ms, 0, 600000)}) {
     if (!err.empty()) return std::unexpected(err);
   }
   f.error_status = static_cast<int>(status);
   for (const auto& kv : obj) {
     const std::string key(kv.key());
-    if (key != "latency_ms" && key != "jitter_ms" && key != "error_rate" && key != "error_status") {
-      return std::unexpected("unknown key " + key +
-                             " (known: latency_ms, jitter_ms, error_rate, error_status)");
+    if (key != "latency_ms" && key != "jitter_ms" && key != "error_rate" && key != "error_status" &&
+        key != "stall_every" && key != "stall_ms") {
+      return std::unexpected(
+          "unknown key " + key +
+          " (known: latency_ms, jitter_ms, error_rate, error_status, stall_every, stall_ms)");
     }
   }
   return f;
@@ -42,7 +45,9 @@ std::string FaultsToJson(const Faults& f) {
   return "{\"latency_ms\": " + JsonNumber(f.latency_ms) +
          ", \"jitter_ms\": " + JsonNumber(f.jitter_ms) +
          ", \"error_rate\": " + JsonNumber(f.error_rate) +
-         ", \"error_status\": " + std::to_string(f.error_status) + "}";
+         ", \"error_status\": " + std::to_string(f.error_status) +
+         ", \"stall_every\": " + JsonNumber(f.stall_every) +
+         ", \"stall_ms\": " + JsonNumber(f.stall_ms) + "}";
 }
 
 Faults FaultInjector::Get() const {
@@ -62,6 +67,15 @@ FaultInjector::Decision FaultInjector::Next() {
   if (faults_.jitter_ms > 0)
     ms += std::uniform_real_distribution<double>(0, faults_.jitter_ms)(rng_);
   d.delay = std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
+  const auto now = std::chrono::steady_clock::now();
+  ++requests_;
+  if (faults_.stall_every >= 1 && faults_.stall_ms > 0 &&
+      requests_ % static_cast<std::uint64_t>(faults_.stall_every) == 0 && now >= stalled_until_) {
+    stalled_until_ =
+        now + std::chrono::microseconds(static_cast<std::int64_t>(faults_.stall_ms * 1000));
+  }
+  if (stalled_until_ > now)
+    d.delay += std::chrono::duration_cast<std::chrono::microseconds>(stalled_until_ - now);
   if (faults_.error_rate > 0 &&
       std::uniform_real_distribution<double>(0, 1)(rng_) < faults_.error_rate) {
     d.error_status = faults_.error_status;

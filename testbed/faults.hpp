@@ -1,8 +1,10 @@
 #pragma once
 // Fault injection for the testbed: added latency (+ uniform jitter) before the first response byte,
-// and a share of requests answered with an error status instead. Thread-safe.
+// a share of requests answered with an error status instead, and periodic server-wide stalls.
+// Thread-safe.
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <mutex>
 #include <random>
@@ -15,6 +17,10 @@ struct Faults {
   double jitter_ms = 0;    // plus uniform [0, jitter_ms)
   double error_rate = 0;   // 0..1 of requests fail
   int error_status = 500;  // status of a failed request
+  // Every stall_every-th request freezes the whole server for stall_ms: every request arriving
+  // meanwhile waits for the end of the stall (like a GC pause or SIGSTOP). 0: off.
+  double stall_every = 0;
+  double stall_ms = 0;
   bool operator==(const Faults&) const = default;
 };
 
@@ -36,6 +42,8 @@ class FaultInjector {
  private:
   mutable std::mutex mutex_;
   Faults faults_;
+  std::uint64_t requests_ = 0;
+  std::chrono::steady_clock::time_point stalled_until_{};
   std::mt19937_64 rng_{12345};
 };
 

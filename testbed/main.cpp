@@ -10,6 +10,7 @@
 // without, agents and channels are fixed in-memory lists.
 //   GET  /testbed/faults          current faults
 //   POST /testbed/faults          {"latency_ms", "jitter_ms", "error_rate", "error_status",
+//                                  "stall_every", "stall_ms" (server-wide stall every N requests),
 //                                  "llm": {...}}  (llm model and faults: llm_emulator.hpp)
 //   POST /v1/messages             Anthropic Messages API (x-api-key), streaming or not
 //   POST /v1/chat/completions     OpenAI Chat Completions (Bearer), streaming or not

@@ -93,6 +93,7 @@ class Worker {
   void Run() {
     asio::co_spawn(io_, Watchdog(), asio::detached);
     io_.run();
+    Flush();
   }
   LoadStats& stats() { return stats_; }
   Clock::time_point last_end() const { return last_end_; }
@@ -140,7 +141,7 @@ class Worker {
         ++st.failed;
         ++st.errors["extract"];
         st.last_error = "extract: {{" + missing + "}} was not extracted by an earlier step";
-        if (sh_.live) sh_.live->failed.fetch_add(1, std::memory_order_relaxed);
+        ++local_.failed;
         co_return;
       }
       if (!body.empty() || step.method == "POST" || step.method == "PUT" ||
@@ -160,7 +161,7 @@ class Worker {
       ++stats_.interrupted;  // cut by the end of the test
       co_return;
     }
-    if (sh_.live) sh_.live->requests.fetch_add(1, std::memory_order_relaxed);
+    ++local_.requests;
     std::string kind, detail;
     if (!response.error.empty()) {
       kind = response.error;
@@ -200,7 +201,7 @@ class Worker {
       ++st.failed;
       ++st.errors[kind];
       st.last_error = kind + ": " + detail;
-      if (sh_.live) sh_.live->failed.fetch_add(1, std::memory_order_relaxed);
+      ++local_.failed;
     }
   }
 
@@ -220,7 +221,7 @@ class Worker {
     co_await Sleep(timer, start_at);
     Http1Conn conn(io_, sh_.endpoints);
     auto cslot = conns_.insert(conns_.end(), &conn);
-    if (sh_.live) sh_.live->active_users.fetch_add(1, std::memory_order_relaxed);
+    ++local_.active;
     Vars vars;
     vars.vu = vu;
     std::string request;
@@ -228,7 +229,7 @@ class Worker {
     while (!Stopping()) {
       ++vars.iteration;
       ++stats_.iterations;
-      if (sh_.live) sh_.live->iterations.fetch_add(1, std::memory_order_relaxed);
+      ++local_.iterations;
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
         co_await DoStep(i, conn, vars, request, response, Clock::time_point::max());
@@ -236,7 +237,7 @@ class Worker {
           co_await Sleep(timer, Clock::now() + t);
       }
     }
-    if (sh_.live) sh_.live->active_users.fetch_sub(1, std::memory_order_relaxed);
+    --local_.active;
     conns_.erase(cslot);
     timers_.erase(slot);
     --users_;
@@ -261,16 +262,14 @@ class Worker {
         now = Clock::now();
       } else if (now - intended > sh_.s.max_lateness) {
         ++stats_.dropped;
-        if (sh_.live) sh_.live->dropped.fetch_add(1, std::memory_order_relaxed);
+        ++local_.dropped;
         continue;
       }
       stats_.lateness.Record(std::max<std::int64_t>(0, (now - intended).count()));
       ++vars.iteration;
       ++stats_.iterations;
-      if (sh_.live) {
-        sh_.live->iterations.fetch_add(1, std::memory_order_relaxed);
-        sh_.live->active_users.fetch_add(1, std::memory_order_relaxed);
-      }
+      ++local_.iterations;
+      ++local_.active;
       bool first = true;
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
@@ -282,11 +281,28 @@ class Worker {
                         first ? intended : Clock::time_point::max());
         first = false;
       }
-      if (sh_.live) sh_.live->active_users.fetch_sub(1, std::memory_order_relaxed);
+      --local_.active;
     }
     conns_.erase(cslot);
     timers_.erase(slot);
     --users_;
+  }
+
+  // Live counters are kept per thread and published every watchdog tick: one shared cache line
+  // written per request by two threads cost more than the rest of the bookkeeping.
+  struct Counts {
+    std::uint64_t requests = 0, failed = 0, iterations = 0, dropped = 0;
+    std::int64_t active = 0;
+  };
+  void Flush() {
+    if (sh_.live == nullptr) return;
+    auto& l = *sh_.live;
+    l.requests.fetch_add(local_.requests - flushed_.requests, std::memory_order_relaxed);
+    l.failed.fetch_add(local_.failed - flushed_.failed, std::memory_order_relaxed);
+    l.iterations.fetch_add(local_.iterations - flushed_.iterations, std::memory_order_relaxed);
+    l.dropped.fetch_add(local_.dropped - flushed_.dropped, std::memory_order_relaxed);
+    l.active_users.fetch_add(local_.active - flushed_.active, std::memory_order_relaxed);
+    flushed_ = local_;
   }
 
   // Request timeouts, the graceful stop and the hard cut, checked every 20 ms.
@@ -297,6 +313,7 @@ class Worker {
       timer.expires_after(std::chrono::milliseconds(20));
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      Flush();
       const auto now = Clock::now();
       if (Stopping() && !woke) {
         woke = true;
@@ -324,6 +341,8 @@ class Worker {
   Clock::time_point last_end_{};
   Clock::time_point stop_seen_{};
   bool cut_ = false;  // the graceful stop is over: requests still going are cut
+  Counts local_;
+  Counts flushed_;
 };
 
 }  // namespace

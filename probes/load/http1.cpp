@@ -13,7 +13,7 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kInitialBuffer = 16 * 1024;
+constexpr std::size_t kInitialBuffer = 4 * 1024;  // grows for larger responses
 constexpr std::size_t kMaxHead = 64 * 1024;
 
 bool IEquals(std::string_view a, std::string_view b) {

@@ -1,7 +1,9 @@
 #include "probes/load/load_probe.hpp"
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
@@ -61,7 +63,11 @@ std::unique_ptr<Probe> LoadProbe::Create(const CreateArgs& args) {
 LoadProbe::LoadProbe(std::string name, std::shared_ptr<const LoadSettings> settings)
     : name_(std::move(name)), settings_(std::move(settings)), state_(std::make_shared<State>()) {}
 
-LoadProbe::~LoadProbe() { state_->stop = true; }
+LoadProbe::~LoadProbe() {
+  std::lock_guard lock(state_->mutex);
+  state_->abandoned = true;
+  state_->stop = true;
+}
 
 std::chrono::nanoseconds LoadProbe::RunTimeout(std::chrono::nanoseconds configured) const {
   return std::max(configured, settings_->Span() + settings_->request_timeout);
@@ -69,30 +75,49 @@ std::chrono::nanoseconds LoadProbe::RunTimeout(std::chrono::nanoseconds configur
 
 asio::awaitable<Outcome> LoadProbe::Run(RunContext) {
   state_->stop = false;
-  // The engine blocks its own threads for the whole test; this coroutine resumes on its executor
-  // when it is over. The thread holds the settings and state it uses.
-  auto stats = co_await asio::async_initiate<decltype(asio::use_awaitable), void(LoadStats)>(
-      [settings = settings_, state = state_, name = name_](auto handler) {
-        std::thread([settings, state, name, h = std::move(handler)]() mutable {
-          LoadStats result;
-          try {
-            result = RunLoad(*settings, {&state->stop, &state->live, name, "1/1"});
-          } catch (const std::exception& e) {
-            result.test = name;
-            result.executor = e.what();  // reported below
-            result.seconds = -1;
-          }
-          auto ex = asio::get_associated_executor(h);
-          asio::post(ex, [h = std::move(h), r = std::move(result)]() mutable { h(std::move(r)); });
-        }).detach();
-      },
-      asio::use_awaitable);
-  if (stats.seconds < 0) {
+  // The engine blocks its own threads for the whole test; this coroutine waits on a timer that
+  // the engine's thread cancels (through this executor) when it is over. Shared state only: the
+  // thread outlives nothing it uses. (Not async_initiate with a capturing lambda: g++ 12
+  // destroys such co_await temporaries twice.)
+  struct Completion {
+    explicit Completion(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    bool finished = false;
+    LoadStats stats;
+    std::string error;
+  };
+  auto done = std::make_shared<Completion>(co_await asio::this_coro::executor);
+  done->timer.expires_at(asio::steady_timer::time_point::max());
+  std::thread([settings = settings_, state = state_, name = name_, done] {
+    LoadStats result;
+    std::string error;
+    try {
+      result = RunLoad(*settings, {&state->stop, &state->live, name, "1/1"});
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    // A probe destroyed meanwhile (daemon shutdown) may take its io_context with it: then the
+    // result is dropped here instead of being posted to it.
+    std::lock_guard lock(state->mutex);
+    if (state->abandoned) return;
+    asio::post(done->timer.get_executor(),
+               [done, result = std::move(result), error = std::move(error)]() mutable {
+                 done->stats = std::move(result);
+                 done->error = std::move(error);
+                 done->finished = true;
+                 done->timer.cancel();
+               });
+  }).detach();
+  while (!done->finished) {
+    boost::system::error_code ec;
+    co_await done->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!done->error.empty()) {
     Outcome o;
-    o.Fail("connect", stats.executor);
+    o.Fail("connect", done->error);
     co_return o;
   }
-  co_return ToOutcome(stats);
+  co_return ToOutcome(done->stats);
 }
 
 }  // namespace reznet::probes::load

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "probes/load/engine.hpp"
@@ -40,6 +41,8 @@ class LoadProbe : public Probe {
   struct State {
     std::atomic<bool> stop{false};
     LiveCounters live;
+    std::mutex mutex;
+    bool abandoned = false;  // the probe is gone: do not post the result
   };
   std::string name_;
   std::shared_ptr<const LoadSettings> settings_;

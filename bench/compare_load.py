@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""The load generator against its peers, side by side in one run (prints figures, asserts nothing).
+
+  python3 bench/compare_load.py [--build build] [--seconds 10] [--skip-co] [--skip-vus]
+
+Installs the peers (scripts/install-deps.sh --bench) and starts its own nginx (one worker, a
+fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
+
+1. Throughput: 100 keep-alive connections, no think time, --seconds each: requests/s and CPU-µs per
+   request (user + system of the generator process, from wait4) for reznet-perfd load, wrk, ab, hey
+   and h2load, and each as a ratio to ours.
+2. Coordinated omission: nginx frozen with SIGSTOP for 1 s every 10 s for 30 s, 10 connections.
+   The true p99 of a constant-rate arrival stream is 900 ms (10 % of arrivals fall in a stall,
+   their wait spread evenly over 0–1 s). Ours in the open model (from the intended start, and
+   raw), wrk, ab and hey.
+3. 1,000 virtual users with 1–3 s think time for 20 s: requests/s against the expected 500, the
+   generator's CPU share and peak RSS.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
+from harness import free_port  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def run_measured(args, timeout=600):
+    """(stdout, stderr, cpu seconds, peak rss MiB, wall seconds) of one child process."""
+    start = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = [], []
+    t1 = threading.Thread(target=lambda: out.append(p.stdout.read()))
+    t2 = threading.Thread(target=lambda: err.append(p.stderr.read()))
+    t1.start()
+    t2.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    t1.join()
+    t2.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return out[0], err[0], ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, time.monotonic() - start
+
+
+class Nginx:
+    def __init__(self, tmp):
+        self.port = free_port()
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes 1;
+daemon off;
+error_log {tmp}/error.log;
+pid {tmp}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path {tmp};
+  proxy_temp_path {tmp};
+  fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp};
+  scgi_temp_path {tmp};
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{ return 200 "ok\\n"; }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", tmp, "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                subprocess.run(["curl", "-sf", self.url()], check=True, capture_output=True)
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.05)
+        self.worker = int(subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                         text=True).stdout.split()[0])
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/"
+
+    def stop(self):
+        os.kill(self.worker, signal.SIGCONT)
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def ours(perfd, tmp, load, seconds_cap=600):
+    cfg = os.path.join(tmp, "load.yaml")
+    out = os.path.join(tmp, "load.json")
+    with open(cfg, "w") as f:
+        f.write(f"""targets:
+  nginx: {{ url: "{load.pop('url')}" }}
+probes:
+  - name: bench
+    kind: load
+    target: nginx
+    load: {json.dumps(load)}
+""")
+    _, err, cpu, rss, wall = run_measured([perfd, "load", "--config", cfg, "--out", out], seconds_cap)
+    with open(out) as f:
+        return json.load(f), cpu, rss, wall
+
+
+def parse_wrk(text):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1}
+    return rps, float(p99.group(1)) * scale[p99.group(2)] if p99 else None
+
+
+def parse_ab(text):
+    rps = float(re.search(r"Requests per second:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"^\s+99%\s+(\d+)", text, re.M)
+    return rps, float(p99.group(1)) * 1e-3 if p99 else None  # ab: whole milliseconds
+
+
+def parse_hey(text):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"99% in ([\d.]+) secs", text)
+    return rps, float(p99.group(1)) if p99 else None
+
+
+def parse_h2load(text):
+    return float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", text).group(1)), None
+
+
+def throughput(perfd, nginx, tmp, seconds):
+    print(f"\n1. Throughput: 100 keep-alive connections, no think time, {seconds} s each, nginx 1 worker")
+    rows = []
+    res, cpu, _, _ = ours(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
+                                        "threads": 2, "scenario": [{"name": "get", "path": "/"}]})
+    n = res["requests"]
+    rows.append(("reznet-perfd load", res["throughput_rps"], cpu / n * 1e6,
+                 f"p50 {res['latency']['p50'] * 1e6:.0f} µs, p99 {res['latency']['p99'] * 1e6:.0f} µs"))
+    out, _, cpu, _, wall = run_measured(["wrk", "-t2", "-c100", f"-d{seconds}s", "--latency", nginx.url()])
+    rps, p99 = parse_wrk(out)
+    rows.append(("wrk", rps, cpu / (rps * wall) * 1e6, f"p99 {p99 * 1e6:.0f} µs" if p99 else ""))
+    total = int(rows[1][1] * seconds)
+    out, _, cpu, _, _ = run_measured(["ab", "-q", "-k", "-c", "100", "-n", str(total), nginx.url()])
+    rps, _ = parse_ab(out)
+    rows.append(("ab", rps, cpu / total * 1e6, "ms resolution"))
+    out, _, cpu, _, wall = run_measured(["hey", "-c", "100", "-z", f"{seconds}s", nginx.url()])
+    rps, _ = parse_hey(out)
+    rows.append(("hey", rps, cpu / (rps * wall) * 1e6, ""))
+    out, _, cpu, _, wall = run_measured(["h2load", "--h1", "-c", "100", "-t", "2", "-D", str(seconds), nginx.url()])
+    try:
+        rps, _ = parse_h2load(out)
+        rows.append(("h2load --h1", rps, cpu / (rps * seconds) * 1e6, ""))
+    except AttributeError:
+        rows.append(("h2load --h1", 0, 0, "no result"))
+    base_rps, base_cpu = rows[0][1], rows[0][2]
+    print(f"  {'tool':<20} {'req/s':>10} {'CPU µs/req':>11} {'ours/peer req/s':>16} {'peer/ours CPU':>14}")
+    for name, rps, cpu_us, note in rows:
+        ratio = f"{base_rps / rps:.2f}" if rps else "-"
+        cratio = f"{cpu_us / base_cpu:.2f}" if base_cpu and cpu_us else "-"
+        print(f"  {name:<20} {rps:>10.0f} {cpu_us:>11.1f} {ratio:>16} {cratio:>14}  {note}")
+
+
+def coordinated_omission(perfd, nginx, tmp):
+    print("\n2. Coordinated omission: nginx SIGSTOP 1 s every 10 s, 30 s, 10 connections; true p99 ≈ 900 ms")
+    stop = threading.Event()
+
+    def freezer():
+        t0 = time.monotonic()
+        while not stop.is_set():
+            k = int((time.monotonic() - t0) // 10) + 1
+            if stop.wait(max(0.0, t0 + k * 10 - 1 - time.monotonic())):
+                break
+            os.kill(nginx.worker, signal.SIGSTOP)
+            time.sleep(1)
+            os.kill(nginx.worker, signal.SIGCONT)
+
+    def with_freezer(fn):
+        stop.clear()
+        t = threading.Thread(target=freezer)
+        t.start()
+        try:
+            return fn()
+        finally:
+            stop.set()
+            t.join()
+            os.kill(nginx.worker, signal.SIGCONT)
+
+    res, _, _, _ = with_freezer(lambda: ours(perfd, tmp, {
+        "url": nginx.url(), "executor": "constant-arrival-rate", "rate": 2000, "max_vus": 10,
+        "duration": "30s", "threads": 2, "scenario": [{"name": "get", "path": "/"}]}))
+    print(f"  reznet-perfd (open model, 2000/s): p99 {res['latency']['p99'] * 1e3:.0f} ms from the intended start "
+          f"({res['latency']['p99'] / 0.9:.3f} × true), raw p99 {res['raw_latency']['p99'] * 1e3:.1f} ms, "
+          f"dropped {res['dropped']}")
+    out, *_ = with_freezer(lambda: run_measured(["wrk", "-t2", "-c10", "-d30s", "--latency", nginx.url()]))
+    print(f"  wrk:  p99 {parse_wrk(out)[1] * 1e3:.1f} ms")
+    out, *_ = with_freezer(lambda: run_measured(["ab", "-q", "-k", "-c", "10", "-t", "30", "-n", "100000000",
+                                                 nginx.url()]))
+    print(f"  ab:   p99 {parse_ab(out)[1] * 1e3:.0f} ms (whole ms)")
+    out, *_ = with_freezer(lambda: run_measured(["hey", "-c", "10", "-z", "30s", nginx.url()]))
+    print(f"  hey:  p99 {parse_hey(out)[1] * 1e3:.1f} ms")
+
+
+def many_users(perfd, nginx, tmp):
+    print("\n3. 1,000 virtual users, think time 1–3 s, ramp-up 5 s, 20 s at full load")
+    res, cpu, rss, wall = ours(perfd, tmp, {"url": nginx.url(), "users": 1000, "ramp_up": "5s",
+                                            "duration": "20s", "think_time": "1s..3s", "threads": 2,
+                                            "scenario": [{"name": "get", "path": "/"}]})
+    full = res["throughput_rps"]
+    print(f"  {res['requests']} requests, {full:.0f} req/s over the whole run (500/s expected at full load), "
+          f"CPU {cpu / wall * 100:.1f} % of one core, peak RSS {rss:.1f} MiB, p99 {res['latency']['p99'] * 1e6:.0f} µs")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--skip-co", action="store_true")
+    ap.add_argument("--skip-vus", action="store_true")
+    args = ap.parse_args()
+    subprocess.run([os.path.join(ROOT, "scripts/install-deps.sh"), "--bench"], check=True, stdout=subprocess.DEVNULL)
+    perfd = os.path.join(args.build, "bin/reznet-perfd")
+    with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
+        nginx = Nginx(tmp)
+        try:
+            throughput(perfd, nginx, tmp, args.seconds)
+            if not args.skip_co:
+                coordinated_omission(perfd, nginx, tmp)
+            if not args.skip_vus:
+                many_users(perfd, nginx, tmp)
+        finally:
+            nginx.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The load engine (issue #7) against the testbed on real PostgreSQL + Redis: the RezNet user flow,
+injected errors and latency, coordinated omission, dropped starts, segments merged exactly,
+graceful stop on SIGINT, and the load suite profile."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BIN, DaemonTestCase, Process, http, services  # noqa: E402
+
+PERFD = os.path.join(BIN, "reznet-perfd")
+
+
+class LoadTest(DaemonTestCase):
+    def setUp(self):
+        super().setUp()
+        env = services()
+        self.tb = Process([os.path.join(BIN, "reznet-testbed"), "--listen", "127.0.0.1:0", "--threads", "160",
+                           "--pg-dsn", env["REZNET_PG_DSN"], "--redis-url", env["REZNET_REDIS_URL"]],
+                          env={"PGPASSWORD": env["REZNET_PG_PASSWORD"]}, timeout=60)
+        self.procs.append(self.tb)
+
+    def faults(self, **f):
+        status, body = http("POST", self.tb.url + "/testbed/faults", json.dumps(f))
+        self.assertEqual(status, 200, body)
+
+    def config(self, load, nfrs="", extra_probes=""):
+        return self.write_config(f"""targets:
+  backend: {{ url: "{self.tb.url}" }}
+probes:
+  - name: flow
+    kind: load
+    target: backend
+    load: {load}
+{extra_probes}
+{nfrs}
+""")
+
+    def load(self, cfg, *args, timeout=120):
+        out = os.path.join(self.tmp.name, f"out-{time.monotonic_ns()}.json")
+        r = subprocess.run([PERFD, "load", "--config", cfg, "--out", out, *args], capture_output=True, text=True,
+                           timeout=timeout)
+        result = None
+        if os.path.exists(out):
+            with open(out) as f:
+                result = json.load(f)
+        return r, result
+
+    def test_reznet_flow_at_50_users(self):
+        cfg = self.config("{ users: 50, ramp_up: 5s, duration: 15s, think_time: 1s..3s, seed: 7 }")
+        r, res = self.load(cfg)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("LOAD TEST RESULTS", r.stdout)
+        self.assertIn("✓ load_p95", r.stdout)  # the RezNet defaults judge when no rule is configured
+        self.assertEqual(res["failed"], 0, res["steps"])
+        self.assertEqual(list(res["steps"]), ["list_agents", "list_channels", "send_message", "read_messages"])
+        for name, step in res["steps"].items():
+            self.assertGreater(step["requests"], 20, name)
+            lat = step["latency"]
+            self.assertTrue(0 < lat["min"] <= lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"], (name, lat))
+        # 50 users, one request per 1–3 s of think time: about 25 requests/s at full load.
+        self.assertGreater(res["throughput_rps"], 10)
+        self.assertLess(res["throughput_rps"], 50)
+        self.assertEqual(res["requests"], sum(s["requests"] for s in res["steps"].values()))
+
+    def test_injected_errors_and_latency_are_reported(self):
+        cfg = self.config("{ users: 20, duration: 6s, scenario: [{ name: agents, path: /api/agents }] }")
+        self.faults(error_rate=0.1, error_status=503)
+        r, res = self.load(cfg)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # error rate > 5 %
+        self.assertIn("✗ load_error_rate", r.stdout)
+        self.assertGreater(res["requests"], 2000)
+        self.assertAlmostEqual(res["error_rate"], 0.10, delta=0.02)
+        self.assertEqual(res["steps"]["agents"]["errors"], {"http_5xx": res["failed"]})
+
+        self.faults(error_rate=0, latency_ms=0)
+        _, fast = self.load(cfg)
+        self.faults(latency_ms=40)
+        _, slow = self.load(cfg)
+        self.faults(latency_ms=0)
+        shift = slow["latency"]["p50"] - fast["latency"]["p50"]
+        self.assertGreater(shift, 0.038, (fast["latency"], slow["latency"]))
+        self.assertLess(shift, 0.060, (fast["latency"], slow["latency"]))
+
+    def test_coordinated_omission_corrected_p99(self):
+        # 200 iterations/s; the server stalls 500 ms every 1000 requests (every 5 s): 10 % of the
+        # iterations are due during a stall, their latency from the intended start spread evenly
+        # over 0–500 ms, so the corrected p99 is 500 ms × (1 − 0.01 / 0.10) = 450 ms. Only the few
+        # requests in flight when a stall begins see it from their actual start: raw p99 stays low.
+        cfg = self.config("{ executor: constant-arrival-rate, rate: 200, max_vus: 5, duration: 15s,"
+                          " scenario: [{ name: agents, path: /api/agents }] }")
+        self.faults(stall_every=1000, stall_ms=500)
+        r, res = self.load(cfg)
+        self.faults(stall_every=0, stall_ms=0)
+        self.assertIn("Raw latency (from actual start, not corrected)", r.stdout)
+        self.assertEqual(res["dropped"], 0)
+        self.assertAlmostEqual(res["requests"], 3000, delta=3)
+        self.assertAlmostEqual(res["latency"]["p99"], 0.450, delta=0.450 * 0.15, msg=res["latency"])
+        self.assertLess(res["raw_latency"]["p99"], 0.1, res["raw_latency"])
+        self.assertGreater(res["late_start"]["max"], 0.4)
+
+    def test_dropped_starts_when_max_vus_is_too_small(self):
+        cfg = self.config("{ executor: constant-arrival-rate, rate: 100, max_vus: 2, max_lateness: 300ms,"
+                          " duration: 4s, scenario: [{ name: agents, path: /api/agents }] }")
+        self.faults(latency_ms=100)
+        r, res = self.load(cfg)
+        self.faults(latency_ms=0)
+        # Two users at ~100 ms each serve ~20 of the 100 iterations due per second.
+        self.assertGreater(res["dropped"], 200, res)
+        self.assertLess(res["iterations"], 150, res)
+        self.assertIn("dropped (no free user within max_lateness)", r.stdout)
+
+    def test_segments_merge_to_the_single_run(self):
+        cfg = self.config("{ executor: constant-arrival-rate, rate: 100, max_vus: 20, duration: 5s,"
+                          " scenario: [{ name: agents, path: /api/agents }] }")
+        self.faults(latency_ms=10)
+        _, whole = self.load(cfg)
+        outs = [os.path.join(self.tmp.name, f"seg{i}.json") for i in (1, 2)]
+        procs = [subprocess.Popen([PERFD, "load", "--config", cfg, "--segment", f"{i}/2", "--out", outs[i - 1]],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+        for p in procs:
+            p.communicate(timeout=60)
+        self.faults(latency_ms=0)
+        halves = []
+        for o in outs:
+            with open(o) as f:
+                halves.append(json.load(f))
+        self.assertEqual([h["rate"] for h in halves], [50, 50])
+        merged_out = os.path.join(self.tmp.name, "merged.json")
+        r = subprocess.run([PERFD, "load", "merge", *outs, "--out", merged_out], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(merged_out) as f:
+            merged = json.load(f)
+        self.assertEqual(merged["requests"], halves[0]["requests"] + halves[1]["requests"])
+        self.assertEqual(merged["requests"], whole["requests"])
+        self.assertEqual(whole["requests"], 500)
+        for q in ("p50", "p95"):
+            self.assertAlmostEqual(merged["latency"][q], whole["latency"][q], delta=whole["latency"][q] * 0.1,
+                                   msg=(q, merged["latency"], whole["latency"]))
+        bad = os.path.join(self.tmp.name, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{}")
+        r = subprocess.run([PERFD, "load", "merge", outs[0], bad], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a load result", r.stderr)
+
+    def test_sigint_stops_gracefully_with_results(self):
+        cfg = self.config("{ users: 10, duration: 60s, think_time: 100ms..200ms,"
+                          " scenario: [{ name: agents, path: /api/agents }] }")
+        out = os.path.join(self.tmp.name, "partial.json")
+        p = subprocess.Popen([PERFD, "load", "--config", cfg, "--out", out], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        started = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=20)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertIn("stopped by signal: results so far", stderr)
+        self.assertIn("LOAD TEST RESULTS", stdout)
+        with open(out) as f:
+            res = json.load(f)
+        self.assertGreater(res["requests"], 50)
+        self.assertEqual(res["failed"], 0)
+        self.assertEqual(p.returncode, 0)
+
+    def test_limits_and_usage(self):
+        cfg = self.config("{ users: 600, duration: 5s, limits: { max_users: 1000 } }")
+        r, _ = self.load(cfg, "--stress")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("1200 users exceed limits.max_users 1000", r.stderr)
+        r, _ = self.load(cfg, "--segment", "3/2")
+        self.assertEqual(r.returncode, 2)
+        bad = self.write_config(f"""targets:
+  backend: {{ url: "{self.tb.url}" }}
+probes:
+  - {{ name: flow, kind: load, target: backend, load: {{ scenario: [{{ name: s, path: "/x/{{{{id}}}}" }}] }} }}
+""", "bad.yaml")
+        r = subprocess.run([PERFD, "check-config", "--config", bad], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("{{id}} is not extracted by an earlier step", r.stderr)
+
+    def test_load_profile_judges_load_nfrs(self):
+        state = os.path.join(self.tmp.name, "state")
+        cfg = self.write_config(f"""daemon: {{ state_dir: {state} }}
+targets:
+  backend: {{ url: "{self.tb.url}" }}
+probes:
+  - name: flow
+    kind: load
+    target: backend
+    load: {{ users: 20, duration: 4s, think_time: 100ms..300ms }}
+nfrs:
+  - {{ name: load_p95, probe: flow, phase: request, stat: p95, window: 5m, op: "<", threshold: 1s }}
+  - {{ name: load_p50, probe: flow, phase: request, stat: p50, window: 5m, op: "<", threshold: 200ms }}
+  - {{ name: load_errors, probe: flow, phase: error_rate, stat: ratio, window: 5m, op: "<", threshold: 5% }}
+""")
+        report_dir = os.path.join(self.tmp.name, "reports")
+        r = subprocess.run([PERFD, "run", "--config", cfg, "--profile", "load", "--report-dir", report_dir],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for nfr in ("load_p95", "load_p50", "load_errors"):
+            self.assertIn(f"✓ {nfr}", r.stdout)
+        report = json.load(open(os.path.join(report_dir, os.listdir(report_dir)[0].split(".")[0] + ".json")))
+        flow = report["probes"][0]
+        request = next(p for p in flow["phases"] if p["name"] == "request")
+        self.assertGreater(request["count"], 100)
+        self.assertIn("step:send_message", [p["name"] for p in flow["phases"]])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
