@@ -144,11 +144,12 @@ TEST(Loader, SyntaxErrorHasLine) {
   EXPECT_THAT(errors[0], HasSubstr("t.yaml:3:1: YAML syntax error"));
 }
 
-TEST(Loader, LaterSectionsAreNamedNotUnknown) {
+TEST(Loader, TopLevelLoadSectionSaysWhereItGoes) {
   auto errors = ErrorsOf("load: {}\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0],
-            "t.yaml:1:7: load: section \"load\" is not supported by this build yet; remove it");
+            "t.yaml:1:7: load: load tests are probes of kind load: move this block under probes: "
+            "as - { name: load_flow, kind: load, target: backend, load: { users: 100, … } }");
 }
 
 TEST(Loader, BadLogLevelAndWindow) {

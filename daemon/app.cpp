@@ -196,7 +196,20 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   AlertNotifier notifier(io.get_executor(), config.alerting, generator_url, telemetry);
   notifier.Start();
   bool stopping = false;
-  std::vector<config::NfrRule> rules = config.nfrs;
+  // Rules over load tests are judged by the runs that make load (suites, reznet-perfd load);
+  // a continuous state for them would read "no data" forever.
+  std::vector<config::NfrRule> rules;
+  for (const auto& rule : config.nfrs) {
+    const config::ProbeConfig* p = config.FindProbe(rule.probe);
+    if (p != nullptr && p->kind == "load") {
+      spdlog::info(
+          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
+          "continuously",
+          rule.name, rule.probe);
+      continue;
+    }
+    rules.push_back(rule);
+  }
   asio::co_spawn(io, RefreshBaselines(config, *history, blocking.get_executor(), rules),
                  asio::detached);
   suites.OnFinished([&] {

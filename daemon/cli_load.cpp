@@ -194,6 +194,23 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
   g_stop = false;
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
+  if (options.start_at > 0) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const double wait = options.start_at - std::chrono::duration<double>(now).count();
+    if (wait > 3600) {
+      std::cerr << "reznet-perfd: --start-at is " << static_cast<long>(wait)
+                << " s away; more than an hour is surely a mistake\n";
+      return 2;
+    }
+    if (wait > 0) {
+      std::fprintf(stderr, "waiting %.1f s for --start-at\n", wait);
+      const auto until = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(wait));
+      while (!g_stop && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   load::LiveCounters live;
   std::atomic<bool> done{false};
   std::thread progress([&] { Progress(live, settings, done); });

@@ -20,7 +20,8 @@ namespace reznet::daemon {
 struct LoadOptions {
   std::string probe;  // empty: the config's only load probe
   probes::load::Overrides overrides;
-  std::string out;  // --out FILE.json
+  std::string out;      // --out FILE.json
+  double start_at = 0;  // --start-at UNIX_SECONDS: segments on many machines start together
 };
 
 int LoadCli(const config::Config& config, const LoadOptions& options);

@@ -159,6 +159,7 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
                    io.get_executor(),
                    blocking.get_executor(),
                    [&](const suite::RunRecord& r) { progress.Update(r); },
+                   nullptr,
                    &stop};
   suite::RunRecord run;
   run.started_at =

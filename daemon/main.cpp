@@ -104,7 +104,10 @@ int main(int argc, char** argv) {
   load->add_flag("--stress", load_options.overrides.stress, "twice the configured users (or rate)");
   load->add_option("--segment", segment_text, "I/N: run the I-th of N equal shares");
   load->add_option("-o,--out", load_options.out, "write the results (mergeable JSON) here");
+  load->add_option("--start-at", load_options.start_at,
+                   "Unix time to start at (segments on many machines start together)");
   auto* merge = load->add_subcommand("merge", "merge segment results exactly");
+  merge->fallthrough();  // --config may follow `merge`
   std::vector<std::string> merge_files;
   merge->add_option("files", merge_files, "results of `load --out`")
       ->required()

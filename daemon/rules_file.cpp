@@ -89,6 +89,12 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   if (!config.nfrs.empty()) {
     out += "  - name: reznet-perfd-nfrs\n    rules:\n";
     for (const auto& r : config.nfrs) {
+      const config::ProbeConfig* probe = config.FindProbe(r.probe);
+      if (probe != nullptr && probe->kind == "load") {
+        out += "      # " + r.name + ": judges load test " + r.probe +
+               ", checked by suite runs (ReznetSuiteFailed below), not continuously\n";
+        continue;
+      }
       out += "      - alert: " + r.name + "\n";
       out += "        expr: " + Quote(Expr(r)) + "\n";
       if (r.for_.count() > 0) out += "        for: " + config::FormatDuration(r.for_) + "\n";
@@ -116,6 +122,12 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   out +=
       "        annotations:\n          summary: \"reznet-perfd is down: the NFRs are not being "
       "checked\"\n";
+  out += "      - alert: ReznetSuiteFailed\n";
+  out += "        expr: " + Quote("reznet_perf_suite_last_success == 0") + "\n";
+  out += "        labels:\n          severity: \"warning\"\n";
+  out +=
+      "        annotations:\n          summary: \"the last {{ $labels.profile }} suite run did not "
+      "pass (GET /runs on {{ $labels.instance }})\"\n";
   out += "      - alert: ReznetProbeFailing\n";
   out += "        expr: " +
          Quote(

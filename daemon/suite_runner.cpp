@@ -57,6 +57,7 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
       o.Fail("internal", std::string("cannot build the probe: ") + e.what());
       acc.Add(o);
     }
+    if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, true);
     for (int i = 0; probe && i < entry.samples; ++i) {
       if (ctx.stop && ctx.stop->load()) {
         stopped = true;
@@ -72,6 +73,7 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
       }
       if (ctx.on_progress) ctx.on_progress(run);
     }
+    if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, false);
     run.probes.push_back(acc.Finish(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
     if (ctx.on_progress) ctx.on_progress(run);

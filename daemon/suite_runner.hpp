@@ -26,6 +26,8 @@ struct SuiteContext {
   boost::asio::any_io_executor executor;                     // probes run here
   boost::asio::any_io_executor blocking;                     // libpq / hiredis calls
   std::function<void(const suite::RunRecord&)> on_progress;  // after every run, on `executor`
+  // Around each probe's runs (started true, then false): the daemon follows load tests live.
+  std::function<void(const config::ProbeConfig&, probes::Probe&, bool started)> on_probe;
   const std::atomic<bool>* stop = nullptr;
 };
 

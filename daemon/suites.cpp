@@ -9,6 +9,7 @@
 
 #include "daemon/suite_runner.hpp"
 #include "daemon/telemetry.hpp"
+#include "probes/load/load_probe.hpp"
 #include "probes/net/offload.hpp"
 
 namespace reznet::daemon {
@@ -70,6 +71,15 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
                          [this](const suite::RunRecord& r) {
                            std::lock_guard lock(mutex_);
                            current_ = r;
+                         },
+                         [this](const config::ProbeConfig& p, probes::Probe& probe, bool started) {
+                           auto* load = dynamic_cast<probes::load::LoadProbe*>(&probe);
+                           if (load == nullptr) return;
+                           if (started) {
+                             telemetry_.BeginLoad(p.name, &load->live());
+                           } else {
+                             telemetry_.EndLoad(p.name);
+                           }
                          },
                          &stop_};
         suite::RunRecord done = co_await RunSuite(ctx, profile, run, std::move(view));

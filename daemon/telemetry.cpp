@@ -8,6 +8,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "config/units.hpp"
+#include "probes/load/live.hpp"
 
 namespace reznet::daemon {
 namespace {
@@ -135,7 +136,31 @@ struct Telemetry::Families {
         suite_last_failed(prometheus::BuildGauge()
                               .Name("reznet_perf_suite_last_nfrs_failed")
                               .Help("NFRs that failed in the profile's last run.")
-                              .Register(r)) {}
+                              .Register(r)),
+        load_requests(prometheus::BuildCounter()
+                          .Name("reznet_perf_load_requests_total")
+                          .Help("Requests of load tests run by this daemon (suites), live.")
+                          .Register(r)),
+        load_failed(prometheus::BuildCounter()
+                        .Name("reznet_perf_load_failed_total")
+                        .Help("Failed requests of load tests run by this daemon, live.")
+                        .Register(r)),
+        load_iterations(prometheus::BuildCounter()
+                            .Name("reznet_perf_load_iterations_total")
+                            .Help("Scenario iterations started by load tests, live.")
+                            .Register(r)),
+        load_dropped(prometheus::BuildCounter()
+                         .Name("reznet_perf_load_dropped_total")
+                         .Help("Open-model iterations dropped for lack of a free user.")
+                         .Register(r)),
+        load_users(prometheus::BuildGauge()
+                       .Name("reznet_perf_load_active_users")
+                       .Help("Virtual users busy in a running load test.")
+                       .Register(r)),
+        load_running(prometheus::BuildGauge()
+                         .Name("reznet_perf_load_running")
+                         .Help("1 while the load test runs.")
+                         .Register(r)) {}
 
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Gauge>& window;
@@ -163,6 +188,23 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Gauge>& suite_last_duration;
   prometheus::Family<prometheus::Gauge>& suite_last_timestamp;
   prometheus::Family<prometheus::Gauge>& suite_last_failed;
+  prometheus::Family<prometheus::Counter>& load_requests;
+  prometheus::Family<prometheus::Counter>& load_failed;
+  prometheus::Family<prometheus::Counter>& load_iterations;
+  prometheus::Family<prometheus::Counter>& load_dropped;
+  prometheus::Family<prometheus::Gauge>& load_users;
+  prometheus::Family<prometheus::Gauge>& load_running;
+};
+
+struct Telemetry::LoadSeries {
+  const probes::load::LiveCounters* live = nullptr;
+  prometheus::Counter* requests = nullptr;
+  prometheus::Counter* failed = nullptr;
+  prometheus::Counter* iterations = nullptr;
+  prometheus::Counter* dropped = nullptr;
+  prometheus::Gauge* users = nullptr;
+  prometheus::Gauge* running = nullptr;
+  std::uint64_t seen_requests = 0, seen_failed = 0, seen_iterations = 0, seen_dropped = 0;
 };
 
 struct Telemetry::ProbeState {
@@ -200,6 +242,47 @@ Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
 }
 
 Telemetry::~Telemetry() = default;
+
+void Telemetry::BeginLoad(const std::string& test, const probes::load::LiveCounters* live) {
+  std::lock_guard lock(mutex_);
+  auto& series = loads_[test];
+  if (!series) {
+    series = std::make_unique<LoadSeries>();
+    const prometheus::Labels labels = {{"test", test}};
+    series->requests = &families_->load_requests.Add(labels);
+    series->failed = &families_->load_failed.Add(labels);
+    series->iterations = &families_->load_iterations.Add(labels);
+    series->dropped = &families_->load_dropped.Add(labels);
+    series->users = &families_->load_users.Add(labels);
+    series->running = &families_->load_running.Add(labels);
+  }
+  series->live = live;
+  series->seen_requests = series->seen_failed = series->seen_iterations = series->seen_dropped = 0;
+  series->running->Set(1);
+}
+
+void Telemetry::EndLoad(const std::string& test) {
+  std::lock_guard lock(mutex_);
+  auto it = loads_.find(test);
+  if (it == loads_.end()) return;
+  SyncLoad(*it->second);
+  it->second->live = nullptr;
+  it->second->users->Set(0);
+  it->second->running->Set(0);
+}
+
+void Telemetry::SyncLoad(LoadSeries& s) {
+  if (s.live == nullptr) return;
+  auto step = [](prometheus::Counter* c, std::uint64_t now, std::uint64_t& seen) {
+    if (now > seen) c->Increment(static_cast<double>(now - seen));
+    seen = std::max(seen, now);
+  };
+  step(s.requests, s.live->requests.load(), s.seen_requests);
+  step(s.failed, s.live->failed.load(), s.seen_failed);
+  step(s.iterations, s.live->iterations.load(), s.seen_iterations);
+  step(s.dropped, s.live->dropped.load(), s.seen_dropped);
+  s.users->Set(static_cast<double>(s.live->active_users.load()));
+}
 
 void Telemetry::AddSuiteProfile(const std::string& profile) {
   std::lock_guard lock(mutex_);
@@ -362,6 +445,7 @@ std::string Telemetry::RenderMetrics(Clock::time_point now) {
   {
     std::lock_guard lock(mutex_);
     UpdateWindowGauges(now);
+    for (auto& [test, series] : loads_) SyncLoad(*series);
     text = prometheus::TextSerializer().Serialize(registry_->Collect());
   }
   // prometheus-cpp writes NaN as "Nan"; the exposition format spells it "NaN".

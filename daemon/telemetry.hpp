@@ -17,6 +17,10 @@
 #include "daemon/window.hpp"
 #include "probes/outcome.hpp"
 
+namespace reznet::probes::load {
+struct LiveCounters;
+}
+
 namespace prometheus {
 class Registry;
 }
@@ -60,6 +64,11 @@ class Telemetry {
   void RecordSuite(const std::string& profile, const std::string& result, double seconds,
                    double finished_unix, int nfrs_failed);
 
+  // A load test running inside the daemon (a suite's load probe): reznet_perf_load_* follow its
+  // live counters at every scrape until EndLoad (which takes the final values).
+  void BeginLoad(const std::string& test, const probes::load::LiveCounters* live);
+  void EndLoad(const std::string& test);
+
   // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
   WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                      Clock::time_point now);
@@ -80,6 +89,9 @@ class Telemetry {
   struct NfrSeries;
   std::map<std::string, std::unique_ptr<NfrSeries>> nfrs_;
   DenseHistogram scratch_;
+  struct LoadSeries;
+  std::map<std::string, std::unique_ptr<LoadSeries>> loads_;
+  void SyncLoad(LoadSeries& series);
 };
 
 // process_* metrics of this process from /proc, in exposition format.

@@ -40,7 +40,9 @@ DEMO_ENV="$ROOT/.run/demo.env"
     "$REZNET_BACKEND_URL" "$REZNET_PERFD_LISTEN" "$REZNET_STATE_DIR"
 } > "$DEMO_ENV"
 
-PGPASSWORD="$REZNET_PG_PASSWORD" build/bin/reznet-testbed --listen "$TESTBED_LISTEN" \
+# 256 server threads: the testbed holds one per open connection, and the demo's load test keeps
+# 100 users connected.
+PGPASSWORD="$REZNET_PG_PASSWORD" build/bin/reznet-testbed --listen "$TESTBED_LISTEN" --threads 256 \
   --pg-dsn "$REZNET_PG_DSN" --redis-url "$REZNET_REDIS_URL" &
 PIDS+=($!)
 build/bin/reznet-perfd serve --config config/examples/demo.yaml &
@@ -76,6 +78,8 @@ Try:
   curl -s "http://$REZNET_PERFD_LISTEN/runs/<id>?format=markdown"   # the report (json, markdown, junit)
   (set -a; . .run/demo.env; build/bin/reznet-perfd run --config config/examples/demo.yaml --profile standard)
                   # the same from the CLI: progress, verdicts, exit 1 on a failed NFR
+  (set -a; . .run/demo.env; build/bin/reznet-perfd load --config config/examples/demo.yaml --users 50 --duration 20s)
+                  # the RezNet user flow under load: results block, p95/p50/error-rate verdicts
 Suite history and reports: $REZNET_STATE_DIR
 INFO
 wait

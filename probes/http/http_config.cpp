@@ -38,27 +38,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   r.Read("max_body_bytes", s->max_body_bytes, 1, std::int64_t{1} << 30);
 
   config::MapReader expect(r.Node("expect"), r.PathOf("expect"), diag);
-  YAML::Node status = expect.Node("status");
-  if (status.IsDefined() && !status.IsNull()) {
-    std::vector<YAML::Node> items;
-    if (status.IsSequence()) {
-      for (const auto& n : status) items.push_back(n);
-    } else {
-      items.push_back(status);
-    }
-    for (const auto& n : items) {
-      auto text = expect.Scalar(n, expect.PathOf("status"));
-      if (!text) continue;
-      int code = 0;
-      auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), code);
-      if (ec != std::errc() || ptr != text->data() + text->size() || code < 100 || code > 599) {
-        diag.Error(n.Mark(), expect.PathOf("status"),
-                   "expected an HTTP status code like 200, got \"" + *text + "\"");
-      } else {
-        s->expect_status.push_back(code);
-      }
-    }
-  }
+  s->expect_status = net::ReadStatuses(expect, "status");
   expect.Read("body_contains", s->expect_body_contains);
   std::map<std::string, std::string> json;
   expect.Read("json", json);

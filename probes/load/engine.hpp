@@ -15,18 +15,11 @@
 #include <cstdint>
 #include <string>
 
+#include "probes/load/live.hpp"
 #include "probes/load/load_config.hpp"
 #include "probes/load/load_stats.hpp"
 
 namespace reznet::probes::load {
-
-struct LiveCounters {
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> failed{0};
-  std::atomic<std::uint64_t> iterations{0};
-  std::atomic<std::uint64_t> dropped{0};
-  std::atomic<std::int64_t> active_users{0};
-};
 
 struct EngineOptions {
   const std::atomic<bool>* stop = nullptr;  // set: stop starting work (graceful stop follows)

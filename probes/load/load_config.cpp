@@ -71,31 +71,6 @@ bool ParseThinkTime(const std::string& text, Duration& lo, Duration& hi, std::st
   return true;
 }
 
-std::vector<int> ReadStatuses(config::MapReader& r, const std::string& key) {
-  std::vector<int> out;
-  YAML::Node status = r.Node(key);
-  if (!status.IsDefined() || status.IsNull()) return out;
-  std::vector<YAML::Node> items;
-  if (status.IsSequence()) {
-    for (const auto& n : status) items.push_back(n);
-  } else {
-    items.push_back(status);
-  }
-  for (const auto& n : items) {
-    auto text = r.Scalar(n, r.PathOf(key));
-    if (!text) continue;
-    int code = 0;
-    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), code);
-    if (ec != std::errc() || ptr != text->data() + text->size() || code < 100 || code > 599) {
-      r.diag().Error(n.Mark(), r.PathOf(key),
-                     "expected an HTTP status code like 200, got \"" + *text + "\"");
-    } else {
-      out.push_back(code);
-    }
-  }
-  return out;
-}
-
 void ParseScenario(config::MapReader& r, LoadSettings& s) {
   YAML::Node node = r.Node("scenario");
   if (!node.IsDefined() || node.IsNull()) {
@@ -164,7 +139,7 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
       known_vars.insert(var);
     }
     config::MapReader expect(sr.Node("expect"), sr.PathOf("expect"), r.diag());
-    step.expect_status = ReadStatuses(expect, "status");
+    step.expect_status = net::ReadStatuses(expect, "status");
     expect.Read("body_contains", step.expect_body_contains);
     expect.Finish();
     if (sr.ReadRatio("weight", step.weight) && (step.weight <= 0 || step.weight > 1)) {

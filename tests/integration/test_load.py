@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, DaemonTestCase, Process, http, services  # noqa: E402
+from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
 
 PERFD = os.path.join(BIN, "reznet-perfd")
 
@@ -209,6 +209,94 @@ nfrs:
         request = next(p for p in flow["phases"] if p["name"] == "request")
         self.assertGreater(request["count"], 100)
         self.assertIn("step:send_message", [p["name"] for p in flow["phases"]])
+
+    def test_load_inside_the_daemon_is_live_on_metrics(self):
+        cfg = self.write_config(f"""daemon: {{ state_dir: {os.path.join(self.tmp.name, "state")} }}
+targets:
+  backend: {{ url: "{self.tb.url}" }}
+probes:
+  - {{ name: health, kind: http, target: backend, interval: 1m, http: {{ path: /health }} }}
+  - name: flow
+    kind: load
+    target: backend
+    load: {{ users: 10, duration: 4s, think_time: 50ms..100ms }}
+nfrs:
+  - {{ name: load_p95, probe: flow, phase: request, stat: p95, window: 5m, op: "<", threshold: 1s }}
+""")
+        d = self.start_daemon(cfg)
+        d.wait_for_line(r"NFR load_p95 judges load test flow: checked by suite runs")
+        status, body = http("POST", d.url + "/run-suite", '{"profile": "load"}')
+        self.assertEqual(status, 202, body)
+        run_id = json.loads(body)["id"]
+
+        def live():
+            m = parse_metrics(self.scrape(d))
+            return m if metric(m, "reznet_perf_load_running", test="flow") == 1 and (
+                metric(m, "reznet_perf_load_requests_total", test="flow") or 0) > 0 else None
+        m = wait_until(live, 10, "live load metrics")
+        self.assertGreater(metric(m, "reznet_perf_load_active_users", test="flow"), 0)
+        self.assertIsNone(metric(m, "reznet_perf_nfr_state", nfr="load_p95", state="no_data"))
+
+        def finished():
+            run = json.loads(http("GET", f"{d.url}/runs/{run_id}")[1])
+            return run if run["state"] in ("passed", "failed", "error") else None
+        run = wait_until(finished, 30, "the load run")
+        self.assertEqual(run["state"], "passed", run)
+        flow = run["probes"][0]
+        self.assertEqual(run["nfrs"][0]["verdict"], "passed")
+        m = parse_metrics(self.scrape(d))
+        self.assertEqual(metric(m, "reznet_perf_load_running", test="flow"), 0)
+        self.assertEqual(metric(m, "reznet_perf_load_requests_total", test="flow"), flow["counters"]["requests"])
+        # The scheduler never runs a load probe on its own.
+        self.assertIsNone(metric(m, "reznet_perf_probe_runs_total", probe="flow", result="success"))
+
+    def test_kubernetes_indexed_job_commands_split_and_merge(self):
+        import yaml
+        root = os.path.join(os.path.dirname(__file__), "../..")
+        with open(os.path.join(root, "deploy/k8s/load-job.yaml")) as f:
+            docs = list(yaml.safe_load_all(f))
+        job = next(d for d in docs if d["kind"] == "Job")
+        n = job["spec"]["completions"]
+        self.assertEqual((job["spec"]["completionMode"], job["spec"]["parallelism"]), ("Indexed", n))
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        self.assertEqual(env["SEGMENTS"], str(n))
+        with open(os.path.join(root, "deploy/k8s/load-merge-job.yaml")) as f:
+            merge_job = yaml.safe_load(f)
+        merge_cmd = merge_job["spec"]["template"]["spec"]["containers"][0]["args"][0]
+
+        # Run each pod's command as Kubernetes would (JOB_COMPLETION_INDEX 0..n-1), then the merge.
+        cfg = self.write_config(f"""targets:
+  backend: {{ url: "{self.tb.url}" }}
+probes:
+  - name: load_flow
+    kind: load
+    target: backend
+    load: {{ executor: constant-arrival-rate, rate: 40, max_vus: 8, duration: 3s,
+            scenario: [{{ name: agents, path: /api/agents }}] }}
+""", "k8s.yaml")
+        results = os.path.join(self.tmp.name, "results")
+        os.makedirs(results)
+
+        def local(cmd):
+            return (cmd.replace("exec reznet-perfd", "exec " + PERFD)
+                    .replace("/etc/reznet-perfd/config.yaml", cfg).replace("/results", results))
+        start = str(int(time.time()) + 2)
+        pods = [subprocess.Popen(["/bin/sh", "-c", local(container["args"][0])],
+                                 env={**os.environ, "JOB_COMPLETION_INDEX": str(i), "SEGMENTS": str(n),
+                                      "START_AT": start},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(n)]
+        for p in pods:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, out + err)
+        self.assertEqual(sorted(os.listdir(results)), [f"segment-{i}.json" for i in range(n)])
+        r = subprocess.run(["/bin/sh", "-c", local(merge_cmd)], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("LOAD TEST RESULTS", r.stdout)
+        with open(os.path.join(results, "merged.json")) as f:
+            merged = json.load(f)
+        self.assertEqual(merged["requests"], 120)  # 40/s for 3 s, in n equal shares
+        self.assertEqual(merged["rate"], 40)
 
 
 if __name__ == "__main__":
