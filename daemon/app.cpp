@@ -21,6 +21,7 @@
 #include "daemon/nfr_eval.hpp"
 #include "daemon/run_once.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/status_page.hpp"
 #include "daemon/suite_routes.hpp"
 #include "daemon/suite_runner.hpp"
 #include "daemon/suites.hpp"
@@ -131,17 +132,6 @@ void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready
     return HttpReply{
         200, "application/json", telemetry.StatusJson(std::chrono::steady_clock::now()), {}};
   });
-  server.Route("GET", "/", [](const HttpRequest&) {
-    return HttpReply{
-        200,
-        "text/html; charset=utf-8",
-        "<!doctype html><title>reznet-perfd</title><h1>reznet-perfd</h1><ul>"
-        "<li><a href=\"/metrics\">/metrics</a></li>"
-        "<li><a href=\"/api/v1/status\">/api/v1/status</a></li>"
-        "<li><a href=\"/runs?format=markdown\">/runs</a> (suite runs; POST /run-suite)</li>"
-        "<li><a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a></li></ul>\n",
-        {}};
-  });
 }
 
 }  // namespace
@@ -177,6 +167,23 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
       options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   const std::string listen_host = listen.substr(0, listen.rfind(':'));
   AddSuiteRoutes(server, suites, config.daemon, listen_host);
+  const double started_wall =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  server.Route("GET", "/", [&telemetry, &suites, started_wall](const HttpRequest&) {
+    StatusPageData data = telemetry.StatusPage(std::chrono::system_clock::now());
+    data.version = kVersion;
+    data.started_wall = started_wall;
+    try {
+      for (const auto& r : suites.List(0, 5)) {
+        data.runs.push_back({r.id, r.profile, r.state, r.started_at,
+                             r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
+                             r.Count(suite::Verdict::kSkipped)});
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("status page: run history unavailable: {}", e.what());
+    }
+    return HttpReply{200, "text/html; charset=utf-8", RenderStatusPage(data), {}};
+  });
   int port = 0;
   try {
     port = server.Bind(listen);

@@ -55,6 +55,10 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, Telemetr
 asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, Telemetry& telemetry) {
   while (!e->stopping) {
     e->timer.expires_at(e->schedule.due());
+    telemetry.SetNextRun(e->spec.name,
+                         std::chrono::system_clock::now() +
+                             std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                 e->schedule.due() - std::chrono::steady_clock::now()));
     boost::system::error_code ec;
     co_await e->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (e->stopping) break;

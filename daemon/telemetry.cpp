@@ -232,6 +232,10 @@ struct Telemetry::ProbeState {
   prometheus::Gauge* cache_reduction = nullptr;
   std::optional<probes::Outcome> last;
   std::chrono::system_clock::time_point last_wall{};
+  std::chrono::system_clock::time_point next_wall{};
+  // The status page's chart: one value per run of the charted phase (the run's mean), 240 runs.
+  std::string chart_phase;
+  std::deque<std::pair<double, double>> points;
 };
 
 Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
@@ -360,6 +364,25 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   st.last_run->Set(std::chrono::duration<double>(wall.time_since_epoch()).count());
   st.last = outcome;
   st.last_wall = wall;
+  const double unix_wall = std::chrono::duration<double>(wall.time_since_epoch()).count();
+  if (outcome.error) {
+    failures_.push_front({unix_wall, name, outcome.error->kind, outcome.error->detail});
+    if (failures_.size() > 20) failures_.pop_back();
+  }
+  if (!outcome.phases.empty()) {
+    // Chart "total" when the kind has it (http, llm, agent, cache), else its first phase.
+    const probes::Phase* chart =
+        outcome.FindPhase(st.chart_phase.empty() ? "total" : st.chart_phase);
+    if (chart == nullptr && st.chart_phase.empty()) chart = &outcome.phases.front();
+    if (chart != nullptr && (!chart->samples.empty() || !chart->weighted.empty())) {
+      st.chart_phase = chart->name;
+      double sum = 0;
+      for (auto d : chart->samples) sum += Seconds(d);
+      for (const auto& [d, c] : chart->weighted) sum += Seconds(d) * static_cast<double>(c);
+      st.points.emplace_back(unix_wall, sum / static_cast<double>(chart->Count()));
+      if (st.points.size() > 240) st.points.pop_front();
+    }
+  }
   if (!outcome.skipped) {
     if (st.runs_windows.empty()) {
       for (auto l : window_lengths_) st.runs_windows.emplace_back(l);
@@ -458,6 +481,7 @@ std::string Telemetry::RenderMetrics(Clock::time_point now) {
 
 struct Telemetry::NfrSeries {
   std::string json;  // {"name", "probe", "state", "value", "threshold"} for /api/v1/status
+  StatusPageData::Nfr page;
   prometheus::Gauge* ok = nullptr;
   prometheus::Gauge* value = nullptr;
   prometheus::Gauge* threshold = nullptr;
@@ -555,6 +579,18 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
     series->events->Increment(static_cast<double>(state.events - series->events_seen));
   series->good_seen = state.good;
   series->events_seen = state.events;
+  series->page = {rule.name,
+                  rule.probe,
+                  rule.stat_name + (rule.phase.empty() || rule.stat == config::NfrStat::kErrorRate
+                                        ? ""
+                                        : "(" + rule.phase + ")"),
+                  rule.op_text,
+                  StateName(state.state),
+                  rule.severity,
+                  state.value,
+                  rule.threshold,
+                  rule.latency(),
+                  no_threshold ? "" : config::FormatThreshold(rule, rule.threshold)};
   series->json =
       "{\"name\": " + probes::JsonQuote(rule.name) +
       ", \"probe\": " + probes::JsonQuote(rule.probe) +
@@ -565,6 +601,46 @@ void Telemetry::PublishNfr(const config::NfrRule& rule, const RuleState& state) 
       probes::JsonQuote(rule.op_text + " " + config::FormatThreshold(rule, rule.threshold)) +
       ", \"good\": " + std::to_string(state.good) +
       ", \"events\": " + std::to_string(state.events) + "}";
+}
+
+void Telemetry::SetNextRun(const std::string& name, std::chrono::system_clock::time_point when) {
+  std::lock_guard lock(mutex_);
+  auto it = probes_.find(name);
+  if (it != probes_.end()) it->second->next_wall = when;
+}
+
+StatusPageData Telemetry::StatusPage(std::chrono::system_clock::time_point wall) {
+  auto unix = [](std::chrono::system_clock::time_point t) {
+    return t.time_since_epoch().count() == 0
+               ? 0.0
+               : std::chrono::duration<double>(t.time_since_epoch()).count();
+  };
+  std::lock_guard lock(mutex_);
+  StatusPageData d;
+  d.now_wall = unix(wall);
+  for (const auto& [name, series] : nfrs_) d.nfrs.push_back(series->page);
+  for (const auto& [name, st] : probes_) {
+    StatusPageData::Probe p;
+    p.name = name;
+    p.kind = st->kind;
+    if (st->last) {
+      p.ran = true;
+      p.ok = st->last->ok();
+      p.skipped = st->last->skipped;
+      p.skip_reason = st->last->skip_reason;
+      if (st->last->error) {
+        p.error_kind = st->last->error->kind;
+        p.error_detail = st->last->error->detail;
+      }
+    }
+    p.last_wall = unix(st->last_wall);
+    p.next_wall = unix(st->next_wall);
+    p.phase = st->chart_phase;
+    p.points.assign(st->points.begin(), st->points.end());
+    d.probes.push_back(std::move(p));
+  }
+  d.failures.assign(failures_.begin(), failures_.end());
+  return d;
 }
 
 WindowStats Telemetry::Window(const std::string& probe, const std::string& phase, Duration length,

@@ -6,6 +6,7 @@
 // coroutines and scrapes read out from HTTP threads. Durations are exported in seconds.
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "config/nfr.hpp"
 #include "daemon/nfr_eval.hpp"
+#include "daemon/status_page.hpp"
 #include "daemon/window.hpp"
 #include "probes/outcome.hpp"
 
@@ -69,6 +71,11 @@ class Telemetry {
   void BeginLoad(const std::string& test, const probes::load::LiveCounters* live);
   void EndLoad(const std::string& test);
 
+  // When the scheduler will next run a probe (for the status page).
+  void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
+  // NFRs, probes (last result, next run, recent values of the charted phase) and recent failures.
+  StatusPageData StatusPage(std::chrono::system_clock::time_point wall);
+
   // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
   WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                      Clock::time_point now);
@@ -89,6 +96,7 @@ class Telemetry {
   struct NfrSeries;
   std::map<std::string, std::unique_ptr<NfrSeries>> nfrs_;
   DenseHistogram scratch_;
+  std::deque<StatusPageData::Failure> failures_;  // newest first, at most 20
   struct LoadSeries;
   std::map<std::string, std::unique_ptr<LoadSeries>> loads_;
   void SyncLoad(LoadSeries& series);

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager
   gcovr python3 python3-yaml openssl clang-14 libclang-rt-14-dev libxml2-utils
+  chromium libsystemd-dev systemd
   wrk prometheus-blackbox-exporter
 )
 

@@ -51,10 +51,26 @@ std::expected<PGconn*, StoreError> Pg(const std::string& dsn) {
   return t_conns.pg.get();
 }
 
+std::expected<std::string, StoreError> JsonQueryOnce(const std::string& dsn, const DbFaults& f,
+                                                     const char* sql,
+                                                     const std::vector<std::string>& params);
+
 // Runs a parameterised statement whose single result cell is the JSON answer.
 std::expected<std::string, StoreError> JsonQuery(const std::string& dsn, const DbFaults& f,
                                                  const char* sql,
                                                  const std::vector<std::string>& params) {
+  // A connection that PostgreSQL closed (a restart) is found dead on first use: reconnect and try
+  // once more, as a pool with pre-ping would; every server thread has its own connection, so
+  // without this each would fail one request after a restart.
+  for (int attempt = 0;; ++attempt) {
+    auto r = JsonQueryOnce(dsn, f, sql, params);
+    if (r || attempt > 0 || t_conns.pg) return r;
+  }
+}
+
+std::expected<std::string, StoreError> JsonQueryOnce(const std::string& dsn, const DbFaults& f,
+                                                     const char* sql,
+                                                     const std::vector<std::string>& params) {
   auto conn = Pg(dsn);
   if (!conn) return std::unexpected(conn.error());
   if (f.slow_query_ms > 0) {

@@ -224,7 +224,13 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
   std::int64_t seed = 0;
   r.Read("seed", seed, 0, std::int64_t{1} << 62);
   s->seed = static_cast<std::uint64_t>(seed);
+  const bool default_flow = !r.Has("scenario");
   ParseScenario(r, *s);
+  // The RezNet user flow comes with its think time (1–3 s between steps) unless one is given.
+  if (default_flow && !r.Has("think_time")) {
+    s->think_min = std::chrono::seconds(1);
+    s->think_max = std::chrono::seconds(3);
+  }
 
   const std::string err = Apply(Overrides{}, *s);
   if (!err.empty()) diag.Error(r.mark(), r.path(), err);

@@ -9,7 +9,8 @@
 //       users: 100                  # ramping-vus: virtual users at full load
 //       ramp_up: 10s                # users start evenly over this, then `duration` at full load
 //       duration: 60s
-//       think_time: 1s..3s          # uniform pause after every step; "0s" for none
+//       think_time: 1s..3s          # uniform pause after every step; "0s" for none (default:
+//                                   # 1s..3s with the default scenario, 0s with your own)
 //       rate: 200                   # constant-arrival-rate: iterations per second
 //       max_vus: 50                 # constant-arrival-rate: users available to run them
 //       max_lateness: 5s            # an iteration that cannot start this late is dropped

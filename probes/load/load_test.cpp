@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/loader.hpp"
 #include "probes/load/http1.hpp"
 #include "probes/load/load_config.hpp"
 #include "probes/load/load_probe.hpp"
@@ -142,6 +143,68 @@ TEST(LoadStats, OutcomeCarriesBucketsNotSamples) {
   EXPECT_EQ(ToOutcome(all_failed).error->kind, "all_failed");
   EXPECT_THAT(ResultsBlock(a), HasSubstr("LOAD TEST RESULTS"));
   EXPECT_THAT(ResultsBlock(a), HasSubstr("Raw latency"));
+}
+
+config::KindParsers Kinds() {
+  config::KindSpec spec;
+  spec.parse = &LoadProbe::ParseSettings;
+  return {{"load", spec}};
+}
+
+const LoadSettings& SettingsOf(const config::Config& c) {
+  return static_cast<const LoadSettings&>(*c.probes[0].settings);
+}
+
+TEST(LoadConfig, DefaultsAreTheRezNetFlowWithThinkTime) {
+  auto cfg = config::LoadString(R"(targets: { b: { url: "http://127.0.0.1:8000/base" } }
+probes:
+  - { name: l, kind: load, target: b, load: { users: 100, ramp_up: 10s, duration: 1m } }
+)",
+                                "t.yaml", Kinds());
+  const auto& s = SettingsOf(cfg);
+  ASSERT_EQ(s.scenario.size(), 4u);
+  EXPECT_EQ(s.scenario[2].name, "send_message");
+  EXPECT_EQ(s.think_min, 1s);
+  EXPECT_EQ(s.think_max, 3s);
+  EXPECT_EQ(s.target.path, "/base");
+  EXPECT_EQ(s.Span(), 10s + 1min + 5s);
+  auto own = config::LoadString(R"(targets: { b: { url: "http://127.0.0.1:8000" } }
+probes:
+  - { name: l, kind: load, target: b, load: { scenario: [{ name: h, path: /health }] } }
+)",
+                                "t.yaml", Kinds());
+  EXPECT_EQ(SettingsOf(own).think_max, 0s);
+}
+
+TEST(LoadConfig, ErrorsSayWhatToWrite) {
+  try {
+    config::LoadString(R"(targets: { b: { url: "https://x.example" } }
+probes:
+  - name: l
+    kind: load
+    target: b
+    load:
+      executor: closed
+      think_time: 3s..1s
+      users: 2000
+      scenario:
+        - { name: a, path: "/c/{{cid}}", weight: 2 }
+        - { name: a, path: nope }
+)",
+                       "t.yaml", Kinds());
+    FAIL() << "expected errors";
+  } catch (const config::ConfigError& e) {
+    std::string all;
+    for (const auto& l : e.errors()) all += l + "\n";
+    EXPECT_THAT(all, HasSubstr("load tests speak plain http in this build"));
+    EXPECT_THAT(all, HasSubstr("\"closed\": write ramping-vus or constant-arrival-rate"));
+    EXPECT_THAT(all, HasSubstr("the range 3s..1s ends before it starts"));
+    EXPECT_THAT(all, HasSubstr("{{cid}} is not extracted by an earlier step"));
+    EXPECT_THAT(all, HasSubstr("scenario[0].weight: ratio \"2\" is outside 0%..100%"));
+    EXPECT_THAT(all, HasSubstr("another step is already named \"a\""));
+    EXPECT_THAT(all, HasSubstr("scenario[1].path: must start with \"/\""));
+    EXPECT_THAT(all, HasSubstr("2000 users exceed limits.max_users 1000"));
+  }
 }
 
 }  // namespace
