@@ -253,7 +253,7 @@ nfrs:
     def test_kubernetes_indexed_job_commands_split_and_merge(self):
         import yaml
         root = os.path.join(os.path.dirname(__file__), "../..")
-        with open(os.path.join(root, "deploy/k8s/load-job.yaml")) as f:
+        with open(os.path.join(root, "deploy/k8s/load/load-job.yaml")) as f:
             docs = list(yaml.safe_load_all(f))
         job = next(d for d in docs if d["kind"] == "Job")
         n = job["spec"]["completions"]
@@ -261,7 +261,7 @@ nfrs:
         container = job["spec"]["template"]["spec"]["containers"][0]
         env = {e["name"]: e["value"] for e in container["env"]}
         self.assertEqual(env["SEGMENTS"], str(n))
-        with open(os.path.join(root, "deploy/k8s/load-merge-job.yaml")) as f:
+        with open(os.path.join(root, "deploy/k8s/load/load-merge-job.yaml")) as f:
             merge_job = yaml.safe_load(f)
         merge_cmd = merge_job["spec"]["template"]["spec"]["containers"][0]["args"][0]
 
