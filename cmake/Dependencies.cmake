@@ -14,6 +14,8 @@ find_package(PkgConfig REQUIRED)
 # the imported target carries them.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# sd_notify (READY, WATCHDOG, RELOADING, STOPPING) for Type=notify; a no-op outside systemd.
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 if(REZNET_BENCH AND NOT REZNET_UNIT_ONLY)
   find_package(benchmark CONFIG REQUIRED)
 endif()

@@ -52,7 +52,12 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     d.windows = parsed;
   }
   r.Read("eval_interval", d.eval_interval);
-  r.Read("state_dir", d.state_dir);
+  // Under systemd (StateDirectory=) the default is the directory it made for us.
+  if (r.Has("state_dir")) {
+    r.Read("state_dir", d.state_dir);
+  } else if (const char* sd = std::getenv("STATE_DIRECTORY"); sd != nullptr && *sd != '\0') {
+    d.state_dir = std::string(sd).substr(0, std::string(sd).find(':'));
+  }
   r.Read("shutdown_grace", d.shutdown_grace);
   {
     MapReader auth(r.Node("auth"), r.PathOf("auth"), r.diag());

@@ -25,6 +25,7 @@
 #include "daemon/suite_routes.hpp"
 #include "daemon/suite_runner.hpp"
 #include "daemon/suites.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/telemetry.hpp"
 #include "daemon/version.hpp"
 #include "probes/net/offload.hpp"
@@ -229,6 +230,7 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   auto work = asio::make_work_guard(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);
+  asio::steady_timer watchdog(io);
   const auto grace = config.daemon.shutdown_grace;
   std::function<void(std::chrono::steady_clock::time_point)> wait_drained;
   wait_drained = [&](std::chrono::steady_clock::time_point until) {
@@ -251,8 +253,10 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     if (ec) return;
     spdlog::info("signal {} received: stopping (grace {}ms for in-flight runs)", signo,
                  std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+    systemd::Notify("STOPPING=1");
     ready = false;
     stopping = true;
+    watchdog.cancel();
     notifier.Stop();
     scheduler.Stop();
     suites.Stop();
@@ -260,6 +264,18 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   });
 
   server.Start();
+  systemd::Notify("READY=1\nSTATUS=probing " + std::to_string(config.probes.size()) +
+                  " probes, serving http://" + host + ":" + std::to_string(port) + "/");
+  // The watchdog is fed from the probe io_context: a stuck probe loop stops the pings.
+  std::function<void()> feed = [&] {
+    if (stopping) return;
+    systemd::Notify("WATCHDOG=1");
+    watchdog.expires_after(*systemd::WatchdogPingInterval());
+    watchdog.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) feed();
+    });
+  };
+  if (systemd::WatchdogPingInterval()) feed();
   // One thread runs every probe: measured cheaper per run than two (no cross-thread wake-ups),
   // and the HTTP server has its own thread, so scrapes never delay a probe's clock.
   io.run();
