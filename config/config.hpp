@@ -61,6 +61,9 @@ struct ProbeConfig {
   Duration timeout = 5s;
   std::shared_ptr<const KindSettings> settings;
   int line = 0;  // 1-based line of the probe in the file, for messages
+  // The probe's YAML and every target's, as written: a reload keeps a probe whose fingerprint
+  // did not change and rebuilds one whose did.
+  std::string fingerprint;
 };
 
 struct Config {

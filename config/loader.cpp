@@ -138,11 +138,13 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
 }
 
 void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
-                const KindParsers& kinds, Diagnostics& diag, std::set<std::string>& names) {
+                const KindParsers& kinds, Diagnostics& diag, std::set<std::string>& names,
+                const std::string& targets_yaml) {
   MapReader r(node, path, diag);
   if (!node.IsMap()) return;
   ProbeConfig p;
   p.line = node.Mark().line + 1;
+  p.fingerprint = YAML::Dump(node) + "\n---\n" + targets_yaml;
   r.Read("name", p.name, true);
   if (!p.name.empty()) {
     if (!ValidName(p.name)) {
@@ -242,7 +244,8 @@ Config LoadString(const std::string& text, const std::string& source_name,
     if (probes.IsDefined() && !probes.IsNull() && IsSequence(probes, "probes", diag)) {
       std::set<std::string> names;
       for (std::size_t i = 0; i < probes.size(); ++i) {
-        ParseProbe(probes[i], "probes[" + std::to_string(i) + "]", cfg, kinds, diag, names);
+        ParseProbe(probes[i], "probes[" + std::to_string(i) + "]", cfg, kinds, diag, names,
+                   targets.IsDefined() ? YAML::Dump(targets) : "");
       }
     }
     ParseNfrs(top.Node("nfrs"), cfg, kinds, diag);

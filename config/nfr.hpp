@@ -75,6 +75,7 @@ struct AlertingConfig {
   Duration resend_interval = std::chrono::minutes(1);
   bool send_resolved = true;
   std::string external_url;  // generatorURL base; default: the daemon's listen address
+  bool operator==(const AlertingConfig&) const = default;
 };
 
 // Sets a regression rule's baseline and the threshold it implies (baseline ± tolerance).

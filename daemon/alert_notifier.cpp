@@ -204,6 +204,15 @@ void AlertNotifier::Start() {
       asio::detached);
 }
 
+void AlertNotifier::Reconfigure(config::AlertingConfig config, std::string generator_url) {
+  auto fresh = std::make_shared<Impl>(impl_->executor, std::move(config), std::move(generator_url),
+                                      impl_->telemetry);
+  fresh->alerts = impl_->alerts;
+  Stop();
+  impl_ = std::move(fresh);
+  Start();
+}
+
 void AlertNotifier::Stop() {
   impl_->stopping = true;
   impl_->wake.cancel();

@@ -30,6 +30,9 @@ class AlertNotifier {
   void Notify(const config::NfrRule& rule, const Notification& notification);
   void Start();
   void Stop();
+  // A reload with a different alerting config: new targets and intervals; the alerts that are
+  // firing keep being sent.
+  void Reconfigure(config::AlertingConfig config, std::string generator_url);
 
  private:
   struct Impl;

@@ -12,11 +12,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <future>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "daemon/alert_notifier.hpp"
 #include "daemon/api_server.hpp"
+#include "daemon/config_holder.hpp"
 #include "daemon/demo_config.hpp"
 #include "daemon/nfr_eval.hpp"
 #include "daemon/run_once.hpp"
@@ -55,17 +58,17 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
 }
 
 // Evaluates every NFR rule each eval_interval (on the probe io_context, next to the probes and
-// the notifier, so no locks beyond Telemetry's own).
-// `rules` are the config's, with history baselines applied by RefreshBaselines on the same
-// io_context.
-asio::awaitable<void> EvaluateNfrs(const config::Config& config,
-                                   const std::vector<config::NfrRule>& rules, Telemetry& telemetry,
+// the notifier, so no locks beyond Telemetry's own). `rules` are the config's continuous rules,
+// with history baselines applied by RefreshBaselines and replaced by a reload, all on this
+// io_context; `states` outlive a reload for the rules it keeps.
+asio::awaitable<void> EvaluateNfrs(const ConfigHolder& holder,
+                                   const std::vector<config::NfrRule>& rules,
+                                   std::map<std::string, RuleState>& states, Telemetry& telemetry,
                                    AlertNotifier& notifier, const bool& stopping) {
-  std::map<std::string, RuleState> states;
   for (const auto& rule : rules) telemetry.PublishNfr(rule, states[rule.name]);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopping) {
-    timer.expires_after(config.daemon.eval_interval);
+    timer.expires_after(holder.Get()->daemon.eval_interval);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
@@ -91,9 +94,27 @@ asio::awaitable<void> EvaluateNfrs(const config::Config& config,
   }
 }
 
+// The rules the evaluator runs: all but those over load tests, which the runs that make load
+// judge (suites, reznet-perfd load); a continuous state for them would read "no data" forever.
+std::vector<config::NfrRule> ContinuousRules(const config::Config& config) {
+  std::vector<config::NfrRule> rules;
+  for (const auto& rule : config.nfrs) {
+    const config::ProbeConfig* p = config.FindProbe(rule.probe);
+    if (p != nullptr && p->kind == "load") {
+      spdlog::info(
+          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
+          "continuously",
+          rule.name, rule.probe);
+      continue;
+    }
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
 // Regression rules with baseline_runs: the median of the last suite runs, re-read after each.
-asio::awaitable<void> RefreshBaselines(const config::Config& config, suite::HistoryStore& history,
-                                       asio::any_io_executor blocking,
+asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Config> config,
+                                       suite::HistoryStore& history, asio::any_io_executor blocking,
                                        std::vector<config::NfrRule>& rules) {
   if (std::none_of(rules.begin(), rules.end(),
                    [](const config::NfrRule& r) { return r.baseline_runs > 0; }))
@@ -105,13 +126,18 @@ asio::awaitable<void> RefreshBaselines(const config::Config& config, suite::Hist
     spdlog::warn("regression baselines not refreshed: {}", e.what());
     co_return;
   }
-  const auto fresh = RulesWithBaselines(config, past);
+  const auto all = RulesWithBaselines(*config, past);
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    if (rules[i].baseline_runs <= 0 || !fresh[i].baseline) continue;
-    if (rules[i].baseline != fresh[i].baseline)
+    if (rules[i].baseline_runs <= 0) continue;
+    auto f = std::find_if(all.begin(), all.end(),
+                          [&](const config::NfrRule& r) { return r.name == rules[i].name; });
+    if (f == all.end() || !f->baseline) continue;
+    const config::NfrRule* fresh_rule = &*f;
+    if (rules[i].baseline != fresh_rule->baseline)
       spdlog::info("NFR {}: baseline {} (median of the last {} suite runs)", rules[i].name,
-                   config::FormatThreshold(rules[i], *fresh[i].baseline), rules[i].baseline_runs);
-    rules[i] = fresh[i];
+                   config::FormatThreshold(rules[i], *fresh_rule->baseline),
+                   rules[i].baseline_runs);
+    rules[i] = *fresh_rule;
   }
 }
 
@@ -139,8 +165,160 @@ void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready
 
 const char* EmbeddedDemoConfig() { return kEmbeddedDemoConfig; }
 
-int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
+namespace {
+
+// A reload (SIGHUP, POST /-/reload): the whole new config is parsed and validated, and the probes
+// it adds or changes are built, before anything is swapped; any error leaves everything as it
+// was. Probes whose YAML (and targets) did not change keep running untouched; windows and
+// counters live in Telemetry by probe name, so a changed probe keeps them too; a removed probe's
+// series leave /metrics. Runs on the probe io_context.
+struct Reloader {
+  const probes::ProbeRegistry& registry;
+  const ServeOptions& options;
+  ConfigHolder& holder;
+  std::vector<std::shared_ptr<const config::Config>>& generations;  // probes may point into any
+  Telemetry& telemetry;
+  Scheduler& scheduler;
+  AlertNotifier& notifier;
+  SuiteService& suites;
+  suite::HistoryStore& history;
+  std::vector<config::NfrRule>& rules;
+  std::map<std::string, RuleState>& states;
+  asio::io_context& io;
+  asio::any_io_executor blocking;
+  std::string generator_url;
+
+  struct Result {
+    bool ok = false;
+    std::vector<std::string> errors;
+    std::vector<std::string> added, changed, removed;
+    std::size_t kept = 0;
+  };
+
+  Result Fail(Result r) {
+    telemetry.RecordReload(false, std::chrono::system_clock::now());
+    for (const auto& e : r.errors) spdlog::error("reload refused: {}", e);
+    spdlog::error("reload refused: {} error(s); the running config is unchanged", r.errors.size());
+    return r;
+  }
+
+  Result Run() {
+    Result r;
+    const auto old = holder.Get();
+    std::shared_ptr<const config::Config> fresh;
+    try {
+      fresh = std::make_shared<const config::Config>(
+          old->source == "<embedded demo.yaml>"
+              ? config::LoadString(EmbeddedDemoConfig(), old->source, registry.Parsers())
+              : config::LoadFile(old->source, registry.Parsers()));
+    } catch (const config::ConfigError& e) {
+      r.errors = e.errors();
+      return Fail(r);
+    }
+    auto restart = [&](bool differs, const char* what) {
+      if (differs)
+        r.errors.push_back(old->source + ": " + what +
+                           " changed: restart the daemon to apply it (or put it back)");
+    };
+    restart(options.listen_override.empty() && fresh->daemon.listen != old->daemon.listen,
+            "daemon.listen");
+    restart(fresh->daemon.windows != old->daemon.windows, "daemon.windows");
+    restart(fresh->daemon.state_dir != old->daemon.state_dir, "daemon.state_dir");
+    restart(fresh->history.store != old->history.store || fresh->history.dsn != old->history.dsn ||
+                fresh->history.password != old->history.password,
+            "history");
+    if (!r.errors.empty()) return Fail(r);
+
+    // Build every new or changed probe first: a probe that cannot be built refuses the reload.
+    std::map<std::string, const config::ProbeConfig*> before;
+    for (const auto& p : old->probes) {
+      if (p.kind != "load") before[p.name] = &p;
+    }
+    std::vector<ScheduledProbe> start;
+    std::set<std::string> present, kind_changed;
+    for (const auto& p : fresh->probes) {
+      if (p.kind == "load") continue;
+      present.insert(p.name);
+      auto it = before.find(p.name);
+      if (it != before.end() && it->second->fingerprint == p.fingerprint) {
+        ++r.kept;
+        continue;
+      }
+      (it == before.end() ? r.added : r.changed).push_back(p.name);
+      if (it != before.end() && it->second->kind != p.kind) kind_changed.insert(p.name);
+      try {
+        start.push_back({p.name, p.kind, p.interval, p.timeout,
+                         registry.Create({p, fresh->FindTarget(p.target), io.get_executor(),
+                                          blocking, fresh.get()})});
+      } catch (const std::exception& e) {
+        r.errors.push_back(fresh->source + ":" + std::to_string(p.line) + ": probe " + p.name +
+                           ": " + e.what());
+      }
+    }
+    if (!r.errors.empty()) return Fail(r);
+    for (const auto& [name, p] : before) {
+      if (!present.count(name)) r.removed.push_back(name);
+    }
+
+    // Swap.
+    generations.push_back(fresh);
+    holder.Set(fresh);
+    for (const auto& name : r.removed) {
+      scheduler.Remove(name);
+      telemetry.RemoveProbe(name);
+    }
+    for (const auto& name : r.changed) {
+      scheduler.Remove(name);
+      if (kind_changed.count(name)) telemetry.RemoveProbe(name);
+    }
+    scheduler.Start(std::move(start));
+
+    auto next = ContinuousRules(*fresh);
+    for (const auto& rule : rules) {
+      const bool kept = std::any_of(next.begin(), next.end(),
+                                    [&](const config::NfrRule& n) { return n.name == rule.name; });
+      if (kept) continue;
+      // A firing rule that goes away is resolved, not left to expire.
+      if (auto st = states.find(rule.name);
+          st != states.end() && st->second.state == NfrState::kFiring) {
+        notifier.Notify(rule, {Notification::Kind::kResolved, st->second.value.value_or(0),
+                               st->second.active_since, std::chrono::system_clock::now()});
+      }
+      states.erase(rule.name);
+      telemetry.RemoveNfr(rule.name);
+    }
+    rules = std::move(next);
+    for (const auto& rule : rules) telemetry.PublishNfr(rule, states[rule.name]);
+    asio::co_spawn(io, RefreshBaselines(fresh, history, blocking, rules), asio::detached);
+    if (!(fresh->alerting == old->alerting)) {
+      notifier.Reconfigure(fresh->alerting, fresh->alerting.external_url.empty()
+                                                ? generator_url
+                                                : fresh->alerting.external_url);
+    }
+    spdlog::set_level(spdlog::level::from_str(fresh->daemon.log.level));
+    suites.Reconfigured();
+    telemetry.RecordReload(true, std::chrono::system_clock::now());
+    spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
+                 fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+    r.ok = true;
+    return r;
+  }
+};
+
+std::string JsonList(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + probes::JsonQuote(s);
+  return out + "]";
+}
+
+}  // namespace
+
+int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
           const ServeOptions& options) {
+  std::vector<std::shared_ptr<const config::Config>> generations = {
+      std::make_shared<const config::Config>(initial)};
+  ConfigHolder holder(generations.front());
+  const config::Config& config = *generations.front();
   asio::io_context io;
   // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
   asio::thread_pool blocking(2);
@@ -159,7 +337,7 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     std::cerr << "reznet-perfd: run history: " << e.what() << "\n";
     return 2;
   }
-  SuiteService suites(config, registry, io.get_executor(), blocking.get_executor(), *history,
+  SuiteService suites(holder, registry, io.get_executor(), blocking.get_executor(), *history,
                       telemetry);
   std::atomic<bool> ready{false};
   ApiServer server;
@@ -167,7 +345,7 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   const std::string listen =
       options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   const std::string listen_host = listen.substr(0, listen.rfind(':'));
-  AddSuiteRoutes(server, suites, config.daemon, listen_host);
+  AddSuiteRoutes(server, suites, holder, listen_host);
   const double started_wall =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   server.Route("GET", "/", [&telemetry, &suites, started_wall](const HttpRequest&) {
@@ -198,42 +376,88 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
 
   Scheduler scheduler(io, telemetry);
   scheduler.Start(std::move(probes));
-  const std::string generator_url = config.alerting.external_url.empty()
-                                        ? "http://" + host + ":" + std::to_string(port) + "/"
-                                        : config.alerting.external_url;
-  AlertNotifier notifier(io.get_executor(), config.alerting, generator_url, telemetry);
+  const std::string generator_url = "http://" + host + ":" + std::to_string(port) + "/";
+  AlertNotifier notifier(
+      io.get_executor(), config.alerting,
+      config.alerting.external_url.empty() ? generator_url : config.alerting.external_url,
+      telemetry);
   notifier.Start();
   bool stopping = false;
-  // Rules over load tests are judged by the runs that make load (suites, reznet-perfd load);
-  // a continuous state for them would read "no data" forever.
-  std::vector<config::NfrRule> rules;
-  for (const auto& rule : config.nfrs) {
-    const config::ProbeConfig* p = config.FindProbe(rule.probe);
-    if (p != nullptr && p->kind == "load") {
-      spdlog::info(
-          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
-          "continuously",
-          rule.name, rule.probe);
-      continue;
-    }
-    rules.push_back(rule);
-  }
-  asio::co_spawn(io, RefreshBaselines(config, *history, blocking.get_executor(), rules),
+  std::vector<config::NfrRule> rules = ContinuousRules(config);
+  std::map<std::string, RuleState> states;
+  asio::co_spawn(io, RefreshBaselines(holder.Get(), *history, blocking.get_executor(), rules),
                  asio::detached);
   suites.OnFinished([&] {
-    asio::co_spawn(io, RefreshBaselines(config, *history, blocking.get_executor(), rules),
+    asio::co_spawn(io, RefreshBaselines(holder.Get(), *history, blocking.get_executor(), rules),
                    asio::detached);
   });
-  asio::co_spawn(io, EvaluateNfrs(config, rules, telemetry, notifier, stopping), asio::detached);
+  asio::co_spawn(io, EvaluateNfrs(holder, rules, states, telemetry, notifier, stopping),
+                 asio::detached);
+
+  Reloader reloader{registry,
+                    options,
+                    holder,
+                    generations,
+                    telemetry,
+                    scheduler,
+                    notifier,
+                    suites,
+                    *history,
+                    rules,
+                    states,
+                    io,
+                    blocking.get_executor(),
+                    generator_url};
+  auto reload = [&] {
+    systemd::Notify("RELOADING=1");
+    auto result = reloader.Run();
+    systemd::Notify("READY=1");
+    return result;
+  };
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> on_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec || stopping) return;
+      spdlog::info("SIGHUP: reloading {}", holder.Get()->source);
+      reload();
+      on_hup();
+    });
+  };
+  on_hup();
+  // POST /-/reload: authorised like /run-suite; the reload itself runs on the probe io_context.
+  server.Route("POST", "/-/reload", [&](const HttpRequest& req) {
+    if (auto denied = CheckTrigger(req, holder.Get()->daemon, listen_host)) return *denied;
+    auto done = std::make_shared<std::promise<Reloader::Result>>();
+    auto future = done->get_future();
+    asio::post(io, [&, done] { done->set_value(reload()); });
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
+      return HttpReply{
+          503, "application/json", "{\"error\": \"the daemon is busy or stopping\"}\n", {}};
+    const auto r = future.get();
+    if (!r.ok) {
+      return HttpReply{400,
+                       "application/json",
+                       "{\"error\": \"reload refused; the running config is unchanged\", "
+                       "\"errors\": " +
+                           JsonList(r.errors) + "}\n",
+                       {}};
+    }
+    return HttpReply{200,
+                     "application/json",
+                     "{\"status\": \"reloaded\", \"added\": " + JsonList(r.added) +
+                         ", \"changed\": " + JsonList(r.changed) + ", \"removed\": " +
+                         JsonList(r.removed) + ", \"kept\": " + std::to_string(r.kept) + "}\n",
+                     {}};
+  });
   ready = true;
 
   auto work = asio::make_work_guard(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);
   asio::steady_timer watchdog(io);
-  const auto grace = config.daemon.shutdown_grace;
   std::function<void(std::chrono::steady_clock::time_point)> wait_drained;
   wait_drained = [&](std::chrono::steady_clock::time_point until) {
+    const auto grace = holder.Get()->daemon.shutdown_grace;
     if ((scheduler.InFlight() == 0 && !suites.Running()) ||
         std::chrono::steady_clock::now() >= until) {
       if (int left = scheduler.InFlight())
@@ -251,12 +475,14 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   };
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
+    const auto grace = holder.Get()->daemon.shutdown_grace;
     spdlog::info("signal {} received: stopping (grace {}ms for in-flight runs)", signo,
                  std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
     systemd::Notify("STOPPING=1");
     ready = false;
     stopping = true;
     watchdog.cancel();
+    hup.cancel();
     notifier.Stop();
     scheduler.Stop();
     suites.Stop();

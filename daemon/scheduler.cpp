@@ -101,6 +101,19 @@ void Scheduler::Stop() {
   }
 }
 
+void Scheduler::Remove(const std::string& name) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if ((*it)->spec.name != name) continue;
+    auto e = *it;
+    asio::post(e->strand, [e] {
+      e->stopping = true;
+      e->timer.cancel();
+    });
+    entries_.erase(it);
+    return;
+  }
+}
+
 int Scheduler::InFlight() const { return in_flight_->load(); }
 
 }  // namespace reznet::daemon

@@ -33,7 +33,10 @@ class Scheduler {
   Scheduler(boost::asio::io_context& io, Telemetry& telemetry);
   ~Scheduler();
 
+  // Adds probes (at start, or new ones after a reload).
   void Start(std::vector<ScheduledProbe> probes);
+  // Stops scheduling one probe (a reload removed or changed it); a run in flight finishes.
+  void Remove(const std::string& name);
   // Stops scheduling new runs. Returns at once; `InFlight()` says how many runs are still going.
   void Stop();
   int InFlight() const;

@@ -107,10 +107,10 @@ std::optional<HttpReply> CheckTrigger(const HttpRequest& req, const config::Daem
   return std::nullopt;
 }
 
-void AddSuiteRoutes(ApiServer& server, SuiteService& suites, const config::DaemonConfig& daemon,
+void AddSuiteRoutes(ApiServer& server, SuiteService& suites, const ConfigHolder& config,
                     const std::string& listen_host) {
-  server.Route("POST", "/run-suite", [&suites, &daemon, listen_host](const HttpRequest& req) {
-    if (auto denied = CheckTrigger(req, daemon, listen_host)) return *denied;
+  server.Route("POST", "/run-suite", [&suites, &config, listen_host](const HttpRequest& req) {
+    if (auto denied = CheckTrigger(req, config.Get()->daemon, listen_host)) return *denied;
     std::string profile;
     std::map<std::string, std::string> labels;
     try {

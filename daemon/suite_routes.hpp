@@ -16,12 +16,14 @@
 
 #include "config/config.hpp"
 #include "daemon/api_server.hpp"
+#include "daemon/config_holder.hpp"
 
 namespace reznet::daemon {
 
 class SuiteService;
 
-void AddSuiteRoutes(ApiServer& server, SuiteService& suites, const config::DaemonConfig& daemon,
+// Reads daemon.auth from `config` at every request (a reload may change the token).
+void AddSuiteRoutes(ApiServer& server, SuiteService& suites, const ConfigHolder& config,
                     const std::string& listen_host);
 
 // The authorization check of POST routes: nullopt when allowed, else the reply to send.

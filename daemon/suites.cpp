@@ -15,7 +15,7 @@
 namespace reznet::daemon {
 namespace asio = boost::asio;
 
-SuiteService::SuiteService(const config::Config& config, const probes::ProbeRegistry& registry,
+SuiteService::SuiteService(const ConfigHolder& config, const probes::ProbeRegistry& registry,
                            asio::any_io_executor executor, asio::any_io_executor blocking,
                            suite::HistoryStore& history, Telemetry& telemetry)
     : config_(config),
@@ -23,17 +23,24 @@ SuiteService::SuiteService(const config::Config& config, const probes::ProbeRegi
       executor_(std::move(executor)),
       blocking_(std::move(blocking)),
       history_(history),
-      telemetry_(telemetry),
-      profiles_(config::ResolveProfiles(config)) {
-  for (const auto& [name, p] : profiles_) telemetry_.AddSuiteProfile(name);
+      telemetry_(telemetry) {
+  Reconfigured();
+}
+
+void SuiteService::Reconfigured() {
+  for (const auto& [name, p] : config::ResolveProfiles(*config_.Get()))
+    telemetry_.AddSuiteProfile(name);
 }
 
 SuiteService::Started SuiteService::Start(const std::string& profile_name,
                                           std::map<std::string, std::string> labels) {
-  auto it = profiles_.find(profile_name);
-  if (it == profiles_.end()) {
+  // The run keeps the config it started with, whatever a reload does meanwhile.
+  const std::shared_ptr<const config::Config> cfg = config_.Get();
+  const auto profiles = config::ResolveProfiles(*cfg);
+  auto it = profiles.find(profile_name);
+  if (it == profiles.end()) {
     std::string known;
-    for (const auto& [name, p] : profiles_) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& [name, p] : profiles) known += (known.empty() ? "" : ", ") + name;
     return {400, "", "no profile \"" + profile_name + "\"; profiles: " + known};
   }
   suite::RunRecord run;
@@ -51,7 +58,7 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
   const config::SuiteProfile profile = it->second;
   asio::co_spawn(
       executor_,
-      [this, profile, run]() mutable -> asio::awaitable<void> {
+      [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
         SuiteHistoryView view;
         try {
           view = co_await probes::net::Offload(blocking_, [this] {
@@ -64,7 +71,7 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
           spdlog::warn("suite run {}: history unavailable ({}); no baseline comparison", run.id,
                        e.what());
         }
-        SuiteContext ctx{&config_,
+        SuiteContext ctx{cfg.get(),
                          &registry_,
                          executor_,
                          blocking_,

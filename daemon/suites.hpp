@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/config_holder.hpp"
 #include "probes/probe.hpp"
 #include "suite/history.hpp"
 #include "suite/record.hpp"
@@ -25,7 +26,7 @@ class Telemetry;
 
 class SuiteService {
  public:
-  SuiteService(const config::Config& config, const probes::ProbeRegistry& registry,
+  SuiteService(const ConfigHolder& config, const probes::ProbeRegistry& registry,
                boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking,
                suite::HistoryStore& history, Telemetry& telemetry);
 
@@ -47,18 +48,18 @@ class SuiteService {
   // Called on the probe io_context after every finished run is stored (the evaluator refreshes
   // its history baselines).
   void OnFinished(std::function<void()> f) { on_finished_ = std::move(f); }
-  const std::map<std::string, config::SuiteProfile>& profiles() const { return profiles_; }
+  // After a reload: declares the suite metrics of profiles the new config adds.
+  void Reconfigured();
 
  private:
   void Finish(suite::RunRecord run);
 
-  const config::Config& config_;
+  const ConfigHolder& config_;
   const probes::ProbeRegistry& registry_;
   boost::asio::any_io_executor executor_;
   boost::asio::any_io_executor blocking_;
   suite::HistoryStore& history_;
   Telemetry& telemetry_;
-  std::map<std::string, config::SuiteProfile> profiles_;
   std::mutex mutex_;
   std::optional<suite::RunRecord> current_;
   std::atomic<bool> stop_{false};

@@ -160,7 +160,16 @@ struct Telemetry::Families {
         load_running(prometheus::BuildGauge()
                          .Name("reznet_perf_load_running")
                          .Help("1 while the load test runs.")
-                         .Register(r)) {}
+                         .Register(r)),
+        reload_ok(prometheus::BuildGauge()
+                      .Name("reznet_perf_config_last_reload_successful")
+                      .Help("1 when the last config reload (or the start) succeeded, 0 when it "
+                            "was refused.")
+                      .Register(r)),
+        reload_time(prometheus::BuildGauge()
+                        .Name("reznet_perf_config_last_reload_success_timestamp_seconds")
+                        .Help("Unix time of the last successful config load.")
+                        .Register(r)) {}
 
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Gauge>& window;
@@ -194,6 +203,8 @@ struct Telemetry::Families {
   prometheus::Family<prometheus::Counter>& load_dropped;
   prometheus::Family<prometheus::Gauge>& load_users;
   prometheus::Family<prometheus::Gauge>& load_running;
+  prometheus::Family<prometheus::Gauge>& reload_ok;
+  prometheus::Family<prometheus::Gauge>& reload_time;
 };
 
 struct Telemetry::LoadSeries {
@@ -243,9 +254,44 @@ Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
       registry_(std::make_shared<prometheus::Registry>()),
       families_(std::make_unique<Families>(*registry_)) {
   families_->build.Add({{"version", build.version}, {"revision", build.revision}}).Set(1);
+  RecordReload(true, std::chrono::system_clock::now());
 }
 
 Telemetry::~Telemetry() = default;
+
+void Telemetry::RecordReload(bool ok, std::chrono::system_clock::time_point wall) {
+  std::lock_guard lock(mutex_);
+  families_->reload_ok.Add({}).Set(ok ? 1 : 0);
+  if (ok) {
+    families_->reload_time.Add({}).Set(
+        std::chrono::duration<double>(wall.time_since_epoch()).count());
+  }
+}
+
+void Telemetry::RemoveProbe(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = probes_.find(name);
+  if (it == probes_.end()) return;
+  ProbeState& st = *it->second;
+  auto& f = *families_;
+  for (auto& [result, c] : st.runs) f.runs.Remove(c);
+  for (auto& [kind, c] : st.errors) f.errors.Remove(c);
+  if (st.success) f.success.Remove(st.success);
+  if (st.last_run) f.last_run.Remove(st.last_run);
+  for (auto& [phase, series] : st.phases) {
+    if (series->histogram) f.duration.Remove(series->histogram);
+    for (auto& gauges : series->stat_gauges) {
+      for (auto* g : gauges) f.window.Remove(g);
+    }
+    for (auto* g : series->sample_gauges) f.window_samples.Remove(g);
+  }
+  if (st.llm_tokens) f.llm_tokens.Remove(st.llm_tokens);
+  if (st.llm_rate) f.llm_rate.Remove(st.llm_rate);
+  if (st.llm_budget) f.llm_budget.Remove(st.llm_budget);
+  if (st.cache_hit) f.cache_hit.Remove(st.cache_hit);
+  if (st.cache_reduction) f.cache_reduction.Remove(st.cache_reduction);
+  probes_.erase(it);
+}
 
 void Telemetry::BeginLoad(const std::string& test, const probes::load::LiveCounters* live) {
   std::lock_guard lock(mutex_);
@@ -490,6 +536,21 @@ struct Telemetry::NfrSeries {
   prometheus::Counter* events = nullptr;
   std::uint64_t good_seen = 0, events_seen = 0;
 };
+
+void Telemetry::RemoveNfr(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = nfrs_.find(name);
+  if (it == nfrs_.end()) return;
+  NfrSeries& n = *it->second;
+  auto& f = *families_;
+  f.nfr_ok.Remove(n.ok);
+  f.nfr_value.Remove(n.value);
+  f.nfr_threshold.Remove(n.threshold);
+  for (auto& [state, g] : n.states) f.nfr_state.Remove(g);
+  f.nfr_good.Remove(n.good);
+  f.nfr_events.Remove(n.events);
+  nfrs_.erase(it);
+}
 
 Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_point now) {
   std::lock_guard lock(mutex_);

@@ -71,6 +71,12 @@ class Telemetry {
   void BeginLoad(const std::string& test, const probes::load::LiveCounters* live);
   void EndLoad(const std::string& test);
 
+  // A reload: drops every series of a probe or NFR that the new config no longer has, and
+  // records the outcome (reznet_perf_config_last_reload_successful, …_success_timestamp_seconds).
+  void RemoveProbe(const std::string& name);
+  void RemoveNfr(const std::string& name);
+  void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
+
   // When the scheduler will next run a probe (for the status page).
   void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
   // NFRs, probes (last result, next run, recent values of the charted phase) and recent failures.
