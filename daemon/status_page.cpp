@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "probes/outcome.hpp"
+#include "suite/report.hpp"
+
 namespace reznet::daemon {
 namespace {
 
@@ -14,13 +17,9 @@ std::string Fmt(const char* f, double v) {
   return buf;
 }
 
-std::string Seconds(double s) {
-  if (s >= 1) return Fmt("%.2f s", s);
-  if (s >= 0.001) return Fmt("%.1f ms", s * 1e3);
-  return Fmt("%.0f µs", s * 1e6);
-}
+std::string Seconds(double s) { return probes::FormatSeconds(s); }
 
-std::string Value(double v, bool latency) { return latency ? Seconds(v) : Fmt("%.1f %%", v * 100); }
+std::string Value(double v, bool latency) { return suite::FormatValue(v, latency); }
 
 std::string Span(double d) {
   if (d < 90) return Fmt("%.0f s", d);
@@ -96,32 +95,7 @@ nav a{margin-right:1rem})";
 
 }  // namespace
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(const std::string& s) { return suite::XmlEscape(s); }
 
 std::string RenderStatusPage(const StatusPageData& d) {
   std::string h =

@@ -70,5 +70,7 @@ std::string OutcomeToJson(const std::string& probe, const std::string& kind,
 std::string JsonQuote(std::string_view s);
 // A number as people read it: "0.0512", "200", never "5.12E-2".
 std::string JsonNumber(double v);
+// A duration in seconds as people read it: "412 µs", "12.3 ms", "1.25 s".
+std::string FormatSeconds(double seconds);
 
 }  // namespace reznet::probes

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "probes/outcome.hpp"
+
 namespace reznet::suite {
 namespace {
 
@@ -38,7 +40,7 @@ std::string Cell(std::string s) {
   return out;
 }
 
-std::string Xml(const std::string& s) {
+std::string XmlEscapeImpl(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
@@ -79,11 +81,10 @@ std::string Duration(const RunRecord& r) {
 
 }  // namespace
 
+std::string XmlEscape(const std::string& s) { return XmlEscapeImpl(s); }
+
 std::string FormatValue(double value, bool latency) {
-  if (!latency) return Fmt("%.1f %%", value * 100);
-  if (value >= 1) return Fmt("%.2f s", value);
-  if (value >= 0.001) return Fmt("%.1f ms", value * 1e3);
-  return Fmt("%.0f µs", value * 1e6);
+  return latency ? probes::FormatSeconds(value) : Fmt("%.1f %%", value * 100);
 }
 
 std::string FormatTime(double unix_seconds) {
@@ -185,32 +186,34 @@ std::string ToJUnit(const RunRecord& r) {
                              std::to_string(r.Count(Verdict::kSkipped)) + "\" time=\"" +
                              Fmt("%.3f", seconds) + "\"";
   x += "<testsuites name=\"reznet-perfd\"" + counts + ">\n";
-  x += "  <testsuite name=\"reznet-perfd." + Xml(r.profile) + "\"" + counts + " timestamp=\"" +
-       Xml(FormatTime(r.started_at)) + "\" id=\"" + Xml(r.id) + "\">\n";
+  x += "  <testsuite name=\"reznet-perfd." + XmlEscape(r.profile) + "\"" + counts +
+       " timestamp=\"" + XmlEscape(FormatTime(r.started_at)) + "\" id=\"" + XmlEscape(r.id) +
+       "\">\n";
   x += "    <properties>\n";
-  x += "      <property name=\"run_id\" value=\"" + Xml(r.id) + "\"/>\n";
+  x += "      <property name=\"run_id\" value=\"" + XmlEscape(r.id) + "\"/>\n";
   for (const auto& [k, v] : r.labels)
-    x += "      <property name=\"" + Xml(k) + "\" value=\"" + Xml(v) + "\"/>\n";
+    x += "      <property name=\"" + XmlEscape(k) + "\" value=\"" + XmlEscape(v) + "\"/>\n";
   x += "    </properties>\n";
   for (const auto& v : r.nfrs) {
-    x += "    <testcase classname=\"nfr." + Xml(v.probe) + "\" name=\"" + Xml(v.nfr) + "\">\n";
+    x += "    <testcase classname=\"nfr." + XmlEscape(v.probe) + "\" name=\"" + XmlEscape(v.nfr) +
+         "\">\n";
     const std::string measured = v.value ? "measured " + FormatValue(*v.value, v.latency) +
                                                " over " + std::to_string(v.samples) + " samples"
                                          : "no value";
     if (v.verdict == Verdict::kFailed) {
       x += "      <failure message=\"" +
-           Xml(v.nfr + ": " + (v.reason.empty() ? measured : v.reason)) + "\" type=\"nfr\">" +
-           Xml(Promise(v) + "; " + measured) + "</failure>\n";
+           XmlEscape(v.nfr + ": " + (v.reason.empty() ? measured : v.reason)) + "\" type=\"nfr\">" +
+           XmlEscape(Promise(v) + "; " + measured) + "</failure>\n";
     } else if (v.verdict == Verdict::kSkipped) {
-      x += "      <skipped message=\"" + Xml(v.reason) + "\"/>\n";
+      x += "      <skipped message=\"" + XmlEscape(v.reason) + "\"/>\n";
     } else {
-      x += "      <system-out>" + Xml(Promise(v) + "; " + measured) + "</system-out>\n";
+      x += "      <system-out>" + XmlEscape(Promise(v) + "; " + measured) + "</system-out>\n";
     }
     x += "    </testcase>\n";
   }
   if (r.state == "error") {
-    x += "    <testcase classname=\"suite\" name=\"run\">\n      <error message=\"" + Xml(r.error) +
-         "\"/>\n    </testcase>\n";
+    x += "    <testcase classname=\"suite\" name=\"run\">\n      <error message=\"" +
+         XmlEscape(r.error) + "\"/>\n    </testcase>\n";
   }
   x += "  </testsuite>\n</testsuites>\n";
   return x;

@@ -14,6 +14,8 @@ std::string ToJUnit(const RunRecord& run);
 
 // "12.3 ms", "1.25 s", "64.0 %": how reports print a value.
 std::string FormatValue(double value, bool latency);
+// Text for XML and HTML: &, <, >, ", ' escaped; control characters XML 1.0 forbids become spaces.
+std::string XmlEscape(const std::string& s);
 // "2026-11-27 08:45:12 UTC"
 std::string FormatTime(double unix_seconds);
 

@@ -63,17 +63,7 @@ void ReadHist(const json::object& o, DenseHistogram& h) {
   if (s.count > 0) h.AddSummary(s);
 }
 
-// "412 µs", "12.3 ms", "1.25 s"
-std::string Ms(double seconds) {
-  char buf[32];
-  if (seconds >= 1)
-    std::snprintf(buf, sizeof buf, "%.2f s", seconds);
-  else if (seconds >= 0.001)
-    std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f µs", seconds * 1e6);
-  return buf;
-}
+std::string Ms(double seconds) { return FormatSeconds(seconds); }
 
 }  // namespace
 
