@@ -416,12 +416,23 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
     if (failures_.size() > 20) failures_.pop_back();
   }
   if (!outcome.phases.empty()) {
-    // Chart "total" when the kind has it (http, llm, agent, cache), else its first phase.
-    const probes::Phase* chart =
-        outcome.FindPhase(st.chart_phase.empty() ? "total" : st.chart_phase);
-    if (chart == nullptr && st.chart_phase.empty()) chart = &outcome.phases.front();
-    if (chart != nullptr && (!chart->samples.empty() || !chart->weighted.empty())) {
-      st.chart_phase = chart->name;
+    // The charted phase: what the kind's NFRs read — total (http, llm, agent, cache), query
+    // (postgres), get (redis) — else the first phase that is not connection set-up. Fixed by
+    // the first run that has one, so the chart never mixes phases.
+    if (st.chart_phase.empty()) {
+      for (const char* name : {"total", "query", "get", "request"}) {
+        if (outcome.FindPhase(name) != nullptr) {
+          st.chart_phase = name;
+          break;
+        }
+      }
+      for (const auto& p : outcome.phases) {
+        if (!st.chart_phase.empty()) break;
+        if (p.name != "dns" && p.name != "connect" && p.name != "tls") st.chart_phase = p.name;
+      }
+    }
+    const probes::Phase* chart = outcome.FindPhase(st.chart_phase);
+    if (chart != nullptr && chart->Count() > 0) {
       double sum = 0;
       for (auto d : chart->samples) sum += Seconds(d);
       for (const auto& [d, c] : chart->weighted) sum += Seconds(d) * static_cast<double>(c);

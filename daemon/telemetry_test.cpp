@@ -153,5 +153,31 @@ TEST(Telemetry, ObservationsForNfrRules) {
                         "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
 }
 
+TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
+  Telemetry t({1min}, {"1", "x"});
+  t.AddProbe("db", "postgres");
+  probes::Outcome first;  // a run that had to connect first
+  first.Record("connect", 5ms);
+  first.Record("query", 2ms);
+  first.Record("query", 4ms);
+  t.Consume("db", first, kNow, kWall);
+  probes::Outcome second;  // reusing the connection
+  second.Record("query", 1ms);
+  t.Consume("db", second, kNow, kWall + 1s);
+  probes::Outcome failed;
+  failed.Fail("timeout", "statement timeout");
+  t.Consume("db", failed, kNow, kWall + 2s);
+  const auto page = t.StatusPage(kWall + 3s);
+  ASSERT_EQ(page.probes.size(), 1u);
+  const auto& db = page.probes[0];
+  EXPECT_EQ(db.phase, "query");
+  ASSERT_EQ(db.points.size(), 2u);
+  EXPECT_NEAR(db.points[0].second, 0.003, 1e-9);  // the run's mean
+  EXPECT_NEAR(db.points[1].second, 0.001, 1e-9);
+  EXPECT_EQ(db.error_kind, "timeout");
+  ASSERT_EQ(page.failures.size(), 1u);
+  EXPECT_EQ(page.failures[0].detail, "statement timeout");
+}
+
 }  // namespace
 }  // namespace reznet::daemon
