@@ -115,7 +115,8 @@ class Worker {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 
-  // Runs step `i` for one user; returns false when the step could not even be sent.
+  // Runs step `i` for one user and records it (a step whose template cannot be filled fails
+  // without being sent).
   asio::awaitable<void> DoStep(std::size_t i, Http1Conn& conn, Vars& vars, std::string& request,
                                Response& response, Clock::time_point intended) {
     const Step& step = sh_.s.scenario[i];

@@ -143,17 +143,18 @@ std::string ToJson(const LoadStats& s) {
     std::string errors = "{";
     for (const auto& [k, c] : st.errors)
       errors += (errors.size() > 1 ? ", " : "") + JsonQuote(k) + ": " + std::to_string(c);
+    errors += "}";
     steps += (steps.size() > 1 ? ", " : "") + JsonQuote(st.name) +
              ": {\"requests\": " + std::to_string(n) +
              ", \"failed\": " + std::to_string(st.failed) +
              ", \"error_rate\": " + Num(n ? static_cast<double>(st.failed) / n : 0) +
              ", \"latency\": " + Stats(StatsOf(st.latency)) +
              ", \"raw_latency\": " + Stats(StatsOf(st.raw)) + ", \"errors\": " + errors +
-             "}, \"last_error\": " + JsonQuote(st.last_error) + "}";
+             ", \"last_error\": " + JsonQuote(st.last_error) + "}";
     hists += (hists.size() > 1 ? ", " : "") + JsonQuote(st.name) +
              ": {\"latency\": " + Hist(st.latency) + ", \"raw\": " + Hist(st.raw) +
              ", \"ok\": " + std::to_string(st.ok) + ", \"failed\": " + std::to_string(st.failed) +
-             ", \"errors\": " + errors + "}, \"last_error\": " + JsonQuote(st.last_error) + "}";
+             ", \"errors\": " + errors + ", \"last_error\": " + JsonQuote(st.last_error) + "}";
   }
   steps += "}";
   hists += "}";
