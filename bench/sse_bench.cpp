@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "clients/sse.hpp"
 #include "probes/llm/wire.hpp"
-#include "probes/net/sse.hpp"
 
 namespace reznet::probes {
 namespace {
@@ -26,10 +26,10 @@ void BM_SseParse(benchmark::State& state) {
   const std::size_t piece = static_cast<std::size_t>(state.range(0));
   long events = 0;
   for (auto _ : state) {
-    net::SseParser parser({1 << 20, 1u << 30});
+    clients::SseParser parser({1 << 20, 1u << 30});
     for (std::size_t i = 0; i < stream.size(); i += piece) {
       parser.Feed(std::string_view(stream).substr(i, piece),
-                  [&](const net::SseEvent&) { ++events; });
+                  [&](const clients::SseEvent&) { ++events; });
     }
     parser.Finish();
   }
@@ -43,9 +43,9 @@ void BM_SseParseAndDecodeAnthropic(benchmark::State& state) {
   const std::string stream = AnthropicStream();
   long content = 0;
   for (auto _ : state) {
-    net::SseParser parser({1 << 20, 1u << 30});
+    clients::SseParser parser({1 << 20, 1u << 30});
     for (std::size_t i = 0; i < stream.size(); i += 16384) {
-      parser.Feed(std::string_view(stream).substr(i, 16384), [&](const net::SseEvent& e) {
+      parser.Feed(std::string_view(stream).substr(i, 16384), [&](const clients::SseEvent& e) {
         content += llm::DecodeEvent(llm::Provider::kAnthropic, e).content ? 1 : 0;
       });
     }

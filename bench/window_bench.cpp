@@ -6,10 +6,10 @@
 
 #include <random>
 
-#include "daemon/telemetry.hpp"
-#include "daemon/window.hpp"
+#include "stats/window.hpp"
+#include "telemetry/telemetry.hpp"
 
-namespace reznet::daemon {
+namespace reznet::telemetry {
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,7 +26,7 @@ std::vector<std::int64_t> Latencies(std::size_t n) {
 // rotate continually (a 1m window turns a slice every 6,000 samples).
 void BM_SeriesRecord(benchmark::State& state) {
   std::vector<Duration> lengths = {1min, 5min, 1h};
-  SeriesWindows series(lengths);
+  stats::SeriesWindows series(lengths);
   auto values = Latencies(4096);
   auto now = Clock::time_point(1000h);
   std::size_t i = 0;
@@ -43,12 +43,12 @@ BENCHMARK(BM_SeriesRecord);
 // `range(0)` ms: 1000 = one probe run a second (sparse slices), 10 = 100 samples/s (dense slices).
 void BM_QuantilesFull1hWindow(benchmark::State& state) {
   const auto every = std::chrono::milliseconds(state.range(0));
-  RollingWindow w(1h);
+  stats::RollingWindow w(1h);
   auto values = Latencies(8192);
   const auto start = Clock::time_point(1000h);
   std::size_t i = 0;
   for (auto t = start; t < start + 1h; t += every) w.Record(Duration(values[i++ & 8191]), t);
-  DenseHistogram scratch;
+  stats::DenseHistogram scratch;
   const auto now = start + 3600s;
   for (auto _ : state) benchmark::DoNotOptimize(w.Stats(now, scratch));
   state.counters["samples"] = static_cast<double>(i);
@@ -63,7 +63,7 @@ void BM_SeriesMemoryAtProbeRate(benchmark::State& state) {
   auto values = Latencies(8192);
   std::size_t bytes = 0;
   for (auto _ : state) {
-    SeriesWindows series(lengths);
+    stats::SeriesWindows series(lengths);
     auto t = Clock::time_point(1000h);
     for (std::size_t i = 0; t < Clock::time_point(1002h); ++i, t += every)
       series.Record(Duration(values[i & 8191]), t);
@@ -80,7 +80,7 @@ BENCHMARK(BM_SeriesMemoryAtProbeRate)
 // /metrics render: probes × phases chosen so the exposition holds ≈ 1,000 series.
 void BM_RenderMetrics(benchmark::State& state) {
   const int probes = static_cast<int>(state.range(0));
-  Telemetry t({1min, 5min, 1h}, {"bench", "bench"});
+  telemetry::Telemetry t({1min, 5min, 1h}, {"bench", "bench"});
   auto now = Clock::time_point(1000h);
   auto values = Latencies(64);
   for (int p = 0; p < probes; ++p) {
@@ -107,6 +107,6 @@ void BM_RenderMetrics(benchmark::State& state) {
 BENCHMARK(BM_RenderMetrics)->Arg(13)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace reznet::daemon
+}  // namespace reznet::telemetry
 
 BENCHMARK_MAIN();

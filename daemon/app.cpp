@@ -17,21 +17,22 @@
 #include <set>
 #include <thread>
 
-#include "daemon/alert_notifier.hpp"
-#include "daemon/api_server.hpp"
-#include "daemon/config_holder.hpp"
+#include "api/api_server.hpp"
+#include "api/status_page.hpp"
+#include "api/suite_routes.hpp"
+#include "clients/offload.hpp"
+#include "common/json.hpp"
+#include "common/version.hpp"
+#include "config/holder.hpp"
 #include "daemon/demo_config.hpp"
-#include "daemon/nfr_eval.hpp"
-#include "daemon/run_once.hpp"
 #include "daemon/scheduler.hpp"
-#include "daemon/status_page.hpp"
-#include "daemon/suite_routes.hpp"
-#include "daemon/suite_runner.hpp"
-#include "daemon/suites.hpp"
 #include "daemon/systemd_notify.hpp"
-#include "daemon/telemetry.hpp"
-#include "daemon/version.hpp"
-#include "probes/net/offload.hpp"
+#include "nfr/alert_notifier.hpp"
+#include "nfr/step.hpp"
+#include "probes/run_once.hpp"
+#include "suite/service.hpp"
+#include "suite/suite_runner.hpp"
+#include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
 namespace asio = boost::asio;
@@ -58,14 +59,15 @@ std::vector<ScheduledProbe> BuildProbes(const config::Config& config,
 }
 
 // Evaluates every NFR rule each eval_interval (on the probe io_context, next to the probes and
-// the notifier, so no locks beyond Telemetry's own). `rules` are the config's continuous rules,
-// with history baselines applied by RefreshBaselines and replaced by a reload, all on this
+// the notifier, so no locks beyond telemetry::Telemetry's own). `rules` are the config's continuous
+// rules, with history baselines applied by RefreshBaselines and replaced by a reload, all on this
 // io_context; `states` outlive a reload for the rules it keeps.
-asio::awaitable<void> EvaluateNfrs(const ConfigHolder& holder,
+asio::awaitable<void> EvaluateNfrs(const config::ConfigHolder& holder,
                                    const std::vector<config::NfrRule>& rules,
-                                   std::map<std::string, RuleState>& states, Telemetry& telemetry,
-                                   AlertNotifier& notifier, const bool& stopping) {
-  for (const auto& rule : rules) telemetry.PublishNfr(rule, states[rule.name]);
+                                   std::map<std::string, nfr::RuleState>& states,
+                                   telemetry::Telemetry& sink, nfr::AlertNotifier& notifier,
+                                   const bool& stopping) {
+  for (const auto& rule : rules) sink.PublishNfr(rule, states[rule.name]);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopping) {
     timer.expires_after(holder.Get()->daemon.eval_interval);
@@ -76,19 +78,19 @@ asio::awaitable<void> EvaluateNfrs(const ConfigHolder& holder,
     const auto wall = std::chrono::system_clock::now();
     for (const auto& rule : rules) {
       // A regression rule waiting for its first suite baseline has nothing to compare with.
-      const Observation obs =
-          rule.baseline_runs > 0 && !rule.baseline ? Observation{} : telemetry.Observe(rule, now);
+      const nfr::Observation obs =
+          rule.baseline_runs > 0 && !rule.baseline ? nfr::Observation{} : sink.Observe(rule, now);
       auto result = Step(rule, states[rule.name], obs, now, wall);
       if (result.state.state != states[rule.name].state) {
         spdlog::info(
             "NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name,
-            StateName(states[rule.name].state), StateName(result.state.state), rule.probe,
+            nfr::StateName(states[rule.name].state), nfr::StateName(result.state.state), rule.probe,
             rule.stat_name,
             result.state.value ? config::FormatThreshold(rule, *result.state.value) : "no data",
             rule.op_text, config::FormatThreshold(rule, rule.threshold));
       }
       states[rule.name] = result.state;
-      telemetry.PublishNfr(rule, result.state);
+      sink.PublishNfr(rule, result.state);
       if (result.notification) notifier.Notify(rule, *result.notification);
     }
   }
@@ -121,7 +123,7 @@ asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Config> con
     co_return;
   std::vector<suite::RunRecord> past;
   try {
-    past = co_await probes::net::Offload(blocking, [&history] { return history.List(0, 100); });
+    past = co_await clients::Offload(blocking, [&history] { return history.List(0, 100); });
   } catch (const std::exception& e) {
     spdlog::warn("regression baselines not refreshed: {}", e.what());
     co_return;
@@ -141,23 +143,38 @@ asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Config> con
   }
 }
 
-void AddRoutes(ApiServer& server, Telemetry& telemetry, std::atomic<bool>& ready) {
-  server.Route("GET", "/metrics", [&](const HttpRequest&) {
-    return HttpReply{200,
-                     "text/plain; version=0.0.4; charset=utf-8",
-                     telemetry.RenderMetrics(std::chrono::steady_clock::now()),
-                     {}};
+// Suite runs report into the metrics: their profiles, results and live load counters.
+suite::SuiteHooks SuiteMetrics(telemetry::Telemetry& sink) {
+  suite::SuiteHooks hooks;
+  hooks.profile_declared = [&sink](const std::string& profile) { sink.AddSuiteProfile(profile); };
+  hooks.run_finished = [&sink](const suite::RunRecord& run) {
+    sink.RecordSuite(run.profile, run.state, run.finished_at - run.started_at, run.finished_at,
+                     run.Count(suite::Verdict::kFailed));
+  };
+  hooks.live_started = [&sink](const std::string& probe, const probes::LiveCounters* live) {
+    sink.BeginLoad(probe, live);
+  };
+  hooks.live_ended = [&sink](const std::string& probe) { sink.EndLoad(probe); };
+  return hooks;
+}
+
+void AddRoutes(api::ApiServer& server, telemetry::Telemetry& sink, std::atomic<bool>& ready) {
+  server.Route("GET", "/metrics", [&](const api::HttpRequest&) {
+    return api::HttpReply{200,
+                          "text/plain; version=0.0.4; charset=utf-8",
+                          sink.RenderMetrics(std::chrono::steady_clock::now()),
+                          {}};
   });
-  server.Route("GET", "/healthz", [](const HttpRequest&) {
-    return HttpReply{200, "text/plain", "ok\n", {}};
+  server.Route("GET", "/healthz", [](const api::HttpRequest&) {
+    return api::HttpReply{200, "text/plain", "ok\n", {}};
   });
-  server.Route("GET", "/readyz", [&](const HttpRequest&) {
-    return ready ? HttpReply{200, "text/plain", "ready\n", {}}
-                 : HttpReply{503, "text/plain", "not ready\n", {}};
+  server.Route("GET", "/readyz", [&](const api::HttpRequest&) {
+    return ready ? api::HttpReply{200, "text/plain", "ready\n", {}}
+                 : api::HttpReply{503, "text/plain", "not ready\n", {}};
   });
-  server.Route("GET", "/api/v1/status", [&](const HttpRequest&) {
-    return HttpReply{
-        200, "application/json", telemetry.StatusJson(std::chrono::steady_clock::now()), {}};
+  server.Route("GET", "/api/v1/status", [&](const api::HttpRequest&) {
+    return api::HttpReply{
+        200, "application/json", sink.StatusJson(std::chrono::steady_clock::now()), {}};
   });
 }
 
@@ -170,20 +187,20 @@ namespace {
 // A reload (SIGHUP, POST /-/reload): the whole new config is parsed and validated, and the probes
 // it adds or changes are built, before anything is swapped; any error leaves everything as it
 // was. Probes whose YAML (and targets) did not change keep running untouched; windows and
-// counters live in Telemetry by probe name, so a changed probe keeps them too; a removed probe's
-// series leave /metrics. Runs on the probe io_context.
+// counters live in telemetry::Telemetry by probe name, so a changed probe keeps them too; a removed
+// probe's series leave /metrics. Runs on the probe io_context.
 struct Reloader {
   const probes::ProbeRegistry& registry;
   const ServeOptions& options;
-  ConfigHolder& holder;
+  config::ConfigHolder& holder;
   std::vector<std::shared_ptr<const config::Config>>& generations;  // probes may point into any
-  Telemetry& telemetry;
+  telemetry::Telemetry& sink;
   Scheduler& scheduler;
-  AlertNotifier& notifier;
-  SuiteService& suites;
+  nfr::AlertNotifier& notifier;
+  suite::SuiteService& suites;
   suite::HistoryStore& history;
   std::vector<config::NfrRule>& rules;
-  std::map<std::string, RuleState>& states;
+  std::map<std::string, nfr::RuleState>& states;
   asio::io_context& io;
   asio::any_io_executor blocking;
   std::string generator_url;
@@ -196,7 +213,7 @@ struct Reloader {
   };
 
   Result Fail(Result r) {
-    telemetry.RecordReload(false, std::chrono::system_clock::now());
+    sink.RecordReload(false, std::chrono::system_clock::now());
     for (const auto& e : r.errors) spdlog::error("reload refused: {}", e);
     spdlog::error("reload refused: {} error(s); the running config is unchanged", r.errors.size());
     return r;
@@ -265,11 +282,11 @@ struct Reloader {
     holder.Set(fresh);
     for (const auto& name : r.removed) {
       scheduler.Remove(name);
-      telemetry.RemoveProbe(name);
+      sink.RemoveProbe(name);
     }
     for (const auto& name : r.changed) {
       scheduler.Remove(name);
-      if (kind_changed.count(name)) telemetry.RemoveProbe(name);
+      if (kind_changed.count(name)) sink.RemoveProbe(name);
     }
     scheduler.Start(std::move(start));
 
@@ -280,15 +297,15 @@ struct Reloader {
       if (kept) continue;
       // A firing rule that goes away is resolved, not left to expire.
       if (auto st = states.find(rule.name);
-          st != states.end() && st->second.state == NfrState::kFiring) {
-        notifier.Notify(rule, {Notification::Kind::kResolved, st->second.value.value_or(0),
+          st != states.end() && st->second.state == nfr::NfrState::kFiring) {
+        notifier.Notify(rule, {nfr::Notification::Kind::kResolved, st->second.value.value_or(0),
                                st->second.active_since, std::chrono::system_clock::now()});
       }
       states.erase(rule.name);
-      telemetry.RemoveNfr(rule.name);
+      sink.RemoveNfr(rule.name);
     }
     rules = std::move(next);
-    for (const auto& rule : rules) telemetry.PublishNfr(rule, states[rule.name]);
+    for (const auto& rule : rules) sink.PublishNfr(rule, states[rule.name]);
     asio::co_spawn(io, RefreshBaselines(fresh, history, blocking, rules), asio::detached);
     if (!(fresh->alerting == old->alerting)) {
       notifier.Reconfigure(fresh->alerting, fresh->alerting.external_url.empty()
@@ -297,7 +314,7 @@ struct Reloader {
     }
     spdlog::set_level(spdlog::level::from_str(fresh->daemon.log.level));
     suites.Reconfigured();
-    telemetry.RecordReload(true, std::chrono::system_clock::now());
+    sink.RecordReload(true, std::chrono::system_clock::now());
     spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
                  fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
     r.ok = true;
@@ -307,7 +324,7 @@ struct Reloader {
 
 std::string JsonList(const std::vector<std::string>& v) {
   std::string out = "[";
-  for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + probes::JsonQuote(s);
+  for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + common::JsonQuote(s);
   return out + "]";
 }
 
@@ -317,12 +334,13 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
           const ServeOptions& options) {
   std::vector<std::shared_ptr<const config::Config>> generations = {
       std::make_shared<const config::Config>(initial)};
-  ConfigHolder holder(generations.front());
+  config::ConfigHolder holder(generations.front());
   const config::Config& config = *generations.front();
   asio::io_context io;
   // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
   asio::thread_pool blocking(2);
-  Telemetry telemetry(config.daemon.windows, BuildInfo{kVersion, kRevision});
+  telemetry::Telemetry sink(config.daemon.windows,
+                            telemetry::BuildInfo{common::kVersion, common::kRevision});
   std::vector<ScheduledProbe> probes;
   try {
     probes = BuildProbes(config, registry, io.get_executor(), blocking.get_executor());
@@ -337,20 +355,20 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
     std::cerr << "reznet-perfd: run history: " << e.what() << "\n";
     return 2;
   }
-  SuiteService suites(holder, registry, io.get_executor(), blocking.get_executor(), *history,
-                      telemetry);
+  suite::SuiteService suites(holder, registry, io.get_executor(), blocking.get_executor(), *history,
+                             SuiteMetrics(sink));
   std::atomic<bool> ready{false};
-  ApiServer server;
-  AddRoutes(server, telemetry, ready);
+  api::ApiServer server;
+  AddRoutes(server, sink, ready);
   const std::string listen =
       options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   const std::string listen_host = listen.substr(0, listen.rfind(':'));
-  AddSuiteRoutes(server, suites, holder, listen_host);
+  api::AddSuiteRoutes(server, suites, holder, listen_host);
   const double started_wall =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  server.Route("GET", "/", [&telemetry, &suites, started_wall](const HttpRequest&) {
-    StatusPageData data = telemetry.StatusPage(std::chrono::system_clock::now());
-    data.version = kVersion;
+  server.Route("GET", "/", [&sink, &suites, started_wall](const api::HttpRequest&) {
+    telemetry::StatusPageData data = sink.StatusPage(std::chrono::system_clock::now());
+    data.version = common::kVersion;
     data.started_wall = started_wall;
     try {
       for (const auto& r : suites.List(0, 5)) {
@@ -361,7 +379,7 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
     } catch (const std::exception& e) {
       spdlog::warn("status page: run history unavailable: {}", e.what());
     }
-    return HttpReply{200, "text/html; charset=utf-8", RenderStatusPage(data), {}};
+    return api::HttpReply{200, "text/html; charset=utf-8", api::RenderStatusPage(data), {}};
   });
   int port = 0;
   try {
@@ -372,33 +390,32 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
   }
   const std::string& host = listen_host;
   spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {}; run history in {})",
-               kVersion, host, port, probes.size(), config.source, history->Describe());
+               common::kVersion, host, port, probes.size(), config.source, history->Describe());
 
-  Scheduler scheduler(io, telemetry);
+  Scheduler scheduler(io, sink);
   scheduler.Start(std::move(probes));
   const std::string generator_url = "http://" + host + ":" + std::to_string(port) + "/";
-  AlertNotifier notifier(
+  nfr::AlertNotifier notifier(
       io.get_executor(), config.alerting,
       config.alerting.external_url.empty() ? generator_url : config.alerting.external_url,
-      telemetry);
+      [&sink](const std::string& am, bool ok) { sink.CountNotification(am, ok); });
   notifier.Start();
   bool stopping = false;
   std::vector<config::NfrRule> rules = ContinuousRules(config);
-  std::map<std::string, RuleState> states;
+  std::map<std::string, nfr::RuleState> states;
   asio::co_spawn(io, RefreshBaselines(holder.Get(), *history, blocking.get_executor(), rules),
                  asio::detached);
   suites.OnFinished([&] {
     asio::co_spawn(io, RefreshBaselines(holder.Get(), *history, blocking.get_executor(), rules),
                    asio::detached);
   });
-  asio::co_spawn(io, EvaluateNfrs(holder, rules, states, telemetry, notifier, stopping),
-                 asio::detached);
+  asio::co_spawn(io, EvaluateNfrs(holder, rules, states, sink, notifier, stopping), asio::detached);
 
   Reloader reloader{registry,
                     options,
                     holder,
                     generations,
-                    telemetry,
+                    sink,
                     scheduler,
                     notifier,
                     suites,
@@ -425,29 +442,29 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
   };
   on_hup();
   // POST /-/reload: authorised like /run-suite; the reload itself runs on the probe io_context.
-  server.Route("POST", "/-/reload", [&](const HttpRequest& req) {
-    if (auto denied = CheckTrigger(req, holder.Get()->daemon, listen_host)) return *denied;
+  server.Route("POST", "/-/reload", [&](const api::HttpRequest& req) {
+    if (auto denied = api::CheckTrigger(req, holder.Get()->daemon, listen_host)) return *denied;
     auto done = std::make_shared<std::promise<Reloader::Result>>();
     auto future = done->get_future();
     asio::post(io, [&, done] { done->set_value(reload()); });
     if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
-      return HttpReply{
+      return api::HttpReply{
           503, "application/json", "{\"error\": \"the daemon is busy or stopping\"}\n", {}};
     const auto r = future.get();
     if (!r.ok) {
-      return HttpReply{400,
-                       "application/json",
-                       "{\"error\": \"reload refused; the running config is unchanged\", "
-                       "\"errors\": " +
-                           JsonList(r.errors) + "}\n",
-                       {}};
+      return api::HttpReply{400,
+                            "application/json",
+                            "{\"error\": \"reload refused; the running config is unchanged\", "
+                            "\"errors\": " +
+                                JsonList(r.errors) + "}\n",
+                            {}};
     }
-    return HttpReply{200,
-                     "application/json",
-                     "{\"status\": \"reloaded\", \"added\": " + JsonList(r.added) +
-                         ", \"changed\": " + JsonList(r.changed) + ", \"removed\": " +
-                         JsonList(r.removed) + ", \"kept\": " + std::to_string(r.kept) + "}\n",
-                     {}};
+    return api::HttpReply{200,
+                          "application/json",
+                          "{\"status\": \"reloaded\", \"added\": " + JsonList(r.added) +
+                              ", \"changed\": " + JsonList(r.changed) + ", \"removed\": " +
+                              JsonList(r.removed) + ", \"kept\": " + std::to_string(r.kept) + "}\n",
+                          {}};
   });
   ready = true;
 
@@ -533,7 +550,7 @@ int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registr
     return 2;
   }
   probes::Outcome outcome;
-  asio::co_spawn(io, RunOnce(*probe, probe->RunTimeout(p->timeout)),
+  asio::co_spawn(io, probes::RunOnce(*probe, probe->RunTimeout(p->timeout)),
                  [&](std::exception_ptr ep, probes::Outcome o) {
                    if (ep) {
                      outcome.Fail("internal", "run failed unexpectedly");

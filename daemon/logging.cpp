@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/json.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::daemon {
@@ -14,7 +15,7 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     const std::string quoted =
-        probes::JsonQuote(std::string_view(msg.payload.data(), msg.payload.size()));
+        common::JsonQuote(std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(quoted.data(), quoted.data() + quoted.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -3,13 +3,13 @@
 #include <csignal>
 #include <iostream>
 
+#include "common/version.hpp"
 #include "config/loader.hpp"
 #include "daemon/app.hpp"
-#include "daemon/cli_load.hpp"
-#include "daemon/cli_run.hpp"
+#include "daemon/cli/load.hpp"
+#include "daemon/cli/run.hpp"
 #include "daemon/logging.hpp"
-#include "daemon/rules_file.hpp"
-#include "daemon/version.hpp"
+#include "nfr/rules_file.hpp"
 
 namespace {
 
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   // and OpenSSL may write without MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"reznet-perfd: synthetic performance monitor for the RezNet AI backend"};
-  app.set_version_flag("--version", std::string(reznet::daemon::kVersion));
+  app.set_version_flag("--version", std::string(reznet::common::kVersion));
   app.require_subcommand(1);
   std::string config_path;
   auto add_config = [&](CLI::App* sub, bool required) {
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*rules) {
-    std::cout << reznet::daemon::PrometheusRules(*config, job);
+    std::cout << reznet::nfr::PrometheusRules(*config, job);
     return 0;
   }
   if (*probe) {

@@ -12,9 +12,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "daemon/run_once.hpp"
 #include "daemon/schedule.hpp"
-#include "daemon/telemetry.hpp"
+#include "probes/run_once.hpp"
+#include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
 namespace asio = boost::asio;
@@ -37,10 +37,11 @@ struct Scheduler::Entry {
 
 namespace {
 
-asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, Telemetry& telemetry) {
-  auto outcome = co_await RunOnce(*e->spec.probe, e->spec.timeout);
-  telemetry.Consume(e->spec.name, outcome, std::chrono::steady_clock::now(),
-                    std::chrono::system_clock::now());
+asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e,
+                                   telemetry::Telemetry& sink) {
+  auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout);
+  sink.Consume(e->spec.name, outcome, std::chrono::steady_clock::now(),
+               std::chrono::system_clock::now());
   if (outcome.error && e->last_ok) {
     spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind,
                  outcome.error->detail);
@@ -52,34 +53,34 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, Telemetr
   --*e->in_flight;
 }
 
-asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, Telemetry& telemetry) {
+asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink) {
   while (!e->stopping) {
     e->timer.expires_at(e->schedule.due());
-    telemetry.SetNextRun(e->spec.name,
-                         std::chrono::system_clock::now() +
-                             std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                 e->schedule.due() - std::chrono::steady_clock::now()));
+    sink.SetNextRun(e->spec.name,
+                    std::chrono::system_clock::now() +
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            e->schedule.due() - std::chrono::steady_clock::now()));
     boost::system::error_code ec;
     co_await e->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (e->stopping) break;
     const auto before = e->schedule.overruns();
     const auto action = e->schedule.OnDue(std::chrono::steady_clock::now());
     if (const auto skipped = e->schedule.overruns() - before) {
-      telemetry.CountOverruns(e->spec.name, skipped);
+      sink.CountOverruns(e->spec.name, skipped);
       spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)",
                    e->spec.name);
     }
     if (action == ProbeSchedule::Action::kStart) {
       ++*e->in_flight;
-      asio::co_spawn(e->strand, RunAndRecord(e, telemetry), asio::detached);
+      asio::co_spawn(e->strand, RunAndRecord(e, sink), asio::detached);
     }
   }
 }
 
 }  // namespace
 
-Scheduler::Scheduler(asio::io_context& io, Telemetry& telemetry)
-    : io_(io), telemetry_(telemetry), in_flight_(std::make_shared<std::atomic<int>>(0)) {}
+Scheduler::Scheduler(asio::io_context& io, telemetry::Telemetry& sink)
+    : io_(io), telemetry_(sink), in_flight_(std::make_shared<std::atomic<int>>(0)) {}
 
 Scheduler::~Scheduler() = default;
 

@@ -1,7 +1,8 @@
 #pragma once
 // Runs every configured probe on its interval (rules in schedule.hpp) on an Asio io_context and
-// hands each outcome to Telemetry. Each probe has its own strand, so its runs never overlap and its
-// state needs no lock. Start/Stop are called from the thread that owns the io_context's lifetime.
+// hands each outcome to telemetry::Telemetry. Each probe has its own strand, so its runs never
+// overlap and its state needs no lock. Start/Stop are called from the thread that owns the
+// io_context's lifetime.
 
 #include <atomic>
 #include <chrono>
@@ -16,9 +17,14 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace reznet::telemetry {
+class Telemetry;
+}
+
 namespace reznet::daemon {
 
-class Telemetry;
+using Clock = std::chrono::steady_clock;
+using Duration = std::chrono::nanoseconds;
 
 struct ScheduledProbe {
   std::string name;
@@ -30,7 +36,7 @@ struct ScheduledProbe {
 
 class Scheduler {
  public:
-  Scheduler(boost::asio::io_context& io, Telemetry& telemetry);
+  Scheduler(boost::asio::io_context& io, telemetry::Telemetry& sink);
   ~Scheduler();
 
   // Adds probes (at start, or new ones after a reload).
@@ -46,7 +52,7 @@ class Scheduler {
 
  private:
   boost::asio::io_context& io_;
-  Telemetry& telemetry_;
+  telemetry::Telemetry& telemetry_;
   std::vector<std::shared_ptr<Entry>> entries_;
   std::shared_ptr<std::atomic<int>> in_flight_;
 };

@@ -1,5 +1,6 @@
-// RunOnce and the Asio scheduler. The probes here misbehave on purpose (ignore their deadline,
-// throw): behaviour no real server can trigger in the probe code, so small test probes do it.
+// probes::RunOnce and the Asio scheduler. The probes here misbehave on purpose (ignore their
+// deadline, throw): behaviour no real server can trigger in the probe code, so small test probes do
+// it.
 #include "daemon/scheduler.hpp"
 
 #include <gmock/gmock.h>
@@ -12,8 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
-#include "daemon/run_once.hpp"
-#include "daemon/telemetry.hpp"
+#include "probes/run_once.hpp"
+#include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
 namespace {
@@ -49,7 +50,7 @@ class ThrowingProbe : public probes::Probe {
 probes::Outcome RunSync(probes::Probe& p, Duration timeout) {
   asio::io_context io;
   probes::Outcome out;
-  asio::co_spawn(io, RunOnce(p, timeout),
+  asio::co_spawn(io, probes::RunOnce(p, timeout),
                  [&](std::exception_ptr, probes::Outcome o) { out = std::move(o); });
   io.run();
   return out;
@@ -82,8 +83,8 @@ TEST(RunOnce, PassesOutcomeThrough) {
 
 TEST(Scheduler, RunsProbesAndCountsOverruns) {
   asio::io_context io;
-  Telemetry telemetry({1min}, {"v", "r"});
-  Scheduler scheduler(io, telemetry);
+  telemetry::Telemetry sink({1min}, {"v", "r"});
+  Scheduler scheduler(io, sink);
   std::vector<ScheduledProbe> probes;
   probes.push_back({"quick", "test", 1s, 1s, std::make_unique<SleepyProbe>(1ms)});
   // Takes 2.5 s per run with a 1 s interval and a 2.5 s timeout: the next due always finds it busy.
@@ -92,7 +93,7 @@ TEST(Scheduler, RunsProbesAndCountsOverruns) {
   asio::steady_timer stop(io, 3500ms);
   stop.async_wait([&](auto) { scheduler.Stop(); });
   io.run();  // returns once the loops have stopped and in-flight runs have finished
-  const std::string text = telemetry.RenderMetrics(std::chrono::steady_clock::now());
+  const std::string text = sink.RenderMetrics(std::chrono::steady_clock::now());
   EXPECT_EQ(scheduler.InFlight(), 0);
   EXPECT_THAT(text,
               ::testing::ContainsRegex(

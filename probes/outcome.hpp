@@ -9,19 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "clients/error.hpp"
+
 namespace reznet::probes {
 
 using Duration = std::chrono::nanoseconds;
 
-// A failure of the monitored system (or of reaching it). `kind` is the `error` label value:
-// short, stable, snake_case ("connect", "timeout", "dns", "tls", "http_status", "assertion",
-// "body_too_large", "protocol", "io", "internal"). `detail` is for humans and must not carry
-// secrets.
-struct ProbeError {
-  std::string kind;
-  std::string detail;
-  bool operator==(const ProbeError&) const = default;
-};
+// A failure of the monitored system (or of reaching it); see clients/error.hpp.
+using ProbeError = clients::Error;
 
 struct Phase {
   std::string name;
@@ -65,12 +60,5 @@ struct Outcome {
 // order).
 std::string OutcomeToJson(const std::string& probe, const std::string& kind,
                           const Outcome& outcome);
-
-// JSON string literal with escapes; used by every hand-written JSON in the project.
-std::string JsonQuote(std::string_view s);
-// A number as people read it: "0.0512", "200", never "5.12E-2".
-std::string JsonNumber(double v);
-// A duration in seconds as people read it: "412 µs", "12.3 ms", "1.25 s".
-std::string FormatSeconds(double seconds);
 
 }  // namespace reznet::probes

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json.hpp"
+
 namespace reznet::probes {
 namespace {
 
@@ -45,10 +47,10 @@ TEST(Outcome, PhasesKeepAllSamplesInOrder) {
 }
 
 TEST(JsonNumber, ReadableForm) {
-  EXPECT_EQ(JsonNumber(0.0512), "0.0512");
-  EXPECT_EQ(JsonNumber(200), "200");
-  EXPECT_EQ(JsonNumber(1.5), "1.5");
-  EXPECT_EQ(JsonNumber(1e-9), "0.000000001");
+  EXPECT_EQ(common::JsonNumber(0.0512), "0.0512");
+  EXPECT_EQ(common::JsonNumber(200), "200");
+  EXPECT_EQ(common::JsonNumber(1.5), "1.5");
+  EXPECT_EQ(common::JsonNumber(1e-9), "0.000000001");
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "probes/live.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::probes {
@@ -43,6 +44,9 @@ class Probe {
   virtual std::chrono::nanoseconds RunTimeout(std::chrono::nanoseconds configured) const {
     return configured;
   }
+  // What a long run (a load test) has done so far, for live metrics and progress; null for kinds
+  // whose runs are short. Valid while the probe lives.
+  virtual const LiveCounters* Live() const { return nullptr; }
   // By value: a coroutine must not keep a reference to its caller's temporaries.
   virtual boost::asio::awaitable<Outcome> Run(RunContext ctx) = 0;
 };

@@ -13,7 +13,8 @@
 #include <mutex>
 #include <set>
 
-#include "probes/postgres/pg_conn.hpp"
+#include "clients/pg_conn.hpp"
+#include "common/json.hpp"
 
 namespace reznet::suite {
 namespace {
@@ -174,7 +175,7 @@ class FileHistory final : public HistoryStore {
   std::set<std::size_t> warned_;
 };
 
-namespace pg = probes::pg;
+namespace pg = clients::pg;
 
 class PgHistory final : public HistoryStore {
  public:
@@ -203,7 +204,7 @@ class PgHistory final : public HistoryStore {
          "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
          " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
          " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
-         {run.id, probes::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
+         {run.id, common::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
   }
 
   std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {

@@ -5,12 +5,13 @@
 #include <ctime>
 #include <random>
 
+#include "common/json.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::suite {
 namespace json = boost::json;
-using probes::JsonNumber;
-using probes::JsonQuote;
+using common::JsonNumber;
+using common::JsonQuote;
 
 const PhaseStats* ProbeResult::Phase(const std::string& n) const {
   for (const auto& p : phases) {
@@ -63,15 +64,15 @@ namespace {
 // A tiny writer for objects with keys in a fixed order.
 class Obj {
  public:
-  Obj& Str(std::string_view k, std::string_view v) { return Raw(k, JsonQuote(v)); }
-  Obj& Num(std::string_view k, double v) { return Raw(k, JsonNumber(v)); }
+  Obj& Str(std::string_view k, std::string_view v) { return Raw(k, common::JsonQuote(v)); }
+  Obj& Num(std::string_view k, double v) { return Raw(k, common::JsonNumber(v)); }
   Obj& Opt(std::string_view k, const std::optional<double>& v) {
-    return Raw(k, v ? JsonNumber(*v) : "null");
+    return Raw(k, v ? common::JsonNumber(*v) : "null");
   }
   Obj& Bool(std::string_view k, bool v) { return Raw(k, v ? "true" : "false"); }
   Obj& Raw(std::string_view k, std::string_view json) {
     out_ += out_.size() > 1 ? "," : "";
-    out_ += JsonQuote(k);
+    out_ += common::JsonQuote(k);
     out_ += ':';
     out_ += json;
     return *this;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/format.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::suite {
@@ -84,7 +85,7 @@ std::string Duration(const RunRecord& r) {
 std::string XmlEscape(const std::string& s) { return XmlEscapeImpl(s); }
 
 std::string FormatValue(double value, bool latency) {
-  return latency ? probes::FormatSeconds(value) : Fmt("%.1f %%", value * 100);
+  return latency ? common::FormatSeconds(value) : Fmt("%.1f %%", value * 100);
 }
 
 std::string FormatTime(double unix_seconds) {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::testbed {
@@ -41,13 +42,13 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
 }
 
 std::string FaultsToJson(const Faults& f) {
-  using probes::JsonNumber;
-  return "{\"latency_ms\": " + JsonNumber(f.latency_ms) +
-         ", \"jitter_ms\": " + JsonNumber(f.jitter_ms) +
-         ", \"error_rate\": " + JsonNumber(f.error_rate) +
+  using common::JsonNumber;
+  return "{\"latency_ms\": " + common::JsonNumber(f.latency_ms) +
+         ", \"jitter_ms\": " + common::JsonNumber(f.jitter_ms) +
+         ", \"error_rate\": " + common::JsonNumber(f.error_rate) +
          ", \"error_status\": " + std::to_string(f.error_status) +
-         ", \"stall_every\": " + JsonNumber(f.stall_every) +
-         ", \"stall_ms\": " + JsonNumber(f.stall_ms) + "}";
+         ", \"stall_every\": " + common::JsonNumber(f.stall_every) +
+         ", \"stall_ms\": " + common::JsonNumber(f.stall_ms) + "}";
 }
 
 Faults FaultInjector::Get() const {

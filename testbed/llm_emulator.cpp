@@ -4,7 +4,7 @@
 #include <random>
 #include <thread>
 
-#include "probes/net/sse.hpp"
+#include "clients/sse.hpp"
 #include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
@@ -364,7 +364,7 @@ void LlmEmulator::Register(httplib::Server& server) {
       httplib::Client client(self);
       client.set_tcp_nodelay(true);
       client.set_read_timeout(120, 0);
-      probes::net::SseParser parser;
+      clients::SseParser parser;
       long tokens = 0;
       bool finished = false;
       httplib::Request up;
@@ -382,7 +382,7 @@ void LlmEmulator::Register(httplib::Server& server) {
       };
       up.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
         if (status != 200) return true;  // reported below as "provider answered HTTP <status>"
-        parser.Feed(std::string_view(data, len), [&](const probes::net::SseEvent& e) {
+        parser.Feed(std::string_view(data, len), [&](const clients::SseEvent& e) {
           json::error_code jec;
           json::value v = json::parse(e.data, jec);
           if (jec) return;

@@ -7,17 +7,17 @@
 #include <stdexcept>
 #include <vector>
 
-#include "probes/postgres/pg_conn.hpp"
-#include "probes/redis/redis_conn.hpp"
+#include "clients/pg_conn.hpp"
+#include "clients/redis_conn.hpp"
 #include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
 namespace {
 
 namespace json = boost::json;
-using probes::pg::ConnPtr;
-using probes::pg::ResultPtr;
-using probes::redis::ContextPtr;
+using clients::pg::ConnPtr;
+using clients::pg::ResultPtr;
+using clients::redis::ContextPtr;
 
 constexpr const char* kCacheKey = "reznet:cache:agents";
 
@@ -93,10 +93,10 @@ std::expected<std::string, StoreError> JsonQueryOnce(const std::string& dsn, con
 
 redisContext* Redis(const std::string& url) {
   if (t_conns.redis) return t_conns.redis.get();
-  auto ep = probes::redis::ParseRedisUrl(url);
+  auto ep = clients::redis::ParseRedisUrl(url);
   if (!ep) return nullptr;
   if (const char* pw = std::getenv("REZNET_TESTBED_REDIS_PASSWORD")) ep->password = pw;
-  auto c = probes::redis::Connect(*ep, std::chrono::milliseconds(1000));
+  auto c = clients::redis::Connect(*ep, std::chrono::milliseconds(1000));
   if (!c) return nullptr;
   t_conns.redis = std::move(*c);
   return t_conns.redis.get();
@@ -172,7 +172,7 @@ std::expected<std::string, StoreError> Store::Agents(std::string& cache) {
   redisContext* redis = f.cache ? Redis(redis_url_) : nullptr;
   cache = f.cache ? "miss" : "off";
   if (redis != nullptr) {
-    auto hit = probes::redis::Command(redis, {"GET", kCacheKey});
+    auto hit = clients::redis::Command(redis, {"GET", kCacheKey});
     if (!hit) {
       t_conns.redis.reset();  // serve from the database; reconnect next time
     } else if ((*hit)->type == REDIS_REPLY_STRING) {
@@ -185,7 +185,7 @@ std::expected<std::string, StoreError> Store::Agents(std::string& cache) {
                         "agents ORDER BY name) t",
                         {});
   if (body && redis != nullptr && t_conns.redis) {
-    if (!probes::redis::Command(redis, {"SET", kCacheKey, *body, "EX", "30"}))
+    if (!clients::redis::Command(redis, {"SET", kCacheKey, *body, "EX", "30"}))
       t_conns.redis.reset();
   }
   return body;

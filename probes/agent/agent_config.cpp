@@ -4,16 +4,16 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "probes/net/headers.hpp"
+#include "clients/headers.hpp"
 
 namespace reznet::probes::agent {
 namespace {
 
 void ReadPath(config::MapReader& r, const std::string& key, const std::string& fallback,
-              net::JsonPath& out) {
+              clients::JsonPath& out) {
   std::string text = fallback;
   r.Read(key, text);
-  auto parsed = net::ParseJsonPath(text);
+  auto parsed = clients::ParseJsonPath(text);
   if (parsed) {
     out = *parsed;
   } else {
@@ -59,11 +59,11 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
   ReadPath(r, "usage_field", "usage.output_tokens", s->usage_field);
   r.Read("end_event", s->end_event);
   r.Read("error_event", s->error_event);
-  s->headers = net::ReadHeaders(r, target);
+  s->headers = clients::ReadHeaders(r, target);
   return s;
 }
 
-llm::WireStep DecodeAgentEvent(const AgentSettings& s, const net::SseEvent& event) {
+llm::WireStep DecodeAgentEvent(const AgentSettings& s, const clients::SseEvent& event) {
   llm::WireStep step;
   std::string_view data = event.data;
   if (data == "[DONE]") {
@@ -80,14 +80,14 @@ llm::WireStep DecodeAgentEvent(const AgentSettings& s, const net::SseEvent& even
     step.bad_json = std::string(data.substr(0, 80));
     return step;
   }
-  if (const auto* usage = net::Lookup(doc, s.usage_field); usage && usage->is_int64()) {
+  if (const auto* usage = clients::Lookup(doc, s.usage_field); usage && usage->is_int64()) {
     step.output_tokens = static_cast<long>(usage->as_int64());
   }
   if (event.type == s.end_event) {
     step.end = true;
     return step;
   }
-  if (const auto* text = net::Lookup(doc, s.text_field);
+  if (const auto* text = clients::Lookup(doc, s.text_field);
       text && text->is_string() && !text->as_string().empty()) {
     step.content = true;
   }

@@ -15,11 +15,11 @@
 
 #include <string>
 
+#include "clients/http_client.hpp"
+#include "clients/json_path.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
 #include "probes/llm/wire.hpp"
-#include "probes/net/http_client.hpp"
-#include "probes/net/json_path.hpp"
 
 namespace reznet::probes::agent {
 
@@ -27,12 +27,12 @@ struct AgentSettings : config::KindSettings {
   std::string path;
   std::string body;
   bool stream = false;
-  net::JsonPath reply_field;
-  net::JsonPath text_field;
-  net::JsonPath usage_field;
+  clients::JsonPath reply_field;
+  clients::JsonPath text_field;
+  clients::JsonPath usage_field;
   std::string end_event = "done";
   std::string error_event = "error";
-  net::Headers headers;
+  clients::Headers headers;
 };
 
 std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader& block,
@@ -40,6 +40,6 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
                                                                const config::ProbeConfig& probe);
 
 // One SSE event of the agent stream.
-llm::WireStep DecodeAgentEvent(const AgentSettings& s, const net::SseEvent& event);
+llm::WireStep DecodeAgentEvent(const AgentSettings& s, const clients::SseEvent& event);
 
 }  // namespace reznet::probes::agent

@@ -12,21 +12,21 @@ std::unique_ptr<Probe> AgentProbe::Create(const CreateArgs& args) {
   if (!settings || args.target == nullptr || !args.target->url) {
     throw std::invalid_argument("agent probe " + args.probe.name + " built without a valid config");
   }
-  net::HttpLimits limits;
+  clients::HttpLimits limits;
   limits.max_body_bytes = 8 << 20;
-  auto client = std::make_unique<net::HttpClient>(
+  auto client = std::make_unique<clients::HttpClient>(
       args.executor, *args.target->url,
-      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
+      clients::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
   return std::make_unique<AgentProbe>(std::move(settings), std::move(client));
 }
 
 boost::asio::awaitable<Outcome> AgentProbe::Run(RunContext ctx) {
-  net::HttpRequest request{"POST", settings_->path, settings_->headers, settings_->body};
+  clients::HttpRequest request{"POST", settings_->path, settings_->headers, settings_->body};
   request.headers.emplace_back("content-type", "application/json");
   if (settings_->stream) {
     request.headers.emplace_back("accept", "text/event-stream");
     llm::StreamSpec spec;
-    spec.decode = [s = settings_](const net::SseEvent& e) { return DecodeAgentEvent(*s, e); };
+    spec.decode = [s = settings_](const clients::SseEvent& e) { return DecodeAgentEvent(*s, e); };
     spec.end_marker = "event: " + settings_->end_event;
     co_return co_await llm::MeasureStream(*client_, request, ctx.deadline, spec);
   }
@@ -47,11 +47,12 @@ boost::asio::awaitable<Outcome> AgentProbe::Run(RunContext ctx) {
     out.Fail("bad_payload", "agent reply is not JSON: " + response->body.substr(0, 80));
     co_return out;
   }
-  const auto* reply = net::Lookup(doc, settings_->reply_field);
+  const auto* reply = clients::Lookup(doc, settings_->reply_field);
   if (!reply || !reply->is_string() || reply->as_string().empty()) {
     out.Fail("assertion", "agent reply has no non-empty \"" + settings_->reply_field.text + "\"");
   }
-  if (const auto* usage = net::Lookup(doc, settings_->usage_field); usage && usage->is_int64()) {
+  if (const auto* usage = clients::Lookup(doc, settings_->usage_field);
+      usage && usage->is_int64()) {
     out.SetCounter("output_tokens", static_cast<double>(usage->as_int64()));
   }
   co_return out;

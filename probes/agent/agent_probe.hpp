@@ -23,7 +23,8 @@ class AgentProbe final : public Probe {
   }
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
-  AgentProbe(std::shared_ptr<const AgentSettings> settings, std::unique_ptr<net::HttpClient> client)
+  AgentProbe(std::shared_ptr<const AgentSettings> settings,
+             std::unique_ptr<clients::HttpClient> client)
       : settings_(std::move(settings)), client_(std::move(client)) {}
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
   MetricLabels Labels() const override {
@@ -32,7 +33,7 @@ class AgentProbe final : public Probe {
 
  private:
   std::shared_ptr<const AgentSettings> settings_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<clients::HttpClient> client_;
 };
 
 }  // namespace reznet::probes::agent

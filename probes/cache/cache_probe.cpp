@@ -1,6 +1,6 @@
 #include "probes/cache/cache_probe.hpp"
 
-#include "probes/net/offload.hpp"
+#include "clients/offload.hpp"
 
 namespace reznet::probes::cache {
 
@@ -39,7 +39,7 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
   }
   if (const auto* db = find("db_target")) {
     auto parsed = db->dsn.empty() ? std::unexpected(std::string("target has no dsn"))
-                                  : pg::ParseDsn(db->dsn, db->password);
+                                  : clients::pg::ParseDsn(db->dsn, db->password);
     if (parsed) {
       s->db = *parsed;
     } else {
@@ -49,7 +49,7 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
   }
   if (const auto* rt = find("redis_target")) {
     auto ep = rt->redis_url.empty() ? std::unexpected(std::string("target has no redis:// url"))
-                                    : redis::ParseRedisUrl(rt->redis_url);
+                                    : clients::redis::ParseRedisUrl(rt->redis_url);
     if (ep) {
       s->redis = *ep;
       s->redis->password = rt->password;
@@ -66,23 +66,25 @@ std::unique_ptr<Probe> CacheProbe::Create(const CreateArgs& args) {
   if (!settings || args.target == nullptr || !args.target->url) {
     throw std::invalid_argument("cache probe " + args.probe.name + " built without a valid config");
   }
-  auto client = std::make_unique<net::HttpClient>(
+  auto client = std::make_unique<clients::HttpClient>(
       args.executor, *args.target->url,
-      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, net::HttpLimits{});
+      clients::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify},
+      clients::HttpLimits{});
   return std::make_unique<CacheProbe>(std::move(settings), std::move(client), args.blocking);
 }
 
 std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   Counts counts;
-  auto conn = pg::Connect(settings_->db, left, left);
+  auto conn = clients::pg::Connect(settings_->db, left, left);
   if (!conn) return std::unexpected(conn.error());
   const std::string pattern = "%" + settings_->query_pattern + "%";
   const char* params[] = {pattern.c_str()};
-  pg::ResultPtr res(PQexecParams(conn->get(),
-                                 "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
-                                 "WHERE query ILIKE $1 AND query NOT ILIKE '%pg_stat_statements%'",
-                                 1, nullptr, params, nullptr, nullptr, 0));
+  clients::pg::ResultPtr res(
+      PQexecParams(conn->get(),
+                   "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
+                   "WHERE query ILIKE $1 AND query NOT ILIKE '%pg_stat_statements%'",
+                   1, nullptr, params, nullptr, nullptr, 0));
   if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK && PQntuples(res.get()) == 1) {
     counts.db = std::stod(PQgetvalue(res.get(), 0, 0));
     counts.db_source = "pg_stat_statements";
@@ -93,15 +95,15 @@ std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(Clock::time
         PQexec(conn->get(),
                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"));
     if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) {
-      return std::unexpected(pg::ResultError(conn->get(), res.get()));
+      return std::unexpected(clients::pg::ResultError(conn->get(), res.get()));
     }
     counts.db = std::stod(PQgetvalue(res.get(), 0, 0));
     counts.db_source = "pg_stat_database.xact_commit";
   }
   if (settings_->redis) {
-    auto c = redis::Connect(*settings_->redis, left);
+    auto c = clients::redis::Connect(*settings_->redis, left);
     if (!c) return std::unexpected(c.error());
-    auto stats = redis::ReadKeyspaceStats(c->get());
+    auto stats = clients::redis::ReadKeyspaceStats(c->get());
     if (!stats) return std::unexpected(stats.error());
     counts.keyspace = *stats;
   }
@@ -111,7 +113,8 @@ std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(Clock::time
 boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
   Outcome out;
   const auto deadline = ctx.deadline;
-  auto before = co_await net::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
+  auto before =
+      co_await clients::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
   if (!before) {
     out.Fail(before.error().kind, "reading the counters before: " + before.error().detail);
     co_return out;
@@ -131,7 +134,8 @@ boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
     }
   }
   client_->Close();
-  auto after = co_await net::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
+  auto after =
+      co_await clients::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
   if (!after) {
     out.Fail(after.error().kind, "reading the counters after: " + after.error().detail);
     co_return out;

@@ -20,19 +20,19 @@
 #include <optional>
 #include <string_view>
 
-#include "probes/net/http_client.hpp"
-#include "probes/postgres/pg_conn.hpp"
+#include "clients/http_client.hpp"
+#include "clients/pg_conn.hpp"
+#include "clients/redis_conn.hpp"
 #include "probes/probe.hpp"
-#include "probes/redis/redis_conn.hpp"
 
 namespace reznet::probes::cache {
 
 struct CacheSettings : config::KindSettings {
-  net::HttpRequest request;
+  clients::HttpRequest request;
   std::int64_t requests = 100;
-  pg::ConnParams db;
+  clients::pg::ConnParams db;
   std::string query_pattern;
-  std::optional<redis::RedisEndpoint> redis;
+  std::optional<clients::redis::RedisEndpoint> redis;
 };
 
 class CacheProbe final : public Probe {
@@ -44,8 +44,8 @@ class CacheProbe final : public Probe {
       const config::ProbeConfig& probe);
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
-  CacheProbe(std::shared_ptr<const CacheSettings> settings, std::unique_ptr<net::HttpClient> client,
-             boost::asio::any_io_executor blocking)
+  CacheProbe(std::shared_ptr<const CacheSettings> settings,
+             std::unique_ptr<clients::HttpClient> client, boost::asio::any_io_executor blocking)
       : settings_(std::move(settings)),
         client_(std::move(client)),
         blocking_(std::move(blocking)) {}
@@ -55,12 +55,12 @@ class CacheProbe final : public Probe {
   struct Counts {
     double db = 0;
     std::string db_source;
-    std::optional<redis::KeyspaceStats> keyspace;
+    std::optional<clients::redis::KeyspaceStats> keyspace;
   };
   std::expected<Counts, ProbeError> ReadCounts(std::chrono::steady_clock::time_point deadline);
 
   std::shared_ptr<const CacheSettings> settings_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<clients::HttpClient> client_;
   boost::asio::any_io_executor blocking_;
 };
 

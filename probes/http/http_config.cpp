@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "probes/net/headers.hpp"
+#include "clients/headers.hpp"
 
 namespace reznet::probes {
 
@@ -29,7 +29,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   if (r.Read("path", s->path) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\", like \"/health\"");
   }
-  s->headers = net::ReadHeaders(r, target);
+  s->headers = clients::ReadHeaders(r, target);
   r.Read("body", s->body);
   std::int64_t samples = 1;
   r.Read("samples", samples, 1, 1000);
@@ -38,12 +38,12 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   r.Read("max_body_bytes", s->max_body_bytes, 1, std::int64_t{1} << 30);
 
   config::MapReader expect(r.Node("expect"), r.PathOf("expect"), diag);
-  s->expect_status = net::ReadStatuses(expect, "status");
+  s->expect_status = clients::ReadStatuses(expect, "status");
   expect.Read("body_contains", s->expect_body_contains);
   std::map<std::string, std::string> json;
   expect.Read("json", json);
   for (const auto& [path_text, value] : json) {
-    auto path = net::ParseJsonPath(path_text);
+    auto path = clients::ParseJsonPath(path_text);
     if (!path) {
       diag.Error(expect.MarkOf("json"), expect.PathOf("json"), path.error());
     } else {

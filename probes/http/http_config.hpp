@@ -18,15 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "clients/http_client.hpp"
+#include "clients/json_path.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
-#include "probes/net/http_client.hpp"
-#include "probes/net/json_path.hpp"
 
 namespace reznet::probes {
 
 struct JsonExpectation {
-  net::JsonPath path;
+  clients::JsonPath path;
   std::string equals;
   bool operator==(const JsonExpectation&) const = default;
 };
@@ -34,7 +34,7 @@ struct JsonExpectation {
 struct HttpSettings : config::KindSettings {
   std::string method = "GET";
   std::string path = "/";
-  net::Headers headers;
+  clients::Headers headers;
   std::string body;
   int samples = 1;
   bool keep_alive = false;

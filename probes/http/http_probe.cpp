@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/json.hpp"
+
 namespace reznet::probes {
 namespace {
 
@@ -17,7 +19,7 @@ std::string ValueText(const boost::json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_int64()) return std::to_string(v.as_int64());
   if (v.is_uint64()) return std::to_string(v.as_uint64());
-  if (v.is_double()) return JsonNumber(v.as_double());
+  if (v.is_double()) return common::JsonNumber(v.as_double());
   if (v.is_bool()) return v.as_bool() ? "true" : "false";
   if (v.is_null()) return "null";
   return boost::json::serialize(v);
@@ -25,7 +27,7 @@ std::string ValueText(const boost::json::value& v) {
 
 }  // namespace
 
-std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const net::HttpResponse& r) {
+std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const clients::HttpResponse& r) {
   if (s.expect_status.empty()) {
     if (r.status < 200 || r.status > 299) {
       return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected 2xx"};
@@ -47,7 +49,7 @@ std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const net::Ht
     return ProbeError{"assertion",
                       "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
   for (const auto& want : s.expect_json) {
-    const boost::json::value* cur = net::Lookup(doc, want.path);
+    const boost::json::value* cur = clients::Lookup(doc, want.path);
     if (cur == nullptr)
       return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
     std::string got = ValueText(*cur);
@@ -64,21 +66,23 @@ std::unique_ptr<Probe> HttpProbe::Create(const CreateArgs& args) {
   if (!settings || args.target == nullptr || !args.target->url) {
     throw std::invalid_argument("http probe " + args.probe.name + " built without a valid config");
   }
-  net::TlsOptions tls{args.target->ca_file, args.target->insecure_skip_verify};
-  net::HttpLimits limits;
+  clients::TlsOptions tls{args.target->ca_file, args.target->insecure_skip_verify};
+  clients::HttpLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(settings->max_body_bytes);
-  auto client = std::make_unique<net::HttpClient>(args.executor, *args.target->url, tls, limits);
+  auto client =
+      std::make_unique<clients::HttpClient>(args.executor, *args.target->url, tls, limits);
   return std::make_unique<HttpProbe>(std::move(settings), std::move(client));
 }
 
 HttpProbe::HttpProbe(std::shared_ptr<const HttpSettings> settings,
-                     std::unique_ptr<net::HttpClient> client)
+                     std::unique_ptr<clients::HttpClient> client)
     : settings_(std::move(settings)), client_(std::move(client)) {}
 
 boost::asio::awaitable<Outcome> HttpProbe::Run(RunContext ctx) {
   Outcome outcome;
   const int samples = ctx.samples > 0 ? ctx.samples : settings_->samples;
-  net::HttpRequest request{settings_->method, settings_->path, settings_->headers, settings_->body};
+  clients::HttpRequest request{settings_->method, settings_->path, settings_->headers,
+                               settings_->body};
   for (int i = 0; i < samples; ++i) {
     auto response = co_await client_->Send(request, ctx.deadline, settings_->keep_alive);
     const std::string which =

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string_view>
 
+#include "clients/http_client.hpp"
 #include "probes/http/http_config.hpp"
-#include "probes/net/http_client.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
@@ -24,16 +24,17 @@ class HttpProbe final : public Probe {
   }
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
-  HttpProbe(std::shared_ptr<const HttpSettings> settings, std::unique_ptr<net::HttpClient> client);
+  HttpProbe(std::shared_ptr<const HttpSettings> settings,
+            std::unique_ptr<clients::HttpClient> client);
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
 
  private:
   std::shared_ptr<const HttpSettings> settings_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<clients::HttpClient> client_;
 };
 
 // Checks one response against the expectations; returns the failure, if any.
 std::optional<ProbeError> CheckExpectations(const HttpSettings& settings,
-                                            const net::HttpResponse& response);
+                                            const clients::HttpResponse& response);
 
 }  // namespace reznet::probes

@@ -215,14 +215,14 @@ probes:
 }
 
 TEST(JsonPath, Parses) {
-  auto p = net::ParseJsonPath("$[0].channel.ids[12]");
+  auto p = clients::ParseJsonPath("$[0].channel.ids[12]");
   ASSERT_TRUE(p);
   ASSERT_EQ(p->steps.size(), 4u);
   EXPECT_EQ(p->steps[0].index, 0);
   EXPECT_EQ(p->steps[1].key, "channel");
   EXPECT_EQ(p->steps[3].index, 12);
-  EXPECT_FALSE(net::ParseJsonPath("a..b"));
-  EXPECT_FALSE(net::ParseJsonPath(""));
+  EXPECT_FALSE(clients::ParseJsonPath("a..b"));
+  EXPECT_FALSE(clients::ParseJsonPath(""));
 }
 
 }  // namespace

@@ -24,10 +24,10 @@
 #include <utility>
 #include <vector>
 
+#include "clients/http_client.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
 #include "probes/llm/wire.hpp"
-#include "probes/net/http_client.hpp"
 
 namespace reznet::probes::llm {
 
@@ -40,7 +40,7 @@ struct LlmSettings : config::KindSettings {
   std::int64_t max_tokens = 16;
   std::optional<double> temperature;
   bool stream = true;
-  net::Headers extra_headers;
+  clients::Headers extra_headers;
   std::string path;
   std::int64_t max_stream_bytes = 8 << 20;
   std::int64_t daily_output_tokens = 0;  // 0 = no budget

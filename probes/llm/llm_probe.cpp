@@ -20,16 +20,16 @@ std::unique_ptr<Probe> LlmProbe::Create(const CreateArgs& args) {
   if (!settings || args.target == nullptr || !args.target->url) {
     throw std::invalid_argument("llm probe " + args.probe.name + " built without a valid config");
   }
-  net::HttpLimits limits;
+  clients::HttpLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(settings->max_stream_bytes);
-  auto client = std::make_unique<net::HttpClient>(
+  auto client = std::make_unique<clients::HttpClient>(
       args.executor, *args.target->url,
-      net::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
+      clients::TlsOptions{args.target->ca_file, args.target->insecure_skip_verify}, limits);
   return std::make_unique<LlmProbe>(std::move(settings), *args.target, std::move(client));
 }
 
 LlmProbe::LlmProbe(std::shared_ptr<const LlmSettings> settings, const config::TargetConfig& target,
-                   std::unique_ptr<net::HttpClient> client)
+                   std::unique_ptr<clients::HttpClient> client)
     : settings_(std::move(settings)), api_key_(target.api_key), client_(std::move(client)) {
   if (api_key_.empty()) {
     key_skip_reason_ =
@@ -39,8 +39,8 @@ LlmProbe::LlmProbe(std::shared_ptr<const LlmSettings> settings, const config::Ta
   }
 }
 
-net::HttpRequest LlmProbe::BuildRequest() const {
-  net::HttpRequest req;
+clients::HttpRequest LlmProbe::BuildRequest() const {
+  clients::HttpRequest req;
   req.method = "POST";
   req.target = settings_->path;
   req.body = RequestBody(*settings_);
@@ -81,7 +81,7 @@ boost::asio::awaitable<Outcome> LlmProbe::Run(RunContext ctx) {
 
 boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
   Outcome out;
-  const net::HttpRequest request = BuildRequest();
+  const clients::HttpRequest request = BuildRequest();
   if (!settings_->stream) {
     auto response = co_await client_->Send(request, ctx.deadline, false);
     if (!response) {
@@ -104,7 +104,7 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
   }
 
   StreamSpec spec;
-  spec.decode = [provider = settings_->provider](const net::SseEvent& e) {
+  spec.decode = [provider = settings_->provider](const clients::SseEvent& e) {
     return DecodeEvent(provider, e);
   };
   spec.max_stream_bytes = static_cast<std::size_t>(settings_->max_stream_bytes);

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string_view>
 
+#include "clients/http_client.hpp"
 #include "probes/llm/llm_config.hpp"
-#include "probes/net/http_client.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes::llm {
@@ -29,20 +29,20 @@ class LlmProbe final : public Probe {
   static std::unique_ptr<Probe> Create(const CreateArgs& args);
 
   LlmProbe(std::shared_ptr<const LlmSettings> settings, const config::TargetConfig& target,
-           std::unique_ptr<net::HttpClient> client);
+           std::unique_ptr<clients::HttpClient> client);
   boost::asio::awaitable<Outcome> Run(RunContext ctx) override;
   MetricLabels Labels() const override {
     return {{"provider", settings_->provider_name}, {"model", settings_->model}};
   }
 
  private:
-  net::HttpRequest BuildRequest() const;
+  clients::HttpRequest BuildRequest() const;
   boost::asio::awaitable<Outcome> Measure(RunContext ctx);
 
   std::shared_ptr<const LlmSettings> settings_;
   std::string api_key_;
   std::string key_skip_reason_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<clients::HttpClient> client_;
   long budget_day_ = -1;
   long budget_spent_ = 0;
 };

@@ -1,7 +1,7 @@
 #include "probes/llm/stream_run.hpp"
 
+#include "clients/sse.hpp"
 #include "probes/llm/stream_meter.hpp"
-#include "probes/net/sse.hpp"
 
 namespace reznet::probes::llm {
 namespace {
@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 // What a streamed response left behind, filled by the body sink as bytes arrive.
 struct StreamState {
   explicit StreamState(std::size_t max_bytes) : parser({1 << 20, max_bytes}) {}
-  net::SseParser parser;
+  clients::SseParser parser;
   std::optional<StreamMeter> meter;
   int status = 0;
   std::optional<ProbeError> failure;
@@ -31,26 +31,26 @@ std::string StreamErrorKind(const std::string& provider_error) {
   return provider_error.starts_with("overloaded_error") ? "overloaded" : "stream_error";
 }
 
-bool FailOnStatus(Outcome& out, const net::HttpResponse& response) {
+bool FailOnStatus(Outcome& out, const clients::HttpResponse& response) {
   if (response.status >= 200 && response.status <= 299) return false;
   out.Fail(StatusKind(response.status),
            "HTTP " + std::to_string(response.status) + ": " + DescribeErrorBody(response.body));
   return true;
 }
 
-void RecordTransport(Outcome& out, const net::HttpTimings& t) {
+void RecordTransport(Outcome& out, const clients::HttpTimings& t) {
   if (t.dns) out.Record("dns", *t.dns);
   if (t.connect) out.Record("connect", *t.connect);
   if (t.tls) out.Record("tls", *t.tls);
 }
 
-boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
-                                              const net::HttpRequest& request,
+boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
+                                              const clients::HttpRequest& request,
                                               Clock::time_point deadline, const StreamSpec& spec) {
   Outcome out;
   StreamState st(spec.max_stream_bytes);
-  net::BodySink sink;
-  sink.on_headers = [&](int status, const net::Headers&) {
+  clients::BodySink sink;
+  sink.on_headers = [&](int status, const clients::Headers&) {
     st.status = status;
     return status >= 200 && status <= 299;
   };
@@ -59,7 +59,7 @@ boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
     if (!st.meter) return "internal: body before the request was sent";
     st.meter->Body(arrived);
     if (st.meter->ended()) return std::nullopt;  // bytes after the end marker are ignored
-    auto limit = st.parser.Feed(piece, [&](const net::SseEvent& event) {
+    auto limit = st.parser.Feed(piece, [&](const clients::SseEvent& event) {
       if (st.failure || st.meter->ended()) return;
       ++st.events;
       WireStep step = spec.decode(event);

@@ -9,20 +9,20 @@
 #include <functional>
 #include <string>
 
+#include "clients/http_client.hpp"
 #include "probes/llm/wire.hpp"
-#include "probes/net/http_client.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::probes::llm {
 
 struct StreamSpec {
-  std::function<WireStep(const net::SseEvent&)> decode;
+  std::function<WireStep(const clients::SseEvent&)> decode;
   std::size_t max_stream_bytes = 8 << 20;
   std::string end_marker;  // named in the "truncated" message
 };
 
-boost::asio::awaitable<Outcome> MeasureStream(net::HttpClient& client,
-                                              const net::HttpRequest& request,
+boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
+                                              const clients::HttpRequest& request,
                                               std::chrono::steady_clock::time_point deadline,
                                               const StreamSpec& spec);
 
@@ -33,7 +33,7 @@ std::string StatusKind(int status);
 // or stream_error.
 std::string StreamErrorKind(const std::string& provider_error);
 // For a non-2xx response: fails `out` with the status kind and the provider's error, returns true.
-bool FailOnStatus(Outcome& out, const net::HttpResponse& response);
-void RecordTransport(Outcome& out, const net::HttpTimings& t);
+bool FailOnStatus(Outcome& out, const clients::HttpResponse& response);
+void RecordTransport(Outcome& out, const clients::HttpTimings& t);
 
 }  // namespace reznet::probes::llm

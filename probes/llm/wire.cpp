@@ -44,7 +44,7 @@ std::optional<std::string> ErrorOf(const json::value& doc) {
   return message.empty() ? type : type + ": " + message;
 }
 
-WireStep DecodeAnthropic(const net::SseEvent& event) {
+WireStep DecodeAnthropic(const clients::SseEvent& event) {
   WireStep step;
   if (event.type == "ping") return step;
   json::error_code ec;
@@ -83,7 +83,7 @@ WireStep DecodeAnthropic(const net::SseEvent& event) {
   return step;
 }
 
-WireStep DecodeOpenAI(const net::SseEvent& event) {
+WireStep DecodeOpenAI(const clients::SseEvent& event) {
   WireStep step;
   std::string_view data = event.data;
   while (!data.empty() && (data.back() == ' ' || data.back() == '\n')) data.remove_suffix(1);
@@ -126,7 +126,7 @@ WireStep DecodeOpenAI(const net::SseEvent& event) {
 
 }  // namespace
 
-WireStep DecodeEvent(Provider provider, const net::SseEvent& event) {
+WireStep DecodeEvent(Provider provider, const clients::SseEvent& event) {
   return provider == Provider::kAnthropic ? DecodeAnthropic(event) : DecodeOpenAI(event);
 }
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "probes/net/sse.hpp"
+#include "clients/sse.hpp"
 
 namespace reznet::probes::llm {
 
@@ -32,7 +32,7 @@ struct WireStep {
   bool operator==(const WireStep&) const = default;
 };
 
-WireStep DecodeEvent(Provider provider, const net::SseEvent& event);
+WireStep DecodeEvent(Provider provider, const clients::SseEvent& event);
 
 // A non-streaming response body (status 2xx).
 struct WireBody {

@@ -20,10 +20,10 @@ struct Replay {
 };
 
 Replay Feed(Provider p, const std::vector<std::string_view>& pieces) {
-  net::SseParser parser;
+  clients::SseParser parser;
   Replay r;
   for (auto piece : pieces) {
-    parser.Feed(piece, [&](const net::SseEvent& e) {
+    parser.Feed(piece, [&](const clients::SseEvent& e) {
       if (r.end || r.error) return;
       WireStep s = DecodeEvent(p, e);
       r.content += s.content ? 1 : 0;

@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clients/json_path.hpp"
 #include "probes/load/http1.hpp"
-#include "probes/net/json_path.hpp"
 
 namespace reznet::probes::load {
 namespace asio = boost::asio;
@@ -181,7 +181,7 @@ class Worker {
       boost::system::error_code ec;
       const auto doc = boost::json::parse(response.body, ec);
       for (const auto& [var, path] : step.extract) {
-        const boost::json::value* v = ec ? nullptr : net::Lookup(doc, path);
+        const boost::json::value* v = ec ? nullptr : clients::Lookup(doc, path);
         if (v == nullptr) {
           kind = "extract";
           detail = var + ": " + path.text + " not found in the response";

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <string>
 
-#include "probes/load/live.hpp"
+#include "probes/live.hpp"
 #include "probes/load/load_config.hpp"
 #include "probes/load/load_stats.hpp"
 

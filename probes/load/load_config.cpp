@@ -3,7 +3,7 @@
 #include <charconv>
 #include <set>
 
-#include "probes/net/headers.hpp"
+#include "clients/headers.hpp"
 
 namespace reznet::probes::load {
 
@@ -41,7 +41,7 @@ std::vector<Step> DefaultScenario() {
   s[0].path = ParseTemplate("/api/agents");
   s[1].name = "list_channels";
   s[1].path = ParseTemplate("/api/channels");
-  s[1].extract.emplace_back("channel_id", *net::ParseJsonPath("$[0].id"));
+  s[1].extract.emplace_back("channel_id", *clients::ParseJsonPath("$[0].id"));
   s[2].name = "send_message";
   s[2].method = "POST";
   s[2].path = ParseTemplate("/api/channels/{{channel_id}}/messages");
@@ -130,7 +130,7 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
     std::map<std::string, std::string> extract;
     sr.Read("extract", extract);
     for (const auto& [var, json_path] : extract) {
-      auto p = net::ParseJsonPath(json_path);
+      auto p = clients::ParseJsonPath(json_path);
       if (!p) {
         r.diag().Error(sr.MarkOf("extract"), sr.PathOf("extract"), p.error());
         continue;
@@ -139,7 +139,7 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
       known_vars.insert(var);
     }
     config::MapReader expect(sr.Node("expect"), sr.PathOf("expect"), r.diag());
-    step.expect_status = net::ReadStatuses(expect, "status");
+    step.expect_status = clients::ReadStatuses(expect, "status");
     expect.Read("body_contains", step.expect_body_contains);
     expect.Finish();
     if (sr.ReadRatio("weight", step.weight) && (step.weight <= 0 || step.weight > 1)) {

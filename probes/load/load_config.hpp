@@ -37,9 +37,9 @@
 #include <string>
 #include <vector>
 
+#include "clients/json_path.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
-#include "probes/net/json_path.hpp"
 
 namespace reznet::probes::load {
 
@@ -63,7 +63,7 @@ struct Step {
   Template path;
   std::vector<std::pair<std::string, Template>> headers;
   Template body;
-  std::vector<std::pair<std::string, net::JsonPath>> extract;
+  std::vector<std::pair<std::string, clients::JsonPath>> extract;
   std::vector<int> expect_status;  // empty: any 2xx
   std::string expect_body_contains;
   double weight = 1.0;  // fraction of iterations that run this step

@@ -12,12 +12,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-void RecordHistogram(Outcome& o, const std::string& phase, const daemon::DenseHistogram& h) {
+void RecordHistogram(Outcome& o, const std::string& phase, const stats::DenseHistogram& h) {
   if (h.summary().count == 0) return;
-  for (int i = 0; i < daemon::Bucketing::kCount; ++i) {
+  for (int i = 0; i < stats::Bucketing::kCount; ++i) {
     if (auto c = h.BucketCount(i)) {
       // The bucket midpoint, kept inside the observed range (as the windows report it).
-      const auto v = std::clamp(daemon::Bucketing::Mid(i), h.summary().min_ns, h.summary().max_ns);
+      const auto v = std::clamp(stats::Bucketing::Mid(i), h.summary().min_ns, h.summary().max_ns);
       o.RecordWeighted(phase, std::chrono::nanoseconds(v), c);
     }
   }

@@ -36,6 +36,7 @@ class LoadProbe : public Probe {
 
   // What is going on now (for live metrics and progress); valid while the probe lives.
   const LiveCounters& live() const { return state_->live; }
+  const LiveCounters* Live() const override { return &state_->live; }
 
  private:
   struct State {

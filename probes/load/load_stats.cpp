@@ -3,24 +3,26 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "common/format.hpp"
+#include "common/json.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::probes::load {
 namespace json = boost::json;
-using daemon::Bucketing;
-using daemon::DenseHistogram;
+using stats::Bucketing;
+using stats::DenseHistogram;
 
 namespace {
 
-void Add(DenseHistogram& into, const DenseHistogram& from) {
+void Add(stats::DenseHistogram& into, const stats::DenseHistogram& from) {
   if (from.summary().count == 0) return;
-  for (int i = 0; i < Bucketing::kCount; ++i) {
+  for (int i = 0; i < stats::Bucketing::kCount; ++i) {
     if (auto c = from.BucketCount(i)) into.AddBucket(i, c);
   }
   into.AddSummary(from.summary());
 }
 
-std::string Num(double v) { return JsonNumber(v); }
+std::string Num(double v) { return common::JsonNumber(v); }
 
 std::string Stats(const LatencyStats& s) {
   return "{\"count\": " + std::to_string(s.count) + ", \"min\": " + Num(s.min) +
@@ -29,13 +31,13 @@ std::string Stats(const LatencyStats& s) {
 }
 
 // Sparse: [[bucket, count], …] plus the summary, enough to merge exactly.
-std::string Hist(const DenseHistogram& h) {
+std::string Hist(const stats::DenseHistogram& h) {
   std::string out = "{\"count\": " + std::to_string(h.summary().count) +
                     ", \"sum_ns\": " + Num(h.summary().sum_ns) +
                     ", \"min_ns\": " + std::to_string(h.summary().min_ns) +
                     ", \"max_ns\": " + std::to_string(h.summary().max_ns) + ", \"buckets\": [";
   bool first = true;
-  for (int i = 0; i < Bucketing::kCount; ++i) {
+  for (int i = 0; i < stats::Bucketing::kCount; ++i) {
     if (auto c = h.BucketCount(i)) {
       out += (first ? "[" : ", [") + std::to_string(i) + ", " + std::to_string(c) + "]";
       first = false;
@@ -44,8 +46,8 @@ std::string Hist(const DenseHistogram& h) {
   return out + "]}";
 }
 
-void ReadHist(const json::object& o, DenseHistogram& h) {
-  daemon::Summary s;
+void ReadHist(const json::object& o, stats::DenseHistogram& h) {
+  stats::Summary s;
   s.count = o.at("count").to_number<std::uint64_t>();
   s.sum_ns = o.at("sum_ns").to_number<double>();
   s.min_ns = o.at("min_ns").to_number<std::int64_t>();
@@ -55,7 +57,7 @@ void ReadHist(const json::object& o, DenseHistogram& h) {
     const auto& pair = b.as_array();
     const int index = pair.at(0).to_number<int>();
     const auto count = pair.at(1).to_number<std::uint64_t>();
-    if (index < 0 || index >= Bucketing::kCount) throw std::out_of_range("bucket index");
+    if (index < 0 || index >= stats::Bucketing::kCount) throw std::out_of_range("bucket index");
     h.AddBucket(index, count);
     total += count;
   }
@@ -63,7 +65,7 @@ void ReadHist(const json::object& o, DenseHistogram& h) {
   if (s.count > 0) h.AddSummary(s);
 }
 
-std::string Ms(double seconds) { return FormatSeconds(seconds); }
+std::string Ms(double seconds) { return common::FormatSeconds(seconds); }
 
 }  // namespace
 
@@ -109,7 +111,7 @@ std::uint64_t LoadStats::Failed() const {
   return n;
 }
 
-LatencyStats StatsOf(const DenseHistogram& h) {
+LatencyStats StatsOf(const stats::DenseHistogram& h) {
   LatencyStats s;
   s.count = h.summary().count;
   if (s.count == 0) return s;
@@ -125,8 +127,8 @@ LatencyStats StatsOf(const DenseHistogram& h) {
   return s;
 }
 
-DenseHistogram Overall(const LoadStats& s, bool raw) {
-  DenseHistogram h;
+stats::DenseHistogram Overall(const LoadStats& s, bool raw) {
+  stats::DenseHistogram h;
   for (const auto& step : s.steps) Add(h, raw ? step.raw : step.latency);
   return h;
 }
@@ -142,25 +144,27 @@ std::string ToJson(const LoadStats& s) {
     const auto n = st.ok + st.failed;
     std::string errors = "{";
     for (const auto& [k, c] : st.errors)
-      errors += (errors.size() > 1 ? ", " : "") + JsonQuote(k) + ": " + std::to_string(c);
+      errors += (errors.size() > 1 ? ", " : "") + common::JsonQuote(k) + ": " + std::to_string(c);
     errors += "}";
-    steps += (steps.size() > 1 ? ", " : "") + JsonQuote(st.name) +
+    steps += (steps.size() > 1 ? ", " : "") + common::JsonQuote(st.name) +
              ": {\"requests\": " + std::to_string(n) +
              ", \"failed\": " + std::to_string(st.failed) +
              ", \"error_rate\": " + Num(n ? static_cast<double>(st.failed) / n : 0) +
              ", \"latency\": " + Stats(StatsOf(st.latency)) +
              ", \"raw_latency\": " + Stats(StatsOf(st.raw)) + ", \"errors\": " + errors +
-             ", \"last_error\": " + JsonQuote(st.last_error) + "}";
-    hists += (hists.size() > 1 ? ", " : "") + JsonQuote(st.name) +
+             ", \"last_error\": " + common::JsonQuote(st.last_error) + "}";
+    hists += (hists.size() > 1 ? ", " : "") + common::JsonQuote(st.name) +
              ": {\"latency\": " + Hist(st.latency) + ", \"raw\": " + Hist(st.raw) +
              ", \"ok\": " + std::to_string(st.ok) + ", \"failed\": " + std::to_string(st.failed) +
-             ", \"errors\": " + errors + ", \"last_error\": " + JsonQuote(st.last_error) + "}";
+             ", \"errors\": " + errors + ", \"last_error\": " + common::JsonQuote(st.last_error) +
+             "}";
   }
   steps += "}";
   hists += "}";
-  return "{\"test\": " + JsonQuote(s.test) + ", \"executor\": " + JsonQuote(s.executor) +
+  return "{\"test\": " + common::JsonQuote(s.test) +
+         ", \"executor\": " + common::JsonQuote(s.executor) +
          ", \"users\": " + std::to_string(s.users) + ", \"rate\": " + Num(s.rate) +
-         ", \"segment\": " + JsonQuote(s.segment) + ", \"seconds\": " + Num(s.seconds) +
+         ", \"segment\": " + common::JsonQuote(s.segment) + ", \"seconds\": " + Num(s.seconds) +
          ", \"requests\": " + std::to_string(requests) +
          ", \"successful\": " + std::to_string(requests - failed) +
          ", \"failed\": " + std::to_string(failed) + ", \"error_rate\": " + Num(error_rate) +
@@ -218,9 +222,10 @@ std::string ResultsBlock(const LoadStats& s) {
   const bool open = s.executor == "constant-arrival-rate";
   char line[256];
   std::string out = "============================================================\n";
-  out += "LOAD TEST RESULTS — " + s.test + " (" + s.executor + ", " +
-         (open ? JsonNumber(s.rate) + " iterations/s" : std::to_string(s.users) + " users") +
-         (s.segment != "1/1" ? ", segment " + s.segment : "") + ")\n";
+  out +=
+      "LOAD TEST RESULTS — " + s.test + " (" + s.executor + ", " +
+      (open ? common::JsonNumber(s.rate) + " iterations/s" : std::to_string(s.users) + " users") +
+      (s.segment != "1/1" ? ", segment " + s.segment : "") + ")\n";
   out += "============================================================\n";
   std::snprintf(line, sizeof line,
                 "Total requests:    %llu\nSuccessful:        %llu\nFailed:            %llu\n"

@@ -16,14 +16,14 @@
 #include <string>
 #include <vector>
 
-#include "daemon/histogram.hpp"
+#include "stats/histogram.hpp"
 
 namespace reznet::probes::load {
 
 struct StepStats {
   std::string name;
-  daemon::DenseHistogram latency;  // corrected (= raw in the closed model)
-  daemon::DenseHistogram raw;
+  stats::DenseHistogram latency;  // corrected (= raw in the closed model)
+  stats::DenseHistogram raw;
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
   std::map<std::string, std::uint64_t> errors;  // kind -> requests
@@ -38,9 +38,9 @@ struct LoadStats {
   std::string segment = "1/1";
   double seconds = 0;  // wall time from start to the last request's end
   std::uint64_t iterations = 0;
-  std::uint64_t dropped = 0;        // open model: starts that could not happen within max_lateness
-  std::uint64_t interrupted = 0;    // requests cut by the end of the test (not failures)
-  daemon::DenseHistogram lateness;  // open model: actual start − intended start
+  std::uint64_t dropped = 0;       // open model: starts that could not happen within max_lateness
+  std::uint64_t interrupted = 0;   // requests cut by the end of the test (not failures)
+  stats::DenseHistogram lateness;  // open model: actual start − intended start
   std::vector<StepStats> steps;
 
   StepStats& Step(const std::string& name);
@@ -53,9 +53,9 @@ struct LatencyStats {
   std::uint64_t count = 0;
   double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;  // seconds
 };
-LatencyStats StatsOf(const daemon::DenseHistogram& h);
+LatencyStats StatsOf(const stats::DenseHistogram& h);
 // Every step's histogram added up.
-daemon::DenseHistogram Overall(const LoadStats& s, bool raw);
+stats::DenseHistogram Overall(const LoadStats& s, bool raw);
 
 // The --out document (DESIGN.md §10 plus our fields) with the histograms needed to merge it.
 std::string ToJson(const LoadStats& s);

@@ -2,9 +2,11 @@
 
 #include <set>
 
-#include "probes/net/offload.hpp"
+#include "clients/offload.hpp"
 
 namespace reznet::probes::pg {
+
+using namespace clients::pg;  // the connection this kind drives
 
 using Clock = std::chrono::steady_clock;
 
@@ -64,7 +66,7 @@ std::unique_ptr<Probe> PostgresProbe::Create(const CreateArgs& args) {
 }
 
 boost::asio::awaitable<Outcome> PostgresProbe::Run(RunContext ctx) {
-  co_return co_await net::Offload(
+  co_return co_await clients::Offload(
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 

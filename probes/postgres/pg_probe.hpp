@@ -21,10 +21,12 @@
 #include <set>
 #include <string_view>
 
-#include "probes/postgres/pg_conn.hpp"
+#include "clients/pg_conn.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes::pg {
+
+using namespace clients::pg;  // the connection this kind drives
 
 struct Query {
   std::string name;

@@ -1,8 +1,10 @@
 #include "probes/redis/redis_probe.hpp"
 
-#include "probes/net/offload.hpp"
+#include "clients/offload.hpp"
 
 namespace reznet::probes::redis {
+
+using namespace clients::redis;  // the connection this kind drives
 
 using Clock = std::chrono::steady_clock;
 
@@ -50,7 +52,7 @@ std::unique_ptr<Probe> RedisProbe::Create(const CreateArgs& args) {
 }
 
 boost::asio::awaitable<Outcome> RedisProbe::Run(RunContext ctx) {
-  co_return co_await net::Offload(
+  co_return co_await clients::Offload(
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 

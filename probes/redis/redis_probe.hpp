@@ -18,10 +18,12 @@
 #include <optional>
 #include <string_view>
 
+#include "clients/redis_conn.hpp"
 #include "probes/probe.hpp"
-#include "probes/redis/redis_conn.hpp"
 
 namespace reznet::probes::redis {
+
+using namespace clients::redis;  // the connection this kind drives
 
 struct RedisSettings : config::KindSettings {
   RedisEndpoint endpoint;

@@ -11,7 +11,7 @@ CXX=clang++-14
 command -v $CXX >/dev/null || CXX=clang++
 $CXX -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DBOOST_ASIO_HAS_CO_AWAIT=1 -DBOOST_ASIO_HAS_STD_COROUTINE=1 -I"$ROOT" \
-  "$ROOT/tests/fuzz/sse_fuzz.cpp" "$ROOT/probes/net/sse.cpp" "$ROOT/probes/llm/wire.cpp" \
+  "$ROOT/tests/fuzz/sse_fuzz.cpp" "$ROOT/clients/sse.cpp" "$ROOT/probes/llm/wire.cpp" \
   -lboost_json -o "$OUT/sse_fuzz"
 cd "$OUT"
 ./sse_fuzz -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -malloc_limit_mb=64 -max_len=4096 -print_final_stats=1 corpus \

@@ -9,16 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "clients/sse.hpp"
 #include "probes/llm/wire.hpp"
-#include "probes/net/sse.hpp"
 
+using reznet::clients::SseEvent;
+using reznet::clients::SseLimits;
+using reznet::clients::SseParser;
 using reznet::probes::llm::DecodeBody;
 using reznet::probes::llm::DecodeEvent;
 using reznet::probes::llm::DescribeErrorBody;
 using reznet::probes::llm::Provider;
-using reznet::probes::net::SseEvent;
-using reznet::probes::net::SseLimits;
-using reznet::probes::net::SseParser;
 
 namespace {
 

@@ -1,0 +1,254 @@
+#include "api/api_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+namespace reznet::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr std::size_t kMaxBody = 1 << 20;
+constexpr std::uint32_t kMaxHeader = 16 * 1024;
+constexpr int kMaxConnections = 512;
+constexpr auto kIdleTimeout = 30s;
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+struct RouteEntry {
+  std::string method;
+  std::string path;
+  bool prefix;
+  ApiServer::Handler handler;
+};
+
+}  // namespace
+
+std::string HttpRequest::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string HttpRequest::QueryParam(const std::string& name) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (PercentDecode(pair.substr(0, eq)) == name) {
+      return eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+struct ApiServer::Impl {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::vector<RouteEntry> routes;
+  std::thread thread;
+  std::atomic<int> connections{0};
+
+  HttpReply Dispatch(const HttpRequest& req) {
+    bool path_known = false;
+    std::string allow;
+    for (const auto& r : routes) {
+      const bool match = r.prefix ? req.path.starts_with(r.path) : req.path == r.path;
+      if (!match) continue;
+      path_known = true;
+      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET"))
+        return r.handler(req);
+      allow += (allow.empty() ? "" : ", ") + r.method;
+    }
+    HttpReply reply;
+    if (path_known) {
+      reply.status = 405;
+      reply.body = "method not allowed; use " + allow + "\n";
+      reply.headers.emplace_back("Allow", allow);
+    } else {
+      reply.status = 404;
+      reply.body = "not found: " + req.path + "\n";
+    }
+    return reply;
+  }
+
+  HttpReply SafeDispatch(const HttpRequest& req) {
+    try {
+      return Dispatch(req);
+    } catch (const std::exception& e) {
+      spdlog::error("internal error serving {} {}: {}", req.method, req.path, e.what());
+    } catch (...) {
+      spdlog::error("internal error serving {} {}", req.method, req.path);
+    }
+    return HttpReply{500, "text/plain; charset=utf-8", "internal error\n", {}};
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+      stream.expires_after(kIdleTimeout);
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(kMaxBody);
+      parser.header_limit(kMaxHeader);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::error::eof) {
+        break;
+      }
+      HttpReply reply;
+      bool keep_alive = false;
+      unsigned version = 11;
+      bool head = false;
+      if (ec) {
+        reply = {ec == http::error::body_limit ? 413 : 400,
+                 "text/plain; charset=utf-8",
+                 "bad request: " + ec.message() + "\n",
+                 {}};
+      } else {
+        auto msg = parser.release();
+        keep_alive = msg.keep_alive();
+        version = msg.version();
+        HttpRequest req;
+        req.method = std::string(msg.method_string());
+        head = req.method == "HEAD";
+        std::string_view target = msg.target();
+        auto q = target.find('?');
+        req.path = std::string(target.substr(0, q));
+        if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+        for (const auto& field : msg) {
+          std::string name(field.name_string());
+          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          req.headers[name] = std::string(field.value());
+        }
+        req.body = std::move(msg.body());
+        reply = SafeDispatch(req);
+      }
+      http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
+      res.set(http::field::server, "reznet-perfd");
+      res.set(http::field::content_type, reply.content_type);
+      for (const auto& [k, v] : reply.headers) res.set(k, v);
+      res.body() = std::move(reply.body);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      if (head) res.body().clear();
+      stream.expires_after(kIdleTimeout);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    --connections;
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      if (connections.load() >= kMaxConnections) {
+        spdlog::warn("connection refused: {} connections open (limit {})", connections.load(),
+                     kMaxConnections);
+        socket.close(ec);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      ++connections;
+      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::Route(const std::string& method, const std::string& path, Handler handler,
+                      bool prefix) {
+  impl_->routes.push_back({method, path, prefix, std::move(handler)});
+}
+
+int ApiServer::Bind(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    throw std::runtime_error("listen address needs host:port: " + listen);
+  std::string host = listen.substr(0, colon);
+  if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + listen + ": \"" + host +
+                             "\" is not an IP address");
+  unsigned long port = 0;
+  try {
+    port = std::stoul(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 70000;
+  }
+  if (port > 65535) throw std::runtime_error("bad port in listen address " + listen);
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + listen + ": " + ec.message());
+  return a.local_endpoint().port();
+}
+
+void ApiServer::Start() {
+  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+void ApiServer::Stop() {
+  if (!impl_->thread.joinable()) return;
+  asio::post(impl_->io, [this] {
+    boost::system::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->io.stop();
+  });
+  impl_->thread.join();
+}
+
+}  // namespace reznet::api

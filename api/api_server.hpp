@@ -1,0 +1,64 @@
+#pragma once
+// The daemon's HTTP server (GET /metrics, /healthz, /readyz, /api/v1/status, …) on Boost.Beast,
+// with its own io_context and thread: rendering a scrape never delays a probe's timing on the
+// probe io_context, and connections cost a coroutine each, not a thread.
+//
+// Why not cpp-httplib here (DESIGN §8 named it): Debian's libcpp-httplib initialises OpenSSL's
+// error strings when it is loaded (+1.7 MiB RSS for a daemon that may never speak TLS) and holds
+// one pool thread per open connection. Measured in bench/compare_peers.py.
+//
+// Handlers run on the server thread, one request at a time per connection; they must be
+// thread-safe with respect to the rest of the daemon. An exception escaping a handler becomes a
+// 500 and a log line. Limits: request body 1 MiB, headers 16 KiB, 30 s idle keep-alive, 512
+// connections (more are closed at once and counted in log lines).
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reznet::api {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;                            // without the query
+  std::string query;                           // after '?', undecoded
+  std::map<std::string, std::string> headers;  // names lower-case
+  std::string body;
+  std::string Header(const std::string& lower_name) const;
+  std::string QueryParam(const std::string& name) const;  // first value, %-decoded
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class ApiServer {
+ public:
+  using Handler = std::function<HttpReply(const HttpRequest&)>;
+
+  ApiServer();
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Exact path, or a prefix when `path` ends with '/' and `prefix` is set. Before Start().
+  void Route(const std::string& method, const std::string& path, Handler handler,
+             bool prefix = false);
+
+  // Binds "host:port" (port 0 picks a free one) and returns the port. Throws std::runtime_error.
+  int Bind(const std::string& listen);
+  void Start();  // serves on its own thread
+  void Stop();   // closes the listener and every connection; joins the thread
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reznet::api

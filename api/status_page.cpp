@@ -1,0 +1,199 @@
+#include "api/status_page.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "common/format.hpp"
+#include "probes/outcome.hpp"
+#include "suite/report.hpp"
+
+namespace reznet::api {
+namespace {
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string Seconds(double s) { return common::FormatSeconds(s); }
+
+std::string Value(double v, bool latency) { return suite::FormatValue(v, latency); }
+
+std::string Span(double d) {
+  if (d < 90) return Fmt("%.0f s", d);
+  if (d < 5400) return Fmt("%.0f min", d / 60);
+  if (d < 172800) return Fmt("%.1f h", d / 3600);
+  return Fmt("%.1f days", d / 86400);
+}
+
+std::string Ago(double now, double then) {
+  if (then <= 0) return "never";
+  return Span(std::max(0.0, now - then)) + " ago";
+}
+
+std::string In(double now, double then) {
+  if (then <= 0) return "on demand";
+  const double d = then - now;
+  if (d <= 0) return "now";
+  if (d < 90) return Fmt("in %.0f s", d);
+  return Fmt("in %.0f min", d / 60);
+}
+
+std::string Clock(double unix) {
+  const std::time_t t = static_cast<std::time_t>(unix);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+// A line chart of one probe's runs: 360×90, y from 0 to the largest value.
+std::string Chart(const telemetry::StatusPageData::Probe& p) {
+  if (p.points.size() < 2) {
+    return "<svg class=\"chart\" viewBox=\"0 0 360 90\" role=\"img\" aria-label=\"no data\">"
+           "<text x=\"180\" y=\"50\" text-anchor=\"middle\">not enough runs yet</text></svg>";
+  }
+  const double t0 = p.points.front().first, t1 = p.points.back().first;
+  double ymax = 0;
+  for (const auto& [t, v] : p.points) ymax = std::max(ymax, v);
+  if (ymax <= 0) ymax = 1e-6;
+  const double w = 340, h = 70, x0 = 10, y0 = 10;
+  std::string pts;
+  for (const auto& [t, v] : p.points) {
+    const double x = x0 + (t1 > t0 ? (t - t0) / (t1 - t0) : 1) * w;
+    const double y = y0 + h - v / ymax * h;
+    pts += Fmt("%.1f", x) + "," + Fmt("%.1f", y) + " ";
+  }
+  return "<svg class=\"chart\" viewBox=\"0 0 360 90\" role=\"img\" aria-label=\"" +
+         HtmlEscape(p.name + " " + p.phase) + " latency\">" +
+         "<line x1=\"10\" y1=\"80\" x2=\"350\" y2=\"80\" class=\"axis\"/>"
+         "<polyline fill=\"none\" class=\"line\" points=\"" +
+         pts + "\"/>" + "<text x=\"12\" y=\"20\" class=\"label\">max " + HtmlEscape(Seconds(ymax)) +
+         "</text>" + "<text x=\"348\" y=\"20\" text-anchor=\"end\" class=\"label\">last " +
+         HtmlEscape(Seconds(p.points.back().second)) + "</text>" +
+         "<text x=\"12\" y=\"89\" class=\"label\">" + Clock(t0) + "</text>" +
+         "<text x=\"348\" y=\"89\" text-anchor=\"end\" class=\"label\">" + Clock(t1) +
+         " UTC</text></svg>";
+}
+
+const char* kStyle =
+    R"(body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330;background:#fafbfc}
+h1{font-size:1.4rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
+table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:.35rem .6rem;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
+th{background:#f0f2f5;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;padding:.05rem .45rem;border-radius:.6rem;font-size:.8rem;font-weight:600}
+.ok,.passed{background:#d7f5dd;color:#135c25}.pending{background:#fff1c2;color:#6b4d00}
+.firing,.failed,.error{background:#ffd9d6;color:#8a1c12}.no_data,.skipped,.running,.queued{background:#e6e9ee;color:#3b4452}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:.8rem}
+.card{background:#fff;border:1px solid #e3e6ea;border-radius:.4rem;padding:.6rem}
+.chart{width:100%;height:90px}.chart .line{stroke:#2f6fdd;stroke-width:1.5}.chart .axis{stroke:#c5cad3}
+.chart .label{font-size:9px;fill:#5b6472}.muted{color:#5b6472}code{font-size:.85rem}
+nav a{margin-right:1rem})";
+
+}  // namespace
+
+std::string HtmlEscape(const std::string& s) { return suite::XmlEscape(s); }
+
+std::string RenderStatusPage(const telemetry::StatusPageData& d) {
+  std::string h =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+      "<meta http-equiv=\"refresh\" content=\"15\">"
+      "<title>reznet-perfd status</title><style>";
+  h += kStyle;
+  h += "</style></head><body>";
+  int firing = 0, pending = 0;
+  for (const auto& n : d.nfrs) {
+    firing += n.state == "firing";
+    pending += n.state == "pending";
+  }
+  h += "<h1>reznet-perfd</h1><p class=\"muted\">version " + HtmlEscape(d.version) + " · up " +
+       HtmlEscape(Span(std::max(0.0, d.now_wall - d.started_wall))) + " · " +
+       std::to_string(d.nfrs.size()) + " NFRs, " + std::to_string(firing) + " firing, " +
+       std::to_string(pending) + " pending · refreshes every 15 s</p>";
+  h += "<nav><a href=\"/metrics\">/metrics</a><a href=\"/api/v1/status\">/api/v1/status</a>"
+       "<a href=\"/runs?format=markdown\">suite runs</a><a href=\"/runs/baseline?format=markdown\">"
+       "baseline</a><a href=\"/healthz\">/healthz</a></nav>";
+
+  h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
+       "<th>probe</th><th>severity</th></tr>";
+  for (const auto& n : d.nfrs) {
+    h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
+         "\">" + HtmlEscape(n.state) + "</span></td><td class=\"num\">" +
+         (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
+         HtmlEscape(n.stat + " " + n.op + " " +
+                    (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +
+         "</td><td>" + HtmlEscape(n.probe) + "</td><td>" + HtmlEscape(n.severity) + "</td></tr>";
+  }
+  if (d.nfrs.empty())
+    h += "<tr><td colspan=\"6\" class=\"muted\">no NFR rules configured</td></tr>";
+  h += "</table>";
+
+  h += "<h2>Probes</h2><table><tr><th>probe</th><th>kind</th><th>last result</th><th>last run</th>"
+       "<th>next run</th></tr>";
+  for (const auto& p : d.probes) {
+    std::string result;
+    if (!p.ran) {
+      result = "<span class=\"badge no_data\">not run yet</span>";
+    } else if (p.skipped) {
+      result = "<span class=\"badge skipped\">skipped</span> " + HtmlEscape(p.skip_reason);
+    } else if (p.ok) {
+      result = "<span class=\"badge ok\">ok</span>";
+    } else {
+      result = "<span class=\"badge failed\">" + HtmlEscape(p.error_kind) + "</span> " +
+               HtmlEscape(p.error_detail);
+    }
+    h += "<tr><td>" + HtmlEscape(p.name) + "</td><td>" + HtmlEscape(p.kind) + "</td><td>" + result +
+         "</td><td>" + HtmlEscape(Ago(d.now_wall, p.last_wall)) + "</td><td>" +
+         HtmlEscape(In(d.now_wall, p.next_wall)) + "</td></tr>";
+  }
+  h += "</table>";
+
+  h += "<h2>Recent failures</h2>";
+  if (d.failures.empty()) {
+    h += "<p class=\"muted\">none since start</p>";
+  } else {
+    h += "<table><tr><th>when (UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
+    for (const auto& f : d.failures) {
+      h += "<tr><td>" + Clock(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
+           HtmlEscape(f.kind) + "</td><td><code>" + HtmlEscape(f.detail) + "</code></td></tr>";
+    }
+    h += "</table>";
+  }
+
+  h += "<h2>Latency per probe</h2><div class=\"grid\">";
+  for (const auto& p : d.probes) {
+    if (p.phase.empty()) continue;
+    h += "<div class=\"card\"><strong>" + HtmlEscape(p.name) + "</strong> <span class=\"muted\">" +
+         HtmlEscape(p.phase) + ", last " + std::to_string(p.points.size()) + " runs</span>" +
+         Chart(p) + "</div>";
+  }
+  h += "</div>";
+
+  h += "<h2>Suite runs</h2>";
+  if (d.runs.empty()) {
+    h += "<p class=\"muted\">none yet — <code>POST /run-suite {\"profile\": \"quick\"}</code> or "
+         "<code>reznet-perfd run</code></p>";
+  } else {
+    h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
+         "</th><th>report</th></tr>";
+    for (const auto& r : d.runs) {
+      h += "<tr><td><code>" + HtmlEscape(r.id) + "</code></td><td>" + HtmlEscape(r.profile) +
+           "</td><td><span class=\"badge " + HtmlEscape(r.state) + "\">" + HtmlEscape(r.state) +
+           "</span></td><td>" + std::to_string(r.passed) + " / " + std::to_string(r.failed) +
+           " / " + std::to_string(r.skipped) + "</td><td><a href=\"/runs/" + HtmlEscape(r.id) +
+           "?format=markdown\">markdown</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
+           "\">json</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
+           "?format=junit\">junit</a></td></tr>";
+    }
+    h += "</table>";
+  }
+  h += "</body></html>\n";
+  return h;
+}
+
+}  // namespace reznet::api

@@ -1,0 +1,79 @@
+// The status page from a snapshot: key texts, escaping, charts, and no external assets.
+#include "api/status_page.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace reznet::api {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+telemetry::StatusPageData Sample() {
+  telemetry::StatusPageData d;
+  d.version = "0.1.0";
+  d.now_wall = 1795769400;
+  d.started_wall = d.now_wall - 3600;
+  d.nfrs.push_back({"api_p95", "api", "p95(total)", "<", "firing", "page", 1.25, 1.0, true, "1s"});
+  d.nfrs.push_back(
+      {"cache", "c", "ratio(query_reduction)", ">", "ok", "page", 0.97, 0.6, false, "60%"});
+  d.nfrs.push_back(
+      {"reg", "api", "p95(total)", "<=", "no_data", "warning", std::nullopt, 0, true, ""});
+  telemetry::StatusPageData::Probe p;
+  p.name = "api";
+  p.kind = "http";
+  p.ran = true;
+  p.ok = false;
+  p.error_kind = "http_5xx";
+  p.error_detail = "status 503 <from proxy>";
+  p.last_wall = d.now_wall - 5;
+  p.next_wall = d.now_wall + 10;
+  p.phase = "total";
+  for (int i = 0; i < 30; ++i) p.points.emplace_back(d.now_wall - 300 + i * 10, 0.01 * (i % 7 + 1));
+  d.probes.push_back(p);
+  telemetry::StatusPageData::Probe idle;
+  idle.name = "load_flow";
+  idle.kind = "load";
+  d.probes.push_back(idle);
+  d.failures.push_back({d.now_wall - 5, "api", "http_5xx", "status 503 <from proxy>"});
+  d.runs.push_back({"20261127T090000Z-abcdef", "quick", "failed", d.now_wall - 600, 7, 1, 0});
+  return d;
+}
+
+TEST(StatusPage, ShowsNfrsProbesFailuresChartsAndRuns) {
+  const std::string html = RenderStatusPage(Sample());
+  EXPECT_THAT(html, HasSubstr("<title>reznet-perfd status</title>"));
+  EXPECT_THAT(html, HasSubstr("3 NFRs, 1 firing, 0 pending"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge firing\">firing</span>"));
+  EXPECT_THAT(html, HasSubstr("1.25 s"));
+  EXPECT_THAT(html, HasSubstr("p95(total) &lt; 1s"));
+  EXPECT_THAT(html, HasSubstr("97.0 %"));
+  EXPECT_THAT(html, HasSubstr("(baseline pending)"));
+  EXPECT_THAT(html, HasSubstr("status 503 &lt;from proxy&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("<from proxy>")));
+  EXPECT_THAT(html, HasSubstr("5 s ago"));
+  EXPECT_THAT(html, HasSubstr("in 10 s"));
+  EXPECT_THAT(html, HasSubstr("on demand"));  // a load probe is never scheduled
+  EXPECT_THAT(html, HasSubstr("<polyline fill=\"none\" class=\"line\" points=\""));
+  EXPECT_THAT(html, HasSubstr("max 70.0 ms"));
+  EXPECT_THAT(html, HasSubstr("href=\"/runs/20261127T090000Z-abcdef?format=markdown\""));
+  EXPECT_THAT(html, HasSubstr("href=\"/metrics\""));
+  // Self-contained: no scripts, no external assets.
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+  EXPECT_THAT(html, Not(HasSubstr("http://")));
+  EXPECT_THAT(html, Not(HasSubstr("https://")));
+}
+
+TEST(StatusPage, EmptyDaemonStillRenders) {
+  telemetry::StatusPageData d;
+  d.version = "x";
+  const std::string html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("no NFR rules configured"));
+  EXPECT_THAT(html, HasSubstr("none since start"));
+  EXPECT_THAT(html, HasSubstr("POST /run-suite"));
+}
+
+}  // namespace
+}  // namespace reznet::api

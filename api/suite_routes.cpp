@@ -1,0 +1,195 @@
+#include "api/suite_routes.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "common/json.hpp"
+#include "probes/outcome.hpp"
+#include "suite/report.hpp"
+#include "suite/service.hpp"
+
+namespace reznet::api {
+namespace {
+
+using common::JsonNumber;
+using common::JsonQuote;
+
+HttpReply Json(int status, std::string body) {
+  return HttpReply{status, "application/json", std::move(body) + "\n", {}};
+}
+
+HttpReply Error(int status, const std::string& message) {
+  return Json(status, "{\"error\": " + common::JsonQuote(message) + "}");
+}
+
+enum class Format { kJson, kMarkdown, kJUnit, kUnknown };
+
+Format FormatOf(const HttpRequest& req) {
+  const std::string f = req.QueryParam("format");
+  if (!f.empty()) {
+    if (f == "json") return Format::kJson;
+    if (f == "markdown" || f == "md") return Format::kMarkdown;
+    if (f == "junit" || f == "xml") return Format::kJUnit;
+    return Format::kUnknown;
+  }
+  const std::string accept = req.Header("accept");
+  if (accept.find("markdown") != std::string::npos) return Format::kMarkdown;
+  if (accept.find("xml") != std::string::npos) return Format::kJUnit;
+  return Format::kJson;
+}
+
+HttpReply RunReply(const suite::RunRecord& run, Format format) {
+  switch (format) {
+    case Format::kMarkdown:
+      return {200, "text/markdown; charset=utf-8", suite::ToMarkdown(run), {}};
+    case Format::kJUnit:
+      return {200, "application/xml; charset=utf-8", suite::ToJUnit(run), {}};
+    default:
+      return Json(200, suite::ToJson(run));
+  }
+}
+
+std::string Summary(const suite::RunRecord& r) {
+  return "{\"id\": " + common::JsonQuote(r.id) + ", \"profile\": " + common::JsonQuote(r.profile) +
+         ", \"state\": " + common::JsonQuote(r.state) +
+         ", \"started_at\": " + common::JsonNumber(r.started_at) +
+         ", \"finished_at\": " + common::JsonNumber(r.finished_at) +
+         ", \"nfrs\": {\"passed\": " + std::to_string(r.Count(suite::Verdict::kPassed)) +
+         ", \"failed\": " + std::to_string(r.Count(suite::Verdict::kFailed)) +
+         ", \"skipped\": " + std::to_string(r.Count(suite::Verdict::kSkipped)) +
+         "}, \"status_url\": " + common::JsonQuote("/runs/" + r.id) + "}";
+}
+
+std::size_t SizeParam(const HttpRequest& req, const std::string& name, std::size_t fallback,
+                      std::size_t max) {
+  const std::string v = req.QueryParam(name);
+  std::size_t out = fallback;
+  if (!v.empty()) {
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || p != v.data() + v.size()) return fallback;
+  }
+  return std::min(out, max);
+}
+
+}  // namespace
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  // Time depends only on the length of `a` (the presented value), never on where they differ.
+  unsigned diff = a.size() != b.size() ? 1u : 0u;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const unsigned char expected = b.empty() ? 0 : static_cast<unsigned char>(b[i % b.size()]);
+    diff |= static_cast<unsigned char>(a[i]) ^ expected;
+  }
+  return diff == 0;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+std::optional<HttpReply> CheckTrigger(const HttpRequest& req, const config::DaemonConfig& daemon,
+                                      const std::string& listen_host) {
+  if (!daemon.auth_token.empty()) {
+    const std::string auth = req.Header("authorization");
+    const std::string prefix = "Bearer ";
+    if (!auth.starts_with(prefix) ||
+        !ConstantTimeEquals(std::string_view(auth).substr(prefix.size()), daemon.auth_token)) {
+      HttpReply r = Error(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"reznet-perfd\"");
+      return r;
+    }
+    return std::nullopt;
+  }
+  if (!IsLoopback(listen_host) && !daemon.allow_unauthenticated_triggers) {
+    return Error(403,
+                 "the daemon listens on " + listen_host +
+                     " without daemon.auth.token: set a token, or set "
+                     "daemon.auth.allow_unauthenticated_triggers: true to allow anyone to trigger");
+  }
+  return std::nullopt;
+}
+
+void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
+                    const config::ConfigHolder& config, const std::string& listen_host) {
+  server.Route("POST", "/run-suite", [&suites, &config, listen_host](const HttpRequest& req) {
+    if (auto denied = CheckTrigger(req, config.Get()->daemon, listen_host)) return *denied;
+    std::string profile;
+    std::map<std::string, std::string> labels;
+    try {
+      const boost::json::value body = boost::json::parse(req.body.empty() ? "{}" : req.body);
+      const auto& o = body.as_object();
+      if (const auto* p = o.if_contains("profile")) profile = std::string(p->as_string());
+      if (const auto* l = o.if_contains("labels")) {
+        for (const auto& [k, v] : l->as_object()) {
+          if (!v.is_string()) throw std::invalid_argument("labels are strings");
+          labels[std::string(k)] = std::string(v.as_string());
+        }
+      }
+    } catch (const std::exception&) {
+      return Error(400,
+                   "the body must be JSON like {\"profile\": \"quick\", \"labels\": {\"commit\": "
+                   "\"abc123\"}}");
+    }
+    if (profile.empty()) return Error(400, "\"profile\" is missing, e.g. {\"profile\": \"quick\"}");
+    auto started = suites.Start(profile, std::move(labels));
+    const std::string url = "/runs/" + started.id;
+    if (started.status == 202) {
+      HttpReply r = Json(202, "{\"id\": " + common::JsonQuote(started.id) +
+                                  ", \"status_url\": " + common::JsonQuote(url) + "}");
+      r.headers.emplace_back("Location", url);
+      return r;
+    }
+    if (started.status == 409) {
+      return Json(409, "{\"error\": " + common::JsonQuote(started.error) +
+                           ", \"running\": " + common::JsonQuote(started.id) +
+                           ", \"status_url\": " + common::JsonQuote(url) + "}");
+    }
+    return Error(started.status, started.error);
+  });
+
+  server.Route("GET", "/runs", [&suites](const HttpRequest& req) {
+    const std::size_t offset = SizeParam(req, "offset", 0, 1'000'000);
+    const std::size_t limit = SizeParam(req, "limit", 20, 200);
+    const Format format = FormatOf(req);
+    const auto runs = suites.List(offset, limit);
+    if (format == Format::kMarkdown) {
+      std::string md =
+          "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
+          "skipped |\n|---|---|---|---|---|\n";
+      for (const auto& r : runs) {
+        md += "| [" + r.id + "](/runs/" + r.id + "?format=markdown) | " + r.profile + " | " +
+              r.state + " | " + suite::FormatTime(r.started_at) + " | " +
+              std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
+              std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
+              std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
+      }
+      return HttpReply{200, "text/markdown; charset=utf-8", md, {}};
+    }
+    if (format != Format::kJson) return Error(406, "runs are listed as json or markdown");
+    std::string body = "{\"total\": " + std::to_string(suites.Count()) +
+                       ", \"offset\": " + std::to_string(offset) +
+                       ", \"limit\": " + std::to_string(limit) + ", \"runs\": [";
+    for (std::size_t i = 0; i < runs.size(); ++i) body += (i ? ", " : "") + Summary(runs[i]);
+    return Json(200, body + "]}");
+  });
+
+  server.Route(
+      "GET", "/runs/",
+      [&suites](const HttpRequest& req) {
+        const std::string id = req.path.substr(std::string("/runs/").size());
+        const Format format = FormatOf(req);
+        if (format == Format::kUnknown) return Error(400, "format: write json, markdown or junit");
+        if (id == "baseline") {
+          auto b = suites.Baseline();
+          if (!b)
+            return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
+          return RunReply(*b, format);
+        }
+        auto run = suites.Find(id);
+        if (!run) return Error(404, "no run \"" + id + "\"");
+        return RunReply(*run, format);
+      },
+      true);
+}
+
+}  // namespace reznet::api

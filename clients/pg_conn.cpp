@@ -1,0 +1,95 @@
+#include "clients/pg_conn.hpp"
+
+#include <algorithm>
+
+namespace reznet::clients::pg {
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string ConnParams::Describe() const {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user") {
+      out += (out.empty() ? "" : " ") + k + "=" + v;
+    }
+  }
+  return out;
+}
+
+std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::string password) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
+  if (options == nullptr) {
+    std::string why = err ? Trim(err) : "out of memory";
+    PQfreemem(err);
+    return std::unexpected(
+        "not a libpq connection string (" + why +
+        "); write it like \"host=127.0.0.1 port=5432 dbname=reznet user=reznet\"");
+  }
+  ConnParams out;
+  bool inline_password = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    if (std::string(o->keyword) == "password") {
+      inline_password = true;
+      continue;
+    }
+    out.params.emplace_back(o->keyword, o->val);
+  }
+  PQconninfoFree(options);
+  if (inline_password) {
+    return std::unexpected(
+        "the DSN carries a password; move it to the target's password: \"${PGPASSWORD}\"");
+  }
+  out.password = std::move(password);
+  return out;
+}
+
+std::expected<ConnPtr, Error> Connect(const ConnParams& p,
+                                      std::chrono::milliseconds connect_timeout,
+                                      std::chrono::milliseconds statement_timeout) {
+  std::vector<std::pair<std::string, std::string>> kv = p.params;
+  const auto seconds = std::max<long>(2, static_cast<long>((connect_timeout.count() + 999) / 1000));
+  kv.emplace_back("connect_timeout", std::to_string(seconds));
+  kv.emplace_back("application_name", "reznet-perfd");
+  kv.emplace_back("options", "-c statement_timeout=" +
+                                 std::to_string(std::max<long>(1, statement_timeout.count())));
+  if (!p.password.empty()) kv.emplace_back("password", p.password);
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : kv) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  ConnPtr conn(PQconnectdbParams(keys.data(), values.data(), 0));
+  if (!conn) return std::unexpected(Error{"connect", "out of memory creating the connection"});
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    const std::string message = Trim(PQerrorMessage(conn.get()));
+    const bool auth = message.find("password authentication failed") != std::string::npos ||
+                      message.find("no password supplied") != std::string::npos ||
+                      (message.find("role \"") != std::string::npos &&
+                       message.find("does not exist") != std::string::npos);
+    return std::unexpected(Error{auth ? "auth" : "connect", message});
+  }
+  return conn;
+}
+
+Error ResultError(PGconn* conn, const PGresult* result) {
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    return {"connect", "connection lost: " + Trim(PQerrorMessage(conn))};
+  }
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
+  std::string message = Trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+  if (sqlstate == "57014") return {"timeout", "statement_timeout reached (SQLSTATE 57014)"};
+  return {"sql", "SQLSTATE " + (sqlstate.empty() ? std::string("?") : sqlstate) + ": " + message};
+}
+
+}  // namespace reznet::clients::pg

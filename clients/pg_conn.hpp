@@ -1,0 +1,50 @@
+#pragma once
+// libpq, wrapped: RAII handles, conninfo parsed once at load time (never built by string
+// concatenation; the password is passed as its own parameter, never inside the DSN), and libpq
+// failures classified into probe error kinds. Every call here blocks: run it through
+// net::Offload on the blocking pool.
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "clients/error.hpp"
+
+namespace reznet::clients::pg {
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Connection parameters: the DSN's keywords plus the password (secret).
+struct ConnParams {
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string password;
+  std::string Describe() const;  // "host=… port=… dbname=… user=…" without the password
+};
+
+// Parses a libpq conninfo string ("host=… dbname=…" or a postgresql:// URI). A password inside
+// the DSN is rejected: it belongs in `password` (from the environment or a file).
+std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::string password);
+
+// Connects, with connect_timeout (libpq takes whole seconds, at least 2) and statement_timeout
+// set. Error kinds: auth (bad password, unknown role), connect (everything else).
+std::expected<ConnPtr, Error> Connect(const ConnParams& params,
+                                      std::chrono::milliseconds connect_timeout,
+                                      std::chrono::milliseconds statement_timeout);
+
+// The error of a failed result: timeout (SQLSTATE 57014, statement_timeout), connect (the
+// connection broke), sql (anything else, with the SQLSTATE in the detail).
+Error ResultError(PGconn* conn, const PGresult* result);
+
+}  // namespace reznet::clients::pg

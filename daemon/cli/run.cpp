@@ -1,0 +1,245 @@
+#include "daemon/cli/run.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "suite/history.hpp"
+#include "suite/report.hpp"
+#include "suite/suite_runner.hpp"
+
+namespace reznet::daemon {
+namespace asio = boost::asio;
+
+namespace {
+
+// Progress on stderr: a redrawn bar on a terminal, plain lines otherwise (CI logs).
+class Progress {
+ public:
+  Progress() : tty_(::isatty(STDERR_FILENO) == 1) {}
+
+  void Update(const suite::RunRecord& r) {
+    if (tty_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_draw_ < std::chrono::milliseconds(100) && r.done < r.total) return;
+      last_draw_ = now;
+      Bar(r);
+    }
+    // A probe finished: one line (on a terminal, below the bar).
+    while (reported_ < r.probes.size()) Line(r, r.probes[reported_++]);
+  }
+
+  void Done() {
+    if (tty_ && drawn_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  void Bar(const suite::RunRecord& r) {
+    const int width = 30;
+    const double frac = r.total > 0 ? static_cast<double>(r.done) / r.total : 0;
+    const int fill = static_cast<int>(frac * width);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::string eta = "--";
+    if (r.done > 0 && r.done < r.total) {
+      eta = std::to_string(static_cast<int>(elapsed / r.done * (r.total - r.done) + 0.5)) + "s";
+    }
+    std::fprintf(stderr, "\r\033[K[%s%s] %d/%d runs  %s  ETA %s", std::string(fill, '#').c_str(),
+                 std::string(width - fill, '.').c_str(), r.done, r.total, r.current.c_str(),
+                 eta.c_str());
+    drawn_ = true;
+  }
+
+  void Line(const suite::RunRecord& r, const suite::ProbeResult& p) {
+    if (tty_ && drawn_) std::fprintf(stderr, "\r\033[K");
+    std::string what;
+    if (p.skipped) {
+      what = "skipped: " + p.skip_reason;
+    } else {
+      what = std::to_string(p.runs) + " runs, " + std::to_string(p.failures) + " failed";
+      // The phase NFRs usually read: total, else query (postgres), else the first.
+      const suite::PhaseStats* shown = p.Phase("total");
+      if (shown == nullptr) shown = p.Phase("query");
+      if (shown == nullptr && !p.phases.empty()) shown = &p.phases.front();
+      if (shown != nullptr)
+        what += ", " + shown->name + " p95 " + suite::FormatValue(shown->p95, true);
+      if (!p.last_error.empty()) what += " (last error " + p.last_error + ")";
+    }
+    std::fprintf(stderr, "[%d/%d] %s: %s (%s)\n", r.done, r.total, p.name.c_str(), what.c_str(),
+                 suite::FormatValue(p.seconds, true).c_str());
+    if (tty_) Bar(r);
+  }
+
+  bool tty_;
+  bool drawn_ = false;
+  std::size_t reported_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+void PrintVerdicts(const suite::RunRecord& r) {
+  std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
+              r.id.c_str(), r.state.c_str(), r.Count(suite::Verdict::kPassed),
+              r.Count(suite::Verdict::kFailed), r.Count(suite::Verdict::kSkipped),
+              r.finished_at - r.started_at, r.error.empty() ? "" : (" — " + r.error).c_str());
+  for (const auto& v : r.nfrs) {
+    const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
+                       : v.verdict == suite::Verdict::kFailed ? "✗"
+                                                              : "-";
+    std::string line = std::string("  ") + mark + " " + v.nfr + ": " + v.probe +
+                       (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
+                       suite::FormatValue(v.threshold, v.latency);
+    if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);
+    if (!v.reason.empty()) line += " — " + v.reason;
+    std::printf("%s\n", line.c_str());
+  }
+  for (const auto& b : r.baseline) {
+    if (b.status == "ok") continue;
+    std::printf("  %s %s: %+.1f %% against baseline %s\n", b.status == "worse" ? "⚠" : "✗",
+                b.nfr.c_str(), b.change_pct, r.baseline_id.c_str());
+  }
+}
+
+bool WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& registry,
+                const RunOptions& options) {
+  const auto profiles = config::ResolveProfiles(config);
+  auto it = profiles.find(options.profile);
+  if (it == profiles.end()) {
+    std::string known;
+    for (const auto& [name, p] : profiles) known += (known.empty() ? "" : ", ") + name;
+    std::cerr << "reznet-perfd: no profile \"" << options.profile << "\" (profiles: " << known
+              << ")\n";
+    return 2;
+  }
+  if (it->second.probes.empty()) {
+    std::cerr << "reznet-perfd: profile \"" << options.profile << "\" has no probes in "
+              << config.source << "\n";
+    return 2;
+  }
+  std::unique_ptr<suite::HistoryStore> history;
+  suite::SuiteHistoryView view;
+  try {
+    history = suite::OpenHistory(config.history, config.daemon.state_dir);
+    view.past = history->List(0, 100);
+    if (auto id = history->BaselineId()) view.baseline = history->Get(*id);
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: run history: " << e.what()
+              << " (the run goes on without history)\n";
+    history.reset();
+  }
+
+  asio::io_context io;
+  asio::thread_pool blocking(2);
+  std::atomic<bool> stop{false};
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "\nstopping after the current run (signal received)\n");
+    stop = true;
+  });
+  Progress progress;
+  suite::SuiteContext ctx{&config,
+                          &registry,
+                          io.get_executor(),
+                          blocking.get_executor(),
+                          [&](const suite::RunRecord& r) { progress.Update(r); },
+                          nullptr,
+                          &stop};
+  suite::RunRecord run;
+  run.started_at =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  run.id = suite::NewRunId(run.started_at);
+  run.profile = options.profile;
+  run.labels = options.labels;
+  int total = 0;
+  for (const auto& e : it->second.probes) total += e.samples;
+  std::fprintf(stderr, "suite %s (run %s): %zu probes, %d runs\n", options.profile.c_str(),
+               run.id.c_str(), it->second.probes.size(), total);
+  suite::RunRecord done;
+  bool failed_internally = false;
+  asio::co_spawn(io, suite::RunSuite(ctx, it->second, run, std::move(view)),
+                 [&](std::exception_ptr ep, suite::RunRecord r) {
+                   failed_internally = static_cast<bool>(ep);
+                   done = std::move(r);
+                   signals.cancel();
+                 });
+  io.run();
+  blocking.join();
+  progress.Done();
+  if (failed_internally) {
+    std::cerr << "reznet-perfd: the suite run failed unexpectedly\n";
+    return 2;
+  }
+
+  const std::filesystem::path dir = options.report_dir.empty()
+                                        ? std::filesystem::path(config.daemon.state_dir) / "reports"
+                                        : std::filesystem::path(options.report_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto base = dir / done.id;
+  const bool written = !ec && WriteFile(base.string() + ".json", suite::ToJson(done) + "\n") &&
+                       WriteFile(base.string() + ".md", suite::ToMarkdown(done)) &&
+                       WriteFile(base.string() + ".xml", suite::ToJUnit(done));
+  if (history) {
+    try {
+      history->Append(done);
+    } catch (const std::exception& e) {
+      std::cerr << "reznet-perfd: run not stored in history: " << e.what() << "\n";
+    }
+  }
+  PrintVerdicts(done);
+  if (written) {
+    std::printf("reports: %s.md, .json, .xml\n", base.string().c_str());
+  } else {
+    std::cerr << "reznet-perfd: cannot write reports to " << dir.string()
+              << (ec ? ": " + ec.message() : "") << "\n";
+  }
+  if (done.state == "passed") return written ? 0 : 2;
+  if (done.state == "failed") return 1;
+  return 2;
+}
+
+int BaselineCli(const config::Config& config, const std::string& action, const std::string& id) {
+  try {
+    auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
+    if (action == "set") {
+      history->SetBaseline(id);
+      std::printf("baseline: %s (%s)\n", id.c_str(), history->Describe().c_str());
+      return 0;
+    }
+    auto current = history->BaselineId();
+    if (!current) {
+      std::printf("no baseline set in %s\n", history->Describe().c_str());
+      return 1;
+    }
+    auto run = history->Get(*current);
+    if (!run) {
+      std::printf("baseline %s is not in %s any more\n", current->c_str(),
+                  history->Describe().c_str());
+      return 1;
+    }
+    PrintVerdicts(*run);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace reznet::daemon

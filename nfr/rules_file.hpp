@@ -1,0 +1,21 @@
+#pragma once
+// `reznet-perfd rules`: the config's NFRs as a Prometheus rules file, over the metrics this
+// daemon exports, so paging keeps working when the daemon itself is down or unreachable.
+//   - one alerting rule per NFR (same name, threshold, `for`, labels, annotations);
+//     latency stats read reznet_perf_probe_window_seconds (guarded by min_samples on
+//     reznet_perf_probe_window_samples), error_rate is computed from
+//     reznet_perf_probe_runs_total over the window, ratio means are avg_over_time of the
+//     reznet_perf_cache_*_ratio gauges;
+//   - ReznetPerfdDown (the scrape job is down or absent for 5m) and ReznetProbeFailing (a probe
+//     had failures and no success for 10m).
+// Hysteresis (clear_threshold) has no equivalent in a rules file and is not carried over.
+
+#include <string>
+
+#include "config/config.hpp"
+
+namespace reznet::nfr {
+
+std::string PrometheusRules(const config::Config& config, const std::string& job = "reznet-perfd");
+
+}  // namespace reznet::nfr

@@ -1,0 +1,76 @@
+#include "nfr/step.hpp"
+
+namespace reznet::nfr {
+
+const char* StateName(NfrState s) {
+  switch (s) {
+    case NfrState::kNoData:
+      return "no_data";
+    case NfrState::kOk:
+      return "ok";
+    case NfrState::kPending:
+      return "pending";
+    case NfrState::kFiring:
+      return "firing";
+  }
+  return "no_data";
+}
+
+StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
+                std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall) {
+  StepResult out{before, std::nullopt};
+  RuleState& s = out.state;
+  if (!obs.value || obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
+    s.state = NfrState::kNoData;
+    if (before.state == NfrState::kFiring) {
+      out.notification = Notification{Notification::Kind::kResolved, before.value.value_or(0),
+                                      before.active_since, wall};
+    }
+    s.value = obs.value;
+    return out;
+  }
+  const double v = *obs.value;
+  s.value = v;
+  ++s.events;
+  if (rule.Met(v, rule.threshold)) ++s.good;
+  const bool violated_before =
+      before.state == NfrState::kPending || before.state == NfrState::kFiring;
+  const double limit =
+      violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
+  const bool met = rule.Met(v, limit);
+  switch (before.state) {
+    case NfrState::kNoData:
+    case NfrState::kOk:
+      if (met) {
+        s.state = NfrState::kOk;
+      } else if (rule.for_ <= std::chrono::nanoseconds::zero()) {
+        s.state = NfrState::kFiring;
+        s.active_since = wall;
+        out.notification = Notification{Notification::Kind::kFiring, v, wall, {}};
+      } else {
+        s.state = NfrState::kPending;
+        s.pending_since = now;
+        s.active_since = wall;
+      }
+      break;
+    case NfrState::kPending:
+      if (met) {
+        s.state = NfrState::kOk;
+      } else if (now - before.pending_since >= rule.for_) {
+        s.state = NfrState::kFiring;
+        out.notification = Notification{Notification::Kind::kFiring, v, before.active_since, {}};
+      }
+      break;
+    case NfrState::kFiring:
+      if (met) {
+        s.state = NfrState::kOk;
+        out.notification =
+            Notification{Notification::Kind::kResolved, v, before.active_since, wall};
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace reznet::nfr

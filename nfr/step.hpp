@@ -1,0 +1,56 @@
+#pragma once
+// The NFR evaluator: a pure step function (rule, state, observation, now) → (state,
+// notification). States: no_data (fewer than min_samples in the window) → ok ⇄ pending → firing
+// → ok. A violation must last `for` before it fires (for: 0 fires at once); with a
+// clear_threshold, a pending or firing rule counts as met only past it (hysteresis), so a value
+// hovering at the threshold does not flap. Leaving firing — met again, or no data — notifies the
+// resolution. SLO counters: every evaluation with data is one event, good when the value keeps
+// the promise against the threshold itself.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/nfr.hpp"
+
+namespace reznet::nfr {
+
+enum class NfrState { kNoData, kOk, kPending, kFiring };
+const char* StateName(NfrState s);
+
+struct Observation {
+  std::optional<double> value;  // seconds for latency stats, a ratio otherwise
+  std::uint64_t samples = 0;
+};
+
+struct RuleState {
+  NfrState state = NfrState::kNoData;
+  std::chrono::steady_clock::time_point pending_since{};
+  std::chrono::system_clock::time_point active_since{};  // when the violation began (startsAt)
+  std::optional<double> value;
+  std::uint64_t good = 0;
+  std::uint64_t events = 0;
+  bool operator==(const RuleState&) const = default;
+};
+
+struct Notification {
+  enum class Kind { kFiring, kResolved };
+  Kind kind;
+  double value =
+      0;  // the value that caused it (NaN-free: the last value seen when resolving by no data)
+  std::chrono::system_clock::time_point starts_at{};
+  std::chrono::system_clock::time_point ends_at{};  // resolved: now
+  bool operator==(const Notification&) const = default;
+};
+
+struct StepResult {
+  RuleState state;
+  std::optional<Notification> notification;
+};
+
+StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
+                std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall);
+
+}  // namespace reznet::nfr

@@ -1,0 +1,137 @@
+#include "nfr/step.hpp"
+
+#include <gtest/gtest.h>
+
+namespace reznet::nfr {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = Notification::Kind;
+
+const auto kT0 = std::chrono::steady_clock::time_point(100h);
+const auto kW0 = std::chrono::system_clock::time_point(1'700'000'000s);
+
+config::NfrRule P95Under1s(std::chrono::nanoseconds for_ = 1min,
+                           std::optional<double> clear = std::nullopt) {
+  config::NfrRule r;
+  r.name = "api_p95";
+  r.stat = config::NfrStat::kP95;
+  r.op = config::NfrOp::kLt;
+  r.threshold = 1.0;
+  r.clear_threshold = clear;
+  r.for_ = for_;
+  r.min_samples = 5;
+  return r;
+}
+
+// Drives a rule through (seconds since start, value) evaluations every 15 s by hand.
+struct Driver {
+  config::NfrRule rule;
+  RuleState state;
+  std::vector<std::pair<int, Kind>> notes;
+  void At(int seconds, std::optional<double> value, std::uint64_t samples = 10) {
+    auto r = Step(rule, state, {value, samples}, kT0 + std::chrono::seconds(seconds),
+                  kW0 + std::chrono::seconds(seconds));
+    state = r.state;
+    if (r.notification) notes.emplace_back(seconds, r.notification->kind);
+  }
+};
+
+TEST(NfrEval, NoDataBelowMinSamples) {
+  Driver d{P95Under1s()};
+  d.At(0, 5.0, 4);
+  EXPECT_EQ(d.state.state, NfrState::kNoData);
+  EXPECT_EQ(d.state.events, 0u);
+  d.At(15, std::nullopt, 0);
+  EXPECT_EQ(d.state.state, NfrState::kNoData);
+  d.At(30, 0.2, 5);
+  EXPECT_EQ(d.state.state, NfrState::kOk);
+  EXPECT_EQ(d.state.events, 1u);
+  EXPECT_EQ(d.state.good, 1u);
+}
+
+TEST(NfrEval, PendingFiresOnlyAfterFor) {
+  Driver d{P95Under1s(1min)};
+  d.At(0, 0.5);
+  d.At(15, 1.5);
+  EXPECT_EQ(d.state.state, NfrState::kPending);
+  d.At(30, 1.5);
+  d.At(60, 1.5);
+  EXPECT_EQ(d.state.state, NfrState::kPending);  // 45 s of violation so far
+  EXPECT_TRUE(d.notes.empty());
+  d.At(75, 1.5);  // 60 s
+  EXPECT_EQ(d.state.state, NfrState::kFiring);
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0], std::make_pair(75, Kind::kFiring));
+  EXPECT_EQ(d.state.active_since, kW0 + 15s);  // startsAt is when the violation began
+  d.At(90, 1.5);
+  EXPECT_EQ(d.notes.size(), 1u);  // no repeat: re-sending is the notifier's job
+  d.At(105, 0.5);
+  EXPECT_EQ(d.state.state, NfrState::kOk);
+  ASSERT_EQ(d.notes.size(), 2u);
+  EXPECT_EQ(d.notes[1], std::make_pair(105, Kind::kResolved));
+  EXPECT_EQ(d.state.events, 7u);
+  EXPECT_EQ(d.state.good, 2u);
+}
+
+TEST(NfrEval, ShortViolationReturnsToOkWithoutFiring) {
+  Driver d{P95Under1s(1min)};
+  d.At(0, 1.5);
+  d.At(15, 0.9);
+  EXPECT_EQ(d.state.state, NfrState::kOk);
+  d.At(30, 1.5);
+  EXPECT_EQ(d.state.pending_since, kT0 + 30s);  // a new pending period starts afresh
+  EXPECT_TRUE(d.notes.empty());
+}
+
+TEST(NfrEval, ForZeroFiresAtOnce) {
+  Driver d{P95Under1s(0s)};
+  d.At(0, 2.0);
+  EXPECT_EQ(d.state.state, NfrState::kFiring);
+  ASSERT_EQ(d.notes.size(), 1u);
+}
+
+TEST(NfrEval, HysteresisStopsFlapping) {
+  // A value hovering around the threshold: without clear_threshold it fires and resolves again
+  // and again; with clear_threshold 0.8 s it fires once and stays firing.
+  const std::vector<double> hover = {1.1, 0.95, 1.05, 0.97, 1.02, 0.96, 1.1, 0.99};
+  Driver flappy{P95Under1s(0s)};
+  Driver steady{P95Under1s(0s, 0.8)};
+  int t = 0;
+  for (double v : hover) {
+    flappy.At(t, v);
+    steady.At(t, v);
+    t += 15;
+  }
+  EXPECT_EQ(flappy.notes.size(), 8u);
+  ASSERT_EQ(steady.notes.size(), 1u);
+  EXPECT_EQ(steady.state.state, NfrState::kFiring);
+  steady.At(t, 0.7);
+  EXPECT_EQ(steady.state.state, NfrState::kOk);
+  EXPECT_EQ(steady.notes.back().second, Kind::kResolved);
+}
+
+TEST(NfrEval, FiringRuleThatLosesItsDataResolves) {
+  Driver d{P95Under1s(0s)};
+  d.At(0, 3.0);
+  d.At(15, std::nullopt, 0);
+  EXPECT_EQ(d.state.state, NfrState::kNoData);
+  ASSERT_EQ(d.notes.size(), 2u);
+  EXPECT_EQ(d.notes[1].second, Kind::kResolved);
+}
+
+TEST(NfrEval, RatioRulesPromiseAbove) {
+  config::NfrRule r;
+  r.stat = config::NfrStat::kRatio;
+  r.op = config::NfrOp::kGt;
+  r.threshold = 0.6;
+  r.min_samples = 1;
+  Driver d{r};
+  d.At(0, 0.9, 1);
+  EXPECT_EQ(d.state.state, NfrState::kOk);
+  d.At(15, 0.3, 1);
+  EXPECT_EQ(d.state.state, NfrState::kFiring);
+}
+
+}  // namespace
+}  // namespace reznet::nfr

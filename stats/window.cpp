@@ -1,0 +1,151 @@
+#include "stats/window.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace reznet::stats {
+
+RollingWindow::RollingWindow(Duration length)
+    : length_(length), width_(length / kSlices), ring_(kSlices + 1) {
+  if (width_ <= Duration::zero()) width_ = Duration(1);
+}
+
+std::int64_t RollingWindow::EpochOf(Clock::time_point t) const {
+  return t.time_since_epoch().count() / width_.count();
+}
+
+SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
+  const std::int64_t epoch = EpochOf(t);
+  Slice& slice = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
+  if (slice.epoch != epoch) {
+    slice.hist.Clear();
+    slice.epoch = epoch;
+  }
+  return slice.hist;
+}
+
+void RollingWindow::Record(Duration value, Clock::time_point now) {
+  SliceFor(now).Record(value.count());
+}
+
+void RollingWindow::AddBatch(const std::vector<SparseHistogram::Entry>& entries,
+                             const Summary& summary, Clock::time_point at) {
+  SliceFor(at).AddSorted(entries, summary);
+}
+
+void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const {
+  const std::int64_t epoch = EpochOf(now);
+  for (const Slice& slice : ring_) {
+    if (slice.epoch >= 0 && slice.epoch <= epoch && epoch - slice.epoch <= kSlices) {
+      slice.hist.MergeInto(scratch);
+    }
+  }
+}
+
+WindowStats RollingWindow::Stats(Clock::time_point now, DenseHistogram& scratch) const {
+  scratch.Clear();
+  Merge(now, scratch);
+  return StatsOf(scratch);
+}
+
+WindowStats StatsOf(const DenseHistogram& scratch) {
+  static constexpr std::array<double, 4> kQuantiles = {0.5, 0.9, 0.95, 0.99};
+  WindowStats s;
+  const Summary& sum = scratch.summary();
+  s.count = sum.count;
+  if (s.count == 0) return s;
+  auto q = scratch.Quantiles(kQuantiles);
+  s.p50 = q[0];
+  s.p90 = q[1];
+  s.p95 = q[2];
+  s.p99 = q[3];
+  s.mean_ns = sum.sum_ns / static_cast<double>(sum.count);
+  s.min = sum.min_ns;
+  s.max = sum.max_ns;
+  return s;
+}
+
+std::size_t RollingWindow::MemoryBytes() const {
+  std::size_t bytes = sizeof(*this) + ring_.capacity() * sizeof(Slice);
+  for (const auto& s : ring_) bytes += s.hist.MemoryBytes() - sizeof(SparseHistogram);
+  return bytes;
+}
+
+CountWindow::CountWindow(Duration length)
+    : length_(length),
+      width_(std::max(Duration(1), length / RollingWindow::kSlices)),
+      ring_(RollingWindow::kSlices + 1) {}
+
+void CountWindow::Add(double a, double b, Clock::time_point now) {
+  const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
+  Slice& s = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
+  if (s.epoch != epoch) s = Slice{epoch, 0, 0};
+  s.a += a;
+  s.b += b;
+}
+
+std::pair<double, double> CountWindow::Sum(Clock::time_point now) const {
+  const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
+  double a = 0, b = 0;
+  for (const auto& s : ring_) {
+    if (s.epoch >= 0 && s.epoch <= epoch && epoch - s.epoch <= RollingWindow::kSlices) {
+      a += s.a;
+      b += s.b;
+    }
+  }
+  return {a, b};
+}
+
+SeriesWindows::SeriesWindows(std::span<const Duration> lengths) {
+  windows_.reserve(lengths.size());
+  for (auto l : lengths) windows_.emplace_back(l);
+  fine_width_ = Duration::max();
+  for (const auto& w : windows_) fine_width_ = std::min(fine_width_, w.slice_width());
+  if (windows_.empty()) fine_width_ = std::chrono::seconds(1);
+}
+
+void SeriesWindows::Flush() {
+  if (pending_summary_.count == 0) return;
+  std::sort(touched_.begin(), touched_.end());
+  batch_.clear();
+  for (auto b : touched_) {
+    batch_.emplace_back(b, pending_[b]);
+    pending_[b] = 0;
+  }
+  touched_.clear();
+  for (auto& w : windows_) w.AddBatch(batch_, pending_summary_, pending_begin_);
+  pending_summary_ = {};
+}
+
+void SeriesWindows::Record(Duration value, Clock::time_point now) {
+  if (now >= pending_end_ || now < pending_begin_) {
+    Flush();
+    if (pending_.empty()) pending_.assign(Bucketing::kCount, 0);
+    pending_begin_ = Clock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
+    pending_end_ = pending_begin_ + fine_width_;
+  }
+  const auto bucket = static_cast<std::uint16_t>(Bucketing::Index(value.count()));
+  if (pending_[bucket]++ == 0) touched_.push_back(bucket);
+  pending_summary_.Add(value.count());
+}
+
+WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch) {
+  if (now >= pending_end_) Flush();  // the batch belongs to a finished slice: file it first
+  scratch.Clear();
+  windows_[i].Merge(now, scratch);
+  if (pending_summary_.count > 0 && now >= pending_begin_) {
+    for (auto b : touched_) scratch.AddBucket(b, pending_[b]);
+    scratch.AddSummary(pending_summary_);
+  }
+  return StatsOf(scratch);
+}
+
+std::size_t SeriesWindows::MemoryBytes() const {
+  std::size_t bytes = sizeof(*this) + pending_.capacity() * sizeof(std::uint32_t) +
+                      touched_.capacity() * sizeof(std::uint16_t) +
+                      batch_.capacity() * sizeof(SparseHistogram::Entry);
+  for (const auto& w : windows_) bytes += w.MemoryBytes();
+  return bytes;
+}
+
+}  // namespace reznet::stats

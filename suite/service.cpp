@@ -1,0 +1,166 @@
+#include "suite/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+
+#include "clients/offload.hpp"
+#include "suite/suite_runner.hpp"
+
+namespace reznet::suite {
+namespace asio = boost::asio;
+
+SuiteService::SuiteService(const config::ConfigHolder& config,
+                           const probes::ProbeRegistry& registry, asio::any_io_executor executor,
+                           asio::any_io_executor blocking, suite::HistoryStore& history,
+                           SuiteHooks hooks)
+    : config_(config),
+      registry_(registry),
+      executor_(std::move(executor)),
+      blocking_(std::move(blocking)),
+      history_(history),
+      hooks_(std::move(hooks)) {
+  Reconfigured();
+}
+
+void SuiteService::Reconfigured() {
+  for (const auto& [name, p] : config::ResolveProfiles(*config_.Get()))
+    if (hooks_.profile_declared) hooks_.profile_declared(name);
+}
+
+SuiteService::Started SuiteService::Start(const std::string& profile_name,
+                                          std::map<std::string, std::string> labels) {
+  // The run keeps the config it started with, whatever a reload does meanwhile.
+  const std::shared_ptr<const config::Config> cfg = config_.Get();
+  const auto profiles = config::ResolveProfiles(*cfg);
+  auto it = profiles.find(profile_name);
+  if (it == profiles.end()) {
+    std::string known;
+    for (const auto& [name, p] : profiles) known += (known.empty() ? "" : ", ") + name;
+    return {400, "", "no profile \"" + profile_name + "\"; profiles: " + known};
+  }
+  suite::RunRecord run;
+  {
+    std::lock_guard lock(mutex_);
+    if (current_) return {409, current_->id, "run " + current_->id + " is still going"};
+    run.started_at =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    run.id = suite::NewRunId(run.started_at);
+    run.profile = profile_name;
+    run.labels = std::move(labels);
+    current_ = run;
+  }
+  spdlog::info("suite run {} started: profile {}", run.id, profile_name);
+  const config::SuiteProfile profile = it->second;
+  asio::co_spawn(
+      executor_,
+      [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
+        SuiteHistoryView view;
+        try {
+          view = co_await clients::Offload(blocking_, [this] {
+            SuiteHistoryView v;
+            v.past = history_.List(0, 100);
+            if (auto id = history_.BaselineId()) v.baseline = history_.Get(*id);
+            return v;
+          });
+        } catch (const std::exception& e) {
+          spdlog::warn("suite run {}: history unavailable ({}); no baseline comparison", run.id,
+                       e.what());
+        }
+        SuiteContext ctx{cfg.get(),
+                         &registry_,
+                         executor_,
+                         blocking_,
+                         [this](const suite::RunRecord& r) {
+                           std::lock_guard lock(mutex_);
+                           current_ = r;
+                         },
+                         [this](const config::ProbeConfig& p, probes::Probe& probe, bool started) {
+                           const probes::LiveCounters* live = probe.Live();
+                           if (live == nullptr) return;
+                           if (started && hooks_.live_started) {
+                             hooks_.live_started(p.name, live);
+                           } else if (!started && hooks_.live_ended) {
+                             hooks_.live_ended(p.name);
+                           }
+                         },
+                         &stop_};
+        suite::RunRecord done = co_await RunSuite(ctx, profile, run, std::move(view));
+        {
+          std::lock_guard lock(mutex_);
+          current_ = done;  // visible as finished until it is in history
+        }
+        try {
+          co_await clients::Offload(blocking_, [this, &done] { history_.Append(done); });
+        } catch (const std::exception& e) {
+          spdlog::error("suite run {}: not stored in history: {}", done.id, e.what());
+        }
+        Finish(std::move(done));
+      },
+      asio::detached);
+  return {202, run.id, ""};
+}
+
+void SuiteService::Finish(suite::RunRecord run) {
+  const int failed = run.Count(suite::Verdict::kFailed);
+  if (hooks_.run_finished) hooks_.run_finished(run);
+  spdlog::info("suite run {} {}: profile {}, {} NFRs met, {} failed, {} skipped{}", run.id,
+               run.state, run.profile, run.Count(suite::Verdict::kPassed), failed,
+               run.Count(suite::Verdict::kSkipped),
+               run.error.empty() ? "" : " (" + run.error + ")");
+  {
+    std::lock_guard lock(mutex_);
+    current_.reset();
+  }
+  if (on_finished_) on_finished_();
+}
+
+std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t limit) {
+  std::vector<suite::RunRecord> out;
+  {
+    std::lock_guard lock(mutex_);
+    if (current_ && !current_->finished()) {
+      if (offset == 0 && limit > 0) {
+        out.push_back(*current_);
+        --limit;
+      } else if (offset > 0) {
+        --offset;
+      }
+    }
+  }
+  auto rest = history_.List(offset, limit);
+  for (auto& r : rest) {
+    if (out.empty() || out.front().id != r.id) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::size_t SuiteService::Count() {
+  std::size_t n = history_.Count();
+  std::lock_guard lock(mutex_);
+  return n + (current_ && !current_->finished() ? 1 : 0);
+}
+
+std::optional<suite::RunRecord> SuiteService::Find(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (current_ && current_->id == id) return current_;
+  }
+  return history_.Get(id);
+}
+
+std::optional<suite::RunRecord> SuiteService::Baseline() {
+  auto id = history_.BaselineId();
+  if (!id) return std::nullopt;
+  return history_.Get(*id);
+}
+
+bool SuiteService::Running() {
+  std::lock_guard lock(mutex_);
+  return current_.has_value();
+}
+
+}  // namespace reznet::suite

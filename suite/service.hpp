@@ -1,0 +1,77 @@
+#pragma once
+// The daemon's side of suite runs: single flight (one run at a time, a second trigger is told
+// which run is going), the run's live progress for GET /runs/{id}, persistence in the history
+// store, and the suite metrics. Thread-safe: HTTP handlers call it from the server thread; the
+// run itself executes on the probe io_context.
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/holder.hpp"
+#include "probes/probe.hpp"
+#include "suite/history.hpp"
+#include "suite/record.hpp"
+
+namespace reznet::suite {
+
+// What the service reports as runs come and go; the daemon wires these to its metrics. Each may be
+// empty. Called from the thread that starts or finishes the run.
+struct SuiteHooks {
+  std::function<void(const std::string& profile)> profile_declared;
+  std::function<void(const RunRecord& run)> run_finished;
+  // A probe with live counters (a load test) started or ended inside a run.
+  std::function<void(const std::string& probe, const probes::LiveCounters* live)> live_started;
+  std::function<void(const std::string& probe)> live_ended;
+};
+
+class SuiteService {
+ public:
+  SuiteService(const config::ConfigHolder& config, const probes::ProbeRegistry& registry,
+               boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking,
+               suite::HistoryStore& history, SuiteHooks hooks);
+
+  struct Started {
+    int status = 202;  // 202 started, 409 one is running (id = that run), 400 unknown profile
+    std::string id;
+    std::string error;
+  };
+  Started Start(const std::string& profile, std::map<std::string, std::string> labels);
+
+  // The running run (if any) and history, newest first.
+  std::vector<suite::RunRecord> List(std::size_t offset, std::size_t limit);
+  std::size_t Count();
+  std::optional<suite::RunRecord> Find(const std::string& id);
+  std::optional<suite::RunRecord> Baseline();
+  bool Running();
+  // Asks a running run to stop after its current probe run (shutdown).
+  void Stop() { stop_ = true; }
+  // Called on the probe io_context after every finished run is stored (the evaluator refreshes
+  // its history baselines).
+  void OnFinished(std::function<void()> f) { on_finished_ = std::move(f); }
+  // After a reload: declares the suite metrics of profiles the new config adds.
+  void Reconfigured();
+
+ private:
+  void Finish(suite::RunRecord run);
+
+  const config::ConfigHolder& config_;
+  const probes::ProbeRegistry& registry_;
+  boost::asio::any_io_executor executor_;
+  boost::asio::any_io_executor blocking_;
+  suite::HistoryStore& history_;
+  SuiteHooks hooks_;
+  std::mutex mutex_;
+  std::optional<suite::RunRecord> current_;
+  std::atomic<bool> stop_{false};
+  std::function<void()> on_finished_;
+};
+
+}  // namespace reznet::suite

@@ -1,0 +1,183 @@
+#include "telemetry/telemetry.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace reznet::telemetry {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const Clock::time_point kNow = Clock::time_point(500h);
+const auto kWall = std::chrono::system_clock::time_point(1'700'000'000s);
+
+probes::Outcome Ok(Duration total) {
+  probes::Outcome o;
+  o.Record("total", total);
+  o.SetCounter("status", 200);
+  return o;
+}
+
+TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
+  Telemetry t({1min, 5min}, {"1.2.3", "abc"});
+  t.AddProbe("api", "http");
+  t.Consume("api", Ok(50ms), kNow, kWall);
+  t.Consume("api", Ok(70ms), kNow, kWall);
+  probes::Outcome failed;
+  failed.Fail("connect", "connect to 127.0.0.1:1: Connection refused");
+  t.Consume("api", failed, kNow, kWall);
+  t.CountOverruns("api", 2);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"success\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"failure\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"overrun\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"skipped\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_errors_total{error=\"connect\",probe=\"api\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_success{probe=\"api\"} 0"));
+  EXPECT_THAT(text,
+              HasSubstr("reznet_perf_probe_last_run_timestamp_seconds{probe=\"api\"} 1700000000"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat="
+                              "\"mean\",window=\"5m\"} 0.06"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase="
+                              "\"total\",probe=\"api\",le=\"0.05\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_bucket{kind=\"http\",phase="
+                              "\"total\",probe=\"api\",le=\"+Inf\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
+                              "\"total\",probe=\"api\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_build_info{revision=\"abc\",version=\"1.2.3\"} 1"));
+  EXPECT_THAT(text, HasSubstr("# TYPE process_resident_memory_bytes gauge"));
+  EXPECT_THAT(text, HasSubstr("# TYPE process_cpu_seconds_total counter"));
+  // p50 of {50ms, 70ms} by nearest rank is 50 ms (within the histogram's 1 %).
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      text, m,
+      std::regex(
+          R"(reznet_perf_probe_window_seconds\{phase="total",probe="api",stat="p50",window="1m"\} ([0-9.e-]+))")));
+  EXPECT_NEAR(std::stod(m[1]), 0.050, 0.0005);
+}
+
+TEST(Telemetry, WindowsExpireWithTime) {
+  Telemetry t({1min}, {"v", "r"});
+  t.AddProbe("api", "http");
+  t.Consume("api", Ok(10ms), kNow, kWall);
+  EXPECT_EQ(t.Window("api", "total", 1min, kNow).count, 1u);
+  EXPECT_EQ(t.Window("api", "total", 1min, kNow + 2min).count, 0u);
+  const std::string text = t.RenderMetrics(kNow + 2min);
+  EXPECT_THAT(
+      text,
+      HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\",window=\"1m\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\",stat="
+                              "\"p50\",window=\"1m\"} NaN"));
+}
+
+TEST(Telemetry, SkippedRunDoesNotChangeSuccessGauge) {
+  Telemetry t({1min}, {"v", "r"});
+  t.AddProbe("llm", "llm");
+  t.Consume("llm", Ok(1ms), kNow, kWall);
+  t.Consume("llm", probes::Outcome::Skipped("ANTHROPIC_API_KEY is not set"), kNow, kWall);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_success{probe=\"llm\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"llm\",result=\"skipped\"} 1"));
+}
+
+TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
+  Telemetry t({1min}, {"v", "r"});
+  t.AddProbe("api", "http");
+  t.Consume("api", Ok(50ms), kNow, kWall);
+  const std::string json = t.StatusJson(kNow);
+  EXPECT_THAT(json, HasSubstr("\"name\": \"api\""));
+  EXPECT_THAT(json, HasSubstr("\"phases\": {\"total\": [0.05]}"));
+  EXPECT_THAT(json, HasSubstr("\"1m\": {\"count\": 1, \"p50\": 0.05"));
+}
+
+TEST(Telemetry, ObservationsForNfrRules) {
+  Telemetry t({1min, 5min}, {"v", "r"});
+  t.AddProbe("api", "http");
+  for (int i = 1; i <= 10; ++i)
+    t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
+  probes::Outcome failed;
+  failed.Fail("timeout", "x");
+  t.Consume("api", failed, kNow, kWall);
+  probes::Outcome ratio;
+  ratio.SetCounter("hit_ratio", 0.5);
+  t.Consume("api", ratio, kNow, kWall);
+  ratio.SetCounter("hit_ratio", 0.9);
+  t.Consume("api", ratio, kNow, kWall);
+
+  config::NfrRule p95;
+  p95.probe = "api";
+  p95.phase = "total";
+  p95.stat = config::NfrStat::kP95;
+  p95.window = 1min;
+  auto obs = t.Observe(p95, kNow);
+  EXPECT_EQ(obs.samples, 10u);
+  EXPECT_NEAR(*obs.value, 0.100, 0.001);
+  config::NfrRule errors = p95;
+  errors.stat = config::NfrStat::kErrorRate;
+  obs = t.Observe(errors, kNow);
+  EXPECT_EQ(obs.samples, 13u);
+  EXPECT_DOUBLE_EQ(*obs.value, 1.0 / 13);
+  config::NfrRule hits = p95;
+  hits.stat = config::NfrStat::kRatio;
+  hits.phase = "hit_ratio";
+  obs = t.Observe(hits, kNow);
+  EXPECT_EQ(obs.samples, 2u);
+  EXPECT_DOUBLE_EQ(*obs.value, 0.7);
+  EXPECT_FALSE(t.Observe(hits, kNow + 10min).value);  // expired out of the window
+
+  config::NfrRule rule = p95;
+  rule.name = "api_p95";
+  rule.threshold = 0.05;
+  nfr::RuleState st;
+  st.state = nfr::NfrState::kFiring;
+  st.value = 0.1;
+  st.good = 3;
+  st.events = 5;
+  t.PublishNfr(rule, st);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_ok{nfr=\"api_p95\",severity=\"page\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_state{nfr=\"api_p95\",state=\"firing\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_state{nfr=\"api_p95\",state=\"ok\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_threshold{nfr=\"api_p95\"} 0.05"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_good_total{nfr=\"api_p95\"} 3"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_events_total{nfr=\"api_p95\"} 5"));
+  EXPECT_THAT(t.StatusJson(kNow),
+              HasSubstr("\"nfrs\": [{\"name\": \"api_p95\", \"probe\": \"api\", \"stat\": \"p95\", "
+                        "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
+}
+
+TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
+  Telemetry t({1min}, {"1", "x"});
+  t.AddProbe("db", "postgres");
+  probes::Outcome first;  // a run that had to connect first
+  first.Record("connect", 5ms);
+  first.Record("query", 2ms);
+  first.Record("query", 4ms);
+  t.Consume("db", first, kNow, kWall);
+  probes::Outcome second;  // reusing the connection
+  second.Record("query", 1ms);
+  t.Consume("db", second, kNow, kWall + 1s);
+  probes::Outcome failed;
+  failed.Fail("timeout", "statement timeout");
+  t.Consume("db", failed, kNow, kWall + 2s);
+  const auto page = t.StatusPage(kWall + 3s);
+  ASSERT_EQ(page.probes.size(), 1u);
+  const auto& db = page.probes[0];
+  EXPECT_EQ(db.phase, "query");
+  ASSERT_EQ(db.points.size(), 2u);
+  EXPECT_NEAR(db.points[0].second, 0.003, 1e-9);  // the run's mean
+  EXPECT_NEAR(db.points[1].second, 0.001, 1e-9);
+  EXPECT_EQ(db.error_kind, "timeout");
+  ASSERT_EQ(page.failures.size(), 1u);
+  EXPECT_EQ(page.failures[0].detail, "statement timeout");
+}
+
+}  // namespace
+}  // namespace reznet::telemetry
