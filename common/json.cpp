@@ -1,5 +1,6 @@
 #include "common/json.hpp"
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 
@@ -50,6 +51,73 @@ std::string JsonNumber(double v) {
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
   return s;
+}
+
+namespace {
+
+void Write(const boost::json::value& v, JsonStyle style, int depth, std::string& out) {
+  const bool pretty = style == JsonStyle::kPretty;
+  auto newline = [&](int d) {
+    if (!pretty) return;
+    out += '\n';
+    out.append(static_cast<std::size_t>(d) * 2, ' ');
+  };
+  switch (v.kind()) {
+    case boost::json::kind::null:
+      out += "null";
+      return;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::int64:
+      out += std::to_string(v.get_int64());
+      return;
+    case boost::json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      return;
+    case boost::json::kind::double_:
+      out += JsonNumber(v.get_double());
+      return;
+    case boost::json::kind::string:
+      out += JsonQuote(v.get_string());
+      return;
+    case boost::json::kind::array: {
+      const auto& a = v.get_array();
+      out += '[';
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (i) out += pretty ? "," : ", ";
+        newline(depth + 1);
+        Write(a[i], style, depth + 1, out);
+      }
+      if (!a.empty()) newline(depth);
+      out += ']';
+      return;
+    }
+    case boost::json::kind::object: {
+      const auto& o = v.get_object();
+      out += '{';
+      bool first = true;
+      for (const auto& kv : o) {
+        if (!first) out += pretty ? "," : ", ";
+        first = false;
+        newline(depth + 1);
+        out += JsonQuote(kv.key());
+        out += ": ";
+        Write(kv.value(), style, depth + 1, out);
+      }
+      if (!o.empty()) newline(depth);
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string WriteJson(const boost::json::value& value, JsonStyle style) {
+  std::string out;
+  Write(value, style, 0, out);
+  return out;
 }
 
 }  // namespace reznet::common
