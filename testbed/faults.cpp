@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include "common/json.hpp"
-#include "probes/outcome.hpp"
 
 namespace reznet::testbed {
 
