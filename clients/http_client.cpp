@@ -142,31 +142,9 @@ struct HttpClient::Impl {
     bool headers_seen = false;
     bool streaming = false;
     for (;;) {
-      while (buffer.size() > 0 && !parser.is_done()) {
-        const std::size_t used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec == http::error::need_more) {
-          ec = {};
-          break;
-        }
-        if (ec) co_return std::unexpected(ParseError(ec));
-        if (used == 0) break;
-      }
-      if (parser.is_header_done() && !headers_seen) {
-        headers_seen = true;
-        if (sink != nullptr) {
-          Headers headers;
-          for (const auto& field : parser.get()) {
-            headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-          }
-          streaming = sink->on_headers(static_cast<int>(parser.get().result_int()), headers);
-        }
-      }
-      if (streaming && !parser.get().body().empty()) {
-        auto failed = sink->on_body(parser.get().body(), arrived);
-        parser.get().body().clear();
-        if (failed) co_return std::unexpected(Error{"stream", *failed});
-      }
+      if (auto failed = Feed(parser)) co_return std::unexpected(*failed);
+      if (auto failed = ToSink(parser, sink, headers_seen, streaming, arrived))
+        co_return std::unexpected(*failed);
       if (parser.is_done()) break;
       const std::size_t n = co_await stream.async_read_some(
           buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
@@ -196,8 +174,46 @@ struct HttpClient::Impl {
     const auto done = Clock::now();
     t.ttfb = *first_byte - t.sent;
     t.transfer = done - *first_byte;
+    co_return Finish(parser.release(), t);
+  }
+
+  // Hands the buffered bytes to the parser; an error when they break the protocol or a limit.
+  std::optional<Error> Feed(http::response_parser<http::string_body>& parser) {
+    error_code ec;
+    while (buffer.size() > 0 && !parser.is_done()) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) return std::nullopt;
+      if (ec) return ParseError(ec);
+      if (used == 0) break;
+    }
+    return std::nullopt;
+  }
+
+  // A streaming sink sees the head once, then the body as it arrives (drained from the parser).
+  static std::optional<Error> ToSink(http::response_parser<http::string_body>& parser,
+                                     BodySink* sink, bool& headers_seen, bool& streaming,
+                                     Clock::time_point arrived) {
+    if (parser.is_header_done() && !headers_seen) {
+      headers_seen = true;
+      if (sink != nullptr) {
+        Headers headers;
+        for (const auto& field : parser.get()) {
+          headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        }
+        streaming = sink->on_headers(static_cast<int>(parser.get().result_int()), headers);
+      }
+    }
+    if (streaming && !parser.get().body().empty()) {
+      auto failed = sink->on_body(parser.get().body(), arrived);
+      parser.get().body().clear();
+      if (failed) return Error{"stream", *failed};
+    }
+    return std::nullopt;
+  }
+
+  HttpResponse Finish(http::response<http::string_body> msg, const HttpTimings& t) {
     HttpResponse response;
-    auto msg = parser.release();
     response.status = static_cast<int>(msg.result_int());
     for (const auto& field : msg) {
       response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -205,7 +221,7 @@ struct HttpClient::Impl {
     response.body = std::move(msg.body());
     response.timings = t;
     if (!msg.keep_alive()) Close();
-    co_return response;
+    return response;
   }
 
   Error ParseError(const error_code& ec) const {

@@ -138,6 +138,17 @@ asio::awaitable<bool> Http1Conn::Fill(std::string& error) {
   co_return true;
 }
 
+void Http1Conn::Fail(Response& out, const char* kind, std::string detail) {
+  out.error = expired_ ? "timeout" : kind;
+  out.detail = expired_ ? "no response within the request timeout" : std::move(detail);
+  Close();
+}
+
+void Http1Conn::Take(std::size_t n, bool want_body, Response& out) {
+  if (want_body) out.body.append(buf_.data() + begin_, n);
+  begin_ += n;
+}
+
 asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_body, Response& out) {
   out = Response{};
   busy_ = true;
@@ -146,13 +157,43 @@ asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_bo
     bool& busy;
     ~Done() { busy = false; }
   } done{busy_};
-  auto fail = [&](const char* kind, std::string detail) {
-    out.error = expired_ ? "timeout" : kind;
-    out.detail = expired_ ? "no response within the request timeout" : std::move(detail);
-    Close();
-  };
-  std::string why;
   Head head;
+  if (!co_await SendAndReadHead(request, out, head)) co_return;
+  if (head.bad) {
+    Fail(out, "protocol", "not an HTTP/1.x response");
+    co_return;
+  }
+  begin_ += head.size;
+  out.status = head.status;
+  if (head.chunked) {
+    if (!co_await ReadChunked(want_body, out)) co_return;
+  } else if (head.content_length >= 0) {
+    auto left = static_cast<std::size_t>(head.content_length);
+    std::string why;
+    while (left > 0) {
+      if (begin_ == end_ && !co_await Fill(why)) {
+        Fail(out, "io", "reading the body: " + why);
+        co_return;
+      }
+      const std::size_t n = std::min(left, end_ - begin_);
+      Take(n, want_body, out);
+      left -= n;
+    }
+  } else {
+    // Delimited by close.
+    std::string why;
+    for (;;) {
+      Take(end_ - begin_, want_body, out);
+      if (!co_await Fill(why)) break;
+    }
+    head.close = true;
+  }
+  if (head.close) Close();
+}
+
+asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Response& out,
+                                                 Head& head) {
+  std::string why;
   // A kept-alive connection the server closed while idle fails on first use with no byte of a
   // response: that is retried once on a fresh connection, as browsers do.
   for (int attempt = 0;; ++attempt) {
@@ -161,118 +202,89 @@ asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_bo
       auto [ec, ep] =
           co_await asio::async_connect(socket_, endpoints_, asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        fail("connect", ec.message());
-        co_return;
+        Fail(out, "connect", ec.message());
+        co_return false;
       }
       socket_.set_option(tcp::no_delay(true), ec);
     }
-    {
-      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(request),
-                                                asio::as_tuple(asio::use_awaitable));
-      if (ec && !out.reconnected && attempt == 0 && !expired_) {
-        Close();
-        continue;
-      }
-      if (ec) {
-        fail("io", "write: " + ec.message());
-        co_return;
-      }
+    const bool may_retry = !out.reconnected && attempt == 0 && !expired_;
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(request),
+                                              asio::as_tuple(asio::use_awaitable));
+    if (ec && may_retry) {
+      Close();
+      continue;
+    }
+    if (ec) {
+      Fail(out, "io", "write: " + ec.message());
+      co_return false;
     }
     bool retry = false;
     for (;;) {
       head = ParseHead(std::string_view(buf_.data() + begin_, end_ - begin_));
-      if (head.complete || head.bad) break;
+      if (head.complete || head.bad) co_return true;
       const bool nothing_yet = begin_ == end_;
       if (!co_await Fill(why)) {
-        retry = nothing_yet && !out.reconnected && attempt == 0 && !expired_;
+        retry = nothing_yet && may_retry;
         if (!retry) {
-          fail("io", "reading the response head: " + why);
-          co_return;
+          Fail(out, "io", "reading the response head: " + why);
+          co_return false;
         }
         break;
       }
     }
-    if (!retry) break;
     Close();
   }
-  if (head.bad) {
-    fail("protocol", "not an HTTP/1.x response");
-    co_return;
+}
+
+// Waits until the buffer holds a CRLF-ended line; its length (without CRLF), or npos on error.
+asio::awaitable<std::size_t> Http1Conn::Line(std::string& why) {
+  std::size_t nl;
+  while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
+         std::string_view::npos) {
+    if (!co_await Fill(why)) co_return std::string_view::npos;
   }
-  begin_ += head.size;
-  out.status = head.status;
-  auto take = [&](std::size_t n) {
-    if (want_body) out.body.append(buf_.data() + begin_, n);
-    begin_ += n;
-  };
-  if (head.chunked) {
-    for (;;) {
-      // chunk-size line
-      std::size_t nl;
-      while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
-             std::string_view::npos) {
-        if (!co_await Fill(why)) {
-          fail("io", "reading a chunk: " + why);
-          co_return;
-        }
-      }
-      std::size_t size = 0;
-      auto [p, ec] = std::from_chars(buf_.data() + begin_, buf_.data() + begin_ + nl, size, 16);
-      if (ec != std::errc()) {
-        fail("protocol", "bad chunk size");
-        co_return;
-      }
-      begin_ += nl + 2;
-      if (size == 0) {
-        // Trailers (rare) end with an empty line.
-        while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
-               std::string_view::npos) {
-          if (!co_await Fill(why)) {
-            fail("io", "reading the last chunk: " + why);
-            co_return;
-          }
-        }
-        if (nl == 0) {
-          begin_ += 2;
-          break;
-        }
-        begin_ += nl + 2;  // a trailer line; loop for the next
-        continue;
-      }
-      std::size_t left = size + 2;  // data + CRLF
-      while (left > 0) {
-        if (begin_ == end_ && !co_await Fill(why)) {
-          fail("io", "reading a chunk: " + why);
-          co_return;
-        }
-        const std::size_t n = std::min(left, end_ - begin_);
-        const std::size_t data = left > 2 ? std::min(n, left - 2) : 0;
-        take(data);
-        begin_ += n - data;
-        left -= n;
-      }
+  co_return nl;
+}
+
+asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
+  std::string why;
+  for (;;) {
+    std::size_t nl = co_await Line(why);
+    if (nl == std::string_view::npos) {
+      Fail(out, "io", "reading a chunk: " + why);
+      co_return false;
     }
-  } else if (head.content_length >= 0) {
-    auto left = static_cast<std::size_t>(head.content_length);
+    std::size_t size = 0;
+    auto [p, ec] = std::from_chars(buf_.data() + begin_, buf_.data() + begin_ + nl, size, 16);
+    if (ec != std::errc()) {
+      Fail(out, "protocol", "bad chunk size");
+      co_return false;
+    }
+    begin_ += nl + 2;
+    if (size == 0) break;
+    std::size_t left = size + 2;  // data + CRLF
     while (left > 0) {
       if (begin_ == end_ && !co_await Fill(why)) {
-        fail("io", "reading the body: " + why);
-        co_return;
+        Fail(out, "io", "reading a chunk: " + why);
+        co_return false;
       }
       const std::size_t n = std::min(left, end_ - begin_);
-      take(n);
+      const std::size_t data = left > 2 ? std::min(n, left - 2) : 0;
+      Take(data, want_body, out);
+      begin_ += n - data;
       left -= n;
     }
-  } else {
-    // Delimited by close.
-    for (;;) {
-      take(end_ - begin_);
-      if (!co_await Fill(why)) break;
-    }
-    head.close = true;
   }
-  if (head.close) Close();
-  co_return;
+  // Trailers (rare), then the empty line that ends the message.
+  for (;;) {
+    const std::size_t nl = co_await Line(why);
+    if (nl == std::string_view::npos) {
+      Fail(out, "io", "reading the last chunk: " + why);
+      co_return false;
+    }
+    begin_ += nl + 2;
+    if (nl == 0) co_return true;
+  }
 }
 
 }  // namespace reznet::probes::load

@@ -23,6 +23,18 @@ struct Response {
   bool reconnected = false;  // this request opened a new connection
 };
 
+// Parsed response head. `complete` false: more bytes needed.
+struct Head {
+  bool complete = false;
+  bool bad = false;
+  int status = 0;
+  long long content_length = -1;
+  bool chunked = false;
+  bool close = false;
+  std::size_t size = 0;  // bytes of the head including the blank line
+};
+Head ParseHead(std::string_view bytes);
+
 class Http1Conn {
  public:
   Http1Conn(boost::asio::io_context& io, std::vector<boost::asio::ip::tcp::endpoint> endpoints);
@@ -36,6 +48,13 @@ class Http1Conn {
 
  private:
   boost::asio::awaitable<bool> Fill(std::string& error);
+  // Connects if needed, writes the request and reads until the head is parsed (or bad); false
+  // when the exchange failed (`out` says why).
+  boost::asio::awaitable<bool> SendAndReadHead(std::string_view request, Response& out, Head& head);
+  boost::asio::awaitable<std::size_t> Line(std::string& why);
+  boost::asio::awaitable<bool> ReadChunked(bool want_body, Response& out);
+  void Fail(Response& out, const char* kind, std::string detail);
+  void Take(std::size_t n, bool want_body, Response& out);
   void Close();
 
   boost::asio::ip::tcp::socket socket_;
@@ -46,17 +65,5 @@ class Http1Conn {
   bool busy_ = false;
   bool expired_ = false;
 };
-
-// Parsed response head. `complete` false: more bytes needed.
-struct Head {
-  bool complete = false;
-  bool bad = false;
-  int status = 0;
-  long long content_length = -1;
-  bool chunked = false;
-  bool close = false;
-  std::size_t size = 0;  // bytes of the head including the blank line
-};
-Head ParseHead(std::string_view bytes);
 
 }  // namespace reznet::probes::load
