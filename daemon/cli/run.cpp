@@ -114,6 +114,75 @@ bool WriteFile(const std::filesystem::path& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+// Runs the profile on an io_context of its own; SIGINT/SIGTERM stop it after the current run.
+// nullopt when the run itself failed (an exception escaped it).
+std::optional<suite::RunRecord> Execute(const config::Config& config,
+                                        const probes::ProbeRegistry& registry,
+                                        const config::SuiteProfile& profile, suite::RunRecord run,
+                                        suite::SuiteHistoryView view) {
+  asio::io_context io;
+  asio::thread_pool blocking(2);
+  std::atomic<bool> stop{false};
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "\nstopping after the current run (signal received)\n");
+    stop = true;
+  });
+  Progress progress;
+  suite::SuiteContext ctx{&config,
+                          &registry,
+                          io.get_executor(),
+                          blocking.get_executor(),
+                          [&](const suite::RunRecord& r) { progress.Update(r); },
+                          nullptr,
+                          &stop};
+  suite::RunRecord done;
+  bool failed_internally = false;
+  asio::co_spawn(io, suite::RunSuite(ctx, profile, std::move(run), std::move(view)),
+                 [&](std::exception_ptr ep, suite::RunRecord r) {
+                   failed_internally = static_cast<bool>(ep);
+                   done = std::move(r);
+                   signals.cancel();
+                 });
+  io.run();
+  blocking.join();
+  progress.Done();
+  if (failed_internally) return std::nullopt;
+  return done;
+}
+
+// Writes <id>.json/.md/.xml, appends the run to history, prints the verdicts; the exit code.
+int StoreAndReport(const config::Config& config, const RunOptions& options,
+                   const suite::RunRecord& done, suite::HistoryStore* history) {
+  const std::filesystem::path dir = options.report_dir.empty()
+                                        ? std::filesystem::path(config.daemon.state_dir) / "reports"
+                                        : std::filesystem::path(options.report_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto base = dir / done.id;
+  const bool written = !ec && WriteFile(base.string() + ".json", suite::ToJson(done) + "\n") &&
+                       WriteFile(base.string() + ".md", suite::ToMarkdown(done)) &&
+                       WriteFile(base.string() + ".xml", suite::ToJUnit(done));
+  if (history) {
+    try {
+      history->Append(done);
+    } catch (const std::exception& e) {
+      std::cerr << "reznet-perfd: run not stored in history: " << e.what() << "\n";
+    }
+  }
+  PrintVerdicts(done);
+  if (written) {
+    std::printf("reports: %s.md, .json, .xml\n", base.string().c_str());
+  } else {
+    std::cerr << "reznet-perfd: cannot write reports to " << dir.string()
+              << (ec ? ": " + ec.message() : "") << "\n";
+  }
+  if (done.state == "passed") return written ? 0 : 2;
+  if (done.state == "failed") return 1;
+  return 2;
+}
+
 }  // namespace
 
 int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& registry,
@@ -144,23 +213,6 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
     history.reset();
   }
 
-  asio::io_context io;
-  asio::thread_pool blocking(2);
-  std::atomic<bool> stop{false};
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    std::fprintf(stderr, "\nstopping after the current run (signal received)\n");
-    stop = true;
-  });
-  Progress progress;
-  suite::SuiteContext ctx{&config,
-                          &registry,
-                          io.get_executor(),
-                          blocking.get_executor(),
-                          [&](const suite::RunRecord& r) { progress.Update(r); },
-                          nullptr,
-                          &stop};
   suite::RunRecord run;
   run.started_at =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -171,48 +223,12 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
   for (const auto& e : it->second.probes) total += e.samples;
   std::fprintf(stderr, "suite %s (run %s): %zu probes, %d runs\n", options.profile.c_str(),
                run.id.c_str(), it->second.probes.size(), total);
-  suite::RunRecord done;
-  bool failed_internally = false;
-  asio::co_spawn(io, suite::RunSuite(ctx, it->second, run, std::move(view)),
-                 [&](std::exception_ptr ep, suite::RunRecord r) {
-                   failed_internally = static_cast<bool>(ep);
-                   done = std::move(r);
-                   signals.cancel();
-                 });
-  io.run();
-  blocking.join();
-  progress.Done();
-  if (failed_internally) {
+  auto done = Execute(config, registry, it->second, std::move(run), std::move(view));
+  if (!done) {
     std::cerr << "reznet-perfd: the suite run failed unexpectedly\n";
     return 2;
   }
-
-  const std::filesystem::path dir = options.report_dir.empty()
-                                        ? std::filesystem::path(config.daemon.state_dir) / "reports"
-                                        : std::filesystem::path(options.report_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const auto base = dir / done.id;
-  const bool written = !ec && WriteFile(base.string() + ".json", suite::ToJson(done) + "\n") &&
-                       WriteFile(base.string() + ".md", suite::ToMarkdown(done)) &&
-                       WriteFile(base.string() + ".xml", suite::ToJUnit(done));
-  if (history) {
-    try {
-      history->Append(done);
-    } catch (const std::exception& e) {
-      std::cerr << "reznet-perfd: run not stored in history: " << e.what() << "\n";
-    }
-  }
-  PrintVerdicts(done);
-  if (written) {
-    std::printf("reports: %s.md, .json, .xml\n", base.string().c_str());
-  } else {
-    std::cerr << "reznet-perfd: cannot write reports to " << dir.string()
-              << (ec ? ": " + ec.message() : "") << "\n";
-  }
-  if (done.state == "passed") return written ? 0 : 2;
-  if (done.state == "failed") return 1;
-  return 2;
+  return StoreAndReport(config, options, *done, history.get());
 }
 
 int BaselineCli(const config::Config& config, const std::string& action, const std::string& id) {

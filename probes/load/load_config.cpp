@@ -71,6 +71,25 @@ bool ParseThinkTime(const std::string& text, Duration& lo, Duration& hi, std::st
   return true;
 }
 
+// Every variable a step uses must be extracted by an earlier step (or be vu / iteration).
+void CheckVarsKnown(const Step& step, const std::set<std::string>& known_vars,
+                    config::MapReader& sr, const std::string& path) {
+  std::vector<std::string> used = step.path.Vars();
+  for (const auto& [k, v] : step.headers) {
+    auto vs = v.Vars();
+    used.insert(used.end(), vs.begin(), vs.end());
+  }
+  auto body_vars = step.body.Vars();
+  used.insert(used.end(), body_vars.begin(), body_vars.end());
+  for (const auto& v : used) {
+    if (!known_vars.count(v)) {
+      sr.diag().Error(sr.mark(), path,
+                      "{{" + v + "}} is not extracted by an earlier step; add extract: { " + v +
+                          ": \"$.field\" } to one, or use {{vu}} / {{iteration}}");
+    }
+  }
+}
+
 void ParseScenario(config::MapReader& r, LoadSettings& s) {
   YAML::Node node = r.Node("scenario");
   if (!node.IsDefined() || node.IsNull()) {
@@ -112,21 +131,7 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
     std::string body;
     sr.Read("body", body);
     step.body = ParseTemplate(body);
-    // Every variable must be known before the step uses it.
-    std::vector<std::string> used = step.path.Vars();
-    for (const auto& [k, v] : step.headers) {
-      auto vs = v.Vars();
-      used.insert(used.end(), vs.begin(), vs.end());
-    }
-    auto body_vars = step.body.Vars();
-    used.insert(used.end(), body_vars.begin(), body_vars.end());
-    for (const auto& v : used) {
-      if (!known_vars.count(v)) {
-        r.diag().Error(sr.mark(), path,
-                       "{{" + v + "}} is not extracted by an earlier step; add extract: { " + v +
-                           ": \"$.field\" } to one, or use {{vu}} / {{iteration}}");
-      }
-    }
+    CheckVarsKnown(step, known_vars, sr, path);
     std::map<std::string, std::string> extract;
     sr.Read("extract", extract);
     for (const auto& [var, json_path] : extract) {
