@@ -10,6 +10,13 @@ function(reznet_apply_flags target)
                                              -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(REZNET_TSAN)
+    # Asio's fenced blocks use std::atomic_thread_fence, which TSan does not model (g++ rejects
+    # it with -Werror=tsan); without them Asio's own locks carry the ordering TSan checks.
+    target_compile_definitions(${target} PRIVATE BOOST_ASIO_DISABLE_FENCED_BLOCK)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
+  endif()
   if(REZNET_COVERAGE)
     target_compile_options(${target} PRIVATE --coverage -O0)
     target_link_options(${target} PRIVATE --coverage)

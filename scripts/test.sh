@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs dependencies, builds once, starts the real
-# services, runs unit + integration tests, then the unit tests again under ASan+UBSan.
+# services, runs unit + integration tests, then the unit tests again under ASan+UBSan and under
+# ThreadSanitizer.
 #
 #   scripts/test.sh              everything (what CI runs)
 #   scripts/test.sh --coverage   also an instrumented build + gcovr report in coverage/
 #
-# Exits non-zero on any failure. Builds land in build/ (and build-asan/, build-cov/).
+# Exits non-zero on any failure. Builds land in build/ (and build-asan/, build-tsan/, build-cov/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +49,12 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_SANITIZE=ON 
 cmake --build build-asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
+
+step "ThreadSanitizer build + unit tests (build-tsan/)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON >/dev/null
+cmake --build build-tsan -j "$JOBS"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
+  ctest --test-dir build-tsan -L unit --output-on-failure -j "$JOBS"
 
 step "fuzz: SSE parser + provider decoders, bounded (build-fuzz/)"
 "$ROOT/tests/fuzz/run.sh" "${REZNET_FUZZ_SECONDS:-20}"
