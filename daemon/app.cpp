@@ -529,39 +529,4 @@ int Serve(const config::Config& initial, const probes::ProbeRegistry& registry,
   return 0;
 }
 
-int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registry,
-              const std::string& name) {
-  const config::ProbeConfig* p = config.FindProbe(name);
-  if (p == nullptr) {
-    std::string names;
-    for (const auto& q : config.probes) names += (names.empty() ? "" : ", ") + q.name;
-    std::cerr << "reznet-perfd: no probe named \"" << name << "\" in " << config.source
-              << " (probes: " << (names.empty() ? "none" : names) << ")\n";
-    return 2;
-  }
-  asio::io_context io;
-  asio::thread_pool blocking(1);
-  std::unique_ptr<probes::Probe> probe;
-  try {
-    probe = registry.Create(
-        {*p, config.FindTarget(p->target), io.get_executor(), blocking.get_executor(), &config});
-  } catch (const std::exception& e) {
-    std::cerr << "reznet-perfd: probe " << name << ": " << e.what() << "\n";
-    return 2;
-  }
-  probes::Outcome outcome;
-  asio::co_spawn(io, probes::RunOnce(*probe, probe->RunTimeout(p->timeout)),
-                 [&](std::exception_ptr ep, probes::Outcome o) {
-                   if (ep) {
-                     outcome.Fail("internal", "run failed unexpectedly");
-                   } else {
-                     outcome = std::move(o);
-                   }
-                 });
-  io.run();
-  std::cout << probes::OutcomeToJson(p->name, p->kind, outcome) << std::endl;
-  if (outcome.skipped) return 3;
-  return outcome.ok() ? 0 : 1;
-}
-
 }  // namespace reznet::daemon

@@ -18,10 +18,6 @@ struct ServeOptions {
 int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
           const ServeOptions& options);
 
-// `probe NAME`: one run, the outcome JSON on stdout. 0 ok, 1 failed, 2 usage, 3 skipped.
-int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registry,
-              const std::string& name);
-
 // The config embedded in the binary (config/examples/demo.yaml at build time).
 const char* EmbeddedDemoConfig();
 

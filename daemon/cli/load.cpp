@@ -2,16 +2,21 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "common/json.hpp"
+#include "daemon/cli/verbs.hpp"
+#include "daemon/logging.hpp"
 #include "probes/load/engine.hpp"
 #include "probes/load/load_probe.hpp"
 #include "suite/judge.hpp"
@@ -140,6 +145,27 @@ void Progress(const probes::LiveCounters& live, const load::LoadSettings& s,
   if (tty) std::fprintf(stderr, "\r\033[K");
 }
 
+// --start-at: sleeps until then (a signal cuts it short); false when it is absurdly far away.
+bool WaitForStart(double start_at) {
+  if (start_at <= 0) return true;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const double wait = start_at - std::chrono::duration<double>(now).count();
+  if (wait > 3600) {
+    std::cerr << "reznet-perfd: --start-at is " << static_cast<long>(wait)
+              << " s away; more than an hour is surely a mistake\n";
+    return false;
+  }
+  if (wait > 0) {
+    std::fprintf(stderr, "waiting %.1f s for --start-at\n", wait);
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(wait));
+    while (!g_stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 }  // namespace
 
 bool ParseSegment(const std::string& text, int& index, int& count) {
@@ -195,23 +221,7 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
   g_stop = false;
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
-  if (options.start_at > 0) {
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const double wait = options.start_at - std::chrono::duration<double>(now).count();
-    if (wait > 3600) {
-      std::cerr << "reznet-perfd: --start-at is " << static_cast<long>(wait)
-                << " s away; more than an hour is surely a mistake\n";
-      return 2;
-    }
-    if (wait > 0) {
-      std::fprintf(stderr, "waiting %.1f s for --start-at\n", wait);
-      const auto until = std::chrono::steady_clock::now() +
-                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double>(wait));
-      while (!g_stop && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  if (!WaitForStart(options.start_at)) return 2;
   probes::LiveCounters live;
   std::atomic<bool> done{false};
   std::thread progress([&] { Progress(live, settings, done); });
@@ -270,5 +280,75 @@ int LoadMergeCli(const config::Config* config, const std::vector<std::string>& f
   if (!WriteOut(out, merged)) return 2;
   return rc;
 }
+
+namespace cli {
+
+Verb AddLoad(CLI::App& app) {
+  struct Options {
+    std::string config;
+    LoadOptions load;
+    std::string duration, ramp_up, segment;
+    std::vector<std::string> merge_files;
+    std::string merge_out;
+    CLI::App* merge = nullptr;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "load", "run a load test (a probe of kind load); exit 1 when a load NFR fails");
+  AddConfigOption(cmd, o->config, false);
+  auto& ov = o->load.overrides;
+  cmd->add_option("--probe", o->load.probe, "the load probe (default: the only one)");
+  cmd->add_option("-u,--users", ov.users, "virtual users (ramping-vus)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-d,--duration", o->duration, "at full load, e.g. 2m");
+  cmd->add_option("--ramp-up", o->ramp_up, "users start evenly over this, e.g. 10s");
+  cmd->add_option("-r,--rate", ov.rate, "iterations per second (constant-arrival-rate)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--stress", ov.stress, "twice the configured users (or rate)");
+  cmd->add_option("--segment", o->segment, "I/N: run the I-th of N equal shares");
+  cmd->add_option("-o,--out", o->load.out, "write the results (mergeable JSON) here");
+  cmd->add_option("--start-at", o->load.start_at,
+                  "Unix time to start at (segments on many machines start together)");
+  o->merge = cmd->add_subcommand("merge", "merge segment results exactly");
+  o->merge->fallthrough();  // --config may follow `merge`
+  o->merge->add_option("files", o->merge_files, "results of `load --out`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  o->merge->add_option("-o,--out", o->merge_out, "write the merged results here");
+  auto validate = [o] {
+    auto& ov = o->load.overrides;
+    if (!*o->merge && o->config.empty())
+      throw CLI::RequiredError("--config (the file with the load probe)");
+    if (!o->duration.empty()) {
+      auto d = config::ParseDuration(o->duration);
+      if (!d) throw CLI::ValidationError("--duration", d.error());
+      ov.duration = *d;
+    }
+    if (!o->ramp_up.empty()) {
+      auto d = config::ParseDuration(o->ramp_up);
+      if (!d) throw CLI::ValidationError("--ramp-up", d.error());
+      ov.ramp_up = *d;
+      ov.ramp_up_set = true;
+    }
+    if (!o->segment.empty() && !ParseSegment(o->segment, ov.segment, ov.segments))
+      throw CLI::ValidationError("--segment", "write I/N with 1 <= I <= N, like 2/4");
+  };
+  return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
+            if (*o->merge) {
+              std::optional<config::Config> config;
+              if (!o->config.empty()) {
+                config = LoadConfig(o->config, registry);
+                if (!config) return 2;
+              }
+              return LoadMergeCli(config ? &*config : nullptr, o->merge_files, o->merge_out);
+            }
+            auto config = LoadConfig(o->config, registry);
+            if (!config) return 2;
+            SetupLogging({"warn", "text"});
+            return LoadCli(*config, o->load);
+          }};
+}
+
+}  // namespace cli
 
 }  // namespace reznet::daemon

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,7 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
+#include "daemon/cli/verbs.hpp"
+#include "daemon/logging.hpp"
 #include "suite/history.hpp"
 #include "suite/report.hpp"
 #include "suite/suite_runner.hpp"
@@ -84,29 +88,6 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw_{};
 };
-
-void PrintVerdicts(const suite::RunRecord& r) {
-  std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
-              r.id.c_str(), r.state.c_str(), r.Count(suite::Verdict::kPassed),
-              r.Count(suite::Verdict::kFailed), r.Count(suite::Verdict::kSkipped),
-              r.finished_at - r.started_at, r.error.empty() ? "" : (" — " + r.error).c_str());
-  for (const auto& v : r.nfrs) {
-    const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
-                       : v.verdict == suite::Verdict::kFailed ? "✗"
-                                                              : "-";
-    std::string line = std::string("  ") + mark + " " + v.nfr + ": " + v.probe +
-                       (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
-                       suite::FormatValue(v.threshold, v.latency);
-    if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);
-    if (!v.reason.empty()) line += " — " + v.reason;
-    std::printf("%s\n", line.c_str());
-  }
-  for (const auto& b : r.baseline) {
-    if (b.status == "ok") continue;
-    std::printf("  %s %s: %+.1f %% against baseline %s\n", b.status == "worse" ? "⚠" : "✗",
-                b.nfr.c_str(), b.change_pct, r.baseline_id.c_str());
-  }
-}
 
 bool WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -185,6 +166,29 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
 
 }  // namespace
 
+void PrintVerdicts(const suite::RunRecord& r) {
+  std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
+              r.id.c_str(), r.state.c_str(), r.Count(suite::Verdict::kPassed),
+              r.Count(suite::Verdict::kFailed), r.Count(suite::Verdict::kSkipped),
+              r.finished_at - r.started_at, r.error.empty() ? "" : (" — " + r.error).c_str());
+  for (const auto& v : r.nfrs) {
+    const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
+                       : v.verdict == suite::Verdict::kFailed ? "✗"
+                                                              : "-";
+    std::string line = std::string("  ") + mark + " " + v.nfr + ": " + v.probe +
+                       (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
+                       suite::FormatValue(v.threshold, v.latency);
+    if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);
+    if (!v.reason.empty()) line += " — " + v.reason;
+    std::printf("%s\n", line.c_str());
+  }
+  for (const auto& b : r.baseline) {
+    if (b.status == "ok") continue;
+    std::printf("  %s %s: %+.1f %% against baseline %s\n", b.status == "worse" ? "⚠" : "✗",
+                b.nfr.c_str(), b.change_pct, r.baseline_id.c_str());
+  }
+}
+
 int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& registry,
                 const RunOptions& options) {
   const auto profiles = config::ResolveProfiles(config);
@@ -231,31 +235,39 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
   return StoreAndReport(config, options, *done, history.get());
 }
 
-int BaselineCli(const config::Config& config, const std::string& action, const std::string& id) {
-  try {
-    auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
-    if (action == "set") {
-      history->SetBaseline(id);
-      std::printf("baseline: %s (%s)\n", id.c_str(), history->Describe().c_str());
-      return 0;
+namespace cli {
+
+Verb AddRun(CLI::App& app) {
+  struct Options {
+    std::string config;
+    RunOptions run;
+    std::vector<std::string> labels;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "run", "run a suite profile once: progress, reports, exit 1 when an NFR fails");
+  AddConfigOption(cmd, o->config, true);
+  cmd->add_option("-p,--profile", o->run.profile, "quick, standard, full, load or configured")
+      ->required();
+  cmd->add_option("--report-dir", o->run.report_dir,
+                  "where <id>.json, .md and .xml go (default <state_dir>/reports)");
+  cmd->add_option("-l,--label", o->labels, "k=v label stored with the run (repeatable)");
+  auto validate = [o] {
+    for (const auto& l : o->labels) {
+      const auto eq = l.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw CLI::ValidationError("--label", "\"" + l + "\": write key=value");
+      o->run.labels[l.substr(0, eq)] = l.substr(eq + 1);
     }
-    auto current = history->BaselineId();
-    if (!current) {
-      std::printf("no baseline set in %s\n", history->Describe().c_str());
-      return 1;
-    }
-    auto run = history->Get(*current);
-    if (!run) {
-      std::printf("baseline %s is not in %s any more\n", current->c_str(),
-                  history->Describe().c_str());
-      return 1;
-    }
-    PrintVerdicts(*run);
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "reznet-perfd: " << e.what() << "\n";
-    return 2;
-  }
+  };
+  return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
+            auto config = LoadConfig(o->config, registry);
+            if (!config) return 2;
+            SetupLogging({"warn", "text"});
+            return RunSuiteCli(*config, registry, o->run);
+          }};
 }
+
+}  // namespace cli
 
 }  // namespace reznet::daemon

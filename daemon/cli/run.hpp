@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "probes/probe.hpp"
+#include "suite/record.hpp"
 
 namespace reznet::daemon {
 
@@ -20,6 +21,9 @@ struct RunOptions {
   std::string report_dir;  // empty: <state_dir>/reports
   std::map<std::string, std::string> labels;
 };
+
+// The verdicts and baseline comparison of a run, on stdout (run and baseline show).
+void PrintVerdicts(const suite::RunRecord& run);
 
 int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& registry,
                 const RunOptions& options);

@@ -1,0 +1,23 @@
+// `reznet-perfd check-config`: every config error at once; exit 0 valid, 2 invalid.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "daemon/cli/verbs.hpp"
+
+namespace reznet::daemon::cli {
+
+Verb AddCheckConfig(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("check-config", "validate a config, print every error");
+  AddConfigOption(cmd, *path, true);
+  return {cmd, nullptr, [path](const probes::ProbeRegistry& registry) {
+            auto config = LoadConfig(*path, registry);
+            if (!config) return 2;
+            std::cout << config->source << ": ok (" << config->probes.size() << " probes, "
+                      << config->targets.size() << " targets)\n";
+            return 0;
+          }};
+}
+
+}  // namespace reznet::daemon::cli

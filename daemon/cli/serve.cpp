@@ -1,0 +1,29 @@
+// `reznet-perfd serve`: the daemon (the embedded demo config without --config).
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "daemon/app.hpp"
+#include "daemon/cli/verbs.hpp"
+#include "daemon/logging.hpp"
+
+namespace reznet::daemon::cli {
+
+Verb AddServe(CLI::App& app) {
+  struct Options {
+    std::string config;
+    ServeOptions serve;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("serve", "run the daemon (embedded demo config without --config)");
+  AddConfigOption(cmd, o->config, false);
+  cmd->add_option("--listen", o->serve.listen_override,
+                  "host:port, overrides daemon.listen (port 0: any)");
+  return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
+            auto config = LoadConfig(o->config, registry);
+            if (!config) return 2;
+            SetupLogging(config->daemon.log);
+            return Serve(*config, registry, o->serve);
+          }};
+}
+
+}  // namespace reznet::daemon::cli

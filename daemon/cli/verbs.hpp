@@ -1,0 +1,41 @@
+#pragma once
+// The command line, one verb per file in daemon/cli/: each Add<Verb> declares its subcommand
+// and options on the app and returns what running it does. main.cpp parses, runs the verb that
+// was given, and returns its exit code (DESIGN.md §10: 2 for usage and config errors).
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "probes/probe.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace reznet::daemon::cli {
+
+struct Verb {
+  CLI::App* command = nullptr;
+  // After parsing, before running: throws CLI::ValidationError for bad option values.
+  std::function<void()> validate;
+  std::function<int(const probes::ProbeRegistry&)> run;
+};
+
+// --config/-c on `command`, into `path`; `required` for every verb but serve and load merge.
+void AddConfigOption(CLI::App* command, std::string& path, bool required);
+// The config at `path` (the embedded demo config when empty); every error on stderr and nullopt
+// when it does not load.
+std::optional<config::Config> LoadConfig(const std::string& path,
+                                         const probes::ProbeRegistry& registry);
+
+Verb AddServe(CLI::App& app);        // serve.cpp
+Verb AddCheckConfig(CLI::App& app);  // check_config.cpp
+Verb AddRules(CLI::App& app);        // rules.cpp
+Verb AddProbe(CLI::App& app);        // probe.cpp
+Verb AddRun(CLI::App& app);          // run.cpp
+Verb AddBaseline(CLI::App& app);     // baseline.cpp
+Verb AddLoad(CLI::App& app);         // load.cpp (and `load merge`)
+
+}  // namespace reznet::daemon::cli
