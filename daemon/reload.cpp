@@ -1,0 +1,129 @@
+#include "daemon/reload.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <map>
+#include <set>
+
+#include "config/loader.hpp"
+#include "daemon/wiring.hpp"
+
+namespace reznet::daemon {
+namespace asio = boost::asio;
+
+api::ReloadOutcome Reloader::Fail(api::ReloadOutcome r) {
+  p_.sink.RecordReload(false, std::chrono::system_clock::now());
+  for (const auto& e : r.errors) spdlog::error("reload refused: {}", e);
+  spdlog::error("reload refused: {} error(s); the running config is unchanged", r.errors.size());
+  return r;
+}
+
+api::ReloadOutcome Reloader::Run() {
+  api::ReloadOutcome r;
+  const auto old = p_.holder.Get();
+  auto fresh = Load(*old, r);
+  if (!fresh) return Fail(r);
+  CheckRestartOnly(*old, *fresh, r);
+  if (!r.errors.empty()) return Fail(r);
+  std::vector<std::string> kind_changed;
+  auto start = BuildChanged(*old, fresh, r, kind_changed);
+  if (!r.errors.empty()) return Fail(r);
+  Swap(*old, fresh, r, std::move(start), kind_changed);
+  p_.sink.RecordReload(true, std::chrono::system_clock::now());
+  spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
+               fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+  r.ok = true;
+  return r;
+}
+
+std::shared_ptr<const config::Config> Reloader::Load(const config::Config& old,
+                                                     api::ReloadOutcome& r) {
+  try {
+    return std::make_shared<const config::Config>(
+        old.source == "<embedded demo.yaml>"
+            ? config::LoadString(EmbeddedDemoConfig(), old.source, p_.registry.Parsers())
+            : config::LoadFile(old.source, p_.registry.Parsers()));
+  } catch (const config::ConfigError& e) {
+    r.errors = e.errors();
+    return nullptr;
+  }
+}
+
+void Reloader::CheckRestartOnly(const config::Config& old, const config::Config& fresh,
+                                api::ReloadOutcome& r) {
+  auto restart = [&](bool differs, const char* what) {
+    if (differs)
+      r.errors.push_back(old.source + ": " + what +
+                         " changed: restart the daemon to apply it (or put it back)");
+  };
+  restart(p_.options.listen_override.empty() && fresh.daemon.listen != old.daemon.listen,
+          "daemon.listen");
+  restart(fresh.daemon.windows != old.daemon.windows, "daemon.windows");
+  restart(fresh.daemon.state_dir != old.daemon.state_dir, "daemon.state_dir");
+  restart(fresh.history.store != old.history.store || fresh.history.dsn != old.history.dsn ||
+              fresh.history.password != old.history.password,
+          "history");
+}
+
+// Every new or changed probe is built first: one that cannot be built refuses the reload.
+std::vector<ScheduledProbe> Reloader::BuildChanged(
+    const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
+    api::ReloadOutcome& r, std::vector<std::string>& kind_changed) {
+  std::map<std::string, const config::ProbeConfig*> before;
+  for (const auto& p : old.probes) {
+    if (Scheduled(p)) before[p.name] = &p;
+  }
+  std::vector<ScheduledProbe> start;
+  std::set<std::string> present;
+  for (const auto& p : fresh->probes) {
+    if (!Scheduled(p)) continue;
+    present.insert(p.name);
+    auto it = before.find(p.name);
+    if (it != before.end() && it->second->fingerprint == p.fingerprint) {
+      ++r.kept;
+      continue;
+    }
+    (it == before.end() ? r.added : r.changed).push_back(p.name);
+    if (it != before.end() && it->second->kind != p.kind) kind_changed.push_back(p.name);
+    try {
+      start.push_back(BuildProbe(*fresh, p, p_.registry, p_.io.get_executor(), p_.blocking));
+    } catch (const std::exception& e) {
+      r.errors.push_back(e.what());
+    }
+  }
+  for (const auto& [name, p] : before) {
+    if (!present.count(name)) r.removed.push_back(name);
+  }
+  return start;
+}
+
+void Reloader::Swap(const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
+                    const api::ReloadOutcome& r, std::vector<ScheduledProbe> start,
+                    const std::vector<std::string>& kind_changed) {
+  p_.generations.push_back(fresh);
+  p_.holder.Set(fresh);
+  for (const auto& name : r.removed) {
+    p_.scheduler.Remove(name);
+    p_.sink.RemoveProbe(name);
+  }
+  for (const auto& name : r.changed) {
+    p_.scheduler.Remove(name);
+    if (std::count(kind_changed.begin(), kind_changed.end(), name)) p_.sink.RemoveProbe(name);
+  }
+  p_.scheduler.Start(std::move(start));
+  p_.evaluator.SetRules(ContinuousRules(*fresh), std::chrono::system_clock::now());
+  asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.blocking, p_.evaluator),
+                 asio::detached);
+  if (!(fresh->alerting == old.alerting)) {
+    p_.notifier.Reconfigure(fresh->alerting, fresh->alerting.external_url.empty()
+                                                 ? p_.generator_url
+                                                 : fresh->alerting.external_url);
+  }
+  spdlog::set_level(spdlog::level::from_str(fresh->daemon.log.level));
+  p_.suites.Reconfigured();
+}
+
+}  // namespace reznet::daemon

@@ -1,0 +1,65 @@
+#pragma once
+// A reload (SIGHUP, POST /-/reload): the whole new config is parsed and validated, and the probes
+// it adds or changes are built, before anything is swapped; any error leaves everything as it
+// was. Probes whose YAML (and targets) did not change keep running untouched; windows and
+// counters live in the telemetry by probe name, so a changed probe keeps them too; a removed
+// probe's series leave /metrics; rules are swapped in the evaluator (a firing rule that goes
+// away is resolved). Settings that need a restart refuse the reload by name. Runs on the probe
+// io_context.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/routes.hpp"
+#include "config/holder.hpp"
+#include "daemon/app.hpp"
+#include "daemon/scheduler.hpp"
+#include "nfr/alert_notifier.hpp"
+#include "nfr/evaluator.hpp"
+#include "suite/history.hpp"
+#include "suite/service.hpp"
+#include "telemetry/telemetry.hpp"
+
+namespace reznet::daemon {
+
+class Reloader {
+ public:
+  struct Parts {
+    const probes::ProbeRegistry& registry;
+    const ServeOptions& options;
+    config::ConfigHolder& holder;
+    std::vector<std::shared_ptr<const config::Config>>& generations;  // probes may point into any
+    telemetry::Telemetry& sink;
+    Scheduler& scheduler;
+    nfr::AlertNotifier& notifier;
+    nfr::Evaluator& evaluator;
+    suite::SuiteService& suites;
+    suite::HistoryStore& history;
+    boost::asio::io_context& io;
+    boost::asio::any_io_executor blocking;
+    std::string generator_url;
+  };
+  explicit Reloader(Parts parts) : p_(std::move(parts)) {}
+
+  api::ReloadOutcome Run();
+
+ private:
+  std::shared_ptr<const config::Config> Load(const config::Config& old, api::ReloadOutcome& r);
+  void CheckRestartOnly(const config::Config& old, const config::Config& fresh,
+                        api::ReloadOutcome& r);
+  std::vector<ScheduledProbe> BuildChanged(const config::Config& old,
+                                           const std::shared_ptr<const config::Config>& fresh,
+                                           api::ReloadOutcome& r,
+                                           std::vector<std::string>& kind_changed);
+  void Swap(const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
+            const api::ReloadOutcome& r, std::vector<ScheduledProbe> start,
+            const std::vector<std::string>& kind_changed);
+  api::ReloadOutcome Fail(api::ReloadOutcome r);
+
+  Parts p_;
+};
+
+}  // namespace reznet::daemon

@@ -1,0 +1,71 @@
+#include "daemon/wiring.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "clients/offload.hpp"
+#include "suite/suite_runner.hpp"
+
+namespace reznet::daemon {
+
+bool Scheduled(const config::ProbeConfig& probe) { return probe.kind != "load"; }
+
+ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& p,
+                          const probes::ProbeRegistry& registry,
+                          boost::asio::any_io_executor executor,
+                          boost::asio::any_io_executor blocking) {
+  try {
+    return {p.name, p.kind, p.interval, p.timeout,
+            registry.Create({p, config.FindTarget(p.target), executor, blocking, &config})};
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config.source + ":" + std::to_string(p.line) + ": probe " + p.name +
+                             ": " + e.what());
+  }
+}
+
+std::vector<config::NfrRule> ContinuousRules(const config::Config& config) {
+  std::vector<config::NfrRule> rules;
+  for (const auto& rule : config.nfrs) {
+    const config::ProbeConfig* p = config.FindProbe(rule.probe);
+    if (p != nullptr && !Scheduled(*p)) {
+      spdlog::info(
+          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
+          "continuously",
+          rule.name, rule.probe);
+      continue;
+    }
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
+boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Config> config,
+                                              suite::HistoryStore& history,
+                                              boost::asio::any_io_executor blocking,
+                                              nfr::Evaluator& evaluator) {
+  auto& rules = evaluator.rules();
+  if (std::none_of(rules.begin(), rules.end(),
+                   [](const config::NfrRule& r) { return r.baseline_runs > 0; }))
+    co_return;
+  std::vector<suite::RunRecord> past;
+  try {
+    past = co_await clients::Offload(blocking, [&history] { return history.List(0, 100); });
+  } catch (const std::exception& e) {
+    spdlog::warn("regression baselines not refreshed: {}", e.what());
+    co_return;
+  }
+  const auto all = suite::RulesWithBaselines(*config, past);
+  for (auto& rule : evaluator.rules()) {  // re-read: a reload may have swapped them meanwhile
+    if (rule.baseline_runs <= 0) continue;
+    auto f = std::find_if(all.begin(), all.end(),
+                          [&](const config::NfrRule& r) { return r.name == rule.name; });
+    if (f == all.end() || !f->baseline) continue;
+    if (rule.baseline != f->baseline)
+      spdlog::info("NFR {}: baseline {} (median of the last {} suite runs)", rule.name,
+                   config::FormatThreshold(rule, *f->baseline), rule.baseline_runs);
+    rule = *f;
+  }
+}
+
+}  // namespace reznet::daemon

@@ -1,0 +1,38 @@
+#pragma once
+// What the composition root (app.cpp) and reload (reload.cpp) both build from a config.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/scheduler.hpp"
+#include "nfr/evaluator.hpp"
+#include "probes/probe.hpp"
+#include "suite/history.hpp"
+
+namespace reznet::daemon {
+
+// Whether the daemon schedules the probe: kinds that run on demand only (load tests) are run by
+// suites and `reznet-perfd load`, never on an interval.
+bool Scheduled(const config::ProbeConfig& probe);
+
+// Builds one probe for scheduling. Throws std::runtime_error naming config file:line.
+ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& probe,
+                          const probes::ProbeRegistry& registry,
+                          boost::asio::any_io_executor executor,
+                          boost::asio::any_io_executor blocking);
+
+// The rules the evaluator runs continuously: all but those over on-demand probes, which the
+// runs that make load judge (a continuous state for them would read "no data" forever).
+std::vector<config::NfrRule> ContinuousRules(const config::Config& config);
+
+// Regression rules with baseline_runs: the median of the last suite runs, read from history
+// off the probe thread and applied to the evaluator's rules (on the probe io_context).
+boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Config> config,
+                                              suite::HistoryStore& history,
+                                              boost::asio::any_io_executor blocking,
+                                              nfr::Evaluator& evaluator);
+
+}  // namespace reznet::daemon
