@@ -57,6 +57,8 @@ namespace {
 
 void Write(const boost::json::value& v, JsonStyle style, int depth, std::string& out) {
   const bool pretty = style == JsonStyle::kPretty;
+  const char* item_sep = style == JsonStyle::kCompact ? ", " : ",";
+  const char* key_sep = style == JsonStyle::kTight ? ":" : ": ";
   auto newline = [&](int d) {
     if (!pretty) return;
     out += '\n';
@@ -85,7 +87,7 @@ void Write(const boost::json::value& v, JsonStyle style, int depth, std::string&
       const auto& a = v.get_array();
       out += '[';
       for (std::size_t i = 0; i < a.size(); ++i) {
-        if (i) out += pretty ? "," : ", ";
+        if (i) out += item_sep;
         newline(depth + 1);
         Write(a[i], style, depth + 1, out);
       }
@@ -98,11 +100,11 @@ void Write(const boost::json::value& v, JsonStyle style, int depth, std::string&
       out += '{';
       bool first = true;
       for (const auto& kv : o) {
-        if (!first) out += pretty ? "," : ", ";
+        if (!first) out += item_sep;
         first = false;
         newline(depth + 1);
         out += JsonQuote(kv.key());
-        out += ": ";
+        out += key_sep;
         Write(kv.value(), style, depth + 1, out);
       }
       if (!o.empty()) newline(depth);

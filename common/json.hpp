@@ -3,8 +3,9 @@
 //
 // WriteJson differs from boost::json::serialize only in how it spells numbers and spaces:
 // doubles as people read them ("0.0512", "200", never "5.12E-2"; non-finite ones as null) and
-// ", " / ": " between items, so documents read the same as they always have. Object keys keep
-// insertion order (boost::json::object does).
+// ", " / ": " between items (kTight: none, for the suite history line, which has always been
+// written that way), so documents read the same as they always have. Object keys keep insertion
+// order (boost::json::object does).
 
 #include <boost/json/value.hpp>
 #include <string>
@@ -14,6 +15,7 @@ namespace reznet::common {
 
 enum class JsonStyle {
   kCompact,  // one line: {"a": 1, "b": [1, 2]}
+  kTight,    // one line without spaces: {"a":1,"b":[1,2]}
   kPretty,   // two-space indentation, one member per line
 };
 
