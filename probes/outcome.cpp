@@ -1,7 +1,6 @@
 #include "probes/outcome.hpp"
 
-#include <cmath>
-#include <cstdio>
+#include <boost/json.hpp>
 
 #include "common/json.hpp"
 
@@ -57,54 +56,46 @@ std::optional<double> Outcome::Counter(const std::string& name) const {
   return std::nullopt;
 }
 
+namespace {
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A phase: every sample in seconds, or — for weighted (histogram) phases —
+// {"count": N, "histogram": [[seconds, count], …]}.
+boost::json::value PhaseJson(const Phase& p) {
+  if (!p.weighted.empty()) {
+    boost::json::array histogram;
+    for (const auto& [d, count] : p.weighted) histogram.push_back({Seconds(d), count});
+    return boost::json::object{{"count", p.Count()}, {"histogram", std::move(histogram)}};
+  }
+  boost::json::array samples;
+  for (const auto& d : p.samples) samples.push_back(Seconds(d));
+  return samples;
+}
+
+}  // namespace
+
 std::string OutcomeToJson(const std::string& probe, const std::string& kind, const Outcome& o) {
-  std::string out = "{\"probe\": " + common::JsonQuote(probe) +
-                    ", \"kind\": " + common::JsonQuote(kind) +
-                    ", \"ok\": " + (o.ok() ? "true" : "false") +
-                    ", \"skipped\": " + (o.skipped ? "true" : "false");
-  if (o.skipped) out += ", \"skip_reason\": " + common::JsonQuote(o.skip_reason);
-  out += ", \"error\": ";
-  out += o.error ? "{\"kind\": " + common::JsonQuote(o.error->kind) +
-                       ", \"detail\": " + common::JsonQuote(o.error->detail) + "}"
-                 : "null";
-  out += ", \"phases\": {";
-  for (std::size_t i = 0; i < o.phases.size(); ++i) {
-    if (i) out += ", ";
-    const Phase& p = o.phases[i];
-    out += common::JsonQuote(p.name) + ": ";
-    if (!p.weighted.empty()) {
-      // {"count": N, "histogram": [[seconds, count], …]}
-      out += "{\"count\": " + std::to_string(p.Count()) + ", \"histogram\": [";
-      for (std::size_t j = 0; j < p.weighted.size(); ++j) {
-        out += (j ? ", [" : "[") +
-               common::JsonNumber(std::chrono::duration<double>(p.weighted[j].first).count()) +
-               ", " + std::to_string(p.weighted[j].second) + "]";
-      }
-      out += "]}";
-      continue;
-    }
-    out += "[";
-    for (std::size_t j = 0; j < p.samples.size(); ++j) {
-      if (j) out += ", ";
-      out += common::JsonNumber(std::chrono::duration<double>(p.samples[j]).count());
-    }
-    out += "]";
-  }
-  out += "}, \"counters\": {";
-  for (std::size_t i = 0; i < o.counters.size(); ++i) {
-    if (i) out += ", ";
-    out += common::JsonQuote(o.counters[i].first) + ": " + common::JsonNumber(o.counters[i].second);
-  }
-  out += "}";
+  boost::json::object out;
+  out["probe"] = probe;
+  out["kind"] = kind;
+  out["ok"] = o.ok();
+  out["skipped"] = o.skipped;
+  if (o.skipped) out["skip_reason"] = o.skip_reason;
+  out["error"] = o.error ? boost::json::value{{"kind", o.error->kind}, {"detail", o.error->detail}}
+                         : boost::json::value(nullptr);
+  boost::json::object phases;
+  for (const auto& p : o.phases) phases[p.name] = PhaseJson(p);
+  out["phases"] = std::move(phases);
+  boost::json::object counters;
+  for (const auto& [name, value] : o.counters) counters[name] = value;
+  out["counters"] = std::move(counters);
   if (!o.notes.empty()) {
-    out += ", \"notes\": {";
-    for (std::size_t i = 0; i < o.notes.size(); ++i) {
-      out += (i ? ", " : "") + common::JsonQuote(o.notes[i].first) + ": " +
-             common::JsonQuote(o.notes[i].second);
-    }
-    out += "}";
+    boost::json::object notes;
+    for (const auto& [name, text] : o.notes) notes[name] = text;
+    out["notes"] = std::move(notes);
   }
-  return out + "}";
+  return common::WriteJson(out);
 }
 
 }  // namespace reznet::probes

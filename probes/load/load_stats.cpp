@@ -22,28 +22,28 @@ void Add(stats::DenseHistogram& into, const stats::DenseHistogram& from) {
   into.AddSummary(from.summary());
 }
 
-std::string Num(double v) { return common::JsonNumber(v); }
-
-std::string Stats(const LatencyStats& s) {
-  return "{\"count\": " + std::to_string(s.count) + ", \"min\": " + Num(s.min) +
-         ", \"mean\": " + Num(s.mean) + ", \"p50\": " + Num(s.p50) + ", \"p90\": " + Num(s.p90) +
-         ", \"p95\": " + Num(s.p95) + ", \"p99\": " + Num(s.p99) + ", \"max\": " + Num(s.max) + "}";
+json::object Stats(const LatencyStats& s) {
+  return {{"count", s.count}, {"min", s.min}, {"mean", s.mean}, {"p50", s.p50},
+          {"p90", s.p90},     {"p95", s.p95}, {"p99", s.p99},   {"max", s.max}};
 }
 
 // Sparse: [[bucket, count], …] plus the summary, enough to merge exactly.
-std::string Hist(const stats::DenseHistogram& h) {
-  std::string out = "{\"count\": " + std::to_string(h.summary().count) +
-                    ", \"sum_ns\": " + Num(h.summary().sum_ns) +
-                    ", \"min_ns\": " + std::to_string(h.summary().min_ns) +
-                    ", \"max_ns\": " + std::to_string(h.summary().max_ns) + ", \"buckets\": [";
-  bool first = true;
+json::object Hist(const stats::DenseHistogram& h) {
+  json::array buckets;
   for (int i = 0; i < stats::Bucketing::kCount; ++i) {
-    if (auto c = h.BucketCount(i)) {
-      out += (first ? "[" : ", [") + std::to_string(i) + ", " + std::to_string(c) + "]";
-      first = false;
-    }
+    if (auto c = h.BucketCount(i)) buckets.push_back({i, c});
   }
-  return out + "]}";
+  return {{"count", h.summary().count},
+          {"sum_ns", h.summary().sum_ns},
+          {"min_ns", h.summary().min_ns},
+          {"max_ns", h.summary().max_ns},
+          {"buckets", std::move(buckets)}};
+}
+
+json::object ErrorsJson(const StepStats& st) {
+  json::object errors;
+  for (const auto& [kind, count] : st.errors) errors[kind] = count;
+  return errors;
 }
 
 void ReadHist(const json::object& o, stats::DenseHistogram& h) {
@@ -138,44 +138,42 @@ std::string ToJson(const LoadStats& s) {
   const auto failed = s.Failed();
   const double error_rate = requests ? static_cast<double>(failed) / requests : 0;
   const double throughput = s.seconds > 0 ? requests / s.seconds : 0;
-  std::string steps = "{";
-  std::string hists = "{";
+  json::object steps;
+  json::object hists;
   for (const auto& st : s.steps) {
     const auto n = st.ok + st.failed;
-    std::string errors = "{";
-    for (const auto& [k, c] : st.errors)
-      errors += (errors.size() > 1 ? ", " : "") + common::JsonQuote(k) + ": " + std::to_string(c);
-    errors += "}";
-    steps += (steps.size() > 1 ? ", " : "") + common::JsonQuote(st.name) +
-             ": {\"requests\": " + std::to_string(n) +
-             ", \"failed\": " + std::to_string(st.failed) +
-             ", \"error_rate\": " + Num(n ? static_cast<double>(st.failed) / n : 0) +
-             ", \"latency\": " + Stats(StatsOf(st.latency)) +
-             ", \"raw_latency\": " + Stats(StatsOf(st.raw)) + ", \"errors\": " + errors +
-             ", \"last_error\": " + common::JsonQuote(st.last_error) + "}";
-    hists += (hists.size() > 1 ? ", " : "") + common::JsonQuote(st.name) +
-             ": {\"latency\": " + Hist(st.latency) + ", \"raw\": " + Hist(st.raw) +
-             ", \"ok\": " + std::to_string(st.ok) + ", \"failed\": " + std::to_string(st.failed) +
-             ", \"errors\": " + errors + ", \"last_error\": " + common::JsonQuote(st.last_error) +
-             "}";
+    steps[st.name] = {{"requests", n},
+                      {"failed", st.failed},
+                      {"error_rate", n ? static_cast<double>(st.failed) / n : 0.0},
+                      {"latency", Stats(StatsOf(st.latency))},
+                      {"raw_latency", Stats(StatsOf(st.raw))},
+                      {"errors", ErrorsJson(st)},
+                      {"last_error", st.last_error}};
+    hists[st.name] = {
+        {"latency", Hist(st.latency)}, {"raw", Hist(st.raw)},      {"ok", st.ok},
+        {"failed", st.failed},         {"errors", ErrorsJson(st)}, {"last_error", st.last_error}};
   }
-  steps += "}";
-  hists += "}";
-  return "{\"test\": " + common::JsonQuote(s.test) +
-         ", \"executor\": " + common::JsonQuote(s.executor) +
-         ", \"users\": " + std::to_string(s.users) + ", \"rate\": " + Num(s.rate) +
-         ", \"segment\": " + common::JsonQuote(s.segment) + ", \"seconds\": " + Num(s.seconds) +
-         ", \"requests\": " + std::to_string(requests) +
-         ", \"successful\": " + std::to_string(requests - failed) +
-         ", \"failed\": " + std::to_string(failed) + ", \"error_rate\": " + Num(error_rate) +
-         ", \"throughput_rps\": " + Num(throughput) +
-         ", \"iterations\": " + std::to_string(s.iterations) +
-         ", \"dropped\": " + std::to_string(s.dropped) +
-         ", \"interrupted\": " + std::to_string(s.interrupted) +
-         ", \"latency\": " + Stats(StatsOf(Overall(s, false))) +
-         ", \"raw_latency\": " + Stats(StatsOf(Overall(s, true))) +
-         ", \"late_start\": " + Stats(StatsOf(s.lateness)) + ", \"steps\": " + steps +
-         ", \"histograms\": {\"lateness\": " + Hist(s.lateness) + ", \"steps\": " + hists + "}}";
+  const json::object doc{
+      {"test", s.test},
+      {"executor", s.executor},
+      {"users", s.users},
+      {"rate", s.rate},
+      {"segment", s.segment},
+      {"seconds", s.seconds},
+      {"requests", requests},
+      {"successful", requests - failed},
+      {"failed", failed},
+      {"error_rate", error_rate},
+      {"throughput_rps", throughput},
+      {"iterations", s.iterations},
+      {"dropped", s.dropped},
+      {"interrupted", s.interrupted},
+      {"latency", Stats(StatsOf(Overall(s, false)))},
+      {"raw_latency", Stats(StatsOf(Overall(s, true)))},
+      {"late_start", Stats(StatsOf(s.lateness))},
+      {"steps", std::move(steps)},
+      {"histograms", json::object{{"lateness", Hist(s.lateness)}, {"steps", std::move(hists)}}}};
+  return common::WriteJson(doc);
 }
 
 std::optional<LoadStats> FromJson(const std::string& text, std::string* error) {
