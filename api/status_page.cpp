@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 #include "common/format.hpp"
+#include "common/time.hpp"
 #include "probes/outcome.hpp"
 #include "suite/report.hpp"
 
@@ -42,14 +42,7 @@ std::string In(double now, double then) {
   return Fmt("in %.0f min", d / 60);
 }
 
-std::string Clock(double unix) {
-  const std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
-}
+std::string Clock(double unix) { return common::FormatUtc(unix, common::kClock); }
 
 // A line chart of one probe's runs: 360×90, y from 0 to the largest value.
 std::string Chart(const telemetry::StatusPageData::Probe& p) {

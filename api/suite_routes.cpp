@@ -11,15 +11,16 @@
 namespace reznet::api {
 namespace {
 
-using common::JsonNumber;
-using common::JsonQuote;
+namespace json = boost::json;
 
 HttpReply Json(int status, std::string body) {
   return HttpReply{status, "application/json", std::move(body) + "\n", {}};
 }
 
+HttpReply Json(int status, const json::object& doc) { return Json(status, common::WriteJson(doc)); }
+
 HttpReply Error(int status, const std::string& message) {
-  return Json(status, "{\"error\": " + common::JsonQuote(message) + "}");
+  return Json(status, json::object{{"error", message}});
 }
 
 enum class Format { kJson, kMarkdown, kJUnit, kUnknown };
@@ -49,15 +50,16 @@ HttpReply RunReply(const suite::RunRecord& run, Format format) {
   }
 }
 
-std::string Summary(const suite::RunRecord& r) {
-  return "{\"id\": " + common::JsonQuote(r.id) + ", \"profile\": " + common::JsonQuote(r.profile) +
-         ", \"state\": " + common::JsonQuote(r.state) +
-         ", \"started_at\": " + common::JsonNumber(r.started_at) +
-         ", \"finished_at\": " + common::JsonNumber(r.finished_at) +
-         ", \"nfrs\": {\"passed\": " + std::to_string(r.Count(suite::Verdict::kPassed)) +
-         ", \"failed\": " + std::to_string(r.Count(suite::Verdict::kFailed)) +
-         ", \"skipped\": " + std::to_string(r.Count(suite::Verdict::kSkipped)) +
-         "}, \"status_url\": " + common::JsonQuote("/runs/" + r.id) + "}";
+json::object Summary(const suite::RunRecord& r) {
+  return {{"id", r.id},
+          {"profile", r.profile},
+          {"state", r.state},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"nfrs", json::object{{"passed", r.Count(suite::Verdict::kPassed)},
+                                {"failed", r.Count(suite::Verdict::kFailed)},
+                                {"skipped", r.Count(suite::Verdict::kSkipped)}}},
+          {"status_url", "/runs/" + r.id}};
 }
 
 std::size_t SizeParam(const HttpRequest& req, const std::string& name, std::size_t fallback,
@@ -134,15 +136,13 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
     auto started = suites.Start(profile, std::move(labels));
     const std::string url = "/runs/" + started.id;
     if (started.status == 202) {
-      HttpReply r = Json(202, "{\"id\": " + common::JsonQuote(started.id) +
-                                  ", \"status_url\": " + common::JsonQuote(url) + "}");
+      HttpReply r = Json(202, json::object{{"id", started.id}, {"status_url", url}});
       r.headers.emplace_back("Location", url);
       return r;
     }
     if (started.status == 409) {
-      return Json(409, "{\"error\": " + common::JsonQuote(started.error) +
-                           ", \"running\": " + common::JsonQuote(started.id) +
-                           ", \"status_url\": " + common::JsonQuote(url) + "}");
+      return Json(409, json::object{
+                           {"error", started.error}, {"running", started.id}, {"status_url", url}});
     }
     return Error(started.status, started.error);
   });
@@ -166,11 +166,12 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
       return HttpReply{200, "text/markdown; charset=utf-8", md, {}};
     }
     if (format != Format::kJson) return Error(406, "runs are listed as json or markdown");
-    std::string body = "{\"total\": " + std::to_string(suites.Count()) +
-                       ", \"offset\": " + std::to_string(offset) +
-                       ", \"limit\": " + std::to_string(limit) + ", \"runs\": [";
-    for (std::size_t i = 0; i < runs.size(); ++i) body += (i ? ", " : "") + Summary(runs[i]);
-    return Json(200, body + "]}");
+    json::array summaries;
+    for (const auto& r : runs) summaries.push_back(Summary(r));
+    return Json(200, json::object{{"total", suites.Count()},
+                                  {"offset", offset},
+                                  {"limit", limit},
+                                  {"runs", std::move(summaries)}});
   });
 
   server.Route(

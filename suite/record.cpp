@@ -2,16 +2,13 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
-#include <ctime>
 #include <random>
 
 #include "common/json.hpp"
-#include "probes/outcome.hpp"
+#include "common/time.hpp"
 
 namespace reznet::suite {
 namespace json = boost::json;
-using common::JsonNumber;
-using common::JsonQuote;
 
 const PhaseStats* ProbeResult::Phase(const std::string& n) const {
   for (const auto& p : phases) {
@@ -61,103 +58,70 @@ int RunRecord::Count(Verdict v) const {
 
 namespace {
 
-// A tiny writer for objects with keys in a fixed order.
-class Obj {
- public:
-  Obj& Str(std::string_view k, std::string_view v) { return Raw(k, common::JsonQuote(v)); }
-  Obj& Num(std::string_view k, double v) { return Raw(k, common::JsonNumber(v)); }
-  Obj& Opt(std::string_view k, const std::optional<double>& v) {
-    return Raw(k, v ? common::JsonNumber(*v) : "null");
-  }
-  Obj& Bool(std::string_view k, bool v) { return Raw(k, v ? "true" : "false"); }
-  Obj& Raw(std::string_view k, std::string_view json) {
-    out_ += out_.size() > 1 ? "," : "";
-    out_ += common::JsonQuote(k);
-    out_ += ':';
-    out_ += json;
-    return *this;
-  }
-  std::string Done() { return out_ + "}"; }
+json::object StrMap(const std::map<std::string, std::string>& m) {
+  json::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
 
- private:
-  std::string out_ = "{";
-};
+json::value Opt(const std::optional<double>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
 
 template <typename T, typename F>
-std::string Array(const std::vector<T>& items, F each) {
-  std::string out = "[";
-  for (const auto& item : items) out += (out.size() > 1 ? "," : "") + each(item);
-  return out + "]";
+json::array Array(const std::vector<T>& items, F each) {
+  json::array out;
+  for (const auto& item : items) out.push_back(each(item));
+  return out;
 }
 
-std::string StrMap(const std::map<std::string, std::string>& m) {
-  Obj o;
-  for (const auto& [k, v] : m) o.Str(k, v);
-  return o.Done();
+json::object PhaseJson(const PhaseStats& p) {
+  return {{"name", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean}, {"p50", p.p50},
+          {"p90", p.p90},   {"p95", p.p95},     {"p99", p.p99}, {"max", p.max}};
 }
 
-std::string PhaseJson(const PhaseStats& p) {
-  return Obj()
-      .Str("name", p.name)
-      .Num("count", static_cast<double>(p.count))
-      .Num("min", p.min)
-      .Num("mean", p.mean)
-      .Num("p50", p.p50)
-      .Num("p90", p.p90)
-      .Num("p95", p.p95)
-      .Num("p99", p.p99)
-      .Num("max", p.max)
-      .Done();
+json::object ProbeJson(const ProbeResult& p) {
+  json::object errors;
+  for (const auto& [k, n] : p.errors) errors[k] = n;
+  json::object counters;
+  for (const auto& [k, v] : p.counters) counters[k] = v;
+  return {{"name", p.name},
+          {"kind", p.kind},
+          {"planned", p.planned},
+          {"runs", p.runs},
+          {"failures", p.failures},
+          {"skipped", p.skipped},
+          {"skip_reason", p.skip_reason},
+          {"errors", std::move(errors)},
+          {"last_error", p.last_error},
+          {"phases", Array(p.phases, PhaseJson)},
+          {"counters", std::move(counters)},
+          {"seconds", p.seconds}};
 }
 
-std::string ProbeJson(const ProbeResult& p) {
-  Obj errors;
-  for (const auto& [k, n] : p.errors) errors.Num(k, n);
-  Obj counters;
-  for (const auto& [k, v] : p.counters) counters.Num(k, v);
-  return Obj()
-      .Str("name", p.name)
-      .Str("kind", p.kind)
-      .Num("planned", p.planned)
-      .Num("runs", p.runs)
-      .Num("failures", p.failures)
-      .Bool("skipped", p.skipped)
-      .Str("skip_reason", p.skip_reason)
-      .Raw("errors", errors.Done())
-      .Str("last_error", p.last_error)
-      .Raw("phases", Array(p.phases, PhaseJson))
-      .Raw("counters", counters.Done())
-      .Num("seconds", p.seconds)
-      .Done();
+json::object VerdictJson(const NfrVerdict& v) {
+  return {{"nfr", v.nfr},
+          {"probe", v.probe},
+          {"phase", v.phase},
+          {"stat", v.stat},
+          {"op", v.op},
+          {"threshold", v.threshold},
+          {"unit", v.latency ? "seconds" : "ratio"},
+          {"value", Opt(v.value)},
+          {"samples", v.samples},
+          {"verdict", VerdictName(v.verdict)},
+          {"reason", v.reason},
+          {"severity", v.severity},
+          {"baseline", Opt(v.baseline)}};
 }
 
-std::string VerdictJson(const NfrVerdict& v) {
-  return Obj()
-      .Str("nfr", v.nfr)
-      .Str("probe", v.probe)
-      .Str("phase", v.phase)
-      .Str("stat", v.stat)
-      .Str("op", v.op)
-      .Num("threshold", v.threshold)
-      .Str("unit", v.latency ? "seconds" : "ratio")
-      .Opt("value", v.value)
-      .Num("samples", static_cast<double>(v.samples))
-      .Str("verdict", VerdictName(v.verdict))
-      .Str("reason", v.reason)
-      .Str("severity", v.severity)
-      .Opt("baseline", v.baseline)
-      .Done();
-}
-
-std::string BaselineJson(const BaselineRow& b) {
-  return Obj()
-      .Str("nfr", b.nfr)
-      .Str("unit", b.latency ? "seconds" : "ratio")
-      .Num("baseline", b.baseline)
-      .Num("value", b.value)
-      .Num("change_pct", b.change_pct)
-      .Str("status", b.status)
-      .Done();
+json::object BaselineJson(const BaselineRow& b) {
+  return {{"nfr", b.nfr},
+          {"unit", b.latency ? "seconds" : "ratio"},
+          {"baseline", b.baseline},
+          {"value", b.value},
+          {"change_pct", b.change_pct},
+          {"status", b.status}};
 }
 
 // Reading: every accessor is tolerant of absent keys (older lines) but not of wrong types.
@@ -196,23 +160,23 @@ Verdict VerdictOf(const std::string& s) {
 }  // namespace
 
 std::string ToJson(const RunRecord& r) {
-  return Obj()
-      .Str("id", r.id)
-      .Str("profile", r.profile)
-      .Raw("labels", StrMap(r.labels))
-      .Str("state", r.state)
-      .Str("error", r.error)
-      .Str("version", r.version)
-      .Num("started_at", r.started_at)
-      .Num("finished_at", r.finished_at)
-      .Raw("progress",
-           Obj().Num("done", r.done).Num("total", r.total).Str("current", r.current).Done())
-      .Raw("probes", Array(r.probes, ProbeJson))
-      .Raw("nfrs", Array(r.nfrs, VerdictJson))
-      .Str("baseline_id", r.baseline_id)
-      .Num("tolerance", r.tolerance)
-      .Raw("baseline", Array(r.baseline, BaselineJson))
-      .Done();
+  const json::object doc{
+      {"id", r.id},
+      {"profile", r.profile},
+      {"labels", StrMap(r.labels)},
+      {"state", r.state},
+      {"error", r.error},
+      {"version", r.version},
+      {"started_at", r.started_at},
+      {"finished_at", r.finished_at},
+      {"progress", json::object{{"done", r.done}, {"total", r.total}, {"current", r.current}}},
+      {"probes", Array(r.probes, ProbeJson)},
+      {"nfrs", Array(r.nfrs, VerdictJson)},
+      {"baseline_id", r.baseline_id},
+      {"tolerance", r.tolerance},
+      {"baseline", Array(r.baseline, BaselineJson)}};
+  // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
+  return common::WriteJson(doc, common::JsonStyle::kTight);
 }
 
 std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
@@ -294,15 +258,10 @@ std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
 }
 
 std::string NewRunId(double unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
   static thread_local std::mt19937 rng{std::random_device{}()};
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(rng() & 0xffffff));
-  return std::string(stamp) + "-" + suffix;
+  return common::FormatUtc(unix_seconds, common::kCompactStamp) + "-" + suffix;
 }
 
 }  // namespace reznet::suite

@@ -1,9 +1,9 @@
 #include "suite/report.hpp"
 
 #include <cstdio>
-#include <ctime>
 
 #include "common/format.hpp"
+#include "common/time.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::suite {
@@ -89,12 +89,7 @@ std::string FormatValue(double value, bool latency) {
 }
 
 std::string FormatTime(double unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+  return common::FormatUtc(unix_seconds, common::kReadable);
 }
 
 std::string ToMarkdown(const RunRecord& r) {
