@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "common/json.hpp"
-
 namespace reznet::testbed {
 
 std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f) {
@@ -40,14 +38,10 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
   return f;
 }
 
-std::string FaultsToJson(const Faults& f) {
-  using common::JsonNumber;
-  return "{\"latency_ms\": " + common::JsonNumber(f.latency_ms) +
-         ", \"jitter_ms\": " + common::JsonNumber(f.jitter_ms) +
-         ", \"error_rate\": " + common::JsonNumber(f.error_rate) +
-         ", \"error_status\": " + std::to_string(f.error_status) +
-         ", \"stall_every\": " + common::JsonNumber(f.stall_every) +
-         ", \"stall_ms\": " + common::JsonNumber(f.stall_ms) + "}";
+boost::json::object FaultsToJson(const Faults& f) {
+  return {{"latency_ms", f.latency_ms},   {"jitter_ms", f.jitter_ms},
+          {"error_rate", f.error_rate},   {"error_status", f.error_status},
+          {"stall_every", f.stall_every}, {"stall_ms", f.stall_ms}};
 }
 
 Faults FaultInjector::Get() const {

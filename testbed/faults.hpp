@@ -3,6 +3,7 @@
 // a share of requests answered with an error status instead, and periodic server-wide stalls.
 // Thread-safe.
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -26,7 +27,7 @@ struct Faults {
 
 // Parses the JSON body of POST /testbed/faults; absent keys keep their current value.
 std::expected<Faults, std::string> ParseFaults(const std::string& json, Faults current);
-std::string FaultsToJson(const Faults& f);
+boost::json::object FaultsToJson(const Faults& f);
 
 class FaultInjector {
  public:

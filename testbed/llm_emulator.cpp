@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "clients/sse.hpp"
-#include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
 namespace {
@@ -254,21 +253,21 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
   return m;
 }
 
-std::string LlmModelToJson(const LlmModel& m) {
-  return json::serialize(json::object{{"ttft_ms", JsonNum(m.ttft_ms)},
-                                      {"token_ms", JsonNum(m.token_ms)},
-                                      {"jitter_ms", JsonNum(m.jitter_ms)},
-                                      {"output_tokens", m.output_tokens},
-                                      {"status", m.status},
-                                      {"error_at_chunk", m.error_at_chunk},
-                                      {"error_type", m.error_type},
-                                      {"stall_at_chunk", m.stall_at_chunk},
-                                      {"stall_ms", JsonNum(m.stall_ms)},
-                                      {"cut_at_chunk", m.cut_at_chunk},
-                                      {"cut_mode", m.cut_mode},
-                                      {"comments", m.comments},
-                                      {"crlf", m.crlf},
-                                      {"role_chunk", m.role_chunk}});
+json::object LlmModelToJson(const LlmModel& m) {
+  return {{"ttft_ms", m.ttft_ms},
+          {"token_ms", m.token_ms},
+          {"jitter_ms", m.jitter_ms},
+          {"output_tokens", m.output_tokens},
+          {"status", m.status},
+          {"error_at_chunk", m.error_at_chunk},
+          {"error_type", m.error_type},
+          {"stall_at_chunk", m.stall_at_chunk},
+          {"stall_ms", m.stall_ms},
+          {"cut_at_chunk", m.cut_at_chunk},
+          {"cut_mode", m.cut_mode},
+          {"comments", m.comments},
+          {"crlf", m.crlf},
+          {"role_chunk", m.role_chunk}};
 }
 
 LlmModel LlmEmulator::Get() const {

@@ -20,6 +20,7 @@
 
 #include <httplib.h>
 
+#include <boost/json/object.hpp>
 #include <expected>
 #include <mutex>
 #include <string>
@@ -46,7 +47,7 @@ struct LlmModel {
 // Applies the "llm" object of a faults body onto `model`; absent keys keep their value.
 std::expected<LlmModel, std::string> ParseLlmModel(const std::string& llm_object_json,
                                                    LlmModel model);
-std::string LlmModelToJson(const LlmModel& m);
+boost::json::object LlmModelToJson(const LlmModel& m);
 
 class LlmEmulator {
  public:

@@ -27,6 +27,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/json.hpp"
 #include "testbed/faults.hpp"
 #include "testbed/llm_emulator.hpp"
 #include "testbed/store.hpp"
@@ -178,11 +179,10 @@ int main(int argc, char** argv) {
   reznet::testbed::LlmEmulator llm;
   llm.Register(server);
   auto faults_json = [&] {
-    std::string out = reznet::testbed::FaultsToJson(faults.Get());
-    out.pop_back();  // '}'
-    out += ", \"llm\": " + reznet::testbed::LlmModelToJson(llm.Get());
-    if (store) out += ", \"db\": " + reznet::testbed::DbFaultsToJson(store->Faults());
-    return out + "}";
+    auto doc = reznet::testbed::FaultsToJson(faults.Get());
+    doc["llm"] = reznet::testbed::LlmModelToJson(llm.Get());
+    if (store) doc["db"] = reznet::testbed::DbFaultsToJson(store->Faults());
+    return reznet::common::WriteJson(doc);
   };
   server.Get("/testbed/faults", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(faults_json(), "application/json");

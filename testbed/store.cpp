@@ -9,7 +9,6 @@
 
 #include "clients/pg_conn.hpp"
 #include "clients/redis_conn.hpp"
-#include "testbed/json_num.hpp"
 
 namespace reznet::testbed {
 namespace {
@@ -242,9 +241,8 @@ std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFa
   return f;
 }
 
-std::string DbFaultsToJson(const DbFaults& f) {
-  return json::serialize(json::object{
-      {"cache", f.cache}, {"slow_query_ms", JsonNum(f.slow_query_ms)}, {"index", f.index}});
+json::object DbFaultsToJson(const DbFaults& f) {
+  return {{"cache", f.cache}, {"slow_query_ms", f.slow_query_ms}, {"index", f.index}};
 }
 
 }  // namespace reznet::testbed

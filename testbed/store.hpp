@@ -8,6 +8,7 @@
 // slow_query_ms (pg_sleep before each query), index (false: drop the pagination index; true:
 // create it again).
 
+#include <boost/json/object.hpp>
 #include <expected>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,6 @@ class Store {
 
 std::expected<DbFaults, std::string> ParseDbFaults(const std::string& json_object,
                                                    DbFaults current);
-std::string DbFaultsToJson(const DbFaults& f);
+boost::json::object DbFaultsToJson(const DbFaults& f);
 
 }  // namespace reznet::testbed
