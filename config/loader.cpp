@@ -4,14 +4,10 @@
 #include <set>
 #include <sstream>
 
+#include "common/format.hpp"
+
 namespace reznet::config {
 namespace {
-
-std::string Joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += l + "\n";
-  return out;
-}
 
 bool ValidName(const std::string& name) {
   if (name.empty()) return false;
@@ -203,7 +199,8 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> errors)
-    : std::runtime_error(Joined(errors)), errors_(std::move(errors)) {}
+    : std::runtime_error(errors.empty() ? "" : common::Join(errors, "\n") + "\n"),
+      errors_(std::move(errors)) {}
 
 const ProbeConfig* Config::FindProbe(const std::string& name) const {
   for (const auto& p : probes) {

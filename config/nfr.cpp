@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/format.hpp"
 #include "config/config.hpp"
 #include "config/loader.hpp"
 #include "config/reader.hpp"
@@ -33,10 +34,9 @@ bool PhaseKnown(const std::vector<std::string>& phases, const std::string& phase
   return false;
 }
 
-std::string Joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out.empty() ? "(none)" : out;
+// "a, b", or "(none)" for an empty list.
+std::string ListOrNone(const std::vector<std::string>& v) {
+  return v.empty() ? "(none)" : common::Join(v, ", ");
 }
 
 // A threshold-like value: a duration for latency stats (in seconds), a ratio otherwise.
@@ -156,7 +156,7 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
           diag.Error(r.MarkOf("phase"), r.PathOf("phase"),
                      "probe \"" + probe->name + "\" (kind " + probe->kind + ") has no " +
                          (rule.stat == NfrStat::kRatio ? "ratio" : "phase") + " \"" + rule.phase +
-                         "\"; it has: " + Joined(known));
+                         "\"; it has: " + ListOrNone(known));
         }
       }
     }
@@ -167,7 +167,7 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
       for (auto w : cfg.daemon.windows) ws.push_back(FormatDuration(w));
       diag.Error(
           r.MarkOf("window"), r.PathOf("window"),
-          FormatDuration(rule.window) + " is not one of daemon.windows (" + Joined(ws) + ")");
+          FormatDuration(rule.window) + " is not one of daemon.windows (" + ListOrNone(ws) + ")");
     }
     if (rule.regression) {
       rule.baseline = ReadLimit(r, "baseline", rule, false);
