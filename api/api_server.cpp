@@ -8,10 +8,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <list>
+#include <map>
 #include <thread>
+
+#include "common/rate_limit.hpp"
 
 namespace reznet::api {
 namespace {
@@ -24,8 +29,18 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kMaxBody = 1 << 20;
 constexpr std::uint32_t kMaxHeader = 16 * 1024;
-constexpr int kMaxConnections = 512;
-constexpr auto kIdleTimeout = 30s;
+constexpr std::size_t kMaxConnections = 512;
+// One client address may hold this many; beyond it, its own oldest idle connection makes room.
+constexpr std::size_t kMaxPerClient = 128;
+constexpr auto kIdleTimeout = 30s;     // keep-alive wait for the next request's first byte
+constexpr auto kRequestTimeout = 10s;  // first byte → the whole request read (slow senders)
+constexpr auto kAcceptBackoffMin = 10ms;
+constexpr auto kAcceptBackoffMax = 1s;
+constexpr auto kWarnEvery = 10s;
+
+std::string Swallowed(std::uint64_t n) {
+  return n == 0 ? "" : " (" + std::to_string(n) + " more since the last such line)";
+}
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
@@ -73,12 +88,50 @@ std::string HttpRequest::QueryParam(const std::string& name) const {
   return "";
 }
 
+// One open connection, as the accept loop sees it to decide whom to shed. Lives on the server
+// thread only.
+struct Conn {
+  beast::tcp_stream* stream = nullptr;
+  std::string client;                           // remote address
+  bool idle = true;                             // waiting for or reading a request; no handler
+  std::chrono::steady_clock::time_point since;  // when it became idle
+  bool shed = false;                            // closed to make room; leaving
+};
+
 struct ApiServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::vector<RouteEntry> routes;
   std::thread thread;
-  std::atomic<int> connections{0};
+  // Connections, their count per client address, and those closed to make room but not gone.
+  std::list<Conn> conns;
+  std::map<std::string, std::size_t> per_client;
+  std::size_t shedding = 0;
+  common::RateLimitedLog accept_warnings{kWarnEvery};
+  common::RateLimitedLog shed_warnings{kWarnEvery};
+
+  std::size_t Live() const { return conns.size() - shedding; }
+
+  // Closes the oldest idle connection (of `client`, when given) to make room; false when every
+  // connection is busy serving a request.
+  bool ShedOldestIdle(const std::string& client) {
+    Conn* oldest = nullptr;
+    for (auto& c : conns) {
+      if (!c.idle || c.shed || (!client.empty() && c.client != client)) continue;
+      if (oldest == nullptr || c.since < oldest->since) oldest = &c;
+    }
+    if (oldest == nullptr) return false;
+    oldest->shed = true;
+    ++shedding;
+    boost::system::error_code ec;
+    oldest->stream->socket().close(ec);
+    if (auto n = shed_warnings.Allow(std::chrono::steady_clock::now())) {
+      spdlog::warn(
+          "connection limit reached ({} open, {} per client): closed the oldest idle one{}",
+          kMaxConnections, kMaxPerClient, Swallowed(*n));
+    }
+    return true;
+  }
 
   HttpReply Dispatch(const HttpRequest& req) {
     bool path_known = false;
@@ -114,17 +167,41 @@ struct ApiServer::Impl {
     return HttpReply{500, "text/plain; charset=utf-8", "internal error\n", {}};
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> Session(tcp::socket socket, std::string client) {
     beast::tcp_stream stream(std::move(socket));
+    auto self = conns.insert(conns.end(),
+                             Conn{&stream, client, true, std::chrono::steady_clock::now(), false});
+    ++per_client[client];
+    co_await Serve(stream, *self);
+    boost::system::error_code ec;
+    if (!self->shed) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (self->shed) --shedding;
+    if (--per_client[client] == 0) per_client.erase(client);
+    conns.erase(self);
+  }
+
+  asio::awaitable<void> Serve(beast::tcp_stream& stream, Conn& conn) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     for (;;) {
-      stream.expires_after(kIdleTimeout);
+      conn.idle = true;
+      conn.since = std::chrono::steady_clock::now();
+      // Wait up to the keep-alive timeout for a request to begin, then give it kRequestTimeout
+      // to arrive whole: a client that dribbles bytes cannot hold the connection for long.
+      if (buffer.size() == 0) {
+        stream.expires_after(kIdleTimeout);
+        const std::size_t n = co_await stream.async_read_some(
+            buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        buffer.commit(n);
+      }
+      stream.expires_after(kRequestTimeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBody);
       parser.header_limit(kMaxHeader);
       co_await http::async_read(stream, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
+      conn.idle = false;
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
           ec == asio::error::eof) {
@@ -170,29 +247,45 @@ struct ApiServer::Impl {
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    --connections;
   }
 
+  // Accepts until the acceptor closes. Out of file descriptors (or buffers), it frees one by
+  // shedding the oldest idle connection and backs off before the next try instead of spinning.
+  // At the connection cap, or a client's cap, the oldest idle connection makes room for the new
+  // one, so a fresh scrape is served even under a flood of idle or slow connections; only when
+  // every connection is busy serving is the new one refused.
   asio::awaitable<void> Accept() {
+    asio::steady_timer backoff(io);
+    auto delay = std::chrono::duration_cast<std::chrono::nanoseconds>(kAcceptBackoffMin);
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        spdlog::warn("accept failed: {}", ec.message());
+        if (auto n = accept_warnings.Allow(std::chrono::steady_clock::now()))
+          spdlog::warn("accept failed: {}; backing off{}", ec.message(), Swallowed(*n));
+        ShedOldestIdle("");
+        backoff.expires_after(delay);
+        co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        delay = std::min<std::chrono::nanoseconds>(delay * 2, kAcceptBackoffMax);
         continue;
       }
-      if (connections.load() >= kMaxConnections) {
-        spdlog::warn("connection refused: {} connections open (limit {})", connections.load(),
-                     kMaxConnections);
+      delay = kAcceptBackoffMin;
+      const std::string client = socket.remote_endpoint(ec).address().to_string();
+      const auto mine = per_client.find(client);
+      const bool room =
+          (mine == per_client.end() || mine->second < kMaxPerClient || ShedOldestIdle(client)) &&
+          (Live() < kMaxConnections || ShedOldestIdle(""));
+      if (!room) {
+        if (auto n = accept_warnings.Allow(std::chrono::steady_clock::now()))
+          spdlog::warn("connection refused: all {} connections are serving requests{}", Live(),
+                       Swallowed(*n));
         socket.close(ec);
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      ++connections;
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      asio::co_spawn(io, Session(std::move(socket), client), asio::detached);
     }
   }
 };

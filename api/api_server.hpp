@@ -9,8 +9,11 @@
 //
 // Handlers run on the server thread, one request at a time per connection; they must be
 // thread-safe with respect to the rest of the daemon. An exception escaping a handler becomes a
-// 500 and a log line. Limits: request body 1 MiB, headers 16 KiB, 30 s idle keep-alive, 512
-// connections (more are closed at once and counted in log lines).
+// 500 and a log line. Limits: request body 1 MiB, headers 16 KiB, 30 s idle keep-alive, 10 s
+// from a request's first byte to its last, 512 connections and 128 per client address. At a cap
+// the oldest idle connection (waiting for or dribbling a request) is closed to make room, so a new
+// scrape is served; accept errors (out of descriptors) back off instead of spinning; repeated
+// warnings are rate-limited with a count.
 
 #include <functional>
 #include <map>

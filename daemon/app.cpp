@@ -1,6 +1,7 @@
 #include "daemon/app.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,6 +10,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <iostream>
 #include <optional>
@@ -62,6 +65,20 @@ nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::AlertNotifi
           [&notifier](const config::NfrRule& rule, const nfr::Notification& n) {
             notifier.Notify(rule, n);
           }};
+}
+
+// Every connection, probe socket and database handle is a descriptor: take the hard limit the
+// system allows (the soft default of 1024 runs out under a connection flood).
+void RaiseFdLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    spdlog::warn("cannot raise the open files limit from {}: {}", before, std::strerror(errno));
+    return;
+  }
+  spdlog::info("open files limit raised from {} to {}", before, lim.rlim_cur);
 }
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
@@ -278,6 +295,7 @@ int Daemon::Run() {
 
 int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
           const ServeOptions& options) {
+  RaiseFdLimit();
   std::unique_ptr<suite::HistoryStore> history;
   try {
     history = suite::OpenHistory(config.history, config.daemon.state_dir);

@@ -39,12 +39,13 @@ def services():
 class Process:
     """A child process whose output is collected by a thread; waits for a 'listening on URL' line."""
 
-    def __init__(self, args, env=None, ready_pattern=r"listening on (http://[0-9.:\[\]]+)", timeout=10):
+    def __init__(self, args, env=None, ready_pattern=r"listening on (http://[0-9.:\[\]]+)", timeout=10,
+                 preexec_fn=None):
         self.args = args
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=full_env)
+                                     env=full_env, preexec_fn=preexec_fn)
         self.lines = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
