@@ -87,6 +87,90 @@ th{background:#f0f2f5;font-weight:600}.num{text-align:right;font-variant-numeric
 .chart .label{font-size:9px;fill:#5b6472}.muted{color:#5b6472}code{font-size:.85rem}
 nav a{margin-right:1rem})";
 
+void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
+  h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
+       "<th>probe</th><th>severity</th></tr>";
+  for (const auto& n : d.nfrs) {
+    h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
+         "\">" + HtmlEscape(n.state) + "</span></td><td class=\"num\">" +
+         (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
+         HtmlEscape(n.stat + " " + n.op + " " +
+                    (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +
+         "</td><td>" + HtmlEscape(n.probe) + "</td><td>" + HtmlEscape(n.severity) + "</td></tr>";
+  }
+  if (d.nfrs.empty())
+    h += "<tr><td colspan=\"6\" class=\"muted\">no NFR rules configured</td></tr>";
+  h += "</table>";
+}
+
+void ProbeTable(const telemetry::StatusPageData& d, std::string& h) {
+  h += "<h2>Probes</h2><table><tr><th>probe</th><th>kind</th><th>last result</th><th>last run</th>"
+       "<th>next run</th></tr>";
+  for (const auto& p : d.probes) {
+    std::string result;
+    if (!p.ran) {
+      result = "<span class=\"badge no_data\">not run yet</span>";
+    } else if (p.skipped) {
+      result = "<span class=\"badge skipped\">skipped</span> " + HtmlEscape(p.skip_reason);
+    } else if (p.ok) {
+      result = "<span class=\"badge ok\">ok</span>";
+    } else {
+      result = "<span class=\"badge failed\">" + HtmlEscape(p.error_kind) + "</span> " +
+               HtmlEscape(p.error_detail);
+    }
+    h += "<tr><td>" + HtmlEscape(p.name) + "</td><td>" + HtmlEscape(p.kind) + "</td><td>" + result +
+         "</td><td>" + HtmlEscape(Ago(d.now_wall, p.last_wall)) + "</td><td>" +
+         HtmlEscape(In(d.now_wall, p.next_wall)) + "</td></tr>";
+  }
+  h += "</table>";
+}
+
+void Failures(const telemetry::StatusPageData& d, std::string& h) {
+  h += "<h2>Recent failures</h2>";
+  if (d.failures.empty()) {
+    h += "<p class=\"muted\">none since start</p>";
+  } else {
+    h += "<table><tr><th>when (UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
+    for (const auto& f : d.failures) {
+      h += "<tr><td>" + Clock(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
+           HtmlEscape(f.kind) + "</td><td><code>" + HtmlEscape(f.detail) + "</code></td></tr>";
+    }
+    h += "</table>";
+  }
+}
+
+void Charts(const telemetry::StatusPageData& d, std::string& h) {
+  h += "<h2>Latency per probe</h2><div class=\"grid\">";
+  for (const auto& p : d.probes) {
+    if (p.phase.empty()) continue;
+    h += "<div class=\"card\"><strong>" + HtmlEscape(p.name) + "</strong> <span class=\"muted\">" +
+         HtmlEscape(p.phase) + ", last " + std::to_string(p.points.size()) + " runs</span>" +
+         Chart(p) + "</div>";
+  }
+  h += "</div>";
+}
+
+void Runs(const telemetry::StatusPageData& d, std::string& h) {
+  h += "<h2>Suite runs</h2>";
+  if (d.runs.empty()) {
+    h += "<p class=\"muted\">none yet — <code>POST /run-suite {\"profile\": \"quick\"}</code> or "
+         "<code>reznet-perfd run</code></p>";
+  } else {
+    h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
+         "</th><th>report</th></tr>";
+    for (const auto& r : d.runs) {
+      h += "<tr><td><code>" + HtmlEscape(r.id) + "</code></td><td>" + HtmlEscape(r.profile) +
+           "</td><td><span class=\"badge " + HtmlEscape(r.state) + "\">" + HtmlEscape(r.state) +
+           "</span></td><td>" + std::to_string(r.passed) + " / " + std::to_string(r.failed) +
+           " / " + std::to_string(r.skipped) + "</td><td><a href=\"/runs/" + HtmlEscape(r.id) +
+           "?format=markdown\">markdown</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
+           "\">json</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
+           "?format=junit\">junit</a></td></tr>";
+    }
+    h += "</table>";
+  }
+}
+
 }  // namespace
 
 std::string HtmlEscape(const std::string& s) { return suite::XmlEscape(s); }
@@ -112,79 +196,11 @@ std::string RenderStatusPage(const telemetry::StatusPageData& d) {
        "<a href=\"/runs?format=markdown\">suite runs</a><a href=\"/runs/baseline?format=markdown\">"
        "baseline</a><a href=\"/healthz\">/healthz</a></nav>";
 
-  h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
-       "<th>probe</th><th>severity</th></tr>";
-  for (const auto& n : d.nfrs) {
-    h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
-         "\">" + HtmlEscape(n.state) + "</span></td><td class=\"num\">" +
-         (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
-         HtmlEscape(n.stat + " " + n.op + " " +
-                    (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +
-         "</td><td>" + HtmlEscape(n.probe) + "</td><td>" + HtmlEscape(n.severity) + "</td></tr>";
-  }
-  if (d.nfrs.empty())
-    h += "<tr><td colspan=\"6\" class=\"muted\">no NFR rules configured</td></tr>";
-  h += "</table>";
-
-  h += "<h2>Probes</h2><table><tr><th>probe</th><th>kind</th><th>last result</th><th>last run</th>"
-       "<th>next run</th></tr>";
-  for (const auto& p : d.probes) {
-    std::string result;
-    if (!p.ran) {
-      result = "<span class=\"badge no_data\">not run yet</span>";
-    } else if (p.skipped) {
-      result = "<span class=\"badge skipped\">skipped</span> " + HtmlEscape(p.skip_reason);
-    } else if (p.ok) {
-      result = "<span class=\"badge ok\">ok</span>";
-    } else {
-      result = "<span class=\"badge failed\">" + HtmlEscape(p.error_kind) + "</span> " +
-               HtmlEscape(p.error_detail);
-    }
-    h += "<tr><td>" + HtmlEscape(p.name) + "</td><td>" + HtmlEscape(p.kind) + "</td><td>" + result +
-         "</td><td>" + HtmlEscape(Ago(d.now_wall, p.last_wall)) + "</td><td>" +
-         HtmlEscape(In(d.now_wall, p.next_wall)) + "</td></tr>";
-  }
-  h += "</table>";
-
-  h += "<h2>Recent failures</h2>";
-  if (d.failures.empty()) {
-    h += "<p class=\"muted\">none since start</p>";
-  } else {
-    h += "<table><tr><th>when (UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
-    for (const auto& f : d.failures) {
-      h += "<tr><td>" + Clock(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
-           HtmlEscape(f.kind) + "</td><td><code>" + HtmlEscape(f.detail) + "</code></td></tr>";
-    }
-    h += "</table>";
-  }
-
-  h += "<h2>Latency per probe</h2><div class=\"grid\">";
-  for (const auto& p : d.probes) {
-    if (p.phase.empty()) continue;
-    h += "<div class=\"card\"><strong>" + HtmlEscape(p.name) + "</strong> <span class=\"muted\">" +
-         HtmlEscape(p.phase) + ", last " + std::to_string(p.points.size()) + " runs</span>" +
-         Chart(p) + "</div>";
-  }
-  h += "</div>";
-
-  h += "<h2>Suite runs</h2>";
-  if (d.runs.empty()) {
-    h += "<p class=\"muted\">none yet — <code>POST /run-suite {\"profile\": \"quick\"}</code> or "
-         "<code>reznet-perfd run</code></p>";
-  } else {
-    h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
-         "</th><th>report</th></tr>";
-    for (const auto& r : d.runs) {
-      h += "<tr><td><code>" + HtmlEscape(r.id) + "</code></td><td>" + HtmlEscape(r.profile) +
-           "</td><td><span class=\"badge " + HtmlEscape(r.state) + "\">" + HtmlEscape(r.state) +
-           "</span></td><td>" + std::to_string(r.passed) + " / " + std::to_string(r.failed) +
-           " / " + std::to_string(r.skipped) + "</td><td><a href=\"/runs/" + HtmlEscape(r.id) +
-           "?format=markdown\">markdown</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
-           "\">json</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
-           "?format=junit\">junit</a></td></tr>";
-    }
-    h += "</table>";
-  }
+  NfrTable(d, h);
+  ProbeTable(d, h);
+  Failures(d, h);
+  Charts(d, h);
+  Runs(d, h);
   h += "</body></html>\n";
   return h;
 }

@@ -84,19 +84,20 @@ class Writer {
 };
 
 // Streams one answer. Returns false to drop the connection (cut_mode close).
-bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) {
-  Writer w(sink, p);
-  std::uniform_real_distribution<double> jitter(0, std::max(0.0, p.m.jitter_ms));
-  const std::string id = p.anthropic ? "msg_testbed" : "chatcmpl-testbed";
-  auto openai_chunk = [&](json::object delta, json::value finish) {
-    return json::serialize(json::object{
-        {"id", id},
-        {"object", "chat.completion.chunk"},
-        {"created", 1700000000},
-        {"model", p.model},
-        {"choices", json::array{json::object{
-                        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}});
-  };
+std::string OpenAiChunk(const Plan& p, const std::string& id, json::object delta,
+                        json::value finish) {
+  return json::serialize(json::object{
+      {"id", id},
+      {"object", "chat.completion.chunk"},
+      {"created", 1700000000},
+      {"model", p.model},
+      {"choices", json::array{json::object{
+                      {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}});
+}
+
+// The events before the first token: message_start and the content block (Anthropic), or the
+// role chunk (OpenAI, when the model sends one).
+void Opening(Writer& w, const Plan& p, const std::string& id) {
   if (p.anthropic) {
     w.Event(
         "message_start",
@@ -115,8 +116,41 @@ bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) 
         R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
     w.Event("ping", R"({"type": "ping"})");
   } else if (p.m.role_chunk) {
-    w.Event("", openai_chunk(json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
+    w.Event("", OpenAiChunk(p, id, json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
   }
+}
+
+// The events after the last token: the stop events and usage, then the end marker.
+void Closing(Writer& w, const Plan& p, const std::string& id) {
+  if (p.anthropic) {
+    w.Event("content_block_stop", R"({"type":"content_block_stop","index":0})");
+    w.Event("message_delta",
+            json::serialize(json::object{
+                {"type", "message_delta"},
+                {"delta", json::object{{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+                {"usage", json::object{{"output_tokens", p.tokens}}}}));
+    w.Event("message_stop", R"({"type":"message_stop"})");
+  } else {
+    w.Event("", OpenAiChunk(p, id, json::object{}, "stop"));
+    if (p.include_usage) {
+      w.Event("", json::serialize(
+                      json::object{{"id", id},
+                                   {"object", "chat.completion.chunk"},
+                                   {"model", p.model},
+                                   {"choices", json::array{}},
+                                   {"usage", json::object{{"prompt_tokens", 12},
+                                                          {"completion_tokens", p.tokens},
+                                                          {"total_tokens", 12 + p.tokens}}}}));
+    }
+    w.Event("", "[DONE]");
+  }
+}
+
+bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) {
+  Writer w(sink, p);
+  std::uniform_real_distribution<double> jitter(0, std::max(0.0, p.m.jitter_ms));
+  const std::string id = p.anthropic ? "msg_testbed" : "chatcmpl-testbed";
+  Opening(w, p, id);
   // The first token is due ttft after the request arrived, whatever the work before it cost.
   SleepUntil(p.start + std::chrono::microseconds(static_cast<long>(p.m.ttft_ms * 1000)));
   for (int k = 0; k < p.tokens; ++k) {
@@ -142,31 +176,10 @@ bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) 
                   {"index", 0},
                   {"delta", json::object{{"type", "text_delta"}, {"text", Token(k)}}}}));
     } else {
-      w.Event("", openai_chunk(json::object{{"content", Token(k)}}, nullptr));
+      w.Event("", OpenAiChunk(p, id, json::object{{"content", Token(k)}}, nullptr));
     }
   }
-  if (p.anthropic) {
-    w.Event("content_block_stop", R"({"type":"content_block_stop","index":0})");
-    w.Event("message_delta",
-            json::serialize(json::object{
-                {"type", "message_delta"},
-                {"delta", json::object{{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                {"usage", json::object{{"output_tokens", p.tokens}}}}));
-    w.Event("message_stop", R"({"type":"message_stop"})");
-  } else {
-    w.Event("", openai_chunk(json::object{}, "stop"));
-    if (p.include_usage) {
-      w.Event("", json::serialize(
-                      json::object{{"id", id},
-                                   {"object", "chat.completion.chunk"},
-                                   {"model", p.model},
-                                   {"choices", json::array{}},
-                                   {"usage", json::object{{"prompt_tokens", 12},
-                                                          {"completion_tokens", p.tokens},
-                                                          {"total_tokens", 12 + p.tokens}}}}));
-    }
-    w.Event("", "[DONE]");
-  }
+  Closing(w, p, id);
   sink.done();
   return true;
 }
@@ -280,177 +293,186 @@ void LlmEmulator::Set(const LlmModel& m) {
   model_ = m;
 }
 
-void LlmEmulator::Register(httplib::Server& server) {
-  auto provider = [this](bool anthropic) {
-    return [this, anthropic](const httplib::Request& req, httplib::Response& res) {
-      Plan p;
-      p.start = std::chrono::steady_clock::now();
-      p.m = Get();
-      p.anthropic = anthropic;
-      const bool authed = anthropic
-                              ? !req.get_header_value("x-api-key").empty()
-                              : req.get_header_value("Authorization").starts_with("Bearer ") &&
-                                    req.get_header_value("Authorization").size() > 7;
-      const int status = !authed ? 401 : p.m.status;
-      if (status != 0) {
-        res.status = status;
-        res.set_content(ErrorJson(anthropic, ErrorTypeFor(status, anthropic),
-                                  !authed ? "missing or invalid API key" : "injected fault"),
-                        "application/json");
-        return;
-      }
-      json::error_code ec;
-      json::value body = json::parse(req.body, ec);
-      if (ec || !body.is_object() || !body.as_object().contains("model") ||
-          !body.as_object().contains("messages")) {
-        res.status = 400;
-        res.set_content(
-            ErrorJson(anthropic, "invalid_request_error", "body needs model and messages"),
-            "application/json");
-        return;
-      }
-      const auto& obj = body.as_object();
-      p.model = std::string(obj.at("model").as_string());
-      long max_tokens = 4096;
-      if (const auto* mt = obj.if_contains("max_tokens"); mt && mt->is_int64())
-        max_tokens = static_cast<long>(mt->as_int64());
-      p.tokens = static_cast<int>(std::min<long>(p.m.output_tokens, max_tokens));
-      const auto* stream = obj.if_contains("stream");
-      if (const auto* so = obj.if_contains("stream_options"); so && so->is_object()) {
-        if (const auto* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool())
-          p.include_usage = iu->as_bool();
-      }
-      if (!(stream && stream->is_bool() && stream->as_bool())) {
-        SleepMs(p.m.ttft_ms + p.m.token_ms * std::max(0, p.tokens - 1));
-        res.set_content(FullAnswer(p), "application/json");
-        return;
-      }
-      res.set_header("Cache-Control", "no-cache");
-      res.set_chunked_content_provider("text/event-stream",
-                                       [p](std::size_t, httplib::DataSink& sink) {
-                                         thread_local std::mt19937_64 rng(std::random_device{}());
-                                         return StreamAnswer(sink, p, rng);
-                                       });
-    };
-  };
-  server.Post("/v1/messages", provider(true));
-  server.Post("/v1/chat/completions", provider(false));
+namespace {
 
+using Emit = std::function<void(const std::string& type, const std::string& data)>;
+
+// Streams one answer from the (emulated) provider at `self` and relays it as agent events.
+void RelayFromProvider(const std::string& self, const std::string& upstream, const Emit& emit) {
+  httplib::Client client(self);
+  client.set_tcp_nodelay(true);
+  client.set_read_timeout(120, 0);
+  clients::SseParser parser;
+  long tokens = 0;
+  bool finished = false;
+  httplib::Request up;
+  up.method = "POST";
+  up.path = "/v1/messages";
+  up.headers = {{"x-api-key", "testbed-agent-key"},
+                {"anthropic-version", "2023-06-01"},
+                {"Accept", "text/event-stream"}};
+  up.body = upstream;
+  up.set_header("Content-Type", "application/json");
+  int status = 0;
+  up.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  up.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+    if (status != 200) return true;  // reported below as "provider answered HTTP <status>"
+    parser.Feed(std::string_view(data, len), [&](const clients::SseEvent& e) {
+      json::error_code jec;
+      json::value v = json::parse(e.data, jec);
+      if (jec) return;
+      if (e.type == "content_block_delta") {
+        const auto* delta = v.as_object().if_contains("delta");
+        if (delta && delta->is_object()) {
+          if (const auto* t = delta->as_object().if_contains("text"); t && t->is_string()) {
+            emit("token", json::serialize(json::object{{"text", t->as_string()}}));
+          }
+        }
+      } else if (e.type == "message_delta") {
+        if (const auto* u = v.as_object().if_contains("usage"); u && u->is_object()) {
+          if (const auto* o = u->as_object().if_contains("output_tokens"); o && o->is_int64())
+            tokens = static_cast<long>(o->as_int64());
+        }
+      } else if (e.type == "message_stop") {
+        finished = true;
+        emit("done",
+             json::serialize(json::object{{"usage", json::object{{"output_tokens", tokens}}}}));
+      } else if (e.type == "error") {
+        finished = true;
+        emit("error", e.data);
+      }
+    });
+    return true;
+  };
+  client.send(up);  // failures end up as !finished
+  if (!finished) {
+    const std::string why = status != 200 && status != 0
+                                ? "provider answered HTTP " + std::to_string(status)
+                                : "provider stream ended early";
+    emit("error", json::serialize(json::object{
+                      {"error", json::object{{"type", "upstream_error"}, {"message", why}}}}));
+  }
+}
+
+}  // namespace
+
+void LlmEmulator::Register(httplib::Server& server) {
+  server.Post("/v1/messages", [this](const httplib::Request& req, httplib::Response& res) {
+    Provider(req, res, true);
+  });
+  server.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    Provider(req, res, false);
+  });
   // The RezNet agent endpoint: answers a message by streaming from the (emulated) Anthropic API
   // over HTTP, as the backend's agents do, and relays it as JSON or as its own SSE events:
   //   event: token  data: {"text": "…"}   …   event: done  data: {"usage": {"output_tokens": N}}
   //   event: error  data: {"error": {"type": "…", "message": "…"}}
-  server.Post(R"(/api/agents/(\d+)/chat)", [this](const httplib::Request& req,
-                                                  httplib::Response& res) {
-    json::error_code ec;
-    json::value body = json::parse(req.body, ec);
-    if (ec || !body.is_object() || !body.as_object().contains("message")) {
-      res.status = 422;
-      res.set_content(R"({"detail": "body needs a message"})", "application/json");
-      return;
-    }
-    const std::string message(body.as_object().at("message").as_string());
-    const bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
-    const std::string agent = req.matches[1];
-    const std::string upstream = json::serialize(json::object{
-        {"model", "claude-3-5-haiku-latest"},
-        {"max_tokens", 256},
-        {"stream", true},
-        {"messages", json::array{json::object{{"role", "user"}, {"content", message}}}}});
-    const std::string self = self_url_;
-    auto relay = [self, upstream](
-                     std::function<void(const std::string& type, const std::string& data)> emit) {
-      httplib::Client client(self);
-      client.set_tcp_nodelay(true);
-      client.set_read_timeout(120, 0);
-      clients::SseParser parser;
-      long tokens = 0;
-      bool finished = false;
-      httplib::Request up;
-      up.method = "POST";
-      up.path = "/v1/messages";
-      up.headers = {{"x-api-key", "testbed-agent-key"},
-                    {"anthropic-version", "2023-06-01"},
-                    {"Accept", "text/event-stream"}};
-      up.body = upstream;
-      up.set_header("Content-Type", "application/json");
-      int status = 0;
-      up.response_handler = [&](const httplib::Response& r) {
-        status = r.status;
-        return true;
-      };
-      up.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-        if (status != 200) return true;  // reported below as "provider answered HTTP <status>"
-        parser.Feed(std::string_view(data, len), [&](const clients::SseEvent& e) {
-          json::error_code jec;
-          json::value v = json::parse(e.data, jec);
-          if (jec) return;
-          if (e.type == "content_block_delta") {
-            const auto* delta = v.as_object().if_contains("delta");
-            if (delta && delta->is_object()) {
-              if (const auto* t = delta->as_object().if_contains("text"); t && t->is_string()) {
-                emit("token", json::serialize(json::object{{"text", t->as_string()}}));
-              }
-            }
-          } else if (e.type == "message_delta") {
-            if (const auto* u = v.as_object().if_contains("usage"); u && u->is_object()) {
-              if (const auto* o = u->as_object().if_contains("output_tokens"); o && o->is_int64())
-                tokens = static_cast<long>(o->as_int64());
-            }
-          } else if (e.type == "message_stop") {
-            finished = true;
-            emit("done",
-                 json::serialize(json::object{{"usage", json::object{{"output_tokens", tokens}}}}));
-          } else if (e.type == "error") {
-            finished = true;
-            emit("error", e.data);
-          }
-        });
-        return true;
-      };
-      client.send(up);  // failures end up as !finished
-      if (!finished) {
-        const std::string why = status != 200 && status != 0
-                                    ? "provider answered HTTP " + std::to_string(status)
-                                    : "provider stream ended early";
-        emit("error", json::serialize(json::object{
-                          {"error", json::object{{"type", "upstream_error"}, {"message", why}}}}));
-      }
-    };
-    if (!sse) {
-      std::string reply;
-      std::string error;
-      long tokens = 0;
-      relay([&](const std::string& type, const std::string& data) {
-        json::value v = json::parse(data);
-        if (type == "token") reply += std::string(v.as_object().at("text").as_string());
-        if (type == "done")
-          tokens = static_cast<long>(
-              v.as_object().at("usage").as_object().at("output_tokens").as_int64());
-        if (type == "error") error = data;
-      });
-      if (!error.empty()) {
-        res.status = 502;
-        res.set_content(error, "application/json");
-        return;
-      }
-      res.set_content(
-          json::serialize(json::object{{"agent_id", std::stol(agent)},
-                                       {"reply", reply},
-                                       {"usage", json::object{{"output_tokens", tokens}}}}),
-          "application/json");
-      return;
-    }
-    res.set_chunked_content_provider(
-        "text/event-stream", [relay](std::size_t, httplib::DataSink& sink) {
-          relay([&](const std::string& type, const std::string& data) {
-            const std::string out = "event: " + type + "\ndata: " + data + "\n\n";
-            sink.write(out.data(), out.size());
-          });
-          sink.done();
-          return true;
-        });
+  server.Post(R"(/api/agents/(\d+)/chat)",
+              [this](const httplib::Request& req, httplib::Response& res) { AgentChat(req, res); });
+}
+
+void LlmEmulator::Provider(const httplib::Request& req, httplib::Response& res, bool anthropic) {
+  Plan p;
+  p.start = std::chrono::steady_clock::now();
+  p.m = Get();
+  p.anthropic = anthropic;
+  const bool authed = anthropic ? !req.get_header_value("x-api-key").empty()
+                                : req.get_header_value("Authorization").starts_with("Bearer ") &&
+                                      req.get_header_value("Authorization").size() > 7;
+  const int status = !authed ? 401 : p.m.status;
+  if (status != 0) {
+    res.status = status;
+    res.set_content(ErrorJson(anthropic, ErrorTypeFor(status, anthropic),
+                              !authed ? "missing or invalid API key" : "injected fault"),
+                    "application/json");
+    return;
+  }
+  json::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object() || !body.as_object().contains("model") ||
+      !body.as_object().contains("messages")) {
+    res.status = 400;
+    res.set_content(ErrorJson(anthropic, "invalid_request_error", "body needs model and messages"),
+                    "application/json");
+    return;
+  }
+  const auto& obj = body.as_object();
+  p.model = std::string(obj.at("model").as_string());
+  long max_tokens = 4096;
+  if (const auto* mt = obj.if_contains("max_tokens"); mt && mt->is_int64())
+    max_tokens = static_cast<long>(mt->as_int64());
+  p.tokens = static_cast<int>(std::min<long>(p.m.output_tokens, max_tokens));
+  const auto* stream = obj.if_contains("stream");
+  if (const auto* so = obj.if_contains("stream_options"); so && so->is_object()) {
+    if (const auto* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool())
+      p.include_usage = iu->as_bool();
+  }
+  if (!(stream && stream->is_bool() && stream->as_bool())) {
+    SleepMs(p.m.ttft_ms + p.m.token_ms * std::max(0, p.tokens - 1));
+    res.set_content(FullAnswer(p), "application/json");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider("text/event-stream", [p](std::size_t, httplib::DataSink& sink) {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    return StreamAnswer(sink, p, rng);
   });
+}
+
+void LlmEmulator::AgentChat(const httplib::Request& req, httplib::Response& res) {
+  json::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object() || !body.as_object().contains("message")) {
+    res.status = 422;
+    res.set_content(R"({"detail": "body needs a message"})", "application/json");
+    return;
+  }
+  const std::string message(body.as_object().at("message").as_string());
+  const bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
+  const std::string agent = req.matches[1];
+  const std::string upstream = json::serialize(json::object{
+      {"model", "claude-3-5-haiku-latest"},
+      {"max_tokens", 256},
+      {"stream", true},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", message}}}}});
+  const std::string self = self_url_;
+  auto relay = [self, upstream](const Emit& emit) { RelayFromProvider(self, upstream, emit); };
+  if (!sse) {
+    std::string reply;
+    std::string error;
+    long tokens = 0;
+    relay([&](const std::string& type, const std::string& data) {
+      json::value v = json::parse(data);
+      if (type == "token") reply += std::string(v.as_object().at("text").as_string());
+      if (type == "done")
+        tokens =
+            static_cast<long>(v.as_object().at("usage").as_object().at("output_tokens").as_int64());
+      if (type == "error") error = data;
+    });
+    if (!error.empty()) {
+      res.status = 502;
+      res.set_content(error, "application/json");
+      return;
+    }
+    res.set_content(
+        json::serialize(json::object{{"agent_id", std::stol(agent)},
+                                     {"reply", reply},
+                                     {"usage", json::object{{"output_tokens", tokens}}}}),
+        "application/json");
+    return;
+  }
+  res.set_chunked_content_provider(
+      "text/event-stream", [relay](std::size_t, httplib::DataSink& sink) {
+        relay([&](const std::string& type, const std::string& data) {
+          const std::string out = "event: " + type + "\ndata: " + data + "\n\n";
+          sink.write(out.data(), out.size());
+        });
+        sink.done();
+        return true;
+      });
 }
 
 }  // namespace reznet::testbed

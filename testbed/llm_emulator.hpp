@@ -58,6 +58,11 @@ class LlmEmulator {
   void Set(const LlmModel& m);
 
  private:
+  // POST /v1/messages (anthropic) and /v1/chat/completions.
+  void Provider(const httplib::Request& req, httplib::Response& res, bool anthropic);
+  // POST /api/agents/{id}/chat.
+  void AgentChat(const httplib::Request& req, httplib::Response& res);
+
   mutable std::mutex mutex_;
   LlmModel model_;
   std::string self_url_;
