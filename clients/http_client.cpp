@@ -230,7 +230,7 @@ struct HttpClient::Impl {
                                     std::to_string(limits.max_body_bytes) + " bytes)"};
     }
     if (ec == http::error::header_limit) {
-      return {"body_too_large",
+      return {"header_too_large",
               "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"};
     }
     return {"protocol", "malformed HTTP response: " + ec.message()};

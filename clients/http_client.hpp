@@ -86,7 +86,8 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Error kinds: dns, connect, tls, timeout, io, protocol, body_too_large, stream, cancelled.
+  // Error kinds: dns, connect, tls, timeout, io, protocol, body_too_large, header_too_large,
+  // stream, cancelled.
   // With keep_alive the connection is kept for the next Send when the server allows it; a kept
   // connection the server closed meanwhile is replaced once, transparently.
   boost::asio::awaitable<std::expected<HttpResponse, Error>> Send(
