@@ -7,10 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "daemon/schedule.hpp"
 #include "probes/run_once.hpp"
@@ -20,16 +17,19 @@ namespace reznet::daemon {
 namespace asio = boost::asio;
 
 struct Scheduler::Entry {
-  Entry(asio::io_context& io, ScheduledProbe p, std::shared_ptr<std::atomic<int>> counter)
+  Entry(asio::io_context& io, common::Clock& c, ScheduledProbe p,
+        std::shared_ptr<std::atomic<int>> counter)
       : spec(std::move(p)),
         in_flight(std::move(counter)),
+        clock(c),
         strand(asio::make_strand(io)),
-        timer(strand),
-        schedule(spec.name, spec.interval, std::chrono::steady_clock::now()) {}
+        timer(clock.MakeTimer(strand)),
+        schedule(spec.name, spec.interval, clock.Now()) {}
   ScheduledProbe spec;
   std::shared_ptr<std::atomic<int>> in_flight;  // shared by all entries of one scheduler
+  common::Clock& clock;
   asio::strand<asio::io_context::executor_type> strand;
-  asio::steady_timer timer;
+  std::unique_ptr<common::Timer> timer;
   ProbeSchedule schedule;
   bool stopping = false;  // strand-only
   bool last_ok = true;    // strand-only: log only changes of state
@@ -39,9 +39,8 @@ namespace {
 
 asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e,
                                    telemetry::Telemetry& sink) {
-  auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout);
-  sink.Consume(e->spec.name, outcome, std::chrono::steady_clock::now(),
-               std::chrono::system_clock::now());
+  auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
+  sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());
   if (outcome.error && e->last_ok) {
     spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind,
                  outcome.error->detail);
@@ -55,16 +54,14 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e,
 
 asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink) {
   while (!e->stopping) {
-    e->timer.expires_at(e->schedule.due());
-    sink.SetNextRun(e->spec.name,
-                    std::chrono::system_clock::now() +
-                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                            e->schedule.due() - std::chrono::steady_clock::now()));
-    boost::system::error_code ec;
-    co_await e->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    sink.SetNextRun(
+        e->spec.name,
+        e->clock.WallNow() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                 e->schedule.due() - e->clock.Now()));
+    co_await e->timer->WaitUntil(e->schedule.due());
     if (e->stopping) break;
     const auto before = e->schedule.overruns();
-    const auto action = e->schedule.OnDue(std::chrono::steady_clock::now());
+    const auto action = e->schedule.OnDue(e->clock.Now());
     if (const auto skipped = e->schedule.overruns() - before) {
       sink.CountOverruns(e->spec.name, skipped);
       spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)",
@@ -79,15 +76,15 @@ asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telem
 
 }  // namespace
 
-Scheduler::Scheduler(asio::io_context& io, telemetry::Telemetry& sink)
-    : io_(io), telemetry_(sink), in_flight_(std::make_shared<std::atomic<int>>(0)) {}
+Scheduler::Scheduler(asio::io_context& io, telemetry::Telemetry& sink, common::Clock& clock)
+    : io_(io), telemetry_(sink), clock_(clock), in_flight_(std::make_shared<std::atomic<int>>(0)) {}
 
 Scheduler::~Scheduler() = default;
 
 void Scheduler::Start(std::vector<ScheduledProbe> probes) {
   for (auto& p : probes) {
     telemetry_.AddProbe(p.name, p.kind, p.probe->Labels());
-    auto entry = std::make_shared<Entry>(io_, std::move(p), in_flight_);
+    auto entry = std::make_shared<Entry>(io_, clock_, std::move(p), in_flight_);
     entries_.push_back(entry);
     asio::co_spawn(entry->strand, Loop(entry, telemetry_), asio::detached);
   }
@@ -97,7 +94,7 @@ void Scheduler::Stop() {
   for (auto& e : entries_) {
     asio::post(e->strand, [e] {
       e->stopping = true;
-      e->timer.cancel();
+      e->timer->Cancel();
     });
   }
 }
@@ -108,7 +105,7 @@ void Scheduler::Remove(const std::string& name) {
     auto e = *it;
     asio::post(e->strand, [e] {
       e->stopping = true;
-      e->timer.cancel();
+      e->timer->Cancel();
     });
     entries_.erase(it);
     return;

@@ -2,7 +2,9 @@
 // Runs every configured probe on its interval (rules in schedule.hpp) on an Asio io_context and
 // hands each outcome to telemetry::Telemetry. Each probe has its own strand, so its runs never
 // overlap and its state needs no lock. Start/Stop are called from the thread that owns the
-// io_context's lifetime.
+// io_context's lifetime. Time comes from the clock given at construction (the real one in the
+// daemon, a hand-moved one in tests): due times, per-run deadlines and the times handed to
+// telemetry are all read from it.
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "probes/probe.hpp"
 
 namespace boost::asio {
@@ -36,7 +39,9 @@ struct ScheduledProbe {
 
 class Scheduler {
  public:
-  Scheduler(boost::asio::io_context& io, telemetry::Telemetry& sink);
+  // `clock` must outlive the scheduler and every run it started.
+  Scheduler(boost::asio::io_context& io, telemetry::Telemetry& sink,
+            common::Clock& clock = common::SystemClock());
   ~Scheduler();
 
   // Adds probes (at start, or new ones after a reload).
@@ -53,6 +58,7 @@ class Scheduler {
  private:
   boost::asio::io_context& io_;
   telemetry::Telemetry& telemetry_;
+  common::Clock& clock_;
   std::vector<std::shared_ptr<Entry>> entries_;
   std::shared_ptr<std::atomic<int>> in_flight_;
 };

@@ -1,42 +1,55 @@
-// probes::RunOnce and the Asio scheduler. The probes here misbehave on purpose (ignore their
-// deadline, throw): behaviour no real server can trigger in the probe code, so small test probes do
-// it.
+// probes::RunOnce and the Asio scheduler on a hand-moved clock (tests/support/manual_clock.hpp):
+// nothing here waits for real time. The probes misbehave on purpose (ignore their deadline,
+// throw): behaviour no real server can trigger in the probe code, so small test probes do it.
 #include "daemon/scheduler.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <thread>
 
+#include "daemon/schedule.hpp"
 #include "probes/run_once.hpp"
 #include "telemetry/telemetry.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/outcomes.hpp"
+#include "tests/support/probe_runs.hpp"
 
 namespace reznet::daemon {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using testing::ManualClock;
 
-// Sleeps `busy` regardless of the deadline, then succeeds.
-class SleepyProbe : public probes::Probe {
+// What a BusyProbe saw of its runs; owned by the test, so it outlives probes the scheduler drops.
+struct RunLog {
+  std::vector<common::SteadyTime> starts;
+  std::vector<common::SteadyTime> deadlines;
+};
+
+// Takes `busy` of the clock's time regardless of its deadline, then succeeds.
+class BusyProbe : public probes::Probe {
  public:
-  explicit SleepyProbe(Duration busy) : busy_(busy) {}
-  asio::awaitable<probes::Outcome> Run(probes::RunContext) override {
-    asio::steady_timer t(co_await asio::this_coro::executor, busy_);
-    co_await t.async_wait(asio::use_awaitable);
-    probes::Outcome o;
-    o.Record("total", busy_);
-    co_return o;
+  BusyProbe(common::Clock& clock, Duration busy, RunLog* log = nullptr)
+      : clock_(clock), busy_(busy), log_(log) {}
+  asio::awaitable<probes::Outcome> Run(probes::RunContext ctx) override {
+    if (log_) {
+      log_->starts.push_back(clock_.Now());
+      log_->deadlines.push_back(ctx.deadline);
+    }
+    const auto timer = clock_.MakeTimer(co_await asio::this_coro::executor);
+    co_await timer->WaitUntil(clock_.Now() + busy_);
+    co_return testing::Totals({busy_});
   }
 
  private:
+  common::Clock& clock_;
   Duration busy_;
+  RunLog* log_;
 };
 
 class ThrowingProbe : public probes::Probe {
@@ -47,54 +60,74 @@ class ThrowingProbe : public probes::Probe {
   }
 };
 
-probes::Outcome RunSync(probes::Probe& p, Duration timeout) {
+probes::Outcome RunSync(ManualClock& clock, probes::Probe& p, Duration timeout) {
   asio::io_context io;
-  probes::Outcome out;
-  asio::co_spawn(io, probes::RunOnce(p, timeout),
-                 [&](std::exception_ptr, probes::Outcome o) { out = std::move(o); });
-  io.run();
-  return out;
+  return testing::Await(io, probes::RunOnce(p, timeout, 0, clock), &clock);
 }
 
 TEST(RunOnce, CancelsAProbeThatIgnoresItsDeadline) {
-  SleepyProbe p(10s);
-  const auto start = std::chrono::steady_clock::now();
-  auto o = RunSync(p, 200ms);
+  ManualClock clock;
+  BusyProbe p(clock, 10s);
+  const auto start = clock.Now();
+  auto o = RunSync(clock, p, 200ms);
   ASSERT_TRUE(o.error);
   EXPECT_EQ(o.error->kind, "timeout");
   EXPECT_EQ(o.error->detail, "run did not finish within its timeout of 200ms");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // did not wait the 10 s out
+  EXPECT_LT(clock.Now() - start, 5s);     // did not wait the 10 s out
+  EXPECT_EQ(clock.Now() - start, 300ms);  // the timeout and its 100 ms of slack
 }
 
 TEST(RunOnce, ExceptionBecomesInternalError) {
+  ManualClock clock;
   ThrowingProbe p;
-  auto o = RunSync(p, 1s);
+  auto o = RunSync(clock, p, 1s);
   ASSERT_TRUE(o.error);
   EXPECT_EQ(o.error->kind, "internal");
   EXPECT_THAT(o.error->detail, HasSubstr("bug in probe"));
 }
 
 TEST(RunOnce, PassesOutcomeThrough) {
-  SleepyProbe p(1ms);
-  auto o = RunSync(p, 1s);
+  ManualClock clock;
+  BusyProbe p(clock, 1ms);
+  auto o = RunSync(clock, p, 1s);
   EXPECT_TRUE(o.ok());
   EXPECT_EQ(o.FindPhase("total")->samples.size(), 1u);
 }
 
-TEST(Scheduler, RunsProbesAndCountsOverruns) {
-  asio::io_context io;
-  telemetry::Telemetry sink({1min}, {"v", "r"});
-  Scheduler scheduler(io, sink);
-  std::vector<ScheduledProbe> probes;
-  probes.push_back({"quick", "test", 1s, 1s, std::make_unique<SleepyProbe>(1ms)});
-  // Takes 2.5 s per run with a 1 s interval and a 2.5 s timeout: the next due always finds it busy.
-  probes.push_back({"slow", "test", 1s, 3s, std::make_unique<SleepyProbe>(2500ms)});
-  scheduler.Start(std::move(probes));
-  asio::steady_timer stop(io, 3500ms);
-  stop.async_wait([&](auto) { scheduler.Stop(); });
-  io.run();  // returns once the loops have stopped and in-flight runs have finished
-  const std::string text = sink.RenderMetrics(std::chrono::steady_clock::now());
-  EXPECT_EQ(scheduler.InFlight(), 0);
+// One scheduler on a manual clock; everything it starts is stopped and drained at the end.
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    scheduler_.Stop();
+    clock_.RunUntilIdle(io_);
+  }
+  void Add(std::string name, Duration interval, Duration timeout, Duration busy, RunLog* log) {
+    std::vector<ScheduledProbe> probes;
+    probes.push_back({std::move(name), "test", interval, timeout,
+                      std::make_unique<BusyProbe>(clock_, busy, log)});
+    scheduler_.Start(std::move(probes));
+  }
+  std::string Metrics() { return sink_.RenderMetrics(clock_.Now()); }
+  static std::string Runs(const std::string& probe, const std::string& result, int n) {
+    return "reznet_perf_probe_runs_total\\{probe=\"" + probe + "\",result=\"" + result + "\"\\} " +
+           std::to_string(n) + "\n";
+  }
+
+  ManualClock clock_;
+  asio::io_context io_;
+  telemetry::Telemetry sink_{{1min}, {"v", "r"}};
+  Scheduler scheduler_{io_, sink_, clock_};
+};
+
+TEST_F(SchedulerTest, RunsProbesAndCountsOverruns) {
+  Add("quick", 1s, 1s, 1ms, nullptr);
+  // Takes 2.5 s per run with a 1 s interval and a 3 s timeout: the next due always finds it busy.
+  Add("slow", 1s, 3s, 2500ms, nullptr);
+  clock_.Advance(io_, 3500ms);
+  scheduler_.Stop();
+  clock_.RunUntilIdle(io_);  // the loops stop and in-flight runs finish
+  const std::string text = Metrics();
+  EXPECT_EQ(scheduler_.InFlight(), 0);
   EXPECT_THAT(text,
               ::testing::ContainsRegex(
                   "reznet_perf_probe_runs_total\\{probe=\"quick\",result=\"success\"\\} [234]\n"));
@@ -104,6 +137,78 @@ TEST(Scheduler, RunsProbesAndCountsOverruns) {
   EXPECT_THAT(text,
               ::testing::ContainsRegex(
                   "reznet_perf_probe_runs_total\\{probe=\"slow\",result=\"success\"\\} [12]\n"));
+}
+
+TEST_F(SchedulerTest, FirstRunIsDueAtItsSpreadOffsetThenEveryIntervalWithJitter) {
+  RunLog log;
+  const auto start = clock_.Now();
+  const auto offset = ProbeSchedule::FirstOffset("api", 10s);
+  Add("api", 10s, 1s, 1ms, &log);
+  clock_.Advance(io_, offset - 1ns);
+  EXPECT_TRUE(log.starts.empty());
+  clock_.Advance(io_, 1ns);
+  ASSERT_EQ(log.starts.size(), 1u);
+  EXPECT_EQ(log.starts[0], start + offset);
+  clock_.Advance(io_, 1ms);
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("api", "success", 1)));
+  clock_.Advance(io_, 11s);
+  ASSERT_EQ(log.starts.size(), 2u);
+  EXPECT_GE(log.starts[1] - log.starts[0], 9s);  // 10 s ± 10 %
+  EXPECT_LE(log.starts[1] - log.starts[0], 11s);
+}
+
+TEST_F(SchedulerTest, RunStillGoingWhenDueIsSkippedAndCountedAsOverrun) {
+  RunLog log;
+  const auto first = clock_.Now() + ProbeSchedule::FirstOffset("slow", 1s);
+  Add("slow", 1s, 5s, 2500ms, &log);
+  clock_.Advance(io_, first - clock_.Now());
+  ASSERT_EQ(log.starts.size(), 1u);
+  EXPECT_EQ(scheduler_.InFlight(), 1);
+  // Due again at ~1 s and ~2 s (± 10 %) while the first run is going: both skipped, no overlap.
+  clock_.Advance(io_, 2400ms);
+  EXPECT_EQ(log.starts.size(), 1u);
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("slow", "overrun", 2)));
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("slow", "success", 0)));
+  // It ends at 2.5 s; the due at ~3 s (2.7 s … 3.3 s) starts the next run.
+  clock_.Advance(io_, 1000ms);
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("slow", "success", 1)));
+  ASSERT_EQ(log.starts.size(), 2u);
+  EXPECT_GE(log.starts[1] - log.starts[0], 2500ms);
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("slow", "overrun", 2)));
+}
+
+TEST_F(SchedulerTest, PerRunDeadlineEndsARunThatIgnoresIt) {
+  RunLog log;
+  Add("stuck", 10s, 1s, 1min, &log);
+  clock_.Advance(io_, ProbeSchedule::FirstOffset("stuck", 10s));
+  ASSERT_EQ(log.starts.size(), 1u);
+  EXPECT_EQ(log.deadlines[0], log.starts[0] + 1s);  // what the probe is told
+  clock_.Advance(io_, 1099ms);
+  EXPECT_EQ(scheduler_.InFlight(), 1);  // 100 ms of slack for the probe's own timeout handling
+  clock_.Advance(io_, 1ms);
+  EXPECT_EQ(scheduler_.InFlight(), 0);
+  const std::string text = Metrics();
+  EXPECT_THAT(text, ContainsRegex(Runs("stuck", "failure", 1)));
+  EXPECT_THAT(text,
+              HasSubstr("reznet_perf_probe_errors_total{error=\"timeout\",probe=\"stuck\"} 1"));
+}
+
+TEST_F(SchedulerTest, RemoveLetsTheRunInFlightFinishAndStartAddsAProbe) {
+  RunLog a, b, c;
+  Add("a", 1s, 1s, 500ms, &a);
+  Add("b", 1s, 1s, 1ms, &b);
+  clock_.Advance(io_, ProbeSchedule::FirstOffset("a", 1s));
+  ASSERT_EQ(a.starts.size(), 1u);
+  scheduler_.Remove("a");
+  clock_.Advance(io_, 5s);
+  EXPECT_EQ(a.starts.size(), 1u);                                  // no new run of a
+  EXPECT_GE(b.starts.size(), 4u);                                  // b goes on
+  EXPECT_THAT(Metrics(), ContainsRegex(Runs("a", "success", 1)));  // the run in flight finished
+  const auto added = clock_.Now();
+  Add("c", 1s, 1s, 1ms, &c);
+  clock_.Advance(io_, 1s);
+  ASSERT_EQ(c.starts.size(), 1u);
+  EXPECT_EQ(c.starts[0], added + ProbeSchedule::FirstOffset("c", 1s));
 }
 
 }  // namespace

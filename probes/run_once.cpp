@@ -1,10 +1,7 @@
 #include "probes/run_once.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "config/units.hpp"
 
@@ -30,16 +27,16 @@ asio::awaitable<probes::Outcome> Guarded(probes::Probe& probe, probes::RunContex
 }  // namespace
 
 asio::awaitable<probes::Outcome> RunOnce(probes::Probe& probe, probes::Duration timeout,
-                                         int samples) {
+                                         int samples, common::Clock& clock) {
   const auto executor = co_await asio::this_coro::executor;
   probes::RunContext ctx;
-  ctx.deadline = std::chrono::steady_clock::now() + timeout;
+  ctx.deadline = clock.Now() + timeout;
   ctx.samples = samples;
-  asio::steady_timer guard(executor, ctx.deadline + std::chrono::milliseconds(100));
+  const auto guard = clock.MakeTimer(executor);
   probes::Outcome outcome;
   try {
-    auto result =
-        co_await (Guarded(probe, ctx) || guard.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto result = co_await (Guarded(probe, ctx) ||
+                            guard->WaitUntil(ctx.deadline + std::chrono::milliseconds(100)));
     if (result.index() == 0) co_return std::get<0>(std::move(result));
     outcome.Fail("timeout",
                  "run did not finish within its timeout of " + config::FormatDuration(timeout));

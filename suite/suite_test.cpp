@@ -2,12 +2,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "suite/history.hpp"
 #include "suite/judge.hpp"
 #include "suite/report.hpp"
+#include "tests/support/outcomes.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace reznet::suite {
 namespace {
@@ -15,14 +16,6 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-probes::Outcome Ok(std::initializer_list<double> total_ms) {
-  probes::Outcome o;
-  for (double ms : total_ms)
-    o.Record("total", std::chrono::duration_cast<probes::Duration>(
-                          std::chrono::duration<double, std::milli>(ms)));
-  return o;
-}
 
 config::NfrRule Rule(std::string name, std::string probe, config::NfrStat stat,
                      std::string stat_name, std::string op, config::NfrOp o, double threshold,
@@ -57,14 +50,12 @@ TEST(Summarise, NearestRankOverExactSamples) {
 
 TEST(Accumulator, CountsRunsErrorsCountersAndSkips) {
   ProbeAccumulator acc("api", "http", 4);
-  acc.Add(Ok({10}));
-  auto failed = Ok({30});
-  failed.Fail("http_status", "status 500");
-  acc.Add(failed);
-  auto with_counter = Ok({20});
+  acc.Add(testing::Totals({10ms}));
+  acc.Add(testing::Failed("http_status", "status 500", {30ms}));
+  auto with_counter = testing::Totals({20ms});
   with_counter.SetCounter("hit_ratio", 0.5);
   acc.Add(with_counter);
-  auto c2 = Ok({});
+  auto c2 = testing::Totals({});
   c2.SetCounter("hit_ratio", 1.0);
   acc.Add(c2);
   auto r = acc.Finish(1.5);
@@ -87,13 +78,9 @@ TEST(Accumulator, CountsRunsErrorsCountersAndSkips) {
 
 std::vector<ProbeResult> Results() {
   ProbeAccumulator api("api", "http", 10);
-  for (int i = 1; i <= 10; ++i) api.Add(Ok({i * 10.0}));  // 10..100 ms
+  for (int i = 1; i <= 10; ++i) api.Add(testing::Totals({i * 10ms}));  // 10..100 ms
   ProbeAccumulator down("db", "postgres", 3);
-  for (int i = 0; i < 3; ++i) {
-    probes::Outcome o;
-    o.Fail("connect", "connection refused");
-    down.Add(o);
-  }
+  for (int i = 0; i < 3; ++i) down.Add(testing::Failed("connect", "connection refused"));
   ProbeAccumulator llm("llm", "llm", 5);
   llm.Add(probes::Outcome::Skipped("no API key"));
   return {api.Finish(1), down.Finish(1), llm.Finish(0)};
@@ -129,14 +116,14 @@ TEST(Judge, PassFailSkipAndSilenceIsNotAPass) {
   EXPECT_EQ(FinalState(run), "passed");
 }
 
-RunRecord PastRun(std::string id, double started, double api_p95_ms) {
+RunRecord PastRun(std::string id, double started, int api_p95_ms) {
   RunRecord r;
   r.id = std::move(id);
   r.state = "passed";
   r.started_at = started;
   r.finished_at = started + 1;
   ProbeAccumulator api("api", "http", 1);
-  api.Add(Ok({api_p95_ms}));
+  api.Add(testing::Totals({std::chrono::milliseconds(api_p95_ms)}));
   r.probes.push_back(api.Finish(0.1));
   return r;
 }
@@ -262,13 +249,8 @@ TEST(Report, JUnitHasOneTestcasePerNfrAndEscapes) {
 
 class FileHistoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "/reznet-history-" +
-           std::to_string(reinterpret_cast<std::uintptr_t>(this));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  testing::ScratchDir scratch_{"reznet-history"};
+  const std::string dir_ = scratch_.path().string();
 };
 
 TEST_F(FileHistoryTest, AppendsListsNewestFirstAndSurvivesReopen) {

@@ -1,16 +1,15 @@
-// The http probe against a real loopback HTTP server (cpp-httplib on port 0).
+// The http probe against a real loopback HTTP server (tests/support, cpp-httplib on port 0).
 #include "probes/http/http_probe.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <thread>
 
-#include "config/loader.hpp"
 #include "probes/probe.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/probe_runs.hpp"
 
 namespace reznet::probes {
 namespace {
@@ -18,65 +17,35 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-class LoopbackServer {
- public:
-  LoopbackServer() {
-    server_.set_tcp_nodelay(true);
-    server_.Get("/delay", [](const httplib::Request& req, httplib::Response& res) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(req.get_param_value("ms"))));
-      res.set_content(R"({"status": "ok", "items": [{"id": 7, "name": "a"}]})", "application/json");
-    });
-    server_.Get("/status500", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 500;
-      res.set_content("boom", "text/plain");
-    });
-    server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(std::string(100000, 'x'), "text/plain");
-    });
-    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(req.body + "|" + req.get_header_value("X-Test"), "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
-  }
-  ~LoopbackServer() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-};
-
-ProbeRegistry Registry() {
-  ProbeRegistry r;
-  RegisterBuiltinProbes(r);
-  return r;
+// The routes every test here uses.
+void Routes(httplib::Server& server) {
+  server.Get("/delay", [](const httplib::Request& req, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(req.get_param_value("ms"))));
+    res.set_content(R"({"status": "ok", "items": [{"id": 7, "name": "a"}]})", "application/json");
+  });
+  server.Get("/status500", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content("boom", "text/plain");
+  });
+  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(100000, 'x'), "text/plain");
+  });
+  server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.body + "|" + req.get_header_value("X-Test"), "text/plain");
+  });
 }
+
+class LoopbackServer : public testing::LoopbackServer {
+ public:
+  LoopbackServer() : testing::LoopbackServer(Routes) {}
+};
 
 // Loads a one-probe config around `http_block` and runs the probe once.
 Outcome RunHttp(const std::string& url, const std::string& http_block, std::string timeout = "2s") {
-  auto registry = Registry();
-  auto cfg = config::LoadString("targets:\n  t: { url: \"" + url +
-                                    "\" }\nprobes:\n  - name: p\n    kind: http\n"
-                                    "    target: t\n    timeout: " +
-                                    timeout + "\n    http: " + http_block + "\n",
-                                "test.yaml", registry.Parsers());
-  boost::asio::io_context io;
-  auto probe = registry.Create({cfg.probes[0], cfg.FindTarget("t"), io.get_executor()});
-  RunContext ctx{std::chrono::steady_clock::now() + cfg.probes[0].timeout, 0};
-  Outcome result;
-  boost::asio::co_spawn(io, probe->Run(ctx), [&](std::exception_ptr ep, Outcome o) {
-    if (ep) std::rethrow_exception(ep);
-    result = std::move(o);
-  });
-  io.run();
-  return result;
+  return testing::RunProbeOnce(testing::LoadConfig("targets:\n  t: { url: \"" + url +
+                                                   "\" }\nprobes:\n  - name: p\n    kind: http\n"
+                                                   "    target: t\n    timeout: " +
+                                                   timeout + "\n    http: " + http_block + "\n"));
 }
 
 TEST(HttpProbe, MeasuresPhasesAgainstKnownDelay) {
@@ -184,9 +153,8 @@ TEST(HttpProbe, DnsPhaseForHostNames) {
 }
 
 TEST(HttpConfig, ErrorsNameTheKey) {
-  auto registry = Registry();
-  try {
-    config::LoadString(R"(targets:
+  EXPECT_THAT(
+      testing::ConfigErrors(R"(targets:
   t: { url: "http://127.0.0.1:1" }
 probes:
   - name: p
@@ -198,20 +166,15 @@ probes:
       samples: 0
       expect: { status: 999, json: { "a[": b } }
 )",
-                       "h.yaml", registry.Parsers());
-    FAIL() << "expected errors";
-  } catch (const config::ConfigError& e) {
-    EXPECT_THAT(
-        e.errors(),
-        ::testing::ElementsAre(
-            "h.yaml:8:13: probes[0].http.path: must start with \"/\", like \"/health\"",
-            "h.yaml:10:16: probes[0].http.samples: must be between 1 and 1000, got 0",
-            "h.yaml:11:25: probes[0].http.expect.status: expected an HTTP status code like 200, "
-            "got \"999\"",
-            "h.yaml:11:36: probes[0].http.expect.json: bad JSON field path \"a[\"; write it like "
-            "\"status\", \"data.items[0].id\" or \"$[0].id\"",
-            "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
-  }
+                            "h.yaml"),
+      ::testing::ElementsAre(
+          "h.yaml:8:13: probes[0].http.path: must start with \"/\", like \"/health\"",
+          "h.yaml:10:16: probes[0].http.samples: must be between 1 and 1000, got 0",
+          "h.yaml:11:25: probes[0].http.expect.status: expected an HTTP status code like 200, "
+          "got \"999\"",
+          "h.yaml:11:36: probes[0].http.expect.json: bad JSON field path \"a[\"; write it like "
+          "\"status\", \"data.items[0].id\" or \"$[0].id\"",
+          "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
 }
 
 TEST(JsonPath, Parses) {

@@ -1,16 +1,12 @@
-// The http probe over TLS against a real loopback HTTPS server (cpp-httplib's SSLServer) with
-// certificates made by the openssl command line for each run.
+// The http probe over TLS against a real loopback HTTPS server (tests/support: cpp-httplib's
+// SSLServer) with certificates made by the openssl command line for each run.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <filesystem>
-#include <thread>
-
-#include "config/loader.hpp"
 #include "probes/probe.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/probe_runs.hpp"
 
 namespace reznet::probes {
 namespace {
@@ -18,61 +14,24 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-class TlsServer {
+// A loopback HTTPS server with a self-signed certificate whose subjectAltName is `san` (e.g.
+// "IP:127.0.0.1"), serving /health.
+class TlsServer : public testing::LoopbackServer {
  public:
-  // A self-signed certificate whose subjectAltName is `san` (e.g. "IP:127.0.0.1").
-  explicit TlsServer(const std::string& san) {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("reznet-tls-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    const std::string cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=reznet-test -addext "
-        "subjectAltName=" +
-        san + " -keyout " + (dir_ / "key.pem").string() + " -out " + cert() + " 2>/dev/null";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed: " + cmd);
-    server_ = std::make_unique<httplib::SSLServer>(cert().c_str(), (dir_ / "key.pem").c_str());
-    server_->Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"status": "ok"})", "application/json");
-    });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    while (!server_->is_running()) std::this_thread::sleep_for(1ms);
-  }
-  ~TlsServer() {
-    server_->stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string cert() const { return (dir_ / "cert.pem").string(); }
-  std::string url(const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(port_);
-  }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
-  std::unique_ptr<httplib::SSLServer> server_;
-  std::thread thread_;
-  int port_ = 0;
+  explicit TlsServer(const std::string& san)
+      : testing::LoopbackServer(testing::Tls{san}, [](httplib::Server& server) {
+          server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(R"({"status": "ok"})", "application/json");
+          });
+        }) {}
 };
 
 Outcome RunHttps(const std::string& target_yaml) {
-  ProbeRegistry registry;
-  RegisterBuiltinProbes(registry);
-  auto cfg = config::LoadString("targets:\n  t: " + target_yaml +
-                                    "\nprobes:\n  - name: p\n    kind: http\n"
-                                    "    target: t\n    timeout: 5s\n    http: { path: /health }\n",
-                                "tls.yaml", registry.Parsers());
-  boost::asio::io_context io;
-  auto probe = registry.Create({cfg.probes[0], cfg.FindTarget("t"), io.get_executor()});
-  Outcome result;
-  boost::asio::co_spawn(io, probe->Run({std::chrono::steady_clock::now() + 5s, 0}),
-                        [&](std::exception_ptr ep, Outcome o) {
-                          if (ep) std::rethrow_exception(ep);
-                          result = std::move(o);
-                        });
-  io.run();
-  return result;
+  return testing::RunProbeOnce(
+      testing::LoadConfig("targets:\n  t: " + target_yaml +
+                              "\nprobes:\n  - name: p\n    kind: http\n"
+                              "    target: t\n    timeout: 5s\n    http: { path: /health }\n",
+                          "tls.yaml"));
 }
 
 TEST(HttpsProbe, TrustedByCaFileRecordsTlsPhase) {

@@ -23,14 +23,21 @@ SIDE = {
     "tests": set(ORDER) | {"tests"},
     "bench": set(ORDER),
 }
+# A room's unit tests (test binaries, *_test.cpp and the other test suffixes of STYLE.md) may also
+# use the shared fixtures in tests/support.
+TEST_FILE = re.compile(r"_(?:test|pgtest|redistest|e2e_test)\.cpp$")
 # Folders allowed two libraries, and why.
 TWO_LIBRARIES = {"probes": "the interface library and probe_kinds (builtin.cpp lists every kind)"}
 
 
-def allowed(room):
+def allowed(room, test=False):
     if room in SIDE:
         return SIDE[room] | {room}
-    return set(ORDER[: ORDER.index(room) + 1])
+    return set(ORDER[: ORDER.index(room) + 1]) | ({"tests"} if test else set())
+
+
+def is_test_target(t):
+    return t["type"] == "EXECUTABLE" and t["name"].endswith("_test")
 
 
 def room_of(rel_path):
@@ -73,7 +80,7 @@ def main():
             if d is None:
                 continue
             dep_room = room_of(d["paths"]["source"])
-            if dep_room and dep_room not in allowed(room):
+            if dep_room and dep_room not in allowed(room, is_test_target(t)):
                 problems.append(f"target {t['name']} ({folder}) links {d['name']} "
                                 f"({d['paths']['source']}): {room} may not use {dep_room}")
     for folder, libs in sorted(libraries_by_folder.items()):
@@ -93,7 +100,8 @@ def main():
             path = os.path.join(dirpath, name)
             for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
                 m = include.match(line)
-                if m and room_of(m.group(1)) and m.group(1) not in allowed(room):
+                test = bool(TEST_FILE.search(name))
+                if m and room_of(m.group(1)) and m.group(1) not in allowed(room, test):
                     problems.append(f"{os.path.relpath(path, src)}:{lineno}: includes "
                                     f"{m.group(1)}/ — {room} may not use {m.group(1)}")
     for p in problems:

@@ -1,0 +1,143 @@
+#include "nfr/alert_outbox.hpp"
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <cstdio>
+
+#include "common/json.hpp"
+#include "common/time.hpp"
+
+namespace reznet::nfr {
+namespace json = boost::json;
+
+std::string Substitute(const std::string& text, const config::NfrRule& rule, double value) {
+  std::map<std::string, std::string> vars = {
+      {"value", config::FormatThreshold(rule, value)},
+      {"threshold", config::FormatThreshold(rule, rule.threshold)}};
+  if (rule.baseline) {
+    vars["baseline"] = config::FormatThreshold(rule, *rule.baseline);
+    char change[32];
+    std::snprintf(change, sizeof change, "%+.1f%%",
+                  *rule.baseline != 0 ? (value / *rule.baseline - 1) * 100 : 0.0);
+    vars["change"] = change;
+  }
+  std::string out = text;
+  for (const auto& [k, v] : vars) {
+    const std::string key = "{{" + k + "}}";
+    for (auto at = out.find(key); at != std::string::npos; at = out.find(key, at + v.size()))
+      out.replace(at, key.size(), v);
+  }
+  return out;
+}
+
+json::object AlertJson(const config::NfrRule& rule, const Notification& n,
+                       const std::string& generator_url, WallTime ends_at) {
+  json::object labels;
+  for (const auto& [k, v] : rule.labels) labels[k] = v;
+  labels["alertname"] = rule.name;
+  labels["nfr"] = rule.name;
+  labels["severity"] = rule.severity;
+  labels["probe"] = rule.probe;
+  json::object annotations;
+  for (const auto& [k, v] : rule.annotations) annotations[k] = Substitute(v, rule, n.value);
+  if (!annotations.contains("summary")) {
+    annotations["summary"] = rule.name + ": " + rule.stat_name + " " +
+                             config::FormatThreshold(rule, n.value) + " (promise " + rule.op_text +
+                             " " + config::FormatThreshold(rule, rule.threshold) + ")";
+  }
+  annotations["value"] = config::FormatThreshold(rule, n.value);
+  annotations["threshold"] = config::FormatThreshold(rule, rule.threshold);
+  if (rule.baseline) {
+    annotations["baseline"] = config::FormatThreshold(rule, *rule.baseline);
+    annotations["change"] = Substitute("{{change}}", rule, n.value);
+  }
+  return json::object{{"labels", labels},
+                      {"annotations", annotations},
+                      {"startsAt", common::FormatUtc(n.starts_at, common::kRfc3339Millis)},
+                      {"endsAt", common::FormatUtc(ends_at, common::kRfc3339Millis)},
+                      {"generatorURL", generator_url}};
+}
+
+Outbox::Outbox(config::AlertingConfig config, std::string generator_url)
+    : config_(std::move(config)),
+      generator_url_(std::move(generator_url)),
+      targets_(config_.alertmanager_urls.size()) {}
+
+void Outbox::Notify(const config::NfrRule& rule, const Notification& n, SteadyTime now) {
+  const bool resolved = n.kind == Notification::Kind::kResolved;
+  if (resolved && (!config_.send_resolved || targets_.empty())) {
+    alerts_.erase(rule.name);
+    return;
+  }
+  alerts_[rule.name] = {rule, n, ++revisions_, std::vector<bool>(targets_.size(), resolved)};
+  for (auto& t : targets_) t.due = now;
+}
+
+bool Outbox::HasWork(std::size_t target) const {
+  return std::ranges::any_of(alerts_, [&](const auto& kv) {
+    return kv.second.n.kind == Notification::Kind::kFiring || kv.second.owed[target];
+  });
+}
+
+std::vector<Delivery> Outbox::Due(SteadyTime now, WallTime wall) const {
+  const auto ahead =
+      kEndsAtIntervals * std::chrono::duration_cast<WallTime::duration>(config_.resend_interval);
+  std::vector<Delivery> out;
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    if (targets_[i].due > now || !HasWork(i)) continue;
+    Delivery d{i, {}, {}, revisions_};
+    json::array alerts;
+    for (const auto& [name, a] : alerts_) {
+      if (a.n.kind == Notification::Kind::kFiring) {
+        alerts.push_back(AlertJson(a.rule, a.n, generator_url_, wall + ahead));
+      } else if (a.owed[i]) {
+        alerts.push_back(AlertJson(a.rule, a.n, generator_url_, a.n.ends_at));
+        d.resolutions.emplace_back(name, a.revision);
+      }
+    }
+    d.body = common::WriteJson(alerts);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+void Outbox::Delivered(const Delivery& delivery, bool ok, SteadyTime now) {
+  TargetState& t = targets_.at(delivery.target);
+  if (!ok) {
+    t.backoff = std::min<std::chrono::nanoseconds>(
+        t.backoff == std::chrono::nanoseconds::zero() ? kFirstBackoff : t.backoff * 2,
+        config_.resend_interval);
+    t.due = now + t.backoff;
+    return;
+  }
+  t.backoff = {};
+  // A change that came while the POST was going is not in it: send again at once.
+  t.due = revisions_ != delivery.revisions ? now : now + config_.resend_interval;
+  for (const auto& [name, revision] : delivery.resolutions) {
+    auto it = alerts_.find(name);
+    if (it != alerts_.end() && it->second.revision == revision)
+      it->second.owed[delivery.target] = false;
+  }
+  std::erase_if(alerts_, [](const auto& kv) {
+    return kv.second.n.kind == Notification::Kind::kResolved &&
+           std::ranges::none_of(kv.second.owed, [](bool owed) { return owed; });
+  });
+}
+
+std::optional<SteadyTime> Outbox::NextDue() const {
+  std::optional<SteadyTime> next;
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    if (HasWork(i) && (!next || targets_[i].due < *next)) next = targets_[i].due;
+  }
+  return next;
+}
+
+void Outbox::Adopt(const Outbox& old) {
+  for (const auto& [name, a] : old.alerts_) {
+    const bool resolved = a.n.kind == Notification::Kind::kResolved;
+    if (resolved && targets_.empty()) continue;
+    alerts_[name] = {a.rule, a.n, ++revisions_, std::vector<bool>(targets_.size(), resolved)};
+  }
+}
+
+}  // namespace reznet::nfr
