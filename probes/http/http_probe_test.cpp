@@ -30,6 +30,10 @@ void Routes(httplib::Server& server) {
   server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(100000, 'x'), "text/plain");
   });
+  server.Get("/fatheaders", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Padding", std::string(70000, 'h'));
+    res.set_content("ok", "text/plain");
+  });
   server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(req.body + "|" + req.get_header_value("X-Test"), "text/plain");
   });
@@ -114,6 +118,14 @@ TEST(HttpProbe, BodyLimitNamesTheLimit) {
   ASSERT_TRUE(o.error);
   EXPECT_EQ(o.error->kind, "body_too_large");
   EXPECT_EQ(o.error->detail, "response body exceeds max_body_bytes (1000 bytes)");
+}
+
+TEST(HttpProbe, HeaderLimitIsNotABodyLimit) {
+  LoopbackServer server;
+  auto o = RunHttp(server.url(), "{ path: /fatheaders }");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "header_too_large");
+  EXPECT_EQ(o.error->detail, "response headers exceed 65536 bytes");
 }
 
 TEST(HttpProbe, PostsBodyAndHeaders) {
