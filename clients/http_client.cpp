@@ -270,7 +270,8 @@ void HttpClient::Close() { impl_->Close(); }
 asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpRequest& request,
                                                                      Clock::time_point deadline,
                                                                      bool keep_alive,
-                                                                     BodySink* sink) {
+                                                                     BodySink* sink,
+                                                                     HttpTimings* measured) {
   const auto start = Clock::now();
   http::request<http::string_body> req;
   const auto verb = http::string_to_verb(request.method);
@@ -296,6 +297,7 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
     if (!reused) {
       if (auto err = co_await impl_->Connect(deadline, timings)) {
         impl_->Close();
+        if (measured != nullptr) *measured = timings;
         co_return std::unexpected(*err);
       }
     }
@@ -310,6 +312,7 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
     if (!result) {
       impl_->Close();
       if (reused && stale) continue;  // the server closed the idle connection: open a new one
+      if (measured != nullptr) *measured = timings;
       co_return result;
     }
     if (!keep_alive) impl_->Close();

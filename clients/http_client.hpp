@@ -90,9 +90,11 @@ class HttpClient {
   // stream, cancelled.
   // With keep_alive the connection is kept for the next Send when the server allows it; a kept
   // connection the server closed meanwhile is replaced once, transparently.
+  // `measured`, when given, receives on failure the phases completed before it (dns, connect,
+  // tls of a new connection): a run that connected and then failed still shows them.
   boost::asio::awaitable<std::expected<HttpResponse, Error>> Send(
       const HttpRequest& request, std::chrono::steady_clock::time_point deadline, bool keep_alive,
-      BodySink* sink = nullptr);
+      BodySink* sink = nullptr, HttpTimings* measured = nullptr);
 
   void Close();
 

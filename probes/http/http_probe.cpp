@@ -84,17 +84,19 @@ boost::asio::awaitable<Outcome> HttpProbe::Run(RunContext ctx) {
   clients::HttpRequest request{settings_->method, settings_->path, settings_->headers,
                                settings_->body};
   for (int i = 0; i < samples; ++i) {
-    auto response = co_await client_->Send(request, ctx.deadline, settings_->keep_alive);
+    clients::HttpTimings measured;
+    auto response =
+        co_await client_->Send(request, ctx.deadline, settings_->keep_alive, nullptr, &measured);
     const std::string which =
         samples > 1 ? "sample " + std::to_string(i + 1) + "/" + std::to_string(samples) + ": " : "";
-    if (!response) {
-      outcome.Fail(response.error().kind, which + response.error().detail);
-      break;
-    }
-    const auto& t = response->timings;
+    const auto& t = response ? response->timings : measured;
     if (t.dns) outcome.Record("dns", *t.dns);
     if (t.connect) outcome.Record("connect", *t.connect);
     if (t.tls) outcome.Record("tls", *t.tls);
+    if (!response) {  // what was measured before the failure stays in the outcome
+      outcome.Fail(response.error().kind, which + response.error().detail);
+      break;
+    }
     outcome.Record("ttfb", t.ttfb);
     outcome.Record("transfer", t.transfer);
     outcome.Record("total", t.total);

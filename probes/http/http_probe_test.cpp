@@ -128,6 +128,16 @@ TEST(HttpProbe, HeaderLimitIsNotABodyLimit) {
   EXPECT_EQ(o.error->detail, "response headers exceed 65536 bytes");
 }
 
+TEST(HttpProbe, FailedRunKeepsThePhasesItMeasured) {
+  LoopbackServer server;  // answers after 1.5 s; the run gives up at 0.3 s
+  auto o = RunHttp(server.url(), "{ path: \"/delay?ms=1500\" }", "300ms");
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->kind, "timeout");
+  ASSERT_NE(o.FindPhase("connect"), nullptr) << "connected before it failed";
+  EXPECT_EQ(o.FindPhase("connect")->samples.size(), 1u);
+  EXPECT_EQ(o.FindPhase("total"), nullptr) << "no response, no total";
+}
+
 TEST(HttpProbe, PostsBodyAndHeaders) {
   LoopbackServer server;
   auto o = RunHttp(server.url(),
