@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <expected>
 #include <list>
 #include <map>
 #include <thread>
@@ -299,10 +301,13 @@ void ApiServer::Route(const std::string& method, const std::string& path, Handle
   impl_->routes.push_back({method, path, prefix, std::move(handler)});
 }
 
-int ApiServer::Bind(const std::string& listen) {
+namespace {
+
+// "host:port" → an endpoint, or why not. Hosts: an IP address, [v6], *, localhost.
+std::expected<tcp::endpoint, std::string> ParseListen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos)
-    throw std::runtime_error("listen address needs host:port: " + listen);
+    return std::unexpected("listen address needs host:port: " + listen);
   std::string host = listen.substr(0, colon);
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "*") host = "0.0.0.0";
@@ -310,16 +315,30 @@ int ApiServer::Bind(const std::string& listen) {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec)
-    throw std::runtime_error("cannot listen on " + listen + ": \"" + host +
-                             "\" is not an IP address");
-  unsigned long port = 0;
-  try {
-    port = std::stoul(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = 70000;
-  }
-  if (port > 65535) throw std::runtime_error("bad port in listen address " + listen);
-  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+    return std::unexpected("cannot listen on " + listen + ": \"" + host +
+                           "\" is not an IP address");
+  const std::string port_text = listen.substr(colon + 1);
+  unsigned long port = 70000;
+  if (!port_text.empty() && port_text.size() <= 5 &&
+      std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    port = std::stoul(port_text);
+  if (port > 65535) return std::unexpected("bad port in listen address " + listen);
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+}  // namespace
+
+std::optional<std::string> ListenError(const std::string& listen) {
+  auto endpoint = ParseListen(listen);
+  if (endpoint) return std::nullopt;
+  return endpoint.error();
+}
+
+int ApiServer::Bind(const std::string& listen) {
+  auto parsed = ParseListen(listen);
+  if (!parsed) throw std::runtime_error(parsed.error());
+  const tcp::endpoint endpoint = *parsed;
+  boost::system::error_code ec;
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,10 @@ struct HttpReply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// Why `listen` ("host:port", port 0 picks a free one) cannot be bound, without binding; nullopt
+// when it is well-formed (check-config runs this).
+std::optional<std::string> ListenError(const std::string& listen);
 
 class ApiServer {
  public:

@@ -295,6 +295,12 @@ int Daemon::Run() {
 
 int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
           const ServeOptions& options) {
+  const std::string listen =
+      options.listen_override.empty() ? config.daemon.listen : options.listen_override;
+  if (auto errors = PreflightErrors(config, listen); !errors.empty()) {
+    for (const auto& e : errors) std::cerr << e << "\n";
+    return 2;
+  }
   RaiseFdLimit();
   std::unique_ptr<suite::HistoryStore> history;
   try {

@@ -4,10 +4,19 @@
 
 #include <algorithm>
 
+#include "api/api_server.hpp"
 #include "clients/offload.hpp"
 #include "suite/suite_runner.hpp"
 
 namespace reznet::daemon {
+
+std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen) {
+  std::vector<std::string> errors;
+  if (auto e = api::ListenError(listen)) errors.push_back(config.source + ": daemon.listen: " + *e);
+  for (auto& e : suite::CheckHistory(config.history, config.daemon.state_dir))
+    errors.push_back(config.source + ": " + e);
+  return errors;
+}
 
 bool Scheduled(const config::ProbeConfig& probe) { return probe.kind != "load"; }
 

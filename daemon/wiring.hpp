@@ -14,6 +14,10 @@
 
 namespace reznet::daemon {
 
+// Every check `serve` makes before it binds, without binding or connecting: the listen address
+// and the run history's store. check-config runs the same. Empty when all is well.
+std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen);
+
 // Whether the daemon schedules the probe: kinds that run on demand only (load tests) are run by
 // suites and `reznet-perfd load`, never on an interval.
 bool Scheduled(const config::ProbeConfig& probe);

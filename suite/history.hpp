@@ -42,6 +42,12 @@ class HistoryStore {
   virtual std::string Describe() const = 0;  // for logs: "state/runs.jsonl", "postgres host=…"
 };
 
+// What would keep the store from working, checked without connecting anywhere: a DSN that does
+// not parse (or carries a password), a state_dir that cannot be created or written, a
+// runs.jsonl that is a directory. Each message names the setting.
+std::vector<std::string> CheckHistory(const config::HistoryConfig& history,
+                                      const std::string& state_dir);
+
 // The store the config asks for. File stores create state_dir. Throws HistoryError.
 std::unique_ptr<HistoryStore> OpenHistory(const config::HistoryConfig& history,
                                           const std::string& state_dir);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "daemon/cli/verbs.hpp"
+#include "daemon/wiring.hpp"
 
 namespace reznet::daemon::cli {
 
@@ -14,6 +15,10 @@ Verb AddCheckConfig(CLI::App& app) {
   return {cmd, nullptr, [path](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(*path, registry);
             if (!config) return 2;
+            if (auto errors = PreflightErrors(*config, config->daemon.listen); !errors.empty()) {
+              for (const auto& e : errors) std::cerr << e << "\n";
+              return 2;
+            }
             std::cout << config->source << ": ok (" << config->probes.size() << " probes, "
                       << config->targets.size() << " targets)\n";
             return 0;
