@@ -8,7 +8,7 @@
 // with no traffic costs nothing. Time is always a parameter: tests move it by hand.
 //
 // SeriesWindows holds one RollingWindow per configured window length for one (probe, phase).
-// Not thread-safe; the owner (telemetry::Telemetry) serialises access.
+// Not thread-safe; the owner (telemetry::WindowStore) serialises access.
 
 #include <chrono>
 #include <cstdint>

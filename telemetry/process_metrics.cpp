@@ -10,7 +10,7 @@
 
 #include "common/json.hpp"
 #include "probes/outcome.hpp"
-#include "telemetry/telemetry.hpp"
+#include "telemetry/exporter.hpp"
 
 namespace reznet::telemetry {
 namespace {

@@ -1,12 +1,30 @@
 #pragma once
-// What the status page shows, as a plain snapshot: the NFR table, every probe's last result and
-// next run with recent values of its charted phase, recent failures and the latest suite runs.
-// Built by Telemetry::StatusPage, rendered by api/status_page.
+// The status model: what /api/v1/status and the status page show about probes and NFRs.
+//
+// StatusPageData is the page as a plain snapshot: the NFR table, every probe's last result and
+// next run with recent values of its charted phase, recent failures and the latest suite runs
+// (filled in by the caller). Built by StatusModel::StatusPage, rendered by api/status_page.
+//
+// StatusModel keeps, per declared probe, its last outcome, last and next run, and one chart
+// point per run of its charted phase (the run's mean, the last 240 runs); the 20 newest failures
+// of any probe; and the latest state of every NFR rule. Thread-safe: one lock, held to record one
+// outcome or one rule, or to copy what the status document or page shows (both are built
+// after); scrapes never take it.
 
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "config/nfr.hpp"
+#include "nfr/step.hpp"
+#include "probes/outcome.hpp"
+#include "stats/window.hpp"
+#include "telemetry/guarded.hpp"
+#include "telemetry/window_store.hpp"
 
 namespace reznet::telemetry {
 
@@ -44,5 +62,52 @@ struct StatusPageData {
   std::vector<Failure> failures;  // newest first
   std::vector<Run> runs;          // newest first
 };
+
+class StatusModel {
+ public:
+  // `lengths`: the window lengths, named in the status document ("1m", "5m", …).
+  explicit StatusModel(std::vector<Duration> lengths);
+  ~StatusModel();
+
+  // Declares a probe (a no-op when declared). `chart_phase`: the phase its chart follows; empty:
+  // the first run that has phases picks it (GuessChartPhase) and it stays, so the chart never
+  // mixes phases.
+  void AddProbe(const std::string& name, const std::string& kind, const std::string& chart_phase);
+  void RemoveProbe(const std::string& name);
+  // A run's outcome; an undeclared probe is ignored.
+  void Record(const std::string& name, const probes::Outcome& outcome,
+              std::chrono::system_clock::time_point wall);
+  // When the scheduler will next run a probe.
+  void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
+  void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
+  void RemoveNfr(const std::string& name);
+
+  // The /api/v1/status document: {"probes": [{name, kind, last, windows: {phase: {window:
+  // stats}}}], "nfrs": [...]}, probes and NFRs by name; `windows` is WindowStore::Snapshot at
+  // the request's time (series of undeclared probes are left out).
+  boost::json::object StatusJson(const std::vector<SeriesStats>& windows);
+  // NFRs and probes by name, failures newest first; version, start and runs left empty.
+  StatusPageData StatusPage(std::chrono::system_clock::time_point wall);
+
+ private:
+  struct State;
+  std::vector<std::string> window_names_;
+  std::unique_ptr<Guarded<State>> state_;
+};
+
+// Pure parts of the model, for tests.
+
+// The phase a chart follows: what the kind's NFRs read, total (http, llm, agent, cache), query
+// (postgres), get (redis) or request (load), else the first phase that is not connection set-up
+// (dns, connect, tls); empty when the run has none of these.
+std::string GuessChartPhase(const probes::Outcome& outcome);
+// The mean of a phase's samples in seconds; nullopt without samples.
+std::optional<double> MeanSeconds(const probes::Phase& phase);
+// {"count": n} and, with samples, p50, p90, p95, p99, mean and max in seconds.
+boost::json::object WindowJson(const stats::WindowStats& s);
+// {name, probe, stat, state, value, promise, good, events} of a rule's state.
+boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& state);
+// The status page's row of a rule's state.
+StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& state);
 
 }  // namespace reznet::telemetry

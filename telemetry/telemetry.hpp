@@ -1,40 +1,46 @@
 #pragma once
-// Telemetry: the result sink. Takes probe outcomes, keeps rolling windows, owns the Prometheus
-// metric families (DESIGN.md §5) and renders /metrics and the status JSON.
+// Telemetry: the result sink, a thin facade over three parts that each own their state and
+// lock (DESIGN.md §2):
+//   WindowStore  rolling windows, run and counter windows: what NFR rules observe;
+//   Exporter     the Prometheus families and /metrics;
+//   StatusModel  last results, next runs, charts, failures and NFR states for
+//                /api/v1/status and the status page.
+// Consume fans one outcome out to the three. A scrape computes window statistics one probe at a
+// time, then takes the exporter's lock only to copy them into gauges, so it waits at most for
+// the recording of one outcome; it never waits for the status JSON or the status page.
 //
-// Thread-safe: every public member takes the one internal lock; results flow in from probe
-// coroutines and scrapes read out from HTTP threads. Durations are exported in seconds.
+// Thread-safe: results flow in from probe coroutines, scrapes and status requests read out from
+// HTTP threads, the evaluator observes from the probe io_context. Durations are exported in
+// seconds.
 
 #include <chrono>
-#include <deque>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
-#include "stats/window.hpp"
+#include "telemetry/exporter.hpp"
 #include "telemetry/status_model.hpp"
+#include "telemetry/window_store.hpp"
 
 namespace reznet::probes {
 struct LiveCounters;
 }
 
-namespace prometheus {
-class Registry;
-}
-
 namespace reznet::telemetry {
 
-using Clock = stats::Clock;
-using Duration = stats::Duration;
-
-struct BuildInfo {
-  std::string version;
-  std::string revision;
+// How a probe's kind is exported and shown, declared with the probe. The defaults are what every
+// probe had before kinds declared their traits.
+struct ProbeExport {
+  // (outcome counter, gauge name) pairs exported as gauges {probe}, the family created on
+  // first declaration; names end in _ratio. An empty gauge name is not exported (the counter
+  // still feeds `ratio` rules).
+  RatioGauges ratio_gauges = DefaultRatioGauges();
+  // The phase the status page charts; empty: picked by the first run that has phases
+  // (GuessChartPhase).
+  std::string chart_phase;
 };
 
 class Telemetry {
@@ -43,28 +49,29 @@ class Telemetry {
   ~Telemetry();
 
   // Declares a probe so its counters exist (at 0) before its first run. `labels` are the
-  // probe's extra labels (llm: provider, model) for its kind's own metrics.
+  // probe's extra labels (llm: provider, model) for its kind's own metrics. A no-op for a
+  // declared probe (RemoveProbe first to change its kind). Throws std::invalid_argument for a
+  // ratio gauge name that is not a metric name ending in _ratio.
   void AddProbe(const std::string& name, const std::string& kind,
-                const std::vector<std::pair<std::string, std::string>>& labels = {});
+                const std::vector<std::pair<std::string, std::string>>& labels = {},
+                const ProbeExport& how = {});
   void Consume(const std::string& name, const probes::Outcome& outcome, Clock::time_point now,
                std::chrono::system_clock::time_point wall);
   void CountOverruns(const std::string& name, std::uint64_t n);
 
-  // Prometheus text exposition, window gauges computed for `now`.
+  // Prometheus text exposition, window gauges computed for `now`, process_* appended.
   std::string RenderMetrics(Clock::time_point now);
-  // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}]}
+  // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}], "nfrs": [...]}
   std::string StatusJson(Clock::time_point now);
 
-  // What an NFR rule reads now: a window statistic (seconds), the error rate of runs, or the
-  // mean of a ratio counter, with the number of samples behind it.
+  // What an NFR rule reads now (WindowStore::Observe).
   nfr::Observation Observe(const config::NfrRule& rule, Clock::time_point now);
   // Counts one delivery attempt to an Alertmanager.
   void CountNotification(const std::string& alertmanager, bool ok);
-  // Exports a rule's state (reznet_perf_nfr_*).
+  // Exports a rule's state (reznet_perf_nfr_*, the status JSON and page).
   void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
 
-  // Suite runs (kept apart from the windows): reznet_perf_suite_runs_total{profile,result}
-  // (declared at 0 by AddSuiteProfile) and reznet_perf_suite_last_*{profile}.
+  // Suite runs (kept apart from the windows): see Exporter.
   void AddSuiteProfile(const std::string& profile);
   void RecordSuite(const std::string& profile, const std::string& result, double seconds,
                    double finished_unix, int nfrs_failed);
@@ -90,28 +97,9 @@ class Telemetry {
                             Clock::time_point now);
 
  private:
-  struct Families;
-  struct ProbeState;
-  ProbeState& StateOf(const std::string& name, const std::string& kind,
-                      const std::vector<std::pair<std::string, std::string>>& labels);
-  void UpdateWindowGauges(Clock::time_point now);
-  void ConsumeLlmCounters(ProbeState& st, const std::string& name, const probes::Outcome& outcome);
-
-  std::mutex mutex_;
-  std::vector<Duration> window_lengths_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<Families> families_;
-  std::map<std::string, std::unique_ptr<ProbeState>> probes_;
-  struct NfrSeries;
-  std::map<std::string, std::unique_ptr<NfrSeries>> nfrs_;
-  stats::DenseHistogram scratch_;
-  std::deque<StatusPageData::Failure> failures_;  // newest first, at most 20
-  struct LoadSeries;
-  std::map<std::string, std::unique_ptr<LoadSeries>> loads_;
-  void SyncLoad(LoadSeries& series);
+  WindowStore windows_;
+  Exporter exporter_;
+  StatusModel status_;
 };
-
-// process_* metrics of this process from /proc, in exposition format.
-std::string ProcessMetricsText();
 
 }  // namespace reznet::telemetry

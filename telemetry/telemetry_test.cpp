@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/json/parse.hpp>
 #include <regex>
+#include <thread>
 
 namespace reznet::telemetry {
 namespace {
@@ -177,6 +180,85 @@ TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
   EXPECT_EQ(db.error_kind, "timeout");
   ASSERT_EQ(page.failures.size(), 1u);
   EXPECT_EQ(page.failures[0].detail, "statement timeout");
+}
+
+TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
+  Telemetry t({1min}, {"v", "r"});
+  t.AddProbe("kv", "redis", {}, ProbeExport{{{"hit_ratio", "reznet_perf_redis_hit_ratio"}}, "set"});
+  t.AddProbe("cache", "cache");  // defaults: today's cache ratios, guessed chart phase
+  probes::Outcome o;
+  o.Record("set", 2ms);
+  o.Record("get", 1ms);
+  o.SetCounter("hit_ratio", 0.5);
+  t.Consume("kv", o, kNow, kWall);
+  t.Consume("cache", o, kNow, kWall);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_redis_hit_ratio{probe=\"kv\"} 0.5"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_cache_hit_ratio{probe=\"cache\"} 0.5"));
+  EXPECT_THAT(text, Not(HasSubstr("reznet_perf_cache_hit_ratio{probe=\"kv\"}")));
+  const auto page = t.StatusPage(kWall);
+  ASSERT_EQ(page.probes.size(), 2u);
+  EXPECT_EQ(page.probes[0].name, "cache");
+  EXPECT_EQ(page.probes[0].phase, "get");
+  EXPECT_EQ(page.probes[1].phase, "set");
+  EXPECT_NEAR(page.probes[1].points.at(0).second, 0.002, 1e-12);
+}
+
+// One thread records while another renders /metrics, the status JSON and page and observes
+// rules, and a third changes probes and rules as a reload would. Run under ThreadSanitizer too.
+TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
+  Telemetry t({1min, 5min}, {"v", "r"});
+  t.AddProbe("api", "http");
+  t.AddProbe("db", "postgres");
+  constexpr int kRuns = 2000;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kRuns; ++i) {
+      probes::Outcome o = Ok(std::chrono::milliseconds(1 + i % 50));
+      o.Record("phase_" + std::to_string(i % 7), 1ms);
+      if (i % 5 == 0) o.Fail("kind_" + std::to_string(i % 3), "detail");
+      o.SetCounter("hit_ratio", 0.5);
+      t.Consume("api", o, kNow + std::chrono::milliseconds(i), kWall);
+      t.Consume("db", o, kNow, kWall);
+      t.SetNextRun("api", kWall + 1s);
+    }
+    done = true;
+  });
+  std::thread reloader([&] {
+    config::NfrRule rule;
+    rule.name = "api_p95";
+    rule.probe = "api";
+    rule.phase = "total";
+    rule.window = 1min;
+    for (int i = 0; !done; ++i) {
+      t.PublishNfr(rule, nfr::RuleState{});
+      t.RemoveProbe("db");
+      t.AddProbe("db", "postgres");
+      if (i % 2) t.RemoveNfr("api_p95");
+      t.CountOverruns("api", 1);
+    }
+  });
+  config::NfrRule p95;
+  p95.probe = "api";
+  p95.phase = "total";
+  p95.window = 1min;
+  int reads = 0;
+  while (!done || reads == 0) {
+    EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("reznet_perf_probe_runs_total"));
+    EXPECT_NO_THROW(boost::json::parse(t.StatusJson(kNow)));
+    EXPECT_FALSE(t.StatusPage(kWall).probes.empty());
+    t.Observe(p95, kNow);
+    ++reads;
+  }
+  writer.join();
+  reloader.join();
+  const std::string text = t.RenderMetrics(kNow + 10s);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"success\"} " +
+                              std::to_string(kRuns - kRuns / 5)));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
+                              "\"total\",probe=\"api\"} " +
+                              std::to_string(kRuns)));
+  EXPECT_EQ(t.Window("api", "total", 5min, kNow + 10s).count, static_cast<std::uint64_t>(kRuns));
 }
 
 }  // namespace

@@ -1,0 +1,395 @@
+#include "telemetry/exporter.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+#include <limits>
+#include <map>
+
+#include "config/units.hpp"
+#include "probes/live.hpp"
+#include "telemetry/families.hpp"
+
+namespace reznet::telemetry {
+namespace {
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double UnixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Fixed buckets, the same on every instance so histograms aggregate: 1 ms … 60 s.
+const prometheus::Histogram::BucketBoundaries kBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean", "max"};
+constexpr std::size_t kStatCount = std::size(kStats);
+
+struct PhaseSeries {
+  prometheus::Histogram* histogram = nullptr;
+  std::vector<std::array<prometheus::Gauge*, kStatCount>> stats;  // [window][stat]
+  std::vector<prometheus::Gauge*> samples;                        // [window]
+};
+
+struct RatioSeries {
+  std::string counter;
+  prometheus::Family<prometheus::Gauge>* family = nullptr;
+  prometheus::Gauge* gauge = nullptr;  // created by the first run that has the counter
+};
+
+struct ProbeSeries {
+  std::string kind;
+  std::map<std::string, std::string> labels;  // kind-specific (provider, model)
+  std::map<std::string, PhaseSeries> phases;
+  std::map<std::string, prometheus::Counter*> runs;    // by result
+  std::map<std::string, prometheus::Counter*> errors;  // by error kind
+  prometheus::Gauge* success = nullptr;
+  prometheus::Gauge* last_run = nullptr;
+  prometheus::Counter* llm_tokens = nullptr;
+  prometheus::Gauge* llm_rate = nullptr;
+  prometheus::Gauge* llm_budget = nullptr;
+  std::vector<RatioSeries> ratios;
+};
+
+// LLM counters (only for probes with a provider label) and the kind's ratio gauges.
+void RecordKindMetrics(Families& f, ProbeSeries& p, const std::string& name,
+                       const probes::Outcome& outcome) {
+  if (p.labels.count("provider")) {
+    const prometheus::Labels labels = {
+        {"probe", name}, {"provider", p.labels["provider"]}, {"model", p.labels["model"]}};
+    if (auto tokens = outcome.Counter("output_tokens"); tokens && !outcome.skipped) {
+      if (!p.llm_tokens) p.llm_tokens = &f.llm_tokens.Add(labels);
+      p.llm_tokens->Increment(*tokens);
+    }
+    if (auto rate = outcome.Counter("tokens_per_second")) {
+      if (!p.llm_rate) p.llm_rate = &f.llm_rate.Add(labels);
+      p.llm_rate->Set(*rate);
+    }
+    if (auto spent = outcome.Counter("budget_spent_tokens")) {
+      if (!p.llm_budget) p.llm_budget = &f.llm_budget.Add({{"probe", name}});
+      p.llm_budget->Set(*spent);
+    }
+  }
+  for (auto& ratio : p.ratios) {
+    if (auto value = outcome.Counter(ratio.counter)) {
+      if (!ratio.gauge) ratio.gauge = &ratio.family->Add({{"probe", name}});
+      ratio.gauge->Set(*value);
+    }
+  }
+}
+
+// A phase's histogram (and its window gauges, on first sight) takes the run's samples.
+void RecordPhase(Families& f, const std::vector<std::string>& window_names, ProbeSeries& p,
+                 const std::string& name, const probes::Phase& phase) {
+  auto [it, fresh] = p.phases.try_emplace(phase.name);
+  PhaseSeries& series = it->second;
+  if (fresh) {
+    series.histogram =
+        &f.duration.Add({{"probe", name}, {"kind", p.kind}, {"phase", phase.name}}, kBuckets);
+    for (const auto& w : window_names) {
+      std::array<prometheus::Gauge*, kStatCount> gauges{};
+      for (std::size_t i = 0; i < kStatCount; ++i) {
+        gauges[i] = &f.window.Add(
+            {{"probe", name}, {"phase", phase.name}, {"window", w}, {"stat", kStats[i]}});
+        gauges[i]->Set(kNaN);  // no statistics until the next scrape computes them
+      }
+      series.stats.push_back(gauges);
+      series.samples.push_back(
+          &f.window_samples.Add({{"probe", name}, {"phase", phase.name}, {"window", w}}));
+    }
+  }
+  for (auto sample : phase.samples) series.histogram->Observe(Seconds(sample));
+  for (const auto& [sample, count] : phase.weighted) {
+    for (std::uint64_t i = 0; i < count; ++i) series.histogram->Observe(Seconds(sample));
+  }
+}
+
+void RemoveSeries(Families& f, ProbeSeries& p) {
+  for (auto& [result, c] : p.runs) f.runs.Remove(c);
+  for (auto& [kind, c] : p.errors) f.errors.Remove(c);
+  f.success.Remove(p.success);
+  f.last_run.Remove(p.last_run);
+  for (auto& [phase, series] : p.phases) {
+    f.duration.Remove(series.histogram);
+    for (auto& gauges : series.stats) {
+      for (auto* g : gauges) f.window.Remove(g);
+    }
+    for (auto* g : series.samples) f.window_samples.Remove(g);
+  }
+  if (p.llm_tokens) f.llm_tokens.Remove(p.llm_tokens);
+  if (p.llm_rate) f.llm_rate.Remove(p.llm_rate);
+  if (p.llm_budget) f.llm_budget.Remove(p.llm_budget);
+  for (auto& r : p.ratios) {
+    if (r.gauge) r.family->Remove(r.gauge);
+  }
+}
+
+void SetWindowGauges(std::map<std::string, ProbeSeries>& probes, const SeriesStats& s) {
+  auto p = probes.find(s.probe);
+  if (p == probes.end()) return;
+  auto ph = p->second.phases.find(s.phase);
+  if (ph == p->second.phases.end()) return;
+  PhaseSeries& series = ph->second;
+  for (std::size_t w = 0; w < std::min(s.windows.size(), series.samples.size()); ++w) {
+    series.samples[w]->Set(static_cast<double>(s.windows[w].count));
+    const auto values = WindowGaugeValues(s.windows[w]);
+    for (std::size_t i = 0; i < kStatCount; ++i) series.stats[w][i]->Set(values[i]);
+  }
+}
+
+struct LoadSeries {
+  const probes::LiveCounters* live = nullptr;
+  prometheus::Counter* requests = nullptr;
+  prometheus::Counter* failed = nullptr;
+  prometheus::Counter* iterations = nullptr;
+  prometheus::Counter* dropped = nullptr;
+  prometheus::Gauge* users = nullptr;
+  prometheus::Gauge* running = nullptr;
+  std::uint64_t seen_requests = 0, seen_failed = 0, seen_iterations = 0, seen_dropped = 0;
+};
+
+// Brings the load counters up to the live values (counters only move forward).
+void SyncLoad(LoadSeries& s) {
+  if (s.live == nullptr) return;
+  auto step = [](prometheus::Counter* c, std::uint64_t now, std::uint64_t& seen) {
+    if (now > seen) c->Increment(static_cast<double>(now - seen));
+    seen = std::max(seen, now);
+  };
+  step(s.requests, s.live->requests.load(), s.seen_requests);
+  step(s.failed, s.live->failed.load(), s.seen_failed);
+  step(s.iterations, s.live->iterations.load(), s.seen_iterations);
+  step(s.dropped, s.live->dropped.load(), s.seen_dropped);
+  s.users->Set(static_cast<double>(s.live->active_users.load()));
+}
+
+struct NfrSeries {
+  prometheus::Gauge* ok = nullptr;
+  prometheus::Gauge* value = nullptr;
+  prometheus::Gauge* threshold = nullptr;
+  std::map<std::string, prometheus::Gauge*> states;
+  prometheus::Counter* good = nullptr;
+  prometheus::Counter* events = nullptr;
+  std::uint64_t good_seen = 0, events_seen = 0;
+};
+
+NfrSeries AddNfrSeries(Families& f, const config::NfrRule& rule) {
+  NfrSeries n;
+  n.ok = &f.nfr_ok.Add({{"nfr", rule.name}, {"severity", rule.severity}});
+  n.value = &f.nfr_value.Add({{"nfr", rule.name}});
+  n.threshold = &f.nfr_threshold.Add({{"nfr", rule.name}});
+  for (auto s : {nfr::NfrState::kOk, nfr::NfrState::kPending, nfr::NfrState::kFiring,
+                 nfr::NfrState::kNoData}) {
+    n.states[nfr::StateName(s)] =
+        &f.nfr_state.Add({{"nfr", rule.name}, {"state", nfr::StateName(s)}});
+  }
+  n.good = &f.nfr_good.Add({{"nfr", rule.name}});
+  n.events = &f.nfr_events.Add({{"nfr", rule.name}});
+  return n;
+}
+
+}  // namespace
+
+RatioGauges DefaultRatioGauges() {
+  return {{"hit_ratio", "reznet_perf_cache_hit_ratio"},
+          {"query_reduction", "reznet_perf_cache_query_reduction_ratio"}};
+}
+
+std::vector<double> WindowGaugeValues(const stats::WindowStats& s) {
+  if (s.count == 0) return std::vector<double>(kStatCount, kNaN);
+  return {Seconds(Duration(s.p50)), Seconds(Duration(s.p90)), Seconds(Duration(s.p95)),
+          Seconds(Duration(s.p99)), s.mean_ns / 1e9,          Seconds(Duration(s.max))};
+}
+
+struct Exporter::State {
+  explicit State(prometheus::Registry& registry) : families(registry) {}
+  Families families;
+  std::map<std::string, ProbeSeries> probes;
+  std::map<std::string, NfrSeries> nfrs;
+  std::map<std::string, LoadSeries> loads;
+};
+
+Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      state_(std::make_unique<Guarded<State>>(*registry_)) {
+  for (auto length : lengths) window_names_.push_back(config::FormatDuration(length));
+  state_->Lock()
+      ->families.build.Add({{"version", build.version}, {"revision", build.revision}})
+      .Set(1);
+  RecordReload(true, std::chrono::system_clock::now());
+}
+
+Exporter::~Exporter() = default;
+
+void Exporter::AddProbe(const std::string& name, const std::string& kind,
+                        const std::vector<std::pair<std::string, std::string>>& labels,
+                        const RatioGauges& ratios) {
+  auto state = state_->Lock();
+  if (state->probes.count(name)) return;
+  auto& f = state->families;
+  std::vector<RatioSeries> exported;  // families first: a bad name throws before any series
+  for (const auto& [counter, gauge] : ratios) {
+    if (!gauge.empty()) exported.push_back({counter, &f.Ratio(gauge)});
+  }
+  ProbeSeries& p = state->probes[name];
+  p.kind = kind;
+  p.labels.insert(labels.begin(), labels.end());
+  p.ratios = std::move(exported);
+  for (const char* result : {"success", "failure", "skipped", "overrun"})
+    p.runs[result] = &f.runs.Add({{"probe", name}, {"result", result}});
+  p.success = &f.success.Add({{"probe", name}});
+  p.last_run = &f.last_run.Add({{"probe", name}});
+}
+
+void Exporter::RemoveProbe(const std::string& name) {
+  auto state = state_->Lock();
+  auto it = state->probes.find(name);
+  if (it == state->probes.end()) return;
+  RemoveSeries(state->families, it->second);
+  state->probes.erase(it);
+}
+
+void Exporter::Record(const std::string& name, const probes::Outcome& outcome,
+                      std::chrono::system_clock::time_point wall) {
+  auto state = state_->Lock();
+  auto it = state->probes.find(name);
+  if (it == state->probes.end()) return;  // removed meanwhile
+  ProbeSeries& p = it->second;
+  auto& f = state->families;
+  p.runs[outcome.skipped ? "skipped" : outcome.ok() ? "success" : "failure"]->Increment();
+  if (outcome.error) {
+    auto& counter = p.errors[outcome.error->kind];
+    if (counter == nullptr)
+      counter = &f.errors.Add({{"probe", name}, {"error", outcome.error->kind}});
+    counter->Increment();
+  }
+  if (!outcome.skipped) p.success->Set(outcome.ok() ? 1 : 0);
+  p.last_run->Set(UnixSeconds(wall));
+  RecordKindMetrics(f, p, name, outcome);
+  for (const auto& phase : outcome.phases) RecordPhase(f, window_names_, p, name, phase);
+}
+
+void Exporter::CountOverruns(const std::string& name, std::uint64_t n) {
+  auto state = state_->Lock();
+  auto it = state->probes.find(name);
+  if (it != state->probes.end() && n > 0)
+    it->second.runs["overrun"]->Increment(static_cast<double>(n));
+}
+
+void Exporter::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state) {
+  auto locked = state_->Lock();
+  auto [it, fresh] = locked->nfrs.try_emplace(rule.name);
+  NfrSeries& n = it->second;
+  if (fresh) n = AddNfrSeries(locked->families, rule);
+  const bool violated =
+      state.state == nfr::NfrState::kPending || state.state == nfr::NfrState::kFiring;
+  n.ok->Set(violated ? 0 : 1);
+  n.value->Set(state.value.value_or(kNaN));
+  // A regression rule still waiting for suite history has no threshold yet.
+  const bool no_threshold = rule.baseline_runs > 0 && !rule.baseline;
+  n.threshold->Set(no_threshold ? kNaN : rule.threshold);
+  for (auto& [name, gauge] : n.states) gauge->Set(name == nfr::StateName(state.state) ? 1 : 0);
+  if (state.good > n.good_seen) n.good->Increment(static_cast<double>(state.good - n.good_seen));
+  if (state.events > n.events_seen)
+    n.events->Increment(static_cast<double>(state.events - n.events_seen));
+  n.good_seen = state.good;
+  n.events_seen = state.events;
+}
+
+void Exporter::RemoveNfr(const std::string& name) {
+  auto state = state_->Lock();
+  auto it = state->nfrs.find(name);
+  if (it == state->nfrs.end()) return;
+  NfrSeries& n = it->second;
+  auto& f = state->families;
+  f.nfr_ok.Remove(n.ok);
+  f.nfr_value.Remove(n.value);
+  f.nfr_threshold.Remove(n.threshold);
+  for (auto& [s, g] : n.states) f.nfr_state.Remove(g);
+  f.nfr_good.Remove(n.good);
+  f.nfr_events.Remove(n.events);
+  state->nfrs.erase(it);
+}
+
+void Exporter::CountNotification(const std::string& alertmanager, bool ok) {
+  auto state = state_->Lock();
+  state->families.alerts_sent.Add({{"alertmanager", alertmanager}}).Increment();
+  auto& failed = state->families.alerts_failed.Add({{"alertmanager", alertmanager}});
+  if (!ok) failed.Increment();
+}
+
+void Exporter::AddSuiteProfile(const std::string& profile) {
+  auto state = state_->Lock();
+  for (const char* result : {"passed", "failed", "error"})
+    state->families.suite_runs.Add({{"profile", profile}, {"result", result}});
+}
+
+void Exporter::RecordSuite(const std::string& profile, const std::string& result, double seconds,
+                           double finished_unix, int nfrs_failed) {
+  auto state = state_->Lock();
+  auto& f = state->families;
+  f.suite_runs.Add({{"profile", profile}, {"result", result}}).Increment();
+  f.suite_last_success.Add({{"profile", profile}}).Set(result == "passed" ? 1 : 0);
+  f.suite_last_duration.Add({{"profile", profile}}).Set(seconds);
+  f.suite_last_timestamp.Add({{"profile", profile}}).Set(finished_unix);
+  f.suite_last_failed.Add({{"profile", profile}}).Set(nfrs_failed);
+}
+
+void Exporter::BeginLoad(const std::string& test, const probes::LiveCounters* live) {
+  auto state = state_->Lock();
+  auto [it, fresh] = state->loads.try_emplace(test);
+  LoadSeries& s = it->second;
+  if (fresh) {
+    auto& f = state->families;
+    const prometheus::Labels labels = {{"test", test}};
+    s.requests = &f.load_requests.Add(labels);
+    s.failed = &f.load_failed.Add(labels);
+    s.iterations = &f.load_iterations.Add(labels);
+    s.dropped = &f.load_dropped.Add(labels);
+    s.users = &f.load_users.Add(labels);
+    s.running = &f.load_running.Add(labels);
+  }
+  s.live = live;
+  s.seen_requests = s.seen_failed = s.seen_iterations = s.seen_dropped = 0;
+  s.running->Set(1);
+}
+
+void Exporter::EndLoad(const std::string& test) {
+  auto state = state_->Lock();
+  auto it = state->loads.find(test);
+  if (it == state->loads.end()) return;
+  SyncLoad(it->second);
+  it->second.live = nullptr;
+  it->second.users->Set(0);
+  it->second.running->Set(0);
+}
+
+void Exporter::RecordReload(bool ok, std::chrono::system_clock::time_point wall) {
+  auto state = state_->Lock();
+  state->families.reload_ok.Add({}).Set(ok ? 1 : 0);
+  if (ok) state->families.reload_time.Add({}).Set(UnixSeconds(wall));
+}
+
+std::string Exporter::Render(const std::vector<SeriesStats>& windows) {
+  {
+    auto state = state_->Lock();  // pointer writes only: the statistics are already computed
+    for (const auto& s : windows) SetWindowGauges(state->probes, s);
+    for (auto& [test, load] : state->loads) SyncLoad(load);
+  }
+  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
+  // prometheus-cpp writes NaN as "Nan"; the exposition format spells it "NaN".
+  for (std::size_t at = text.find(" Nan\n"); at != std::string::npos;
+       at = text.find(" Nan\n", at + 5)) {
+    text.replace(at + 1, 3, "NaN");
+  }
+  return text;
+}
+
+}  // namespace reznet::telemetry

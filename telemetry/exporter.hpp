@@ -1,0 +1,104 @@
+#pragma once
+// Exporter: the Prometheus side of the result sink (DESIGN.md §5). Owns the registry, every
+// metric family and the series of each probe, NFR rule, suite profile and in-daemon load test,
+// and renders /metrics. Durations are exported in seconds.
+//
+// Thread-safe. One lock guards the series handles; it is held to record one outcome, to publish
+// one rule or, in Render, to copy finished window statistics into gauges and follow live load
+// counters, never while the text is serialised (prometheus-cpp families lock themselves).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/nfr.hpp"
+#include "nfr/step.hpp"
+#include "probes/outcome.hpp"
+#include "telemetry/guarded.hpp"
+#include "telemetry/window_store.hpp"
+
+namespace reznet::probes {
+struct LiveCounters;
+}
+
+namespace prometheus {
+class Registry;
+}
+
+namespace reznet::telemetry {
+
+struct BuildInfo {
+  std::string version;
+  std::string revision;
+};
+
+// (outcome counter, gauge name) pairs: the counter's value in the last run that had it is
+// exported as the gauge {probe}. A pair with an empty gauge name is not exported.
+using RatioGauges = std::vector<std::pair<std::string, std::string>>;
+// What every probe exported before kinds declared their ratios: hit_ratio as
+// reznet_perf_cache_hit_ratio, query_reduction as reznet_perf_cache_query_reduction_ratio.
+RatioGauges DefaultRatioGauges();
+
+class Exporter {
+ public:
+  // `lengths`: the window lengths, for the `window` label of the window gauges. Sets
+  // reznet_perf_build_info and records a successful config load now.
+  Exporter(const std::vector<Duration>& lengths, const BuildInfo& build);
+  ~Exporter();
+
+  // Declares a probe: its run counters exist (at 0) before its first run. `labels` are its
+  // extra labels for its kind's own metrics (llm: provider, model). A no-op when declared.
+  // Throws std::invalid_argument for a ratio gauge name that is not a metric name ending in
+  // _ratio.
+  void AddProbe(const std::string& name, const std::string& kind,
+                const std::vector<std::pair<std::string, std::string>>& labels,
+                const RatioGauges& ratios);
+  // Drops every series of the probe from /metrics.
+  void RemoveProbe(const std::string& name);
+  // Runs, errors, last result, phase histograms, LLM counters and ratio gauges of one run. An
+  // undeclared probe is ignored.
+  void Record(const std::string& name, const probes::Outcome& outcome,
+              std::chrono::system_clock::time_point wall);
+  void CountOverruns(const std::string& name, std::uint64_t n);
+
+  // reznet_perf_nfr_* of a rule's state; RemoveNfr drops them.
+  void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
+  void RemoveNfr(const std::string& name);
+  // One delivery attempt to an Alertmanager.
+  void CountNotification(const std::string& alertmanager, bool ok);
+
+  // reznet_perf_suite_runs_total{profile,result} (declared at 0 by AddSuiteProfile) and
+  // reznet_perf_suite_last_*{profile}.
+  void AddSuiteProfile(const std::string& profile);
+  void RecordSuite(const std::string& profile, const std::string& result, double seconds,
+                   double finished_unix, int nfrs_failed);
+  // reznet_perf_load_*{test} follow `live` at every Render until EndLoad (which takes the final
+  // values). `live` must outlive EndLoad.
+  void BeginLoad(const std::string& test, const probes::LiveCounters* live);
+  void EndLoad(const std::string& test);
+  // reznet_perf_config_last_reload_successful and, when ok, …_success_timestamp_seconds.
+  void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
+
+  // Prometheus text exposition (without process_*), the window gauges set from `windows`
+  // (WindowStore::Snapshot at scrape time; series without gauges yet are skipped).
+  std::string Render(const std::vector<SeriesStats>& windows);
+
+ private:
+  struct State;
+
+  std::vector<std::string> window_names_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Guarded<State>> state_;
+};
+
+// The values of the window gauges for one window, in the order of the `stat` label values
+// p50, p90, p95, p99, mean, max: seconds, NaN without samples.
+std::vector<double> WindowGaugeValues(const stats::WindowStats& s);
+
+// process_* metrics of this process from /proc, in exposition format.
+std::string ProcessMetricsText();
+
+}  // namespace reznet::telemetry

@@ -1,0 +1,176 @@
+#include "telemetry/families.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <stdexcept>
+
+namespace reznet::telemetry {
+
+Families::Families(prometheus::Registry& r)
+    : duration(
+          prometheus::BuildHistogram()
+              .Name("reznet_perf_probe_duration_seconds")
+              .Help("Duration of each probe phase, cumulative (aggregatable across instances).")
+              .Register(r)),
+      window(prometheus::BuildGauge()
+                 .Name("reznet_perf_probe_window_seconds")
+                 .Help("Rolling-window statistic of a probe phase (nearest-rank quantiles, "
+                       "within 1%); not aggregatable.")
+                 .Register(r)),
+      window_samples(prometheus::BuildGauge()
+                         .Name("reznet_perf_probe_window_samples")
+                         .Help("Samples inside the rolling window.")
+                         .Register(r)),
+      runs(prometheus::BuildCounter()
+               .Name("reznet_perf_probe_runs_total")
+               .Help("Probe runs by result (success, failure, skipped, overrun).")
+               .Register(r)),
+      errors(prometheus::BuildCounter()
+                 .Name("reznet_perf_probe_errors_total")
+                 .Help("Failed probe runs by error kind.")
+                 .Register(r)),
+      success(prometheus::BuildGauge()
+                  .Name("reznet_perf_probe_success")
+                  .Help("1 when the last run succeeded, 0 otherwise.")
+                  .Register(r)),
+      last_run(prometheus::BuildGauge()
+                   .Name("reznet_perf_probe_last_run_timestamp_seconds")
+                   .Help("Unix time the last run finished.")
+                   .Register(r)),
+      build(prometheus::BuildGauge()
+                .Name("reznet_perf_build_info")
+                .Help("Build of the running daemon; always 1.")
+                .Register(r)),
+      llm_tokens(prometheus::BuildCounter()
+                     .Name("reznet_perf_llm_output_tokens_total")
+                     .Help("Output tokens of LLM probe runs (provider usage, else counted "
+                           "content events).")
+                     .Register(r)),
+      llm_rate(prometheus::BuildGauge()
+                   .Name("reznet_perf_llm_tokens_per_second")
+                   .Help("Decode rate of the last LLM run: (output_tokens - 1) / (total - ttft).")
+                   .Register(r)),
+      cache_hit(prometheus::BuildGauge()
+                    .Name("reznet_perf_cache_hit_ratio")
+                    .Help("Cache hits / (hits + misses) seen by the last run (redis keyspace or "
+                          "cache probe).")
+                    .Register(r)),
+      cache_reduction(prometheus::BuildGauge()
+                          .Name("reznet_perf_cache_query_reduction_ratio")
+                          .Help("1 - db_queries / requests of the last cache probe run.")
+                          .Register(r)),
+      nfr_ok(
+          prometheus::BuildGauge()
+              .Name("reznet_perf_nfr_ok")
+              .Help("1 when the NFR is met (or has no data), 0 when violated (pending or firing).")
+              .Register(r)),
+      nfr_value(prometheus::BuildGauge()
+                    .Name("reznet_perf_nfr_value")
+                    .Help("The value the NFR was last evaluated on (seconds or ratio).")
+                    .Register(r)),
+      nfr_threshold(prometheus::BuildGauge()
+                        .Name("reznet_perf_nfr_threshold")
+                        .Help("The NFR's threshold (seconds or ratio).")
+                        .Register(r)),
+      nfr_state(prometheus::BuildGauge()
+                    .Name("reznet_perf_nfr_state")
+                    .Help("1 for the NFR's current state (ok, pending, firing, no_data).")
+                    .Register(r)),
+      nfr_good(prometheus::BuildCounter()
+                   .Name("reznet_perf_nfr_good_total")
+                   .Help("Evaluations with data where the NFR was met.")
+                   .Register(r)),
+      nfr_events(prometheus::BuildCounter()
+                     .Name("reznet_perf_nfr_events_total")
+                     .Help("Evaluations with data.")
+                     .Register(r)),
+      alerts_sent(prometheus::BuildCounter()
+                      .Name("reznet_perf_alert_notifications_total")
+                      .Help("POSTs of alerts to an Alertmanager.")
+                      .Register(r)),
+      alerts_failed(
+          prometheus::BuildCounter()
+              .Name("reznet_perf_alert_notifications_failed_total")
+              .Help("POSTs of alerts to an Alertmanager that failed (retried with backoff).")
+              .Register(r)),
+      llm_budget(prometheus::BuildGauge()
+                     .Name("reznet_perf_llm_budget_spent_tokens")
+                     .Help("Output tokens spent today (UTC) against the probe's daily budget.")
+                     .Register(r)),
+      suite_runs(prometheus::BuildCounter()
+                     .Name("reznet_perf_suite_runs_total")
+                     .Help("Finished suite runs by profile and result (passed, failed, error).")
+                     .Register(r)),
+      suite_last_success(prometheus::BuildGauge()
+                             .Name("reznet_perf_suite_last_success")
+                             .Help("1 when the profile's last run passed, 0 otherwise.")
+                             .Register(r)),
+      suite_last_duration(prometheus::BuildGauge()
+                              .Name("reznet_perf_suite_last_duration_seconds")
+                              .Help("Wall time of the profile's last run.")
+                              .Register(r)),
+      suite_last_timestamp(prometheus::BuildGauge()
+                               .Name("reznet_perf_suite_last_timestamp_seconds")
+                               .Help("Unix time the profile's last run finished.")
+                               .Register(r)),
+      suite_last_failed(prometheus::BuildGauge()
+                            .Name("reznet_perf_suite_last_nfrs_failed")
+                            .Help("NFRs that failed in the profile's last run.")
+                            .Register(r)),
+      load_requests(prometheus::BuildCounter()
+                        .Name("reznet_perf_load_requests_total")
+                        .Help("Requests of load tests run by this daemon (suites), live.")
+                        .Register(r)),
+      load_failed(prometheus::BuildCounter()
+                      .Name("reznet_perf_load_failed_total")
+                      .Help("Failed requests of load tests run by this daemon, live.")
+                      .Register(r)),
+      load_iterations(prometheus::BuildCounter()
+                          .Name("reznet_perf_load_iterations_total")
+                          .Help("Scenario iterations started by load tests, live.")
+                          .Register(r)),
+      load_dropped(prometheus::BuildCounter()
+                       .Name("reznet_perf_load_dropped_total")
+                       .Help("Open-model iterations dropped for lack of a free user.")
+                       .Register(r)),
+      load_users(prometheus::BuildGauge()
+                     .Name("reznet_perf_load_active_users")
+                     .Help("Virtual users busy in a running load test.")
+                     .Register(r)),
+      load_running(prometheus::BuildGauge()
+                       .Name("reznet_perf_load_running")
+                       .Help("1 while the load test runs.")
+                       .Register(r)),
+      reload_ok(prometheus::BuildGauge()
+                    .Name("reznet_perf_config_last_reload_successful")
+                    .Help("1 when the last config reload (or the start) succeeded, 0 when it "
+                          "was refused.")
+                    .Register(r)),
+      reload_time(prometheus::BuildGauge()
+                      .Name("reznet_perf_config_last_reload_success_timestamp_seconds")
+                      .Help("Unix time of the last successful config load.")
+                      .Register(r)),
+      registry_(r) {
+  ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
+  ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);
+}
+
+prometheus::Family<prometheus::Gauge>& Families::Ratio(const std::string& name) {
+  // The suffix keeps ratio gauges apart from every other family: prometheus-cpp would merge a
+  // gauge of the same name into that family instead of refusing it.
+  if (!name.ends_with("_ratio"))
+    throw std::invalid_argument("ratio gauge " + name + ": the name must end in _ratio");
+  auto it = ratios_.find(name);
+  if (it != ratios_.end()) return *it->second;
+  auto& family = prometheus::BuildGauge()
+                     .Name(name)
+                     .Help("Last value of a ratio the probe's kind reports (see the README).")
+                     .Register(registry_);
+  ratios_.emplace(name, &family);
+  return family;
+}
+
+}  // namespace reznet::telemetry
