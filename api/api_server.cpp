@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,6 +19,7 @@
 #include <map>
 #include <thread>
 
+#include "clients/offload.hpp"
 #include "common/rate_limit.hpp"
 
 namespace reznet::api {
@@ -66,7 +68,12 @@ struct RouteEntry {
   std::string path;
   bool prefix;
   ApiServer::Handler handler;
+  ApiServer::Lane lane;
 };
+
+constexpr int kWorkers = 4;
+// Requests waiting for or running on a worker; beyond this, 503 at once instead of a queue.
+constexpr int kMaxWorkerRequests = 64;
 
 }  // namespace
 
@@ -111,6 +118,9 @@ struct ApiServer::Impl {
   std::size_t shedding = 0;
   common::RateLimitedLog accept_warnings{kWarnEvery};
   common::RateLimitedLog shed_warnings{kWarnEvery};
+  common::RateLimitedLog busy_warnings{kWarnEvery};  // used on the server thread only
+  asio::thread_pool workers{kWorkers};
+  std::atomic<int> worker_requests{0};
 
   std::size_t Live() const { return conns.size() - shedding; }
 
@@ -135,18 +145,18 @@ struct ApiServer::Impl {
     return true;
   }
 
-  HttpReply Dispatch(const HttpRequest& req) {
+  // The route for `req`, or null with `miss` set to the 404 / 405 reply.
+  const RouteEntry* Match(const HttpRequest& req, HttpReply& miss) const {
     bool path_known = false;
     std::string allow;
     for (const auto& r : routes) {
       const bool match = r.prefix ? req.path.starts_with(r.path) : req.path == r.path;
       if (!match) continue;
       path_known = true;
-      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET"))
-        return r.handler(req);
+      if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) return &r;
       allow += (allow.empty() ? "" : ", ") + r.method;
     }
-    HttpReply reply;
+    HttpReply& reply = miss;
     if (path_known) {
       reply.status = 405;
       reply.body = "method not allowed; use " + allow + "\n";
@@ -155,12 +165,37 @@ struct ApiServer::Impl {
       reply.status = 404;
       reply.body = "not found: " + req.path + "\n";
     }
-    return reply;
+    return nullptr;
   }
 
-  HttpReply SafeDispatch(const HttpRequest& req) {
+  // Runs the matching handler on its lane; every exception becomes a 500.
+  asio::awaitable<HttpReply> Dispatch(HttpRequest req) {
+    HttpReply miss;
+    const RouteEntry* route = Match(req, miss);
+    if (route == nullptr) co_return miss;
+    if (route->lane == Lane::kInline) co_return Call(*route, req);
+    if (worker_requests.load() >= kMaxWorkerRequests) {
+      if (auto n = busy_warnings.Allow(std::chrono::steady_clock::now()))
+        spdlog::warn("{} {}: all workers busy ({} requests), answered 503{}", req.method, req.path,
+                     kMaxWorkerRequests, Swallowed(*n));
+      co_return HttpReply{
+          503,
+          "text/plain; charset=utf-8",
+          "busy: " + std::to_string(kMaxWorkerRequests) + " requests in progress; try again\n",
+          {{"Retry-After", "1"}}};
+    }
+    ++worker_requests;
+    struct Done {
+      std::atomic<int>& n;
+      ~Done() { --n; }
+    } done{worker_requests};
+    co_return co_await clients::Offload(workers.get_executor(),
+                                        [this, route, &req] { return Call(*route, req); });
+  }
+
+  HttpReply Call(const RouteEntry& route, const HttpRequest& req) {
     try {
-      return Dispatch(req);
+      return route.handler(req);
     } catch (const std::exception& e) {
       spdlog::error("internal error serving {} {}: {}", req.method, req.path, e.what());
     } catch (...) {
@@ -235,7 +270,7 @@ struct ApiServer::Impl {
           req.headers[name] = std::string(field.value());
         }
         req.body = std::move(msg.body());
-        reply = SafeDispatch(req);
+        reply = co_await Dispatch(std::move(req));
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
       res.set(http::field::server, "reznet-perfd");
@@ -297,8 +332,8 @@ ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
 ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::Route(const std::string& method, const std::string& path, Handler handler,
-                      bool prefix) {
-  impl_->routes.push_back({method, path, prefix, std::move(handler)});
+                      bool prefix, Lane lane) {
+  impl_->routes.push_back({method, path, prefix, std::move(handler), lane});
 }
 
 namespace {
@@ -361,6 +396,8 @@ void ApiServer::Stop() {
     impl_->io.stop();
   });
   impl_->thread.join();
+  // Handlers still running finish on their own; their replies have nowhere to go.
+  impl_->workers.stop();
 }
 
 }  // namespace reznet::api

@@ -7,13 +7,13 @@
 // error strings when it is loaded (+1.7 MiB RSS for a daemon that may never speak TLS) and holds
 // one pool thread per open connection. Measured in bench/compare_peers.py.
 //
-// Handlers run on the server thread, one request at a time per connection; they must be
-// thread-safe with respect to the rest of the daemon. An exception escaping a handler becomes a
-// 500 and a log line. Limits: request body 1 MiB, headers 16 KiB, 30 s idle keep-alive, 10 s
-// from a request's first byte to its last, 512 connections and 128 per client address. At a cap
-// the oldest idle connection (waiting for or dribbling a request) is closed to make room, so a new
-// scrape is served; accept errors (out of descriptors) back off instead of spinning; repeated
-// warnings are rate-limited with a count.
+// Handlers run on a worker pool (or, marked inline, on the server thread), one request at a time
+// per connection; they must be thread-safe with respect to the rest of the daemon. An exception
+// escaping a handler becomes a 500 and a log line. Limits: request body 1 MiB, headers 16 KiB, 30 s
+// idle keep-alive, 10 s from a request's first byte to its last, 512 connections and 128 per client
+// address. At a cap the oldest idle connection (waiting for or dribbling a request) is closed to
+// make room, so a new scrape is served; accept errors (out of descriptors) back off instead of
+// spinning; repeated warnings are rate-limited with a count.
 
 #include <functional>
 #include <map>
@@ -55,9 +55,16 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
+  // Where a handler runs. kWorker (the default): on a small worker pool, so a handler that
+  // reads a disk or a database, or waits for the probe thread, never delays another request;
+  // when every worker is busy and the queue is full the request is answered 503 at once.
+  // kInline: on the server thread itself — only for handlers that take nothing longer than a
+  // short lock (/metrics, /healthz, /readyz).
+  enum class Lane { kWorker, kInline };
+
   // Exact path, or a prefix when `path` ends with '/' and `prefix` is set. Before Start().
   void Route(const std::string& method, const std::string& path, Handler handler,
-             bool prefix = false);
+             bool prefix = false, Lane lane = Lane::kWorker);
 
   // Binds "host:port" (port 0 picks a free one) and returns the port. Throws std::runtime_error.
   int Bind(const std::string& listen);

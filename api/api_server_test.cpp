@@ -8,6 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <future>
+#include <thread>
+
 #include "api/suite_routes.hpp"
 
 namespace reznet::api {
@@ -53,6 +57,61 @@ TEST_F(ApiServerTest, RoutesQueryHeadersAndKeepAlive) {
   EXPECT_EQ(post->status, 201);
   EXPECT_EQ(post->body, "payload");
   EXPECT_EQ(post->get_header_value("X-Len"), "7");
+}
+
+// A handler stuck on a worker (a hung database, say) delays neither inline routes nor other
+// worker routes.
+TEST(ApiServerLanes, StuckHandlerDoesNotBlockOthers) {
+  ApiServer server;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> stuck_started{0};
+  server.Route("GET", "/stuck", [&](const HttpRequest&) {
+    ++stuck_started;
+    released.wait();
+    return HttpReply{200, "text/plain", "late\n", {}};
+  });
+  server.Route("GET", "/other", [](const HttpRequest&) {
+    return HttpReply{200, "text/plain", "other\n", {}};
+  });
+  server.Route(
+      "GET", "/metrics",
+      [](const HttpRequest&) {
+        return HttpReply{200, "text/plain", "m\n", {}};
+      },
+      false, ApiServer::Lane::kInline);
+  const int port = server.Bind("127.0.0.1:0");
+  server.Start();
+  std::vector<std::thread> stuck;
+  struct Unstick {  // also when an assertion below returns early
+    std::promise<void>& release;
+    std::vector<std::thread>& threads;
+    ~Unstick() {
+      release.set_value();
+      for (auto& t : threads) t.join();
+    }
+  } unstick{release, stuck};
+  for (int i = 0; i < 3; ++i) {
+    stuck.emplace_back([port] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_read_timeout(30, 0);
+      auto r = c.Get("/stuck");
+      EXPECT_TRUE(r && r->body == "late\n");
+    });
+  }
+  for (int i = 0; i < 5000 && stuck_started.load() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(stuck_started.load(), 3) << "three handlers run at once on workers";
+  httplib::Client c("127.0.0.1", port);
+  for (int i = 0; i < 20; ++i) {
+    auto m = c.Get("/metrics");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->body, "m\n");
+  }
+  auto other = c.Get("/other");  // a fourth worker is still free
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->body, "other\n");
+  EXPECT_EQ(stuck_started.load(), 3) << "the stuck handlers are still stuck";
 }
 
 TEST_F(ApiServerTest, UnknownPathWrongMethodAndHandlerException) {

@@ -26,19 +26,31 @@ boost::json::array Strings(const std::vector<std::string>& v) {
 
 void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink,
                       const std::atomic<bool>& ready) {
-  server.Route("GET", "/metrics", [&sink](const HttpRequest&) {
-    return HttpReply{200,
-                     "text/plain; version=0.0.4; charset=utf-8",
-                     sink.RenderMetrics(std::chrono::steady_clock::now()),
-                     {}};
-  });
-  server.Route("GET", "/healthz", [](const HttpRequest&) {
-    return HttpReply{200, "text/plain", "ok\n", {}};
-  });
-  server.Route("GET", "/readyz", [&ready](const HttpRequest&) {
-    return ready ? HttpReply{200, "text/plain", "ready\n", {}}
-                 : HttpReply{503, "text/plain", "not ready\n", {}};
-  });
+  // Inline on the server thread: these take nothing longer than a short lock, and must answer
+  // even when every worker is stuck behind a database.
+  constexpr auto kInline = ApiServer::Lane::kInline;
+  server.Route(
+      "GET", "/metrics",
+      [&sink](const HttpRequest&) {
+        return HttpReply{200,
+                         "text/plain; version=0.0.4; charset=utf-8",
+                         sink.RenderMetrics(std::chrono::steady_clock::now()),
+                         {}};
+      },
+      false, kInline);
+  server.Route(
+      "GET", "/healthz",
+      [](const HttpRequest&) {
+        return HttpReply{200, "text/plain", "ok\n", {}};
+      },
+      false, kInline);
+  server.Route(
+      "GET", "/readyz",
+      [&ready](const HttpRequest&) {
+        return ready ? HttpReply{200, "text/plain", "ready\n", {}}
+                     : HttpReply{503, "text/plain", "not ready\n", {}};
+      },
+      false, kInline);
   server.Route("GET", "/api/v1/status", [&sink](const HttpRequest&) {
     return HttpReply{
         200, "application/json", sink.StatusJson(std::chrono::steady_clock::now()), {}};
