@@ -9,7 +9,7 @@
 
 namespace reznet::daemon {
 
-bool Scheduled(const config::ProbeConfig& probe) { return probe.kind != "load"; }
+bool Scheduled(const config::ProbeConfig& probe) { return !probe.traits.on_demand; }
 
 ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& p,
                           const probes::ProbeRegistry& registry,
@@ -30,9 +30,9 @@ std::vector<config::NfrRule> ContinuousRules(const config::Config& config) {
     const config::ProbeConfig* p = config.FindProbe(rule.probe);
     if (p != nullptr && !Scheduled(*p)) {
       spdlog::info(
-          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
+          "NFR {} judges {} test {}: checked by suite runs and reznet-perfd load, not "
           "continuously",
-          rule.name, rule.probe);
+          rule.name, p->kind, rule.probe);
       continue;
     }
     rules.push_back(rule);
