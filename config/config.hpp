@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/kind.hpp"
 #include "config/nfr.hpp"
 #include "config/suite.hpp"
 #include "config/units.hpp"
@@ -48,11 +49,6 @@ struct TargetConfig {
   std::map<std::string, std::string> headers;  // sent with every http request
 };
 
-// Settings of one probe kind (the block under the kind's name). Each kind derives its own.
-struct KindSettings {
-  virtual ~KindSettings() = default;
-};
-
 struct ProbeConfig {
   std::string name;
   std::string kind;
@@ -60,6 +56,8 @@ struct ProbeConfig {
   Duration interval = 15s;
   Duration timeout = 5s;
   std::shared_ptr<const KindSettings> settings;
+  // A copy of its kind's traits, set by the loader (config/kind.hpp).
+  KindTraits traits;
   int line = 0;  // 1-based line of the probe in the file, for messages
   // The probe's YAML and every target's, as written: a reload keeps a probe whose fingerprint
   // did not change and rebuilds one whose did.

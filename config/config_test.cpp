@@ -18,15 +18,17 @@ struct EchoSettings : KindSettings {
   std::string word;
 };
 
-KindParsers Kinds() {
-  KindSpec echo;
+KindTraitsMap Kinds() {
+  KindTraits echo;
+  echo.name = "echo";
   echo.parse = [](MapReader& r, const TargetConfig*, const ProbeConfig&) {
     auto s = std::make_shared<EchoSettings>();
     r.Read("word", s->word, true);
     return std::shared_ptr<const KindSettings>(s);
   };
   echo.phases = {"total", "step:*"};
-  echo.ratios = {"hit_ratio"};
+  echo.ratios = {{"hit_ratio", "reznet_perf_cache_hit_ratio"}};
+  echo.chart_phase = "total";
   return {{"echo", echo}};
 }
 
@@ -262,6 +264,36 @@ history: { tolerance: 20% }
   EXPECT_EQ(profiles["full"].probes.size(), 2u);
   EXPECT_THAT(profiles["full"].nfrs, ElementsAre("api_p95", "api_base"));
   EXPECT_TRUE(profiles["load"].probes.empty());
+}
+
+TEST(Suites, DefaultsFollowTheKindsTraits) {
+  KindTraitsMap kinds = Kinds();
+  kinds["echo"].profiles = {"quick"};
+  kinds["echo"].default_samples = 3;
+  KindTraits later = kinds["echo"];
+  later.name = "later";
+  later.profiles = {"load"};
+  later.default_samples = 1;
+  later.on_demand = true;
+  kinds["later"] = later;
+  auto cfg = LoadString(R"(probes:
+  - { name: a, kind: echo, echo: { word: x } }
+  - { name: b, kind: later, later: { word: y } }
+suites:
+  smoke: { probes: [a] }
+)",
+                        "t.yaml", kinds);
+  EXPECT_EQ(cfg.probes[0].traits.name, "echo");
+  EXPECT_TRUE(cfg.probes[1].traits.on_demand);
+  auto profiles = ResolveProfiles(cfg);
+  ASSERT_EQ(profiles["quick"].probes.size(), 1u);
+  EXPECT_EQ(profiles["quick"].probes[0].probe, "a");
+  EXPECT_EQ(profiles["quick"].probes[0].samples, 3);
+  EXPECT_TRUE(profiles["standard"].probes.empty());
+  ASSERT_EQ(profiles["load"].probes.size(), 1u);
+  EXPECT_EQ(profiles["load"].probes[0].probe, "b");
+  EXPECT_EQ(profiles["full"].probes.size(), 2u);
+  EXPECT_EQ(profiles["smoke"].probes[0].samples, 3);  // a configured entry without samples
 }
 
 TEST(Suites, ErrorsSayWhatToWrite) {

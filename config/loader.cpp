@@ -134,7 +134,7 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
 }
 
 void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
-                const KindParsers& kinds, Diagnostics& diag, std::set<std::string>& names,
+                const KindTraitsMap& kinds, Diagnostics& diag, std::set<std::string>& names,
                 const std::string& targets_yaml) {
   MapReader r(node, path, diag);
   if (!node.IsMap()) return;
@@ -182,13 +182,14 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
     auto it = kinds.find(p.kind);
     if (it == kinds.end()) {
       std::string known;
-      for (const auto& [k, parser] : kinds) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& [k, traits] : kinds) known += (known.empty() ? "" : ", ") + k;
       diag.Error(node["kind"].Mark(), r.PathOf("kind"),
                  "unknown probe kind \"" + p.kind + "\"; this build knows: " + known);
     } else {
       MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag, node.Mark());
       block.set_config(&cfg);
-      p.settings = it->second.parse(block, target, p);
+      p.traits = it->second;
+      p.settings = p.traits.parse(block, target, p);
       block.Finish();
     }
   }
@@ -215,7 +216,7 @@ const TargetConfig* Config::FindTarget(const std::string& name) const {
 }
 
 Config LoadString(const std::string& text, const std::string& source_name,
-                  const KindParsers& kinds) {
+                  const KindTraitsMap& kinds) {
   Diagnostics diag(source_name);
   YAML::Node root;
   try {
@@ -245,7 +246,7 @@ Config LoadString(const std::string& text, const std::string& source_name,
                    targets.IsDefined() ? YAML::Dump(targets) : "");
       }
     }
-    ParseNfrs(top.Node("nfrs"), cfg, kinds, diag);
+    ParseNfrs(top.Node("nfrs"), cfg, diag);
     ParseAlerting(top.Node("alerting"), cfg, diag);
     ParseSuites(top.Node("suites"), cfg, diag);
     ParseHistory(top.Node("history"), cfg, diag);
@@ -263,7 +264,7 @@ Config LoadString(const std::string& text, const std::string& source_name,
   return cfg;
 }
 
-Config LoadFile(const std::string& path, const KindParsers& kinds) {
+Config LoadFile(const std::string& path, const KindTraitsMap& kinds) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path + ": cannot open the config file"});
   std::stringstream buffer;

@@ -62,6 +62,137 @@ std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrR
   return *ratio;
 }
 
+// name (unique, letters, digits and _), kind (threshold or regression) and stat.
+void ReadNameKindAndStat(MapReader& r, NfrRule& rule, std::set<std::string>& names) {
+  Diagnostics& diag = r.diag();
+  if (r.Read("name", rule.name, true) && !rule.name.empty()) {
+    if (!std::all_of(rule.name.begin(), rule.name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        })) {
+      diag.Error(
+          r.MarkOf("name"), r.PathOf("name"),
+          "\"" + rule.name + "\": NFR names use letters, digits and _ (it becomes an alert name)");
+    } else if (!names.insert(rule.name).second) {
+      diag.Error(r.MarkOf("name"), r.PathOf("name"),
+                 "another NFR is already named \"" + rule.name + "\"");
+    }
+  }
+  std::string kind = "threshold";
+  r.Read("kind", kind);
+  if (kind != "threshold" && kind != "regression") {
+    diag.Error(r.MarkOf("kind"), r.PathOf("kind"),
+               "\"" + kind + "\": write threshold (default) or regression");
+  }
+  rule.regression = kind == "regression";
+  if (r.Read("stat", rule.stat_name, true)) {
+    auto it = kStats.find(rule.stat_name);
+    if (it == kStats.end()) {
+      diag.Error(r.MarkOf("stat"), r.PathOf("stat"),
+                 "\"" + rule.stat_name +
+                     "\" is not a stat; write p50, p90, p95, p99, mean, max, error_rate or ratio");
+    } else {
+      rule.stat = it->second;
+    }
+  }
+}
+
+// probe, and phase: one the probe's kind records (a ratio it carries, for stat ratio).
+void ReadProbeAndPhase(MapReader& r, const Config& cfg, NfrRule& rule) {
+  const ProbeConfig* probe = nullptr;
+  if (r.Read("probe", rule.probe, true) && !rule.probe.empty()) {
+    probe = cfg.FindProbe(rule.probe);
+    if (probe == nullptr)
+      r.diag().Error(r.MarkOf("probe"), r.PathOf("probe"),
+                     "no probe named \"" + rule.probe + "\" under probes:");
+  }
+  r.Read("phase", rule.phase, rule.stat != NfrStat::kErrorRate);
+  // An unknown kind (traits without a name) was reported with the probe.
+  if (probe == nullptr || probe->traits.name.empty() || rule.phase.empty() ||
+      rule.stat == NfrStat::kErrorRate)
+    return;
+  std::vector<std::string> known;
+  bool ok = false;
+  if (rule.stat == NfrStat::kRatio) {
+    for (const auto& ratio : probe->traits.ratios) known.push_back(ratio.counter);
+    ok = std::find(known.begin(), known.end(), rule.phase) != known.end();
+  } else {
+    known = probe->traits.phases;
+    ok = PhaseKnown(known, rule.phase);
+  }
+  if (!ok) {
+    r.diag().Error(r.MarkOf("phase"), r.PathOf("phase"),
+                   "probe \"" + probe->name + "\" (kind " + probe->kind + ") has no " +
+                       (rule.stat == NfrStat::kRatio ? "ratio" : "phase") + " \"" + rule.phase +
+                       "\"; it has: " + ListOrNone(known));
+  }
+}
+
+// A regression rule: baseline or baseline_runs, tolerance; its op follows from the stat.
+void ReadRegression(MapReader& r, NfrRule& rule) {
+  rule.baseline = ReadLimit(r, "baseline", rule, false);
+  if (r.Has("baseline_runs")) {
+    std::int64_t runs = 0;
+    if (r.Read("baseline_runs", runs, 1, 1000)) rule.baseline_runs = static_cast<int>(runs);
+    if (r.Has("baseline")) {
+      r.diag().Error(r.MarkOf("baseline_runs"), r.PathOf("baseline_runs"),
+                     "write baseline: (pinned) or baseline_runs: (median of past suite runs), "
+                     "not both");
+    }
+  } else if (!r.Has("baseline")) {
+    r.diag().Error(
+        r.mark(), r.PathOf("baseline"),
+        "missing; a regression rule needs baseline: (e.g. 180ms) or baseline_runs: (e.g. "
+        "5, the median of the last 5 suite runs)");
+  }
+  r.ReadRatio("tolerance", rule.tolerance);
+  // Higher is worse for latencies and error rates; lower is worse for ratios.
+  const bool higher_worse = rule.stat != NfrStat::kRatio;
+  rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;
+  rule.op_text = higher_worse ? "<=" : ">=";
+  if (rule.baseline) ApplyBaseline(rule, *rule.baseline);
+}
+
+// A threshold rule: op, threshold and an optional clear_threshold on the met side.
+void ReadThreshold(MapReader& r, NfrRule& rule) {
+  if (r.Read("op", rule.op_text, true)) {
+    auto it = kOps.find(rule.op_text);
+    if (it == kOps.end()) {
+      r.diag().Error(
+          r.MarkOf("op"), r.PathOf("op"),
+          "\"" + rule.op_text + "\": write <, <=, > or >= (the promise: value op threshold)");
+    } else {
+      rule.op = it->second;
+    }
+  }
+  if (auto t = ReadLimit(r, "threshold", rule, true)) rule.threshold = *t;
+  rule.clear_threshold = ReadLimit(r, "clear_threshold", rule, false);
+  if (rule.clear_threshold && !rule.Met(*rule.clear_threshold, rule.threshold) &&
+      *rule.clear_threshold != rule.threshold) {
+    r.diag().Error(r.MarkOf("clear_threshold"), r.PathOf("clear_threshold"),
+                   "must lie on the met side of threshold (for \"" + rule.op_text + " " +
+                       FormatThreshold(rule, rule.threshold) + "\" a clear_threshold " +
+                       (rule.op == NfrOp::kLt || rule.op == NfrOp::kLe ? "below" : "above") +
+                       " it)");
+  }
+}
+
+void ReadLabelsAndAnnotations(MapReader& r, NfrRule& rule) {
+  r.Read("labels", rule.labels);
+  r.Read("annotations", rule.annotations);
+  for (const auto& [k, v] : rule.annotations) {
+    if (k != "summary" && k != "description" && k != "runbook_url") {
+      r.diag().Error(r.MarkOf("annotations"), r.PathOf("annotations"),
+                     "unknown annotation \"" + k + "\"; write summary, description or runbook_url");
+    }
+  }
+  for (const char* reserved : {"alertname", "nfr", "severity", "probe"}) {
+    if (rule.labels.count(reserved)) {
+      r.diag().Error(r.MarkOf("labels"), r.PathOf("labels"),
+                     std::string("label \"") + reserved + "\" is set by the daemon");
+    }
+  }
+}
+
 }  // namespace
 
 bool NfrRule::Met(double value, double limit) const {
@@ -98,7 +229,7 @@ std::string FormatThreshold(const NfrRule& rule, double value) {
   return buf;
 }
 
-void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Diagnostics& diag) {
+void ParseNfrs(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
   if (!node.IsDefined() || node.IsNull() || !IsSequence(node, "nfrs", diag)) return;
   std::set<std::string> names;
   for (std::size_t i = 0; i < node.size(); ++i) {
@@ -107,59 +238,8 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
     if (!node[i].IsMap()) continue;
     NfrRule rule;
     rule.line = node[i].Mark().line + 1;
-    if (r.Read("name", rule.name, true) && !rule.name.empty()) {
-      if (!std::all_of(rule.name.begin(), rule.name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-          })) {
-        diag.Error(r.MarkOf("name"), r.PathOf("name"),
-                   "\"" + rule.name +
-                       "\": NFR names use letters, digits and _ (it becomes an alert name)");
-      } else if (!names.insert(rule.name).second) {
-        diag.Error(r.MarkOf("name"), r.PathOf("name"),
-                   "another NFR is already named \"" + rule.name + "\"");
-      }
-    }
-    std::string kind = "threshold";
-    r.Read("kind", kind);
-    if (kind != "threshold" && kind != "regression") {
-      diag.Error(r.MarkOf("kind"), r.PathOf("kind"),
-                 "\"" + kind + "\": write threshold (default) or regression");
-    }
-    rule.regression = kind == "regression";
-    if (r.Read("stat", rule.stat_name, true)) {
-      auto it = kStats.find(rule.stat_name);
-      if (it == kStats.end()) {
-        diag.Error(
-            r.MarkOf("stat"), r.PathOf("stat"),
-            "\"" + rule.stat_name +
-                "\" is not a stat; write p50, p90, p95, p99, mean, max, error_rate or ratio");
-      } else {
-        rule.stat = it->second;
-      }
-    }
-    const ProbeConfig* probe = nullptr;
-    if (r.Read("probe", rule.probe, true) && !rule.probe.empty()) {
-      probe = cfg.FindProbe(rule.probe);
-      if (probe == nullptr)
-        diag.Error(r.MarkOf("probe"), r.PathOf("probe"),
-                   "no probe named \"" + rule.probe + "\" under probes:");
-    }
-    r.Read("phase", rule.phase, rule.stat != NfrStat::kErrorRate);
-    if (probe != nullptr && !rule.phase.empty() && rule.stat != NfrStat::kErrorRate) {
-      auto k = kinds.find(probe->kind);
-      if (k != kinds.end()) {
-        const auto& known = rule.stat == NfrStat::kRatio ? k->second.ratios : k->second.phases;
-        const bool ok = rule.stat == NfrStat::kRatio
-                            ? std::find(known.begin(), known.end(), rule.phase) != known.end()
-                            : PhaseKnown(known, rule.phase);
-        if (!ok) {
-          diag.Error(r.MarkOf("phase"), r.PathOf("phase"),
-                     "probe \"" + probe->name + "\" (kind " + probe->kind + ") has no " +
-                         (rule.stat == NfrStat::kRatio ? "ratio" : "phase") + " \"" + rule.phase +
-                         "\"; it has: " + ListOrNone(known));
-        }
-      }
-    }
+    ReadNameKindAndStat(r, rule, names);
+    ReadProbeAndPhase(r, cfg, rule);
     if (r.Read("window", rule.window, true) && rule.window > Duration::zero() &&
         std::find(cfg.daemon.windows.begin(), cfg.daemon.windows.end(), rule.window) ==
             cfg.daemon.windows.end()) {
@@ -170,66 +250,14 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, const KindParsers& kinds, Di
           FormatDuration(rule.window) + " is not one of daemon.windows (" + ListOrNone(ws) + ")");
     }
     if (rule.regression) {
-      rule.baseline = ReadLimit(r, "baseline", rule, false);
-      if (r.Has("baseline_runs")) {
-        std::int64_t runs = 0;
-        if (r.Read("baseline_runs", runs, 1, 1000)) rule.baseline_runs = static_cast<int>(runs);
-        if (r.Has("baseline")) {
-          diag.Error(r.MarkOf("baseline_runs"), r.PathOf("baseline_runs"),
-                     "write baseline: (pinned) or baseline_runs: (median of past suite runs), not "
-                     "both");
-        }
-      } else if (!r.Has("baseline")) {
-        diag.Error(
-            r.mark(), r.PathOf("baseline"),
-            "missing; a regression rule needs baseline: (e.g. 180ms) or baseline_runs: (e.g. "
-            "5, the median of the last 5 suite runs)");
-      }
-      r.ReadRatio("tolerance", rule.tolerance);
-      // Higher is worse for latencies and error rates; lower is worse for ratios.
-      const bool higher_worse = rule.stat != NfrStat::kRatio;
-      rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;
-      rule.op_text = higher_worse ? "<=" : ">=";
-      if (rule.baseline) ApplyBaseline(rule, *rule.baseline);
+      ReadRegression(r, rule);
     } else {
-      if (r.Read("op", rule.op_text, true)) {
-        auto it = kOps.find(rule.op_text);
-        if (it == kOps.end()) {
-          diag.Error(
-              r.MarkOf("op"), r.PathOf("op"),
-              "\"" + rule.op_text + "\": write <, <=, > or >= (the promise: value op threshold)");
-        } else {
-          rule.op = it->second;
-        }
-      }
-      if (auto t = ReadLimit(r, "threshold", rule, true)) rule.threshold = *t;
-      rule.clear_threshold = ReadLimit(r, "clear_threshold", rule, false);
-      if (rule.clear_threshold && !rule.Met(*rule.clear_threshold, rule.threshold) &&
-          *rule.clear_threshold != rule.threshold) {
-        diag.Error(r.MarkOf("clear_threshold"), r.PathOf("clear_threshold"),
-                   "must lie on the met side of threshold (for \"" + rule.op_text + " " +
-                       FormatThreshold(rule, rule.threshold) + "\" a clear_threshold " +
-                       (rule.op == NfrOp::kLt || rule.op == NfrOp::kLe ? "below" : "above") +
-                       " it)");
-      }
+      ReadThreshold(r, rule);
     }
     r.Read("for", rule.for_);
     r.Read("min_samples", rule.min_samples, 1, 1'000'000);
     r.Read("severity", rule.severity);
-    r.Read("labels", rule.labels);
-    r.Read("annotations", rule.annotations);
-    for (const auto& [k, v] : rule.annotations) {
-      if (k != "summary" && k != "description" && k != "runbook_url") {
-        diag.Error(r.MarkOf("annotations"), r.PathOf("annotations"),
-                   "unknown annotation \"" + k + "\"; write summary, description or runbook_url");
-      }
-    }
-    for (const char* reserved : {"alertname", "nfr", "severity", "probe"}) {
-      if (rule.labels.count(reserved)) {
-        diag.Error(r.MarkOf("labels"), r.PathOf("labels"),
-                   std::string("label \"") + reserved + "\" is set by the daemon");
-      }
-    }
+    ReadLabelsAndAnnotations(r, rule);
     r.Finish();
     cfg.nfrs.push_back(std::move(rule));
   }

@@ -11,9 +11,6 @@
 namespace reznet::config {
 namespace {
 
-const std::set<std::string> kQuickKinds = {"http", "postgres", "redis", "cache"};
-const std::set<std::string> kStandardKinds = {"http", "postgres", "redis", "cache", "llm", "agent"};
-
 // Rules over the profile's probes: threshold rules and regression rules alike.
 std::vector<std::string> RulesOver(const Config& cfg, const std::vector<SuiteEntry>& entries) {
   std::vector<std::string> out;
@@ -25,15 +22,13 @@ std::vector<std::string> RulesOver(const Config& cfg, const std::vector<SuiteEnt
   return out;
 }
 
-SuiteProfile DefaultProfile(const Config& cfg, const std::string& name) {
+SuiteProfile DefaultProfile(const Config& cfg, std::string_view name) {
   SuiteProfile p;
   p.name = name;
   for (const auto& probe : cfg.probes) {
-    const bool in = name == "quick"      ? kQuickKinds.count(probe.kind) > 0
-                    : name == "standard" ? kStandardKinds.count(probe.kind) > 0
-                    : name == "load"     ? probe.kind == "load"
-                                         : true;
-    if (in) p.probes.push_back({probe.name, DefaultSamples(probe.kind)});
+    const auto& in = probe.traits.profiles;
+    if (name == kFullProfile || std::find(in.begin(), in.end(), name) != in.end())
+      p.probes.push_back({probe.name, probe.traits.default_samples});
   }
   p.nfrs = RulesOver(cfg, p.probes);
   return p;
@@ -47,17 +42,9 @@ bool ValidProfileName(const std::string& name) {
 
 }  // namespace
 
-int DefaultSamples(const std::string& kind) {
-  static const std::map<std::string, int> kDefaults = {
-      {"agent", 10}, {"postgres", 20}, {"http", 30}, {"llm", 5}, {"redis", 20}, {"cache", 1}};
-  auto it = kDefaults.find(kind);
-  return it == kDefaults.end() ? 1 : it->second;
-}
-
 std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg) {
   std::map<std::string, SuiteProfile> out;
-  for (const char* name : {"quick", "standard", "full", "load"})
-    out[name] = DefaultProfile(cfg, name);
+  for (std::string_view name : kDefaultProfiles) out[std::string(name)] = DefaultProfile(cfg, name);
   for (const auto& [name, p] : cfg.suites) out[name] = p;
   return out;
 }
@@ -115,7 +102,7 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
         }
         entry.samples = static_cast<int>(entry_samples > 0 ? entry_samples
                                          : samples > 0     ? samples
-                                                           : DefaultSamples(probe->kind));
+                                                           : probe->traits.default_samples);
         profile.probes.push_back(entry);
       }
     }

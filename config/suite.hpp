@@ -14,13 +14,16 @@
 //
 // A suite sample is one run of the probe (an http probe then sends one request per run), so
 // error rates are failed runs over runs, as in the rolling windows. Default profiles are built
-// from the configured probes' kinds: quick = http, postgres, redis, cache; standard = quick + llm,
-// agent; full = every probe; load = probes of kind load. Default samples per kind follow the
-// RezNet test script: agent 10, postgres 20, http 30, llm 5, redis 20, cache 1 (a cache run
-// itself sends `requests`, 100 by default), others 1.
+// from the configured probes' kinds (config/kind.hpp): full runs every probe; quick, standard and
+// load run the probes whose kind lists the profile in KindTraits::profiles (built in: quick =
+// http, postgres, redis, cache; standard = quick + llm, agent; load = load). Each entry of a
+// default profile, and of a configured one that gives no samples, runs the kind's
+// KindTraits::default_samples (the RezNet test script: agent 10, postgres 20, http 30, llm 5,
+// redis 20, cache 1 — a cache run itself sends `requests`, 100 by default —, load 1).
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace reznet::config {
@@ -46,7 +49,10 @@ struct HistoryConfig {
   double tolerance = 0.10;
 };
 
-int DefaultSamples(const std::string& kind);
+// The profiles that exist without configuration; full runs every probe, the others the probes
+// whose kind lists them (KindTraits::profiles).
+inline constexpr std::string_view kFullProfile = "full";
+inline constexpr std::string_view kDefaultProfiles[] = {"quick", "standard", kFullProfile, "load"};
 
 // Every profile: the configured ones and the defaults they do not replace, by name.
 std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg);

@@ -44,8 +44,8 @@ std::shared_ptr<const config::Config> Reloader::Load(const config::Config& old,
   try {
     return std::make_shared<const config::Config>(
         old.source == "<embedded demo.yaml>"
-            ? config::LoadString(EmbeddedDemoConfig(), old.source, p_.registry.Parsers())
-            : config::LoadFile(old.source, p_.registry.Parsers()));
+            ? config::LoadString(EmbeddedDemoConfig(), old.source, p_.registry.Kinds())
+            : config::LoadFile(old.source, p_.registry.Kinds()));
   } catch (const config::ConfigError& e) {
     r.errors = e.errors();
     return nullptr;

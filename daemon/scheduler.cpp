@@ -83,7 +83,7 @@ Scheduler::~Scheduler() = default;
 
 void Scheduler::Start(std::vector<ScheduledProbe> probes) {
   for (auto& p : probes) {
-    telemetry_.AddProbe(p.name, p.kind, p.probe->Labels());
+    telemetry_.AddProbe(p.name, p.kind, p.probe->Labels(), p.exported);
     auto entry = std::make_shared<Entry>(io_, clock_, std::move(p), in_flight_);
     entries_.push_back(entry);
     asio::co_spawn(entry->strand, Loop(entry, telemetry_), asio::detached);

@@ -15,6 +15,7 @@
 
 #include "common/clock.hpp"
 #include "probes/probe.hpp"
+#include "telemetry/telemetry.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -35,6 +36,8 @@ struct ScheduledProbe {
   std::chrono::nanoseconds interval;
   std::chrono::nanoseconds timeout;
   std::unique_ptr<probes::Probe> probe;
+  // How its kind is exported: ratio gauges and the charted phase (from the kind's traits).
+  telemetry::ProbeExport exported;
 };
 
 class Scheduler {

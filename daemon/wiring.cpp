@@ -18,15 +18,25 @@ std::vector<std::string> PreflightErrors(const config::Config& config, const std
   return errors;
 }
 
-bool Scheduled(const config::ProbeConfig& probe) { return probe.kind != "load"; }
+bool Scheduled(const config::ProbeConfig& probe) { return !probe.traits.on_demand; }
 
 ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& p,
                           const probes::ProbeRegistry& registry,
                           boost::asio::any_io_executor executor,
                           boost::asio::any_io_executor blocking) {
+  telemetry::ProbeExport exported;
+  exported.ratio_gauges.clear();
+  for (const auto& r : p.traits.ratios) {
+    if (!r.gauge.empty()) exported.ratio_gauges.emplace_back(r.counter, r.gauge);
+  }
+  exported.chart_phase = p.traits.chart_phase;
   try {
-    return {p.name, p.kind, p.interval, p.timeout,
-            registry.Create({p, config.FindTarget(p.target), executor, blocking, &config})};
+    return {p.name,
+            p.kind,
+            p.interval,
+            p.timeout,
+            registry.Create({p, config.FindTarget(p.target), executor, blocking, &config}),
+            std::move(exported)};
   } catch (const std::exception& e) {
     throw std::runtime_error(config.source + ":" + std::to_string(p.line) + ": probe " + p.name +
                              ": " + e.what());
@@ -39,9 +49,9 @@ std::vector<config::NfrRule> ContinuousRules(const config::Config& config) {
     const config::ProbeConfig* p = config.FindProbe(rule.probe);
     if (p != nullptr && !Scheduled(*p)) {
       spdlog::info(
-          "NFR {} judges load test {}: checked by suite runs and reznet-perfd load, not "
+          "NFR {} judges {} test {}: checked by suite runs and reznet-perfd load, not "
           "continuously",
-          rule.name, rule.probe);
+          rule.name, p->kind, rule.probe);
       continue;
     }
     rules.push_back(rule);

@@ -18,8 +18,8 @@ namespace reznet::daemon {
 // and the run history's store. check-config runs the same. Empty when all is well.
 std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen);
 
-// Whether the daemon schedules the probe: kinds that run on demand only (load tests) are run by
-// suites and `reznet-perfd load`, never on an interval.
+// Whether the daemon schedules the probe: kinds that run on demand only (KindTraits::on_demand:
+// load tests) are run by suites and `reznet-perfd load`, never on an interval.
 bool Scheduled(const config::ProbeConfig& probe);
 
 // Builds one probe for scheduling. Throws std::runtime_error naming config file:line.

@@ -28,7 +28,16 @@ std::string Quote(const std::string& s) {
   return common::JsonQuote(s);
 }  // JSON strings are valid YAML
 
-std::string Expr(const config::NfrRule& r) {
+// The gauge a ratio rule reads: the one the probe's kind declares for the ratio ("" if none).
+std::string RatioGauge(const config::ProbeConfig* probe, const std::string& counter) {
+  if (probe == nullptr) return "";
+  for (const auto& ratio : probe->traits.ratios) {
+    if (ratio.counter == counter) return ratio.gauge;
+  }
+  return "";
+}
+
+std::string Expr(const config::NfrRule& r, const config::ProbeConfig* probe_config) {
   if (r.baseline_runs > 0) {
     // The baseline comes from suite history, which only the daemon reads: compare the value the
     // daemon evaluates with the threshold it derives (NaN until a suite has run: never fires).
@@ -47,12 +56,9 @@ std::string Expr(const config::NfrRule& r) {
              window + "])) / " + runs + cmp + " and " + runs +
              " >= " + std::to_string(r.min_samples);
     }
-    case config::NfrStat::kRatio: {
-      const std::string metric = r.phase == "query_reduction"
-                                     ? "reznet_perf_cache_query_reduction_ratio"
-                                     : "reznet_perf_cache_hit_ratio";
-      return "avg_over_time(" + metric + "{" + probe + "}[" + window + "])" + cmp;
-    }
+    case config::NfrStat::kRatio:
+      return "avg_over_time(" + RatioGauge(probe_config, r.phase) + "{" + probe + "}[" + window +
+             "])" + cmp;
     default: {
       const std::string sel = probe + ",phase=" + Quote(r.phase) + ",window=" + Quote(window);
       return "reznet_perf_probe_window_seconds{" + sel + ",stat=" + Quote(r.stat_name) + "}" + cmp +
@@ -90,13 +96,19 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
     out += "  - name: reznet-perfd-nfrs\n    rules:\n";
     for (const auto& r : config.nfrs) {
       const config::ProbeConfig* probe = config.FindProbe(r.probe);
-      if (probe != nullptr && probe->kind == "load") {
-        out += "      # " + r.name + ": judges load test " + r.probe +
+      if (probe != nullptr && probe->traits.on_demand) {
+        out += "      # " + r.name + ": judges " + probe->kind + " test " + r.probe +
                ", checked by suite runs (ReznetSuiteFailed below), not continuously\n";
         continue;
       }
+      if (r.stat == config::NfrStat::kRatio && r.baseline_runs == 0 &&
+          RatioGauge(probe, r.phase).empty()) {
+        out += "      # " + r.name + ": ratio " + r.phase + " of " + r.probe +
+               " is not exported as a gauge; the daemon evaluates it (reznet_perf_nfr_state)\n";
+        continue;
+      }
       out += "      - alert: " + r.name + "\n";
-      out += "        expr: " + Quote(Expr(r)) + "\n";
+      out += "        expr: " + Quote(Expr(r, probe)) + "\n";
       if (r.for_.count() > 0) out += "        for: " + config::FormatDuration(r.for_) + "\n";
       out += "        labels:\n";
       out += "          severity: " + Quote(r.severity) + "\n          nfr: " + Quote(r.name) +

@@ -4,8 +4,11 @@
 //   - one alerting rule per NFR (same name, threshold, `for`, labels, annotations);
 //     latency stats read reznet_perf_probe_window_seconds (guarded by min_samples on
 //     reznet_perf_probe_window_samples), error_rate is computed from
-//     reznet_perf_probe_runs_total over the window, ratio means are avg_over_time of the
-//     reznet_perf_cache_*_ratio gauges;
+//     reznet_perf_probe_runs_total over the window, ratio means are avg_over_time of the gauge
+//     the probe's kind declares for the ratio (KindTraits::ratios; a ratio without one is left
+//     to the daemon, with a comment);
+//   - rules over on-demand kinds (KindTraits::on_demand: load tests) become comments: suite runs
+//     judge them;
 //   - ReznetPerfdDown (the scrape job is down or absent for 5m) and ReznetProbeFailing (a probe
 //     had failures and no success for 10m).
 // Hysteresis (clear_threshold) has no equivalent in a rules file and is not carried over.

@@ -1,4 +1,5 @@
-// The one place that lists the kinds this build has: one line per kind.
+// The one place that lists the kinds this build has: one line per kind. Everything else about a
+// kind is in its folder (its Traits(): phases, ratios, defaults, on-demand, labels).
 
 #include "probes/agent/agent_probe.hpp"
 #include "probes/cache/cache_probe.hpp"
@@ -12,16 +13,13 @@
 namespace reznet::probes {
 
 void RegisterBuiltinProbes(ProbeRegistry& registry) {
-  const std::vector<std::string> llm_phases = {"dns",  "connect",     "tls",  "ttfb",
-                                               "ttft", "inter_chunk", "tpot", "total"};
-  registry.Add<HttpProbe>({"dns", "connect", "tls", "ttfb", "transfer", "total"});
-  registry.Add<llm::LlmProbe>(llm_phases);
-  registry.Add<agent::AgentProbe>(llm_phases);
-  registry.Add<pg::PostgresProbe>({"connect", "query", "query:*"});
-  registry.Add<redis::RedisProbe>({"connect", "set", "get"}, {"hit_ratio"});
-  registry.Add<cache::CacheProbe>({"total"}, {"query_reduction", "hit_ratio"});
-  registry.Add<load::LoadProbe>({"request", "request_raw", "late_start", "step:*"},
-                                {"error_rate", "throughput_rps", "dropped"});
+  registry.Add<HttpProbe>();
+  registry.Add<llm::LlmProbe>();
+  registry.Add<agent::AgentProbe>();
+  registry.Add<pg::PostgresProbe>();
+  registry.Add<redis::RedisProbe>();
+  registry.Add<cache::CacheProbe>();
+  registry.Add<load::LoadProbe>();
 }
 
 }  // namespace reznet::probes

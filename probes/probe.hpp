@@ -14,11 +14,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "config/kind.hpp"
 #include "config/loader.hpp"
 #include "probes/live.hpp"
 #include "probes/outcome.hpp"
@@ -67,25 +69,30 @@ class ProbeRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Probe>(const CreateArgs&)>;
 
-  // Kind must provide: static constexpr std::string_view kKind;
-  //   static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader&,
-  //       const config::TargetConfig*, const config::ProbeConfig&);
+  // Kind must provide, in its own folder:
+  //   static constexpr std::string_view kKind;  // the YAML kind: and the kind label
+  //   static config::KindTraits Traits();  // config/kind.hpp; its name is kKind
   //   static std::unique_ptr<Probe> Create(const CreateArgs&);
-  // `phases` and `ratios` list what the kind's outcomes carry ("query:*": any suffix), for
-  // checking NFR rules at load time.
   template <class Kind>
-  void Add(std::vector<std::string> phases, std::vector<std::string> ratios = {}) {
-    Add(std::string(Kind::kKind), {&Kind::ParseSettings, std::move(phases), std::move(ratios)},
-        &Kind::Create);
+  void Add() {
+    config::KindTraits traits = Kind::Traits();
+    if (traits.name != Kind::kKind)
+      throw std::logic_error("kind " + std::string(Kind::kKind) + ": Traits() names \"" +
+                             traits.name + "\"");
+    Add(std::move(traits), &Kind::Create);
   }
-  void Add(std::string kind, config::KindSpec spec, Factory factory);
+  // Throws std::logic_error for traits that contradict themselves (a kind added twice, no name
+  // or parser, a chart phase it does not record, a profile that is not a default one): a bug of
+  // the kind, found when the daemon (or any test) registers it.
+  void Add(config::KindTraits traits, Factory factory);
 
-  const config::KindParsers& Parsers() const { return parsers_; }
+  // Every kind added, by name: what the config loader reads.
+  const config::KindTraitsMap& Kinds() const { return kinds_; }
   // Throws std::invalid_argument for an unknown kind (the config loader prevents that).
   std::unique_ptr<Probe> Create(const CreateArgs& args) const;
 
  private:
-  config::KindParsers parsers_;
+  config::KindTraitsMap kinds_;
   std::map<std::string, Factory, std::less<>> factories_;
 };
 

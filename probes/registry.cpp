@@ -1,12 +1,39 @@
+#include <algorithm>
 #include <stdexcept>
 
+#include "config/suite.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
+namespace {
 
-void ProbeRegistry::Add(std::string kind, config::KindSpec spec, Factory factory) {
-  parsers_[kind] = std::move(spec);
-  factories_[kind] = std::move(factory);
+// Why `traits` cannot describe a kind, or "" when they can.
+std::string Contradiction(const config::KindTraits& traits) {
+  if (traits.name.empty()) return "no name";
+  if (!traits.parse) return "no parse function";
+  if (std::find(traits.phases.begin(), traits.phases.end(), traits.chart_phase) ==
+      traits.phases.end())
+    return "chart_phase \"" + traits.chart_phase + "\" is not one of its phases";
+  for (const auto& profile : traits.profiles) {
+    const bool known =
+        profile != config::kFullProfile &&
+        std::find(std::begin(config::kDefaultProfiles), std::end(config::kDefaultProfiles),
+                  profile) != std::end(config::kDefaultProfiles);
+    if (!known) return "profile \"" + profile + "\" is not a default profile other than full";
+  }
+  if (traits.default_samples < 1) return "default_samples must be at least 1";
+  return "";
+}
+
+}  // namespace
+
+void ProbeRegistry::Add(config::KindTraits traits, Factory factory) {
+  std::string why = Contradiction(traits);
+  if (why.empty() && kinds_.count(traits.name)) why = "added twice";
+  if (!why.empty()) throw std::logic_error("probe kind " + traits.name + ": " + why);
+  std::string name = traits.name;
+  factories_[name] = std::move(factory);
+  kinds_[name] = std::move(traits);
 }
 
 std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {

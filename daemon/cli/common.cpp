@@ -17,9 +17,9 @@ std::optional<config::Config> LoadConfig(const std::string& path,
                                          const probes::ProbeRegistry& registry) {
   try {
     if (path.empty()) {
-      return config::LoadString(EmbeddedDemoConfig(), "<embedded demo.yaml>", registry.Parsers());
+      return config::LoadString(EmbeddedDemoConfig(), "<embedded demo.yaml>", registry.Kinds());
     }
-    return config::LoadFile(path, registry.Parsers());
+    return config::LoadFile(path, registry.Kinds());
   } catch (const config::ConfigError& e) {
     for (const auto& line : e.errors()) std::cerr << line << "\n";
     std::cerr << e.errors().size() << " config error" << (e.errors().size() == 1 ? "" : "s")

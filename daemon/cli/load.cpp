@@ -66,7 +66,7 @@ std::vector<config::NfrRule> LoadRules(const config::Config* config, const std::
 
 // Prints the verdicts; returns the exit code.
 int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& rules) {
-  suite::ProbeAccumulator acc(stats.test, "load", 1);
+  suite::ProbeAccumulator acc(stats.test, std::string(load::LoadProbe::kKind), 1);
   acc.Add(load::ToOutcome(stats));
   const std::vector<suite::ProbeResult> results = {acc.Finish(stats.seconds)};
   std::vector<std::string> names;
@@ -182,7 +182,7 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
   const config::ProbeConfig* probe = nullptr;
   std::string names;
   for (const auto& p : config.probes) {
-    if (p.kind != "load") continue;
+    if (p.kind != load::LoadProbe::kKind) continue;  // the verb runs LoadSettings
     names += (names.empty() ? "" : ", ") + p.name;
     if (options.probe.empty() ? probe == nullptr : p.name == options.probe) probe = &p;
   }

@@ -3,9 +3,21 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "probes/llm/llm_probe.hpp"
 #include "probes/llm/stream_run.hpp"
 
 namespace reznet::probes::agent {
+
+config::KindTraits AgentProbe::Traits() {
+  return {.name = std::string(kKind),
+          // It measures its stream with llm's meter: the same phases.
+          .phases = llm::LlmProbe::Traits().phases,
+          .chart_phase = "total",
+          .default_samples = 10,
+          .profiles = {"standard"},
+          .labels = {"provider", "model"},
+          .parse = &ParseSettings};
+}
 
 std::unique_ptr<Probe> AgentProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const AgentSettings>(args.probe.settings);

@@ -15,6 +15,7 @@ namespace reznet::probes::agent {
 class AgentProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "agent";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

@@ -61,6 +61,17 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
   return s;
 }
 
+config::KindTraits CacheProbe::Traits() {
+  return {.name = std::string(kKind),
+          .phases = {"total"},
+          .ratios = {{"query_reduction", "reznet_perf_cache_query_reduction_ratio"},
+                     {"hit_ratio", "reznet_perf_cache_hit_ratio"}},
+          .chart_phase = "total",
+          .default_samples = 1,  // one run sends `requests` (100 by default)
+          .profiles = {"quick", "standard"},
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> CacheProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const CacheSettings>(args.probe.settings);
   if (!settings || args.target == nullptr || !args.target->url) {

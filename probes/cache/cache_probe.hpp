@@ -38,6 +38,7 @@ struct CacheSettings : config::KindSettings {
 class CacheProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "cache";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

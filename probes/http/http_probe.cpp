@@ -61,6 +61,15 @@ std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const clients
   return std::nullopt;
 }
 
+config::KindTraits HttpProbe::Traits() {
+  return {.name = std::string(kKind),
+          .phases = {"dns", "connect", "tls", "ttfb", "transfer", "total"},
+          .chart_phase = "total",
+          .default_samples = 30,
+          .profiles = {"quick", "standard"},
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> HttpProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const HttpSettings>(args.probe.settings);
   if (!settings || args.target == nullptr || !args.target->url) {

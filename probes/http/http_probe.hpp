@@ -16,6 +16,7 @@ namespace reznet::probes {
 class HttpProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "http";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

@@ -15,6 +15,16 @@ long UtcDay() {
 
 }  // namespace
 
+config::KindTraits LlmProbe::Traits() {
+  return {.name = std::string(kKind),
+          .phases = {"dns", "connect", "tls", "ttfb", "ttft", "inter_chunk", "tpot", "total"},
+          .chart_phase = "total",
+          .default_samples = 5,
+          .profiles = {"standard"},
+          .labels = {"provider", "model"},
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> LlmProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const LlmSettings>(args.probe.settings);
   if (!settings || args.target == nullptr || !args.target->url) {

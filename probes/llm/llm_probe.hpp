@@ -20,6 +20,7 @@ namespace reznet::probes::llm {
 class LlmProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "llm";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

@@ -171,7 +171,7 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
   } else if (target != nullptr && !target->url) {
     diag.Error(r.mark(), "probes." + probe.name + ".target",
                "target \"" + target->name + "\" has no url; a load test needs one");
-  } else if (target != nullptr && target->url->scheme != "http") {
+  } else if (target != nullptr && target->url->scheme == "https") {
     diag.Error(r.mark(), "probes." + probe.name + ".target",
                "load tests speak plain http in this build; point the load probe at an http:// "
                "target (e.g. the backend behind its TLS terminator)");

@@ -55,6 +55,19 @@ Outcome ToOutcome(const LoadStats& s) {
   return o;
 }
 
+config::KindTraits LoadProbe::Traits() {
+  // Its ratios are judged by the runs that make them (on demand), never exported as ratio gauges;
+  // the live counters are reznet_perf_load_*_total.
+  return {.name = std::string(kKind),
+          .phases = {"request", "request_raw", "late_start", "step:*"},
+          .ratios = {{"error_rate", ""}, {"throughput_rps", ""}, {"dropped", ""}},
+          .chart_phase = "request",
+          .default_samples = 1,
+          .profiles = {"load"},
+          .on_demand = true,
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> LoadProbe::Create(const CreateArgs& args) {
   return std::make_unique<LoadProbe>(
       args.probe.name, std::static_pointer_cast<const LoadSettings>(args.probe.settings));

@@ -22,6 +22,7 @@ namespace reznet::probes::load {
 class LoadProbe : public Probe {
  public:
   static constexpr std::string_view kKind = "load";
+  static config::KindTraits Traits();
   static std::shared_ptr<const config::KindSettings> ParseSettings(config::MapReader& r,
                                                                    const config::TargetConfig* t,
                                                                    const config::ProbeConfig& p) {

@@ -145,11 +145,7 @@ TEST(LoadStats, OutcomeCarriesBucketsNotSamples) {
   EXPECT_THAT(ResultsBlock(a), HasSubstr("Raw latency"));
 }
 
-config::KindParsers Kinds() {
-  config::KindSpec spec;
-  spec.parse = &LoadProbe::ParseSettings;
-  return {{"load", spec}};
-}
+config::KindTraitsMap Kinds() { return {{std::string(LoadProbe::kKind), LoadProbe::Traits()}}; }
 
 const LoadSettings& SettingsOf(const config::Config& c) {
   return static_cast<const LoadSettings&>(*c.probes[0].settings);

@@ -55,6 +55,15 @@ std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(
   return s;
 }
 
+config::KindTraits PostgresProbe::Traits() {
+  return {.name = std::string(kKind),
+          .phases = {"connect", "query", "query:*"},
+          .chart_phase = "query",
+          .default_samples = 20,
+          .profiles = {"quick", "standard"},
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> PostgresProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const PostgresSettings>(args.probe.settings);
   if (!settings)

@@ -44,6 +44,7 @@ struct PostgresSettings : config::KindSettings {
 class PostgresProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "postgres";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

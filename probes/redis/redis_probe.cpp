@@ -44,6 +44,16 @@ std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(
   return s;
 }
 
+config::KindTraits RedisProbe::Traits() {
+  return {.name = std::string(kKind),
+          .phases = {"connect", "set", "get"},
+          .ratios = {{"hit_ratio", "reznet_perf_cache_hit_ratio"}},
+          .chart_phase = "get",
+          .default_samples = 20,
+          .profiles = {"quick", "standard"},
+          .parse = &ParseSettings};
+}
+
 std::unique_ptr<Probe> RedisProbe::Create(const CreateArgs& args) {
   auto settings = std::dynamic_pointer_cast<const RedisSettings>(args.probe.settings);
   if (!settings)

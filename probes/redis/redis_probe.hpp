@@ -35,6 +35,7 @@ struct RedisSettings : config::KindSettings {
 class RedisProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "redis";
+  static config::KindTraits Traits();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

@@ -15,7 +15,7 @@ probes::ProbeRegistry Builtin() {
 }  // namespace
 
 config::Config LoadConfig(const std::string& yaml, const std::string& file) {
-  return config::LoadString(yaml, file, Builtin().Parsers());
+  return config::LoadString(yaml, file, Builtin().Kinds());
 }
 
 std::vector<std::string> ConfigErrors(const std::string& yaml, const std::string& file) {

@@ -1,0 +1,69 @@
+#pragma once
+// What a probe kind says about itself (DESIGN.md §1, §3; issue #12): one KindTraits per kind,
+// returned by the kind's own `static config::KindTraits Traits()` in its folder under probes/ and
+// gathered by the probe registry (probes/probe.hpp). This library knows no kind by name: central
+// code reads the traits instead of comparing kind strings.
+//
+// How the traits travel: the registry's map (KindTraitsMap) is handed to the loader, which copies
+// the traits of each probe's kind into ProbeConfig::traits. Everything after loading (default
+// suite profiles, the daemon's scheduling and continuous rules, the Prometheus rules file) reads
+// `probe.traits` from the loaded Config, so a Config is self-contained and outlives the registry
+// it was loaded with. A ProbeConfig whose kind is unknown (only inside a load that fails) or that
+// a test builds by hand has default traits: empty name, no phases, not on demand, 1 sample.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reznet::config {
+
+class MapReader;
+struct TargetConfig;
+struct ProbeConfig;
+
+// Settings of one probe kind (the block under the kind's name). Each kind derives its own.
+struct KindSettings {
+  virtual ~KindSettings() = default;
+};
+
+// Parses the block under the kind's name. `target` is null when the probe has no valid target.
+// Reports problems through block.diag(); returns null only if nothing usable was parsed.
+using KindParser = std::function<std::shared_ptr<const KindSettings>(
+    MapReader& block, const TargetConfig* target, const ProbeConfig& probe)>;
+
+// A ratio a kind's outcomes carry (an Outcome counter in [0, 1] or a rate that NFR rules with
+// `stat: ratio, phase: <counter>` judge) and the Prometheus gauge it is exported as.
+struct KindRatio {
+  std::string counter;  // e.g. "hit_ratio"
+  std::string gauge;    // e.g. "reznet_perf_cache_hit_ratio"; empty: not exported as a gauge
+  bool operator==(const KindRatio&) const = default;
+};
+
+struct KindTraits {
+  // The YAML `kind:` and the `kind` label: the kind class's kKind.
+  std::string name;
+  // Phases its outcomes record, for checking NFR rules at load time; "query:*" matches any suffix.
+  std::vector<std::string> phases;
+  std::vector<KindRatio> ratios;
+  // The phase the status page charts (one of `phases`).
+  std::string chart_phase;
+  // Runs per probe in a default suite profile (RezNet's test script); a configured profile may
+  // say otherwise.
+  int default_samples = 1;
+  // The default suite profiles that run its probes besides `full`, which runs every probe: some
+  // of "quick", "standard", "load" (config/suite.hpp kDefaultProfiles).
+  std::vector<std::string> profiles;
+  // Run only on demand (suites, `reznet-perfd load`): the daemon never schedules its probes and
+  // does not evaluate rules over them continuously; the rules file leaves them to suite runs.
+  bool on_demand = false;
+  // Names of the extra metric labels its probes add (Probe::Labels(), e.g. provider, model).
+  std::vector<std::string> labels;
+  KindParser parse;
+};
+
+// Every kind a build knows, by name (probes::ProbeRegistry::Kinds()).
+using KindTraitsMap = std::map<std::string, KindTraits, std::less<>>;
+
+}  // namespace reznet::config
