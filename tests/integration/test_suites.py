@@ -310,6 +310,44 @@ class DaemonSuiteTest(SuiteTestCase):
         self.assertEqual(self.wait_finished(d, third)["state"], "passed")
         self.assertEqual([r["id"] for r in json.loads(http("GET", d.url + "/runs")[1])["runs"]], [third, first])
 
+    def test_a_run_history_cannot_store_stays_visible_counted_and_unready(self):
+        tb = self.start_testbed(latency_ms=5)
+        cfg = self.config(tb.url, samples=2)
+        d = self.start_daemon(cfg)
+        first = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.assertEqual(self.wait_finished(d, first)["state"], "passed")
+        self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 0)
+        # As root, permissions do not stop a write; a directory in the file's place does.
+        runs = os.path.join(self.state, "runs.jsonl")
+        os.rename(runs, runs + ".saved")
+        os.mkdir(runs)
+        second = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        run = self.wait_finished(d, second)
+        self.assertEqual(run["state"], "error", run)
+        self.assertRegex(run["error"], r"^not stored: cannot open .*runs.jsonl: Is a directory")
+        self.assertEqual({v["nfr"]: v["verdict"] for v in run["nfrs"]}["api_p95"], "passed")
+        listing = json.loads(http("GET", d.url + "/runs")[1])
+        self.assertEqual(listing["total"], 1)
+        self.assertEqual([r["id"] for r in listing["runs"]], [second])
+        m = parse_metrics(self.scrape(d))
+        self.assertEqual(metric(m, "reznet_perf_history_write_failures_total"), 1)
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="error"), 1)
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="passed"), 1)
+        status, body = http("GET", d.url + "/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("not stored in history: cannot open", body)
+
+        # The next write that succeeds makes the daemon ready again; the lost run stays visible.
+        os.rmdir(runs)
+        os.rename(runs + ".saved", runs)
+        third = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.assertEqual(self.wait_finished(d, third)["state"], "passed")
+        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        listing = json.loads(http("GET", d.url + "/runs")[1])
+        self.assertEqual([r["id"] for r in listing["runs"]], [third, second, first])
+        self.assertEqual(listing["total"], 3)
+        self.assertEqual(http("GET", f"{d.url}/runs/{second}")[0], 200)
+
     def test_shutdown_stores_the_interrupted_run(self):
         tb = self.start_testbed(latency_ms=200)
         cfg = self.config(tb.url, samples=30)
