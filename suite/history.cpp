@@ -1,179 +1,18 @@
 #include "suite/history.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <set>
 
 #include "clients/pg_conn.hpp"
 #include "common/json.hpp"
+#include "suite/file_history.hpp"
 
 namespace reznet::suite {
 namespace {
-
-std::string Errno(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
-void WriteAll(int fd, const std::string& data, const std::string& path) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw HistoryError(Errno("cannot write", path));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-}
-
-std::vector<RunRecord> NewestFirst(std::vector<RunRecord> runs) {
-  std::stable_sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
-    return a.started_at > b.started_at;
-  });
-  return runs;
-}
-
-class FileHistory final : public HistoryStore {
- public:
-  explicit FileHistory(const std::string& dir)
-      : dir_(dir), runs_path_(dir + "/runs.jsonl"), baseline_path_(dir + "/baseline") {
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    if (ec) throw HistoryError("cannot create state_dir " + dir_ + ": " + ec.message());
-    std::lock_guard lock(mutex_);
-    Refresh();
-  }
-
-  void Append(const RunRecord& run) override {
-    std::lock_guard lock(mutex_);
-    const int fd = ::open(runs_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) throw HistoryError(Errno("cannot open", runs_path_));
-    try {
-      std::string line = ToJson(run) + "\n";
-      // A line cut short by a crash must not swallow this one.
-      if (EndsMidLine()) line.insert(line.begin(), '\n');
-      WriteAll(fd, line, runs_path_);
-      if (::fsync(fd) != 0) throw HistoryError(Errno("cannot fsync", runs_path_));
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-    Refresh();
-  }
-
-  std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
-    std::lock_guard lock(mutex_);
-    Refresh();
-    std::vector<RunRecord> out;
-    for (std::size_t i = offset; i < sorted_.size() && out.size() < limit; ++i)
-      out.push_back(sorted_[i]);
-    return out;
-  }
-
-  std::size_t Count() override {
-    std::lock_guard lock(mutex_);
-    Refresh();
-    return sorted_.size();
-  }
-
-  std::optional<RunRecord> Get(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    Refresh();
-    for (const auto& r : sorted_) {
-      if (r.id == id) return r;
-    }
-    return std::nullopt;
-  }
-
-  void SetBaseline(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    Refresh();
-    if (std::none_of(sorted_.begin(), sorted_.end(),
-                     [&](const RunRecord& r) { return r.id == id; }))
-      throw HistoryError("no run \"" + id + "\" in " + runs_path_);
-    const std::string tmp = baseline_path_ + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) throw HistoryError(Errno("cannot open", tmp));
-    try {
-      WriteAll(fd, id + "\n", tmp);
-      if (::fsync(fd) != 0) throw HistoryError(Errno("cannot fsync", tmp));
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-    if (std::rename(tmp.c_str(), baseline_path_.c_str()) != 0)
-      throw HistoryError(Errno("cannot rename to", baseline_path_));
-  }
-
-  std::optional<std::string> BaselineId() override {
-    std::lock_guard lock(mutex_);
-    std::ifstream in(baseline_path_);
-    std::string id;
-    if (!in || !std::getline(in, id) || id.empty()) return std::nullopt;
-    return id;
-  }
-
-  std::string Describe() const override { return runs_path_; }
-
- private:
-  bool EndsMidLine() const {
-    std::ifstream in(runs_path_, std::ios::binary | std::ios::ate);
-    if (!in || in.tellg() <= 0) return false;
-    in.seekg(-1, std::ios::end);
-    char c = 0;
-    in.get(c);
-    return c != '\n';
-  }
-
-  // Re-reads the file when it changed (another process — `reznet-perfd run` — may append).
-  void Refresh() {
-    struct stat st {};
-    if (::stat(runs_path_.c_str(), &st) != 0) {
-      sorted_.clear();
-      loaded_size_ = 0;
-      return;
-    }
-    if (static_cast<std::uintmax_t>(st.st_size) == loaded_size_ && st.st_mtim.tv_sec == mtime_)
-      return;
-    std::ifstream in(runs_path_, std::ios::binary);
-    std::vector<RunRecord> runs;
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      if (line.empty()) continue;
-      std::string why;
-      if (auto r = FromJson(line, &why)) {
-        runs.push_back(std::move(*r));
-      } else if (!warned_.count(number)) {
-        warned_.insert(number);
-        spdlog::warn("history {}:{}: line skipped, not a run record ({}); the other runs are kept",
-                     runs_path_, number, why);
-      }
-    }
-    sorted_ = NewestFirst(std::move(runs));
-    loaded_size_ = static_cast<std::uintmax_t>(st.st_size);
-    mtime_ = st.st_mtim.tv_sec;
-  }
-
-  std::mutex mutex_;
-  std::string dir_, runs_path_, baseline_path_;
-  std::vector<RunRecord> sorted_;
-  std::uintmax_t loaded_size_ = 0;
-  std::time_t mtime_ = 0;
-  std::set<std::size_t> warned_;
-};
 
 namespace pg = clients::pg;
 
@@ -331,7 +170,7 @@ std::vector<std::string> CheckHistory(const config::HistoryConfig& history,
 std::unique_ptr<HistoryStore> OpenHistory(const config::HistoryConfig& history,
                                           const std::string& state_dir) {
   if (history.store == "postgres") return std::make_unique<PgHistory>(history);
-  return std::make_unique<FileHistory>(state_dir);
+  return OpenFileHistory(history, state_dir);
 }
 
 }  // namespace reznet::suite
