@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 
@@ -64,13 +66,18 @@ FileStamp StampOf(const struct stat& st) {
 
 class FileHistory final : public HistoryStore {
  public:
-  explicit FileHistory(const std::string& dir)
-      : dir_(dir), runs_path_(dir + "/runs.jsonl"), baseline_path_(dir + "/baseline") {
+  FileHistory(const config::HistoryConfig& config, const std::string& dir, WallClock now)
+      : config_(config),
+        now_(std::move(now)),
+        dir_(dir),
+        runs_path_(dir + "/runs.jsonl"),
+        baseline_path_(dir + "/baseline") {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) throw HistoryError("cannot create state_dir " + dir_ + ": " + ec.message());
     std::lock_guard lock(mutex_);
     Refresh();
+    Prune();
   }
 
   void Append(const RunRecord& run) override {
@@ -95,6 +102,7 @@ class FileHistory final : public HistoryStore {
     // The list follows what was appended; re-reading the file would cost O(history) per run.
     sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), run, NewerFirst), run);
     loaded_ = StampOf(after);
+    Prune();
   }
 
   std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
@@ -132,10 +140,7 @@ class FileHistory final : public HistoryStore {
 
   std::optional<std::string> BaselineId() override {
     std::lock_guard lock(mutex_);
-    std::ifstream in(baseline_path_);
-    std::string id;
-    if (!in || !std::getline(in, id) || id.empty()) return std::nullopt;
-    return id;
+    return ReadBaseline();
   }
 
   std::string Describe() const override { return runs_path_; }
@@ -157,6 +162,41 @@ class FileHistory final : public HistoryStore {
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
       throw HistoryError(Errno("cannot rename to", path));
+    // The rename itself survives a crash only once the directory is on disk.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    Fd dir_fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0)
+      throw HistoryError(Errno("cannot fsync", dir));
+  }
+
+  std::optional<std::string> ReadBaseline() const {
+    std::ifstream in(baseline_path_);
+    std::string id;
+    if (!in || !std::getline(in, id) || id.empty()) return std::nullopt;
+    return id;
+  }
+
+  // Retention. Runs are rare and a rewrite is one sequential write, so it happens whenever a run
+  // falls out. A failure keeps the runs (nothing is lost) and says so.
+  void Prune() {
+    std::vector<RunRecord> kept = Retained(sorted_, config_, ReadBaseline(), now_());
+    if (kept.size() == sorted_.size()) return;
+    struct stat st {};
+    // Another process wrote since the file was read: its runs must not be dropped by the
+    // rewrite; the next append or start prunes.
+    if (::stat(runs_path_.c_str(), &st) != 0 || StampOf(st) != loaded_) return;
+    std::string content;
+    for (auto it = kept.rbegin(); it != kept.rend(); ++it) content += ToJson(*it) + "\n";
+    try {
+      ReplaceFile(runs_path_, content);
+    } catch (const HistoryError& e) {
+      spdlog::warn("history {}: retention not applied ({}); all runs kept", runs_path_, e.what());
+      return;
+    }
+    spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",
+                 runs_path_, sorted_.size() - kept.size(), config_.keep_runs, config_.keep_days);
+    sorted_ = std::move(kept);
+    loaded_ = ::stat(runs_path_.c_str(), &st) == 0 ? StampOf(st) : FileStamp{};
   }
 
   bool EndsMidLine() const {
@@ -211,6 +251,8 @@ class FileHistory final : public HistoryStore {
   }
 
   mutable std::mutex mutex_;
+  const config::HistoryConfig config_;
+  const WallClock now_;
   std::string dir_, runs_path_, baseline_path_;
   std::vector<RunRecord> sorted_;  // newest first
   FileStamp loaded_;               // of the file sorted_ was read from (or kept in step with)
@@ -220,9 +262,28 @@ class FileHistory final : public HistoryStore {
 
 }  // namespace
 
-std::unique_ptr<HistoryStore> OpenFileHistory(const config::HistoryConfig&,
-                                              const std::string& state_dir) {
-  return std::make_unique<FileHistory>(state_dir);
+double SystemNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::vector<RunRecord> Retained(std::vector<RunRecord> newest_first,
+                                const config::HistoryConfig& history,
+                                const std::optional<std::string>& baseline_id, double now) {
+  const double cutoff = history.keep_days > 0
+                            ? now - static_cast<double>(history.keep_days) * 86400.0
+                            : -std::numeric_limits<double>::infinity();
+  std::vector<RunRecord> kept;
+  for (std::size_t i = 0; i < newest_first.size(); ++i) {
+    auto& r = newest_first[i];
+    const bool within = static_cast<std::int64_t>(i) < history.keep_runs && r.started_at >= cutoff;
+    if (within || (baseline_id && r.id == *baseline_id)) kept.push_back(std::move(r));
+  }
+  return kept;
+}
+
+std::unique_ptr<HistoryStore> OpenFileHistory(const config::HistoryConfig& history,
+                                              const std::string& state_dir, WallClock now) {
+  return std::make_unique<FileHistory>(history, state_dir, std::move(now));
 }
 
 }  // namespace reznet::suite

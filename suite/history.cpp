@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 
 #include "clients/pg_conn.hpp"
@@ -18,7 +20,7 @@ namespace pg = clients::pg;
 
 class PgHistory final : public HistoryStore {
  public:
-  explicit PgHistory(const config::HistoryConfig& h) {
+  explicit PgHistory(const config::HistoryConfig& h) : config_(h) {
     auto params = pg::ParseDsn(h.dsn, h.password);
     if (!params) throw HistoryError("history.dsn: " + params.error());
     params_ = std::move(*params);
@@ -34,6 +36,7 @@ class PgHistory final : public HistoryStore {
          " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
          " run_id text NOT NULL REFERENCES reznet_perfd_runs(id))",
          {});
+    Prune(conn.get());
   }
 
   void Append(const RunRecord& run) override {
@@ -44,6 +47,7 @@ class PgHistory final : public HistoryStore {
          " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
          " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
          {run.id, common::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
+    Prune(conn.get());
   }
 
   std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
@@ -116,6 +120,28 @@ class PgHistory final : public HistoryStore {
     return res;
   }
 
+  // Retention (file_history.hpp Retained, in SQL). The run is stored before this runs: a failure
+  // keeps every run and is logged, not thrown.
+  void Prune(PGconn* conn) {
+    const double cutoff = config_.keep_days > 0
+                              ? SystemNow() - static_cast<double>(config_.keep_days) * 86400.0
+                              : -std::numeric_limits<double>::infinity();
+    try {
+      auto res = Exec(conn,
+                      "DELETE FROM reznet_perfd_runs WHERE id NOT IN"
+                      " (SELECT run_id FROM reznet_perfd_baseline) AND (id NOT IN"
+                      " (SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC, id"
+                      " LIMIT $1::bigint) OR started_at < $2::double precision)",
+                      {std::to_string(config_.keep_runs),
+                       std::isinf(cutoff) ? "-Infinity" : common::JsonNumber(cutoff)});
+      if (const char* n = PQcmdTuples(res.get()); n != nullptr && *n != '\0' && *n != '0')
+        spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",
+                     Describe(), n, config_.keep_runs, config_.keep_days);
+    } catch (const HistoryError& e) {
+      spdlog::warn("history {}: retention not applied ({}); all runs kept", Describe(), e.what());
+    }
+  }
+
   std::optional<RunRecord> Parse(const char* text) {
     std::string why;
     auto r = FromJson(text, &why);
@@ -124,6 +150,7 @@ class PgHistory final : public HistoryStore {
   }
 
   std::mutex mutex_;
+  const config::HistoryConfig config_;
   pg::ConnParams params_;
 };
 

@@ -4,8 +4,10 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 
+#include "suite/file_history.hpp"
 #include "suite/history.hpp"
 #include "suite/judge.hpp"
 #include "suite/report.hpp"
@@ -377,6 +379,69 @@ TEST_F(FileHistoryTest, AppendsKeepTheListInStepWithoutReadingTheFileAgain) {
   fresh->Append(PastRun("cli", 60, 10));
   EXPECT_EQ(h->List(0, 1)[0].id, "cli");
   EXPECT_EQ(h->Loads(), 2u);
+}
+
+std::vector<std::string> Ids(HistoryStore& h) {
+  std::vector<std::string> ids;
+  for (const auto& r : h.List(0, 1000)) ids.push_back(r.id);
+  return ids;
+}
+
+std::size_t LinesOf(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
+}
+
+TEST_F(FileHistoryTest, KeepRunsDropsTheOldestAndRewritesTheFile) {
+  config::HistoryConfig keep3;
+  keep3.keep_runs = 3;
+  {
+    auto h = OpenHistory(keep3, dir_);
+    for (int i = 1; i <= 5; ++i) h->Append(PastRun("r" + std::to_string(i), i, 10));
+    EXPECT_THAT(Ids(*h), ::testing::ElementsAre("r5", "r4", "r3"));
+    EXPECT_EQ(h->Loads(), 0u);  // no file at start, and never read since
+  }
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 3u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/runs.jsonl.tmp"));
+  config::HistoryConfig keep2;
+  keep2.keep_runs = 2;
+  auto h = OpenHistory(keep2, dir_);  // applied at start too
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("r5", "r4"));
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 2u);
+  EXPECT_THAT(Ids(*OpenHistory({}, dir_)), ::testing::ElementsAre("r5", "r4"));
+}
+
+TEST_F(FileHistoryTest, RetentionKeepsTheBaselineWhateverItsAge) {
+  config::HistoryConfig keep2;
+  keep2.keep_runs = 2;
+  auto h = OpenHistory(keep2, dir_);
+  h->Append(PastRun("a", 1, 10));
+  h->SetBaseline("a");
+  h->Append(PastRun("b", 2, 10));
+  h->Append(PastRun("c", 3, 10));
+  h->Append(PastRun("d", 4, 10));
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("d", "c", "a"));
+  EXPECT_THAT(Ids(*OpenHistory(keep2, dir_)), ::testing::ElementsAre("d", "c", "a"));
+}
+
+TEST_F(FileHistoryTest, KeepDaysDropsRunsOlderThanTheInjectedClockAllows) {
+  constexpr double kDay = 86400;
+  double now = 100 * kDay;
+  config::HistoryConfig two_days;
+  two_days.keep_days = 2;
+  {
+    auto h = OpenHistory({}, dir_);
+    h->Append(PastRun("old", now - 3 * kDay, 10));
+    h->Append(PastRun("recent", now - 1 * kDay, 10));
+  }
+  auto h = OpenFileHistory(two_days, dir_, [&now] { return now; });
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("recent"));
+  now += 2 * kDay;  // "recent" is 3 days old now; the next append applies retention
+  h->Append(PastRun("new", now, 10));
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("new"));
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 1u);
 }
 
 TEST_F(FileHistoryTest, SeesAppendsFromAnotherProcess) {

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
 
 TOKEN = "t0ken-for-tests-7f3a"
+ROOT = os.path.join(os.path.dirname(__file__), "../..")
 
 
 class SuiteTestCase(DaemonTestCase):
@@ -52,6 +53,13 @@ suites:
         self.assertIsNotNone(run_id, r.stdout + r.stderr)
         base = os.path.join(report_dir, run_id)
         return r, run_id, base
+
+    def wait_finished(self, daemon, run_id, headers=None):
+        def done():
+            status, body = http("GET", f"{daemon.url}/runs/{run_id}")
+            run = json.loads(body) if status == 200 else {}
+            return run if run.get("state") in ("passed", "failed", "error") else None
+        return wait_until(done, 60, f"run {run_id} to finish")
 
     def read(self, path):
         with open(path) as f:
@@ -179,13 +187,6 @@ class CliRunTest(SuiteTestCase):
 
 
 class DaemonSuiteTest(SuiteTestCase):
-    def wait_finished(self, daemon, run_id, headers=None):
-        def done():
-            status, body = http("GET", f"{daemon.url}/runs/{run_id}")
-            run = json.loads(body) if status == 200 else {}
-            return run if run.get("state") in ("passed", "failed", "error") else None
-        return wait_until(done, 60, f"run {run_id} to finish")
-
     def test_single_flight_auth_formats_and_metrics(self):
         tb = self.start_testbed(latency_ms=40)
         cfg = self.config(tb.url, extra_daemon='  auth: { token: "${SUITE_TOKEN}" }')
@@ -363,6 +364,34 @@ class DaemonSuiteTest(SuiteTestCase):
 
 
 class PostgresHistoryTest(SuiteTestCase):
+    def services_cmd(self, cmd):
+        subprocess.run([os.path.join(ROOT, "scripts/services.sh"), cmd, services()["REZNET_SERVICES_RUN_DIR"]],
+                       check=True, capture_output=True)
+
+    def psql(self, env, sql):
+        return subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc", sql], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout
+
+    def test_retention_deletes_beyond_keep_runs_but_never_the_baseline(self):
+        env = services()
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=1, history=(
+            f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}",'
+            ' keep_runs: 2 }'))
+        os.environ["HIST_PW"] = env["REZNET_PG_ADMIN_PASSWORD"]
+        try:
+            ids = []
+            for i in range(4):
+                r, run_id, _ = self.run_suite(cfg, "quick")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                ids.append(run_id)
+                if i == 0:
+                    self.assertEqual(self.run_cli("baseline", "set", "--config", cfg, run_id).returncode, 0)
+            kept = self.psql(env, "SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC").split()
+            self.assertEqual(kept, [ids[3], ids[2], ids[0]])
+        finally:
+            del os.environ["HIST_PW"]
+
     def test_runs_and_baseline_in_postgres(self):
         env = services()
         tb = self.start_testbed()
