@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -24,39 +25,48 @@ class PgHistory final : public HistoryStore {
     auto params = pg::ParseDsn(h.dsn, h.password);
     if (!params) throw HistoryError("history.dsn: " + params.error());
     params_ = std::move(*params);
+    // A server that vanishes without closing (a cut network, a frozen host) is noticed in about
+    // 30 s instead of the kernel's two hours; statement_timeout bounds the server side. A DSN
+    // that sets one of these wins.
+    for (const auto& [key, value] : {std::pair{"keepalives", "1"},
+                                     {"keepalives_idle", "10"},
+                                     {"keepalives_interval", "5"},
+                                     {"keepalives_count", "3"},
+                                     {"tcp_user_timeout", "30000"}}) {
+      if (std::none_of(params_.params.begin(), params_.params.end(),
+                       [key](const auto& kv) { return kv.first == key; }))
+        params_.params.emplace_back(key, value);
+    }
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    Exec(conn.get(),
-         "CREATE TABLE IF NOT EXISTS reznet_perfd_runs ("
-         " id text PRIMARY KEY, started_at double precision NOT NULL,"
-         " profile text NOT NULL, state text NOT NULL, record jsonb NOT NULL)",
-         {});
-    Exec(conn.get(),
-         "CREATE TABLE IF NOT EXISTS reznet_perfd_baseline ("
-         " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
-         " run_id text NOT NULL REFERENCES reznet_perfd_runs(id))",
-         {});
-    Prune(conn.get());
+    Exec(
+        "CREATE TABLE IF NOT EXISTS reznet_perfd_runs ("
+        " id text PRIMARY KEY, started_at double precision NOT NULL,"
+        " profile text NOT NULL, state text NOT NULL, record jsonb NOT NULL)",
+        {});
+    Exec(
+        "CREATE TABLE IF NOT EXISTS reznet_perfd_baseline ("
+        " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
+        " run_id text NOT NULL REFERENCES reznet_perfd_runs(id))",
+        {});
+    Prune();
   }
 
   void Append(const RunRecord& run) override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    Exec(conn.get(),
-         "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
-         " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
-         " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
-         {run.id, common::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
-    Prune(conn.get());
+    Exec(
+        "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
+        " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
+        " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
+        {run.id, common::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
+    Prune();
   }
 
   std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    auto res = Exec(conn.get(),
-                    "SELECT record::text FROM reznet_perfd_runs ORDER BY started_at DESC, id"
-                    " LIMIT $1::bigint OFFSET $2::bigint",
-                    {std::to_string(limit), std::to_string(offset)});
+    auto res = Exec(
+        "SELECT record::text FROM reznet_perfd_runs ORDER BY started_at DESC, id"
+        " LIMIT $1::bigint OFFSET $2::bigint",
+        {std::to_string(limit), std::to_string(offset)});
     std::vector<RunRecord> out;
     for (int i = 0; i < PQntuples(res.get()); ++i) {
       if (auto r = Parse(PQgetvalue(res.get(), i, 0))) out.push_back(std::move(*r));
@@ -66,35 +76,31 @@ class PgHistory final : public HistoryStore {
 
   std::size_t Count() override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    auto res = Exec(conn.get(), "SELECT count(*) FROM reznet_perfd_runs", {});
+    auto res = Exec("SELECT count(*) FROM reznet_perfd_runs", {});
     return std::stoull(PQgetvalue(res.get(), 0, 0));
   }
 
   std::optional<RunRecord> Get(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    auto res = Exec(conn.get(), "SELECT record::text FROM reznet_perfd_runs WHERE id = $1", {id});
+    auto res = Exec("SELECT record::text FROM reznet_perfd_runs WHERE id = $1", {id});
     if (PQntuples(res.get()) == 0) return std::nullopt;
     return Parse(PQgetvalue(res.get(), 0, 0));
   }
 
   void SetBaseline(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    auto res = Exec(conn.get(), "SELECT 1 FROM reznet_perfd_runs WHERE id = $1", {id});
+    auto res = Exec("SELECT 1 FROM reznet_perfd_runs WHERE id = $1", {id});
     if (PQntuples(res.get()) == 0)
       throw HistoryError("no run \"" + id + "\" in postgres " + params_.Describe());
-    Exec(conn.get(),
-         "INSERT INTO reznet_perfd_baseline (only_row, run_id) VALUES (true, $1)"
-         " ON CONFLICT (only_row) DO UPDATE SET run_id = EXCLUDED.run_id",
-         {id});
+    Exec(
+        "INSERT INTO reznet_perfd_baseline (only_row, run_id) VALUES (true, $1)"
+        " ON CONFLICT (only_row) DO UPDATE SET run_id = EXCLUDED.run_id",
+        {id});
   }
 
   std::optional<std::string> BaselineId() override {
     std::lock_guard lock(mutex_);
-    auto conn = Connect();
-    auto res = Exec(conn.get(), "SELECT run_id FROM reznet_perfd_baseline", {});
+    auto res = Exec("SELECT run_id FROM reznet_perfd_baseline", {});
     if (PQntuples(res.get()) == 0) return std::nullopt;
     return std::string(PQgetvalue(res.get(), 0, 0));
   }
@@ -102,38 +108,53 @@ class PgHistory final : public HistoryStore {
   std::string Describe() const override { return "postgres " + params_.Describe(); }
 
  private:
-  pg::ConnPtr Connect() {
+  // The one connection, opened on first use and again after it broke.
+  PGconn* Conn() {
+    if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) return conn_.get();
+    conn_.reset();
     auto conn = pg::Connect(params_, std::chrono::seconds(5), std::chrono::seconds(10));
     if (!conn) throw HistoryError("history store " + Describe() + ": " + conn.error().detail);
-    return std::move(*conn);
+    conn_ = std::move(*conn);
+    return conn_.get();
   }
 
-  pg::ResultPtr Exec(PGconn* conn, const char* sql, const std::vector<std::string>& params) {
+  // A statement that finds the connection broken (a server restart, a cut the keepalives saw)
+  // reconnects and runs once more: every statement here may run twice.
+  pg::ResultPtr Exec(const char* sql, const std::vector<std::string>& params) {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p.c_str());
-    pg::ResultPtr res(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr,
-                                   values.data(), nullptr, nullptr, 0));
-    const auto status = PQresultStatus(res.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-      throw HistoryError("history store " + Describe() + ": " +
-                         pg::ResultError(conn, res.get()).detail);
-    return res;
+    for (int attempt = 1;; ++attempt) {
+      PGconn* conn = Conn();
+      pg::ResultPtr res(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr,
+                                     values.data(), nullptr, nullptr, 0));
+      const auto status = PQresultStatus(res.get());
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
+      const std::string detail = pg::ResultError(conn, res.get()).detail;
+      if (PQstatus(conn) != CONNECTION_OK) {
+        conn_.reset();
+        if (attempt == 1) {
+          spdlog::info("history {}: {}; reconnecting", Describe(), detail);
+          continue;
+        }
+      }
+      throw HistoryError("history store " + Describe() + ": " + detail);
+    }
   }
 
   // Retention (file_history.hpp Retained, in SQL). The run is stored before this runs: a failure
   // keeps every run and is logged, not thrown.
-  void Prune(PGconn* conn) {
+  void Prune() {
     const double cutoff = config_.keep_days > 0
                               ? SystemNow() - static_cast<double>(config_.keep_days) * 86400.0
                               : -std::numeric_limits<double>::infinity();
     try {
-      auto res = Exec(conn,
-                      "DELETE FROM reznet_perfd_runs WHERE id NOT IN"
-                      " (SELECT run_id FROM reznet_perfd_baseline) AND (id NOT IN"
-                      " (SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC, id"
-                      " LIMIT $1::bigint) OR started_at < $2::double precision)",
-                      {std::to_string(config_.keep_runs),
-                       std::isinf(cutoff) ? "-Infinity" : common::JsonNumber(cutoff)});
+      auto res = Exec(
+          "DELETE FROM reznet_perfd_runs WHERE id NOT IN"
+          " (SELECT run_id FROM reznet_perfd_baseline) AND (id NOT IN"
+          " (SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC, id"
+          " LIMIT $1::bigint) OR started_at < $2::double precision)",
+          {std::to_string(config_.keep_runs),
+           std::isinf(cutoff) ? "-Infinity" : common::JsonNumber(cutoff)});
       if (const char* n = PQcmdTuples(res.get()); n != nullptr && *n != '\0' && *n != '0')
         spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",
                      Describe(), n, config_.keep_runs, config_.keep_days);
@@ -152,6 +173,7 @@ class PgHistory final : public HistoryStore {
   std::mutex mutex_;
   const config::HistoryConfig config_;
   pg::ConnParams params_;
+  pg::ConnPtr conn_;  // under mutex_
 };
 
 }  // namespace

@@ -392,6 +392,38 @@ class PostgresHistoryTest(SuiteTestCase):
         finally:
             del os.environ["HIST_PW"]
 
+    def test_one_connection_survives_a_postgres_restart_and_an_outage_is_not_silent(self):
+        env = services()
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=1, history=(
+            f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}" }}'))
+        d = self.start_daemon(cfg, extra_env={"HIST_PW": env["REZNET_PG_ADMIN_PASSWORD"]})
+        post = lambda: json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]  # noqa: E731
+        pid = lambda: self.psql(env, "SELECT pid FROM pg_stat_activity WHERE application_name = 'reznet-perfd'")  # noqa: E731
+        first = post()
+        self.assertEqual(self.wait_finished(d, first)["state"], "passed")
+        second = post()
+        self.assertEqual(self.wait_finished(d, second)["state"], "passed")
+        self.assertEqual(len(pid().split()), 1, "one reused connection")
+        try:
+            self.services_cmd("pg-stop")
+            lost = post()
+            run = self.wait_finished(d, lost)
+            self.assertEqual(run["state"], "error")
+            self.assertTrue(run["error"].startswith("not stored: history store postgres"), run["error"])
+            self.assertEqual(http("GET", d.url + "/readyz")[0], 503)
+            self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 1)
+        finally:
+            self.services_cmd("pg-start")
+        third = post()
+        self.assertEqual(self.wait_finished(d, third)["state"], "passed")
+        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        ids = [r["id"] for r in json.loads(http("GET", d.url + "/runs?limit=4")[1])["runs"]]
+        self.assertEqual(ids, [third, lost, second, first])
+        self.assertEqual(self.psql(env, f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN "
+                                        f"('{first}', '{second}', '{third}', '{lost}')").strip(), "3")
+        self.assertIn("reconnecting", d.output())
+
     def test_runs_and_baseline_in_postgres(self):
         env = services()
         tb = self.start_testbed()
