@@ -24,8 +24,7 @@ boost::json::array Strings(const std::vector<std::string>& v) {
 
 }  // namespace
 
-void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink,
-                      const std::atomic<bool>& ready) {
+void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready) {
   // Inline on the server thread: these take nothing longer than a short lock, and must answer
   // even when every worker is stuck behind a database.
   constexpr auto kInline = ApiServer::Lane::kInline;
@@ -47,8 +46,8 @@ void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink,
   server.Route(
       "GET", "/readyz",
       [&ready](const HttpRequest&) {
-        return ready ? HttpReply{200, "text/plain", "ready\n", {}}
-                     : HttpReply{503, "text/plain", "not ready\n", {}};
+        if (auto why = ready.NotReady()) return HttpReply{503, "text/plain", *why + "\n", {}};
+        return HttpReply{200, "text/plain", "ready\n", {}};
       },
       false, kInline);
   server.Route("GET", "/api/v1/status", [&sink](const HttpRequest&) {

@@ -2,7 +2,8 @@
 // The daemon's own routes besides suite runs (suite_routes.hpp):
 //   GET /metrics         Prometheus text exposition
 //   GET /healthz         liveness: 200 while the process serves
-//   GET /readyz          readiness: 200 after start-up, 503 while starting or stopping
+//   GET /readyz          readiness: 200 after start-up, 503 while starting or stopping, or
+//                        while the last history write failed (the body says why)
 //   GET /api/v1/status   probes, windows, NFR states as JSON
 //   GET /                the status page
 //   POST /-/reload       reload the config (authorised like POST /run-suite)
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "api/api_server.hpp"
+#include "api/readiness.hpp"
 #include "config/holder.hpp"
 
 namespace reznet::telemetry {
@@ -24,8 +26,8 @@ class SuiteService;
 
 namespace reznet::api {
 
-void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink,
-                      const std::atomic<bool>& ready);
+// GET /readyz: 200 "ready", or 503 with what `ready` says is wrong.
+void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready);
 
 // `started_wall`: Unix seconds the daemon started.
 void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::SuiteService& suites,

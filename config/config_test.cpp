@@ -315,6 +315,21 @@ history: { store: sqlite }
                           "postgres"));
 }
 
+TEST(Suites, HistoryRetention) {
+  const std::string base = R"(targets: { t: { url: "http://127.0.0.1:1" } }
+probes: [{ name: api, kind: echo, target: t, echo: { word: x } }]
+)";
+  auto defaults = LoadString(base, "t.yaml", Kinds());
+  EXPECT_EQ(defaults.history.keep_runs, 10000);
+  EXPECT_EQ(defaults.history.keep_days, 0);
+  auto set = LoadString(base + "history: { keep_runs: 50, keep_days: 30 }\n", "t.yaml", Kinds());
+  EXPECT_EQ(set.history.keep_runs, 50);
+  EXPECT_EQ(set.history.keep_days, 30);
+  EXPECT_THAT(ErrorsOf(base + "history: { keep_runs: 0, keep_days: -1 }\n"),
+              ElementsAre("t.yaml:3:23: history.keep_runs: must be between 1 and 100000000, got 0",
+                          "t.yaml:3:37: history.keep_days: must be between 0 and 100000, got -1"));
+}
+
 TEST(Loader, MissingFile) {
   try {
     LoadFile("/nonexistent/x.yaml", Kinds());

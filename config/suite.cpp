@@ -162,6 +162,8 @@ void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
                "dsn: is only used with store: postgres; add it or remove dsn:");
   }
   r.ReadRatio("tolerance", h.tolerance);
+  r.Read("keep_runs", h.keep_runs, 1, 100'000'000);
+  r.Read("keep_days", h.keep_days, 0, 100'000);
   r.Finish();
 }
 

@@ -11,6 +11,8 @@
 //     dsn: "host=… dbname=… user=…"   # postgres: where (schema created on first use)
 //     password: "${PGPASSWORD:-}"     # or password_file:
 //     tolerance: 10%                  # reports flag a stat worse than the baseline by more
+//     keep_runs: 10000                # retention: the newest N runs (the baseline stays)
+//     keep_days: 0                    # and only runs started in the last N days; 0: forever
 //
 // A suite sample is one run of the probe (an http probe then sends one request per run), so
 // error rates are failed runs over runs, as in the rolling windows. Default profiles are built
@@ -21,6 +23,7 @@
 // KindTraits::default_samples (the RezNet test script: agent 10, postgres 20, http 30, llm 5,
 // redis 20, cache 1 — a cache run itself sends `requests`, 100 by default —, load 1).
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -47,6 +50,9 @@ struct HistoryConfig {
   std::string dsn;
   std::string password;  // secret
   double tolerance = 0.10;
+  // Retention, applied at start and after every stored run; the baseline run is always kept.
+  std::int64_t keep_runs = 10000;  // the newest this many runs
+  std::int64_t keep_days = 0;      // runs started within this many days; 0: forever
 };
 
 // The profiles that exist without configuration; full runs every probe, the others the probes

@@ -40,7 +40,8 @@ const char* EmbeddedDemoConfig() { return kEmbeddedDemoConfig; }
 namespace {
 
 // Suite runs report into the metrics: their profiles, results and live load counters.
-suite::SuiteHooks SuiteMetrics(telemetry::Telemetry& sink) {
+// A failed history write counts and makes /readyz 503 until a write succeeds again.
+suite::SuiteHooks SuiteMetrics(telemetry::Telemetry& sink, api::Readiness& ready) {
   suite::SuiteHooks hooks;
   hooks.profile_declared = [&sink](const std::string& profile) { sink.AddSuiteProfile(profile); };
   hooks.run_finished = [&sink](const suite::RunRecord& run) {
@@ -51,6 +52,10 @@ suite::SuiteHooks SuiteMetrics(telemetry::Telemetry& sink) {
     sink.BeginLoad(probe, live);
   };
   hooks.live_ended = [&sink](const std::string& probe) { sink.EndLoad(probe); };
+  hooks.history_written = [&sink, &ready](const std::string& failure) {
+    if (!failure.empty()) sink.CountHistoryWriteFailure();
+    ready.SetProblem(failure.empty() ? "" : "last suite run not stored in history: " + failure);
+  };
   return hooks;
 }
 
@@ -97,7 +102,7 @@ class Daemon {
         sink_(initial.daemon.windows, telemetry::BuildInfo{common::kVersion, common::kRevision}),
         history_(std::move(history)),
         suites_(holder_, registry, io_.get_executor(), blocking_.get_executor(), *history_,
-                SuiteMetrics(sink_)),
+                SuiteMetrics(sink_, ready_)),
         listen_(options.listen_override.empty() ? initial.daemon.listen : options.listen_override),
         scheduler_(io_, sink_) {}
 
@@ -123,9 +128,9 @@ class Daemon {
   // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
   asio::thread_pool blocking_{2};
   telemetry::Telemetry sink_;
+  api::Readiness ready_;
   std::unique_ptr<suite::HistoryStore> history_;
   suite::SuiteService suites_;
-  std::atomic<bool> ready_{false};
   api::ApiServer server_;
   std::string listen_;
   std::string generator_url_;
@@ -172,7 +177,7 @@ std::optional<int> Daemon::Start() {
   StartNfrs();
   AddReload();
   OnSignals();
-  ready_ = true;
+  ready_.SetServing(true);
   server_.Start();
   systemd::Notify("READY=1\nSTATUS=probing " + std::to_string(config().probes.size()) +
                   " probes, serving " + generator_url_);
@@ -243,7 +248,7 @@ void Daemon::OnSignals() {
     spdlog::info("signal {} received: stopping (grace {}ms for in-flight runs)", signo,
                  std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
     systemd::Notify("STOPPING=1");
-    ready_ = false;
+    ready_.SetServing(false);
     stopping_ = true;
     watchdog_.cancel();
     hup_.cancel();

@@ -64,7 +64,9 @@ void Reloader::CheckRestartOnly(const config::Config& old, const config::Config&
   restart(fresh.daemon.windows != old.daemon.windows, "daemon.windows");
   restart(fresh.daemon.state_dir != old.daemon.state_dir, "daemon.state_dir");
   restart(fresh.history.store != old.history.store || fresh.history.dsn != old.history.dsn ||
-              fresh.history.password != old.history.password,
+              fresh.history.password != old.history.password ||
+              fresh.history.keep_runs != old.history.keep_runs ||
+              fresh.history.keep_days != old.history.keep_days,
           "history");
 }
 

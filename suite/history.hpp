@@ -2,16 +2,21 @@
 // Run history: every finished suite run, newest first, and the baseline run.
 //
 // The file store appends one JSON line per run to state_dir/runs.jsonl and fsyncs it; a line that
-// does not parse (a crash mid-write, a hand edit) is skipped with a warning and costs nothing
-// else — the next append starts on a fresh line. The baseline is the run id in
-// state_dir/baseline, replaced atomically (write, fsync, rename).
+// does not parse or has a field of the wrong type (a crash mid-write, a hand edit) is skipped with
+// a warning naming file:line (the first few per read; the rest counted in one line) and costs
+// nothing else — the next append starts on a fresh line. The runs are read once and kept in step
+// with this store's appends; the file is read again only when another process changed it. The
+// baseline is the run id in state_dir/baseline, replaced atomically (write, fsync, rename).
 //
 // The postgres store keeps the same JSON in table reznet_perfd_runs (created on first use) and
-// the baseline in reznet_perfd_baseline. It connects per call (runs are rare) and reports a
-// failure as HistoryError with the DSN's host and database, never its password.
+// the baseline in reznet_perfd_baseline. It keeps one connection (connect_timeout 5 s,
+// statement_timeout 10 s, TCP keepalives and tcp_user_timeout 30 s), reconnects when it broke and
+// runs the statement once more, and reports a failure as HistoryError with the DSN's host and
+// database, never its password.
 //
 // Thread-safe: every member takes the store's lock.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -40,6 +45,9 @@ class HistoryStore {
   virtual void SetBaseline(const std::string& id) = 0;
   virtual std::optional<std::string> BaselineId() = 0;
   virtual std::string Describe() const = 0;  // for logs: "state/runs.jsonl", "postgres host=…"
+  // How often the store has read its whole history (the file store: runs.jsonl, at start and
+  // when another process changed it; never after its own appends). 0 for stores that do not.
+  virtual std::uint64_t Loads() const { return 0; }
 };
 
 // What would keep the store from working, checked without connecting anywhere: a DSN that does

@@ -124,31 +124,59 @@ json::object BaselineJson(const BaselineRow& b) {
           {"status", b.status}};
 }
 
-// Reading: every accessor is tolerant of absent keys (older lines) but not of wrong types.
+// Reading: every accessor is tolerant of absent keys (older lines) but not of wrong types: a
+// line whose field has the wrong type is not a run record, and the error names the field.
 const json::value* Get(const json::object& o, std::string_view k) { return o.if_contains(k); }
+[[noreturn]] void WrongType(std::string_view k, const char* expected) {
+  throw std::runtime_error(std::string(k) + ": expected " + expected);
+}
 std::string S(const json::object& o, std::string_view k) {
   const auto* v = Get(o, k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  if (v == nullptr) return {};
+  if (!v->is_string()) WrongType(k, "a string");
+  return std::string(v->as_string());
+}
+double Number(const json::value& v, std::string_view k) {
+  if (!v.is_number()) WrongType(k, "a number");
+  return v.to_number<double>();
 }
 double D(const json::object& o, std::string_view k) {
   const auto* v = Get(o, k);
   if (v == nullptr || v->is_null()) return 0;
-  return v->to_number<double>();
+  return Number(*v, k);
 }
 std::optional<double> OptD(const json::object& o, std::string_view k) {
   const auto* v = Get(o, k);
   if (v == nullptr || v->is_null()) return std::nullopt;
-  return v->to_number<double>();
+  return Number(*v, k);
+}
+bool B(const json::object& o, std::string_view k) {
+  const auto* v = Get(o, k);
+  if (v == nullptr) return false;
+  if (!v->is_bool()) WrongType(k, "true or false");
+  return v->as_bool();
+}
+const json::array& A(const json::value& v, std::string_view k) {
+  if (!v.is_array()) WrongType(k, "an array");
+  return v.as_array();
 }
 const json::array& A(const json::object& o, std::string_view k) {
   static const json::array kEmpty;
   const auto* v = Get(o, k);
-  return v ? v->as_array() : kEmpty;
+  return v ? A(*v, k) : kEmpty;
+}
+const json::object& O(const json::value& v, std::string_view k) {
+  if (!v.is_object()) WrongType(k, "an object");
+  return v.as_object();
 }
 const json::object& O(const json::object& o, std::string_view k) {
   static const json::object kEmpty;
   const auto* v = Get(o, k);
-  return v ? v->as_object() : kEmpty;
+  return v ? O(*v, k) : kEmpty;
+}
+std::string Str(const json::value& v, std::string_view k) {
+  if (!v.is_string()) WrongType(k, "a string");
+  return std::string(v.as_string());
 }
 
 Verdict VerdictOf(const std::string& s) {
@@ -179,75 +207,85 @@ std::string ToJson(const RunRecord& r) {
   return common::WriteJson(doc, common::JsonStyle::kTight);
 }
 
+namespace {
+
+ProbeResult ProbeFromJson(const json::value& pv) {
+  const auto& po = O(pv, "probes[]");
+  ProbeResult p;
+  p.name = S(po, "name");
+  p.kind = S(po, "kind");
+  p.planned = static_cast<int>(D(po, "planned"));
+  p.runs = static_cast<int>(D(po, "runs"));
+  p.failures = static_cast<int>(D(po, "failures"));
+  p.skipped = B(po, "skipped");
+  p.skip_reason = S(po, "skip_reason");
+  for (const auto& [k, v] : O(po, "errors"))
+    p.errors[std::string(k)] = static_cast<int>(Number(v, "errors"));
+  p.last_error = S(po, "last_error");
+  for (const auto& phv : A(po, "phases")) {
+    const auto& ph = O(phv, "phases[]");
+    p.phases.push_back({S(ph, "name"), static_cast<std::uint64_t>(D(ph, "count")), D(ph, "min"),
+                        D(ph, "mean"), D(ph, "p50"), D(ph, "p90"), D(ph, "p95"), D(ph, "p99"),
+                        D(ph, "max")});
+  }
+  for (const auto& [k, v] : O(po, "counters"))
+    p.counters.emplace_back(std::string(k), Number(v, "counters"));
+  p.seconds = D(po, "seconds");
+  return p;
+}
+
+NfrVerdict VerdictFromJson(const json::value& vv) {
+  const auto& vo = O(vv, "nfrs[]");
+  NfrVerdict v;
+  v.nfr = S(vo, "nfr");
+  v.probe = S(vo, "probe");
+  v.phase = S(vo, "phase");
+  v.stat = S(vo, "stat");
+  v.op = S(vo, "op");
+  v.threshold = D(vo, "threshold");
+  v.latency = S(vo, "unit") != "ratio";
+  v.value = OptD(vo, "value");
+  v.samples = static_cast<std::uint64_t>(D(vo, "samples"));
+  v.verdict = VerdictOf(S(vo, "verdict"));
+  v.reason = S(vo, "reason");
+  v.severity = S(vo, "severity");
+  v.baseline = OptD(vo, "baseline");
+  return v;
+}
+
+RunRecord RunFromJson(const json::value& root) {
+  const json::object& o = O(root, "the line");
+  RunRecord r;
+  r.id = S(o, "id");
+  if (r.id.empty()) throw std::runtime_error("no id");
+  r.profile = S(o, "profile");
+  for (const auto& [k, v] : O(o, "labels")) r.labels[std::string(k)] = Str(v, "labels");
+  r.state = S(o, "state");
+  r.error = S(o, "error");
+  r.version = S(o, "version");
+  r.started_at = D(o, "started_at");
+  r.finished_at = D(o, "finished_at");
+  const auto& progress = O(o, "progress");
+  r.done = static_cast<int>(D(progress, "done"));
+  r.total = static_cast<int>(D(progress, "total"));
+  r.current = S(progress, "current");
+  for (const auto& pv : A(o, "probes")) r.probes.push_back(ProbeFromJson(pv));
+  for (const auto& vv : A(o, "nfrs")) r.nfrs.push_back(VerdictFromJson(vv));
+  r.baseline_id = S(o, "baseline_id");
+  if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
+  for (const auto& bv : A(o, "baseline")) {
+    const auto& bo = O(bv, "baseline[]");
+    r.baseline.push_back({S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
+                          D(bo, "change_pct"), S(bo, "status")});
+  }
+  return r;
+}
+
+}  // namespace
+
 std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
   try {
-    const json::value root = json::parse(text);
-    const json::object& o = root.as_object();
-    RunRecord r;
-    r.id = S(o, "id");
-    if (r.id.empty()) throw std::runtime_error("no id");
-    r.profile = S(o, "profile");
-    for (const auto& [k, v] : O(o, "labels")) r.labels[std::string(k)] = std::string(v.as_string());
-    r.state = S(o, "state");
-    r.error = S(o, "error");
-    r.version = S(o, "version");
-    r.started_at = D(o, "started_at");
-    r.finished_at = D(o, "finished_at");
-    const auto& progress = O(o, "progress");
-    r.done = static_cast<int>(D(progress, "done"));
-    r.total = static_cast<int>(D(progress, "total"));
-    r.current = S(progress, "current");
-    for (const auto& pv : A(o, "probes")) {
-      const auto& po = pv.as_object();
-      ProbeResult p;
-      p.name = S(po, "name");
-      p.kind = S(po, "kind");
-      p.planned = static_cast<int>(D(po, "planned"));
-      p.runs = static_cast<int>(D(po, "runs"));
-      p.failures = static_cast<int>(D(po, "failures"));
-      const auto* skipped = Get(po, "skipped");
-      p.skipped = skipped && skipped->as_bool();
-      p.skip_reason = S(po, "skip_reason");
-      for (const auto& [k, v] : O(po, "errors"))
-        p.errors[std::string(k)] = static_cast<int>(v.to_number<double>());
-      p.last_error = S(po, "last_error");
-      for (const auto& phv : A(po, "phases")) {
-        const auto& ph = phv.as_object();
-        p.phases.push_back({S(ph, "name"), static_cast<std::uint64_t>(D(ph, "count")), D(ph, "min"),
-                            D(ph, "mean"), D(ph, "p50"), D(ph, "p90"), D(ph, "p95"), D(ph, "p99"),
-                            D(ph, "max")});
-      }
-      for (const auto& [k, v] : O(po, "counters"))
-        p.counters.emplace_back(std::string(k), v.to_number<double>());
-      p.seconds = D(po, "seconds");
-      r.probes.push_back(std::move(p));
-    }
-    for (const auto& vv : A(o, "nfrs")) {
-      const auto& vo = vv.as_object();
-      NfrVerdict v;
-      v.nfr = S(vo, "nfr");
-      v.probe = S(vo, "probe");
-      v.phase = S(vo, "phase");
-      v.stat = S(vo, "stat");
-      v.op = S(vo, "op");
-      v.threshold = D(vo, "threshold");
-      v.latency = S(vo, "unit") != "ratio";
-      v.value = OptD(vo, "value");
-      v.samples = static_cast<std::uint64_t>(D(vo, "samples"));
-      v.verdict = VerdictOf(S(vo, "verdict"));
-      v.reason = S(vo, "reason");
-      v.severity = S(vo, "severity");
-      v.baseline = OptD(vo, "baseline");
-      r.nfrs.push_back(std::move(v));
-    }
-    r.baseline_id = S(o, "baseline_id");
-    if (const auto* t = Get(o, "tolerance")) r.tolerance = t->to_number<double>();
-    for (const auto& bv : A(o, "baseline")) {
-      const auto& bo = bv.as_object();
-      r.baseline.push_back({S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"),
-                            D(bo, "value"), D(bo, "change_pct"), S(bo, "status")});
-    }
-    return r;
+    return RunFromJson(json::parse(text));
   } catch (const boost::system::system_error& e) {
     if (error) *error = e.code().message();  // what() carries Boost's source location
     return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -93,15 +94,29 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
           std::lock_guard lock(mutex_);
           current_ = done;  // visible as finished until it is in history
         }
+        std::string failure;
         try {
           co_await clients::Offload(blocking_, [this, &done] { history_.Append(done); });
         } catch (const std::exception& e) {
-          spdlog::error("suite run {}: not stored in history: {}", done.id, e.what());
+          failure = e.what();
         }
+        if (!failure.empty()) Unstored(done, failure);
+        if (hooks_.history_written) hooks_.history_written(failure);
         Finish(std::move(done));
       },
       asio::detached);
   return {202, run.id, ""};
+}
+
+void SuiteService::Unstored(suite::RunRecord& run, const std::string& failure) {
+  spdlog::error("suite run {}: not stored in history ({}); kept in memory until restart", run.id,
+                failure);
+  // The verdicts stay: the run happened, only its record is at risk.
+  run.state = "error";
+  run.error = "not stored: " + failure;
+  std::lock_guard lock(mutex_);
+  unstored_.push_front(run);
+  if (unstored_.size() > kMaxUnstored) unstored_.pop_back();
 }
 
 void SuiteService::Finish(suite::RunRecord run) {
@@ -119,35 +134,39 @@ void SuiteService::Finish(suite::RunRecord run) {
 }
 
 std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t limit) {
-  std::vector<suite::RunRecord> out;
+  std::vector<suite::RunRecord> head;  // the running run, then the unstored ones
   {
     std::lock_guard lock(mutex_);
-    if (current_ && !current_->finished()) {
-      if (offset == 0 && limit > 0) {
-        out.push_back(*current_);
-        --limit;
-      } else if (offset > 0) {
-        --offset;
-      }
-    }
+    if (current_ && !current_->finished()) head.push_back(*current_);
+    head.insert(head.end(), unstored_.begin(), unstored_.end());
   }
-  auto rest = history_.List(offset, limit);
-  for (auto& r : rest) {
-    if (out.empty() || out.front().id != r.id) out.push_back(std::move(r));
-  }
+  if (head.empty()) return history_.List(offset, limit);
+  // Rare (a run going, or history failing): merge the first offset + limit of both by start.
+  std::vector<suite::RunRecord> all = history_.List(0, offset + limit);
+  std::erase_if(all, [&](const suite::RunRecord& r) {
+    return std::any_of(head.begin(), head.end(), [&](const auto& h) { return h.id == r.id; });
+  });
+  all.insert(all.end(), head.begin(), head.end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& a, const auto& b) { return a.started_at > b.started_at; });
+  std::vector<suite::RunRecord> out;
+  for (std::size_t i = offset; i < all.size() && out.size() < limit; ++i)
+    out.push_back(std::move(all[i]));
   return out;
 }
 
 std::size_t SuiteService::Count() {
   std::size_t n = history_.Count();
   std::lock_guard lock(mutex_);
-  return n + (current_ && !current_->finished() ? 1 : 0);
+  return n + unstored_.size() + (current_ && !current_->finished() ? 1 : 0);
 }
 
 std::optional<suite::RunRecord> SuiteService::Find(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
     if (current_ && current_->id == id) return current_;
+    for (const auto& r : unstored_)
+      if (r.id == id) return r;
   }
   return history_.Get(id);
 }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,9 @@ struct SuiteHooks {
   // A probe with live counters (a load test) started or ended inside a run.
   std::function<void(const std::string& probe, const probes::LiveCounters* live)> live_started;
   std::function<void(const std::string& probe)> live_ended;
+  // After each attempt to store a finished run: "" when stored, else why not (the run is then
+  // kept in memory with state "error", error "not stored: <why>").
+  std::function<void(const std::string& failure)> history_written;
 };
 
 class SuiteService {
@@ -45,7 +49,7 @@ class SuiteService {
   };
   Started Start(const std::string& profile, std::map<std::string, std::string> labels);
 
-  // The running run (if any) and history, newest first.
+  // The running run (if any), runs history failed to store, and history, newest first.
   std::vector<suite::RunRecord> List(std::size_t offset, std::size_t limit);
   std::size_t Count();
   std::optional<suite::RunRecord> Find(const std::string& id);
@@ -61,6 +65,7 @@ class SuiteService {
 
  private:
   void Finish(suite::RunRecord run);
+  void Unstored(suite::RunRecord& run, const std::string& failure);
 
   const config::ConfigHolder& config_;
   const probes::ProbeRegistry& registry_;
@@ -70,6 +75,9 @@ class SuiteService {
   SuiteHooks hooks_;
   std::mutex mutex_;
   std::optional<suite::RunRecord> current_;
+  // Finished runs the history store refused, newest first, at most kMaxUnstored (the oldest go).
+  static constexpr std::size_t kMaxUnstored = 100;
+  std::deque<suite::RunRecord> unstored_;
   std::atomic<bool> stop_{false};
   std::function<void()> on_finished_;
 };

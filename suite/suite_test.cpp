@@ -1,9 +1,13 @@
 // Suite judgement, records, reports and the file history, without a network.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 
+#include "suite/file_history.hpp"
 #include "suite/history.hpp"
 #include "suite/judge.hpp"
 #include "suite/report.hpp"
@@ -217,6 +221,26 @@ TEST(Record, JsonRoundTrip) {
   EXPECT_FALSE(FromJson("{\"id\": \"x\", \"pro", &why));
 }
 
+TEST(Record, FieldsOfTheWrongTypeAreNotARunAndTheErrorNamesThem) {
+  std::string why;
+  EXPECT_FALSE(FromJson(R"({"id": "x", "profile": 5})", &why));
+  EXPECT_EQ(why, "profile: expected a string");
+  EXPECT_FALSE(FromJson(R"({"id": "x", "started_at": "yesterday"})", &why));
+  EXPECT_EQ(why, "started_at: expected a number");
+  EXPECT_FALSE(FromJson(R"({"id": "x", "labels": {"commit": 7}})", &why));
+  EXPECT_EQ(why, "labels: expected a string");
+  EXPECT_FALSE(FromJson(R"({"id": "x", "probes": [{"name": "api", "skipped": "no"}]})", &why));
+  EXPECT_EQ(why, "skipped: expected true or false");
+  EXPECT_FALSE(FromJson(R"({"id": "x", "nfrs": [{"nfr": "a", "value": "fast"}]})", &why));
+  EXPECT_EQ(why, "value: expected a number");
+  EXPECT_FALSE(FromJson(R"(["id", "x"])", &why));
+  EXPECT_EQ(why, "the line: expected an object");
+  // Absent keys and nulls where a number may be missing are still fine (older lines).
+  auto old = FromJson(R"({"id": "x", "finished_at": null})", &why);
+  ASSERT_TRUE(old) << why;
+  EXPECT_EQ(old->finished_at, 0);
+}
+
 TEST(Record, RunIdsAreTimeOrderedAndDistinct) {
   auto a = NewRunId(1795769112.0);
   auto b = NewRunId(1795769112.0);
@@ -295,6 +319,129 @@ TEST_F(FileHistoryTest, CorruptAndTruncatedLinesCostOnlyThemselves) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].id, "c");
   EXPECT_EQ(runs[1].id, "a");
+}
+
+TEST_F(FileHistoryTest, ALineOfWrongTypesIsSkippedWithAWarningNamingFileAndLine) {
+  {
+    std::ofstream out(dir_ + "/runs.jsonl");
+    out << ToJson(PastRun("a", 1, 10)) << "\n";
+    out << R"({"id": "x", "profile": 5})"
+        << "\n";
+    out << ToJson(PastRun("b", 2, 20)) << "\n";
+  }
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("history-test", sink));
+  auto h = OpenHistory({}, dir_);
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(h->Count(), 2u);
+  EXPECT_FALSE(h->Get("x"));
+  const auto lines = sink->last_formatted();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr(dir_ + "/runs.jsonl:2: line skipped, not a run record "
+                                         "(profile: expected a string)"));
+}
+
+TEST_F(FileHistoryTest, ManyBadLinesAreNamedAFewTimesThenCounted) {
+  {
+    std::ofstream out(dir_ + "/runs.jsonl");
+    for (int i = 0; i < 20; ++i) out << "garbage " << i << "\n";
+    out << ToJson(PastRun("a", 1, 10)) << "\n";
+  }
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("history-test", sink));
+  auto h = OpenHistory({}, dir_);
+  EXPECT_EQ(h->Count(), 1u);
+  spdlog::set_default_logger(previous);
+  const auto lines = sink->last_formatted();
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_THAT(lines[4], HasSubstr("runs.jsonl:5: line skipped"));
+  EXPECT_THAT(lines[5], HasSubstr("15 more lines skipped, not run records (from line 6 on)"));
+}
+
+TEST_F(FileHistoryTest, AppendsKeepTheListInStepWithoutReadingTheFileAgain) {
+  OpenHistory({}, dir_)->Append(PastRun("first", 0, 10));
+  auto h = OpenHistory({}, dir_);
+  EXPECT_EQ(h->Loads(), 1u);
+  for (int i = 1; i <= 50; ++i) {
+    h->Append(PastRun("r" + std::to_string(i), i, 10));
+    EXPECT_EQ(h->Count(), static_cast<std::size_t>(i) + 1);
+  }
+  EXPECT_EQ(h->List(0, 1)[0].id, "r50");
+  EXPECT_EQ(h->List(50, 1)[0].id, "first");
+  ASSERT_TRUE(h->Get("r7"));
+  EXPECT_EQ(h->Loads(), 1u);
+  // What it kept is what the file says.
+  auto fresh = OpenHistory({}, dir_);
+  EXPECT_EQ(fresh->List(0, 100), h->List(0, 100));
+  // Another writer's append is still seen (one more read).
+  fresh->Append(PastRun("cli", 60, 10));
+  EXPECT_EQ(h->List(0, 1)[0].id, "cli");
+  EXPECT_EQ(h->Loads(), 2u);
+}
+
+std::vector<std::string> Ids(HistoryStore& h) {
+  std::vector<std::string> ids;
+  for (const auto& r : h.List(0, 1000)) ids.push_back(r.id);
+  return ids;
+}
+
+std::size_t LinesOf(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
+}
+
+TEST_F(FileHistoryTest, KeepRunsDropsTheOldestAndRewritesTheFile) {
+  config::HistoryConfig keep3;
+  keep3.keep_runs = 3;
+  {
+    auto h = OpenHistory(keep3, dir_);
+    for (int i = 1; i <= 5; ++i) h->Append(PastRun("r" + std::to_string(i), i, 10));
+    EXPECT_THAT(Ids(*h), ::testing::ElementsAre("r5", "r4", "r3"));
+    EXPECT_EQ(h->Loads(), 0u);  // no file at start, and never read since
+  }
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 3u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/runs.jsonl.tmp"));
+  config::HistoryConfig keep2;
+  keep2.keep_runs = 2;
+  auto h = OpenHistory(keep2, dir_);  // applied at start too
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("r5", "r4"));
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 2u);
+  EXPECT_THAT(Ids(*OpenHistory({}, dir_)), ::testing::ElementsAre("r5", "r4"));
+}
+
+TEST_F(FileHistoryTest, RetentionKeepsTheBaselineWhateverItsAge) {
+  config::HistoryConfig keep2;
+  keep2.keep_runs = 2;
+  auto h = OpenHistory(keep2, dir_);
+  h->Append(PastRun("a", 1, 10));
+  h->SetBaseline("a");
+  h->Append(PastRun("b", 2, 10));
+  h->Append(PastRun("c", 3, 10));
+  h->Append(PastRun("d", 4, 10));
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("d", "c", "a"));
+  EXPECT_THAT(Ids(*OpenHistory(keep2, dir_)), ::testing::ElementsAre("d", "c", "a"));
+}
+
+TEST_F(FileHistoryTest, KeepDaysDropsRunsOlderThanTheInjectedClockAllows) {
+  constexpr double kDay = 86400;
+  double now = 100 * kDay;
+  config::HistoryConfig two_days;
+  two_days.keep_days = 2;
+  {
+    auto h = OpenHistory({}, dir_);
+    h->Append(PastRun("old", now - 3 * kDay, 10));
+    h->Append(PastRun("recent", now - 1 * kDay, 10));
+  }
+  auto h = OpenFileHistory(two_days, dir_, [&now] { return now; });
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("recent"));
+  now += 2 * kDay;  // "recent" is 3 days old now; the next append applies retention
+  h->Append(PastRun("new", now, 10));
+  EXPECT_THAT(Ids(*h), ::testing::ElementsAre("new"));
+  EXPECT_EQ(LinesOf(dir_ + "/runs.jsonl"), 1u);
 }
 
 TEST_F(FileHistoryTest, SeesAppendsFromAnotherProcess) {

@@ -223,6 +223,7 @@ Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
   state_->Lock()
       ->families.build.Add({{"version", build.version}, {"revision", build.revision}})
       .Set(1);
+  state_->Lock()->families.history_write_failures.Add({});
   RecordReload(true, std::chrono::system_clock::now());
 }
 
@@ -375,6 +376,11 @@ void Exporter::RecordReload(bool ok, std::chrono::system_clock::time_point wall)
   auto state = state_->Lock();
   state->families.reload_ok.Add({}).Set(ok ? 1 : 0);
   if (ok) state->families.reload_time.Add({}).Set(UnixSeconds(wall));
+}
+
+void Exporter::CountHistoryWriteFailure() {
+  auto state = state_->Lock();
+  state->families.history_write_failures.Add({}).Increment();
 }
 
 std::string Exporter::Render(const std::vector<SeriesStats>& windows) {

@@ -81,6 +81,8 @@ class Exporter {
   void EndLoad(const std::string& test);
   // reznet_perf_config_last_reload_successful and, when ok, …_success_timestamp_seconds.
   void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
+  // reznet_perf_history_write_failures_total (declared at 0): a finished run not stored.
+  void CountHistoryWriteFailure();
 
   // Prometheus text exposition (without process_*), the window gauges set from `windows`
   // (WindowStore::Snapshot at scrape time; series without gauges yet are skipped).

@@ -153,6 +153,10 @@ Families::Families(prometheus::Registry& r)
                       .Name("reznet_perf_config_last_reload_success_timestamp_seconds")
                       .Help("Unix time of the last successful config load.")
                       .Register(r)),
+      history_write_failures(prometheus::BuildCounter()
+                                 .Name("reznet_perf_history_write_failures_total")
+                                 .Help("Finished suite runs the history store failed to keep.")
+                                 .Register(r)),
       registry_(r) {
   ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
   ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);

@@ -65,6 +65,7 @@ class Families {
   prometheus::Family<prometheus::Gauge>& load_running;
   prometheus::Family<prometheus::Gauge>& reload_ok;
   prometheus::Family<prometheus::Gauge>& reload_time;
+  prometheus::Family<prometheus::Counter>& history_write_failures;
 
  private:
   prometheus::Registry& registry_;

@@ -67,6 +67,8 @@ void Telemetry::RecordSuite(const std::string& profile, const std::string& resul
   exporter_.RecordSuite(profile, result, seconds, finished_unix, nfrs_failed);
 }
 
+void Telemetry::CountHistoryWriteFailure() { exporter_.CountHistoryWriteFailure(); }
+
 void Telemetry::BeginLoad(const std::string& test, const probes::LiveCounters* live) {
   exporter_.BeginLoad(test, live);
 }

@@ -75,6 +75,8 @@ class Telemetry {
   void AddSuiteProfile(const std::string& profile);
   void RecordSuite(const std::string& profile, const std::string& result, double seconds,
                    double finished_unix, int nfrs_failed);
+  // A finished suite run the history store failed to keep (see Exporter).
+  void CountHistoryWriteFailure();
 
   // A load test running inside the daemon (a suite's load probe): reznet_perf_load_* follow its
   // live counters at every scrape until EndLoad (which takes the final values).

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
 
 TOKEN = "t0ken-for-tests-7f3a"
+ROOT = os.path.join(os.path.dirname(__file__), "../..")
 
 
 class SuiteTestCase(DaemonTestCase):
@@ -52,6 +53,13 @@ suites:
         self.assertIsNotNone(run_id, r.stdout + r.stderr)
         base = os.path.join(report_dir, run_id)
         return r, run_id, base
+
+    def wait_finished(self, daemon, run_id, headers=None):
+        def done():
+            status, body = http("GET", f"{daemon.url}/runs/{run_id}")
+            run = json.loads(body) if status == 200 else {}
+            return run if run.get("state") in ("passed", "failed", "error") else None
+        return wait_until(done, 60, f"run {run_id} to finish")
 
     def read(self, path):
         with open(path) as f:
@@ -179,13 +187,6 @@ class CliRunTest(SuiteTestCase):
 
 
 class DaemonSuiteTest(SuiteTestCase):
-    def wait_finished(self, daemon, run_id, headers=None):
-        def done():
-            status, body = http("GET", f"{daemon.url}/runs/{run_id}")
-            run = json.loads(body) if status == 200 else {}
-            return run if run.get("state") in ("passed", "failed", "error") else None
-        return wait_until(done, 60, f"run {run_id} to finish")
-
     def test_single_flight_auth_formats_and_metrics(self):
         tb = self.start_testbed(latency_ms=40)
         cfg = self.config(tb.url, extra_daemon='  auth: { token: "${SUITE_TOKEN}" }')
@@ -310,6 +311,44 @@ class DaemonSuiteTest(SuiteTestCase):
         self.assertEqual(self.wait_finished(d, third)["state"], "passed")
         self.assertEqual([r["id"] for r in json.loads(http("GET", d.url + "/runs")[1])["runs"]], [third, first])
 
+    def test_a_run_history_cannot_store_stays_visible_counted_and_unready(self):
+        tb = self.start_testbed(latency_ms=5)
+        cfg = self.config(tb.url, samples=2)
+        d = self.start_daemon(cfg)
+        first = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.assertEqual(self.wait_finished(d, first)["state"], "passed")
+        self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 0)
+        # As root, permissions do not stop a write; a directory in the file's place does.
+        runs = os.path.join(self.state, "runs.jsonl")
+        os.rename(runs, runs + ".saved")
+        os.mkdir(runs)
+        second = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        run = self.wait_finished(d, second)
+        self.assertEqual(run["state"], "error", run)
+        self.assertRegex(run["error"], r"^not stored: cannot open .*runs.jsonl: Is a directory")
+        self.assertEqual({v["nfr"]: v["verdict"] for v in run["nfrs"]}["api_p95"], "passed")
+        listing = json.loads(http("GET", d.url + "/runs")[1])
+        self.assertEqual(listing["total"], 1)
+        self.assertEqual([r["id"] for r in listing["runs"]], [second])
+        m = parse_metrics(self.scrape(d))
+        self.assertEqual(metric(m, "reznet_perf_history_write_failures_total"), 1)
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="error"), 1)
+        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="passed"), 1)
+        status, body = http("GET", d.url + "/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("not stored in history: cannot open", body)
+
+        # The next write that succeeds makes the daemon ready again; the lost run stays visible.
+        os.rmdir(runs)
+        os.rename(runs + ".saved", runs)
+        third = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
+        self.assertEqual(self.wait_finished(d, third)["state"], "passed")
+        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        listing = json.loads(http("GET", d.url + "/runs")[1])
+        self.assertEqual([r["id"] for r in listing["runs"]], [third, second, first])
+        self.assertEqual(listing["total"], 3)
+        self.assertEqual(http("GET", f"{d.url}/runs/{second}")[0], 200)
+
     def test_shutdown_stores_the_interrupted_run(self):
         tb = self.start_testbed(latency_ms=200)
         cfg = self.config(tb.url, samples=30)
@@ -325,6 +364,66 @@ class DaemonSuiteTest(SuiteTestCase):
 
 
 class PostgresHistoryTest(SuiteTestCase):
+    def services_cmd(self, cmd):
+        subprocess.run([os.path.join(ROOT, "scripts/services.sh"), cmd, services()["REZNET_SERVICES_RUN_DIR"]],
+                       check=True, capture_output=True)
+
+    def psql(self, env, sql):
+        return subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc", sql], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout
+
+    def test_retention_deletes_beyond_keep_runs_but_never_the_baseline(self):
+        env = services()
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=1, history=(
+            f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}",'
+            ' keep_runs: 2 }'))
+        os.environ["HIST_PW"] = env["REZNET_PG_ADMIN_PASSWORD"]
+        try:
+            ids = []
+            for i in range(4):
+                r, run_id, _ = self.run_suite(cfg, "quick")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                ids.append(run_id)
+                if i == 0:
+                    self.assertEqual(self.run_cli("baseline", "set", "--config", cfg, run_id).returncode, 0)
+            kept = self.psql(env, "SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC").split()
+            self.assertEqual(kept, [ids[3], ids[2], ids[0]])
+        finally:
+            del os.environ["HIST_PW"]
+
+    def test_one_connection_survives_a_postgres_restart_and_an_outage_is_not_silent(self):
+        env = services()
+        tb = self.start_testbed()
+        cfg = self.config(tb.url, samples=1, history=(
+            f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}" }}'))
+        d = self.start_daemon(cfg, extra_env={"HIST_PW": env["REZNET_PG_ADMIN_PASSWORD"]})
+        post = lambda: json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]  # noqa: E731
+        pid = lambda: self.psql(env, "SELECT pid FROM pg_stat_activity WHERE application_name = 'reznet-perfd'")  # noqa: E731
+        first = post()
+        self.assertEqual(self.wait_finished(d, first)["state"], "passed")
+        second = post()
+        self.assertEqual(self.wait_finished(d, second)["state"], "passed")
+        self.assertEqual(len(pid().split()), 1, "one reused connection")
+        try:
+            self.services_cmd("pg-stop")
+            lost = post()
+            run = self.wait_finished(d, lost)
+            self.assertEqual(run["state"], "error")
+            self.assertTrue(run["error"].startswith("not stored: history store postgres"), run["error"])
+            self.assertEqual(http("GET", d.url + "/readyz")[0], 503)
+            self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 1)
+        finally:
+            self.services_cmd("pg-start")
+        third = post()
+        self.assertEqual(self.wait_finished(d, third)["state"], "passed")
+        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        ids = [r["id"] for r in json.loads(http("GET", d.url + "/runs?limit=4")[1])["runs"]]
+        self.assertEqual(ids, [third, lost, second, first])
+        self.assertEqual(self.psql(env, f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN "
+                                        f"('{first}', '{second}', '{third}', '{lost}')").strip(), "3")
+        self.assertIn("reconnecting", d.output())
+
     def test_runs_and_baseline_in_postgres(self):
         env = services()
         tb = self.start_testbed()
