@@ -137,7 +137,8 @@ std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t
   std::vector<suite::RunRecord> head;  // the running run, then the unstored ones
   {
     std::lock_guard lock(mutex_);
-    if (current_ && !current_->finished()) head.push_back(*current_);
+    // A finished run stays listed from here until Finish, while it is being stored.
+    if (current_) head.push_back(*current_);
     head.insert(head.end(), unstored_.begin(), unstored_.end());
   }
   if (head.empty()) return history_.List(offset, limit);
