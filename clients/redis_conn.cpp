@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/redact.hpp"
+
 namespace reznet::clients::redis {
 namespace {
 
@@ -26,8 +28,8 @@ Error ContextError(redisContext* c, const std::string& what) {
 
 std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return std::unexpected("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" + url +
-                           "\" (" + why + ")");
+    return std::unexpected("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" +
+                           common::MaskUrlUserInfo(url) + "\" (" + why + ")");
   };
   if (!url.starts_with("redis://")) return bad("scheme must be redis://");
   std::string rest = url.substr(8);

@@ -47,6 +47,9 @@ struct TargetConfig {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::map<std::string, std::string> headers;  // sent with every http request
+  // Names of headers whose values are secrets (compared case-insensitively), on top of
+  // Authorization, X-Api-Key and Cookie, which always are.
+  std::vector<std::string> secret_headers;
 };
 
 struct ProbeConfig {

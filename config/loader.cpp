@@ -17,6 +17,18 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+void CheckHeaderNames(MapReader& r, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+    if (!token) {
+      r.diag().Error(r.MarkOf("secret_headers"), r.PathOf("secret_headers"),
+                     "\"" + name + "\" is not a header name; write names like X-Api-Key");
+    }
+  }
+}
+
 void ParseDaemon(MapReader r, DaemonConfig& d) {
   r.Read("listen", d.listen);
   if (d.listen.rfind(':') == std::string::npos) {
@@ -124,6 +136,7 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
     tr.Read("ca_file", t.ca_file);
     tr.Read("insecure_skip_verify", t.insecure_skip_verify);
     tr.Read("headers", t.headers);
+    if (tr.Read("secret_headers", t.secret_headers)) CheckHeaderNames(tr, t.secret_headers);
     if (!t.ca_file.empty() && !std::ifstream(t.ca_file)) {
       tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
                       "cannot read \"" + t.ca_file + "\"");

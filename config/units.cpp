@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/redact.hpp"
+
 namespace reznet::config {
 namespace {
 
@@ -103,7 +105,9 @@ std::string Url::ToString() const { return scheme + "://" + HostHeader() + path;
 
 std::expected<Url, std::string> ParseUrl(std::string_view text) {
   const auto bad = [&](std::string why) {
-    return std::unexpected("expected a URL like \"http://127.0.0.1:8000\", got " + Quote(text) +
+    // The URL goes into a message: a password in its user-info must not.
+    return std::unexpected("expected a URL like \"http://127.0.0.1:8000\", got " +
+                           Quote(common::MaskUrlUserInfo(text)) +
                            (why.empty() ? "" : " (" + why + ")"));
   };
   Url url;

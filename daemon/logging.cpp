@@ -1,8 +1,11 @@
 #include "daemon/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <mutex>
 
 #include "common/json.hpp"
 #include "probes/outcome.hpp"
@@ -23,11 +26,50 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// stderr, with secrets scrubbed from the message before the formatter sees it: scrubbing the
+// formatted line would miss a secret that JSON escaping changed.
+class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit RedactingStderrSink(common::Redactor secrets) : secrets_(std::move(secrets)) {}
+  void SetSecrets(common::Redactor secrets) {
+    const std::lock_guard lock(mutex_);
+    secrets_ = std::move(secrets);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (secrets_.Contains(payload)) {
+      const std::string scrubbed = secrets_.Scrub(payload);
+      spdlog::details::log_msg copy = msg;
+      copy.payload = scrubbed;
+      formatter_->format(copy, line);
+    } else {
+      formatter_->format(msg, line);
+    }
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+
+ private:
+  common::Redactor secrets_;
+};
+
 }  // namespace
 
-void SetupLogging(const config::LogConfig& log) {
-  auto logger = std::make_shared<spdlog::logger>("reznet-perfd",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+void SetLogSecrets(common::Redactor secrets) {
+  for (const auto& sink : spdlog::default_logger()->sinks()) {
+    if (auto redacting = std::dynamic_pointer_cast<RedactingStderrSink>(sink)) {
+      redacting->SetSecrets(std::move(secrets));
+      return;
+    }
+  }
+}
+
+void SetupLogging(const config::LogConfig& log, common::Redactor secrets) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "reznet-perfd", std::make_shared<RedactingStderrSink>(std::move(secrets)));
   if (log.format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "config/loader.hpp"
+#include "config/secrets.hpp"
+#include "daemon/logging.hpp"
 #include "daemon/wiring.hpp"
 
 namespace reznet::daemon {
@@ -125,6 +127,10 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
                                                  : fresh->alerting.external_url);
   }
   spdlog::set_level(spdlog::level::from_str(fresh->daemon.log.level));
+  // The old config's secrets too: a kept probe still runs with what it was built from.
+  auto secrets = config::MakeRedactor(*fresh);
+  secrets.Add(config::MakeRedactor(old));
+  SetLogSecrets(std::move(secrets));
   p_.suites.Reconfigured();
 }
 

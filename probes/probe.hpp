@@ -88,7 +88,9 @@ class ProbeRegistry {
 
   // Every kind added, by name: what the config loader reads.
   const config::KindTraitsMap& Kinds() const { return kinds_; }
-  // Throws std::invalid_argument for an unknown kind (the config loader prevents that).
+  // Throws std::invalid_argument for an unknown kind (the config loader prevents that). When the
+  // config (or, without one, the target) has secrets, the probe comes wrapped in a RedactingProbe
+  // so its outcomes never carry them.
   std::unique_ptr<Probe> Create(const CreateArgs& args) const;
 
  private:

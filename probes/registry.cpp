@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "config/secrets.hpp"
 #include "config/suite.hpp"
 #include "probes/probe.hpp"
+#include "probes/redacting_probe.hpp"
 
 namespace reznet::probes {
 namespace {
@@ -39,7 +41,15 @@ void ProbeRegistry::Add(config::KindTraits traits, Factory factory) {
 std::unique_ptr<Probe> ProbeRegistry::Create(const CreateArgs& args) const {
   auto it = factories_.find(args.probe.kind);
   if (it == factories_.end()) throw std::invalid_argument("unknown probe kind " + args.probe.kind);
-  return it->second(args);
+  auto probe = it->second(args);
+  common::Redactor redactor;
+  if (args.config != nullptr) {
+    redactor = config::MakeRedactor(*args.config);
+  } else if (args.target != nullptr) {
+    config::AddTargetSecrets(*args.target, redactor);
+  }
+  if (redactor.Empty()) return probe;
+  return std::make_unique<RedactingProbe>(std::move(probe), std::move(redactor));
 }
 
 }  // namespace reznet::probes

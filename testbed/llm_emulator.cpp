@@ -259,6 +259,8 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
       ok = v.is_bool() && (m.crlf = v.as_bool(), true);
     else if (key == "role_chunk")
       ok = v.is_bool() && (m.role_chunk = v.as_bool(), true);
+    else if (key == "echo_key")
+      ok = v.is_bool() && (m.echo_key = v.as_bool(), true);
     else
       return std::unexpected("unknown llm key " + key);
     if (!ok) return std::unexpected("bad value for llm." + key);
@@ -280,7 +282,8 @@ json::object LlmModelToJson(const LlmModel& m) {
           {"cut_mode", m.cut_mode},
           {"comments", m.comments},
           {"crlf", m.crlf},
-          {"role_chunk", m.role_chunk}};
+          {"role_chunk", m.role_chunk},
+          {"echo_key", m.echo_key}};
 }
 
 LlmModel LlmEmulator::Get() const {
@@ -385,8 +388,15 @@ void LlmEmulator::Provider(const httplib::Request& req, httplib::Response& res, 
   const int status = !authed ? 401 : p.m.status;
   if (status != 0) {
     res.status = status;
-    res.set_content(ErrorJson(anthropic, ErrorTypeFor(status, anthropic),
-                              !authed ? "missing or invalid API key" : "injected fault"),
+    std::string message = !authed ? "missing or invalid API key" : "injected fault";
+    if (status == 401 && p.m.echo_key) {
+      message = anthropic ? "invalid x-api-key: " + req.get_header_value("x-api-key")
+                          : "Incorrect API key provided: " +
+                                req.get_header_value("Authorization")
+                                    .substr(std::min<std::size_t>(
+                                        7, req.get_header_value("Authorization").size()));
+    }
+    res.set_content(ErrorJson(anthropic, ErrorTypeFor(status, anthropic), message),
                     "application/json");
     return;
   }

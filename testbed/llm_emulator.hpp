@@ -17,6 +17,8 @@
 //   comments (false)    send ": OPENROUTER PROCESSING" keep-alive comments between events
 //   crlf (false)        end lines with CRLF
 //   role_chunk (true)   OpenAI: start with the role-only chunk
+//   echo_key (false)    a 401 names the key it was sent, as the real providers do
+//                       ("invalid x-api-key: <key>"), to test that clients keep it out of output
 
 #include <httplib.h>
 
@@ -42,6 +44,7 @@ struct LlmModel {
   bool comments = false;
   bool crlf = false;
   bool role_chunk = true;
+  bool echo_key = false;
 };
 
 // Applies the "llm" object of a faults body onto `model`; absent keys keep their value.

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "config/secrets.hpp"
 #include "daemon/cli/run.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
@@ -58,7 +59,7 @@ Verb AddBaseline(CLI::App& app) {
   return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
-            SetupLogging({"warn", "text"});
+            SetupLogging({"warn", "text"}, config::MakeRedactor(*config));
             return BaselineCli(*config, o->action, o->id);
           }};
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/json.hpp"
+#include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
 #include "probes/load/engine.hpp"
@@ -344,7 +345,7 @@ Verb AddLoad(CLI::App& app) {
             }
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
-            SetupLogging({"warn", "text"});
+            SetupLogging({"warn", "text"}, config::MakeRedactor(*config));
             return LoadCli(*config, o->load);
           }};
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
 #include "probes/run_once.hpp"
@@ -64,7 +65,7 @@ Verb AddProbe(CLI::App& app) {
   return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
-            SetupLogging({"warn", "text"});
+            SetupLogging({"warn", "text"}, config::MakeRedactor(*config));
             return ProbeOnce(*config, registry, o->name);
           }};
 }

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 
+#include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
 #include "suite/history.hpp"
@@ -263,7 +264,7 @@ Verb AddRun(CLI::App& app) {
   return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
-            SetupLogging({"warn", "text"});
+            SetupLogging({"warn", "text"}, config::MakeRedactor(*config));
             return RunSuiteCli(*config, registry, o->run);
           }};
 }

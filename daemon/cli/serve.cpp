@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "config/secrets.hpp"
 #include "daemon/app.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
@@ -21,7 +22,7 @@ Verb AddServe(CLI::App& app) {
   return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
-            SetupLogging(config->daemon.log);
+            SetupLogging(config->daemon.log, config::MakeRedactor(*config));
             return Serve(*config, registry, o->serve);
           }};
 }
