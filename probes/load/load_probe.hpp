@@ -36,7 +36,6 @@ class LoadProbe : public Probe {
   std::chrono::nanoseconds RunTimeout(std::chrono::nanoseconds configured) const override;
 
   // What is going on now (for live metrics and progress); valid while the probe lives.
-  const LiveCounters& live() const { return state_->live; }
   const LiveCounters* Live() const override { return &state_->live; }
 
  private:
