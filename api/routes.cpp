@@ -69,7 +69,7 @@ void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::Su
                              r.Count(suite::Verdict::kSkipped)});
       }
     } catch (const std::exception& e) {
-      spdlog::warn("status page: run history unavailable: {}", e.what());
+      data.runs_error = e.what();  // the store logs its own outages (rate-limited)
     }
     return HttpReply{200, "text/html; charset=utf-8", RenderStatusPage(data), {}};
   });

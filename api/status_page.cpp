@@ -152,10 +152,12 @@ void Charts(const telemetry::StatusPageData& d, std::string& h) {
 
 void Runs(const telemetry::StatusPageData& d, std::string& h) {
   h += "<h2>Suite runs</h2>";
-  if (d.runs.empty()) {
+  if (!d.runs_error.empty())
+    h += "<p class=\"muted\">run history unavailable: " + HtmlEscape(d.runs_error) + "</p>";
+  if (d.runs.empty() && d.runs_error.empty()) {
     h += "<p class=\"muted\">none yet — <code>POST /run-suite {\"profile\": \"quick\"}</code> or "
          "<code>reznet-perfd run</code></p>";
-  } else {
+  } else if (!d.runs.empty()) {
     h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
          "</th><th>report</th></tr>";
     for (const auto& r : d.runs) {

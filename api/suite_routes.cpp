@@ -62,6 +62,13 @@ json::object Summary(const suite::RunRecord& r) {
           {"status_url", "/runs/" + r.id}};
 }
 
+// The history store is down or hung: 503 with its reason, until it is back.
+HttpReply HistoryDown(const suite::HistoryError& e) {
+  HttpReply r = Error(503, e.what());
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
 std::size_t SizeParam(const HttpRequest& req, const std::string& name, std::size_t fallback,
                       std::size_t max) {
   const std::string v = req.QueryParam(name);
@@ -71,6 +78,41 @@ std::size_t SizeParam(const HttpRequest& req, const std::string& name, std::size
     if (ec != std::errc() || p != v.data() + v.size()) return fallback;
   }
   return std::min(out, max);
+}
+
+// GET /runs: newest first, `offset` and `limit` (at most 200), as JSON or Markdown.
+HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
+  const std::size_t offset = SizeParam(req, "offset", 0, 1'000'000);
+  const std::size_t limit = SizeParam(req, "limit", 20, 200);
+  const Format format = FormatOf(req);
+  std::vector<suite::RunRecord> runs;
+  std::size_t total = 0;
+  try {
+    runs = suites.List(offset, limit);
+    total = suites.Count();
+  } catch (const suite::HistoryError& e) {
+    return HistoryDown(e);
+  }
+  if (format == Format::kMarkdown) {
+    std::string md =
+        "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
+        "skipped |\n|---|---|---|---|---|\n";
+    for (const auto& r : runs) {
+      md += "| [" + r.id + "](/runs/" + r.id + "?format=markdown) | " + r.profile + " | " +
+            r.state + " | " + suite::FormatTime(r.started_at) + " | " +
+            std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
+            std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
+            std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
+    }
+    return HttpReply{200, "text/markdown; charset=utf-8", md, {}};
+  }
+  if (format != Format::kJson) return Error(406, "runs are listed as json or markdown");
+  json::array summaries;
+  for (const auto& r : runs) summaries.push_back(Summary(r));
+  return Json(
+      200,
+      json::object{
+          {"total", total}, {"offset", offset}, {"limit", limit}, {"runs", std::move(summaries)}});
 }
 
 }  // namespace
@@ -147,32 +189,7 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
     return Error(started.status, started.error);
   });
 
-  server.Route("GET", "/runs", [&suites](const HttpRequest& req) {
-    const std::size_t offset = SizeParam(req, "offset", 0, 1'000'000);
-    const std::size_t limit = SizeParam(req, "limit", 20, 200);
-    const Format format = FormatOf(req);
-    const auto runs = suites.List(offset, limit);
-    if (format == Format::kMarkdown) {
-      std::string md =
-          "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
-          "skipped |\n|---|---|---|---|---|\n";
-      for (const auto& r : runs) {
-        md += "| [" + r.id + "](/runs/" + r.id + "?format=markdown) | " + r.profile + " | " +
-              r.state + " | " + suite::FormatTime(r.started_at) + " | " +
-              std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
-              std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
-              std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
-      }
-      return HttpReply{200, "text/markdown; charset=utf-8", md, {}};
-    }
-    if (format != Format::kJson) return Error(406, "runs are listed as json or markdown");
-    json::array summaries;
-    for (const auto& r : runs) summaries.push_back(Summary(r));
-    return Json(200, json::object{{"total", suites.Count()},
-                                  {"offset", offset},
-                                  {"limit", limit},
-                                  {"runs", std::move(summaries)}});
-  });
+  server.Route("GET", "/runs", [&suites](const HttpRequest& req) { return ListRuns(suites, req); });
 
   server.Route(
       "GET", "/runs/",
@@ -180,15 +197,19 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
         const std::string id = req.path.substr(std::string("/runs/").size());
         const Format format = FormatOf(req);
         if (format == Format::kUnknown) return Error(400, "format: write json, markdown or junit");
-        if (id == "baseline") {
-          auto b = suites.Baseline();
-          if (!b)
-            return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
-          return RunReply(*b, format);
+        try {
+          if (id == "baseline") {
+            auto b = suites.Baseline();
+            if (!b)
+              return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
+            return RunReply(*b, format);
+          }
+          auto run = suites.Find(id);
+          if (!run) return Error(404, "no run \"" + id + "\"");
+          return RunReply(*run, format);
+        } catch (const suite::HistoryError& e) {
+          return HistoryDown(e);
         }
-        auto run = suites.Find(id);
-        if (!run) return Error(404, "no run \"" + id + "\"");
-        return RunReply(*run, format);
       },
       true);
 }

@@ -1,6 +1,9 @@
 #include "clients/pg_conn.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace reznet::clients::pg {
 namespace {
@@ -90,6 +93,50 @@ Error ResultError(PGconn* conn, const PGresult* result) {
   std::string message = Trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
   if (sqlstate == "57014") return {"timeout", "statement_timeout reached (SQLSTATE 57014)"};
   return {"sql", "SQLSTATE " + (sqlstate.empty() ? std::string("?") : sqlstate) + ": " + message};
+}
+
+namespace {
+
+// Waits until the connection's socket is ready for `events` or `until` passes.
+bool WaitSocket(PGconn* conn, short events, std::chrono::steady_clock::time_point until) {
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd fd{PQsocket(conn), events, 0};
+    const int n = ::poll(&fd, 1, static_cast<int>(left.count()));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return true;  // let libpq find out what is wrong
+  }
+}
+
+}  // namespace
+
+std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
+                                           const std::vector<std::string>& params,
+                                           std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  const Error late{"timeout",
+                   "no answer from the server within " + std::to_string(deadline.count()) + " ms"};
+  std::vector<const char*> values;
+  for (const auto& v : params) values.push_back(v.c_str());
+  if (PQsendQueryParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                        nullptr, 0) == 0)
+    return std::unexpected(ResultError(conn, nullptr));
+  // A blocking connection flushes the query in PQsendQueryParams; socket buffers are far larger
+  // than any statement here, so only the answer needs waiting for.
+  ResultPtr last;
+  for (;;) {
+    while (PQisBusy(conn) != 0) {
+      if (!WaitSocket(conn, POLLIN, until)) return std::unexpected(late);
+      if (PQconsumeInput(conn) == 0) return std::unexpected(ResultError(conn, nullptr));
+    }
+    PGresult* r = PQgetResult(conn);
+    if (r == nullptr) break;
+    last.reset(r);
+  }
+  if (!last) return std::unexpected(ResultError(conn, nullptr));
+  return last;
 }
 
 }  // namespace reznet::clients::pg

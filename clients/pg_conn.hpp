@@ -43,6 +43,15 @@ std::expected<ConnPtr, Error> Connect(const ConnParams& params,
                                       std::chrono::milliseconds connect_timeout,
                                       std::chrono::milliseconds statement_timeout);
 
+// Runs one statement (parameters in text format) and waits for its result at most `deadline`:
+// a server that stops answering mid-statement (frozen, or cut off while its kernel still acks)
+// is given up on here instead of blocking the caller for good. The result may be an error
+// result (see ResultError). Errors: connect (the statement could not be sent or the connection
+// broke), timeout (no whole answer in time; the connection is then unusable: drop it).
+std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
+                                           const std::vector<std::string>& params,
+                                           std::chrono::milliseconds deadline);
+
 // The error of a failed result: timeout (SQLSTATE 57014, statement_timeout), connect (the
 // connection broke), sql (anything else, with the SQLSTATE in the detail).
 Error ResultError(PGconn* conn, const PGresult* result);

@@ -101,8 +101,8 @@ class Daemon {
         holder_(generations_.front()),
         sink_(initial.daemon.windows, telemetry::BuildInfo{common::kVersion, common::kRevision}),
         history_(std::move(history)),
-        suites_(holder_, registry, io_.get_executor(), blocking_.get_executor(), *history_,
-                SuiteMetrics(sink_, ready_)),
+        suites_(holder_, registry, io_.get_executor(), blocking_.get_executor(),
+                storage_.get_executor(), *history_, SuiteMetrics(sink_, ready_)),
         listen_(options.listen_override.empty() ? initial.daemon.listen : options.listen_override),
         scheduler_(io_, sink_) {}
 
@@ -118,6 +118,7 @@ class Daemon {
   void WaitHup();
   void OnSignals();
   void FeedWatchdog();
+  void RetryUnstored();
   void WaitDrained(std::chrono::steady_clock::time_point until);
 
   const probes::ProbeRegistry& registry_;
@@ -127,6 +128,9 @@ class Daemon {
   asio::io_context io_;
   // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
   asio::thread_pool blocking_{2};
+  // The history store's calls run here, one at a time: a hung history database holds this
+  // thread (each call bounded, see suite/history.hpp), never a probe's.
+  asio::thread_pool storage_{1};
   telemetry::Telemetry sink_;
   api::Readiness ready_;
   std::unique_ptr<suite::HistoryStore> history_;
@@ -144,6 +148,7 @@ class Daemon {
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   asio::steady_timer drain_{io_};
   asio::steady_timer watchdog_{io_};
+  asio::steady_timer retry_unstored_{io_};
 };
 
 std::optional<int> Daemon::Start() {
@@ -182,7 +187,20 @@ std::optional<int> Daemon::Start() {
   systemd::Notify("READY=1\nSTATUS=probing " + std::to_string(config().probes.size()) +
                   " probes, serving " + generator_url_);
   if (systemd::WatchdogPingInterval()) FeedWatchdog();
+  RetryUnstored();
   return std::nullopt;
+}
+
+// Finished runs the history store refused are offered to it again every 15 s (and after every
+// run it stores), so runs finished while it was down are written when it returns.
+void Daemon::RetryUnstored() {
+  if (stopping_) return;
+  retry_unstored_.expires_after(std::chrono::seconds(15));
+  retry_unstored_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (suites_.UnstoredCount() > 0) asio::post(storage_, [this] { suites_.StoreUnstored(); });
+    RetryUnstored();
+  });
 }
 
 void Daemon::StartNfrs() {
@@ -195,9 +213,9 @@ void Daemon::StartNfrs() {
   evaluator_ = std::make_unique<nfr::Evaluator>(EvaluatorWiring(sink_, *notifier_));
   evaluator_->SetRules(ContinuousRules(config()), std::chrono::system_clock::now());
   auto refresh = [this] {
-    asio::co_spawn(
-        io_, RefreshBaselines(holder_.Get(), *history_, blocking_.get_executor(), *evaluator_),
-        asio::detached);
+    asio::co_spawn(io_,
+                   RefreshBaselines(holder_.Get(), *history_, storage_.get_executor(), *evaluator_),
+                   asio::detached);
   };
   refresh();
   suites_.OnFinished(refresh);
@@ -251,6 +269,7 @@ void Daemon::OnSignals() {
     ready_.SetServing(false);
     stopping_ = true;
     watchdog_.cancel();
+    retry_unstored_.cancel();
     hup_.cancel();
     notifier_->Stop();
     scheduler_.Stop();
@@ -292,6 +311,8 @@ int Daemon::Run() {
   server_.Stop();
   blocking_.stop();
   blocking_.join();
+  storage_.stop();
+  storage_.join();
   spdlog::info("stopped");
   return 0;
 }

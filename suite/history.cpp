@@ -12,6 +12,7 @@
 
 #include "clients/pg_conn.hpp"
 #include "common/json.hpp"
+#include "common/rate_limit.hpp"
 #include "suite/file_history.hpp"
 
 namespace reznet::suite {
@@ -37,22 +38,13 @@ class PgHistory final : public HistoryStore {
                        [key](const auto& kv) { return kv.first == key; }))
         params_.params.emplace_back(key, value);
     }
-    std::lock_guard lock(mutex_);
-    Exec(
-        "CREATE TABLE IF NOT EXISTS reznet_perfd_runs ("
-        " id text PRIMARY KEY, started_at double precision NOT NULL,"
-        " profile text NOT NULL, state text NOT NULL, record jsonb NOT NULL)",
-        {});
-    Exec(
-        "CREATE TABLE IF NOT EXISTS reznet_perfd_baseline ("
-        " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
-        " run_id text NOT NULL REFERENCES reznet_perfd_runs(id))",
-        {});
-    Prune();
+    // No connection here: the daemon starts, probes and serves while its history database is
+    // down; the first use connects (and creates the tables).
   }
 
   void Append(const RunRecord& run) override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
+    retry_at_ = {};  // a run to store is worth a connect attempt, back-off or not
     Exec(
         "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
         " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
@@ -62,7 +54,7 @@ class PgHistory final : public HistoryStore {
   }
 
   std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
     auto res = Exec(
         "SELECT record::text FROM reznet_perfd_runs ORDER BY started_at DESC, id"
         " LIMIT $1::bigint OFFSET $2::bigint",
@@ -75,20 +67,20 @@ class PgHistory final : public HistoryStore {
   }
 
   std::size_t Count() override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
     auto res = Exec("SELECT count(*) FROM reznet_perfd_runs", {});
     return std::stoull(PQgetvalue(res.get(), 0, 0));
   }
 
   std::optional<RunRecord> Get(const std::string& id) override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
     auto res = Exec("SELECT record::text FROM reznet_perfd_runs WHERE id = $1", {id});
     if (PQntuples(res.get()) == 0) return std::nullopt;
     return Parse(PQgetvalue(res.get(), 0, 0));
   }
 
   void SetBaseline(const std::string& id) override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
     auto res = Exec("SELECT 1 FROM reznet_perfd_runs WHERE id = $1", {id});
     if (PQntuples(res.get()) == 0)
       throw HistoryError("no run \"" + id + "\" in postgres " + params_.Describe());
@@ -99,7 +91,7 @@ class PgHistory final : public HistoryStore {
   }
 
   std::optional<std::string> BaselineId() override {
-    std::lock_guard lock(mutex_);
+    auto lock = Lock();
     auto res = Exec("SELECT run_id FROM reznet_perfd_baseline", {});
     if (PQntuples(res.get()) == 0) return std::nullopt;
     return std::string(PQgetvalue(res.get(), 0, 0));
@@ -108,36 +100,86 @@ class PgHistory final : public HistoryStore {
   std::string Describe() const override { return "postgres " + params_.Describe(); }
 
  private:
-  // The one connection, opened on first use and again after it broke.
+  // Held while a statement runs. A caller that cannot have it soon (another statement is waiting
+  // on a slow or hung server) is told so at once instead of queueing behind it.
+  std::unique_lock<std::timed_mutex> Lock() {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (!lock.try_lock_for(kLockWait))
+      throw HistoryError("history store " + Describe() +
+                         ": busy: another request is waiting for the server; try again");
+    return lock;
+  }
+
+  // The one connection, opened on first use and again after it broke. After a failed connect
+  // the store stays down for a back-off (1 s doubling to 30 s): reads in between fail at once
+  // with the last reason instead of each waiting for the connect timeout (an append tries).
   PGconn* Conn() {
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) return conn_.get();
     conn_.reset();
-    auto conn = pg::Connect(params_, std::chrono::seconds(5), std::chrono::seconds(10));
-    if (!conn) throw HistoryError("history store " + Describe() + ": " + conn.error().detail);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < retry_at_) {
+      const auto wait = std::chrono::ceil<std::chrono::seconds>(retry_at_ - now).count();
+      throw HistoryError("history store " + Describe() + " unavailable: " + last_error_ +
+                         " (next try in " + std::to_string(wait) + " s)");
+    }
+    auto conn = pg::Connect(params_, kConnectTimeout, kStatementTimeout);
+    if (!conn) Down(conn.error().detail);
     conn_ = std::move(*conn);
+    // Every fresh connection makes sure of the tables: the database may be new since the last.
+    for (const char* sql : kSchema) {
+      pg::ResultPtr res(PQexec(conn_.get(), sql));
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        const std::string detail = pg::ResultError(conn_.get(), res.get()).detail;
+        conn_.reset();
+        Down(detail);
+      }
+    }
+    if (!last_error_.empty()) spdlog::info("history {}: connected again", Describe());
+    last_error_.clear();
+    backoff_ = std::chrono::seconds(0);
     return conn_.get();
   }
 
+  [[noreturn]] void Down(const std::string& reason) {
+    last_error_ = reason;
+    backoff_ = std::clamp<std::chrono::seconds>(backoff_ * 2, std::chrono::seconds(1),
+                                                std::chrono::seconds(30));
+    const auto now = std::chrono::steady_clock::now();
+    retry_at_ = now + backoff_;
+    if (auto n = warnings_.Allow(now))
+      spdlog::warn(
+          "history {}: {}; history routes answer 503 and finished runs wait in memory "
+          "until it is back (next try in {} s){}",
+          Describe(), reason, backoff_.count(),
+          *n == 0 ? "" : " (" + std::to_string(*n) + " more since the last such line)");
+    throw HistoryError("history store " + Describe() + " unavailable: " + reason);
+  }
+
   // A statement that finds the connection broken (a server restart, a cut the keepalives saw)
-  // reconnects and runs once more: every statement here may run twice.
+  // reconnects and runs once more: every statement here may run twice. A server that gives no
+  // whole answer within kAnswerDeadline (frozen, or a cut its kernel still acks) counts as down.
   pg::ResultPtr Exec(const char* sql, const std::vector<std::string>& params) {
-    std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p.c_str());
     for (int attempt = 1;; ++attempt) {
       PGconn* conn = Conn();
-      pg::ResultPtr res(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr,
-                                     values.data(), nullptr, nullptr, 0));
-      const auto status = PQresultStatus(res.get());
-      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
-      const std::string detail = pg::ResultError(conn, res.get()).detail;
-      if (PQstatus(conn) != CONNECTION_OK) {
-        conn_.reset();
-        if (attempt == 1) {
-          spdlog::info("history {}: {}; reconnecting", Describe(), detail);
-          continue;
-        }
+      auto res = pg::ExecParams(conn, sql, params, kAnswerDeadline);
+      std::string detail;
+      bool timed_out = false;
+      if (res) {
+        const auto status = PQresultStatus(res->get());
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return std::move(*res);
+        detail = pg::ResultError(conn, res->get()).detail;
+        if (PQstatus(conn) == CONNECTION_OK)
+          throw HistoryError("history store " + Describe() + ": " + detail);
+      } else {
+        detail = res.error().detail;
+        timed_out = res.error().kind == "timeout";
       }
-      throw HistoryError("history store " + Describe() + ": " + detail);
+      conn_.reset();
+      if (attempt == 1 && !timed_out) {
+        spdlog::info("history {}: {}; reconnecting", Describe(), detail);
+        continue;
+      }
+      Down(detail);
     }
   }
 
@@ -170,10 +212,27 @@ class PgHistory final : public HistoryStore {
     return r;
   }
 
-  std::mutex mutex_;
+  static constexpr auto kLockWait = std::chrono::seconds(2);
+  static constexpr auto kConnectTimeout = std::chrono::seconds(5);
+  static constexpr auto kStatementTimeout = std::chrono::seconds(10);
+  static constexpr auto kAnswerDeadline = std::chrono::seconds(15);
+  static constexpr const char* kSchema[] = {
+      "CREATE TABLE IF NOT EXISTS reznet_perfd_runs ("
+      " id text PRIMARY KEY, started_at double precision NOT NULL,"
+      " profile text NOT NULL, state text NOT NULL, record jsonb NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS reznet_perfd_baseline ("
+      " only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),"
+      " run_id text NOT NULL REFERENCES reznet_perfd_runs(id))"};
+
+  std::timed_mutex mutex_;
   const config::HistoryConfig config_;
   pg::ConnParams params_;
-  pg::ConnPtr conn_;  // under mutex_
+  // Under mutex_: the connection, and while it is down why and when to try again.
+  pg::ConnPtr conn_;
+  std::string last_error_;
+  std::chrono::seconds backoff_{0};
+  std::chrono::steady_clock::time_point retry_at_{};
+  common::RateLimitedLog warnings_{std::chrono::seconds(30)};
 };
 
 }  // namespace

@@ -16,12 +16,13 @@ namespace asio = boost::asio;
 
 SuiteService::SuiteService(const config::ConfigHolder& config,
                            const probes::ProbeRegistry& registry, asio::any_io_executor executor,
-                           asio::any_io_executor blocking, suite::HistoryStore& history,
-                           SuiteHooks hooks)
+                           asio::any_io_executor blocking, asio::any_io_executor storage,
+                           suite::HistoryStore& history, SuiteHooks hooks)
     : config_(config),
       registry_(registry),
       executor_(std::move(executor)),
       blocking_(std::move(blocking)),
+      storage_(std::move(storage)),
       history_(history),
       hooks_(std::move(hooks)) {
   Reconfigured();
@@ -61,7 +62,7 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
       [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
         SuiteHistoryView view;
         try {
-          view = co_await clients::Offload(blocking_, [this] {
+          view = co_await clients::Offload(storage_, [this] {
             SuiteHistoryView v;
             v.past = history_.List(0, 100);
             if (auto id = history_.BaselineId()) v.baseline = history_.Get(*id);
@@ -96,12 +97,17 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
         }
         std::string failure;
         try {
-          co_await clients::Offload(blocking_, [this, &done] { history_.Append(done); });
+          co_await clients::Offload(storage_, [this, &done] { history_.Append(done); });
         } catch (const std::exception& e) {
           failure = e.what();
         }
-        if (!failure.empty()) Unstored(done, failure);
-        if (hooks_.history_written) hooks_.history_written(failure);
+        if (failure.empty()) {
+          // The store is back: earlier runs it refused go in now, behind this one.
+          co_await clients::Offload(storage_, [this] { StoreUnstored(); });
+        } else {
+          Unstored(done, failure);
+          if (hooks_.history_written) hooks_.history_written(failure);
+        }
         Finish(std::move(done));
       },
       asio::detached);
@@ -109,14 +115,53 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
 }
 
 void SuiteService::Unstored(suite::RunRecord& run, const std::string& failure) {
-  spdlog::error("suite run {}: not stored in history ({}); kept in memory until restart", run.id,
-                failure);
+  spdlog::error(
+      "suite run {}: not stored in history ({}); kept in memory and stored when history is back",
+      run.id, failure);
+  UnstoredRun waiting{run, run};
   // The verdicts stay: the run happened, only its record is at risk.
-  run.state = "error";
-  run.error = "not stored: " + failure;
+  waiting.shown.state = "error";
+  waiting.shown.error = "not stored: " + failure;
+  run = waiting.shown;
   std::lock_guard lock(mutex_);
-  unstored_.push_front(run);
-  if (unstored_.size() > kMaxUnstored) unstored_.pop_back();
+  unstored_.push_front(std::move(waiting));
+  if (unstored_.size() > kMaxUnstored) {
+    spdlog::error("suite run {}: dropped; more than {} runs are waiting for history",
+                  unstored_.back().run.id, kMaxUnstored);
+    unstored_.pop_back();
+  }
+}
+
+std::size_t SuiteService::UnstoredCount() {
+  std::lock_guard lock(mutex_);
+  return unstored_.size();
+}
+
+std::size_t SuiteService::StoreUnstored() {
+  std::vector<suite::RunRecord> oldest_first;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = unstored_.rbegin(); it != unstored_.rend(); ++it)
+      oldest_first.push_back(it->run);
+  }
+  if (oldest_first.empty()) {
+    if (hooks_.history_written) hooks_.history_written("");
+    return 0;
+  }
+  std::size_t left = oldest_first.size();
+  for (const auto& run : oldest_first) {
+    try {
+      history_.Append(run);
+    } catch (const std::exception&) {
+      return left;  // the store said why when it failed; the next attempt is on the timer
+    }
+    --left;
+    std::lock_guard lock(mutex_);
+    std::erase_if(unstored_, [&](const UnstoredRun& u) { return u.run.id == run.id; });
+    spdlog::info("suite run {}: stored in history after all ({})", run.id, run.state);
+  }
+  if (hooks_.history_written) hooks_.history_written("");
+  return 0;
 }
 
 void SuiteService::Finish(suite::RunRecord run) {
@@ -139,7 +184,7 @@ std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t
     std::lock_guard lock(mutex_);
     // A finished run stays listed from here until Finish, while it is being stored.
     if (current_) head.push_back(*current_);
-    head.insert(head.end(), unstored_.begin(), unstored_.end());
+    for (const auto& u : unstored_) head.push_back(u.shown);
   }
   if (head.empty()) return history_.List(offset, limit);
   // Rare (a run going, or history failing): merge the first offset + limit of both by start.
@@ -166,8 +211,8 @@ std::optional<suite::RunRecord> SuiteService::Find(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
     if (current_ && current_->id == id) return current_;
-    for (const auto& r : unstored_)
-      if (r.id == id) return r;
+    for (const auto& u : unstored_)
+      if (u.shown.id == id) return u.shown;
   }
   return history_.Get(id);
 }

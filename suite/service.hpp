@@ -31,16 +31,20 @@ struct SuiteHooks {
   // A probe with live counters (a load test) started or ended inside a run.
   std::function<void(const std::string& probe, const probes::LiveCounters* live)> live_started;
   std::function<void(const std::string& probe)> live_ended;
-  // After each attempt to store a finished run: "" when stored, else why not (the run is then
-  // kept in memory with state "error", error "not stored: <why>").
+  // After each attempt to store a finished run: "" when stored (and no earlier run is still
+  // waiting), else why not (the run is then kept in memory with state "error", error "not
+  // stored: <why>", until a later attempt stores it).
   std::function<void(const std::string& failure)> history_written;
 };
 
 class SuiteService {
  public:
+  // `blocking` runs blocking drivers in runs; `storage` runs the history store's calls (its own
+  // thread in the daemon, so a hung history database never holds up a probe).
   SuiteService(const config::ConfigHolder& config, const probes::ProbeRegistry& registry,
                boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking,
-               suite::HistoryStore& history, SuiteHooks hooks);
+               boost::asio::any_io_executor storage, suite::HistoryStore& history,
+               SuiteHooks hooks);
 
   struct Started {
     int status = 202;  // 202 started, 409 one is running (id = that run), 400 unknown profile
@@ -62,22 +66,34 @@ class SuiteService {
   void OnFinished(std::function<void()> f) { on_finished_ = std::move(f); }
   // After a reload: declares the suite metrics of profiles the new config adds.
   void Reconfigured();
+  // Tries again to store the finished runs history refused, oldest first, stopping at the first
+  // failure; returns how many are still waiting. Blocks on the store: call it on `storage` (the
+  // daemon does on a timer, and every stored run does).
+  std::size_t StoreUnstored();
+  std::size_t UnstoredCount();
 
  private:
   void Finish(suite::RunRecord run);
   void Unstored(suite::RunRecord& run, const std::string& failure);
+  void Stored();
 
   const config::ConfigHolder& config_;
   const probes::ProbeRegistry& registry_;
   boost::asio::any_io_executor executor_;
   boost::asio::any_io_executor blocking_;
+  boost::asio::any_io_executor storage_;
   suite::HistoryStore& history_;
   SuiteHooks hooks_;
   std::mutex mutex_;
   std::optional<suite::RunRecord> current_;
-  // Finished runs the history store refused, newest first, at most kMaxUnstored (the oldest go).
+  // Finished runs the history store refused, newest first, at most kMaxUnstored (the oldest go):
+  // as shown meanwhile (state "error", "not stored: …") and as they will be stored.
+  struct UnstoredRun {
+    suite::RunRecord shown;
+    suite::RunRecord run;
+  };
   static constexpr std::size_t kMaxUnstored = 100;
-  std::deque<suite::RunRecord> unstored_;
+  std::deque<UnstoredRun> unstored_;
   std::atomic<bool> stop_{false};
   std::function<void()> on_finished_;
 };

@@ -61,6 +61,7 @@ struct StatusPageData {
   std::vector<Probe> probes;
   std::vector<Failure> failures;  // newest first
   std::vector<Run> runs;          // newest first
+  std::string runs_error;         // why the run history could not be read, if it could not
 };
 
 class StatusModel {

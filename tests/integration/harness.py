@@ -139,6 +139,22 @@ def metric(metrics, name, **labels):
     return found[0] if found else None
 
 
+def scrape_latencies(url, n, pause=0.0):
+    """(answered, latencies in seconds) of n sequential /metrics requests, `pause` s apart."""
+    answered, lat = 0, []
+    for _ in range(n):
+        time.sleep(pause)
+        t0 = time.monotonic()
+        status, _ = http("GET", url + "/metrics", timeout=10)
+        lat.append(time.monotonic() - t0)
+        answered += status == 200
+    return answered, sorted(lat)
+
+
+def p99(sorted_lat):
+    return sorted_lat[min(len(sorted_lat) - 1, int(len(sorted_lat) * 0.99))]
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     last = None

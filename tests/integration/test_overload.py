@@ -11,7 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, wait_until  # noqa: E402
+from harness import (BIN, DaemonTestCase, Process, http, metric, p99, parse_metrics, scrape_latencies,  # noqa: E402
+                     wait_until)
 
 CONFIG = """\
 daemon: { state_dir: "%s" }
@@ -44,21 +45,6 @@ def open_idle(addr, n, first_bytes=b""):
                 pass
         socks.append(s)
     return socks
-
-
-def scrape_latencies(url, n):
-    """(answered, latencies in seconds) of n sequential /metrics requests."""
-    answered, lat = 0, []
-    for _ in range(n):
-        t0 = time.monotonic()
-        status, _ = http("GET", url + "/metrics", timeout=10)
-        lat.append(time.monotonic() - t0)
-        answered += status == 200
-    return answered, sorted(lat)
-
-
-def p99(sorted_lat):
-    return sorted_lat[min(len(sorted_lat) - 1, int(len(sorted_lat) * 0.99))]
 
 
 def cpu_seconds(pid):

@@ -411,8 +411,9 @@ class PostgresHistoryTest(SuiteTestCase):
         try:
             self.services_cmd("pg-stop")
             lost = post()
-            run = self.wait_finished(d, lost)
-            self.assertEqual(run["state"], "error")
+            # It shows as finished while being stored, then as refused.
+            run = wait_until(lambda: (lambda r: r if r["state"] == "error" else None)(
+                json.loads(http("GET", f"{d.url}/runs/{lost}")[1])), 60, "the run to be refused")
             self.assertTrue(run["error"].startswith("not stored: history store postgres"), run["error"])
             self.assertEqual(http("GET", d.url + "/readyz")[0], 503)
             self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 1)
@@ -425,8 +426,10 @@ class PostgresHistoryTest(SuiteTestCase):
         ids = [r["id"] for r in json.loads(http("GET", d.url + "/runs?limit=100")[1])["runs"]
                if r["id"] in mine]
         self.assertEqual(ids, [third, lost, second, first])
+        # The run history refused is stored behind the next one, with its real result.
         self.assertEqual(self.psql(env, f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN "
-                                        f"('{first}', '{second}', '{third}', '{lost}')").strip(), "3")
+                                        f"('{first}', '{second}', '{third}', '{lost}')").strip(), "4")
+        self.assertEqual(json.loads(http("GET", f"{d.url}/runs/{lost}")[1])["state"], "passed")
         self.assertIn("reconnecting", d.output())
 
     def test_runs_and_baseline_in_postgres(self):
