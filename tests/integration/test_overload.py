@@ -3,7 +3,9 @@ running out of file descriptors must not stop /metrics from answering, must not 
 and must not flood the log. Each attack is bounded; the figures (latency of /metrics during the
 attack) are printed, and asserted only as "every scrape answered" plus generous ceilings, since
 this machine is shared and noisy."""
+import json
 import os
+import re
 import resource
 import socket
 import sys
@@ -126,6 +128,37 @@ class OverloadTest(DaemonTestCase):
         with open(f"/proc/{d.proc.pid}/limits") as f:
             line = next(l for l in f if l.startswith("Max open files"))
         self.assertEqual(int(line.split()[3]), hard)
+
+    def test_scrapes_stay_fast_while_a_suite_runs_an_in_daemon_load_test(self):
+        # 100 users with short think times for 8 s in the daemon's own load engine, on the probe
+        # thread, while /metrics is asked every 20 ms: the scrape is served from its own thread.
+        tb = self.start_testbed()
+        state = os.path.join(self.tmp.name, "state")
+        path = self.write_config(CONFIG % (state, tb.url) + """\
+  - name: flow
+    kind: load
+    target: backend
+    load: { users: 100, duration: 8s, think_time: 10ms..50ms }
+suites:
+  load: { probes: [flow, api], samples: 3 }
+""")
+        d = self.start_daemon(path)
+        status, body = http("POST", d.url + "/run-suite", '{"profile": "load"}')
+        self.assertEqual(status, 202, body)
+        run_url = d.url + "/runs/" + json.loads(body)["id"]
+        wait_until(lambda: re.search(r"^reznet_perf_load_running\{[^}]*\} 1$", http("GET", d.url + "/metrics")[1],
+                                     re.M), 10, "the load test to start")
+        answered, lat = scrape_latencies(d.url, 250, pause=0.02)
+        run = wait_until(lambda: (lambda r: r if r.get("state") in ("passed", "failed", "error") else None)(
+            json.loads(http("GET", run_url)[1])), 60, "the suite run to finish")
+        requests = sum(v for (name, labels), v in parse_metrics(http("GET", d.url + "/metrics")[1]).items()
+                       if name == "reznet_perf_load_requests_total")
+        print(f"\nsuite with a 100-user load test ({requests:.0f} requests): /metrics answered {answered}/250, "
+              f"p50 {lat[125] * 1000:.1f} ms, p99 {p99(lat) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+        self.assertEqual(answered, 250)
+        self.assertLess(p99(lat), 2.0)
+        self.assertNotEqual(run["state"], "error", run)
+        self.assertGreater(requests, 100)
 
 
 if __name__ == "__main__":
