@@ -104,7 +104,7 @@ def report(name, rows, warm_s):
     rss_slope = slope_per_hour([(r["t"], r["rss_kib"]) for r in after])
     fd_slope = slope_per_hour([(r["t"], r["fds"]) for r in after])
     print(f"  {name:18s} RSS {at_warm['rss_kib'] / 1024:7.1f} MiB at {warm_s / 60:.1f} min -> "
-          f"{end['rss_kib'] / 1024:7.1f} MiB at {end["t"] / 60:.1f} min; slope after warm-up "
+          f"{end['rss_kib'] / 1024:7.1f} MiB at {end['t'] / 60:.1f} min; slope after warm-up "
           f"{rss_slope:+9.1f} KiB/h; fds {at_warm['fds']} -> {end['fds']} ({fd_slope:+.2f}/h); "
           f"threads {end['threads']}")
     return end["rss_kib"]
