@@ -3,7 +3,7 @@
 // with its own io_context and thread: rendering a scrape never delays a probe's timing on the
 // probe io_context, and connections cost a coroutine each, not a thread.
 //
-// Why not cpp-httplib here (DESIGN §8 named it): Debian's libcpp-httplib initialises OpenSSL's
+// Why not cpp-httplib here (docs/design.md §8 named it): Debian's libcpp-httplib initialises OpenSSL's
 // error strings when it is loaded (+1.7 MiB RSS for a daemon that may never speak TLS) and holds
 // one pool thread per open connection. Measured in bench/compare_peers.py.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// HTTP routes of suite runs (DESIGN.md §7):
+// HTTP routes of suite runs (docs/design.md §7):
 //   POST /run-suite {"profile": "quick", "labels": {"commit": "abc123"}}
 //        → 202 {id, status_url} | 409 {error, running, status_url} | 400 | 401 | 403
 //   GET  /runs?offset=0&limit=20      newest first; JSON or Markdown

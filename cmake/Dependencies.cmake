@@ -1,4 +1,4 @@
-# Third-party packages (Debian 12). See ../shared/STACK.md for why each is found the way it is.
+# Third-party packages (Debian 12). See docs/stack.md for why each is found the way it is.
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json)
 find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(PostgreSQL REQUIRED)

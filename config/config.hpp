@@ -1,5 +1,5 @@
 #pragma once
-// The typed configuration model (DESIGN.md §9). Plain aggregates with defaults; no type here knows
+// The typed configuration model (docs/design.md §9). Plain aggregates with defaults; no type here knows
 // the scheduler, the probes' code or the exporter. Secrets (api_key, password, auth.token) are held
 // here after ${VAR} expansion and must never be logged or exported.
 

@@ -1,5 +1,5 @@
 #pragma once
-// What a probe kind says about itself (DESIGN.md §1, §3; issue #12): one KindTraits per kind,
+// What a probe kind says about itself (docs/design.md §1, §3; issue #12): one KindTraits per kind,
 // returned by the kind's own `static config::KindTraits Traits()` in its folder under probes/ and
 // gathered by the probe registry (probes/probe.hpp). This library knows no kind by name: central
 // code reads the traits instead of comparing kind strings.

@@ -263,7 +263,7 @@ Config LoadString(const std::string& text, const std::string& source_name,
     ParseAlerting(top.Node("alerting"), cfg, diag);
     ParseSuites(top.Node("suites"), cfg, diag);
     ParseHistory(top.Node("history"), cfg, diag);
-    // DESIGN.md §9 sketched load tests as a top-level section; they are probes (kind load) so
+    // docs/design.md §9 sketched load tests as a top-level section; they are probes (kind load) so
     // suites, rules and metrics treat them like any other. Say where the block goes.
     if (root["load"].IsDefined()) {
       top.Known("load");

@@ -1,5 +1,5 @@
 #pragma once
-// NFR rules (the `nfrs:` section, DESIGN.md §6) and alert delivery settings (`alerting:`).
+// NFR rules (the `nfrs:` section, docs/design.md §6) and alert delivery settings (`alerting:`).
 //
 //   nfrs:
 //     - name: api_p95                 # letters, digits, _ ; becomes the alertname

@@ -1,5 +1,5 @@
 #pragma once
-// Suite profiles (`suites:`) and the run history store (`history:`), DESIGN.md §7 and §9.
+// Suite profiles (`suites:`) and the run history store (`history:`), docs/design.md §7 and §9.
 //
 //   suites:
 //     quick:                          # a profile; quick, standard, full and load exist by default

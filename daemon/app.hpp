@@ -1,6 +1,6 @@
 #pragma once
 // The composition root: builds every part from one Config and wires them by reference.
-// Each function returns the process exit code of its command (DESIGN.md §10).
+// Each function returns the process exit code of its command (docs/design.md §10).
 
 #include <string>
 

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   // and OpenSSL may write without MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"reznet-perfd: synthetic performance monitor for the RezNet AI backend"};
-  app.set_version_flag("--version", std::string(reznet::common::kVersion));
+  app.set_version_flag("--version", std::string("reznet-perfd ") + reznet::common::kVersion +
+                                        " (revision " + reznet::common::kRevision + ")");
   app.require_subcommand(1);
   const std::vector<cli::Verb> verbs = {
       cli::AddServe(app), cli::AddCheckConfig(app), cli::AddRules(app), cli::AddProbe(app),

@@ -56,7 +56,7 @@ struct Outcome {
   }
 };
 
-// The JSON object of DESIGN.md §10 (one line, seconds with up to 9 decimals, keys in a fixed
+// The JSON object of docs/design.md §10 (one line, seconds with up to 9 decimals, keys in a fixed
 // order).
 std::string OutcomeToJson(const std::string& probe, const std::string& kind,
                           const Outcome& outcome);

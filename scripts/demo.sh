@@ -14,7 +14,10 @@ TESTBED_LISTEN="${REZNET_TESTBED_LISTEN:-127.0.0.1:8000}"
 export REZNET_BACKEND_URL="http://$TESTBED_LISTEN"
 
 "$ROOT/scripts/install-deps.sh"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# One build directory for the demo and the tests: configured here only when nothing configured it.
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+fi
 cmake --build build -j "$(nproc)" --target reznet-perfd reznet-testbed
 
 RUN_DIR="$ROOT/.run/demo-services"
@@ -45,6 +48,16 @@ DEMO_ENV="$ROOT/.run/demo.env"
 PGPASSWORD="$REZNET_PG_PASSWORD" build/bin/reznet-testbed --listen "$TESTBED_LISTEN" --threads 256 \
   --pg-dsn "$REZNET_PG_DSN" --redis-url "$REZNET_REDIS_URL" &
 PIDS+=($!)
+# The daemon starts probing at once: the testbed listens first, or the first status page shows
+# failures the demo caused itself.
+for _ in $(seq 100); do
+  curl -sf "$REZNET_BACKEND_URL/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+if ! curl -sf "$REZNET_BACKEND_URL/health" >/dev/null 2>&1; then
+  echo "demo: the testbed did not come up on $TESTBED_LISTEN (port in use? set REZNET_TESTBED_LISTEN)" >&2
+  exit 1
+fi
 build/bin/reznet-perfd serve --config config/examples/demo.yaml &
 PIDS+=($!)
 

@@ -14,6 +14,7 @@ PACKAGES=(
   gcovr python3 python3-yaml openssl clang-14 libclang-rt-14-dev libxml2-utils
   chromium libsystemd-dev systemd
   wrk prometheus-blackbox-exporter
+  dpkg-dev lintian help2man man-db
 )
 
 # `install-deps.sh --bench`: also the peers of bench/compare_load.py (nginx as the target; ab, hey,
@@ -28,7 +29,19 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# The CI workflow example's validator (tests/integration/test_package.py), from the npm registry
+# with the machine's Node.js.
+install_npm_tools() {
+  if ! command -v action-validator >/dev/null 2>&1; then
+    if command -v npm >/dev/null 2>&1; then
+      npm install -g --silent @action-validator/cli@0.6.0
+    else
+      echo "install-deps: npm not found: the CI workflow example will not be validated" >&2
+    fi
+  fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_tools
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   exit 0
 fi
@@ -52,4 +65,5 @@ if dpkg-query -W -f='${Status}' libboost1.74-dev 2>/dev/null | grep -q "install 
   $SUDO apt-get remove -y -qq libboost1.74-dev >/dev/null || true
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_tools
 echo "install-deps: done"

@@ -25,8 +25,9 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$SECONDS"; }
 step "install dependencies"
 "$ROOT/scripts/install-deps.sh"
 
-step "configure + build (build/)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+step "configure + build, Release (build/)"
+# Release, as a packager builds it: this one build serves the tests, the benchmarks and the .deb.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DREZNET_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build build -j "$JOBS"
 
 RUN_DIR="$ROOT/.run/test-services"
@@ -45,13 +46,13 @@ step "integration tests"
 ctest --test-dir build -L integration --output-on-failure
 
 step "sanitizer build (ASan+UBSan) + unit tests (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_SANITIZE=ON -DREZNET_UNIT_ONLY=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_SANITIZE=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
 
 step "ThreadSanitizer build + unit tests (build-tsan/)"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON >/dev/null
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
   ctest --test-dir build-tsan -L unit --output-on-failure -j "$JOBS"

@@ -1,5 +1,5 @@
 #pragma once
-// Rolling percentile windows (DESIGN.md §4).
+// Rolling percentile windows (docs/design.md §4).
 //
 // A RollingWindow of length W is a ring of kSlices + 1 slices, each W / kSlices wide and aligned to
 // multiples of that width on the clock. A query merges the current slice and the kSlices before it,

@@ -1,5 +1,5 @@
 #pragma once
-// A suite run as data (DESIGN.md §7): what ran, the statistics of its samples, the verdict per
+// A suite run as data (docs/design.md §7): what ran, the statistics of its samples, the verdict per
 // judged NFR and the comparison with the baseline run. One RunRecord is one line of history, the
 // body of GET /runs/{id} and the source of every report. Plain values; no I/O here.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Exporter: the Prometheus side of the result sink (DESIGN.md §5). Owns the registry, every
+// Exporter: the Prometheus side of the result sink (docs/design.md §5). Owns the registry, every
 // metric family and the series of each probe, NFR rule, suite profile and in-daemon load test,
 // and renders /metrics. Durations are exported in seconds.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The metric families of DESIGN.md §5: names, types and HELP texts in one table, registered in
+// The metric families of docs/design.md §5: names, types and HELP texts in one table, registered in
 // this order (the order of /metrics). Ratio gauges are looked up by name: the two cache ratios
 // exist from the start, any other name is registered on first use.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Guarded<T>: a value reachable only under its own mutex (STYLE.md habit 17).
+// Guarded<T>: a value reachable only under its own mutex (docs/style.md habit 17).
 //
 //   Guarded<std::map<std::string, int>> counts;
 //   counts.Lock()->emplace("a", 1);   // locked for the full expression

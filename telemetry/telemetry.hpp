@@ -1,6 +1,6 @@
 #pragma once
 // Telemetry: the result sink, a thin facade over three parts that each own their state and
-// lock (DESIGN.md §2):
+// lock (docs/design.md §2):
 //   WindowStore  rolling windows, run and counter windows: what NFR rules observe;
 //   Exporter     the Prometheus families and /metrics;
 //   StatusModel  last results, next runs, charts, failures and NFR states for

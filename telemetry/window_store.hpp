@@ -1,5 +1,5 @@
 #pragma once
-// WindowStore: what NFR rules observe (DESIGN.md §4, §6). Per declared probe: rolling percentile
+// WindowStore: what NFR rules observe (docs/design.md §4, §6). Per declared probe: rolling percentile
 // windows per phase, (failures, runs) windows for error rates and (sum, count) windows per
 // outcome counter for ratio means; one window per configured length, in configured order.
 //

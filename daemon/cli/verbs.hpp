@@ -1,7 +1,7 @@
 #pragma once
 // The command line, one verb per file in daemon/cli/: each Add<Verb> declares its subcommand
 // and options on the app and returns what running it does. main.cpp parses, runs the verb that
-// was given, and returns its exit code (DESIGN.md §10: 2 for usage and config errors).
+// was given, and returns its exit code (docs/design.md §10: 2 for usage and config errors).
 
 #include <functional>
 #include <optional>

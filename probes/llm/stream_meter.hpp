@@ -1,6 +1,6 @@
 #pragma once
 // Turns a stream of decoded events, each with the time its bytes arrived, into the LLM phases of
-// DESIGN.md §3 (all measured from the moment the request was handed to the socket):
+// docs/design.md §3 (all measured from the moment the request was handed to the socket):
 //   ttfb         → first body byte
 //   ttft         → first event carrying non-empty content (text, thinking or tool-use arguments)
 //   inter_chunk  every gap between consecutive content events (pooled; events that arrived in

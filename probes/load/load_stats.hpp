@@ -57,7 +57,7 @@ LatencyStats StatsOf(const stats::DenseHistogram& h);
 // Every step's histogram added up.
 stats::DenseHistogram Overall(const LoadStats& s, bool raw);
 
-// The --out document (DESIGN.md §10 plus our fields) with the histograms needed to merge it.
+// The --out document (docs/design.md §10 plus our fields) with the histograms needed to merge it.
 std::string ToJson(const LoadStats& s);
 std::optional<LoadStats> FromJson(const std::string& text, std::string* error = nullptr);
 

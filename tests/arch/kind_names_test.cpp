@@ -4,7 +4,7 @@
 // registry (RegisterBuiltinProbes), so a new kind is checked without editing this test.
 //
 // Scans every .cpp/.hpp under the source tree except build and hidden directories. Comments are
-// skipped. Test sources (*_test.cpp and the other test suffixes of STYLE.md) name kinds as
+// skipped. Test sources (*_test.cpp and the other test suffixes of docs/style.md) name kinds as
 // fixture data and are skipped too. The same word with another meaning is allowed file by file
 // in kAllowed, each with its reason; an entry that no longer matches anything fails the test, so
 // the list only shrinks.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The rooms and their direction (issue #12, DESIGN.md §1).
+"""The rooms and their direction (issue #12, docs/design.md §1).
 
 Configures the project into a scratch directory with CMake's file API, reads every target of
 ours (its folder, its link dependencies) and every `#include "room/..."` in the sources, and
@@ -23,7 +23,7 @@ SIDE = {
     "tests": set(ORDER) | {"tests"},
     "bench": set(ORDER),
 }
-# A room's unit tests (test binaries, *_test.cpp and the other test suffixes of STYLE.md) may also
+# A room's unit tests (test binaries, *_test.cpp and the other test suffixes of docs/style.md) may also
 # use the shared fixtures in tests/support.
 TEST_FILE = re.compile(r"_(?:test|pgtest|redistest|e2e_test)\.cpp$")
 # Folders allowed two libraries, and why.
