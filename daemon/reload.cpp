@@ -86,7 +86,7 @@ std::vector<ScheduledProbe> Reloader::BuildChanged(
     if (!Scheduled(p)) continue;
     present.insert(p.name);
     auto it = before.find(p.name);
-    if (it != before.end() && it->second->fingerprint == p.fingerprint) {
+    if (it != before.end() && config::ProbeUnchanged(old, *it->second, *fresh, p)) {
       ++r.kept;
       continue;
     }
