@@ -21,12 +21,12 @@ import time
 
 def generate_config(probes, targets, interval="1h", target_url="http://127.0.0.1:9",
                     nfrs=True, suite=True, extra_probes="", listen="127.0.0.1:0",
-                    state_dir="./state", tag=""):
+                    state_dir="./state", tag="", log_level="warn"):
     """YAML text of a config with `probes` http probes over `targets` http targets.
 
     `tag` changes every target's header value (a reload then changes every probe)."""
     out = ["daemon:", f"  listen: \"{listen}\"", f"  state_dir: \"{state_dir}\"",
-           "  log: { level: warn }", "targets:"]
+           f"  log: {{ level: {log_level} }}", "targets:"]
     for t in range(targets):
         out.append(f"  t{t}: {{ url: \"{target_url}/t{t}\", headers: {{ X-Bench: \"v{tag}{t}\" }} }}")
     out.append("probes:")
