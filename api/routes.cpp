@@ -22,6 +22,8 @@ boost::json::array Strings(const std::vector<std::string>& v) {
   return boost::json::array(v.begin(), v.end());
 }
 
+constexpr const char* kReloadStatusUrl = "/-/reload";
+
 }  // namespace
 
 void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready) {
@@ -75,21 +77,59 @@ void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::Su
   });
 }
 
+namespace {
+
+// A reload as POST and GET /-/reload show it.
+boost::json::object ReloadJson(const ReloadRecord& r) {
+  boost::json::object o{{"id", r.id},
+                        {"trigger", r.trigger},
+                        {"started_at", r.started_at},
+                        {"status_url", kReloadStatusUrl}};
+  if (r.running) {
+    o["status"] = "in progress";
+    return o;
+  }
+  o["finished_at"] = r.finished_at;
+  if (!r.outcome.ok) {
+    o["status"] = "refused";
+    o["error"] = "reload refused; the running config is unchanged";
+    o["errors"] = Strings(r.outcome.errors);
+    return o;
+  }
+  o["status"] = "reloaded";
+  o["added"] = Strings(r.outcome.added);
+  o["changed"] = Strings(r.outcome.changed);
+  o["removed"] = Strings(r.outcome.removed);
+  o["kept"] = r.outcome.kept;
+  return o;
+}
+
+}  // namespace
+
 void AddReloadRoute(ApiServer& server, const config::ConfigHolder& config, std::string listen_host,
-                    ReloadRunner reload) {
-  server.Route("POST", "/-/reload", [&config, listen_host, reload](const HttpRequest& req) {
+                    ReloadControl& reloads, std::chrono::milliseconds wait) {
+  server.Route("POST", "/-/reload", [&config, listen_host, &reloads, wait](const HttpRequest& req) {
     if (auto denied = CheckTrigger(req, config.Get()->daemon, listen_host)) return *denied;
-    const auto r = reload();
-    if (!r) return Json(503, {{"error", "the daemon is busy or stopping"}});
-    if (!r->ok) {
-      return Json(400, {{"error", "reload refused; the running config is unchanged"},
-                        {"errors", Strings(r->errors)}});
+    const auto start = reloads.Start("POST /-/reload");
+    if (!start.started) {
+      return Json(409, {{"error",
+                         "a reload is already running; see status_url for its outcome, "
+                         "then retry if needed"},
+                        {"running", ReloadJson(start.record)},
+                        {"status_url", kReloadStatusUrl}});
     }
-    return Json(200, {{"status", "reloaded"},
-                      {"added", Strings(r->added)},
-                      {"changed", Strings(r->changed)},
-                      {"removed", Strings(r->removed)},
-                      {"kept", r->kept}});
+    const auto r = reloads.Wait(start.record.id, wait);
+    if (r.running) {
+      // The truth at the bound: not applied yet, not refused yet. GET status_url tells the end.
+      auto reply = Json(202, ReloadJson(r));
+      reply.headers.emplace_back("Location", kReloadStatusUrl);
+      return reply;
+    }
+    return Json(r.outcome.ok ? 200 : 400, ReloadJson(r));
+  });
+  server.Route("GET", "/-/reload", [&reloads](const HttpRequest&) {
+    const auto r = reloads.Current();
+    return r ? Json(200, ReloadJson(*r)) : Json(200, {{"status", "none"}});
   });
 }
 

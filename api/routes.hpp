@@ -7,9 +7,13 @@
 //   GET /api/v1/status   probes, windows, NFR states as JSON
 //   GET /                the status page
 //   POST /-/reload       reload the config (authorised like POST /run-suite)
+//   GET /-/reload        the running or last reload
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,10 +44,40 @@ struct ReloadOutcome {
   std::vector<std::string> added, changed, removed;
   std::size_t kept = 0;
 };
-// `reload` runs the reload where it must run (the probe thread) and waits for it; nullopt when
-// the daemon did not get to it in time (busy or stopping).
-using ReloadRunner = std::function<std::optional<ReloadOutcome>()>;
+
+// One reload as the API reports it.
+struct ReloadRecord {
+  std::uint64_t id = 0;    // 1, 2, … in the order reloads started
+  std::string trigger;     // "POST /-/reload" or "SIGHUP"
+  bool running = false;    // `outcome` is meaningful once this is false
+  double started_at = 0;   // Unix seconds
+  double finished_at = 0;  // Unix seconds; 0 while running
+  ReloadOutcome outcome;
+};
+
+// Reloads as the daemon runs them (daemon/reload_control.hpp): one at a time, built off the
+// probe thread. Thread-safe.
+class ReloadControl {
+ public:
+  virtual ~ReloadControl() = default;
+  // Starts a reload unless one is running. `started` false: `record` is the running one.
+  struct Started {
+    bool started = false;
+    ReloadRecord record;
+  };
+  virtual Started Start(const std::string& trigger) = 0;
+  // Waits until reload `id` has finished or `bound` has passed; its record as it then is.
+  virtual ReloadRecord Wait(std::uint64_t id, std::chrono::milliseconds bound) = 0;
+  // The running reload, else the last finished one; nullopt before the first.
+  virtual std::optional<ReloadRecord> Current() const = 0;
+};
+
+// POST /-/reload starts a reload (authorised like POST /run-suite) and waits up to `wait` for it:
+// 200 {status: "reloaded", id, added, changed, removed, kept} once applied, 400 {error, errors}
+// when refused (nothing changed), 202 {status: "in progress", id, status_url} (+ Location) when
+// it is still running at the bound, 409 {error, running, status_url} while another reload runs.
+// GET /-/reload: the running reload, else the last one ({status: "none"} before the first).
 void AddReloadRoute(ApiServer& server, const config::ConfigHolder& config, std::string listen_host,
-                    ReloadRunner reload);
+                    ReloadControl& reloads, std::chrono::milliseconds wait);
 
 }  // namespace reznet::api

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/kind.hpp"
@@ -50,6 +51,9 @@ struct TargetConfig {
   // Names of headers whose values are secrets (compared case-insensitively), on top of
   // Authorization, X-Api-Key and Cookie, which always are.
   std::vector<std::string> secret_headers;
+  // Its YAML as written, dumped once: a probe that uses the target is rebuilt on reload when
+  // this changes (ProbeUnchanged).
+  std::string fingerprint;
 };
 
 struct ProbeConfig {
@@ -62,9 +66,12 @@ struct ProbeConfig {
   // A copy of its kind's traits, set by the loader (config/kind.hpp).
   KindTraits traits;
   int line = 0;  // 1-based line of the probe in the file, for messages
-  // The probe's YAML and every target's, as written: a reload keeps a probe whose fingerprint
-  // did not change and rebuilds one whose did.
+  // The probe's own YAML, as written. With `targets_used` it decides whether a reload keeps the
+  // probe (ProbeUnchanged).
   std::string fingerprint;
+  // Every target it uses, sorted, without duplicates: `target` and those its kind looked up by
+  // name while parsing (MapReader::FindTarget, e.g. a cache probe's db_target).
+  std::vector<std::string> targets_used;
 };
 
 struct Config {
@@ -76,9 +83,18 @@ struct Config {
   AlertingConfig alerting;
   std::map<std::string, SuiteProfile> suites;  // configured profiles only; see ResolveProfiles
   HistoryConfig history;
+  // Probe name -> position in `probes`, filled by the loader. FindProbe checks each hit and falls
+  // back to a scan on a miss, so a Config built or edited by hand stays correct (only slower).
+  std::unordered_map<std::string, std::size_t> probe_index;
 
   const ProbeConfig* FindProbe(const std::string& name) const;
   const TargetConfig* FindTarget(const std::string& name) const;
 };
+
+// Whether a reload may keep `before` (loaded in `old_cfg`) running as it is in place of `after`
+// (in `new_cfg`): same own YAML, same targets used, and none of them changed. Another target
+// changing does not matter. Cost: the probe's YAML and its targets', not the whole config.
+bool ProbeUnchanged(const Config& old_cfg, const ProbeConfig& before, const Config& new_cfg,
+                    const ProbeConfig& after);
 
 }  // namespace reznet::config

@@ -24,6 +24,9 @@ KindTraitsMap Kinds() {
   echo.parse = [](MapReader& r, const TargetConfig*, const ProbeConfig&) {
     auto s = std::make_shared<EchoSettings>();
     r.Read("word", s->word, true);
+    std::string other;  // another target, looked up by name like a cache probe's db_target
+    if (r.Read("other", other) && !other.empty() && r.FindTarget(other) == nullptr)
+      r.diag().Error(r.MarkOf("other"), r.PathOf("other"), "no target \"" + other + "\"");
     return std::shared_ptr<const KindSettings>(s);
   };
   echo.phases = {"total", "step:*"};
@@ -328,6 +331,73 @@ probes: [{ name: api, kind: echo, target: t, echo: { word: x } }]
   EXPECT_THAT(ErrorsOf(base + "history: { keep_runs: 0, keep_days: -1 }\n"),
               ElementsAre("t.yaml:3:23: history.keep_runs: must be between 1 and 100000000, got 0",
                           "t.yaml:3:37: history.keep_days: must be between 0 and 100000, got -1"));
+}
+
+// What a reload decides per probe: only the probe's own YAML and the targets it uses count.
+Config ReloadConfig(const std::string& a_url, const std::string& c_url, const std::string& d_url,
+                    const std::string& word, const std::string& extra_target = "") {
+  return LoadString(
+      "targets:\n"
+      "  a: { url: \"" +
+          a_url +
+          "\" }\n"
+          "  b: { url: \"http://b:1\" }\n"
+          "  c: { url: \"" +
+          c_url +
+          "\" }\n"
+          "  d: { url: \"" +
+          d_url + "\" }\n" + extra_target +
+          "probes:\n"
+          "  - { name: pa, kind: echo, target: a, echo: { word: " +
+          word +
+          " } }\n"
+          "  - { name: pb, kind: echo, target: b, echo: { word: w, other: c } }\n",
+      "t.yaml", Kinds());
+}
+
+bool Unchanged(const Config& before, const Config& after, const std::string& probe) {
+  return ProbeUnchanged(before, *before.FindProbe(probe), after, *after.FindProbe(probe));
+}
+
+TEST(Reload, OnlyAProbesOwnYamlAndItsTargetsRebuildIt) {
+  const auto base = ReloadConfig("http://a:1", "http://c:1", "http://d:1", "w");
+  EXPECT_THAT(base.FindProbe("pb")->targets_used, ElementsAre("b", "c"));
+  EXPECT_TRUE(Unchanged(base, ReloadConfig("http://a:1", "http://c:1", "http://d:1", "w"), "pa"));
+  // An unrelated target changes, or one is added: both probes keep running.
+  const auto d_changed = ReloadConfig("http://a:1", "http://c:1", "http://d:2", "w");
+  EXPECT_TRUE(Unchanged(base, d_changed, "pa"));
+  EXPECT_TRUE(Unchanged(base, d_changed, "pb"));
+  const auto added =
+      ReloadConfig("http://a:1", "http://c:1", "http://d:1", "w", "  e: { url: \"http://e:1\" }\n");
+  EXPECT_TRUE(Unchanged(base, added, "pa"));
+  // Its own target changes: rebuilt; the other probe is not.
+  const auto a_changed = ReloadConfig("http://a:2", "http://c:1", "http://d:1", "w");
+  EXPECT_FALSE(Unchanged(base, a_changed, "pa"));
+  EXPECT_TRUE(Unchanged(base, a_changed, "pb"));
+  // A target its kind looked up by name (echo.other) changes: rebuilt.
+  const auto c_changed = ReloadConfig("http://a:1", "http://c:2", "http://d:1", "w");
+  EXPECT_FALSE(Unchanged(base, c_changed, "pb"));
+  EXPECT_TRUE(Unchanged(base, c_changed, "pa"));
+  // Its own YAML changes: rebuilt.
+  EXPECT_FALSE(Unchanged(base, ReloadConfig("http://a:1", "http://c:1", "http://d:1", "x"), "pa"));
+}
+
+TEST(Loader, UnknownTargetListsAFewNamesNotAll) {
+  std::string yaml = "targets:\n";
+  for (int i = 0; i < 30; ++i) yaml += "  t" + std::to_string(i) + ": { url: \"http://h:1\" }\n";
+  yaml += "probes:\n  - { name: p, kind: echo, target: nope, echo: { word: w } }\n";
+  const auto errors = ErrorsOf(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("no target named \"nope\" under targets: (defined: t0, t1, "));
+  EXPECT_THAT(errors[0], HasSubstr(", and 20 more)"));
+}
+
+TEST(Loader, FindProbeUsesTheIndexAndStaysRightForHandEditedConfigs) {
+  auto cfg = ReloadConfig("http://a:1", "http://c:1", "http://d:1", "w");
+  EXPECT_EQ(cfg.FindProbe("pb"), &cfg.probes[1]);
+  cfg.probes.erase(cfg.probes.begin());  // the index now points past the end / at another probe
+  EXPECT_EQ(cfg.FindProbe("pb"), &cfg.probes[0]);
+  EXPECT_EQ(cfg.FindProbe("pa"), nullptr);
 }
 
 TEST(Loader, MissingFile) {

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -142,18 +143,39 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
                       "cannot read \"" + t.ca_file + "\"");
     }
     tr.Finish();
+    t.fingerprint = YAML::Dump(kv.second);
     out.emplace(name, std::move(t));
   }
 }
 
+// The probe's `target:`, or null (reported) when there is no such target. The message lists a
+// few defined names, not all: thousands of probes naming a missing target stay cheap to report.
+const TargetConfig* LookUpTarget(const YAML::Node& node, MapReader& r, const Config& cfg,
+                                 const std::string& name) {
+  if (name.empty()) return nullptr;
+  if (const TargetConfig* target = cfg.FindTarget(name)) return target;
+  constexpr std::size_t kListed = 10;
+  std::string known;
+  std::size_t listed = 0;
+  for (const auto& [n, t] : cfg.targets) {
+    if (listed++ == kListed) break;
+    known += (known.empty() ? "" : ", ") + n;
+  }
+  if (cfg.targets.size() > kListed)
+    known += ", and " + std::to_string(cfg.targets.size() - kListed) + " more";
+  r.diag().Error(node["target"].Mark(), r.PathOf("target"),
+                 "no target named \"" + name + "\" under targets:" +
+                     (known.empty() ? " (none defined)" : " (defined: " + known + ")"));
+  return nullptr;
+}
+
 void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
-                const KindTraitsMap& kinds, Diagnostics& diag, std::set<std::string>& names,
-                const std::string& targets_yaml) {
+                const KindTraitsMap& kinds, Diagnostics& diag, std::set<std::string>& names) {
   MapReader r(node, path, diag);
   if (!node.IsMap()) return;
   ProbeConfig p;
   p.line = node.Mark().line + 1;
-  p.fingerprint = YAML::Dump(node) + "\n---\n" + targets_yaml;
+  p.fingerprint = YAML::Dump(node);
   r.Read("name", p.name, true);
   if (!p.name.empty()) {
     if (!ValidName(p.name)) {
@@ -180,17 +202,8 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
                    FormatDuration(p.interval) +
                    "; a run must end before the next is due: lower timeout or raise interval");
   }
-  const TargetConfig* target = nullptr;
-  if (!p.target.empty()) {
-    target = cfg.FindTarget(p.target);
-    if (target == nullptr) {
-      std::string known;
-      for (const auto& [name, t] : cfg.targets) known += (known.empty() ? "" : ", ") + name;
-      diag.Error(node["target"].Mark(), r.PathOf("target"),
-                 "no target named \"" + p.target + "\" under targets:" +
-                     (known.empty() ? " (none defined)" : " (defined: " + known + ")"));
-    }
-  }
+  const TargetConfig* target = LookUpTarget(node, r, cfg, p.target);
+  if (!p.target.empty()) p.targets_used.push_back(p.target);
   if (!p.kind.empty()) {
     auto it = kinds.find(p.kind);
     if (it == kinds.end()) {
@@ -204,9 +217,15 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
       p.traits = it->second;
       p.settings = p.traits.parse(block, target, p);
       block.Finish();
+      const auto& used = block.targets_used();
+      p.targets_used.insert(p.targets_used.end(), used.begin(), used.end());
     }
   }
   r.Finish();
+  std::sort(p.targets_used.begin(), p.targets_used.end());
+  p.targets_used.erase(std::unique(p.targets_used.begin(), p.targets_used.end()),
+                       p.targets_used.end());
+  cfg.probe_index.emplace(p.name, cfg.probes.size());
   cfg.probes.push_back(std::move(p));
 }
 
@@ -217,6 +236,9 @@ ConfigError::ConfigError(std::vector<std::string> errors)
       errors_(std::move(errors)) {}
 
 const ProbeConfig* Config::FindProbe(const std::string& name) const {
+  if (auto it = probe_index.find(name);
+      it != probe_index.end() && it->second < probes.size() && probes[it->second].name == name)
+    return &probes[it->second];
   for (const auto& p : probes) {
     if (p.name == name) return &p;
   }
@@ -226,6 +248,19 @@ const ProbeConfig* Config::FindProbe(const std::string& name) const {
 const TargetConfig* Config::FindTarget(const std::string& name) const {
   auto it = targets.find(name);
   return it == targets.end() ? nullptr : &it->second;
+}
+
+bool ProbeUnchanged(const Config& old_cfg, const ProbeConfig& before, const Config& new_cfg,
+                    const ProbeConfig& after) {
+  if (before.fingerprint != after.fingerprint || before.targets_used != after.targets_used)
+    return false;
+  for (const auto& name : after.targets_used) {
+    const TargetConfig* was = old_cfg.FindTarget(name);
+    const TargetConfig* is = new_cfg.FindTarget(name);
+    if ((was == nullptr) != (is == nullptr)) return false;
+    if (was != nullptr && was->fingerprint != is->fingerprint) return false;
+  }
+  return true;
 }
 
 Config LoadString(const std::string& text, const std::string& source_name,
@@ -254,9 +289,9 @@ Config LoadString(const std::string& text, const std::string& source_name,
     YAML::Node probes = top.Node("probes");
     if (probes.IsDefined() && !probes.IsNull() && IsSequence(probes, "probes", diag)) {
       std::set<std::string> names;
+      cfg.probes.reserve(probes.size());
       for (std::size_t i = 0; i < probes.size(); ++i) {
-        ParseProbe(probes[i], "probes[" + std::to_string(i) + "]", cfg, kinds, diag, names,
-                   targets.IsDefined() ? YAML::Dump(targets) : "");
+        ParseProbe(probes[i], "probes[" + std::to_string(i) + "]", cfg, kinds, diag, names);
       }
     }
     ParseNfrs(top.Node("nfrs"), cfg, diag);

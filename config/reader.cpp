@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/config.hpp"
+
 namespace reznet::config {
 namespace {
 
@@ -86,6 +88,12 @@ YAML::Mark MapReader::MarkOf(const std::string& key) const {
   const YAML::Node& node = node_;
   const YAML::Node value = node[key];
   return value.IsDefined() ? value.Mark() : mark_;
+}
+
+const TargetConfig* MapReader::FindTarget(const std::string& name) {
+  if (config_ == nullptr) return nullptr;
+  targets_used_.push_back(name);
+  return config_->FindTarget(name);
 }
 
 YAML::Node MapReader::Node(const std::string& key) {

@@ -20,6 +20,7 @@
 namespace reznet::config {
 
 struct Config;
+struct TargetConfig;
 
 class Diagnostics {
  public:
@@ -63,10 +64,14 @@ class MapReader {
   // Marks keys as known without reading them (handled elsewhere).
   void Known(const std::string& key) { known_.insert(key); }
 
-  // The config being loaded (targets are parsed before probes): for kinds that refer to other
-  // targets by name. Null outside a probe block.
+  // The config being loaded (targets are parsed before probes). Null outside a probe block.
   const Config* config() const { return config_; }
   void set_config(const Config* c) { config_ = c; }
+  // A target of the config being loaded, by name, for kinds that refer to other targets (null
+  // when there is none or outside a probe block). Kinds look targets up only through this: the
+  // names asked for become part of the probe's reload fingerprint (targets_used()).
+  const TargetConfig* FindTarget(const std::string& name);
+  const std::vector<std::string>& targets_used() const { return targets_used_; }
 
   // Reports unknown keys. Call once after all reads.
   void Finish();
@@ -83,6 +88,7 @@ class MapReader {
   std::set<std::string> known_;
   bool is_map_ = false;
   const Config* config_ = nullptr;
+  std::vector<std::string> targets_used_;
 };
 
 // Reads a sequence node, reporting when it is something else.

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/config.hpp"
 #include "config/loader.hpp"
@@ -13,11 +16,11 @@ namespace {
 
 // Rules over the profile's probes: threshold rules and regression rules alike.
 std::vector<std::string> RulesOver(const Config& cfg, const std::vector<SuiteEntry>& entries) {
+  std::unordered_set<std::string_view> probes;
+  for (const auto& e : entries) probes.insert(e.probe);
   std::vector<std::string> out;
   for (const auto& rule : cfg.nfrs) {
-    if (std::any_of(entries.begin(), entries.end(),
-                    [&](const SuiteEntry& e) { return e.probe == rule.probe; }))
-      out.push_back(rule.name);
+    if (probes.count(rule.probe)) out.push_back(rule.name);
   }
   return out;
 }
@@ -38,6 +41,25 @@ bool ValidProfileName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
+}
+
+// A profile's nfrs: each exists and judges a probe the profile runs.
+void CheckProfileNfrs(MapReader& r, const Config& cfg, const SuiteProfile& profile,
+                      const std::vector<std::string>& nfrs) {
+  std::unordered_map<std::string_view, const NfrRule*> rules;
+  for (const auto& rule : cfg.nfrs) rules.emplace(rule.name, &rule);
+  std::unordered_set<std::string_view> probes;
+  for (const auto& e : profile.probes) probes.insert(e.probe);
+  for (const auto& n : nfrs) {
+    auto rule = rules.find(n);
+    if (rule == rules.end()) {
+      r.diag().Error(r.MarkOf("nfrs"), r.PathOf("nfrs"), "no NFR named \"" + n + "\" under nfrs:");
+    } else if (!probes.count(rule->second->probe)) {
+      r.diag().Error(r.MarkOf("nfrs"), r.PathOf("nfrs"),
+                     "NFR \"" + n + "\" judges probe \"" + rule->second->probe +
+                         "\", which this profile does not run; add it to probes:");
+    }
+  }
 }
 
 }  // namespace
@@ -109,18 +131,7 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     std::vector<std::string> nfrs;
     if (r.Has("nfrs")) {
       r.Read("nfrs", nfrs);
-      for (const auto& n : nfrs) {
-        auto rule = std::find_if(cfg.nfrs.begin(), cfg.nfrs.end(),
-                                 [&](const NfrRule& x) { return x.name == n; });
-        if (rule == cfg.nfrs.end()) {
-          diag.Error(r.MarkOf("nfrs"), r.PathOf("nfrs"), "no NFR named \"" + n + "\" under nfrs:");
-        } else if (std::none_of(profile.probes.begin(), profile.probes.end(),
-                                [&](const SuiteEntry& e) { return e.probe == rule->probe; })) {
-          diag.Error(r.MarkOf("nfrs"), r.PathOf("nfrs"),
-                     "NFR \"" + n + "\" judges probe \"" + rule->probe +
-                         "\", which this profile does not run; add it to probes:");
-        }
-      }
+      CheckProfileNfrs(r, cfg, profile, nfrs);
       profile.nfrs = nfrs;
     } else {
       profile.nfrs = RulesOver(cfg, profile.probes);

@@ -12,7 +12,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cerrno>
 #include <cstring>
-#include <future>
 #include <iostream>
 #include <optional>
 
@@ -24,6 +23,7 @@
 #include "config/holder.hpp"
 #include "daemon/demo_config.hpp"
 #include "daemon/reload.hpp"
+#include "daemon/reload_control.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wiring.hpp"
@@ -90,7 +90,8 @@ std::string HostOf(const std::string& listen) { return listen.substr(0, listen.r
 
 // Every part of a serving daemon, built from one config in dependency order and wired by
 // reference. The probe io_context runs the probes, the scheduler, the evaluator, the notifier
-// and reloads on one thread; the API server has its own thread; blocking drivers run on `blocking`.
+// and the swap step of reloads on one thread (reloads are built on their own thread); the API
+// server has its own thread; blocking drivers run on `blocking`.
 class Daemon {
  public:
   Daemon(const config::Config& initial, const probes::ProbeRegistry& registry,
@@ -114,7 +115,6 @@ class Daemon {
   const config::Config& config() const { return *generations_.front(); }
   void StartNfrs();
   void AddReload();
-  api::ReloadOutcome Reload();
   void WaitHup();
   void OnSignals();
   void FeedWatchdog();
@@ -142,6 +142,7 @@ class Daemon {
   std::unique_ptr<nfr::AlertNotifier> notifier_;
   std::unique_ptr<nfr::Evaluator> evaluator_;
   std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<ReloadRunner> reloads_;  // after reloader_: destroyed (joined) before it
   bool stopping_ = false;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::signal_set hup_{io_, SIGHUP};
@@ -226,35 +227,23 @@ void Daemon::StartNfrs() {
       asio::detached);
 }
 
-// SIGHUP and POST /-/reload; the reload itself runs on the probe io_context.
+// SIGHUP and POST /-/reload: built on the reload thread, swapped on the probe io_context.
+// POST waits up to kReloadReplyWait for the outcome, then answers 202 with where to read it.
 void Daemon::AddReload() {
   reloader_ = std::make_unique<Reloader>(Reloader::Parts{
       registry_, options_, holder_, generations_, sink_, scheduler_, *notifier_, *evaluator_,
       suites_, *history_, io_, blocking_.get_executor(), generator_url_});
+  reloads_ = std::make_unique<ReloadRunner>(*reloader_, io_);
   WaitHup();
-  api::AddReloadRoute(server_, holder_, HostOf(listen_),
-                      [this]() -> std::optional<api::ReloadOutcome> {
-                        auto done = std::make_shared<std::promise<api::ReloadOutcome>>();
-                        auto future = done->get_future();
-                        asio::post(io_, [this, done] { done->set_value(Reload()); });
-                        if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
-                          return std::nullopt;
-                        return future.get();
-                      });
-}
-
-api::ReloadOutcome Daemon::Reload() {
-  systemd::Notify("RELOADING=1");
-  auto result = reloader_->Run();
-  systemd::Notify("READY=1");
-  return result;
+  constexpr std::chrono::seconds kReloadReplyWait{20};
+  api::AddReloadRoute(server_, holder_, HostOf(listen_), *reloads_, kReloadReplyWait);
 }
 
 void Daemon::WaitHup() {
   hup_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec || stopping_) return;
     spdlog::info("SIGHUP: reloading {}", holder_.Get()->source);
-    Reload();
+    reloads_->StartOrFollow("SIGHUP");
     WaitHup();
   });
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <cassert>
 #include <map>
 #include <set>
 
@@ -16,27 +17,40 @@
 namespace reznet::daemon {
 namespace asio = boost::asio;
 
-api::ReloadOutcome Reloader::Fail(api::ReloadOutcome r) {
+Reloader::Prepared Reloader::Fail(Prepared p) {
   p_.sink.RecordReload(false, std::chrono::system_clock::now());
-  for (const auto& e : r.errors) spdlog::error("reload refused: {}", e);
-  spdlog::error("reload refused: {} error(s); the running config is unchanged", r.errors.size());
-  return r;
+  for (const auto& e : p.outcome.errors) spdlog::error("reload refused: {}", e);
+  spdlog::error("reload refused: {} error(s); the running config is unchanged",
+                p.outcome.errors.size());
+  p.start.clear();
+  return p;
 }
 
-api::ReloadOutcome Reloader::Run() {
-  api::ReloadOutcome r;
-  const auto old = p_.holder.Get();
-  auto fresh = Load(*old, r);
-  if (!fresh) return Fail(r);
-  CheckRestartOnly(*old, *fresh, r);
-  if (!r.errors.empty()) return Fail(r);
-  std::vector<std::string> kind_changed;
-  auto start = BuildChanged(*old, fresh, r, kind_changed);
-  if (!r.errors.empty()) return Fail(r);
-  Swap(*old, fresh, r, std::move(start), kind_changed);
+Reloader::Prepared Reloader::Prepare() {
+  Prepared p;
+  auto& r = p.outcome;
+  try {
+    p.old = p_.holder.Get();
+    p.fresh = Load(*p.old, r);
+    if (!p.fresh) return Fail(std::move(p));
+    CheckRestartOnly(*p.old, *p.fresh, r);
+    if (!r.errors.empty()) return Fail(std::move(p));
+    p.start = BuildChanged(*p.old, p.fresh, r, p.kind_changed);
+  } catch (const std::exception& e) {  // not a config error: out of memory, a library's surprise
+    r.errors.push_back(std::string("internal error while loading the new config: ") + e.what());
+  }
+  if (!r.errors.empty()) return Fail(std::move(p));
+  return p;
+}
+
+api::ReloadOutcome Reloader::Apply(Prepared p) {
+  // Reloads are serialised: the config Prepare compared against is still the one in force.
+  assert(p_.holder.Get() == p.old);
+  auto r = std::move(p.outcome);
+  Swap(*p.old, p.fresh, r, std::move(p.start), p.kind_changed);
   p_.sink.RecordReload(true, std::chrono::system_clock::now());
   spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
-               fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+               p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
   r.ok = true;
   return r;
 }
@@ -86,7 +100,7 @@ std::vector<ScheduledProbe> Reloader::BuildChanged(
     if (!Scheduled(p)) continue;
     present.insert(p.name);
     auto it = before.find(p.name);
-    if (it != before.end() && it->second->fingerprint == p.fingerprint) {
+    if (it != before.end() && config::ProbeUnchanged(old, *it->second, *fresh, p)) {
       ++r.kept;
       continue;
     }
@@ -113,9 +127,10 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
     p_.scheduler.Remove(name);
     p_.sink.RemoveProbe(name);
   }
+  const std::set<std::string> other_kind(kind_changed.begin(), kind_changed.end());
   for (const auto& name : r.changed) {
     p_.scheduler.Remove(name);
-    if (std::count(kind_changed.begin(), kind_changed.end(), name)) p_.sink.RemoveProbe(name);
+    if (other_kind.count(name)) p_.sink.RemoveProbe(name);
   }
   p_.scheduler.Start(std::move(start));
   p_.evaluator.SetRules(ContinuousRules(*fresh), std::chrono::system_clock::now());

@@ -1,11 +1,16 @@
 #pragma once
 // A reload (SIGHUP, POST /-/reload): the whole new config is parsed and validated, and the probes
 // it adds or changes are built, before anything is swapped; any error leaves everything as it
-// was. Probes whose YAML (and targets) did not change keep running untouched; windows and
-// counters live in the telemetry by probe name, so a changed probe keeps them too; a removed
-// probe's series leave /metrics; rules are swapped in the evaluator (a firing rule that goes
-// away is resolved). Settings that need a restart refuse the reload by name. Runs on the probe
-// io_context.
+// was. Probes whose YAML and targets did not change (config::ProbeUnchanged) keep running
+// untouched; windows and counters live in the telemetry by probe name, so a changed probe keeps
+// them too; a removed probe's series leave /metrics; rules are swapped in the evaluator (a firing
+// rule that goes away is resolved). Settings that need a restart refuse the reload by name.
+//
+// Two steps on two threads: Prepare (parse, validate, build: the slow part, seconds for a large
+// config) runs off the probe thread, on the reload thread of ReloadControl
+// (reload_control.hpp); Apply (the swap) runs on the probe io_context and takes no longer than
+// starting the new probes. One reload at a time: nothing but Apply changes the config in force
+// between a Prepare and its Apply.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,7 +49,17 @@ class Reloader {
   };
   explicit Reloader(Parts parts) : p_(std::move(parts)) {}
 
-  api::ReloadOutcome Run();
+  // What Prepare built for Apply.
+  struct Prepared {
+    api::ReloadOutcome outcome;  // refused when outcome.errors is not empty
+    std::shared_ptr<const config::Config> old, fresh;
+    std::vector<ScheduledProbe> start;
+    std::vector<std::string> kind_changed;
+  };
+  // Any thread but the probe thread. A refusal is recorded (metric, log) here.
+  Prepared Prepare();
+  // On the probe io_context. The outcome, ok.
+  api::ReloadOutcome Apply(Prepared prepared);
 
  private:
   std::shared_ptr<const config::Config> Load(const config::Config& old, api::ReloadOutcome& r);
@@ -57,7 +72,7 @@ class Reloader {
   void Swap(const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
             const api::ReloadOutcome& r, std::vector<ScheduledProbe> start,
             const std::vector<std::string>& kind_changed);
-  api::ReloadOutcome Fail(api::ReloadOutcome r);
+  Prepared Fail(Prepared p);
 
   Parts p_;
 };

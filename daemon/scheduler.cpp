@@ -85,13 +85,14 @@ void Scheduler::Start(std::vector<ScheduledProbe> probes) {
   for (auto& p : probes) {
     telemetry_.AddProbe(p.name, p.kind, p.probe->Labels(), p.exported);
     auto entry = std::make_shared<Entry>(io_, clock_, std::move(p), in_flight_);
-    entries_.push_back(entry);
+    Remove(entry->spec.name);  // names are unique; a second Start of one replaces it
+    entries_[entry->spec.name] = entry;
     asio::co_spawn(entry->strand, Loop(entry, telemetry_), asio::detached);
   }
 }
 
 void Scheduler::Stop() {
-  for (auto& e : entries_) {
+  for (auto& [name, e] : entries_) {
     asio::post(e->strand, [e] {
       e->stopping = true;
       e->timer->Cancel();
@@ -100,16 +101,14 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::Remove(const std::string& name) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if ((*it)->spec.name != name) continue;
-    auto e = *it;
-    asio::post(e->strand, [e] {
-      e->stopping = true;
-      e->timer->Cancel();
-    });
-    entries_.erase(it);
-    return;
-  }
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  auto e = it->second;
+  asio::post(e->strand, [e] {
+    e->stopping = true;
+    e->timer->Cancel();
+  });
+  entries_.erase(it);
 }
 
 int Scheduler::InFlight() const { return in_flight_->load(); }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -62,7 +63,7 @@ class Scheduler {
   boost::asio::io_context& io_;
   telemetry::Telemetry& telemetry_;
   common::Clock& clock_;
-  std::vector<std::shared_ptr<Entry>> entries_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;  // by probe name
   std::shared_ptr<std::atomic<int>> in_flight_;
 };
 

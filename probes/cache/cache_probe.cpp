@@ -24,11 +24,10 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
   req.Finish();
   r.Read("requests", s->requests, 1, 100000);
   r.Read("query_pattern", s->query_pattern, true);
-  const config::Config* cfg = r.config();
   auto find = [&](const std::string& key) -> const config::TargetConfig* {
     std::string name;
-    if (!r.Read(key, name) || name.empty() || cfg == nullptr) return nullptr;
-    const auto* t = cfg->FindTarget(name);
+    if (!r.Read(key, name) || name.empty() || r.config() == nullptr) return nullptr;
+    const auto* t = r.FindTarget(name);
     if (t == nullptr)
       diag.Error(r.MarkOf(key), r.PathOf(key), "no target named \"" + name + "\" under targets:");
     return t;
