@@ -232,7 +232,7 @@ void Daemon::StartNfrs() {
 void Daemon::AddReload() {
   reloader_ = std::make_unique<Reloader>(Reloader::Parts{
       registry_, options_, holder_, generations_, sink_, scheduler_, *notifier_, *evaluator_,
-      suites_, *history_, io_, blocking_.get_executor(), generator_url_});
+      suites_, *history_, io_, blocking_.get_executor(), storage_.get_executor(), generator_url_});
   reloads_ = std::make_unique<ReloadRunner>(*reloader_, io_);
   WaitHup();
   constexpr std::chrono::seconds kReloadReplyWait{20};

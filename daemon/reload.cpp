@@ -134,7 +134,7 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
   }
   p_.scheduler.Start(std::move(start));
   p_.evaluator.SetRules(ContinuousRules(*fresh), std::chrono::system_clock::now());
-  asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.blocking, p_.evaluator),
+  asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.storage, p_.evaluator),
                  asio::detached);
   if (!(fresh->alerting == old.alerting)) {
     p_.notifier.Reconfigure(fresh->alerting, fresh->alerting.external_url.empty()

@@ -45,6 +45,7 @@ class Reloader {
     suite::HistoryStore& history;
     boost::asio::io_context& io;
     boost::asio::any_io_executor blocking;
+    boost::asio::any_io_executor storage;  // history calls (baselines)
     std::string generator_url;
   };
   explicit Reloader(Parts parts) : p_(std::move(parts)) {}
