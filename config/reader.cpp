@@ -43,9 +43,7 @@ void Diagnostics::Error(const YAML::Mark& mark, const std::string& path,
                         const std::string& message) {
   std::string line = file_;
   if (mark.line >= 0) {
-    // Appended piecewise: see Url::HostHeader (g++ 12 -Wrestrict false positive at -O3).
-    line.append(":").append(std::to_string(mark.line + 1));
-    line.append(":").append(std::to_string(mark.column + 1));
+    line += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   }
   line += ": ";
   if (!path.empty()) line += path + ": ";

@@ -97,9 +97,7 @@ std::expected<double, std::string> ParseRatio(std::string_view text) {
 std::string Url::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  // Appended piecewise: g++ 12 at -O3 warns (-Wrestrict, a false positive, GCC PR 105329) on
-  // `":" + std::to_string(…)`.
-  if (!default_port) h.append(":").append(std::to_string(port));
+  if (!default_port) h += ":" + std::to_string(port);
   return h;
 }
 
