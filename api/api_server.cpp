@@ -1,6 +1,8 @@
 #include "api/api_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,11 +16,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <expected>
 #include <list>
 #include <map>
 #include <thread>
 
+#include "api/basic_auth.hpp"
+#include "api/server_internal.hpp"
 #include "clients/offload.hpp"
 #include "common/rate_limit.hpp"
 
@@ -46,23 +51,6 @@ std::string Swallowed(std::uint64_t n) {
   return n == 0 ? "" : " (" + std::to_string(n) + " more since the last such line)";
 }
 
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 struct RouteEntry {
   std::string method;
   std::string path;
@@ -74,33 +62,47 @@ struct RouteEntry {
 constexpr int kWorkers = 4;
 // Requests waiting for or running on a worker; beyond this, 503 at once instead of a queue.
 constexpr int kMaxWorkerRequests = 64;
+// bcrypt checks (~65 ms each at cost 10) run here, never on the server thread. Two threads keep
+// a legitimate new client from waiting long; the bound keeps a wrong-password flood from
+// queueing work forever (beyond it: 503 at once). Their threads run at a lower priority
+// (nice +10) so that a flood takes CPU from nothing else the daemon does.
+constexpr int kAuthThreads = 2;
+constexpr int kMaxAuthChecks = 8;
+constexpr int kAuthNice = 10;
+// A TLS close_notify exchange at the end of a connection gets this long.
+constexpr auto kTlsShutdownTimeout = 1s;
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Counts a request in `n` while it lives.
+struct InFlight {
+  std::atomic<int>& n;
+  explicit InFlight(std::atomic<int>& counter) : n(counter) { ++n; }
+  ~InFlight() { --n; }
+};
+
+HttpReply Busy(const std::string& what) {
+  return HttpReply{503,
+                   "text/plain; charset=utf-8",
+                   "busy: " + what + " in progress; try again\n",
+                   {{"Retry-After", "1"}}};
+}
+
+void LowerThreadPriority() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  // PRIO_PROCESS with a thread id changes only that thread on Linux.
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kAuthNice) != 0)
+    spdlog::debug("auth thread: setpriority failed: {}", std::strerror(errno));
+}
 
 }  // namespace
-
-std::string HttpRequest::Header(const std::string& lower_name) const {
-  auto it = headers.find(lower_name);
-  return it == headers.end() ? "" : it->second;
-}
-
-std::string HttpRequest::QueryParam(const std::string& name) const {
-  std::string_view rest = query;
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    auto eq = pair.find('=');
-    if (PercentDecode(pair.substr(0, eq)) == name) {
-      return eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return "";
-}
 
 // One open connection, as the accept loop sees it to decide whom to shed. Lives on the server
 // thread only.
 struct Conn {
-  beast::tcp_stream* stream = nullptr;
+  beast::tcp_stream* stream = nullptr;          // the TCP layer, under TLS too
   std::string client;                           // remote address
   bool idle = true;                             // waiting for or reading a request; no handler
   std::chrono::steady_clock::time_point since;  // when it became idle
@@ -119,8 +121,14 @@ struct ApiServer::Impl {
   common::RateLimitedLog accept_warnings{kWarnEvery};
   common::RateLimitedLog shed_warnings{kWarnEvery};
   common::RateLimitedLog busy_warnings{kWarnEvery};  // used on the server thread only
+  common::RateLimitedLog tls_warnings{kWarnEvery};
   asio::thread_pool workers{kWorkers};
   std::atomic<int> worker_requests{0};
+  std::optional<TlsSettings> tls;
+  std::unique_ptr<asio::ssl::context> ssl;  // loaded by Bind when `tls` is set
+  std::shared_ptr<BasicAuth> auth;
+  asio::thread_pool auth_workers{kAuthThreads};
+  std::atomic<int> auth_checks{0};
 
   std::size_t Live() const { return conns.size() - shedding; }
 
@@ -168,8 +176,45 @@ struct ApiServer::Impl {
     return nullptr;
   }
 
+  // nullopt when `req` may pass basic auth, else the reply (401, or 503 when too many bcrypt
+  // checks are already waiting).
+  asio::awaitable<std::optional<HttpReply>> Authorize(const HttpRequest& req) {
+    const std::string header = req.Header("authorization");
+    auto verdict = auth->Cached(header);
+    if (verdict == BasicAuth::Verdict::kVerify) {
+      if (auth_checks.load() >= kMaxAuthChecks) {
+        if (auto n = busy_warnings.Allow(std::chrono::steady_clock::now()))
+          spdlog::warn("{} {}: {} password checks in progress, answered 503{}", req.method,
+                       req.path, kMaxAuthChecks, Swallowed(*n));
+        co_return Busy(std::to_string(kMaxAuthChecks) + " password checks");
+      }
+      InFlight counted{auth_checks};
+      // Only trivially destructible captures: g++ 12 destroys a coroutine lambda's captures
+      // twice (a std::string or shared_ptr here is a double free). `header` outlives the call.
+      const bool ok =
+          co_await clients::Offload(auth_workers.get_executor(), [a = auth.get(), &header] {
+            LowerThreadPriority();
+            try {
+              return a->Verify(header);
+            } catch (const std::exception& e) {
+              spdlog::error("internal error checking a password: {}", e.what());
+              return false;
+            }
+          });
+      verdict = ok ? BasicAuth::Verdict::kAllowed : BasicAuth::Verdict::kDenied;
+    }
+    if (verdict == BasicAuth::Verdict::kAllowed) co_return std::nullopt;
+    co_return HttpReply{401,
+                        "text/plain; charset=utf-8",
+                        "unauthorized: send HTTP basic auth of a daemon.auth.basic_users user\n",
+                        {{"WWW-Authenticate", "Basic realm=\"reznet-perfd\""}}};
+  }
+
   // Runs the matching handler on its lane; every exception becomes a 500.
   asio::awaitable<HttpReply> Dispatch(HttpRequest req) {
+    if (auth && req.method != "POST") {
+      if (auto denied = co_await Authorize(req)) co_return std::move(*denied);
+    }
     HttpReply miss;
     const RouteEntry* route = Match(req, miss);
     if (route == nullptr) co_return miss;
@@ -178,17 +223,9 @@ struct ApiServer::Impl {
       if (auto n = busy_warnings.Allow(std::chrono::steady_clock::now()))
         spdlog::warn("{} {}: all workers busy ({} requests), answered 503{}", req.method, req.path,
                      kMaxWorkerRequests, Swallowed(*n));
-      co_return HttpReply{
-          503,
-          "text/plain; charset=utf-8",
-          "busy: " + std::to_string(kMaxWorkerRequests) + " requests in progress; try again\n",
-          {{"Retry-After", "1"}}};
+      co_return Busy(std::to_string(kMaxWorkerRequests) + " requests");
     }
-    ++worker_requests;
-    struct Done {
-      std::atomic<int>& n;
-      ~Done() { --n; }
-    } done{worker_requests};
+    InFlight counted{worker_requests};
     co_return co_await clients::Offload(workers.get_executor(),
                                         [this, route, &req] { return Call(*route, req); });
   }
@@ -205,19 +242,60 @@ struct ApiServer::Impl {
   }
 
   asio::awaitable<void> Session(tcp::socket socket, std::string client) {
-    beast::tcp_stream stream(std::move(socket));
-    auto self = conns.insert(conns.end(),
-                             Conn{&stream, client, true, std::chrono::steady_clock::now(), false});
+    if (ssl) {
+      TlsStream stream(std::move(socket), *ssl);
+      co_await Connection(stream, client);
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      co_await Connection(stream, client);
+    }
+  }
+
+  // One connection over plain TCP or TLS, registered in `conns` while it lives (idle, and so
+  // sheddable, until a request is read: the TLS handshake included).
+  template <class Stream>
+  asio::awaitable<void> Connection(Stream& stream, const std::string& client) {
+    auto self = conns.insert(conns.end(), Conn{&beast::get_lowest_layer(stream), client, true,
+                                               std::chrono::steady_clock::now(), false});
     ++per_client[client];
-    co_await Serve(stream, *self);
-    boost::system::error_code ec;
-    if (!self->shed) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (co_await Handshake(stream, *self)) {
+      co_await Serve(stream, *self);
+      if (!self->shed) co_await Close(stream);
+    }
     if (self->shed) --shedding;
     if (--per_client[client] == 0) per_client.erase(client);
     conns.erase(self);
   }
 
-  asio::awaitable<void> Serve(beast::tcp_stream& stream, Conn& conn) {
+  asio::awaitable<bool> Handshake(beast::tcp_stream&, const Conn&) { co_return true; }
+
+  asio::awaitable<bool> Handshake(TlsStream& stream, const Conn& conn) {
+    beast::get_lowest_layer(stream).expires_after(kRequestTimeout);
+    boost::system::error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec && !conn.shed) {
+      if (auto n = tls_warnings.Allow(std::chrono::steady_clock::now()))
+        spdlog::warn("TLS handshake with {} failed: {}{}", conn.client, ec.message(),
+                     Swallowed(*n));
+    }
+    co_return !ec;
+  }
+
+  asio::awaitable<void> Close(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+
+  asio::awaitable<void> Close(TlsStream& stream) {
+    beast::get_lowest_layer(stream).expires_after(kTlsShutdownTimeout);
+    boost::system::error_code ec;
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, Conn& conn) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     for (;;) {
@@ -226,13 +304,13 @@ struct ApiServer::Impl {
       // Wait up to the keep-alive timeout for a request to begin, then give it kRequestTimeout
       // to arrive whole: a client that dribbles bytes cannot hold the connection for long.
       if (buffer.size() == 0) {
-        stream.expires_after(kIdleTimeout);
+        conn.stream->expires_after(kIdleTimeout);
         const std::size_t n = co_await stream.async_read_some(
             buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
         buffer.commit(n);
       }
-      stream.expires_after(kRequestTimeout);
+      conn.stream->expires_after(kRequestTimeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(kMaxBody);
       parser.header_limit(kMaxHeader);
@@ -241,7 +319,7 @@ struct ApiServer::Impl {
       conn.idle = false;
       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-          ec == asio::error::eof) {
+          ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
         break;
       }
       HttpReply reply;
@@ -257,30 +335,11 @@ struct ApiServer::Impl {
         auto msg = parser.release();
         keep_alive = msg.keep_alive();
         version = msg.version();
-        HttpRequest req;
-        req.method = std::string(msg.method_string());
-        head = req.method == "HEAD";
-        std::string_view target = msg.target();
-        auto q = target.find('?');
-        req.path = std::string(target.substr(0, q));
-        if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-        for (const auto& field : msg) {
-          std::string name(field.name_string());
-          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          req.headers[name] = std::string(field.value());
-        }
-        req.body = std::move(msg.body());
-        reply = co_await Dispatch(std::move(req));
+        head = msg.method() == http::verb::head;
+        reply = co_await Dispatch(ToRequest(std::move(msg)));
       }
-      http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
-      res.set(http::field::server, "reznet-perfd");
-      res.set(http::field::content_type, reply.content_type);
-      for (const auto& [k, v] : reply.headers) res.set(k, v);
-      res.body() = std::move(reply.body);
-      res.keep_alive(keep_alive);
-      res.prepare_payload();
-      if (head) res.body().clear();
-      stream.expires_after(kIdleTimeout);
+      auto res = ToResponse(std::move(reply), version, keep_alive, head);
+      conn.stream->expires_after(kIdleTimeout);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;
     }
@@ -331,48 +390,24 @@ ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
 
 ApiServer::~ApiServer() { Stop(); }
 
+void ApiServer::UseTls(TlsSettings settings) { impl_->tls = std::move(settings); }
+
+void ApiServer::RequireBasicAuth(std::shared_ptr<BasicAuth> auth) { impl_->auth = std::move(auth); }
+
 void ApiServer::Route(const std::string& method, const std::string& path, Handler handler,
                       bool prefix, Lane lane) {
   impl_->routes.push_back({method, path, prefix, std::move(handler), lane});
-}
-
-namespace {
-
-// "host:port" → an endpoint, or why not. Hosts: an IP address, [v6], *, localhost.
-std::expected<tcp::endpoint, std::string> ParseListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return std::unexpected("listen address needs host:port: " + listen);
-  std::string host = listen.substr(0, colon);
-  if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
-  if (host.empty() || host == "*") host = "0.0.0.0";
-  if (host == "localhost") host = "127.0.0.1";
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec)
-    return std::unexpected("cannot listen on " + listen + ": \"" + host +
-                           "\" is not an IP address");
-  const std::string port_text = listen.substr(colon + 1);
-  unsigned long port = 70000;
-  if (!port_text.empty() && port_text.size() <= 5 &&
-      std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    port = std::stoul(port_text);
-  if (port > 65535) return std::unexpected("bad port in listen address " + listen);
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
-}  // namespace
-
-std::optional<std::string> ListenError(const std::string& listen) {
-  auto endpoint = ParseListen(listen);
-  if (endpoint) return std::nullopt;
-  return endpoint.error();
 }
 
 int ApiServer::Bind(const std::string& listen) {
   auto parsed = ParseListen(listen);
   if (!parsed) throw std::runtime_error(parsed.error());
   const tcp::endpoint endpoint = *parsed;
+  if (impl_->tls) {
+    auto ctx = MakeServerTlsContext(*impl_->tls);
+    if (!ctx) throw std::runtime_error("daemon.tls: " + ctx.error());
+    impl_->ssl = std::move(*ctx);
+  }
   boost::system::error_code ec;
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
@@ -398,6 +433,7 @@ void ApiServer::Stop() {
   impl_->thread.join();
   // Handlers still running finish on their own; their replies have nowhere to go.
   impl_->workers.stop();
+  impl_->auth_workers.stop();
 }
 
 }  // namespace reznet::api

@@ -14,6 +14,14 @@
 // address. At a cap the oldest idle connection (waiting for or dribbling a request) is closed to
 // make room, so a new scrape is served; accept errors (out of descriptors) back off instead of
 // spinning; repeated warnings are rate-limited with a count.
+//
+// TLS (UseTls): the handshake must finish within the 10 s request deadline, and a connection
+// that has not finished it counts as idle, so floods of silent TCP connections are shed like
+// idle ones. Basic auth (RequireBasicAuth): every request but a POST needs valid credentials
+// (401 with WWW-Authenticate otherwise); POST routes authorise themselves (bearer token). Cached
+// credentials are checked on the server thread in microseconds; bcrypt runs on a separate pool of
+// kAuthThreads threads with at most kMaxAuthChecks checks waiting or running — beyond that a
+// request is answered 503 at once, so wrong passwords in a loop cannot delay a cached scrape.
 
 #include <functional>
 #include <map>
@@ -34,6 +42,19 @@ struct HttpRequest {
   std::string Header(const std::string& lower_name) const;
   std::string QueryParam(const std::string& name) const;  // first value, %-decoded
 };
+
+struct TlsSettings {
+  std::string cert_file;       // PEM chain
+  std::string key_file;        // PEM key, unencrypted
+  std::string client_ca_file;  // when set: client certificates required and verified by these
+  bool tls13_only = false;     // else TLS 1.2 and 1.3
+};
+
+// Why `settings` cannot serve TLS (file and OpenSSL's reason), by loading them; nullopt when
+// they can (check-config runs this).
+std::optional<std::string> TlsError(const TlsSettings& settings);
+
+class BasicAuth;
 
 struct HttpReply {
   int status = 200;
@@ -66,7 +87,13 @@ class ApiServer {
   void Route(const std::string& method, const std::string& path, Handler handler,
              bool prefix = false, Lane lane = Lane::kWorker);
 
-  // Binds "host:port" (port 0 picks a free one) and returns the port. Throws std::runtime_error.
+  // Serve HTTPS instead of HTTP. Before Bind(), which loads the files.
+  void UseTls(TlsSettings settings);
+  // Every request but a POST needs basic auth checked by `auth`. Before Start().
+  void RequireBasicAuth(std::shared_ptr<BasicAuth> auth);
+
+  // Binds "host:port" (port 0 picks a free one) and returns the port. Throws std::runtime_error
+  // (also when the TLS files do not load: naming the file and the reason).
   int Bind(const std::string& listen);
   void Start();  // serves on its own thread
   void Stop();   // closes the listener and every connection; joins the thread

@@ -15,6 +15,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 # sd_notify (READY, WATCHDOG, RELOADING, STOPPING) for Type=notify; a no-op outside systemd.
+# bcrypt (crypt_rn, crypt_gensalt_rn) for daemon.auth.basic_users.
+pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 if(REZNET_BENCH AND NOT REZNET_UNIT_ONLY)
   find_package(benchmark CONFIG REQUIRED)

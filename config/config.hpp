@@ -25,6 +25,19 @@ struct LogConfig {
   std::string format = "text";  // text or json
 };
 
+// daemon.tls, named after the Prometheus exporter-toolkit web config (tls_server_config).
+struct TlsConfig {
+  std::string cert_file;  // PEM certificate chain; TLS is on when set
+  std::string key_file;   // PEM private key
+  // PEM CAs that client certificates must chain to: when set, a client certificate is required
+  // and verified (client_auth_type RequireAndVerifyClientCert).
+  std::string client_ca_file;
+  std::string min_version = "TLS12";  // TLS12 or TLS13
+  int line = 0;                       // 1-based line of the block, for messages
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct DaemonConfig {
   std::string listen = "127.0.0.1:9478";
   std::vector<Duration> windows = {1min, 5min, 1h};
@@ -33,6 +46,10 @@ struct DaemonConfig {
   std::string auth_token;  // secret
   // POST routes without a token on a non-loopback listen address are refused unless this is set.
   bool allow_unauthenticated_triggers = false;
+  // daemon.auth.basic_users: user -> bcrypt hash ($2y$/$2b$/$2a$); when set, every request but
+  // a POST needs HTTP basic auth. The hashes are treated as secrets.
+  std::map<std::string, std::string> basic_users;
+  TlsConfig tls;
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
 };

@@ -179,6 +179,51 @@ TEST(Loader, PasswordFromFile) {
             "t.yaml:2:52: targets.db.password_file: write password or password_file, not both");
 }
 
+TEST(Loader, TlsAndBasicUsers) {
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream(dir + "/c.pem")
+        << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  }
+  {
+    std::ofstream(dir + "/k.pem")
+        << "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+  }
+  const std::string hash = "$2y$10$" + std::string(53, 'a');
+  auto cfg = LoadString("daemon:\n  tls: { cert_file: " + dir + "/c.pem, key_file: " + dir +
+                            "/k.pem, client_ca_file: " + dir +
+                            "/c.pem, min_version: TLS13 }\n  auth:\n    basic_users: { prom: \"" +
+                            hash + "\" }\n",
+                        "t.yaml", Kinds());
+  EXPECT_TRUE(cfg.daemon.tls.enabled());
+  EXPECT_EQ(cfg.daemon.tls.line, 2);
+  EXPECT_EQ(cfg.daemon.tls.client_ca_file, dir + "/c.pem");
+  EXPECT_EQ(cfg.daemon.tls.min_version, "TLS13");
+  EXPECT_EQ(cfg.daemon.basic_users.at("prom"), hash);
+  EXPECT_FALSE(LoadString("daemon: {}\n", "t.yaml", Kinds()).daemon.tls.enabled());
+
+  auto errors =
+      ErrorsOf("daemon:\n  tls:\n    cert_file: /nonexistent/c.pem\n    key_file: " + dir +
+               "/c.pem\n    min_version: TLS11\n    client_auth_type: "
+               "RequireAnyClientCert\n  auth:\n    basic_users: { prom: plain, \"a:b\": \"" +
+               hash + "\" }\n");
+  EXPECT_THAT(
+      errors,
+      ElementsAre("t.yaml:8:40: daemon.auth.basic_users: \"a:b\" is not a user name: it must be "
+                  "non-empty, without ':'",
+                  "t.yaml:8:26: daemon.auth.basic_users.prom: expected a bcrypt hash ($2y$… or "
+                  "$2b$…, 60 characters); make one with reznet-perfd hash-password",
+                  "t.yaml:3:16: daemon.tls.cert_file: cannot read \"/nonexistent/c.pem\"",
+                  "t.yaml:4:15: daemon.tls.key_file: \"" + dir +
+                      "/c.pem\" holds no PEM PRIVATE KEY (-----BEGIN …PRIVATE KEY-----)",
+                  "t.yaml:5:18: daemon.tls.min_version: \"TLS11\" is not a version; write TLS12 "
+                  "or TLS13",
+                  "t.yaml:6:23: daemon.tls.client_auth_type: \"RequireAnyClientCert\": without "
+                  "client_ca_file the client auth type is NoClientCert"));
+  EXPECT_THAT(ErrorsOf("daemon:\n  tls: { key_file: " + dir + "/k.pem }\n"),
+              ElementsAre("t.yaml:2:8: daemon.tls.cert_file: missing; this key is required"));
+}
+
 const char* kNfrBase = R"(daemon: { windows: [1m, 5m] }
 targets:
   t: { url: "http://127.0.0.1:1" }

@@ -30,6 +30,76 @@ void CheckHeaderNames(MapReader& r, const std::vector<std::string>& names) {
   }
 }
 
+// A file the daemon reads at start: it must be readable and hold the PEM block `what` (the real
+// parse happens at start and in check-config: PreflightErrors).
+void CheckPemFile(MapReader& r, const std::string& key, const std::string& file,
+                  const std::string& what) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) {
+    r.diag().Error(r.MarkOf(key), r.PathOf(key), "cannot read \"" + file + "\"");
+  } else if (text.find("-----BEGIN ") == std::string::npos ||
+             text.find(what + "-----") == std::string::npos) {
+    r.diag().Error(r.MarkOf(key), r.PathOf(key),
+                   "\"" + file + "\" holds no PEM " + what + " (-----BEGIN …" + what + "-----)");
+  }
+}
+
+void ParseTls(MapReader r, TlsConfig& tls) {
+  if (!r.Has("cert_file") && !r.Has("key_file") && !r.Has("client_ca_file") &&
+      !r.Has("min_version") && !r.Has("client_auth_type")) {
+    r.Finish();
+    return;
+  }
+  tls.line = r.mark().line + 1;
+  r.Read("cert_file", tls.cert_file, true);
+  r.Read("key_file", tls.key_file, true);
+  r.Read("client_ca_file", tls.client_ca_file);
+  if (!tls.cert_file.empty()) CheckPemFile(r, "cert_file", tls.cert_file, "CERTIFICATE");
+  if (!tls.key_file.empty()) CheckPemFile(r, "key_file", tls.key_file, "PRIVATE KEY");
+  if (!tls.client_ca_file.empty())
+    CheckPemFile(r, "client_ca_file", tls.client_ca_file, "CERTIFICATE");
+  if (r.Read("min_version", tls.min_version) && tls.min_version != "TLS12" &&
+      tls.min_version != "TLS13") {
+    r.diag().Error(r.MarkOf("min_version"), r.PathOf("min_version"),
+                   "\"" + tls.min_version + "\" is not a version; write TLS12 or TLS13");
+  }
+  // exporter-toolkit's key; only the two policies that mean what they say here are accepted.
+  std::string auth_type;
+  if (r.Read("client_auth_type", auth_type) && !auth_type.empty()) {
+    const std::string expected =
+        tls.client_ca_file.empty() ? "NoClientCert" : "RequireAndVerifyClientCert";
+    if (auth_type != expected) {
+      r.diag().Error(r.MarkOf("client_auth_type"), r.PathOf("client_auth_type"),
+                     "\"" + auth_type + "\": with" + (tls.client_ca_file.empty() ? "out" : "") +
+                         " client_ca_file the client auth type is " + expected);
+    }
+  }
+  r.Finish();
+}
+
+void ParseAuth(MapReader r, DaemonConfig& d) {
+  r.Read("token", d.auth_token);
+  r.Read("allow_unauthenticated_triggers", d.allow_unauthenticated_triggers);
+  if (r.Read("basic_users", d.basic_users)) {
+    const YAML::Node users = r.Node("basic_users");
+    for (const auto& [user, hash] : d.basic_users) {
+      const bool bcrypt =
+          hash.size() == 60 &&
+          (hash.starts_with("$2y$") || hash.starts_with("$2b$") || hash.starts_with("$2a$"));
+      if (user.empty() || user.find(':') != std::string::npos) {
+        r.diag().Error(users[user].Mark(), r.PathOf("basic_users"),
+                       "\"" + user + "\" is not a user name: it must be non-empty, without ':'");
+      } else if (!bcrypt) {
+        r.diag().Error(users[user].Mark(), r.PathOf("basic_users") + "." + user,
+                       "expected a bcrypt hash ($2y$… or $2b$…, 60 characters); make one with "
+                       "reznet-perfd hash-password");
+      }
+    }
+  }
+  r.Finish();
+}
+
 void ParseDaemon(MapReader r, DaemonConfig& d) {
   r.Read("listen", d.listen);
   if (d.listen.rfind(':') == std::string::npos) {
@@ -68,12 +138,8 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     d.state_dir = std::string(sd).substr(0, std::string(sd).find(':'));
   }
   r.Read("shutdown_grace", d.shutdown_grace);
-  {
-    MapReader auth(r.Node("auth"), r.PathOf("auth"), r.diag());
-    auth.Read("token", d.auth_token);
-    auth.Read("allow_unauthenticated_triggers", d.allow_unauthenticated_triggers);
-    auth.Finish();
-  }
+  ParseAuth(MapReader(r.Node("auth"), r.PathOf("auth"), r.diag(), r.MarkOf("auth")), d);
+  ParseTls(MapReader(r.Node("tls"), r.PathOf("tls"), r.diag(), r.MarkOf("tls")), d.tls);
   {
     MapReader log(r.Node("log"), r.PathOf("log"), r.diag());
     if (log.Read("level", d.log.level)) {

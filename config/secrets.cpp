@@ -44,6 +44,7 @@ common::Redactor MakeRedactor(const Config& config) {
   common::Redactor out;
   out.Add(config.daemon.auth_token);
   out.Add(config.history.password);
+  for (const auto& [user, hash] : config.daemon.basic_users) out.Add(hash);
   for (const auto& [name, target] : config.targets) AddTargetSecrets(target, out);
   return out;
 }

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "api/api_server.hpp"
+#include "api/basic_auth.hpp"
 #include "api/routes.hpp"
 #include "api/suite_routes.hpp"
 #include "common/time.hpp"
@@ -168,6 +169,10 @@ std::optional<int> Daemon::Start() {
   api::AddSuiteRoutes(server_, suites_, holder_, HostOf(listen_));
   api::AddStatusPageRoute(server_, sink_, suites_, common::kVersion,
                           common::UnixSeconds(std::chrono::system_clock::now()));
+  const bool tls = config().daemon.tls.enabled();
+  if (tls) server_.UseTls(TlsSettingsOf(config().daemon.tls));
+  if (!config().daemon.basic_users.empty())
+    server_.RequireBasicAuth(std::make_shared<api::BasicAuth>(config().daemon.basic_users));
   int port = 0;
   try {
     port = server_.Bind(listen_);
@@ -176,10 +181,11 @@ std::optional<int> Daemon::Start() {
     return 2;
   }
   const std::string host = HostOf(listen_);
-  spdlog::info("reznet-perfd {} listening on http://{}:{} ({} probes from {}; run history in {})",
-               common::kVersion, host, port, probes.size(), config().source, history_->Describe());
+  const std::string base = (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  spdlog::info("reznet-perfd {} listening on {} ({} probes from {}; run history in {})",
+               common::kVersion, base, probes.size(), config().source, history_->Describe());
   scheduler_.Start(std::move(probes));
-  generator_url_ = "http://" + host + ":" + std::to_string(port) + "/";
+  generator_url_ = base + "/";
   StartNfrs();
   AddReload();
   OnSignals();

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<cli::Verb> verbs = {
       cli::AddServe(app), cli::AddCheckConfig(app), cli::AddRules(app), cli::AddProbe(app),
-      cli::AddRun(app),   cli::AddBaseline(app),    cli::AddLoad(app)};
+      cli::AddRun(app),   cli::AddBaseline(app),    cli::AddLoad(app),  cli::AddHashPassword(app)};
   const cli::Verb* chosen = nullptr;
   try {
     app.parse(argc, argv);

@@ -79,6 +79,8 @@ void Reloader::CheckRestartOnly(const config::Config& old, const config::Config&
           "daemon.listen");
   restart(fresh.daemon.windows != old.daemon.windows, "daemon.windows");
   restart(fresh.daemon.state_dir != old.daemon.state_dir, "daemon.state_dir");
+  restart(fresh.daemon.tls != old.daemon.tls, "daemon.tls");
+  restart(fresh.daemon.basic_users != old.daemon.basic_users, "daemon.auth.basic_users");
   restart(fresh.history.store != old.history.store || fresh.history.dsn != old.history.dsn ||
               fresh.history.password != old.history.password ||
               fresh.history.keep_runs != old.history.keep_runs ||

@@ -13,9 +13,18 @@ namespace reznet::daemon {
 std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen) {
   std::vector<std::string> errors;
   if (auto e = api::ListenError(listen)) errors.push_back(config.source + ": daemon.listen: " + *e);
+  if (config.daemon.tls.enabled()) {
+    if (auto e = api::TlsError(TlsSettingsOf(config.daemon.tls)))
+      errors.push_back(config.source + ":" + std::to_string(config.daemon.tls.line) +
+                       ": daemon.tls: " + *e);
+  }
   for (auto& e : suite::CheckHistory(config.history, config.daemon.state_dir))
     errors.push_back(config.source + ": " + e);
   return errors;
+}
+
+api::TlsSettings TlsSettingsOf(const config::TlsConfig& tls) {
+  return {tls.cert_file, tls.key_file, tls.client_ca_file, tls.min_version == "TLS13"};
 }
 
 bool Scheduled(const config::ProbeConfig& probe) { return !probe.traits.on_demand; }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/api_server.hpp"
 #include "config/config.hpp"
 #include "daemon/scheduler.hpp"
 #include "nfr/evaluator.hpp"
@@ -14,9 +15,13 @@
 
 namespace reznet::daemon {
 
-// Every check `serve` makes before it binds, without binding or connecting: the listen address
-// and the run history's store. check-config runs the same. Empty when all is well.
+// Every check `serve` makes before it binds, without binding or connecting: the listen address,
+// the TLS files (loaded) and the run history's store. check-config runs the same. Empty when all
+// is well.
 std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen);
+
+// daemon.tls as the API server takes it.
+api::TlsSettings TlsSettingsOf(const config::TlsConfig& tls);
 
 // Whether the daemon schedules the probe: kinds that run on demand only (KindTraits::on_demand:
 // load tests) are run by suites and `reznet-perfd load`, never on an interval.

@@ -30,12 +30,13 @@ void AddConfigOption(CLI::App* command, std::string& path, bool required);
 std::optional<config::Config> LoadConfig(const std::string& path,
                                          const probes::ProbeRegistry& registry);
 
-Verb AddServe(CLI::App& app);        // serve.cpp
-Verb AddCheckConfig(CLI::App& app);  // check_config.cpp
-Verb AddRules(CLI::App& app);        // rules.cpp
-Verb AddProbe(CLI::App& app);        // probe.cpp
-Verb AddRun(CLI::App& app);          // run.cpp
-Verb AddBaseline(CLI::App& app);     // baseline.cpp
-Verb AddLoad(CLI::App& app);         // load.cpp (and `load merge`)
+Verb AddServe(CLI::App& app);         // serve.cpp
+Verb AddCheckConfig(CLI::App& app);   // check_config.cpp
+Verb AddRules(CLI::App& app);         // rules.cpp
+Verb AddProbe(CLI::App& app);         // probe.cpp
+Verb AddRun(CLI::App& app);           // run.cpp
+Verb AddBaseline(CLI::App& app);      // baseline.cpp
+Verb AddLoad(CLI::App& app);          // load.cpp (and `load merge`)
+Verb AddHashPassword(CLI::App& app);  // hash_password.cpp
 
 }  // namespace reznet::daemon::cli

@@ -1,0 +1,36 @@
+// `reznet-perfd hash-password`: reads a password from stdin (its first line), prints its bcrypt
+// hash for daemon.auth.basic_users; exit 0, or 2 when there is none or bcrypt cannot take it.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "api/basic_auth.hpp"
+#include "daemon/cli/verbs.hpp"
+
+namespace reznet::daemon::cli {
+
+Verb AddHashPassword(CLI::App& app) {
+  auto cost = std::make_shared<int>(10);
+  auto* cmd = app.add_subcommand(
+      "hash-password", "read a password from stdin, print its bcrypt hash for basic_users");
+  cmd->add_option("--cost", *cost, "bcrypt cost (each +1 doubles the time of a check)")
+      ->check(CLI::Range(8, 16));
+  return {cmd, nullptr, [cost](const probes::ProbeRegistry&) {
+            if (isatty(STDIN_FILENO) == 1) std::cerr << "password: " << std::flush;
+            std::string password;
+            std::getline(std::cin, password);
+            if (!password.empty() && password.back() == '\r') password.pop_back();
+            try {
+              std::cout << api::HashPassword(password, *cost) << "\n";
+              return 0;
+            } catch (const std::exception& e) {
+              std::cerr << "reznet-perfd hash-password: " << e.what() << "\n";
+              return 2;
+            }
+          }};
+}
+
+}  // namespace reznet::daemon::cli
