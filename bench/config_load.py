@@ -8,7 +8,7 @@ Each config has T http targets (url, a header) and P http probes, probe i on tar
 threshold NFR per probe and a suite profile listing every probe, so the probe, target, NFR and
 suite sections all grow with the size. time/size should stay about flat when loading is linear
 (size = probes + targets). The largest size is the issue's: 3000 probes x 2000 targets must load
-in < 2 s and < 200 MB. Also usable by tests/integration/test_config_scale.py (generate_config).
+in < 2 s and < 200 MB. Also usable by tests/integration/test_reload_scale.py (generate_config).
 """
 import argparse
 import os
