@@ -12,6 +12,7 @@ skipped. Also: no source comment points at a design document outside the reposit
 """
 import os
 import re
+import subprocess
 import sys
 
 SKIP_DIRS = {".git", "node_modules", "coverage", "__pycache__"}
@@ -29,7 +30,28 @@ def documents(root):
                 yield os.path.join(folder, f)
 
 
-def problems_in(root, path, top_dirs):
+def tracked_paths(root):
+    """Every file git tracks and every folder above one, or None outside a git checkout: a stale
+    untracked file must not make a dangling reference look fine."""
+    r = subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    out = set()
+    for f in r.stdout.splitlines():
+        parts = f.split("/")
+        for i in range(1, len(parts) + 1):
+            out.add("/".join(parts[:i]))
+    return out
+
+
+def exists(root, rel, tracked):
+    rel = os.path.normpath(rel).rstrip("/")
+    if tracked is not None and not rel.startswith(".."):
+        return rel in tracked or rel == "."
+    return os.path.exists(os.path.join(root, rel))
+
+
+def problems_in(root, path, top_dirs, tracked):
     out = []
     text = open(path, encoding="utf-8").read()
     here = os.path.dirname(path)
@@ -39,14 +61,14 @@ def problems_in(root, path, top_dirs):
             if re.match(r"^[a-z]+:", target) or target.startswith("#"):
                 continue  # http:, https:, mailto:, file:, in-page anchors
             target = target.split("#", 1)[0]
-            if target and not os.path.exists(os.path.normpath(os.path.join(here, target))):
+            if target and not exists(root, os.path.relpath(os.path.join(here, target), root), tracked):
                 out.append(f"{name}:{n}: link to {target}, which the repository does not contain")
         for token in TICKED.findall(line):
             token = token.rstrip(".,:;)")
             first = token.split("/", 1)[0]
             if "/" not in token or first not in top_dirs or any(c in token for c in "<>{}*$…?=|"):
                 continue
-            if not os.path.exists(os.path.join(root, token)):
+            if not exists(root, token, tracked):
                 out.append(f"{name}:{n}: names {token}, which the repository does not contain")
     return out
 
@@ -56,9 +78,10 @@ def main():
     top_dirs = {d for d in os.listdir(root)
                 if os.path.isdir(os.path.join(root, d)) and not d.startswith((".", "build"))}
     problems, checked = [], 0
+    tracked = tracked_paths(root)
     for path in documents(root):
         checked += 1
-        problems += problems_in(root, path, top_dirs)
+        problems += problems_in(root, path, top_dirs, tracked)
     # Source comments may cite the design notes only where they are: docs/design.md.
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith((".", "build"))]
