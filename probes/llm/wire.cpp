@@ -21,6 +21,11 @@ const json::value* Find(const json::value& v, std::string_view key) {
 
 bool NonEmptyString(const json::value* v) { return v && v->is_string() && !v->as_string().empty(); }
 
+// A function call (or a piece of one) that carries its name or some of its arguments.
+bool NamesOrArguments(const json::value* fn) {
+  return fn && (NonEmptyString(Find(*fn, "name")) || NonEmptyString(Find(*fn, "arguments")));
+}
+
 std::optional<long> AsCount(const json::value* v) {
   if (v == nullptr) return std::nullopt;
   if (v->is_int64()) return static_cast<long>(v->as_int64());
@@ -69,8 +74,15 @@ WireStep DecodeAnthropic(const clients::SseEvent& event) {
                      NonEmptyString(Find(*delta, "partial_json"));
     }
   } else if (type == "content_block_start") {
-    if (const auto* block = Find(doc, "content_block"))
-      step.content = NonEmptyString(Find(*block, "text"));
+    // A tool_use block (also server_tool_use, mcp_tool_use) opens with the tool's name: the
+    // model's first output when it answers with a tool call, before any input_json_delta.
+    if (const auto* block = Find(doc, "content_block")) {
+      const auto* block_type = Find(*block, "type");
+      const bool tool = block_type && block_type->is_string() &&
+                        std::string_view(block_type->as_string()).ends_with("tool_use");
+      step.content =
+          NonEmptyString(Find(*block, "text")) || (tool && NonEmptyString(Find(*block, "name")));
+    }
   } else if (type == "message_delta") {
     if (const auto* usage = Find(doc, "usage"))
       step.output_tokens = AsCount(Find(*usage, "output_tokens"));
@@ -107,13 +119,15 @@ WireStep DecodeOpenAI(const clients::SseEvent& event) {
       if (delta == nullptr) continue;
       if (NonEmptyString(Find(*delta, "content")) ||
           NonEmptyString(Find(*delta, "reasoning_content")) ||
-          NonEmptyString(Find(*delta, "reasoning"))) {
+          NonEmptyString(Find(*delta, "reasoning")) || NonEmptyString(Find(*delta, "refusal")) ||
+          NamesOrArguments(Find(*delta, "function_call"))) {
         step.content = true;
       }
+      // A tool call's first chunk names the function with empty arguments: that chunk is the
+      // first output, not the arguments that follow it.
       if (const auto* calls = Find(*delta, "tool_calls"); calls && calls->is_array()) {
         for (const auto& call : calls->as_array()) {
-          if (const auto* fn = Find(call, "function"); fn && NonEmptyString(Find(*fn, "arguments")))
-            step.content = true;
+          if (NamesOrArguments(Find(call, "function"))) step.content = true;
         }
       }
     }

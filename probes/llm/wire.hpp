@@ -3,13 +3,15 @@
 //
 // Anthropic Messages API stream: message_start … content_block_start/_delta/_stop … message_delta
 // (usage.output_tokens is a running total: the last one wins) … message_stop. Content is a
-// text_delta, a thinking_delta, or an input_json_delta (tool use); signature_delta and ping carry
-// none. `event: error` is a failure with the provider's error type. Proxies that drop the
-// `event:` line are understood from the payload's "type".
+// text_delta, a thinking_delta, an input_json_delta (tool use), or a content_block_start of a
+// tool_use block (its name: the first output of a tool call); signature_delta, ping and empty
+// text/thinking block starts carry none. `event: error` is a failure with the provider's error
+// type. Proxies that drop the `event:` line are understood from the payload's "type".
 //
 // OpenAI Chat Completions stream (and any compatible server: vLLM, Ollama, llama.cpp,
 // OpenRouter): `data: {chunk}` lines; content is delta.content, delta.reasoning_content /
-// delta.reasoning, or tool_calls[].function.arguments; a role-only chunk carries none; a chunk
+// delta.reasoning, delta.refusal, or a tool call's function name or arguments
+// (tool_calls[].function, legacy function_call); a role-only chunk carries none; a chunk
 // with empty `choices` carries usage.completion_tokens; `data: [DONE]` ends the stream; a payload
 // with an "error" key is a failure.
 
@@ -24,7 +26,7 @@ namespace reznet::probes::llm {
 enum class Provider { kAnthropic, kOpenAI };
 
 struct WireStep {
-  bool content = false;  // carried non-empty text (answer, thinking or tool-use arguments)
+  bool content = false;  // carried model output: text, thinking, a tool call's name or arguments
   bool end = false;      // the end marker
   std::optional<long> output_tokens;    // usage seen in this event
   std::optional<std::string> error;     // provider error: "type: message"
