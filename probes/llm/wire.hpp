@@ -1,5 +1,5 @@
 #pragma once
-// The two provider wire formats, decoded one SSE event (or one JSON body) at a time.
+// The provider wire formats, decoded one SSE event (or one JSON body) at a time.
 //
 // Anthropic Messages API stream: message_start … content_block_start/_delta/_stop … message_delta
 // (usage.output_tokens is a running total: the last one wins) … message_stop. Content is a
@@ -14,6 +14,16 @@
 // (tool_calls[].function, legacy function_call); a role-only chunk carries none; a chunk
 // with empty `choices` carries usage.completion_tokens; `data: [DONE]` ends the stream; a payload
 // with an "error" key is a failure.
+//
+// OpenAI Responses API stream (POST /v1/responses): `event: <type>` with the same "type" in the
+// JSON payload, no [DONE]. Content is a non-empty `delta` of response.output_text.delta,
+// .refusal.delta, .reasoning_text.delta, .reasoning_summary_text.delta,
+// .function_call_arguments.delta or .custom_tool_call_input.delta, or a
+// response.output_item.added whose item names a tool (a function_call's name: the first output
+// of a tool call). response.completed ends the stream with response.usage.output_tokens.
+// response.failed ("code: message" of response.error), response.incomplete ("incomplete:
+// <incomplete_details.reason>", e.g. max_output_tokens or content_filter) and `error` events
+// ("code: message") are failures.
 
 #include <optional>
 #include <string>
@@ -23,7 +33,7 @@
 
 namespace reznet::probes::llm {
 
-enum class Provider { kAnthropic, kOpenAI };
+enum class Provider { kAnthropic, kOpenAI, kOpenAIResponses };
 
 struct WireStep {
   bool content = false;  // carried model output: text, thinking, a tool call's name or arguments
@@ -45,7 +55,7 @@ struct WireBody {
 };
 WireBody DecodeBody(Provider provider, std::string_view body);
 
-// "type: message" from an error response body of either provider (HTTP 4xx/5xx), or an excerpt
+// "type: message" from an error response body of any provider (HTTP 4xx/5xx), or an excerpt
 // of the body when it is not the documented shape.
 std::string DescribeErrorBody(std::string_view body);
 
