@@ -2,213 +2,15 @@
 
 #include <boost/json.hpp>
 #include <random>
-#include <thread>
 
 #include "clients/sse.hpp"
+#include "testbed/llm_wire.hpp"
 
 namespace reznet::testbed {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-// Sleeps accurately (the kernel overshoots by 50-100 µs): to 300 µs short, then spins.
-void SleepUntil(std::chrono::steady_clock::time_point until) {
-  std::this_thread::sleep_until(until - 300us);
-  while (std::chrono::steady_clock::now() < until) {
-  }
-}
-
-void SleepMs(double ms) {
-  if (ms <= 0) return;
-  SleepUntil(std::chrono::steady_clock::now() +
-             std::chrono::microseconds(static_cast<long>(ms * 1000)));
-}
-
-// Words of the answer; unicode on purpose.
-std::string Token(int k) {
-  static const char* kWords[] = {"Hello", " from", " the",  " RezNet", " testbed",
-                                 " — ",   "héllo", " 世界", "!"};
-  return kWords[k % 9];
-}
-
-std::string ErrorTypeFor(int status, bool anthropic) {
-  switch (status) {
-    case 401:
-      return anthropic ? "authentication_error" : "invalid_api_key";
-    case 429:
-      return anthropic ? "rate_limit_error" : "rate_limit_exceeded";
-    case 529:
-      return "overloaded_error";
-    case 400:
-      return "invalid_request_error";
-    default:
-      return anthropic ? "api_error" : "server_error";
-  }
-}
-
-std::string ErrorJson(bool anthropic, const std::string& type, const std::string& message) {
-  if (anthropic) {
-    return json::serialize(json::object{
-        {"type", "error"}, {"error", json::object{{"type", type}, {"message", message}}}});
-  }
-  return json::serialize(
-      json::object{{"error", json::object{{"message", message}, {"type", type}, {"code", type}}}});
-}
-
-struct Plan {
-  LlmModel m;
-  std::chrono::steady_clock::time_point start;  // when the handler got the request
-  bool anthropic = true;
-  std::string model;
-  int tokens = 0;
-  bool include_usage = false;
-};
-
-class Writer {
- public:
-  Writer(httplib::DataSink& sink, const Plan& p)
-      : sink_(sink), nl_(p.m.crlf ? "\r\n" : "\n"), comments_(p.m.comments) {}
-  bool Event(const std::string& type, const std::string& data) {
-    std::string out;
-    if (comments_) out += ": OPENROUTER PROCESSING" + nl_;
-    if (!type.empty()) out += "event: " + type + nl_;
-    out += "data: " + data + nl_ + nl_;
-    return sink_.write(out.data(), out.size());
-  }
-
- private:
-  httplib::DataSink& sink_;
-  std::string nl_;
-  bool comments_;
-};
-
-// Streams one answer. Returns false to drop the connection (cut_mode close).
-std::string OpenAiChunk(const Plan& p, const std::string& id, json::object delta,
-                        json::value finish) {
-  return json::serialize(json::object{
-      {"id", id},
-      {"object", "chat.completion.chunk"},
-      {"created", 1700000000},
-      {"model", p.model},
-      {"choices", json::array{json::object{
-                      {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}}}});
-}
-
-// The events before the first token: message_start and the content block (Anthropic), or the
-// role chunk (OpenAI, when the model sends one).
-void Opening(Writer& w, const Plan& p, const std::string& id) {
-  if (p.anthropic) {
-    w.Event(
-        "message_start",
-        json::serialize(json::object{
-            {"type", "message_start"},
-            {"message",
-             json::object{{"id", id},
-                          {"type", "message"},
-                          {"role", "assistant"},
-                          {"model", p.model},
-                          {"content", json::array{}},
-                          {"stop_reason", nullptr},
-                          {"usage", json::object{{"input_tokens", 12}, {"output_tokens", 1}}}}}}));
-    w.Event(
-        "content_block_start",
-        R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
-    w.Event("ping", R"({"type": "ping"})");
-  } else if (p.m.role_chunk) {
-    w.Event("", OpenAiChunk(p, id, json::object{{"role", "assistant"}, {"content", ""}}, nullptr));
-  }
-}
-
-// The events after the last token: the stop events and usage, then the end marker.
-void Closing(Writer& w, const Plan& p, const std::string& id) {
-  if (p.anthropic) {
-    w.Event("content_block_stop", R"({"type":"content_block_stop","index":0})");
-    w.Event("message_delta",
-            json::serialize(json::object{
-                {"type", "message_delta"},
-                {"delta", json::object{{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                {"usage", json::object{{"output_tokens", p.tokens}}}}));
-    w.Event("message_stop", R"({"type":"message_stop"})");
-  } else {
-    w.Event("", OpenAiChunk(p, id, json::object{}, "stop"));
-    if (p.include_usage) {
-      w.Event("", json::serialize(
-                      json::object{{"id", id},
-                                   {"object", "chat.completion.chunk"},
-                                   {"model", p.model},
-                                   {"choices", json::array{}},
-                                   {"usage", json::object{{"prompt_tokens", 12},
-                                                          {"completion_tokens", p.tokens},
-                                                          {"total_tokens", 12 + p.tokens}}}}));
-    }
-    w.Event("", "[DONE]");
-  }
-}
-
-bool StreamAnswer(httplib::DataSink& sink, const Plan& p, std::mt19937_64& rng) {
-  Writer w(sink, p);
-  std::uniform_real_distribution<double> jitter(0, std::max(0.0, p.m.jitter_ms));
-  const std::string id = p.anthropic ? "msg_testbed" : "chatcmpl-testbed";
-  Opening(w, p, id);
-  // The first token is due ttft after the request arrived, whatever the work before it cost.
-  SleepUntil(p.start + std::chrono::microseconds(static_cast<long>(p.m.ttft_ms * 1000)));
-  for (int k = 0; k < p.tokens; ++k) {
-    if (k > 0) SleepMs(p.m.token_ms + jitter(rng));
-    if (k == p.m.stall_at_chunk) SleepMs(p.m.stall_ms);
-    if (k == p.m.cut_at_chunk) {
-      if (p.m.cut_mode == "clean") {
-        sink.done();
-        return true;
-      }
-      return false;
-    }
-    if (k == p.m.error_at_chunk) {
-      w.Event(p.anthropic ? "error" : "",
-              ErrorJson(p.anthropic, p.m.error_type, "injected mid-stream error"));
-      sink.done();
-      return true;
-    }
-    if (p.anthropic) {
-      w.Event("content_block_delta",
-              json::serialize(json::object{
-                  {"type", "content_block_delta"},
-                  {"index", 0},
-                  {"delta", json::object{{"type", "text_delta"}, {"text", Token(k)}}}}));
-    } else {
-      w.Event("", OpenAiChunk(p, id, json::object{{"content", Token(k)}}, nullptr));
-    }
-  }
-  Closing(w, p, id);
-  sink.done();
-  return true;
-}
-
-std::string FullAnswer(const Plan& p) {
-  std::string text;
-  for (int k = 0; k < p.tokens; ++k) text += Token(k);
-  if (p.anthropic) {
-    return json::serialize(
-        json::object{{"id", "msg_testbed"},
-                     {"type", "message"},
-                     {"role", "assistant"},
-                     {"model", p.model},
-                     {"content", json::array{json::object{{"type", "text"}, {"text", text}}}},
-                     {"stop_reason", "end_turn"},
-                     {"usage", json::object{{"input_tokens", 12}, {"output_tokens", p.tokens}}}});
-  }
-  return json::serialize(json::object{
-      {"id", "chatcmpl-testbed"},
-      {"object", "chat.completion"},
-      {"model", p.model},
-      {"choices",
-       json::array{json::object{{"index", 0},
-                                {"message", json::object{{"role", "assistant"}, {"content", text}}},
-                                {"finish_reason", "stop"}}}},
-      {"usage", json::object{{"prompt_tokens", 12},
-                             {"completion_tokens", p.tokens},
-                             {"total_tokens", 12 + p.tokens}}}});
-}
 
 }  // namespace
 
@@ -261,6 +63,13 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
       ok = v.is_bool() && (m.role_chunk = v.as_bool(), true);
     else if (key == "echo_key")
       ok = v.is_bool() && (m.echo_key = v.as_bool(), true);
+    else if (key == "tool_call")
+      ok = v.is_bool() && (m.tool_call = v.as_bool(), true);
+    else if (key == "error_event")
+      ok = v.is_string() &&
+           (v.as_string() == "response.failed" || v.as_string() == "response.incomplete" ||
+            v.as_string() == "error") &&
+           (m.error_event = std::string(v.as_string()), true);
     else
       return std::unexpected("unknown llm key " + key);
     if (!ok) return std::unexpected("bad value for llm." + key);
@@ -283,7 +92,9 @@ json::object LlmModelToJson(const LlmModel& m) {
           {"comments", m.comments},
           {"crlf", m.crlf},
           {"role_chunk", m.role_chunk},
-          {"echo_key", m.echo_key}};
+          {"echo_key", m.echo_key},
+          {"tool_call", m.tool_call},
+          {"error_event", m.error_event}};
 }
 
 LlmModel LlmEmulator::Get() const {
@@ -364,10 +175,13 @@ void RelayFromProvider(const std::string& self, const std::string& upstream, con
 
 void LlmEmulator::Register(httplib::Server& server) {
   server.Post("/v1/messages", [this](const httplib::Request& req, httplib::Response& res) {
-    Provider(req, res, true);
+    Provider(req, res, Api::kAnthropic);
   });
   server.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-    Provider(req, res, false);
+    Provider(req, res, Api::kChat);
+  });
+  server.Post("/v1/responses", [this](const httplib::Request& req, httplib::Response& res) {
+    Provider(req, res, Api::kResponses);
   });
   // The RezNet agent endpoint: answers a message by streaming from the (emulated) Anthropic API
   // over HTTP, as the backend's agents do, and relays it as JSON or as its own SSE events:
@@ -377,44 +191,57 @@ void LlmEmulator::Register(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { AgentChat(req, res); });
 }
 
-void LlmEmulator::Provider(const httplib::Request& req, httplib::Response& res, bool anthropic) {
+namespace {
+
+// Answers a request without a valid key (401) or while a status fault is set, with the
+// provider's error JSON; returns true when it did.
+bool RejectRequest(const httplib::Request& req, httplib::Response& res, const LlmModel& m,
+                   Api api) {
+  const std::string bearer = req.get_header_value("Authorization");
+  const bool authed = api == Api::kAnthropic ? !req.get_header_value("x-api-key").empty()
+                                             : bearer.starts_with("Bearer ") && bearer.size() > 7;
+  const int status = !authed ? 401 : m.status;
+  if (status == 0) return false;
+  res.status = status;
+  std::string message = !authed ? "missing or invalid API key" : "injected fault";
+  if (status == 401 && m.echo_key) {
+    message = api == Api::kAnthropic ? "invalid x-api-key: " + req.get_header_value("x-api-key")
+                                     : "Incorrect API key provided: " +
+                                           bearer.substr(std::min<std::size_t>(7, bearer.size()));
+  }
+  res.set_content(ErrorJson(api, ErrorTypeFor(status, api), message), "application/json");
+  return true;
+}
+
+}  // namespace
+
+void LlmEmulator::Provider(const httplib::Request& req, httplib::Response& res, Api api) {
   Plan p;
   p.start = std::chrono::steady_clock::now();
   p.m = Get();
-  p.anthropic = anthropic;
-  const bool authed = anthropic ? !req.get_header_value("x-api-key").empty()
-                                : req.get_header_value("Authorization").starts_with("Bearer ") &&
-                                      req.get_header_value("Authorization").size() > 7;
-  const int status = !authed ? 401 : p.m.status;
-  if (status != 0) {
-    res.status = status;
-    std::string message = !authed ? "missing or invalid API key" : "injected fault";
-    if (status == 401 && p.m.echo_key) {
-      message = anthropic ? "invalid x-api-key: " + req.get_header_value("x-api-key")
-                          : "Incorrect API key provided: " +
-                                req.get_header_value("Authorization")
-                                    .substr(std::min<std::size_t>(
-                                        7, req.get_header_value("Authorization").size()));
-    }
-    res.set_content(ErrorJson(anthropic, ErrorTypeFor(status, anthropic), message),
-                    "application/json");
-    return;
-  }
+  p.api = api;
+  if (RejectRequest(req, res, p.m, api)) return;
+  // The Responses API takes `input` and max_output_tokens; the others messages and max_tokens.
+  const bool responses = api == Api::kResponses;
+  const char* input_key = responses ? "input" : "messages";
   json::error_code ec;
   json::value body = json::parse(req.body, ec);
   if (ec || !body.is_object() || !body.as_object().contains("model") ||
-      !body.as_object().contains("messages")) {
+      !body.as_object().contains(input_key)) {
     res.status = 400;
-    res.set_content(ErrorJson(anthropic, "invalid_request_error", "body needs model and messages"),
-                    "application/json");
+    res.set_content(
+        ErrorJson(api, "invalid_request_error", std::string("body needs model and ") + input_key),
+        "application/json");
     return;
   }
   const auto& obj = body.as_object();
   p.model = std::string(obj.at("model").as_string());
   long max_tokens = 4096;
-  if (const auto* mt = obj.if_contains("max_tokens"); mt && mt->is_int64())
+  if (const auto* mt = obj.if_contains(responses ? "max_output_tokens" : "max_tokens");
+      mt && mt->is_int64())
     max_tokens = static_cast<long>(mt->as_int64());
   p.tokens = static_cast<int>(std::min<long>(p.m.output_tokens, max_tokens));
+  p.incomplete = responses && p.m.output_tokens > max_tokens;
   const auto* stream = obj.if_contains("stream");
   if (const auto* so = obj.if_contains("stream_options"); so && so->is_object()) {
     if (const auto* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool())

@@ -1,6 +1,7 @@
 #pragma once
-// The testbed as an LLM provider (Anthropic Messages API and OpenAI Chat Completions, streaming
-// and not, in their exact wire formats) and as the RezNet agent endpoint that calls it.
+// The testbed as an LLM provider (Anthropic Messages API, OpenAI Chat Completions and OpenAI
+// Responses API, streaming and not, in their exact wire formats: llm_wire.hpp) and as the RezNet
+// agent endpoint that calls it.
 //
 // Latency model and faults come from POST /testbed/faults {"llm": {...}}:
 //   ttft_ms (50)        delay before the first content event (the stream's first events —
@@ -19,6 +20,15 @@
 //   role_chunk (true)   OpenAI: start with the role-only chunk
 //   echo_key (false)    a 401 names the key it was sent, as the real providers do
 //                       ("invalid x-api-key: <key>"), to test that clients keep it out of output
+//   tool_call (false)   the answer is a tool call: content event 0 names the tool (OpenAI: a
+//                       delta with the function's name and empty arguments; Anthropic: the
+//                       tool_use content_block_start; Responses: output_item.added), the rest
+//                       carry its arguments
+//   error_event         Responses API: the event error_at_chunk sends: "response.failed"
+//                       (default; response.error.code = error_type), "error" (code =
+//                       error_type) or "response.incomplete" (reason content_filter)
+// The Responses API also ends with response.incomplete (reason max_output_tokens) when the
+// request's max_output_tokens is below output_tokens; the other APIs cap the answer silently.
 
 #include <httplib.h>
 
@@ -28,6 +38,8 @@
 #include <string>
 
 namespace reznet::testbed {
+
+enum class Api { kAnthropic, kChat, kResponses };
 
 struct LlmModel {
   double ttft_ms = 50;
@@ -45,6 +57,8 @@ struct LlmModel {
   bool crlf = false;
   bool role_chunk = true;
   bool echo_key = false;
+  bool tool_call = false;
+  std::string error_event = "response.failed";
 };
 
 // Applies the "llm" object of a faults body onto `model`; absent keys keep their value.
@@ -61,8 +75,8 @@ class LlmEmulator {
   void Set(const LlmModel& m);
 
  private:
-  // POST /v1/messages (anthropic) and /v1/chat/completions.
-  void Provider(const httplib::Request& req, httplib::Response& res, bool anthropic);
+  // POST /v1/messages (anthropic), /v1/chat/completions and /v1/responses.
+  void Provider(const httplib::Request& req, httplib::Response& res, Api api);
   // POST /api/agents/{id}/chat.
   void AgentChat(const httplib::Request& req, httplib::Response& res);
 

@@ -14,6 +14,7 @@
 //                                  "llm": {...}}  (llm model and faults: llm_emulator.hpp)
 //   POST /v1/messages             Anthropic Messages API (x-api-key), streaming or not
 //   POST /v1/chat/completions     OpenAI Chat Completions (Bearer), streaming or not
+//   POST /v1/responses            OpenAI Responses API (Bearer), streaming or not
 //   POST /api/agents/{id}/chat    the RezNet agent: {"message"} -> JSON, or SSE with
 //                                 Accept: text/event-stream
 // latency_ms/error_rate faults apply to /health and /api/agents|channels; the llm block to the

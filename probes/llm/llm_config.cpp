@@ -18,15 +18,13 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
                "target \"" + target->name + "\" has no url; an llm probe needs one");
   }
   if (r.Read("provider", s->provider_name, true)) {
-    if (s->provider_name == "anthropic") {
-      s->provider = Provider::kAnthropic;
-    } else if (s->provider_name == "openai") {
-      s->provider = Provider::kOpenAI;
+    if (const ProviderInfo* info = FindProvider(s->provider_name)) {
+      s->provider = info->provider;
     } else {
-      diag.Error(
-          r.MarkOf("provider"), r.PathOf("provider"),
-          "\"" + s->provider_name +
-              "\" is not a provider; write anthropic or openai (any OpenAI-compatible server)");
+      diag.Error(r.MarkOf("provider"), r.PathOf("provider"),
+                 "\"" + s->provider_name +
+                     "\" is not a provider; write anthropic, openai (Chat Completions, any "
+                     "OpenAI-compatible server) or openai-responses (Responses API)");
     }
   }
   r.Read("model", s->model, true);
@@ -76,7 +74,7 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   std::map<std::string, std::string> headers;
   r.Read("extra_headers", headers);
   for (auto& [k, v] : headers) s->extra_headers.emplace_back(k, v);
-  s->path = s->provider == Provider::kAnthropic ? "/v1/messages" : "/v1/chat/completions";
+  s->path = InfoOf(s->provider).default_path;
   if (r.Read("path", s->path) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\"");
   }
@@ -87,7 +85,54 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   return s;
 }
 
+namespace {
+
+constexpr ProviderInfo kProviders[] = {
+    {Provider::kAnthropic, "anthropic", "/v1/messages", "message_stop"},
+    {Provider::kOpenAI, "openai", "/v1/chat/completions", "data: [DONE]"},
+    {Provider::kOpenAIResponses, "openai-responses", "/v1/responses", "response.completed"},
+};
+
+}  // namespace
+
+const ProviderInfo& InfoOf(Provider provider) {
+  for (const auto& info : kProviders) {
+    if (info.provider == provider) return info;
+  }
+  return kProviders[0];  // unreachable: every enumerator has a row
+}
+
+const ProviderInfo* FindProvider(std::string_view name) {
+  for (const auto& info : kProviders) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Responses API: `input` items instead of messages, the system prompt as `instructions`, and
+// max_output_tokens (which includes reasoning tokens). store: false keeps the probe's answers
+// out of the provider's stored responses.
+std::string ResponsesRequestBody(const LlmSettings& s) {
+  boost::json::object body;
+  body["model"] = s.model;
+  body["max_output_tokens"] = s.max_tokens;
+  if (s.temperature) body["temperature"] = *s.temperature;
+  boost::json::array input;
+  for (const auto& [role, content] : s.messages)
+    input.push_back(boost::json::object{{"role", role}, {"content", content}});
+  body["input"] = std::move(input);
+  if (!s.system.empty()) body["instructions"] = s.system;
+  body["store"] = false;
+  if (s.stream) body["stream"] = true;
+  return boost::json::serialize(body);
+}
+
+}  // namespace
+
 std::string RequestBody(const LlmSettings& s) {
+  if (s.provider == Provider::kOpenAIResponses) return ResponsesRequestBody(s);
   boost::json::object body;
   body["model"] = s.model;
   body["max_tokens"] = s.max_tokens;

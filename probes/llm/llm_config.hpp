@@ -2,8 +2,9 @@
 // Settings of the `llm` probe kind (the `llm:` block).
 //
 //   llm:
-//     provider: anthropic          # anthropic (Messages API) or openai (Chat Completions, any
-//                                  # OpenAI-compatible server)
+//     provider: anthropic          # anthropic (Messages API), openai (Chat Completions, any
+//                                  # OpenAI-compatible server) or openai-responses (Responses
+//                                  # API: input/instructions/max_output_tokens, store: false)
 //     model: claude-3-5-haiku-latest
 //     prompt: "Reply with ok."     # or messages: [{role: user, content: "…"}, …]
 //     system: "You are terse."     # optional
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,5 +54,15 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
 
 // The JSON request body for the provider.
 std::string RequestBody(const LlmSettings& s);
+// One row per provider: its `provider:` name, the default path, and the end marker that the
+// "truncated" message names.
+struct ProviderInfo {
+  Provider provider;
+  std::string_view name;
+  std::string_view default_path;
+  std::string_view end_marker;
+};
+const ProviderInfo& InfoOf(Provider provider);
+const ProviderInfo* FindProvider(std::string_view name);  // nullptr: no such provider
 
 }  // namespace reznet::probes::llm

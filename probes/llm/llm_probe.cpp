@@ -118,7 +118,7 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
     return DecodeEvent(provider, e);
   };
   spec.max_stream_bytes = static_cast<std::size_t>(settings_->max_stream_bytes);
-  spec.end_marker = settings_->provider == Provider::kAnthropic ? "message_stop" : "data: [DONE]";
+  spec.end_marker = InfoOf(settings_->provider).end_marker;
   co_return co_await MeasureStream(*client_, request, ctx.deadline, spec);
 }
 

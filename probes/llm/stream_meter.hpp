@@ -2,7 +2,8 @@
 // Turns a stream of decoded events, each with the time its bytes arrived, into the LLM phases of
 // docs/design.md §3 (all measured from the moment the request was handed to the socket):
 //   ttfb         → first body byte
-//   ttft         → first event carrying non-empty content (text, thinking or tool-use arguments)
+//   ttft         → first event carrying model output (text, thinking, a tool call's name or
+//                  arguments)
 //   inter_chunk  every gap between consecutive content events (pooled; events that arrived in
 //                the same read have a gap of 0 — they did arrive together)
 //   tpot         (total − ttft) / (output_tokens − 1), when output_tokens > 1

@@ -1,52 +1,17 @@
-// Both provider wire formats, decoded from raw stream bytes as the probe does: SSE parser, then
-// the event decoder. Every stream is also fed split at every byte boundary and one byte at a
-// time, and must decode the same.
+// The Anthropic and OpenAI Chat Completions wire formats, decoded from raw stream bytes as the
+// probe does: SSE parser, then the event decoder. Every stream is also fed split at every byte
+// boundary and one byte at a time, and must decode the same (wire_replay.hpp).
 #include "probes/llm/wire.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "probes/llm/wire_replay.hpp"
+
 namespace reznet::probes::llm {
 namespace {
 
-struct Replay {
-  long content = 0;
-  bool end = false;
-  std::optional<long> tokens;
-  std::optional<std::string> error;
-  std::optional<std::string> bad_json;
-  bool half = false;
-  bool operator==(const Replay&) const = default;
-};
-
-Replay Feed(Provider p, const std::vector<std::string_view>& pieces) {
-  clients::SseParser parser;
-  Replay r;
-  for (auto piece : pieces) {
-    parser.Feed(piece, [&](const clients::SseEvent& e) {
-      if (r.end || r.error) return;
-      WireStep s = DecodeEvent(p, e);
-      r.content += s.content ? 1 : 0;
-      if (s.output_tokens) r.tokens = s.output_tokens;
-      if (s.end) r.end = true;
-      if (s.error) r.error = s.error;
-      if (s.bad_json) r.bad_json = s.bad_json;
-    });
-  }
-  r.half = parser.Finish();
-  return r;
-}
-
-Replay Decode(Provider p, std::string_view stream) {
-  const Replay whole = Feed(p, {stream});
-  std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < stream.size(); ++i) bytes.push_back(stream.substr(i, 1));
-  EXPECT_EQ(Feed(p, bytes), whole) << "one byte at a time";
-  for (std::size_t cut = 1; cut < stream.size(); ++cut) {
-    EXPECT_EQ(Feed(p, {stream.substr(0, cut), stream.substr(cut)}), whole) << "split at " << cut;
-  }
-  return whole;
-}
+using wire_replay::Decode;
 
 constexpr Provider A = Provider::kAnthropic;
 constexpr Provider O = Provider::kOpenAI;
@@ -113,6 +78,48 @@ TEST(AnthropicWire, ThinkingAndToolUseCountAsContentSignatureDoesNot) {
                   "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
   EXPECT_EQ(r.content, 2);
   EXPECT_TRUE(r.end);
+}
+
+TEST(AnthropicWire, ToolUseBlockStartIsTheFirstOutput) {
+  auto r = Decode(
+      A,
+      "event: message_start\ndata: "
+      "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":{\"output_tokens\":1}}}\n\n"
+      "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+      "\"id\":\"toolu_1\",\"name\":\"get_weather\",\"input\":{}}}\n\n"
+      "event: ping\ndata: {\"type\": \"ping\"}\n\n"
+      "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+      "\"partial_json\":\"\"}}\n\n"
+      "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+      "\"partial_json\":\"{\\\"city\\\": \\\"Oslo\\\"}\"}}\n\n"
+      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+      "event: message_delta\ndata: "
+      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{"
+      "\"output_tokens\":20}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  EXPECT_EQ(r.first_content, 1);  // the tool_use block start, not the first input_json_delta
+  EXPECT_EQ(r.content, 2);
+  EXPECT_EQ(r.tokens, 20);
+  EXPECT_TRUE(r.end);
+}
+
+TEST(AnthropicWire, EmptyThinkingAndTextBlockStartsAreNotOutput) {
+  auto r = Decode(A,
+                  "event: content_block_start\ndata: "
+                  "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+                  "\"thinking\",\"thinking\":\"\"}}\n\n"
+                  "event: content_block_start\ndata: "
+                  "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":"
+                  "\"text\",\"text\":\"\"}}\n\n"
+                  "event: content_block_start\ndata: "
+                  "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+                  "\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}}"
+                  "\n\n");
+  EXPECT_EQ(r.first_content, 2);
+  EXPECT_EQ(r.content, 1);
 }
 
 TEST(AnthropicWire, ErrorEventMidStream) {
@@ -199,9 +206,50 @@ TEST(OpenAIWire, NoRoleChunkReasoningAndToolCalls) {
                   "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":"
                   "\"f\"}}]}}]}\n\n"
                   "data: [DONE]\n\n");
-  EXPECT_EQ(r.content, 3);
+  EXPECT_EQ(r.content, 4);  // the chunk naming the function is output too
   EXPECT_TRUE(r.end);
   EXPECT_FALSE(r.tokens);
+}
+
+// The shape OpenAI sends when the model answers with a tool call: the first delta carries the
+// role and names the function with empty arguments; the arguments follow in later chunks.
+const std::string kOpenAIToolStream =
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,"
+    "\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{"
+    "\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"function\":{\"arguments\":\"{\\\"city\\\"\"}}]},\"finish_reason\":null}]}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"function\":{\"arguments\":\":\\\"Oslo\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
+    "data: "
+    "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+    "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"completion_tokens\":14}}\n\n"
+    "data: [DONE]\n\n";
+
+TEST(OpenAIWire, ToolCallNamingChunkIsTheFirstOutput) {
+  auto r = Decode(O, kOpenAIToolStream);
+  EXPECT_EQ(r.first_content, 0);  // not 1: the name is output even with empty arguments
+  EXPECT_EQ(r.content, 3);
+  EXPECT_TRUE(r.end);
+  EXPECT_EQ(r.tokens, 14);
+}
+
+TEST(OpenAIWire, ToolCallNameAfterARoleOnlyChunk) {
+  auto r = Decode(O,
+                  "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
+                  "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                  "\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}\n\n"
+                  "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{"
+                  "\"arguments\":\"\"}}]}}]}\n\n"
+                  "data: {\"choices\":[{\"delta\":{\"function_call\":{\"name\":\"legacy\"}}}]}\n\n"
+                  "data: {\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}\n\n"
+                  "data: [DONE]\n\n");
+  EXPECT_EQ(r.first_content, 1);
+  EXPECT_EQ(r.content, 3);  // empty arguments alone carry nothing
+  EXPECT_TRUE(r.end);
 }
 
 TEST(OpenAIWire, ErrorPayloadInsideA200Stream) {

@@ -1,4 +1,5 @@
-// libFuzzer target: the SSE parser and both providers' event decoders on arbitrary bytes.
+// libFuzzer target: the SSE parser and every provider's event and body decoders on arbitrary
+// bytes.
 // The first input byte picks how the rest is split into reads; the events must be the same as
 // when the rest is fed whole (a difference aborts: that is a finding). Limits are small so that
 // "no unbounded memory" is exercised too.
@@ -43,12 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Over-long lines stop the parser at a point that depends on the split; compare only when
   // no limit was hit (the input is then below both limits).
   if (input.size() < 512 && whole != split) std::abort();
+  constexpr Provider kProviders[] = {Provider::kAnthropic, Provider::kOpenAI,
+                                     Provider::kOpenAIResponses};
   for (const auto& e : whole) {
-    (void)DecodeEvent(Provider::kAnthropic, e);
-    (void)DecodeEvent(Provider::kOpenAI, e);
+    for (Provider p : kProviders) (void)DecodeEvent(p, e);
   }
-  (void)DecodeBody(Provider::kAnthropic, input);
-  (void)DecodeBody(Provider::kOpenAI, input);
+  for (Provider p : kProviders) (void)DecodeBody(p, input);
   (void)DescribeErrorBody(input);
   return 0;
 }

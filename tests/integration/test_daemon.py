@@ -138,7 +138,7 @@ class DaemonTest(DaemonTestCase):
 
     def test_check_config_accepts_the_shipped_examples(self):
         root = os.path.join(os.path.dirname(__file__), "../..")
-        for name, probes in (("demo.yaml", 11), ("llm.yaml", 3)):
+        for name, probes in (("demo.yaml", 11), ("llm.yaml", 4)):
             r = self.run_cli("check-config", "--config", os.path.join(root, "config/examples", name))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(f"ok ({probes} probes", r.stdout)

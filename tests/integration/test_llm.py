@@ -30,6 +30,18 @@ probes:
     interval: {interval}
     timeout: {timeout}
     llm: {{ provider: openai, model: gpt-4o-mini, prompt: "Reply with ok.", max_tokens: 64, stream: true }}
+  - name: gpt_responses
+    kind: llm
+    target: openai
+    interval: {interval}
+    timeout: {timeout}
+    llm: {{ provider: openai-responses, model: gpt-4.1-mini, prompt: "Reply with ok.", system: "Be terse.", max_tokens: 64, stream: true }}
+  - name: gpt_responses_plain
+    kind: llm
+    target: openai
+    interval: {interval}
+    timeout: {timeout}
+    llm: {{ provider: openai-responses, model: gpt-4.1-mini, prompt: "Reply with ok.", stream: false }}
   - name: claude_plain
     kind: llm
     target: anthropic
@@ -73,13 +85,13 @@ class LlmTest(DaemonTestCase):
 
     def test_scripted_delays_are_measured(self):
         self.faults(ttft_ms=120, token_ms=40, output_tokens=10)
-        for name in ("claude", "gpt"):
+        for name in ("claude", "gpt", "gpt_responses"):
             rc, out, err = self.probe(name)
             self.assertEqual(rc, 0, err + json.dumps(out))
             ph = out["phases"]
             self.assertGreaterEqual(ph["ttft"][0], 0.120)
             self.assertLess(ph["ttft"][0], 0.120 + 0.5)  # generous: shared machine
-            self.assertLess(ph["ttfb"][0], ph["ttft"][0])  # message_start / role chunk go out at once
+            self.assertLess(ph["ttfb"][0], ph["ttft"][0])  # message_start / role chunk / response.created at once
             self.assertEqual(len(ph["inter_chunk"]), 9)
             self.assertAlmostEqual(statistics.median(ph["inter_chunk"]), 0.040, delta=0.015)
             self.assertGreaterEqual(ph["total"][0], 0.120 + 9 * 0.040)
@@ -87,12 +99,32 @@ class LlmTest(DaemonTestCase):
             self.assertEqual(out["counters"]["output_tokens"], 10)
             self.assertEqual(out["counters"]["usage_reported"], 1)
 
+    def test_tool_call_first_output_is_ttft(self):
+        # The tool call's name goes out at ttft and each argument piece token_ms later: TTFT must
+        # be the naming event, not the first arguments (which would add a whole token_ms).
+        self.faults(tool_call=True, ttft_ms=100, token_ms=600, output_tokens=4)
+        for name in ("claude", "gpt", "gpt_responses"):
+            with self.subTest(probe=name):
+                rc, out, err = self.probe(name)
+                self.assertEqual(rc, 0, err + json.dumps(out))
+                ph, counters = out["phases"], out["counters"]
+                self.assertGreaterEqual(ph["ttft"][0], 0.100)
+                self.assertLess(ph["ttft"][0], 0.100 + 0.500)
+                self.assertEqual(counters["chunks"], 4)  # the name + 3 argument pieces
+                self.assertEqual(len(ph["inter_chunk"]), 3)
+                self.assertGreater(min(ph["inter_chunk"]), 0.500)  # each a whole token_ms (± arrival jitter)
+                self.assertEqual(counters["output_tokens"], 4)
+
     def test_non_streaming_and_agent(self):
         self.faults(ttft_ms=30, token_ms=5, output_tokens=6)
         rc, out, err = self.probe("claude_plain")
         self.assertEqual(rc, 0, err)
         self.assertGreaterEqual(out["phases"]["total"][0], 0.030 + 5 * 0.005)
         self.assertEqual(out["counters"]["output_tokens"], 6)
+        rc, out, err = self.probe("gpt_responses_plain")
+        self.assertEqual(rc, 0, err + json.dumps(out))
+        self.assertEqual(out["counters"]["output_tokens"], 6)
+        self.assertEqual(out["counters"]["usage_reported"], 1)
         rc, out, err = self.probe("agent_json")
         self.assertEqual(rc, 0, err + json.dumps(out))
         self.assertGreaterEqual(out["phases"]["total"][0], 0.030)
@@ -114,6 +146,16 @@ class LlmTest(DaemonTestCase):
             (dict(error_at_chunk=-1, cut_at_chunk=3, cut_mode="close"), "claude", "truncated", "closed mid-stream"),
             (dict(cut_at_chunk=3, cut_mode="clean"), "gpt", "truncated", "without data: [DONE] after 3 content"),
             (dict(cut_at_chunk=3, cut_mode="clean"), "agent_sse", "stream_error", "provider stream ended early"),
+            (dict(cut_at_chunk=-1, status=429), "gpt_responses", "http_429", "rate_limit_exceeded"),
+            (dict(status=0, error_at_chunk=2, error_event="response.failed", error_type="server_error"),
+             "gpt_responses", "stream_error", "server_error: injected mid-stream error"),
+            (dict(error_event="response.incomplete"), "gpt_responses", "stream_error", "incomplete: content_filter"),
+            (dict(error_event="error", error_type="rate_limit_exceeded"), "gpt_responses", "stream_error",
+             "rate_limit_exceeded: injected mid-stream error"),
+            (dict(error_at_chunk=-1, output_tokens=80), "gpt_responses", "stream_error",
+             "incomplete: max_output_tokens"),
+            (dict(output_tokens=12, cut_at_chunk=3, cut_mode="clean"), "gpt_responses", "truncated",
+             "without response.completed after 3 content"),
         ]
         for faults, probe, kind, detail in cases:
             with self.subTest(probe=probe, faults=faults):
@@ -160,6 +202,8 @@ class LlmTest(DaemonTestCase):
         self.assertEqual(metric(m, "reznet_perf_llm_output_tokens_total", probe="claude", provider="anthropic",
                                 model="claude-3-5-haiku-latest"), 24)
         self.assertGreater(metric(m, "reznet_perf_llm_tokens_per_second", probe="gpt", provider="openai"), 0)
+        self.assertGreater(metric(m, "reznet_perf_llm_tokens_per_second", probe="gpt_responses",
+                                  provider="openai-responses", model="gpt-4.1-mini"), 0)
         self.assertGreater(metric(m, "reznet_perf_probe_window_samples", probe="gpt", phase="inter_chunk",
                                   window="1m"), 0)
         status, body = http("GET", d.url + "/api/v1/status")
