@@ -65,6 +65,7 @@ struct Shared {
   std::vector<std::string> heads;     // per step: everything after the request target
   std::vector<std::string> prebuilt;  // per step: the whole request when it has no holes
   std::vector<bool> want_body;
+  ConnOptions conn;
   Clock::time_point t0;
   Clock::time_point end_at;
   const std::atomic<bool>* stop;
@@ -220,7 +221,7 @@ class Worker {
     asio::steady_timer timer(io_);
     auto slot = timers_.insert(timers_.end(), &timer);
     co_await Sleep(timer, start_at);
-    Http1Conn conn(io_, sh_.endpoints);
+    Http1Conn conn(io_, sh_.endpoints, sh_.conn);
     auto cslot = conns_.insert(conns_.end(), &conn);
     ++local_.active;
     Vars vars;
@@ -247,7 +248,7 @@ class Worker {
   asio::awaitable<void> OpenUser(std::int64_t vu) {
     asio::steady_timer timer(io_);
     auto slot = timers_.insert(timers_.end(), &timer);
-    Http1Conn conn(io_, sh_.endpoints);
+    Http1Conn conn(io_, sh_.endpoints, sh_.conn);
     auto cslot = conns_.insert(conns_.end(), &conn);
     Vars vars;
     vars.vu = vu;
@@ -349,7 +350,9 @@ class Worker {
 }  // namespace
 
 LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
-  Shared sh{s, {}, {}, {}, {}, {}, {}, o.stop, o.live};
+  Shared sh{
+      s,  {}, {},     {},    {}, {.max_body_bytes = static_cast<std::size_t>(s.max_body_bytes)},
+      {}, {}, o.stop, o.live};
   {
     asio::io_context io;
     tcp::resolver resolver(io);

@@ -46,6 +46,7 @@ Head ParseHead(std::string_view bytes) {
   const auto end = bytes.find("\r\n\r\n");
   if (end == std::string_view::npos) {
     h.bad = bytes.size() > kMaxHead;
+    h.why = "response head longer than 64 KiB";
     return h;
   }
   h.size = end + 4;
@@ -53,15 +54,23 @@ Head ParseHead(std::string_view bytes) {
   const auto line_end = head.find("\r\n");
   std::string_view status_line = head.substr(0, line_end);
   // "HTTP/1.1 200 OK"
+  h.complete = true;
   if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) {
     h.bad = true;
-    h.complete = true;
+    h.why = "not an HTTP/1.x response";
     return h;
   }
   auto [p, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12, h.status);
-  if (ec != std::errc() || h.status < 100 || h.status > 999) {
+  if (ec != std::errc() || p != status_line.data() + 12) {
     h.bad = true;
-    h.complete = true;
+    h.why = "not an HTTP/1.x response (no 3-digit status)";
+    h.status = 0;
+    return h;
+  }
+  // RFC 9110 §15: status codes are 100–599; "HTTP/1.1 999" is a broken server, not a 5xx.
+  if (h.status < 100 || h.status > 599) {
+    h.bad = true;
+    h.why = "status code outside 100–599";
     return h;
   }
   const bool http10 = status_line[7] == '0';
@@ -80,7 +89,8 @@ Head ParseHead(std::string_view bytes) {
       auto [q, e] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (e != std::errc() || n < 0) {
         h.bad = true;
-        h.complete = true;
+        h.why = "bad Content-Length";
+        h.status = 0;  // only a bad status is named in the error
         return h;
       }
       h.content_length = n;
@@ -96,12 +106,12 @@ Head ParseHead(std::string_view bytes) {
     h.content_length = 0;
     h.chunked = false;
   }
-  h.complete = true;
   return h;
 }
 
-Http1Conn::Http1Conn(asio::io_context& io, std::vector<tcp::endpoint> endpoints)
-    : socket_(io), endpoints_(std::move(endpoints)), buf_(kInitialBuffer) {}
+Http1Conn::Http1Conn(asio::io_context& io, std::vector<tcp::endpoint> endpoints,
+                     ConnOptions options)
+    : socket_(io), endpoints_(std::move(endpoints)), options_(options), buf_(kInitialBuffer) {}
 
 void Http1Conn::Close() {
   boost::system::error_code ignored;
@@ -117,7 +127,7 @@ void Http1Conn::Expire(std::chrono::steady_clock::time_point now, bool force) {
   }
 }
 
-asio::awaitable<bool> Http1Conn::Fill(std::string& error) {
+asio::awaitable<boost::system::error_code> Http1Conn::Fill() {
   if (begin_ > 0 && begin_ == end_) begin_ = end_ = 0;
   if (end_ == buf_.size()) {
     if (begin_ > 0) {
@@ -130,12 +140,8 @@ asio::awaitable<bool> Http1Conn::Fill(std::string& error) {
   }
   auto [ec, n] = co_await socket_.async_read_some(
       asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    error = ec == asio::error::eof ? "eof" : ec.message();
-    co_return false;
-  }
   end_ += n;
-  co_return true;
+  co_return ec;
 }
 
 void Http1Conn::Fail(Response& out, const char* kind, std::string detail) {
@@ -160,40 +166,76 @@ asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_bo
   Head head;
   if (!co_await SendAndReadHead(request, out, head)) co_return;
   if (head.bad) {
-    Fail(out, "protocol", "not an HTTP/1.x response");
+    Fail(out, "protocol",
+         head.status ? std::string(head.why) + ": " + std::to_string(head.status) : head.why);
     co_return;
   }
   begin_ += head.size;
   out.status = head.status;
+  bool ok = false;
   if (head.chunked) {
-    if (!co_await ReadChunked(want_body, out)) co_return;
+    ok = co_await ReadChunked(want_body, out);
   } else if (head.content_length >= 0) {
-    auto left = static_cast<std::size_t>(head.content_length);
-    std::string why;
-    while (left > 0) {
-      if (begin_ == end_ && !co_await Fill(why)) {
-        Fail(out, "io", "reading the body: " + why);
-        co_return;
-      }
-      const std::size_t n = std::min(left, end_ - begin_);
-      Take(n, want_body, out);
-      left -= n;
+    const auto length = static_cast<std::size_t>(head.content_length);
+    // The common case, a whole small body already buffered, without another coroutine frame.
+    if (TooLong(length, out)) co_return;
+    if (length <= end_ - begin_) {
+      Take(length, want_body, out);
+      ok = true;
+    } else {
+      ok = co_await ReadLength(length, want_body, out);
     }
   } else {
-    // Delimited by close.
-    std::string why;
-    for (;;) {
-      Take(end_ - begin_, want_body, out);
-      if (!co_await Fill(why)) break;
-    }
+    ok = co_await ReadToClose(want_body, out);
     head.close = true;
   }
-  if (head.close) Close();
+  if (ok && head.close) Close();
+}
+
+bool Http1Conn::TooLong(std::size_t body_bytes, Response& out) {
+  if (body_bytes <= options_.max_body_bytes) return false;
+  Fail(out, "body_too_large",
+       "response body exceeds max_body_bytes (" + std::to_string(options_.max_body_bytes) +
+           " bytes)");
+  return true;
+}
+
+asio::awaitable<bool> Http1Conn::Buffered(Response& out, const char* reading) {
+  if (begin_ < end_) co_return true;
+  const auto ec = co_await Fill();
+  if (ec) Fail(out, "io", reading + ec.message());
+  co_return !ec;
+}
+
+asio::awaitable<bool> Http1Conn::ReadLength(std::size_t left, bool want_body, Response& out) {
+  while (left > 0) {
+    if (begin_ == end_ && !co_await Buffered(out, "reading the body: ")) co_return false;
+    const std::size_t n = std::min(left, end_ - begin_);
+    Take(n, want_body, out);
+    left -= n;
+  }
+  co_return true;
+}
+
+// A body without Content-Length or chunking ends only at a clean close (EOF): a reset is an
+// I/O error and the watchdog's close at the deadline a timeout, never the end of the body.
+asio::awaitable<bool> Http1Conn::ReadToClose(bool want_body, Response& out) {
+  std::size_t total = 0;
+  for (;;) {
+    total += end_ - begin_;
+    if (TooLong(total, out)) co_return false;
+    Take(end_ - begin_, want_body, out);
+    const auto ec = co_await Fill();
+    if (ec == asio::error::eof) co_return true;
+    if (ec) {
+      Fail(out, "io", "reading a body delimited by the close: " + ec.message());
+      co_return false;
+    }
+  }
 }
 
 asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Response& out,
                                                  Head& head) {
-  std::string why;
   // A kept-alive connection the server closed while idle fails on first use with no byte of a
   // response: that is retried once on a fresh connection, as browsers do.
   for (int attempt = 0;; ++attempt) {
@@ -223,10 +265,10 @@ asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Respo
       head = ParseHead(std::string_view(buf_.data() + begin_, end_ - begin_));
       if (head.complete || head.bad) co_return true;
       const bool nothing_yet = begin_ == end_;
-      if (!co_await Fill(why)) {
+      if (const auto ec = co_await Fill()) {
         retry = nothing_yet && may_retry;
         if (!retry) {
-          Fail(out, "io", "reading the response head: " + why);
+          Fail(out, "io", "reading the response head: " + ec.message());
           co_return false;
         }
         break;
@@ -241,13 +283,17 @@ asio::awaitable<std::size_t> Http1Conn::Line(std::string& why) {
   std::size_t nl;
   while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
          std::string_view::npos) {
-    if (!co_await Fill(why)) co_return std::string_view::npos;
+    if (const auto ec = co_await Fill()) {
+      why = ec.message();
+      co_return std::string_view::npos;
+    }
   }
   co_return nl;
 }
 
 asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
   std::string why;
+  std::size_t body = 0;
   for (;;) {
     std::size_t nl = co_await Line(why);
     if (nl == std::string_view::npos) {
@@ -262,12 +308,11 @@ asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
     }
     begin_ += nl + 2;
     if (size == 0) break;
+    body += size;
+    if (TooLong(body, out)) co_return false;
     std::size_t left = size + 2;  // data + CRLF
     while (left > 0) {
-      if (begin_ == end_ && !co_await Fill(why)) {
-        Fail(out, "io", "reading a chunk: " + why);
-        co_return false;
-      }
+      if (begin_ == end_ && !co_await Buffered(out, "reading a chunk: ")) co_return false;
       const std::size_t n = std::min(left, end_ - begin_);
       const std::size_t data = left > 2 ? std::min(n, left - 2) : 0;
       Take(data, want_body, out);

@@ -223,6 +223,7 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
   r.Read("max_lateness", s->max_lateness);
   r.Read("graceful_stop", s->graceful_stop);
   r.Read("request_timeout", s->request_timeout);
+  r.Read("max_body_bytes", s->max_body_bytes, 1, std::int64_t{1} << 30);
   std::int64_t threads = 0;
   r.Read("threads", threads, 1, 64);
   s->threads = static_cast<int>(threads);

@@ -16,6 +16,7 @@
 //       max_lateness: 5s            # an iteration that cannot start this late is dropped
 //       graceful_stop: 5s           # in-flight requests at the end get this long
 //       request_timeout: 10s
+//       max_body_bytes: 1048576     # a longer response body fails with body_too_large
 //       threads: 2                  # generator threads (default: CPU count)
 //       seed: 1                     # think times and step weights (default: random)
 //       limits: { max_users: 1000, max_rate: 20000, max_duration: 30m }   # hard caps
@@ -89,8 +90,9 @@ struct LoadSettings : config::KindSettings {
   Duration max_lateness = std::chrono::seconds(5);
   Duration graceful_stop = std::chrono::seconds(5);
   Duration request_timeout = std::chrono::seconds(10);
-  int threads = 0;         // 0: hardware concurrency
-  std::uint64_t seed = 0;  // 0: random
+  std::int64_t max_body_bytes = 1 << 20;  // as the http probe: longer bodies are body_too_large
+  int threads = 0;                        // 0: hardware concurrency
+  std::uint64_t seed = 0;                 // 0: random
   Limits limits;
   std::vector<Step> scenario;
   config::Url target;
