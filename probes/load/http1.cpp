@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "probes/load/transport.hpp"
+
 namespace reznet::probes::load {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -30,6 +32,11 @@ bool IContains(std::string_view hay, std::string_view needle_lower) {
     if (IEquals(hay.substr(i, needle_lower.size()), needle_lower)) return true;
   }
   return false;
+}
+
+// A TLS record header (handshake or alert, version 3.x): what a TLS server sends to plain HTTP.
+bool LooksLikeTls(std::string_view b) {
+  return b.size() >= 2 && (b[0] == '\x15' || b[0] == '\x16') && b[1] == '\x03';
 }
 
 std::string_view Trim(std::string_view s) {
@@ -109,25 +116,30 @@ Head ParseHead(std::string_view bytes) {
   return h;
 }
 
-Http1Conn::Http1Conn(asio::io_context& io, std::vector<tcp::endpoint> endpoints,
-                     ConnOptions options)
-    : socket_(io), endpoints_(std::move(endpoints)), options_(options), buf_(kInitialBuffer) {}
+template <class T>
+Http1Conn<T>::Http1Conn(asio::io_context& io, typename T::Setup& setup,
+                        std::vector<tcp::endpoint> endpoints, ConnOptions options)
+    : transport_(io, setup),
+      endpoints_(std::move(endpoints)),
+      options_(options),
+      buf_(kInitialBuffer) {}
 
-void Http1Conn::Close() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+template <class T>
+void Http1Conn<T>::Close(bool clean) {
+  transport_.Close(clean);
   begin_ = end_ = 0;
 }
 
-void Http1Conn::Expire(std::chrono::steady_clock::time_point now, bool force) {
+template <class T>
+void Http1Conn<T>::Expire(std::chrono::steady_clock::time_point now, bool force) {
   if (busy_ && (force || now > deadline_)) {
     expired_ = true;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    transport_.Abort();
   }
 }
 
-asio::awaitable<boost::system::error_code> Http1Conn::Fill() {
+template <class T>
+asio::awaitable<boost::system::error_code> Http1Conn<T>::Fill() {
   if (begin_ > 0 && begin_ == end_) begin_ = end_ = 0;
   if (end_ == buf_.size()) {
     if (begin_ > 0) {
@@ -138,24 +150,28 @@ asio::awaitable<boost::system::error_code> Http1Conn::Fill() {
       buf_.resize(buf_.size() * 2);
     }
   }
-  auto [ec, n] = co_await socket_.async_read_some(
+  auto [ec, n] = co_await transport_.stream().async_read_some(
       asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::as_tuple(asio::use_awaitable));
   end_ += n;
   co_return ec;
 }
 
-void Http1Conn::Fail(Response& out, const char* kind, std::string detail) {
+template <class T>
+void Http1Conn<T>::Fail(Response& out, const char* kind, std::string detail) {
   out.error = expired_ ? "timeout" : kind;
   out.detail = expired_ ? "no response within the request timeout" : std::move(detail);
-  Close();
+  Close(false);
 }
 
-void Http1Conn::Take(std::size_t n, bool want_body, Response& out) {
+template <class T>
+void Http1Conn<T>::Take(std::size_t n, bool want_body, Response& out) {
   if (want_body) out.body.append(buf_.data() + begin_, n);
   begin_ += n;
 }
 
-asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_body, Response& out) {
+template <class T>
+asio::awaitable<void> Http1Conn<T>::Exchange(std::string_view request, bool want_body,
+                                             Response& out) {
   out = Response{};
   busy_ = true;
   expired_ = false;
@@ -189,10 +205,11 @@ asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_bo
     ok = co_await ReadToClose(want_body, out);
     head.close = true;
   }
-  if (ok && head.close) Close();
+  if (ok && (head.close || !options_.keep_alive)) Close(true);
 }
 
-bool Http1Conn::TooLong(std::size_t body_bytes, Response& out) {
+template <class T>
+bool Http1Conn<T>::TooLong(std::size_t body_bytes, Response& out) {
   if (body_bytes <= options_.max_body_bytes) return false;
   Fail(out, "body_too_large",
        "response body exceeds max_body_bytes (" + std::to_string(options_.max_body_bytes) +
@@ -200,14 +217,16 @@ bool Http1Conn::TooLong(std::size_t body_bytes, Response& out) {
   return true;
 }
 
-asio::awaitable<bool> Http1Conn::Buffered(Response& out, const char* reading) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::Buffered(Response& out, const char* reading) {
   if (begin_ < end_) co_return true;
   const auto ec = co_await Fill();
   if (ec) Fail(out, "io", reading + ec.message());
   co_return !ec;
 }
 
-asio::awaitable<bool> Http1Conn::ReadLength(std::size_t left, bool want_body, Response& out) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadLength(std::size_t left, bool want_body, Response& out) {
   while (left > 0) {
     if (begin_ == end_ && !co_await Buffered(out, "reading the body: ")) co_return false;
     const std::size_t n = std::min(left, end_ - begin_);
@@ -219,7 +238,8 @@ asio::awaitable<bool> Http1Conn::ReadLength(std::size_t left, bool want_body, Re
 
 // A body without Content-Length or chunking ends only at a clean close (EOF): a reset is an
 // I/O error and the watchdog's close at the deadline a timeout, never the end of the body.
-asio::awaitable<bool> Http1Conn::ReadToClose(bool want_body, Response& out) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadToClose(bool want_body, Response& out) {
   std::size_t total = 0;
   for (;;) {
     total += end_ - begin_;
@@ -234,26 +254,30 @@ asio::awaitable<bool> Http1Conn::ReadToClose(bool want_body, Response& out) {
   }
 }
 
-asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Response& out,
-                                                 Head& head) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Response& out,
+                                                    Head& head) {
   // A kept-alive connection the server closed while idle fails on first use with no byte of a
   // response: that is retried once on a fresh connection, as browsers do.
   for (int attempt = 0;; ++attempt) {
-    if (!socket_.is_open()) {
+    if (!transport_.is_open()) {
       out.reconnected = true;
-      auto [ec, ep] =
-          co_await asio::async_connect(socket_, endpoints_, asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        Fail(out, "connect", ec.message());
+      if (auto failed = co_await transport_.Open(endpoints_, out); failed.kind) {
+        // A handshake cut by the deadline is still a TLS failure: the server did not speak TLS.
+        const bool tls = std::string_view(failed.kind) == "tls";
+        Fail(out, failed.kind, std::move(failed.detail));
+        if (expired_ && tls) {
+          out.error = "tls";
+          out.detail = "no TLS handshake within the request timeout";
+        }
         co_return false;
       }
-      socket_.set_option(tcp::no_delay(true), ec);
     }
     const bool may_retry = !out.reconnected && attempt == 0 && !expired_;
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(request),
+    auto [ec, n] = co_await asio::async_write(transport_.stream(), asio::buffer(request),
                                               asio::as_tuple(asio::use_awaitable));
     if (ec && may_retry) {
-      Close();
+      Close(false);
       continue;
     }
     if (ec) {
@@ -268,18 +292,28 @@ asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Respo
       if (const auto ec = co_await Fill()) {
         retry = nothing_yet && may_retry;
         if (!retry) {
-          Fail(out, "io", "reading the response head: " + ec.message());
+          const std::string_view got(buf_.data() + begin_, end_ - begin_);
+          if (LooksLikeTls(got)) {
+            Fail(out, "protocol", "the server answered with TLS; use an https:// URL");
+          } else {
+            Fail(out, "io",
+                 "reading the response head: " + ec.message() +
+                     (got.empty() && out.reconnected
+                          ? " (no answer on a new connection: a TLS server needs an https:// URL)"
+                          : ""));
+          }
           co_return false;
         }
         break;
       }
     }
-    Close();
+    Close(false);
   }
 }
 
 // Waits until the buffer holds a CRLF-ended line; its length (without CRLF), or npos on error.
-asio::awaitable<std::size_t> Http1Conn::Line(std::string& why) {
+template <class T>
+asio::awaitable<std::size_t> Http1Conn<T>::Line(std::string& why) {
   std::size_t nl;
   while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
          std::string_view::npos) {
@@ -291,7 +325,8 @@ asio::awaitable<std::size_t> Http1Conn::Line(std::string& why) {
   co_return nl;
 }
 
-asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadChunked(bool want_body, Response& out) {
   std::string why;
   std::size_t body = 0;
   for (;;) {
@@ -331,5 +366,8 @@ asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
     if (nl == 0) co_return true;
   }
 }
+
+template class Http1Conn<PlainTransport>;
+template class Http1Conn<TlsTransport>;
 
 }  // namespace reznet::probes::load

@@ -3,12 +3,15 @@
 // cores leaves no room for a general client: requests are pre-serialised bytes, responses are
 // parsed in place (status line, Content-Length / chunked / close-delimited, Connection: close),
 // and a body is copied out only when a step extracts from it or checks it. One connection per
-// virtual user, reconnected after an error or a close. Plain TCP only.
+// virtual user, reconnected after an error or a close (or after every request without
+// keep-alive). A template over its transport (transport.hpp: plain TCP or TLS), instantiated for
+// both in http1.cpp, so the plain path carries no TLS branch.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +23,9 @@ struct Response {
   std::string body;   // only when asked for
   std::string error;  // "" ok; else an error kind: connect, timeout, io, protocol, body_too_large
   std::string detail;
-  bool reconnected = false;  // this request opened a new connection
+  bool reconnected = false;       // this request opened a new connection
+  std::int64_t handshake_ns = 0;  // TLS: the handshake of that new connection
+  bool resumed = false;           // TLS: … which resumed an earlier session
 };
 
 // Parsed response head. `complete` false: more bytes needed.
@@ -38,12 +43,14 @@ Head ParseHead(std::string_view bytes);
 
 struct ConnOptions {
   std::size_t max_body_bytes = 1 << 20;  // a longer body fails the request: body_too_large
+  bool keep_alive = true;                // false: a new connection for every request
 };
 
+template <class Transport>
 class Http1Conn {
  public:
-  Http1Conn(boost::asio::io_context& io, std::vector<boost::asio::ip::tcp::endpoint> endpoints,
-            ConnOptions options);
+  Http1Conn(boost::asio::io_context& io, typename Transport::Setup& setup,
+            std::vector<boost::asio::ip::tcp::endpoint> endpoints, ConnOptions options);
   // One exchange. `deadline` is enforced by the owner calling Expire() (a watchdog), which closes
   // the socket; the request then ends with error "timeout".
   boost::asio::awaitable<void> Exchange(std::string_view request, bool want_body, Response& out);
@@ -67,9 +74,9 @@ class Http1Conn {
   bool TooLong(std::size_t body_bytes, Response& out);
   void Fail(Response& out, const char* kind, std::string detail);
   void Take(std::size_t n, bool want_body, Response& out);
-  void Close();
+  void Close(bool clean);
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
   ConnOptions options_;
   std::vector<char> buf_;

@@ -309,7 +309,6 @@ probes:
   } catch (const config::ConfigError& e) {
     std::string all;
     for (const auto& l : e.errors()) all += l + "\n";
-    EXPECT_THAT(all, HasSubstr("load tests speak plain http in this build"));
     EXPECT_THAT(all, HasSubstr("\"closed\": write ramping-vus or constant-arrival-rate"));
     EXPECT_THAT(all, HasSubstr("the range 3s..1s ends before it starts"));
     EXPECT_THAT(all, HasSubstr("{{cid}} is not extracted by an earlier step"));

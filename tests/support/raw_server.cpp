@@ -91,8 +91,8 @@ RawServer::~RawServer() {
   for (auto& t : threads) t.join();
 }
 
-std::string RawServer::url(const std::string& scheme) const {
-  return scheme + "://127.0.0.1:" + std::to_string(port_);
+std::string RawServer::url(bool tls) const {
+  return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
 }
 
 }  // namespace reznet::testing

@@ -44,8 +44,8 @@ class RawServer {
   RawServer& operator=(const RawServer&) = delete;
 
   int port() const { return port_; }
-  // "http://127.0.0.1:PORT" (`scheme` replaces http).
-  std::string url(const std::string& scheme = "http") const;
+  // "http://127.0.0.1:PORT"; https:// with `tls` (for clients that should try TLS on it).
+  std::string url(bool tls = false) const;
 
  private:
   void Accept();
