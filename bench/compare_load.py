@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The load generator against its peers, side by side in one run (prints figures, asserts nothing).
 
-  python3 bench/compare_load.py [--build build] [--seconds 10] [--skip-co] [--skip-vus]
+  python3 bench/compare_load.py [--build build] [--seconds 10] [--skip-co] [--skip-vus] [--skip-tls]
+                                [--only-tls]
 
 Installs the peers (scripts/install-deps.sh --bench) and starts its own nginx (one worker, a
 fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
@@ -15,6 +16,9 @@ fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
    raw), wrk, ab and hey.
 3. 1,000 virtual users with 1–3 s think time for 20 s: requests/s against the expected 500, the
    generator's CPU share and peak RSS.
+4. HTTPS (nginx, self-signed certificate, TLS 1.3 only): 100 keep-alive connections, ours vs wrk
+   vs h2load --h1; then a new connection (a handshake) per request, ours (keep_alive: false; it
+   resumes sessions) vs ab -c 100 (full handshakes). --skip-tls skips it; --only-tls runs only it.
 """
 import argparse
 import json
@@ -53,6 +57,12 @@ def run_measured(args, timeout=600):
 class Nginx:
     def __init__(self, tmp):
         self.port = free_port()
+        self.tls_port = free_port()
+        self.cert = os.path.join(tmp, "cert.pem")
+        key = os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", self.cert], check=True, capture_output=True)
         conf = os.path.join(tmp, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""worker_processes 1;
@@ -71,6 +81,10 @@ http {{
   scgi_temp_path {tmp};
   server {{
     listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.tls_port} ssl;
+    ssl_certificate {self.cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.3;
     location / {{ return 200 "ok\\n"; }}
   }}
 }}
@@ -89,6 +103,9 @@ http {{
     def url(self):
         return f"http://127.0.0.1:{self.port}/"
 
+    def tls_url(self):
+        return f"https://127.0.0.1:{self.tls_port}/"
+
     def stop(self):
         os.kill(self.worker, signal.SIGCONT)
         self.proc.terminate()
@@ -100,7 +117,7 @@ def ours(perfd, tmp, load, seconds_cap=600):
     out = os.path.join(tmp, "load.json")
     with open(cfg, "w") as f:
         f.write(f"""targets:
-  nginx: {{ url: "{load.pop('url')}" }}
+  nginx: {{ url: "{load.pop('url')}"{load.pop('target_extra', '')} }}
 probes:
   - name: bench
     kind: load
@@ -138,14 +155,9 @@ def parse_h2load(text):
 def throughput(perfd, nginx, tmp, seconds):
     print(f"\n1. Throughput: 100 keep-alive connections, no think time, {seconds} s each, nginx 1 worker")
     rows = []
-    res, cpu, _, _ = ours(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
-                                        "threads": 2, "scenario": [{"name": "get", "path": "/"}]})
-    n = res["requests"]
-    rows.append(("reznet-perfd load", res["throughput_rps"], cpu / n * 1e6,
-                 f"p50 {res['latency']['p50'] * 1e6:.0f} µs, p99 {res['latency']['p99'] * 1e6:.0f} µs"))
-    out, _, cpu, _, wall = run_measured(["wrk", "-t2", "-c100", f"-d{seconds}s", "--latency", nginx.url()])
-    rps, p99 = parse_wrk(out)
-    rows.append(("wrk", rps, cpu / (rps * wall) * 1e6, f"p99 {p99 * 1e6:.0f} µs" if p99 else ""))
+    rows.append(ours_row(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
+                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]}))
+    rows.append(wrk_row(nginx.url(), seconds))
     total = int(rows[1][1] * seconds)
     out, _, cpu, _, _ = run_measured(["ab", "-q", "-k", "-c", "100", "-n", str(total), nginx.url()])
     rps, _ = parse_ab(out)
@@ -153,18 +165,68 @@ def throughput(perfd, nginx, tmp, seconds):
     out, _, cpu, _, wall = run_measured(["hey", "-c", "100", "-z", f"{seconds}s", nginx.url()])
     rps, _ = parse_hey(out)
     rows.append(("hey", rps, cpu / (rps * wall) * 1e6, ""))
-    out, _, cpu, _, wall = run_measured(["h2load", "--h1", "-c", "100", "-t", "2", "-D", str(seconds), nginx.url()])
+    rows.append(h2load_row(nginx.url(), seconds))
+    print_rows(rows)
+
+
+def wrk_row(url, seconds):
+    out, _, cpu, _, wall = run_measured(["wrk", "-t2", "-c100", f"-d{seconds}s", "--latency", url])
+    rps, p99 = parse_wrk(out)
+    return ("wrk", rps, cpu / (rps * wall) * 1e6, f"p99 {p99 * 1e6:.0f} µs" if p99 else "")
+
+
+def h2load_row(url, seconds):
+    out, _, cpu, _, _ = run_measured(["h2load", "--h1", "-c", "100", "-t", "2", "-D", str(seconds), url])
     try:
         rps, _ = parse_h2load(out)
-        rows.append(("h2load --h1", rps, cpu / (rps * seconds) * 1e6, ""))
+        return ("h2load --h1", rps, cpu / (rps * seconds) * 1e6, "")
     except AttributeError:
-        rows.append(("h2load --h1", 0, 0, "no result"))
+        return ("h2load --h1", 0, 0, "no result")
+
+
+def print_rows(rows):
+    """rows[0] is ours; every row as a ratio to it."""
     base_rps, base_cpu = rows[0][1], rows[0][2]
     print(f"  {'tool':<20} {'req/s':>10} {'CPU µs/req':>11} {'ours/peer req/s':>16} {'peer/ours CPU':>14}")
     for name, rps, cpu_us, note in rows:
         ratio = f"{base_rps / rps:.2f}" if rps else "-"
         cratio = f"{cpu_us / base_cpu:.2f}" if base_cpu and cpu_us else "-"
         print(f"  {name:<20} {rps:>10.0f} {cpu_us:>11.1f} {ratio:>16} {cratio:>14}  {note}")
+
+
+def ours_row(perfd, tmp, load, name="reznet-perfd load"):
+    res, cpu, _, _ = ours(perfd, tmp, load)
+    n = res["requests"]
+    tls = res.get("tls", {})
+    note = f"p50 {res['latency']['p50'] * 1e6:.0f} µs, p99 {res['latency']['p99'] * 1e6:.0f} µs"
+    if tls.get("handshakes"):
+        note += f", {tls['handshakes']} handshakes ({tls['resumed']} resumed)"
+    if res["failed"]:
+        note += f", {res['failed']} FAILED: {next(iter(res['steps'].values()))['last_error']}"
+    return (name, res["throughput_rps"], cpu / n * 1e6 if n else 0, note)
+
+
+def https(perfd, nginx, tmp, seconds):
+    url = nginx.tls_url()
+    trust = f', ca_file: "{nginx.cert}"'
+    print(f"\n4a. HTTPS (TLS 1.3, nginx 1 worker): 100 keep-alive connections, no think time, {seconds} s each")
+    rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
+                                  "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
+    rows += [wrk_row(url, seconds), h2load_row(url, seconds)]
+    print_rows(rows)
+
+    print(f"\n4b. HTTPS without keep-alive (a TCP connection and a TLS handshake per request), 100 concurrent, "
+          f"{seconds} s")
+    rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
+                                  "threads": 2, "keep_alive": False, "scenario": [{"name": "get", "path": "/"}]})]
+    total = max(1000, int(rows[0][1] * seconds))
+    out, _, cpu, _, _ = run_measured(["ab", "-q", "-c", "100", "-n", str(total), url])
+    try:
+        rps, _ = parse_ab(out)
+        rows.append(("ab (no -k)", rps, cpu / total * 1e6, "full handshakes, no resumption"))
+    except AttributeError:
+        rows.append(("ab (no -k)", 0, 0, "no result"))
+    print_rows(rows)
 
 
 def coordinated_omission(perfd, nginx, tmp):
@@ -223,17 +285,22 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--skip-co", action="store_true")
     ap.add_argument("--skip-vus", action="store_true")
+    ap.add_argument("--skip-tls", action="store_true")
+    ap.add_argument("--only-tls", action="store_true")
     args = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "scripts/install-deps.sh"), "--bench"], check=True, stdout=subprocess.DEVNULL)
     perfd = os.path.join(args.build, "bin/reznet-perfd")
     with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
         nginx = Nginx(tmp)
         try:
-            throughput(perfd, nginx, tmp, args.seconds)
-            if not args.skip_co:
-                coordinated_omission(perfd, nginx, tmp)
-            if not args.skip_vus:
-                many_users(perfd, nginx, tmp)
+            if not args.only_tls:
+                throughput(perfd, nginx, tmp, args.seconds)
+                if not args.skip_co:
+                    coordinated_omission(perfd, nginx, tmp)
+                if not args.skip_vus:
+                    many_users(perfd, nginx, tmp)
+            if not args.skip_tls:
+                https(perfd, nginx, tmp, args.seconds)
         finally:
             nginx.stop()
 

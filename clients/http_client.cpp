@@ -12,6 +12,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include "clients/tls.hpp"
+
 namespace reznet::clients {
 namespace {
 
@@ -94,17 +96,18 @@ struct HttpClient::Impl {
     }
     auto tls_stream =
         std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
-    if (!literal && !SSL_set_tlsext_host_name(tls_stream->native_handle(), url.host.c_str())) {
+    if (!PrepareTlsClient(*tls_stream, url.host, literal.has_value(), tls)) {
       co_return Error{"tls", "cannot set SNI host name"};
-    }
-    if (!tls.insecure_skip_verify) {
-      tls_stream->set_verify_callback(ssl::host_name_verification(url.host));
     }
     beast::get_lowest_layer(*tls_stream).expires_at(deadline);
     const auto t2 = Clock::now();
     co_await tls_stream->async_handshake(ssl::stream_base::client,
                                          asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return IoError("tls", "TLS handshake with " + url.host, ec);
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
+      co_return IoError("tls", "TLS handshake with " + url.host, ec);
+    if (ec)
+      co_return Error{
+          "tls", TlsFailure("TLS handshake with " + url.host, tls_stream->native_handle(), ec)};
     t.tls = Clock::now() - t2;
     secure = std::move(tls_stream);
     co_return std::nullopt;
@@ -248,18 +251,7 @@ HttpClient::HttpClient(asio::any_io_executor executor, config::Url url, TlsOptio
   auto addr = asio::ip::make_address(impl_->url.host, ec);
   if (!ec) impl_->literal = addr;
   if (impl_->url.scheme == "https") {
-    impl_->ssl_ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-    if (impl_->tls.insecure_skip_verify) {
-      impl_->ssl_ctx->set_verify_mode(ssl::verify_none);
-    } else {
-      impl_->ssl_ctx->set_verify_mode(ssl::verify_peer);
-      if (impl_->tls.ca_file.empty()) {
-        impl_->ssl_ctx->set_default_verify_paths(ec);
-      } else {
-        impl_->ssl_ctx->load_verify_file(impl_->tls.ca_file, ec);
-      }
-      if (ec) throw std::runtime_error("TLS trust store: " + ec.message());
-    }
+    impl_->ssl_ctx = std::make_unique<ssl::context>(MakeClientTlsContext(impl_->tls));
   }
 }
 

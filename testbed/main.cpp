@@ -1,5 +1,6 @@
 // reznet-testbed: a stand-in for the RezNet backend (and later the LLM providers) for the demo and
-// the integration tests. In-memory data for now. Prints "listening on http://HOST:PORT" once bound.
+// the integration tests. In-memory data for now. Prints "listening on http://HOST:PORT" once bound
+// (https:// with --tls-cert/--tls-key: the same routes over TLS).
 //
 //   GET  /health                  {"status": "ok"}
 //   GET  /api/agents              [{"id": 1, "name": ..., "model": ...}, ...]  (X-Cache:
@@ -77,6 +78,13 @@ int main(int argc, char** argv) {
       "redis://host:port/db for the agents cache (password from REZNET_TESTBED_REDIS_PASSWORD)");
   app.add_option("--seed-messages", seed_messages, "messages to seed on first start")
       ->check(CLI::Range(0, 10000000));
+  std::string tls_cert, tls_key;
+  auto* cert_opt = app.add_option("--tls-cert", tls_cert, "serve https with this PEM certificate")
+                       ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls_key, "the PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile)
+      ->needs(cert_opt);
+  cert_opt->needs(app.get_option("--tls-key"));
   CLI11_PARSE(app, argc, argv);
 
   std::unique_ptr<reznet::testbed::Store> store;
@@ -91,7 +99,19 @@ int main(int argc, char** argv) {
   }
 
   reznet::testbed::FaultInjector faults;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> owned;
+  if (tls_cert.empty()) {
+    owned = std::make_unique<httplib::Server>();
+  } else {
+    auto https = std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+    if (!https->is_valid()) {
+      std::cerr << "reznet-testbed: cannot use --tls-cert " << tls_cert << " / --tls-key\n";
+      return 2;
+    }
+    owned = std::move(https);
+  }
+  const std::string scheme = tls_cert.empty() ? "http://" : "https://";
+  httplib::Server& server = *owned;
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
   };
@@ -235,12 +255,12 @@ int main(int argc, char** argv) {
     std::cerr << "reznet-testbed: cannot listen on " << listen << "\n";
     return 2;
   }
-  llm.SetSelfUrl("http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" +
+  llm.SetSelfUrl(scheme + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" +
                  std::to_string(port));
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::cout << "reznet-testbed listening on http://" << host << ":" << port << std::endl;
+  std::cout << "reznet-testbed listening on " << scheme << host << ":" << port << std::endl;
   server.listen_after_bind();
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "clients/json_path.hpp"
 #include "probes/load/http1.hpp"
+#include "probes/load/transport.hpp"
 
 namespace reznet::probes::load {
 namespace asio = boost::asio;
@@ -27,6 +28,7 @@ namespace {
 std::string RequestHead(const LoadSettings& s, const Step& step) {
   std::string h = " HTTP/1.1\r\nHost: " + s.target.HostHeader() +
                   "\r\nUser-Agent: reznet-perfd-load\r\nAccept: */*\r\n";
+  if (!s.keep_alive) h += "Connection: close\r\n";
   for (const auto& [k, v] : s.target_headers) {
     bool overridden = false;
     for (const auto& [sk, sv] : step.headers) overridden = overridden || sk == k;
@@ -65,16 +67,21 @@ struct Shared {
   std::vector<std::string> heads;     // per step: everything after the request target
   std::vector<std::string> prebuilt;  // per step: the whole request when it has no holes
   std::vector<bool> want_body;
+  ConnOptions conn;
   Clock::time_point t0;
   Clock::time_point end_at;
   const std::atomic<bool>* stop;
   LiveCounters* live;
 };
 
+template <class Transport>
 class Worker {
  public:
+  using Conn = Http1Conn<Transport>;
+
   Worker(Shared& sh, int index, int threads)
       : sh_(sh),
+        setup_(sh.s.target, clients::TlsOptions{sh.s.ca_file, sh.s.insecure_skip_verify}),
         index_(index),
         threads_(threads),
         rng_(sh.s.seed ? sh.s.seed * 7919 + static_cast<std::uint64_t>(index)
@@ -117,7 +124,7 @@ class Worker {
 
   // Runs step `i` for one user and records it (a step whose template cannot be filled fails
   // without being sent).
-  asio::awaitable<void> DoStep(std::size_t i, Http1Conn& conn, Vars& vars, std::string& request,
+  asio::awaitable<void> DoStep(std::size_t i, Conn& conn, Vars& vars, std::string& request,
                                Response& response, Clock::time_point intended) {
     const Step& step = sh_.s.scenario[i];
     StepStats& st = stats_.steps[i];
@@ -158,6 +165,10 @@ class Worker {
     co_await conn.Exchange(*bytes, sh_.want_body[i], response);
     const auto end = Clock::now();
     last_end_ = std::max(last_end_, end);
+    if (response.handshake_ns > 0) {
+      stats_.tls.Record(response.handshake_ns);
+      stats_.tls_resumed += response.resumed;
+    }
     if (!response.error.empty() && cut_) {
       ++stats_.interrupted;  // cut by the end of the test
       co_return;
@@ -220,7 +231,7 @@ class Worker {
     asio::steady_timer timer(io_);
     auto slot = timers_.insert(timers_.end(), &timer);
     co_await Sleep(timer, start_at);
-    Http1Conn conn(io_, sh_.endpoints);
+    Conn conn(io_, setup_, sh_.endpoints, sh_.conn);
     auto cslot = conns_.insert(conns_.end(), &conn);
     ++local_.active;
     Vars vars;
@@ -247,7 +258,7 @@ class Worker {
   asio::awaitable<void> OpenUser(std::int64_t vu) {
     asio::steady_timer timer(io_);
     auto slot = timers_.insert(timers_.end(), &timer);
-    Http1Conn conn(io_, sh_.endpoints);
+    Conn conn(io_, setup_, sh_.endpoints, sh_.conn);
     auto cslot = conns_.insert(conns_.end(), &conn);
     Vars vars;
     vars.vu = vu;
@@ -330,13 +341,14 @@ class Worker {
   }
 
   Shared& sh_;
+  typename Transport::Setup setup_;
   int index_;
   int threads_;
   std::mt19937_64 rng_;
   asio::io_context io_{1};
   LoadStats stats_;
   std::list<asio::steady_timer*> timers_;
-  std::list<Http1Conn*> conns_;
+  std::list<Conn*> conns_;
   std::int64_t users_ = 0;
   std::uint64_t next_ticket_ = 0;
   Clock::time_point last_end_{};
@@ -346,42 +358,16 @@ class Worker {
   Counts flushed_;
 };
 
-}  // namespace
-
-LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
-  Shared sh{s, {}, {}, {}, {}, {}, {}, o.stop, o.live};
-  {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    boost::system::error_code ec;
-    auto results = resolver.resolve(s.target.host, std::to_string(s.target.port), ec);
-    if (ec) throw std::runtime_error("cannot resolve " + s.target.host + ": " + ec.message());
-    for (const auto& r : results) sh.endpoints.push_back(r.endpoint());
-  }
-  for (const auto& step : s.scenario) {
-    std::string head = RequestHead(s, step);
-    sh.heads.push_back(head);
-    bool constant = step.path.constant() && step.body.constant();
-    for (const auto& [k, v] : step.headers) constant = constant && v.constant();
-    std::string whole;
-    if (constant) {
-      const std::string path = step.path.parts.empty() ? "" : step.path.parts[0].text;
-      const std::string body = step.body.parts.empty() ? "" : step.body.parts[0].text;
-      whole = step.method + " " + s.target.path + path + head;
-      for (const auto& [k, v] : step.headers)
-        whole += k + ": " + (v.parts.empty() ? "" : v.parts[0].text) + "\r\n";
-      if (!body.empty() || step.method == "POST" || step.method == "PUT" || step.method == "PATCH")
-        whole += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-      whole += "\r\n" + body;
-    }
-    sh.prebuilt.push_back(whole);
-    sh.want_body.push_back(!step.extract.empty() || !step.expect_body_contains.empty());
-  }
+// The threads, each with its users, from start to the merged result.
+template <class Transport>
+LoadStats RunWorkers(Shared& sh, const EngineOptions& o) {
+  const LoadSettings& s = sh.s;
   const int threads = s.threads > 0
                           ? s.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(sh, i, threads));
+  std::vector<std::unique_ptr<Worker<Transport>>> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.push_back(std::make_unique<Worker<Transport>>(sh, i, threads));
   sh.t0 =
       Clock::now() + std::chrono::milliseconds(20);  // every thread is up before the first start
   const bool open = s.executor == Executor::kConstantArrivalRate;
@@ -411,6 +397,43 @@ LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
   out.rate = open ? s.rate : 0;
   out.seconds = std::chrono::duration<double>(last - sh.t0).count();
   return out;
+}
+
+}  // namespace
+
+LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
+  Shared sh{s,  {}, {},     {},    {}, {static_cast<std::size_t>(s.max_body_bytes), s.keep_alive},
+            {}, {}, o.stop, o.live};
+  {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    auto results = resolver.resolve(s.target.host, std::to_string(s.target.port), ec);
+    if (ec) throw std::runtime_error("cannot resolve " + s.target.host + ": " + ec.message());
+    for (const auto& r : results) sh.endpoints.push_back(r.endpoint());
+  }
+  for (const auto& step : s.scenario) {
+    std::string head = RequestHead(s, step);
+    sh.heads.push_back(head);
+    bool constant = step.path.constant() && step.body.constant();
+    for (const auto& [k, v] : step.headers) constant = constant && v.constant();
+    std::string whole;
+    if (constant) {
+      const std::string path = step.path.parts.empty() ? "" : step.path.parts[0].text;
+      const std::string body = step.body.parts.empty() ? "" : step.body.parts[0].text;
+      whole = step.method + " " + s.target.path + path + head;
+      for (const auto& [k, v] : step.headers)
+        whole += k + ": " + (v.parts.empty() ? "" : v.parts[0].text) + "\r\n";
+      if (!body.empty() || step.method == "POST" || step.method == "PUT" || step.method == "PATCH")
+        whole += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+      whole += "\r\n" + body;
+    }
+    sh.prebuilt.push_back(whole);
+    sh.want_body.push_back(!step.extract.empty() || !step.expect_body_contains.empty());
+  }
+  // Chosen once: the plain path never looks at TLS.
+  if (s.target.scheme == "https") return RunWorkers<TlsTransport>(sh, o);
+  return RunWorkers<PlainTransport>(sh, o);
 }
 
 }  // namespace reznet::probes::load

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "probes/load/transport.hpp"
+
 namespace reznet::probes::load {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -32,6 +34,11 @@ bool IContains(std::string_view hay, std::string_view needle_lower) {
   return false;
 }
 
+// A TLS record header (handshake or alert, version 3.x): what a TLS server sends to plain HTTP.
+bool LooksLikeTls(std::string_view b) {
+  return b.size() >= 2 && (b[0] == '\x15' || b[0] == '\x16') && b[1] == '\x03';
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
@@ -46,6 +53,7 @@ Head ParseHead(std::string_view bytes) {
   const auto end = bytes.find("\r\n\r\n");
   if (end == std::string_view::npos) {
     h.bad = bytes.size() > kMaxHead;
+    h.why = "response head longer than 64 KiB";
     return h;
   }
   h.size = end + 4;
@@ -53,15 +61,23 @@ Head ParseHead(std::string_view bytes) {
   const auto line_end = head.find("\r\n");
   std::string_view status_line = head.substr(0, line_end);
   // "HTTP/1.1 200 OK"
+  h.complete = true;
   if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) {
     h.bad = true;
-    h.complete = true;
+    h.why = "not an HTTP/1.x response";
     return h;
   }
   auto [p, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12, h.status);
-  if (ec != std::errc() || h.status < 100 || h.status > 999) {
+  if (ec != std::errc() || p != status_line.data() + 12) {
     h.bad = true;
-    h.complete = true;
+    h.why = "not an HTTP/1.x response (no 3-digit status)";
+    h.status = 0;
+    return h;
+  }
+  // RFC 9110 §15: status codes are 100–599; "HTTP/1.1 999" is a broken server, not a 5xx.
+  if (h.status < 100 || h.status > 599) {
+    h.bad = true;
+    h.why = "status code outside 100–599";
     return h;
   }
   const bool http10 = status_line[7] == '0';
@@ -80,7 +96,8 @@ Head ParseHead(std::string_view bytes) {
       auto [q, e] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (e != std::errc() || n < 0) {
         h.bad = true;
-        h.complete = true;
+        h.why = "bad Content-Length";
+        h.status = 0;  // only a bad status is named in the error
         return h;
       }
       h.content_length = n;
@@ -96,28 +113,33 @@ Head ParseHead(std::string_view bytes) {
     h.content_length = 0;
     h.chunked = false;
   }
-  h.complete = true;
   return h;
 }
 
-Http1Conn::Http1Conn(asio::io_context& io, std::vector<tcp::endpoint> endpoints)
-    : socket_(io), endpoints_(std::move(endpoints)), buf_(kInitialBuffer) {}
+template <class T>
+Http1Conn<T>::Http1Conn(asio::io_context& io, typename T::Setup& setup,
+                        std::vector<tcp::endpoint> endpoints, ConnOptions options)
+    : transport_(io, setup),
+      endpoints_(std::move(endpoints)),
+      options_(options),
+      buf_(kInitialBuffer) {}
 
-void Http1Conn::Close() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+template <class T>
+void Http1Conn<T>::Close(bool clean) {
+  transport_.Close(clean);
   begin_ = end_ = 0;
 }
 
-void Http1Conn::Expire(std::chrono::steady_clock::time_point now, bool force) {
+template <class T>
+void Http1Conn<T>::Expire(std::chrono::steady_clock::time_point now, bool force) {
   if (busy_ && (force || now > deadline_)) {
     expired_ = true;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
+    transport_.Abort();
   }
 }
 
-asio::awaitable<bool> Http1Conn::Fill(std::string& error) {
+template <class T>
+asio::awaitable<boost::system::error_code> Http1Conn<T>::Fill() {
   if (begin_ > 0 && begin_ == end_) begin_ = end_ = 0;
   if (end_ == buf_.size()) {
     if (begin_ > 0) {
@@ -128,28 +150,28 @@ asio::awaitable<bool> Http1Conn::Fill(std::string& error) {
       buf_.resize(buf_.size() * 2);
     }
   }
-  auto [ec, n] = co_await socket_.async_read_some(
+  auto [ec, n] = co_await transport_.stream().async_read_some(
       asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    error = ec == asio::error::eof ? "eof" : ec.message();
-    co_return false;
-  }
   end_ += n;
-  co_return true;
+  co_return ec;
 }
 
-void Http1Conn::Fail(Response& out, const char* kind, std::string detail) {
+template <class T>
+void Http1Conn<T>::Fail(Response& out, const char* kind, std::string detail) {
   out.error = expired_ ? "timeout" : kind;
   out.detail = expired_ ? "no response within the request timeout" : std::move(detail);
-  Close();
+  Close(false);
 }
 
-void Http1Conn::Take(std::size_t n, bool want_body, Response& out) {
+template <class T>
+void Http1Conn<T>::Take(std::size_t n, bool want_body, Response& out) {
   if (want_body) out.body.append(buf_.data() + begin_, n);
   begin_ += n;
 }
 
-asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_body, Response& out) {
+template <class T>
+asio::awaitable<void> Http1Conn<T>::Exchange(std::string_view request, bool want_body,
+                                             Response& out) {
   out = Response{};
   busy_ = true;
   expired_ = false;
@@ -160,58 +182,102 @@ asio::awaitable<void> Http1Conn::Exchange(std::string_view request, bool want_bo
   Head head;
   if (!co_await SendAndReadHead(request, out, head)) co_return;
   if (head.bad) {
-    Fail(out, "protocol", "not an HTTP/1.x response");
+    Fail(out, "protocol",
+         head.status ? std::string(head.why) + ": " + std::to_string(head.status) : head.why);
     co_return;
   }
   begin_ += head.size;
   out.status = head.status;
+  bool ok = false;
   if (head.chunked) {
-    if (!co_await ReadChunked(want_body, out)) co_return;
+    ok = co_await ReadChunked(want_body, out);
   } else if (head.content_length >= 0) {
-    auto left = static_cast<std::size_t>(head.content_length);
-    std::string why;
-    while (left > 0) {
-      if (begin_ == end_ && !co_await Fill(why)) {
-        Fail(out, "io", "reading the body: " + why);
-        co_return;
-      }
-      const std::size_t n = std::min(left, end_ - begin_);
-      Take(n, want_body, out);
-      left -= n;
+    const auto length = static_cast<std::size_t>(head.content_length);
+    // The common case, a whole small body already buffered, without another coroutine frame.
+    if (TooLong(length, out)) co_return;
+    if (length <= end_ - begin_) {
+      Take(length, want_body, out);
+      ok = true;
+    } else {
+      ok = co_await ReadLength(length, want_body, out);
     }
   } else {
-    // Delimited by close.
-    std::string why;
-    for (;;) {
-      Take(end_ - begin_, want_body, out);
-      if (!co_await Fill(why)) break;
-    }
+    ok = co_await ReadToClose(want_body, out);
     head.close = true;
   }
-  if (head.close) Close();
+  if (ok && (head.close || !options_.keep_alive)) Close(true);
 }
 
-asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Response& out,
-                                                 Head& head) {
-  std::string why;
+template <class T>
+bool Http1Conn<T>::TooLong(std::size_t body_bytes, Response& out) {
+  if (body_bytes <= options_.max_body_bytes) return false;
+  Fail(out, "body_too_large",
+       "response body exceeds max_body_bytes (" + std::to_string(options_.max_body_bytes) +
+           " bytes)");
+  return true;
+}
+
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::Buffered(Response& out, const char* reading) {
+  if (begin_ < end_) co_return true;
+  const auto ec = co_await Fill();
+  if (ec) Fail(out, "io", reading + ec.message());
+  co_return !ec;
+}
+
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadLength(std::size_t left, bool want_body, Response& out) {
+  while (left > 0) {
+    if (begin_ == end_ && !co_await Buffered(out, "reading the body: ")) co_return false;
+    const std::size_t n = std::min(left, end_ - begin_);
+    Take(n, want_body, out);
+    left -= n;
+  }
+  co_return true;
+}
+
+// A body without Content-Length or chunking ends only at a clean close (EOF): a reset is an
+// I/O error and the watchdog's close at the deadline a timeout, never the end of the body.
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadToClose(bool want_body, Response& out) {
+  std::size_t total = 0;
+  for (;;) {
+    total += end_ - begin_;
+    if (TooLong(total, out)) co_return false;
+    Take(end_ - begin_, want_body, out);
+    const auto ec = co_await Fill();
+    if (ec == asio::error::eof) co_return true;
+    if (ec) {
+      Fail(out, "io", "reading a body delimited by the close: " + ec.message());
+      co_return false;
+    }
+  }
+}
+
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Response& out,
+                                                    Head& head) {
   // A kept-alive connection the server closed while idle fails on first use with no byte of a
   // response: that is retried once on a fresh connection, as browsers do.
   for (int attempt = 0;; ++attempt) {
-    if (!socket_.is_open()) {
+    if (!transport_.is_open()) {
       out.reconnected = true;
-      auto [ec, ep] =
-          co_await asio::async_connect(socket_, endpoints_, asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        Fail(out, "connect", ec.message());
+      if (auto failed = co_await transport_.Open(endpoints_, out); failed.kind) {
+        // A handshake cut by the deadline is still a TLS failure: the server did not speak TLS.
+        const bool tls = std::string_view(failed.kind) == "tls";
+        Fail(out, failed.kind, std::move(failed.detail));
+        if (expired_ && tls) {
+          out.error = "tls";
+          out.detail = "no TLS handshake within the request timeout";
+        }
         co_return false;
       }
-      socket_.set_option(tcp::no_delay(true), ec);
     }
     const bool may_retry = !out.reconnected && attempt == 0 && !expired_;
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(request),
+    auto [ec, n] = co_await asio::async_write(transport_.stream(), asio::buffer(request),
                                               asio::as_tuple(asio::use_awaitable));
     if (ec && may_retry) {
-      Close();
+      Close(false);
       continue;
     }
     if (ec) {
@@ -223,31 +289,46 @@ asio::awaitable<bool> Http1Conn::SendAndReadHead(std::string_view request, Respo
       head = ParseHead(std::string_view(buf_.data() + begin_, end_ - begin_));
       if (head.complete || head.bad) co_return true;
       const bool nothing_yet = begin_ == end_;
-      if (!co_await Fill(why)) {
+      if (const auto ec = co_await Fill()) {
         retry = nothing_yet && may_retry;
         if (!retry) {
-          Fail(out, "io", "reading the response head: " + why);
+          const std::string_view got(buf_.data() + begin_, end_ - begin_);
+          if (LooksLikeTls(got)) {
+            Fail(out, "protocol", "the server answered with TLS; use an https:// URL");
+          } else {
+            Fail(out, "io",
+                 "reading the response head: " + ec.message() +
+                     (got.empty() && out.reconnected
+                          ? " (no answer on a new connection: a TLS server needs an https:// URL)"
+                          : ""));
+          }
           co_return false;
         }
         break;
       }
     }
-    Close();
+    Close(false);
   }
 }
 
 // Waits until the buffer holds a CRLF-ended line; its length (without CRLF), or npos on error.
-asio::awaitable<std::size_t> Http1Conn::Line(std::string& why) {
+template <class T>
+asio::awaitable<std::size_t> Http1Conn<T>::Line(std::string& why) {
   std::size_t nl;
   while ((nl = std::string_view(buf_.data() + begin_, end_ - begin_).find("\r\n")) ==
          std::string_view::npos) {
-    if (!co_await Fill(why)) co_return std::string_view::npos;
+    if (const auto ec = co_await Fill()) {
+      why = ec.message();
+      co_return std::string_view::npos;
+    }
   }
   co_return nl;
 }
 
-asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
+template <class T>
+asio::awaitable<bool> Http1Conn<T>::ReadChunked(bool want_body, Response& out) {
   std::string why;
+  std::size_t body = 0;
   for (;;) {
     std::size_t nl = co_await Line(why);
     if (nl == std::string_view::npos) {
@@ -262,12 +343,11 @@ asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
     }
     begin_ += nl + 2;
     if (size == 0) break;
+    body += size;
+    if (TooLong(body, out)) co_return false;
     std::size_t left = size + 2;  // data + CRLF
     while (left > 0) {
-      if (begin_ == end_ && !co_await Fill(why)) {
-        Fail(out, "io", "reading a chunk: " + why);
-        co_return false;
-      }
+      if (begin_ == end_ && !co_await Buffered(out, "reading a chunk: ")) co_return false;
       const std::size_t n = std::min(left, end_ - begin_);
       const std::size_t data = left > 2 ? std::min(n, left - 2) : 0;
       Take(data, want_body, out);
@@ -286,5 +366,8 @@ asio::awaitable<bool> Http1Conn::ReadChunked(bool want_body, Response& out) {
     if (nl == 0) co_return true;
   }
 }
+
+template class Http1Conn<PlainTransport>;
+template class Http1Conn<TlsTransport>;
 
 }  // namespace reznet::probes::load

@@ -3,12 +3,15 @@
 // cores leaves no room for a general client: requests are pre-serialised bytes, responses are
 // parsed in place (status line, Content-Length / chunked / close-delimited, Connection: close),
 // and a body is copied out only when a step extracts from it or checks it. One connection per
-// virtual user, reconnected after an error or a close. Plain TCP only.
+// virtual user, reconnected after an error or a close (or after every request without
+// keep-alive). A template over its transport (transport.hpp: plain TCP or TLS), instantiated for
+// both in http1.cpp, so the plain path carries no TLS branch.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,15 +21,18 @@ namespace reznet::probes::load {
 struct Response {
   int status = 0;
   std::string body;   // only when asked for
-  std::string error;  // "" ok; else an error kind: connect, timeout, io, protocol
+  std::string error;  // "" ok; else an error kind: connect, timeout, io, protocol, body_too_large
   std::string detail;
-  bool reconnected = false;  // this request opened a new connection
+  bool reconnected = false;       // this request opened a new connection
+  std::int64_t handshake_ns = 0;  // TLS: the handshake of that new connection
+  bool resumed = false;           // TLS: … which resumed an earlier session
 };
 
 // Parsed response head. `complete` false: more bytes needed.
 struct Head {
   bool complete = false;
   bool bad = false;
+  const char* why = "";  // when bad: what is wrong
   int status = 0;
   long long content_length = -1;
   bool chunked = false;
@@ -35,9 +41,16 @@ struct Head {
 };
 Head ParseHead(std::string_view bytes);
 
+struct ConnOptions {
+  std::size_t max_body_bytes = 1 << 20;  // a longer body fails the request: body_too_large
+  bool keep_alive = true;                // false: a new connection for every request
+};
+
+template <class Transport>
 class Http1Conn {
  public:
-  Http1Conn(boost::asio::io_context& io, std::vector<boost::asio::ip::tcp::endpoint> endpoints);
+  Http1Conn(boost::asio::io_context& io, typename Transport::Setup& setup,
+            std::vector<boost::asio::ip::tcp::endpoint> endpoints, ConnOptions options);
   // One exchange. `deadline` is enforced by the owner calling Expire() (a watchdog), which closes
   // the socket; the request then ends with error "timeout".
   boost::asio::awaitable<void> Exchange(std::string_view request, bool want_body, Response& out);
@@ -47,18 +60,25 @@ class Http1Conn {
   bool busy() const { return busy_; }
 
  private:
-  boost::asio::awaitable<bool> Fill(std::string& error);
+  // Reads more bytes into the buffer; the error (eof: a clean close) or none.
+  boost::asio::awaitable<boost::system::error_code> Fill();
+  // True when the buffer holds a byte (reading if empty); else the request failed with io.
+  boost::asio::awaitable<bool> Buffered(Response& out, const char* reading);
   // Connects if needed, writes the request and reads until the head is parsed (or bad); false
   // when the exchange failed (`out` says why).
   boost::asio::awaitable<bool> SendAndReadHead(std::string_view request, Response& out, Head& head);
   boost::asio::awaitable<std::size_t> Line(std::string& why);
+  boost::asio::awaitable<bool> ReadLength(std::size_t length, bool want_body, Response& out);
   boost::asio::awaitable<bool> ReadChunked(bool want_body, Response& out);
+  boost::asio::awaitable<bool> ReadToClose(bool want_body, Response& out);
+  bool TooLong(std::size_t body_bytes, Response& out);
   void Fail(Response& out, const char* kind, std::string detail);
   void Take(std::size_t n, bool want_body, Response& out);
-  void Close();
+  void Close(bool clean);
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+  ConnOptions options_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;
   std::chrono::steady_clock::time_point deadline_{};

@@ -171,13 +171,11 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
   } else if (target != nullptr && !target->url) {
     diag.Error(r.mark(), "probes." + probe.name + ".target",
                "target \"" + target->name + "\" has no url; a load test needs one");
-  } else if (target != nullptr && target->url->scheme == "https") {
-    diag.Error(r.mark(), "probes." + probe.name + ".target",
-               "load tests speak plain http in this build; point the load probe at an http:// "
-               "target (e.g. the backend behind its TLS terminator)");
   } else if (target != nullptr) {
     s->target = *target->url;
     s->target_headers = target->headers;
+    s->ca_file = target->ca_file;
+    s->insecure_skip_verify = target->insecure_skip_verify;
   }
   std::string executor = "ramping-vus";
   if (r.Read("executor", executor)) {
@@ -223,6 +221,8 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
   r.Read("max_lateness", s->max_lateness);
   r.Read("graceful_stop", s->graceful_stop);
   r.Read("request_timeout", s->request_timeout);
+  r.Read("max_body_bytes", s->max_body_bytes, 1, std::int64_t{1} << 30);
+  r.Read("keep_alive", s->keep_alive);
   std::int64_t threads = 0;
   r.Read("threads", threads, 1, 64);
   s->threads = static_cast<int>(threads);

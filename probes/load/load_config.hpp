@@ -3,7 +3,8 @@
 //
 //   - name: load
 //     kind: load
-//     target: backend               # plain http (https load tests: not in this build)
+//     target: backend               # http or https (TLS 1.2/1.3; the target's ca_file and
+//                                   # insecure_skip_verify as for the http probe)
 //     load:
 //       executor: ramping-vus       # closed model; or constant-arrival-rate (open model)
 //       users: 100                  # ramping-vus: virtual users at full load
@@ -16,6 +17,8 @@
 //       max_lateness: 5s            # an iteration that cannot start this late is dropped
 //       graceful_stop: 5s           # in-flight requests at the end get this long
 //       request_timeout: 10s
+//       max_body_bytes: 1048576     # a longer response body fails with body_too_large
+//       keep_alive: true            # false: a new connection (https: a handshake) per request
 //       threads: 2                  # generator threads (default: CPU count)
 //       seed: 1                     # think times and step weights (default: random)
 //       limits: { max_users: 1000, max_rate: 20000, max_duration: 30m }   # hard caps
@@ -89,12 +92,16 @@ struct LoadSettings : config::KindSettings {
   Duration max_lateness = std::chrono::seconds(5);
   Duration graceful_stop = std::chrono::seconds(5);
   Duration request_timeout = std::chrono::seconds(10);
-  int threads = 0;         // 0: hardware concurrency
-  std::uint64_t seed = 0;  // 0: random
+  std::int64_t max_body_bytes = 1 << 20;  // as the http probe: longer bodies are body_too_large
+  int threads = 0;                        // 0: hardware concurrency
+  std::uint64_t seed = 0;                 // 0: random
   Limits limits;
   std::vector<Step> scenario;
+  bool keep_alive = true;
   config::Url target;
   std::map<std::string, std::string> target_headers;
+  std::string ca_file;  // https: the target's trust settings, as the http probe uses them
+  bool insecure_skip_verify = false;
 
   // Everything that may happen: ramp-up + duration + graceful stop.
   Duration Span() const { return ramp_up + duration + graceful_stop; }

@@ -33,6 +33,7 @@ Outcome ToOutcome(const LoadStats& s) {
     RecordHistogram(o, "request_raw", Overall(s, true));
     RecordHistogram(o, "late_start", s.lateness);
   }
+  RecordHistogram(o, "tls", s.tls);
   for (const auto& st : s.steps) RecordHistogram(o, "step:" + st.name, st.latency);
   const auto requests = s.Requests();
   const auto failed = s.Failed();
@@ -43,6 +44,10 @@ Outcome ToOutcome(const LoadStats& s) {
   o.SetCounter("iterations", static_cast<double>(s.iterations));
   o.SetCounter("dropped", static_cast<double>(s.dropped));
   o.SetCounter("interrupted", static_cast<double>(s.interrupted));
+  if (const auto handshakes = s.tls.summary().count) {
+    o.SetCounter("tls_handshakes", static_cast<double>(handshakes));
+    o.SetCounter("tls_resumed", static_cast<double>(s.tls_resumed));
+  }
   if (requests == 0) {
     o.Fail("no_requests", "the test sent no request (stopped before the first?)");
   } else if (failed == requests) {
@@ -59,7 +64,7 @@ config::KindTraits LoadProbe::Traits() {
   // Its ratios are judged by the runs that make them (on demand), never exported as ratio gauges;
   // the live counters are reznet_perf_load_*_total.
   return {.name = std::string(kKind),
-          .phases = {"request", "request_raw", "late_start", "step:*"},
+          .phases = {"request", "request_raw", "late_start", "tls", "step:*"},
           .ratios = {{"error_rate", ""}, {"throughput_rps", ""}, {"dropped", ""}},
           .chart_phase = "request",
           .default_samples = 1,

@@ -5,8 +5,10 @@
 //
 // Outcome: phases `request` (every request, corrected latency), `request_raw` (open model: from
 // the actual start), `step:<name>` per step, `late_start` (open model) — as histogram buckets,
-// not one sample per request; counters requests, failed, error_rate, throughput_rps, iterations,
-// dropped, interrupted. The run fails only when no request succeeded; error rates are for rules.
+// not one sample per request; `tls` (https: handshake time of new connections); counters
+// requests, failed, error_rate, throughput_rps, iterations, dropped, interrupted, and with https
+// tls_handshakes, tls_resumed. The run fails only when no request succeeded; error rates are for
+// rules.
 
 #include <atomic>
 #include <memory>

@@ -88,6 +88,8 @@ void LoadStats::Merge(const LoadStats& o) {
   dropped += o.dropped;
   interrupted += o.interrupted;
   Add(lateness, o.lateness);
+  Add(tls, o.tls);
+  tls_resumed += o.tls_resumed;
   for (const auto& step : o.steps) {
     StepStats& mine = Step(step.name);
     Add(mine.latency, step.latency);
@@ -153,26 +155,30 @@ std::string ToJson(const LoadStats& s) {
         {"latency", Hist(st.latency)}, {"raw", Hist(st.raw)},      {"ok", st.ok},
         {"failed", st.failed},         {"errors", ErrorsJson(st)}, {"last_error", st.last_error}};
   }
-  const json::object doc{
-      {"test", s.test},
-      {"executor", s.executor},
-      {"users", s.users},
-      {"rate", s.rate},
-      {"segment", s.segment},
-      {"seconds", s.seconds},
-      {"requests", requests},
-      {"successful", requests - failed},
-      {"failed", failed},
-      {"error_rate", error_rate},
-      {"throughput_rps", throughput},
-      {"iterations", s.iterations},
-      {"dropped", s.dropped},
-      {"interrupted", s.interrupted},
-      {"latency", Stats(StatsOf(Overall(s, false)))},
-      {"raw_latency", Stats(StatsOf(Overall(s, true)))},
-      {"late_start", Stats(StatsOf(s.lateness))},
-      {"steps", std::move(steps)},
-      {"histograms", json::object{{"lateness", Hist(s.lateness)}, {"steps", std::move(hists)}}}};
+  const json::object doc{{"test", s.test},
+                         {"executor", s.executor},
+                         {"users", s.users},
+                         {"rate", s.rate},
+                         {"segment", s.segment},
+                         {"seconds", s.seconds},
+                         {"requests", requests},
+                         {"successful", requests - failed},
+                         {"failed", failed},
+                         {"error_rate", error_rate},
+                         {"throughput_rps", throughput},
+                         {"iterations", s.iterations},
+                         {"dropped", s.dropped},
+                         {"interrupted", s.interrupted},
+                         {"latency", Stats(StatsOf(Overall(s, false)))},
+                         {"raw_latency", Stats(StatsOf(Overall(s, true)))},
+                         {"late_start", Stats(StatsOf(s.lateness))},
+                         {"tls", json::object{{"handshakes", s.tls.summary().count},
+                                              {"resumed", s.tls_resumed},
+                                              {"handshake", Stats(StatsOf(s.tls))}}},
+                         {"steps", std::move(steps)},
+                         {"histograms", json::object{{"lateness", Hist(s.lateness)},
+                                                     {"tls", Hist(s.tls)},
+                                                     {"steps", std::move(hists)}}}};
   return common::WriteJson(doc);
 }
 
@@ -192,6 +198,10 @@ std::optional<LoadStats> FromJson(const std::string& text, std::string* error) {
     s.interrupted = o.at("interrupted").to_number<std::uint64_t>();
     const auto& h = o.at("histograms").as_object();
     ReadHist(h.at("lateness").as_object(), s.lateness);
+    if (const auto* t = h.if_contains("tls")) {  // results of plain-http builds have none
+      ReadHist(t->as_object(), s.tls);
+      s.tls_resumed = o.at("tls").at("resumed").to_number<std::uint64_t>();
+    }
     for (const auto& [name, v] : h.at("steps").as_object()) {
       const auto& so = v.as_object();
       StepStats& st = s.Step(std::string(name));
@@ -249,6 +259,14 @@ std::string ResultsBlock(const LoadStats& s) {
                   static_cast<unsigned long long>(s.iterations),
                   static_cast<unsigned long long>(s.dropped), Ms(late.p99).c_str(),
                   Ms(late.max).c_str());
+    out += line;
+  }
+  if (const auto n = s.tls.summary().count) {
+    const auto q = StatsOf(s.tls);
+    std::snprintf(line, sizeof line, "TLS handshakes:    %llu (%llu resumed), p50 %s, p99 %s\n",
+                  static_cast<unsigned long long>(n),
+                  static_cast<unsigned long long>(s.tls_resumed), Ms(q.p50).c_str(),
+                  Ms(q.p99).c_str());
     out += line;
   }
   out += "\nPer step:\n";

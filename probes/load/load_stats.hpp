@@ -41,6 +41,8 @@ struct LoadStats {
   std::uint64_t dropped = 0;       // open model: starts that could not happen within max_lateness
   std::uint64_t interrupted = 0;   // requests cut by the end of the test (not failures)
   stats::DenseHistogram lateness;  // open model: actual start − intended start
+  stats::DenseHistogram tls;       // https: handshake time of each new connection (phase `tls`)
+  std::uint64_t tls_resumed = 0;   // … of which resumed an earlier session of the same user
   std::vector<StepStats> steps;
 
   StepStats& Step(const std::string& name);

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "probes/load/engine.hpp"
 #include "probes/load/http1.hpp"
 #include "probes/load/load_config.hpp"
 #include "probes/load/load_probe.hpp"
 #include "probes/load/load_stats.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/raw_server.hpp"
 
 namespace reznet::probes::load {
 namespace {
@@ -34,6 +37,16 @@ TEST(ParseHead, LengthChunkedCloseAndIncomplete) {
   EXPECT_TRUE(ParseHead("SSH-2.0-OpenSSH\r\n\r\n").bad);
   EXPECT_TRUE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n").bad);
   EXPECT_TRUE(ParseHead(std::string(70 * 1024, 'x')).bad);  // no end of head in 64 KiB
+}
+
+TEST(ParseHead, StatusOutside100To599IsBad) {
+  auto h = ParseHead("HTTP/1.1 999 Weird\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(h.bad);
+  EXPECT_EQ(h.status, 999);
+  EXPECT_STREQ(h.why, "status code outside 100–599");
+  EXPECT_TRUE(ParseHead("HTTP/1.1 099 Low\r\n\r\n").bad);
+  EXPECT_TRUE(ParseHead("HTTP/1.1 2x0 OK\r\n\r\n").bad);
+  EXPECT_FALSE(ParseHead("HTTP/1.1 599 Edge\r\nContent-Length: 0\r\n\r\n").bad);
 }
 
 TEST(Template, SplitsHoles) {
@@ -145,6 +158,110 @@ TEST(LoadStats, OutcomeCarriesBucketsNotSamples) {
   EXPECT_THAT(ResultsBlock(a), HasSubstr("Raw latency"));
 }
 
+config::KindTraitsMap Kinds();
+const LoadSettings& SettingsOf(const config::Config& c);
+
+// One user against `url` for a short while, scenario `GET /` (plus `extra` load settings and
+// `step` settings).
+LoadStats RunAgainst(const std::string& url, const std::string& extra = "",
+                     const std::string& step = "") {
+  auto cfg = config::LoadString(
+      "targets: { b: { url: \"" + url +
+          "\" } }\nprobes:\n  - { name: l, kind: load, target: b, load: { users: 1, threads: 1, "
+          "duration: 300ms, request_timeout: 200ms, graceful_stop: 2s, think_time: 20ms, "
+          "scenario: [{ name: get, path: / " +
+          step + "}]" + extra + " } }\n",
+      "t.yaml", Kinds());
+  return RunLoad(SettingsOf(cfg), {});
+}
+
+// Every failed request of the only step had error `kind`, and none succeeded.
+void ExpectOnlyErrors(const LoadStats& s, const std::string& kind) {
+  ASSERT_EQ(s.steps.size(), 1u);
+  const auto& st = s.steps[0];
+  EXPECT_EQ(st.ok, 0u) << st.last_error;
+  EXPECT_GT(st.failed, 0u);
+  EXPECT_EQ(st.errors, (std::map<std::string, std::uint64_t>{{kind, st.failed}})) << st.last_error;
+}
+
+constexpr std::string_view kNoLength = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello";
+
+TEST(CloseDelimitedBody, EndsAtACleanClose) {
+  testing::RawServer server([](testing::RawConn& c) {
+    if (!c.ReadHead()) return;
+    c.Write(kNoLength);
+    c.Write(" world");
+  });
+  const auto s = RunAgainst(server.url(), "", ", expect: { body_contains: \"hello world\" }");
+  ASSERT_EQ(s.steps.size(), 1u);
+  EXPECT_GT(s.steps[0].ok, 0u);
+  EXPECT_EQ(s.steps[0].failed, 0u) << s.steps[0].last_error;
+}
+
+TEST(CloseDelimitedBody, CutByTheRequestTimeoutIsATimeout) {
+  testing::RawServer server([](testing::RawConn& c) {
+    if (!c.ReadHead()) return;
+    c.Write(kNoLength);
+    c.WaitForClose();  // the body never ends
+  });
+  const auto s = RunAgainst(server.url());
+  ExpectOnlyErrors(s, "timeout");
+  EXPECT_THAT(s.steps[0].last_error, HasSubstr("no response within the request timeout"));
+}
+
+TEST(CloseDelimitedBody, ResetIsAnIoError) {
+  testing::RawServer server([](testing::RawConn& c) {
+    if (!c.ReadHead()) return;
+    c.Write(kNoLength);
+    c.Reset();
+  });
+  const auto s = RunAgainst(server.url());
+  ExpectOnlyErrors(s, "io");
+  EXPECT_THAT(s.steps[0].last_error, HasSubstr("reading a body delimited by the close"));
+}
+
+TEST(CloseDelimitedBody, MaxBodyBytesApplies) {
+  testing::RawServer server([](testing::RawConn& c) {
+    if (!c.ReadHead()) return;
+    c.Write(kNoLength);
+    c.Write(std::string(5000, 'x'));
+  });
+  const auto s = RunAgainst(server.url(), ", max_body_bytes: 1000");
+  ExpectOnlyErrors(s, "body_too_large");
+  EXPECT_THAT(s.steps[0].last_error, HasSubstr("exceeds max_body_bytes (1000 bytes)"));
+}
+
+TEST(MaxBodyBytes, AppliesToLengthAndChunkedBodies) {
+  testing::LoopbackServer server([](httplib::Server& srv) {
+    srv.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(5000, 'x'), "text/plain");
+    });
+    srv.Get("/chunked/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+        for (int i = 0; i < 5; ++i) sink.write(std::string(1000, 'y').data(), 1000);
+        sink.done();
+        return true;
+      });
+    });
+  });
+  ExpectOnlyErrors(RunAgainst(server.url(), ", max_body_bytes: 4999"), "body_too_large");
+  EXPECT_EQ(RunAgainst(server.url(), ", max_body_bytes: 5000").steps[0].failed, 0u);
+  ExpectOnlyErrors(RunAgainst(server.url() + "/chunked", ", max_body_bytes: 4999"),
+                   "body_too_large");
+}
+
+TEST(Status, OutsideTheRangeIsProtocolNot5xx) {
+  testing::LoopbackServer server([](httplib::Server& srv) {
+    srv.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 999;
+      res.set_content("odd", "text/plain");
+    });
+  });
+  const auto s = RunAgainst(server.url());
+  ExpectOnlyErrors(s, "protocol");
+  EXPECT_THAT(s.steps[0].last_error, HasSubstr("status code outside 100–599: 999"));
+}
+
 config::KindTraitsMap Kinds() { return {{std::string(LoadProbe::kKind), LoadProbe::Traits()}}; }
 
 const LoadSettings& SettingsOf(const config::Config& c) {
@@ -192,7 +309,6 @@ probes:
   } catch (const config::ConfigError& e) {
     std::string all;
     for (const auto& l : e.errors()) all += l + "\n";
-    EXPECT_THAT(all, HasSubstr("load tests speak plain http in this build"));
     EXPECT_THAT(all, HasSubstr("\"closed\": write ramping-vus or constant-arrival-rate"));
     EXPECT_THAT(all, HasSubstr("the range 3s..1s ends before it starts"));
     EXPECT_THAT(all, HasSubstr("{{cid}} is not extracted by an earlier step"));

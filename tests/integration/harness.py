@@ -155,6 +155,20 @@ def p99(sorted_lat):
     return sorted_lat[min(len(sorted_lat) - 1, int(len(sorted_lat) * 0.99))]
 
 
+def interrupted_load(config_path, out, after=3.0):
+    """`reznet-perfd load` stopped by SIGINT after `after` s: (returncode, stdout, stderr, --out JSON,
+    seconds from the signal to the exit)."""
+    p = subprocess.Popen([os.path.join(BIN, "reznet-perfd"), "load", "--config", config_path, "--out", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    started = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=20)
+    stopped = time.monotonic() - started
+    with open(out) as f:
+        return p.returncode, stdout, stderr, json.load(f), stopped
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     last = None

@@ -3,14 +3,14 @@ injected errors and latency, coordinated omission, dropped starts, segments merg
 graceful stop on SIGINT, and the load suite profile."""
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
+from harness import (BIN, DaemonTestCase, Process, http, interrupted_load, metric, parse_metrics,  # noqa: E402
+                     services, wait_until)
 
 PERFD = os.path.join(BIN, "reznet-perfd")
 
@@ -162,20 +162,13 @@ probes:
         cfg = self.config("{ users: 10, duration: 60s, think_time: 100ms..200ms,"
                           " scenario: [{ name: agents, path: /api/agents }] }")
         out = os.path.join(self.tmp.name, "partial.json")
-        p = subprocess.Popen([PERFD, "load", "--config", cfg, "--out", out], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        time.sleep(3)
-        started = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        stdout, stderr = p.communicate(timeout=20)
-        self.assertLess(time.monotonic() - started, 10)
+        code, stdout, stderr, res, stopped = interrupted_load(cfg, out)
+        self.assertLess(stopped, 10)
         self.assertIn("stopped by signal: results so far", stderr)
         self.assertIn("LOAD TEST RESULTS", stdout)
-        with open(out) as f:
-            res = json.load(f)
         self.assertGreater(res["requests"], 50)
         self.assertEqual(res["failed"], 0)
-        self.assertEqual(p.returncode, 0)
+        self.assertEqual(code, 0)
 
     def test_limits_and_usage(self):
         cfg = self.config("{ users: 600, duration: 5s, limits: { max_users: 1000 } }")
