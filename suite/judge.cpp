@@ -49,7 +49,10 @@ ProbeResult ProbeAccumulator::Finish(double seconds) const {
   // used up mid-suite) keeps what it measured.
   r.skipped = result_.skipped && result_.runs == 0;
   if (!r.skipped) r.skip_reason.clear();
-  for (const auto& [name, samples] : samples_) r.phases.push_back(Summarise(name, samples));
+  for (const auto& [name, samples] : samples_) {
+    r.phases.push_back(Summarise(name, samples));
+    KeepSamples(r.phases.back(), samples);
+  }
   for (const auto& [name, sum] : counters_) r.counters.emplace_back(name, sum.first / sum.second);
   r.seconds = seconds;
   return r;

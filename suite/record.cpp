@@ -1,6 +1,8 @@
 #include "suite/record.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -34,6 +36,61 @@ const char* VerdictName(Verdict v) {
       return "skipped";
   }
   return "skipped";
+}
+
+std::vector<std::pair<double, std::uint64_t>> PhaseStats::Weighted() const {
+  if (!histogram.empty()) return histogram;
+  std::vector<std::pair<double, std::uint64_t>> out;
+  out.reserve(samples.size());
+  for (double v : samples) out.emplace_back(v, 1);
+  return out;
+}
+
+std::uint64_t PhaseStats::Kept() const {
+  std::uint64_t n = samples.size();
+  for (const auto& [v, c] : histogram) n += c;
+  return n;
+}
+
+namespace {
+
+// Nanoseconds are the clocks' resolution; fewer digits keep history lines short.
+double RoundNs(double seconds) { return std::round(seconds * 1e9) / 1e9; }
+
+}  // namespace
+
+void KeepSamples(PhaseStats& phase, std::vector<std::pair<double, std::uint64_t>> all) {
+  std::erase_if(all, [](const auto& s) { return s.second == 0; });
+  for (auto& s : all) s.first = RoundNs(s.first);
+  const bool weighted =
+      std::any_of(all.begin(), all.end(), [](const auto& s) { return s.second != 1; });
+  phase.samples.clear();
+  phase.histogram.clear();
+  if (weighted) {
+    std::sort(all.begin(), all.end());
+    // Too many buckets: neighbours merge into groups of equal size, each at its largest value
+    // (percentiles read from it are then a little high, never low).
+    const std::size_t group = (all.size() + kMaxKeptSamples - 1) / kMaxKeptSamples;
+    for (std::size_t i = 0; i < all.size(); i += group) {
+      std::uint64_t count = 0;
+      const std::size_t end = std::min(all.size(), i + group);
+      for (std::size_t j = i; j < end; ++j) count += all[j].second;
+      phase.histogram.emplace_back(all[end - 1].first, count);
+    }
+    return;
+  }
+  if (all.size() <= kMaxKeptSamples) {
+    for (const auto& s : all) phase.samples.push_back(s.first);
+    return;
+  }
+  // Evenly spaced order statistics: the distribution's shape at a fixed size. Rank tests on them
+  // are conservative (they see fewer samples than there were).
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < kMaxKeptSamples; ++i) {
+    const double at = (static_cast<double>(i) + 0.5) * static_cast<double>(all.size()) /
+                      static_cast<double>(kMaxKeptSamples);
+    phase.samples.push_back(all[static_cast<std::size_t>(at)].first);
+  }
 }
 
 const ProbeResult* RunRecord::Probe(const std::string& n) const {
@@ -76,8 +133,17 @@ json::array Array(const std::vector<T>& items, F each) {
 }
 
 json::object PhaseJson(const PhaseStats& p) {
-  return {{"name", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean}, {"p50", p.p50},
-          {"p90", p.p90},   {"p95", p.p95},     {"p99", p.p99}, {"max", p.max}};
+  json::object o{{"name", p.name}, {"count", p.count}, {"min", p.min},
+                 {"mean", p.mean}, {"p50", p.p50},     {"p90", p.p90},
+                 {"p95", p.p95},   {"p99", p.p99},     {"max", p.max}};
+  if (!p.histogram.empty()) {
+    json::array h;
+    for (const auto& [v, c] : p.histogram) h.push_back(json::array{v, c});
+    o["histogram"] = std::move(h);
+  } else {
+    o["samples"] = json::array(p.samples.begin(), p.samples.end());
+  }
+  return o;
 }
 
 json::object ProbeJson(const ProbeResult& p) {
@@ -209,6 +275,29 @@ std::string ToJson(const RunRecord& r) {
 
 namespace {
 
+// Records written before samples were kept have neither "samples" nor "histogram".
+PhaseStats PhaseFromJson(const json::object& ph) {
+  PhaseStats s{S(ph, "name"),
+               static_cast<std::uint64_t>(D(ph, "count")),
+               D(ph, "min"),
+               D(ph, "mean"),
+               D(ph, "p50"),
+               D(ph, "p90"),
+               D(ph, "p95"),
+               D(ph, "p99"),
+               D(ph, "max"),
+               {},
+               {}};
+  for (const auto& v : A(ph, "samples")) s.samples.push_back(Number(v, "samples"));
+  for (const auto& bucket : A(ph, "histogram")) {
+    const auto& pair = A(bucket, "histogram[]");
+    if (pair.size() != 2) WrongType("histogram[]", "[seconds, count]");
+    s.histogram.emplace_back(Number(pair[0], "histogram[]"),
+                             static_cast<std::uint64_t>(Number(pair[1], "histogram[]")));
+  }
+  return s;
+}
+
 ProbeResult ProbeFromJson(const json::value& pv) {
   const auto& po = O(pv, "probes[]");
   ProbeResult p;
@@ -224,9 +313,7 @@ ProbeResult ProbeFromJson(const json::value& pv) {
   p.last_error = S(po, "last_error");
   for (const auto& phv : A(po, "phases")) {
     const auto& ph = O(phv, "phases[]");
-    p.phases.push_back({S(ph, "name"), static_cast<std::uint64_t>(D(ph, "count")), D(ph, "min"),
-                        D(ph, "mean"), D(ph, "p50"), D(ph, "p90"), D(ph, "p95"), D(ph, "p99"),
-                        D(ph, "max")});
+    p.phases.push_back(PhaseFromJson(ph));
   }
   for (const auto& [k, v] : O(po, "counters"))
     p.counters.emplace_back(std::string(k), Number(v, "counters"));

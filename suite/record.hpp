@@ -14,13 +14,33 @@
 
 namespace reznet::suite {
 
-// Statistics of one phase's samples, nearest-rank percentiles over the exact samples.
+// Samples kept per phase in a run record, so that any two runs can be compared later (a rank
+// test and a bootstrap interval, suite/compare.hpp). Beyond this many the record keeps this many
+// evenly spaced order statistics (the same distribution, sorted; `count` stays the real number),
+// and a histogram beyond this many buckets merges neighbours: about 2,000 × 12 bytes of JSON per
+// phase at most.
+inline constexpr std::size_t kMaxKeptSamples = 2000;
+
+// Statistics of one phase's samples, nearest-rank percentiles over the exact samples, and the
+// samples themselves: plain ones in `samples` (seconds, run order, rounded to 1 ns), or for
+// weighted phases (a load test's histogram buckets) `histogram` as (seconds, count). Both empty
+// in records written before samples were kept.
 struct PhaseStats {
   std::string name;
   std::uint64_t count = 0;
   double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+  std::vector<double> samples;
+  std::vector<std::pair<double, std::uint64_t>> histogram;
   bool operator==(const PhaseStats&) const = default;
+
+  // The kept samples as (seconds, count), whichever way they were kept.
+  std::vector<std::pair<double, std::uint64_t>> Weighted() const;
+  std::uint64_t Kept() const;
 };
+
+// Fills `phase.samples` or `phase.histogram` from every sample of the phase, within
+// kMaxKeptSamples.
+void KeepSamples(PhaseStats& phase, std::vector<std::pair<double, std::uint64_t>> all);
 
 struct ProbeResult {
   std::string name;
