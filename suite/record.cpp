@@ -183,10 +183,19 @@ json::object VerdictJson(const NfrVerdict& v) {
 
 json::object BaselineJson(const BaselineRow& b) {
   return {{"nfr", b.nfr},
+          {"probe", b.probe},
+          {"phase", b.phase},
+          {"stat", b.stat},
           {"unit", b.latency ? "seconds" : "ratio"},
           {"baseline", b.baseline},
           {"value", b.value},
           {"change_pct", b.change_pct},
+          {"ci_low_pct", Opt(b.ci_low_pct)},
+          {"ci_high_pct", Opt(b.ci_high_pct)},
+          {"p_value", Opt(b.p_value)},
+          {"samples_baseline", b.samples_baseline},
+          {"samples_run", b.samples_run},
+          {"verdict", b.verdict},
           {"status", b.status}};
 }
 
@@ -268,7 +277,9 @@ std::string ToJson(const RunRecord& r) {
       {"nfrs", Array(r.nfrs, VerdictJson)},
       {"baseline_id", r.baseline_id},
       {"tolerance", r.tolerance},
-      {"baseline", Array(r.baseline, BaselineJson)}};
+      {"significance", r.significance},
+      {"baseline", Array(r.baseline, BaselineJson)},
+      {"baseline_phases", Array(r.baseline_phases, BaselineJson)}};
   // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
   return common::WriteJson(doc, common::JsonStyle::kTight);
 }
@@ -340,6 +351,22 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
   return v;
 }
 
+BaselineRow BaselineFromJson(const json::value& bv) {
+  const auto& bo = O(bv, "baseline[]");
+  BaselineRow b{S(bo, "nfr"),   S(bo, "unit") != "ratio", D(bo, "baseline"),
+                D(bo, "value"), D(bo, "change_pct"),      S(bo, "status")};
+  b.probe = S(bo, "probe");
+  b.phase = S(bo, "phase");
+  b.stat = S(bo, "stat");
+  b.ci_low_pct = OptD(bo, "ci_low_pct");
+  b.ci_high_pct = OptD(bo, "ci_high_pct");
+  b.p_value = OptD(bo, "p_value");
+  b.samples_baseline = static_cast<std::uint64_t>(D(bo, "samples_baseline"));
+  b.samples_run = static_cast<std::uint64_t>(D(bo, "samples_run"));
+  b.verdict = S(bo, "verdict");
+  return b;
+}
+
 RunRecord RunFromJson(const json::value& root) {
   const json::object& o = O(root, "the line");
   RunRecord r;
@@ -360,11 +387,9 @@ RunRecord RunFromJson(const json::value& root) {
   for (const auto& vv : A(o, "nfrs")) r.nfrs.push_back(VerdictFromJson(vv));
   r.baseline_id = S(o, "baseline_id");
   if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
-  for (const auto& bv : A(o, "baseline")) {
-    const auto& bo = O(bv, "baseline[]");
-    r.baseline.push_back({S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
-                          D(bo, "change_pct"), S(bo, "status")});
-  }
+  if (Get(o, "significance")) r.significance = D(o, "significance");
+  for (const auto& bv : A(o, "baseline")) r.baseline.push_back(BaselineFromJson(bv));
+  for (const auto& bv : A(o, "baseline_phases")) r.baseline_phases.push_back(BaselineFromJson(bv));
   return r;
 }
 
@@ -380,6 +405,17 @@ std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
     if (error) *error = e.what();
     return std::nullopt;
   }
+}
+
+std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+                           double significance, double tolerance,
+                           const std::vector<BaselineRow>& nfrs,
+                           const std::vector<BaselineRow>& phases) {
+  const json::object doc{
+      {"baseline_id", baseline_id},        {"run_id", run_id},
+      {"significance", significance},      {"tolerance", tolerance},
+      {"nfrs", Array(nfrs, BaselineJson)}, {"phases", Array(phases, BaselineJson)}};
+  return common::WriteJson(doc, common::JsonStyle::kPretty);
 }
 
 std::string NewRunId(double unix_seconds) {

@@ -81,16 +81,27 @@ struct NfrVerdict {
   bool operator==(const NfrVerdict&) const = default;
 };
 
-// One line of the baseline comparison (the seed's regression table).
+// One line of a comparison of a run with an earlier one (the baseline): for an NFR (`nfr` set; its
+// stat) or a probe's phase (`nfr` empty; its p50). The change of the statistic in % with a
+// bootstrap interval, the p-value of a rank test over the two runs' samples (a proportion test
+// for error rates) and the verdict (stats/significance.hpp). Rows of records written before
+// significance was tested have only the first six fields.
 struct BaselineRow {
   std::string nfr;
   bool latency = true;
   double baseline = 0;
   double value = 0;
   double change_pct = 0;  // (value / baseline - 1) × 100
-  // "ok", "worse" (worse than the baseline by more than the tolerance: ⚠), "violated" (the NFR
-  // fails: ✗)
+  // "ok", "worse" (regressed: significantly worse, and by more than the tolerance: ⚠),
+  // "violated" (the NFR fails: ✗)
   std::string status;
+  std::string probe, phase, stat;
+  std::optional<double> ci_low_pct, ci_high_pct;  // interval of change_pct
+  std::optional<double> p_value;
+  std::uint64_t samples_baseline = 0, samples_run = 0;
+  // "regressed", "improved", "no significant change", "too few samples", or "not tested" (a
+  // ratio: no samples to test; its status then follows the tolerance alone)
+  std::string verdict;
   bool operator==(const BaselineRow&) const = default;
 };
 
@@ -110,7 +121,9 @@ struct RunRecord {
   std::vector<NfrVerdict> nfrs;
   std::string baseline_id;  // the run compared with ("" when none)
   double tolerance = 0.10;
-  std::vector<BaselineRow> baseline;
+  double significance = 0.05;
+  std::vector<BaselineRow> baseline;         // per judged NFR
+  std::vector<BaselineRow> baseline_phases;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;
 
   bool finished() const { return state == "passed" || state == "failed" || state == "error"; }
@@ -123,6 +136,13 @@ struct RunRecord {
 std::string ToJson(const RunRecord& run);
 // Parses what ToJson wrote; nullopt (with `error` set) for anything else.
 std::optional<RunRecord> FromJson(const std::string& text, std::string* error = nullptr);
+
+// A comparison of two runs as JSON (`reznet-perfd compare --format json`), in the words of the
+// record: the ids, the criteria and the rows.
+std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+                           double significance, double tolerance,
+                           const std::vector<BaselineRow>& nfrs,
+                           const std::vector<BaselineRow>& phases);
 
 // A new run id: UTC start time and a random suffix, e.g. "20261127T084512Z-3f2a9c".
 std::string NewRunId(double unix_seconds);
