@@ -6,6 +6,7 @@
 
 #include "suite/judge.hpp"
 #include "suite/report.hpp"
+#include "suite/trend.hpp"
 
 namespace reznet::suite {
 namespace {
@@ -165,6 +166,38 @@ TEST(Judge, RegressionRulesFailOnlyWhenTheShiftIsSignificant) {
   v = Judge({rule}, {"api_reg"}, MakeRun("now", 5, 0.0033).probes, options);
   EXPECT_EQ(v[0].verdict, Verdict::kFailed);
   EXPECT_THAT(v[0].reason, HasSubstr("too few samples for a rank test: 60 vs 5"));
+}
+
+}  // namespace
+}  // namespace reznet::suite
+
+namespace reznet::suite {
+namespace {
+
+TEST(Trend, RowsOldestFirstWithWorseAndFailedCells) {
+  RunRecord c1 = MakeRun("r1", 30, 0), c2 = MakeRun("r2", 30, 0.011),
+            c3 = MakeRun("r3", 30, 0.03, Verdict::kFailed), same = MakeRun("r4", 30, 0.03);
+  c1.labels["commit"] = "abc123";
+  c3.labels["commit"] = "fff000";
+  const Trend t = BuildTrend({same, c3, c2, c1}, {"api_p95", "cache"}, 10, {0.05, 0.05});
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(t.rows[0].label, "abc123");
+  EXPECT_EQ(t.rows[1].label, "r2");  // no commit label: the id
+  EXPECT_EQ(TrendCellText(t.rows[0].cells[0]), "119.0 ms");
+  EXPECT_EQ(TrendCellText(t.rows[1].cells[0]), "130.0 ms ⚠");
+  EXPECT_EQ(TrendCellText(t.rows[2].cells[0]), "149.0 ms ⚠ ❌");
+  EXPECT_EQ(TrendCellText(t.rows[3].cells[0]), "149.0 ms");  // same as the run before
+  EXPECT_EQ(TrendCellText(t.rows[3].cells[1]), "90.0 %");
+  // `last` rows, the run before the first still read for its ⚠.
+  const Trend last = BuildTrend({same, c3, c2, c1}, {}, 3, {0.05, 0.05});
+  EXPECT_EQ(last.nfrs, (std::vector<std::string>{"api_p95", "api_errors", "cache"}));
+  ASSERT_EQ(last.rows.size(), 3u);
+  EXPECT_TRUE(last.rows[0].cells[0].worse);
+  const std::string md = TrendMarkdown(t);
+  EXPECT_THAT(md, HasSubstr("| Commit | api_p95 | cache |\n|---|---:|---:|\n"));
+  EXPECT_THAT(md, HasSubstr("| `fff000` | 149.0 ms ⚠ ❌ | 90.0 % ❌ |"));
+  EXPECT_THAT(TrendCsv(t), HasSubstr("\"fff000\",\"r3\",passed,0,0.149,worse failed,0.9,failed\n"));
+  EXPECT_THAT(TrendJson(t), HasSubstr("\"text\": \"130.0 ms ⚠\""));
 }
 
 }  // namespace
