@@ -9,6 +9,7 @@
 #include "api/suite_routes.hpp"
 #include "common/json.hpp"
 #include "suite/service.hpp"
+#include "suite/trend.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::api {
@@ -23,6 +24,25 @@ boost::json::array Strings(const std::vector<std::string>& v) {
 }
 
 constexpr const char* kReloadStatusUrl = "/-/reload";
+
+// The last 5 finished runs of the newest one's profile, at that run's significance and tolerance.
+telemetry::StatusPageData::Trend StatusTrend(suite::SuiteService& suites) {
+  const suite::RunLister list = [&](std::size_t o, std::size_t l) { return suites.List(o, l); };
+  const auto newest = suite::FinishedRuns(list, "", 1);
+  telemetry::StatusPageData::Trend out;
+  if (newest.empty()) return out;
+  const auto& run = newest.front();
+  const auto trend = suite::BuildTrend(suite::FinishedRuns(list, run.profile, 6), {}, 5,
+                                       {run.significance, run.tolerance});
+  out.profile = run.profile;
+  out.columns = trend.nfrs;
+  for (const auto& r : trend.rows) {
+    telemetry::StatusPageData::Trend::Row row{r.label, r.id, {}};
+    for (const auto& c : r.cells) row.cells.push_back(suite::TrendCellText(c));
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -70,6 +90,7 @@ void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::Su
                              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
                              r.Count(suite::Verdict::kSkipped)});
       }
+      data.trend = StatusTrend(suites);
     } catch (const std::exception& e) {
       data.runs_error = e.what();  // the store logs its own outages (rate-limited)
     }

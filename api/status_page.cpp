@@ -150,6 +150,23 @@ void Charts(const telemetry::StatusPageData& d, std::string& h) {
   h += "</div>";
 }
 
+void TrendTable(const telemetry::StatusPageData::Trend& t, std::string& h) {
+  if (t.rows.empty()) return;
+  h += "<h2>Trend (" + HtmlEscape(t.profile) +
+       ")</h2><p class=\"muted\">⚠ significantly worse than the run before · ❌ NFR failed · "
+       "<a href=\"/runs/trend?format=markdown&amp;profile=" +
+       HtmlEscape(t.profile) + "\">more</a></p><table><tr><th>commit</th>";
+  for (const auto& c : t.columns) h += "<th>" + HtmlEscape(c) + "</th>";
+  h += "</tr>";
+  for (const auto& r : t.rows) {
+    h += "<tr><td><a href=\"/runs/" + HtmlEscape(r.id) + "?format=markdown\"><code>" +
+         HtmlEscape(r.label) + "</code></a></td>";
+    for (const auto& c : r.cells) h += "<td class=\"num\">" + HtmlEscape(c) + "</td>";
+    h += "</tr>";
+  }
+  h += "</table>";
+}
+
 void Runs(const telemetry::StatusPageData& d, std::string& h) {
   h += "<h2>Suite runs</h2>";
   if (!d.runs_error.empty())
@@ -171,6 +188,7 @@ void Runs(const telemetry::StatusPageData& d, std::string& h) {
     }
     h += "</table>";
   }
+  TrendTable(d.trend, h);
 }
 
 }  // namespace

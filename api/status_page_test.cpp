@@ -38,7 +38,22 @@ telemetry::StatusPageData Sample() {
   d.probes.push_back(idle);
   d.failures.push_back({d.now_wall - 5, "api", "http_5xx", "status 503 <from proxy>"});
   d.runs.push_back({"20261127T090000Z-abcdef", "quick", "failed", d.now_wall - 600, 7, 1, 0});
+  d.trend = {"quick",
+             {"api_p95", "db_p95"},
+             {{"abc123", "20261127T080000Z-000001", {"100.0 ms", "12.0 ms"}},
+              {"def456", "20261127T090000Z-abcdef", {"180.0 ms ⚠", "30.0 ms ⚠ ❌"}}}};
   return d;
+}
+
+TEST(StatusPage, ShowsTheLastRunsTrend) {
+  const std::string html = RenderStatusPage(Sample());
+  EXPECT_THAT(html, HasSubstr("<h2>Trend (quick)</h2>"));
+  EXPECT_THAT(html, HasSubstr("<th>commit</th><th>api_p95</th><th>db_p95</th>"));
+  EXPECT_THAT(html, HasSubstr("<code>def456</code></a></td><td class=\"num\">180.0 ms ⚠</td>"
+                              "<td class=\"num\">30.0 ms ⚠ ❌</td>"));
+  telemetry::StatusPageData none = Sample();
+  none.trend = {};
+  EXPECT_THAT(RenderStatusPage(none), Not(HasSubstr("Trend (")));
 }
 
 TEST(StatusPage, ShowsNfrsProbesFailuresChartsAndRuns) {

@@ -7,6 +7,7 @@
 #include "probes/outcome.hpp"
 #include "suite/report.hpp"
 #include "suite/service.hpp"
+#include "suite/trend.hpp"
 
 namespace reznet::api {
 namespace {
@@ -115,6 +116,32 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
           {"total", total}, {"offset", offset}, {"limit", limit}, {"runs", std::move(summaries)}});
 }
 
+// GET /runs/trend?profile=&nfr=a,b&last=N&format=json|markdown: the trend table (trend.hpp).
+HttpReply TrendReply(suite::SuiteService& suites, const config::Config& config,
+                     const HttpRequest& req) {
+  const Format format = FormatOf(req);
+  if (format != Format::kJson && format != Format::kMarkdown)
+    return Error(400, "format: write json or markdown");
+  std::vector<std::string> nfrs;
+  const std::string list = req.QueryParam("nfr");
+  for (std::size_t at = 0; at < list.size();) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    if (comma > at) nfrs.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  const std::string profile = req.QueryParam("profile");
+  try {
+    const auto trend = suite::TrendOf(
+        config, [&](std::size_t o, std::size_t l) { return suites.List(o, l); }, profile,
+        std::move(nfrs), std::max<std::size_t>(1, SizeParam(req, "last", 20, 200)));
+    if (format == Format::kMarkdown)
+      return {200, "text/markdown; charset=utf-8", suite::TrendMarkdown(trend), {}};
+    return Json(200, suite::TrendJson(trend));
+  } catch (const suite::HistoryError& e) {
+    return HistoryDown(e);
+  }
+}
+
 }  // namespace
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -193,8 +220,9 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
 
   server.Route(
       "GET", "/runs/",
-      [&suites](const HttpRequest& req) {
+      [&suites, &config](const HttpRequest& req) {
         const std::string id = req.path.substr(std::string("/runs/").size());
+        if (id == "trend") return TrendReply(suites, *config.Get(), req);
         const Format format = FormatOf(req);
         if (format == Format::kUnknown) return Error(400, "format: write json, markdown or junit");
         try {

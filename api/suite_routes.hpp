@@ -4,6 +4,8 @@
 //        → 202 {id, status_url} | 409 {error, running, status_url} | 400 | 401 | 403
 //   GET  /runs?offset=0&limit=20      newest first; JSON or Markdown
 //   GET  /runs/{id}, GET /runs/baseline   JSON, Markdown or JUnit XML
+//   GET  /runs/trend?profile=quick&nfr=a,b&last=20   the trend table (suite/trend.hpp), JSON or
+//        Markdown; on a worker like every history route
 // Format: ?format=json|markdown|junit, else the Accept header (application/json, text/markdown,
 // application/xml or text/xml), else JSON.
 //

@@ -285,16 +285,19 @@ probes:
   - { name: api2, kind: echo, target: t, echo: { word: y } }
 nfrs:
   - { name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 1s }
-  - { name: api_base, kind: regression, probe: api2, phase: total, stat: p95, window: 5m, baseline_runs: 3 }
+  - { name: api_base, kind: regression, probe: api2, phase: total, stat: p95, window: 5m, baseline_runs: 3, significance: 0.01 }
 suites:
   smoke: { probes: [api, { probe: api2, samples: 7 }], samples: 4, nfrs: [api_p95] }
   quick: { probes: [api2] }
-history: { tolerance: 20% }
+history: { tolerance: 20%, significance: 10% }
 )",
                        "t.yaml", Kinds());
   EXPECT_EQ(ok.nfrs[1].baseline_runs, 3);
   EXPECT_FALSE(ok.nfrs[1].baseline);
   EXPECT_DOUBLE_EQ(ok.history.tolerance, 0.2);
+  EXPECT_DOUBLE_EQ(ok.history.significance, 0.1);
+  EXPECT_DOUBLE_EQ(*ok.nfrs[1].significance, 0.01);
+  EXPECT_FALSE(ok.nfrs[0].significance);
   EXPECT_EQ(ok.history.store, "file");
   auto profiles = ResolveProfiles(ok);
   ASSERT_EQ(profiles.count("smoke"), 1u);
@@ -376,6 +379,10 @@ probes: [{ name: api, kind: echo, target: t, echo: { word: x } }]
   EXPECT_THAT(ErrorsOf(base + "history: { keep_runs: 0, keep_days: -1 }\n"),
               ElementsAre("t.yaml:3:23: history.keep_runs: must be between 1 and 100000000, got 0",
                           "t.yaml:3:37: history.keep_days: must be between 0 and 100000, got -1"));
+  EXPECT_EQ(defaults.history.significance, 0.05);
+  EXPECT_THAT(ErrorsOf(base + "history: { significance: 0 }\n"),
+              ElementsAre("t.yaml:3:26: history.significance: must lie between 0 and 1 "
+                          "(exclusive), e.g. 0.05 or 5%"));
 }
 
 // What a reload decides per probe: only the probe's own YAML and the targets it uses count.

@@ -145,6 +145,16 @@ void ReadRegression(MapReader& r, NfrRule& rule) {
         "5, the median of the last 5 suite runs)");
   }
   r.ReadRatio("tolerance", rule.tolerance);
+  if (r.Has("significance")) {
+    double level = 0;
+    if (r.ReadRatio("significance", level)) {
+      if (level > 0 && level < 1)
+        rule.significance = level;
+      else
+        r.diag().Error(r.MarkOf("significance"), r.PathOf("significance"),
+                       "must lie between 0 and 1 (exclusive), e.g. 0.05 or 5%");
+    }
+  }
   // Higher is worse for latencies and error rates; lower is worse for ratios.
   const bool higher_worse = rule.stat != NfrStat::kRatio;
   rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;

@@ -24,6 +24,8 @@
 //       baseline: 180ms               # pinned, or baseline_runs: 5 (median of the last 5 suite
 //                                     # runs that measured this stat; see config/suite.hpp)
 //       tolerance: 10%                # violated when value > baseline × (1 + tolerance)
+//       significance: 0.05            # suites: … and the samples are significantly worse than
+//                                     # the past runs' (default history.significance)
 //
 // For `ratio`, `phase` names the counter (e.g. query_reduction). For `error_rate`, `phase` is
 // not used: failed runs / (failed + successful) in the window.
@@ -63,6 +65,10 @@ struct NfrRule {
   // that measured it (set at run time; until then the rule has no data).
   int baseline_runs = 0;
   double tolerance = 0.10;
+  // regression, in suites: the rank test's level against the samples of the baseline runs
+  // (nullopt: history.significance). Pinned baselines and the daemon's windows have no samples
+  // to test and ignore it.
+  std::optional<double> significance;
   int line = 0;
 
   bool latency() const { return stat != NfrStat::kErrorRate && stat != NfrStat::kRatio; }

@@ -173,6 +173,10 @@ void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
                "dsn: is only used with store: postgres; add it or remove dsn:");
   }
   r.ReadRatio("tolerance", h.tolerance);
+  if (r.ReadRatio("significance", h.significance) && !(h.significance > 0 && h.significance < 1)) {
+    diag.Error(r.MarkOf("significance"), r.PathOf("significance"),
+               "must lie between 0 and 1 (exclusive), e.g. 0.05 or 5%");
+  }
   r.Read("keep_runs", h.keep_runs, 1, 100'000'000);
   r.Read("keep_days", h.keep_days, 0, 100'000);
   r.Finish();

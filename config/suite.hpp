@@ -11,6 +11,7 @@
 //     dsn: "host=… dbname=… user=…"   # postgres: where (schema created on first use)
 //     password: "${PGPASSWORD:-}"     # or password_file:
 //     tolerance: 10%                  # reports flag a stat worse than the baseline by more
+//     significance: 0.05              # … and only when a rank test says so at this level
 //     keep_runs: 10000                # retention: the newest N runs (the baseline stays)
 //     keep_days: 0                    # and only runs started in the last N days; 0: forever
 //
@@ -50,6 +51,9 @@ struct HistoryConfig {
   std::string dsn;
   std::string password;  // secret
   double tolerance = 0.10;
+  // Comparisons call a change regressed or improved only when its p-value is below this
+  // (stats/significance.hpp); regression rules without their own `significance:` use it too.
+  double significance = 0.05;
   // Retention, applied at start and after every stored run; the baseline run is always kept.
   std::int64_t keep_runs = 10000;  // the newest this many runs
   std::int64_t keep_days = 0;      // runs started within this many days; 0: forever

@@ -16,8 +16,9 @@ int main(int argc, char** argv) {
                                         " (revision " + reznet::common::kRevision + ")");
   app.require_subcommand(1);
   const std::vector<cli::Verb> verbs = {
-      cli::AddServe(app), cli::AddCheckConfig(app), cli::AddRules(app), cli::AddProbe(app),
-      cli::AddRun(app),   cli::AddBaseline(app),    cli::AddLoad(app),  cli::AddHashPassword(app)};
+      cli::AddServe(app),   cli::AddCheckConfig(app), cli::AddRules(app), cli::AddProbe(app),
+      cli::AddRun(app),     cli::AddBaseline(app),    cli::AddLoad(app),  cli::AddHashPassword(app),
+      cli::AddCompare(app), cli::AddHistory(app),     cli::AddReport(app)};
   const cli::Verb* chosen = nullptr;
   try {
     app.parse(argc, argv);

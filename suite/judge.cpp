@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
+
+#include "stats/significance.hpp"
 
 namespace reznet::suite {
 
@@ -49,7 +52,10 @@ ProbeResult ProbeAccumulator::Finish(double seconds) const {
   // used up mid-suite) keeps what it measured.
   r.skipped = result_.skipped && result_.runs == 0;
   if (!r.skipped) r.skip_reason.clear();
-  for (const auto& [name, samples] : samples_) r.phases.push_back(Summarise(name, samples));
+  for (const auto& [name, samples] : samples_) {
+    r.phases.push_back(Summarise(name, samples));
+    KeepSamples(r.phases.back(), samples);
+  }
   for (const auto& [name, sum] : counters_) r.counters.emplace_back(name, sum.first / sum.second);
   r.seconds = seconds;
   return r;
@@ -151,9 +157,64 @@ std::optional<double> MedianBaseline(const config::NfrRule& rule,
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+Samples BaselineSamples(const config::NfrRule& rule, const std::vector<RunRecord>& past) {
+  Samples out;
+  if (!rule.latency()) return out;
+  int used = 0;
+  for (const auto& run : past) {
+    if (used >= rule.baseline_runs) break;
+    if (!run.finished() || run.state == "error") continue;
+    const ProbeResult* p = run.Probe(rule.probe);
+    if (p == nullptr || !StatOf(*p, rule).value) continue;
+    ++used;
+    const auto kept = p->Phase(rule.phase)->Weighted();
+    out.insert(out.end(), kept.begin(), kept.end());
+  }
+  return out;
+}
+
+namespace {
+
+std::string P(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", p);
+  return buf;
+}
+
+// A regression rule that broke baseline ± tolerance, tested against its baseline runs' samples.
+void TestRegression(NfrVerdict& v, const config::NfrRule& rule, const ProbeResult& probe,
+                    const JudgeOptions& options) {
+  auto it = options.baseline_samples.find(rule.name);
+  const PhaseStats* phase = probe.Phase(rule.phase);
+  if (it == options.baseline_samples.end() || it->second.empty() || phase == nullptr) return;
+  const double level = rule.significance.value_or(options.significance);
+  const auto test = stats::MannWhitney(it->second, phase->Weighted());
+  const double change = *rule.baseline != 0 ? *v.value / *rule.baseline - 1 : 0;
+  const bool higher_worse = rule.stat != config::NfrStat::kRatio;
+  switch (stats::Decide(test, change, higher_worse, {level, rule.tolerance})) {
+    case stats::Change::kTooFew:
+      v.reason += " (too few samples for a rank test: " + std::to_string(test.n_a) + " vs " +
+                  std::to_string(test.n_b) + "; the threshold alone decides)";
+      return;
+    case stats::Change::kRegressed:
+      v.reason += "; significantly worse than the baseline runs' samples (p = " + P(test.p) +
+                  " < " + P(level) + ")";
+      return;
+    default:
+      v.verdict = Verdict::kPassed;
+      v.reason =
+          "beyond baseline ± tolerance but not significantly worse than the baseline "
+          "runs' samples (p = " +
+          P(test.p) + ", significance " + P(level) + ")";
+  }
+}
+
+}  // namespace
+
 std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                               const std::vector<std::string>& judged,
-                              const std::vector<ProbeResult>& results) {
+                              const std::vector<ProbeResult>& results,
+                              const JudgeOptions& options) {
   std::vector<NfrVerdict> out;
   for (const auto& name : judged) {
     auto rule = std::find_if(rules.begin(), rules.end(),
@@ -194,34 +255,12 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
         v.reason = rule->stat_name + " " + config::FormatThreshold(*rule, *s.value) +
                    " breaks the promise " + rule->op_text + " " +
                    config::FormatThreshold(*rule, rule->threshold);
+        if (rule->regression) TestRegression(v, *rule, *probe, options);
       }
     }
     out.push_back(std::move(v));
   }
   return out;
-}
-
-std::vector<BaselineRow> CompareWithBaseline(const RunRecord& run, const RunRecord& baseline,
-                                             double tolerance) {
-  std::vector<BaselineRow> rows;
-  for (const auto& v : run.nfrs) {
-    const NfrVerdict* b = baseline.Nfr(v.nfr);
-    if (b == nullptr || !b->value || !v.value) continue;
-    BaselineRow row;
-    row.nfr = v.nfr;
-    row.latency = v.latency;
-    row.baseline = *b->value;
-    row.value = *v.value;
-    row.change_pct = row.baseline != 0 ? (row.value / row.baseline - 1) * 100 : 0;
-    // Higher is worse for latencies and error rates, lower for ratios (cache reduction).
-    const bool higher_worse = v.latency || v.stat == "error_rate";
-    const double worse_pct = higher_worse ? row.change_pct : -row.change_pct;
-    row.status = v.verdict == Verdict::kFailed        ? "violated"
-                 : worse_pct > tolerance * 100 + 1e-9 ? "worse"
-                                                      : "ok";
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 std::string FinalState(const RunRecord& run) {

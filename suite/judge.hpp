@@ -51,15 +51,26 @@ StatValue StatOf(const ProbeResult& probe, const config::NfrRule& rule);
 std::optional<double> MedianBaseline(const config::NfrRule& rule,
                                      const std::vector<RunRecord>& past);
 
+using Samples = std::vector<std::pair<double, std::uint64_t>>;
+
+// The samples of the past runs MedianBaseline read (the same runs), pooled: what a suite tests a
+// regression rule's samples against. Empty for error-rate and ratio rules.
+Samples BaselineSamples(const config::NfrRule& rule, const std::vector<RunRecord>& past);
+
+struct JudgeOptions {
+  double significance = 0.05;  // history.significance: regression rules without their own
+  // Per regression rule name: BaselineSamples. A rule with samples here fails only when its value
+  // breaks baseline ± tolerance AND a rank test finds the run's samples significantly worse (too
+  // few samples for the test: the threshold alone decides, and the reason says so).
+  std::map<std::string, Samples> baseline_samples;
+};
+
 // Verdicts for `judged` rule names (in that order). Regression rules must already carry their
 // baseline (ApplyBaseline); one without is skipped and says why.
 std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                               const std::vector<std::string>& judged,
-                              const std::vector<ProbeResult>& results);
-
-// The baseline table: every judged NFR with a value in both runs.
-std::vector<BaselineRow> CompareWithBaseline(const RunRecord& run, const RunRecord& baseline,
-                                             double tolerance);
+                              const std::vector<ProbeResult>& results,
+                              const JudgeOptions& options = {});
 
 // passed when no verdict failed, failed otherwise.
 std::string FinalState(const RunRecord& run);

@@ -1,6 +1,8 @@
 #include "suite/record.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -34,6 +36,61 @@ const char* VerdictName(Verdict v) {
       return "skipped";
   }
   return "skipped";
+}
+
+std::vector<std::pair<double, std::uint64_t>> PhaseStats::Weighted() const {
+  if (!histogram.empty()) return histogram;
+  std::vector<std::pair<double, std::uint64_t>> out;
+  out.reserve(samples.size());
+  for (double v : samples) out.emplace_back(v, 1);
+  return out;
+}
+
+std::uint64_t PhaseStats::Kept() const {
+  std::uint64_t n = samples.size();
+  for (const auto& [v, c] : histogram) n += c;
+  return n;
+}
+
+namespace {
+
+// Nanoseconds are the clocks' resolution; fewer digits keep history lines short.
+double RoundNs(double seconds) { return std::round(seconds * 1e9) / 1e9; }
+
+}  // namespace
+
+void KeepSamples(PhaseStats& phase, std::vector<std::pair<double, std::uint64_t>> all) {
+  std::erase_if(all, [](const auto& s) { return s.second == 0; });
+  for (auto& s : all) s.first = RoundNs(s.first);
+  const bool weighted =
+      std::any_of(all.begin(), all.end(), [](const auto& s) { return s.second != 1; });
+  phase.samples.clear();
+  phase.histogram.clear();
+  if (weighted) {
+    std::sort(all.begin(), all.end());
+    // Too many buckets: neighbours merge into groups of equal size, each at its largest value
+    // (percentiles read from it are then a little high, never low).
+    const std::size_t group = (all.size() + kMaxKeptSamples - 1) / kMaxKeptSamples;
+    for (std::size_t i = 0; i < all.size(); i += group) {
+      std::uint64_t count = 0;
+      const std::size_t end = std::min(all.size(), i + group);
+      for (std::size_t j = i; j < end; ++j) count += all[j].second;
+      phase.histogram.emplace_back(all[end - 1].first, count);
+    }
+    return;
+  }
+  if (all.size() <= kMaxKeptSamples) {
+    for (const auto& s : all) phase.samples.push_back(s.first);
+    return;
+  }
+  // Evenly spaced order statistics: the distribution's shape at a fixed size. Rank tests on them
+  // are conservative (they see fewer samples than there were).
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < kMaxKeptSamples; ++i) {
+    const double at = (static_cast<double>(i) + 0.5) * static_cast<double>(all.size()) /
+                      static_cast<double>(kMaxKeptSamples);
+    phase.samples.push_back(all[static_cast<std::size_t>(at)].first);
+  }
 }
 
 const ProbeResult* RunRecord::Probe(const std::string& n) const {
@@ -76,8 +133,17 @@ json::array Array(const std::vector<T>& items, F each) {
 }
 
 json::object PhaseJson(const PhaseStats& p) {
-  return {{"name", p.name}, {"count", p.count}, {"min", p.min}, {"mean", p.mean}, {"p50", p.p50},
-          {"p90", p.p90},   {"p95", p.p95},     {"p99", p.p99}, {"max", p.max}};
+  json::object o{{"name", p.name}, {"count", p.count}, {"min", p.min},
+                 {"mean", p.mean}, {"p50", p.p50},     {"p90", p.p90},
+                 {"p95", p.p95},   {"p99", p.p99},     {"max", p.max}};
+  if (!p.histogram.empty()) {
+    json::array h;
+    for (const auto& [v, c] : p.histogram) h.push_back(json::array{v, c});
+    o["histogram"] = std::move(h);
+  } else {
+    o["samples"] = json::array(p.samples.begin(), p.samples.end());
+  }
+  return o;
 }
 
 json::object ProbeJson(const ProbeResult& p) {
@@ -117,10 +183,19 @@ json::object VerdictJson(const NfrVerdict& v) {
 
 json::object BaselineJson(const BaselineRow& b) {
   return {{"nfr", b.nfr},
+          {"probe", b.probe},
+          {"phase", b.phase},
+          {"stat", b.stat},
           {"unit", b.latency ? "seconds" : "ratio"},
           {"baseline", b.baseline},
           {"value", b.value},
           {"change_pct", b.change_pct},
+          {"ci_low_pct", Opt(b.ci_low_pct)},
+          {"ci_high_pct", Opt(b.ci_high_pct)},
+          {"p_value", Opt(b.p_value)},
+          {"samples_baseline", b.samples_baseline},
+          {"samples_run", b.samples_run},
+          {"verdict", b.verdict},
           {"status", b.status}};
 }
 
@@ -202,12 +277,37 @@ std::string ToJson(const RunRecord& r) {
       {"nfrs", Array(r.nfrs, VerdictJson)},
       {"baseline_id", r.baseline_id},
       {"tolerance", r.tolerance},
-      {"baseline", Array(r.baseline, BaselineJson)}};
+      {"significance", r.significance},
+      {"baseline", Array(r.baseline, BaselineJson)},
+      {"baseline_phases", Array(r.baseline_phases, BaselineJson)}};
   // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
   return common::WriteJson(doc, common::JsonStyle::kTight);
 }
 
 namespace {
+
+// Records written before samples were kept have neither "samples" nor "histogram".
+PhaseStats PhaseFromJson(const json::object& ph) {
+  PhaseStats s{S(ph, "name"),
+               static_cast<std::uint64_t>(D(ph, "count")),
+               D(ph, "min"),
+               D(ph, "mean"),
+               D(ph, "p50"),
+               D(ph, "p90"),
+               D(ph, "p95"),
+               D(ph, "p99"),
+               D(ph, "max"),
+               {},
+               {}};
+  for (const auto& v : A(ph, "samples")) s.samples.push_back(Number(v, "samples"));
+  for (const auto& bucket : A(ph, "histogram")) {
+    const auto& pair = A(bucket, "histogram[]");
+    if (pair.size() != 2) WrongType("histogram[]", "[seconds, count]");
+    s.histogram.emplace_back(Number(pair[0], "histogram[]"),
+                             static_cast<std::uint64_t>(Number(pair[1], "histogram[]")));
+  }
+  return s;
+}
 
 ProbeResult ProbeFromJson(const json::value& pv) {
   const auto& po = O(pv, "probes[]");
@@ -224,9 +324,7 @@ ProbeResult ProbeFromJson(const json::value& pv) {
   p.last_error = S(po, "last_error");
   for (const auto& phv : A(po, "phases")) {
     const auto& ph = O(phv, "phases[]");
-    p.phases.push_back({S(ph, "name"), static_cast<std::uint64_t>(D(ph, "count")), D(ph, "min"),
-                        D(ph, "mean"), D(ph, "p50"), D(ph, "p90"), D(ph, "p95"), D(ph, "p99"),
-                        D(ph, "max")});
+    p.phases.push_back(PhaseFromJson(ph));
   }
   for (const auto& [k, v] : O(po, "counters"))
     p.counters.emplace_back(std::string(k), Number(v, "counters"));
@@ -253,6 +351,22 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
   return v;
 }
 
+BaselineRow BaselineFromJson(const json::value& bv) {
+  const auto& bo = O(bv, "baseline[]");
+  BaselineRow b{S(bo, "nfr"),   S(bo, "unit") != "ratio", D(bo, "baseline"),
+                D(bo, "value"), D(bo, "change_pct"),      S(bo, "status")};
+  b.probe = S(bo, "probe");
+  b.phase = S(bo, "phase");
+  b.stat = S(bo, "stat");
+  b.ci_low_pct = OptD(bo, "ci_low_pct");
+  b.ci_high_pct = OptD(bo, "ci_high_pct");
+  b.p_value = OptD(bo, "p_value");
+  b.samples_baseline = static_cast<std::uint64_t>(D(bo, "samples_baseline"));
+  b.samples_run = static_cast<std::uint64_t>(D(bo, "samples_run"));
+  b.verdict = S(bo, "verdict");
+  return b;
+}
+
 RunRecord RunFromJson(const json::value& root) {
   const json::object& o = O(root, "the line");
   RunRecord r;
@@ -273,11 +387,9 @@ RunRecord RunFromJson(const json::value& root) {
   for (const auto& vv : A(o, "nfrs")) r.nfrs.push_back(VerdictFromJson(vv));
   r.baseline_id = S(o, "baseline_id");
   if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
-  for (const auto& bv : A(o, "baseline")) {
-    const auto& bo = O(bv, "baseline[]");
-    r.baseline.push_back({S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
-                          D(bo, "change_pct"), S(bo, "status")});
-  }
+  if (Get(o, "significance")) r.significance = D(o, "significance");
+  for (const auto& bv : A(o, "baseline")) r.baseline.push_back(BaselineFromJson(bv));
+  for (const auto& bv : A(o, "baseline_phases")) r.baseline_phases.push_back(BaselineFromJson(bv));
   return r;
 }
 
@@ -293,6 +405,17 @@ std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
     if (error) *error = e.what();
     return std::nullopt;
   }
+}
+
+std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+                           double significance, double tolerance,
+                           const std::vector<BaselineRow>& nfrs,
+                           const std::vector<BaselineRow>& phases) {
+  const json::object doc{
+      {"baseline_id", baseline_id},        {"run_id", run_id},
+      {"significance", significance},      {"tolerance", tolerance},
+      {"nfrs", Array(nfrs, BaselineJson)}, {"phases", Array(phases, BaselineJson)}};
+  return common::WriteJson(doc, common::JsonStyle::kPretty);
 }
 
 std::string NewRunId(double unix_seconds) {

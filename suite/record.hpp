@@ -14,13 +14,33 @@
 
 namespace reznet::suite {
 
-// Statistics of one phase's samples, nearest-rank percentiles over the exact samples.
+// Samples kept per phase in a run record, so that any two runs can be compared later (a rank
+// test and a bootstrap interval, suite/compare.hpp). Beyond this many the record keeps this many
+// evenly spaced order statistics (the same distribution, sorted; `count` stays the real number),
+// and a histogram beyond this many buckets merges neighbours: about 2,000 × 12 bytes of JSON per
+// phase at most.
+inline constexpr std::size_t kMaxKeptSamples = 2000;
+
+// Statistics of one phase's samples, nearest-rank percentiles over the exact samples, and the
+// samples themselves: plain ones in `samples` (seconds, run order, rounded to 1 ns), or for
+// weighted phases (a load test's histogram buckets) `histogram` as (seconds, count). Both empty
+// in records written before samples were kept.
 struct PhaseStats {
   std::string name;
   std::uint64_t count = 0;
   double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+  std::vector<double> samples;
+  std::vector<std::pair<double, std::uint64_t>> histogram;
   bool operator==(const PhaseStats&) const = default;
+
+  // The kept samples as (seconds, count), whichever way they were kept.
+  std::vector<std::pair<double, std::uint64_t>> Weighted() const;
+  std::uint64_t Kept() const;
 };
+
+// Fills `phase.samples` or `phase.histogram` from every sample of the phase, within
+// kMaxKeptSamples.
+void KeepSamples(PhaseStats& phase, std::vector<std::pair<double, std::uint64_t>> all);
 
 struct ProbeResult {
   std::string name;
@@ -61,16 +81,27 @@ struct NfrVerdict {
   bool operator==(const NfrVerdict&) const = default;
 };
 
-// One line of the baseline comparison (the seed's regression table).
+// One line of a comparison of a run with an earlier one (the baseline): for an NFR (`nfr` set; its
+// stat) or a probe's phase (`nfr` empty; its p50). The change of the statistic in % with a
+// bootstrap interval, the p-value of a rank test over the two runs' samples (a proportion test
+// for error rates) and the verdict (stats/significance.hpp). Rows of records written before
+// significance was tested have only the first six fields.
 struct BaselineRow {
   std::string nfr;
   bool latency = true;
   double baseline = 0;
   double value = 0;
   double change_pct = 0;  // (value / baseline - 1) × 100
-  // "ok", "worse" (worse than the baseline by more than the tolerance: ⚠), "violated" (the NFR
-  // fails: ✗)
+  // "ok", "worse" (regressed: significantly worse, and by more than the tolerance: ⚠),
+  // "violated" (the NFR fails: ✗)
   std::string status;
+  std::string probe, phase, stat;
+  std::optional<double> ci_low_pct, ci_high_pct;  // interval of change_pct
+  std::optional<double> p_value;
+  std::uint64_t samples_baseline = 0, samples_run = 0;
+  // "regressed", "improved", "no significant change", "too few samples", or "not tested" (a
+  // ratio: no samples to test; its status then follows the tolerance alone)
+  std::string verdict;
   bool operator==(const BaselineRow&) const = default;
 };
 
@@ -90,7 +121,9 @@ struct RunRecord {
   std::vector<NfrVerdict> nfrs;
   std::string baseline_id;  // the run compared with ("" when none)
   double tolerance = 0.10;
-  std::vector<BaselineRow> baseline;
+  double significance = 0.05;
+  std::vector<BaselineRow> baseline;         // per judged NFR
+  std::vector<BaselineRow> baseline_phases;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;
 
   bool finished() const { return state == "passed" || state == "failed" || state == "error"; }
@@ -103,6 +136,13 @@ struct RunRecord {
 std::string ToJson(const RunRecord& run);
 // Parses what ToJson wrote; nullopt (with `error` set) for anything else.
 std::optional<RunRecord> FromJson(const std::string& text, std::string* error = nullptr);
+
+// A comparison of two runs as JSON (`reznet-perfd compare --format json`), in the words of the
+// record: the ids, the criteria and the rows.
+std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+                           double significance, double tolerance,
+                           const std::vector<BaselineRow>& nfrs,
+                           const std::vector<BaselineRow>& phases);
 
 // A new run id: UTC start time and a random suffix, e.g. "20261127T084512Z-3f2a9c".
 std::string NewRunId(double unix_seconds);

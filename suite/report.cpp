@@ -80,7 +80,62 @@ std::string Duration(const RunRecord& r) {
   return r.finished_at > 0 ? Fmt("%.1f s", r.finished_at - r.started_at) : "running";
 }
 
+std::string Pct(const std::optional<double>& v) { return v ? Fmt("%+.1f %%", *v) : "–"; }
+
+std::string Interval(const BaselineRow& b) {
+  if (!b.ci_low_pct || !b.ci_high_pct) return "–";
+  return Fmt("%+.1f", *b.ci_low_pct) + " … " + Fmt("%+.1f %%", *b.ci_high_pct);
+}
+
+std::string PValue(const BaselineRow& b) {
+  if (!b.p_value) return "–";
+  return *b.p_value < 0.0001 ? "<0.0001" : Fmt("%.4f", *b.p_value);
+}
+
+const char* Flag(const BaselineRow& b) {
+  return b.status == "violated" ? "✗" : b.status == "worse" ? "⚠" : "✓";
+}
+
+std::string Samples(const BaselineRow& b) {
+  if (b.verdict.empty()) return "–";
+  return std::to_string(b.samples_baseline) + " / " + std::to_string(b.samples_run);
+}
+
 }  // namespace
+
+std::string ComparisonMarkdown(const std::string& baseline_id, double significance,
+                               double tolerance, const std::vector<BaselineRow>& nfrs,
+                               const std::vector<BaselineRow>& phases) {
+  std::string md = "Compared with run `" + baseline_id + "`. ⚠ *regressed*: a rank test " +
+                   "(Mann–Whitney) finds the samples significantly worse (p < " +
+                   Fmt("%g", significance) + ") and the statistic is worse by more than " +
+                   Fmt("%.0f", tolerance * 100) +
+                   " %; ✗ the NFR fails. Intervals: 95 % bootstrap of the change; fewer than 8 "
+                   "samples a side: *too few samples*.\n\n";
+  if (!nfrs.empty()) {
+    md +=
+        "| NFR | stat | baseline | this run | change | 95 % interval | p | samples | verdict | "
+        "|\n|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
+    for (const auto& b : nfrs) {
+      md += "| " + b.nfr + " | " + (b.stat.empty() ? "–" : b.stat) + " | " +
+            FormatValue(b.baseline, b.latency) + " | " + FormatValue(b.value, b.latency) + " | " +
+            Pct(b.change_pct) + " | " + Interval(b) + " | " + PValue(b) + " | " + Samples(b) +
+            " | " + (b.verdict.empty() ? "–" : b.verdict) + " | " + Flag(b) + " |\n";
+    }
+  }
+  if (!phases.empty()) {
+    md +=
+        "\nPer probe phase (median, p50):\n\n| probe | phase | baseline | this run | change | "
+        "95 % interval | p | samples | verdict | |\n"
+        "|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
+    for (const auto& b : phases) {
+      md += "| " + b.probe + " | " + b.phase + " | " + FormatValue(b.baseline, true) + " | " +
+            FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) + " | " +
+            PValue(b) + " | " + Samples(b) + " | " + b.verdict + " | " + Flag(b) + " |\n";
+    }
+  }
+  return md;
+}
 
 std::string XmlEscape(const std::string& s) { return XmlEscapeImpl(s); }
 
@@ -156,19 +211,24 @@ std::string ToMarkdown(const RunRecord& r) {
   md += "\n## Comparison with the baseline\n\n";
   if (r.baseline_id.empty()) {
     md += "No baseline set (`reznet-perfd baseline set RUN_ID`).\n";
-  } else if (r.baseline.empty()) {
+  } else if (r.baseline.empty() && r.baseline_phases.empty()) {
     md += "Baseline `" + r.baseline_id + "` has no NFR value in common with this run.\n";
   } else {
-    md += "Baseline run `" + r.baseline_id + "`; ⚠ marks a change worse than " +
-          Fmt("%.0f", r.tolerance * 100) + " %, ✗ an NFR that fails.\n\n";
-    md += "| NFR | baseline | this run | change | |\n|---|---:|---:|---:|---|\n";
-    for (const auto& b : r.baseline) {
-      const char* flag = b.status == "violated" ? "✗" : b.status == "worse" ? "⚠" : "✓";
-      md += "| " + b.nfr + " | " + FormatValue(b.baseline, b.latency) + " | " +
-            FormatValue(b.value, b.latency) + " | " + Fmt("%+.1f %%", b.change_pct) + " | " + flag +
-            " |\n";
-    }
+    md += ComparisonMarkdown(r.baseline_id, r.significance, r.tolerance, r.baseline,
+                             r.baseline_phases);
   }
+  return md;
+}
+
+std::string ResultsDocument(const RunRecord& run, const std::string& trend_markdown,
+                            const std::vector<std::pair<std::string, std::string>>& environment) {
+  std::string md = ToMarkdown(run);
+  md += "\n## Trend of the last runs\n\n";
+  md += "One row per finished `" + run.profile +
+        "` run, oldest first; ⚠ significantly worse than the run before, ❌ the NFR failed.\n\n";
+  md += trend_markdown;
+  md += "\n## Environment\n\n| | |\n|---|---|\n";
+  for (const auto& [k, v] : environment) md += "| " + Cell(k) + " | " + Cell(v) + " |\n";
   return md;
 }
 

@@ -4,6 +4,8 @@
 // JUnit XML (one testcase per judged NFR, for CI test tabs). JSON is ToJson (record.hpp).
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "suite/record.hpp"
 
@@ -11,6 +13,15 @@ namespace reznet::suite {
 
 std::string ToMarkdown(const RunRecord& run);
 std::string ToJUnit(const RunRecord& run);
+// The comparison tables (NFRs, then phases) of a report's baseline section and `compare`.
+std::string ComparisonMarkdown(const std::string& baseline_id, double significance,
+                               double tolerance, const std::vector<BaselineRow>& nfrs,
+                               const std::vector<BaselineRow>& phases);
+
+// PERFORMANCE_TEST_RESULTS.md: ToMarkdown of `run` (its baseline section as given), then the
+// trend of the last runs and the environment (name, value) pairs.
+std::string ResultsDocument(const RunRecord& run, const std::string& trend_markdown,
+                            const std::vector<std::pair<std::string, std::string>>& environment);
 
 // "12.3 ms", "1.25 s", "64.0 %": how reports print a value.
 std::string FormatValue(double value, bool latency);

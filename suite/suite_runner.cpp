@@ -6,6 +6,7 @@
 
 #include "common/version.hpp"
 #include "probes/run_once.hpp"
+#include "suite/compare.hpp"
 #include "suite/judge.hpp"
 
 namespace reznet::suite {
@@ -81,11 +82,19 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
   }
   run.current.clear();
   const auto rules = RulesWithBaselines(config, history.past);
-  run.nfrs = suite::Judge(rules, profile.nfrs, run.probes);
+  suite::JudgeOptions judging{config.history.significance, {}};
+  for (const auto& rule : rules) {
+    if (rule.baseline_runs > 0)
+      judging.baseline_samples[rule.name] = suite::BaselineSamples(rule, history.past);
+  }
+  run.nfrs = suite::Judge(rules, profile.nfrs, run.probes, judging);
   run.tolerance = config.history.tolerance;
+  run.significance = config.history.significance;
   if (history.baseline) {
     run.baseline_id = history.baseline->id;
-    run.baseline = suite::CompareWithBaseline(run, *history.baseline, run.tolerance);
+    const stats::Criteria criteria{run.significance, run.tolerance};
+    run.baseline = suite::CompareNfrs(run, *history.baseline, criteria);
+    run.baseline_phases = suite::ComparePhases(run, *history.baseline, criteria);
   }
   if (stopped) {
     run.state = "error";

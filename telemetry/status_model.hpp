@@ -54,6 +54,16 @@ struct StatusPageData {
     double started_at = 0;
     int passed = 0, failed = 0, skipped = 0;
   };
+  // The last runs' trend (suite/trend.hpp) of the newest run's profile, as text cells.
+  struct Trend {
+    std::string profile;
+    std::vector<std::string> columns;  // NFR names
+    struct Row {
+      std::string label, id;
+      std::vector<std::string> cells;  // "12.3 ms ⚠ ❌"
+    };
+    std::vector<Row> rows;  // oldest first
+  };
   std::string version;
   double now_wall = 0;
   double started_wall = 0;
@@ -62,6 +72,7 @@ struct StatusPageData {
   std::vector<Failure> failures;  // newest first
   std::vector<Run> runs;          // newest first
   std::string runs_error;         // why the run history could not be read, if it could not
+  Trend trend;
 };
 
 class StatusModel {

@@ -28,4 +28,13 @@ std::optional<config::Config> LoadConfig(const std::string& path,
   }
 }
 
+int ExitOnError(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::cerr << "reznet-perfd: " << e.what() << "\n";
+    return 2;
+  }
+}
+
 }  // namespace reznet::daemon::cli

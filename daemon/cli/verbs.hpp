@@ -30,6 +30,10 @@ void AddConfigOption(CLI::App* command, std::string& path, bool required);
 std::optional<config::Config> LoadConfig(const std::string& path,
                                          const probes::ProbeRegistry& registry);
 
+// Runs `body`; an exception escaping it (a history store that cannot open, say) is printed as
+// "reznet-perfd: <what>" on stderr and gives exit code 2.
+int ExitOnError(const std::function<int()>& body);
+
 Verb AddServe(CLI::App& app);         // serve.cpp
 Verb AddCheckConfig(CLI::App& app);   // check_config.cpp
 Verb AddRules(CLI::App& app);         // rules.cpp
@@ -38,5 +42,8 @@ Verb AddRun(CLI::App& app);           // run.cpp
 Verb AddBaseline(CLI::App& app);      // baseline.cpp
 Verb AddLoad(CLI::App& app);          // load.cpp (and `load merge`)
 Verb AddHashPassword(CLI::App& app);  // hash_password.cpp
+Verb AddCompare(CLI::App& app);       // compare.cpp
+Verb AddHistory(CLI::App& app);       // history.cpp
+Verb AddReport(CLI::App& app);        // report.cpp
 
 }  // namespace reznet::daemon::cli
