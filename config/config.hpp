@@ -1,7 +1,7 @@
 #pragma once
-// The typed configuration model (docs/design.md §9). Plain aggregates with defaults; no type here knows
-// the scheduler, the probes' code or the exporter. Secrets (api_key, password, auth.token) are held
-// here after ${VAR} expansion and must never be logged or exported.
+// The typed configuration model (docs/design.md §9). Plain aggregates with defaults; no type here
+// knows the scheduler, the probes' code or the exporter. Secrets (api_key, password, auth.token)
+// are held here after ${VAR} expansion and must never be logged or exported.
 
 #include <chrono>
 #include <map>
@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/export.hpp"
 #include "config/kind.hpp"
 #include "config/nfr.hpp"
 #include "config/suite.hpp"
@@ -41,6 +42,8 @@ struct TlsConfig {
 struct DaemonConfig {
   std::string listen = "127.0.0.1:9478";
   std::vector<Duration> windows = {1min, 5min, 1h};
+  // daemon.export: the window gauges of every probe without its own `export:` (config/export.hpp).
+  ExportBudget exported = DefaultExportBudget({1min, 5min, 1h});
   Duration eval_interval = 15s;
   std::string state_dir = "./state";
   std::string auth_token;  // secret
@@ -82,6 +85,8 @@ struct ProbeConfig {
   std::shared_ptr<const KindSettings> settings;
   // A copy of its kind's traits, set by the loader (config/kind.hpp).
   KindTraits traits;
+  // Its window gauges: daemon.export, overridden by its `export:`, plus what NFRs on it read.
+  ExportBudget exported;
   int line = 0;  // 1-based line of the probe in the file, for messages
   // The probe's own YAML, as written. With `targets_used` it decides whether a reload keeps the
   // probe (ProbeUnchanged).

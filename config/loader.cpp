@@ -130,6 +130,9 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     parsed.erase(std::unique(parsed.begin(), parsed.end()), parsed.end());
     d.windows = parsed;
   }
+  d.exported = ParseExportBudget(
+      MapReader(r.Node("export"), r.PathOf("export"), r.diag(), r.MarkOf("export")), d.windows,
+      DefaultExportBudget(d.windows));
   r.Read("eval_interval", d.eval_interval);
   // Under systemd (StateDirectory=) the default is the directory it made for us.
   if (r.Has("state_dir")) {
@@ -268,6 +271,8 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
                    FormatDuration(p.interval) +
                    "; a run must end before the next is due: lower timeout or raise interval");
   }
+  p.exported = ParseExportBudget(MapReader(r.Node("export"), r.PathOf("export"), diag, node.Mark()),
+                                 cfg.daemon.windows, cfg.daemon.exported);
   const TargetConfig* target = LookUpTarget(node, r, cfg, p.target);
   if (!p.target.empty()) p.targets_used.push_back(p.target);
   if (!p.kind.empty()) {
@@ -361,6 +366,7 @@ Config LoadString(const std::string& text, const std::string& source_name,
       }
     }
     ParseNfrs(top.Node("nfrs"), cfg, diag);
+    AddNfrExports(cfg);
     ParseAlerting(top.Node("alerting"), cfg, diag);
     ParseSuites(top.Node("suites"), cfg, diag);
     ParseHistory(top.Node("history"), cfg, diag);

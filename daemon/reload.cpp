@@ -135,6 +135,10 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
     if (other_kind.count(name)) p_.sink.RemoveProbe(name);
   }
   p_.scheduler.Start(std::move(start));
+  // Kept probes too: daemon.export or an NFR may have changed what they export.
+  for (const auto& p : fresh->probes) {
+    if (Scheduled(p)) p_.sink.SetExportBudget(p.name, p.exported);
+  }
   p_.evaluator.SetRules(ContinuousRules(*fresh), std::chrono::system_clock::now());
   asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.storage, p_.evaluator),
                  asio::detached);

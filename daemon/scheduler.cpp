@@ -37,8 +37,9 @@ struct Scheduler::Entry {
 
 namespace {
 
-asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e,
-                                   telemetry::Telemetry& sink) {
+asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink,
+                                   Clock::time_point due) {
+  sink.ObserveLateness(e->clock.Now() - due);
   auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
   sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());
   if (outcome.error && e->last_ok) {
@@ -60,6 +61,7 @@ asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telem
                                  e->schedule.due() - e->clock.Now()));
     co_await e->timer->WaitUntil(e->schedule.due());
     if (e->stopping) break;
+    const auto due = e->schedule.due();
     const auto before = e->schedule.overruns();
     const auto action = e->schedule.OnDue(e->clock.Now());
     if (const auto skipped = e->schedule.overruns() - before) {
@@ -69,7 +71,7 @@ asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telem
     }
     if (action == ProbeSchedule::Action::kStart) {
       ++*e->in_flight;
-      asio::co_spawn(e->strand, RunAndRecord(e, sink), asio::detached);
+      asio::co_spawn(e->strand, RunAndRecord(e, sink, due), asio::detached);
     }
   }
 }

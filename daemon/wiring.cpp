@@ -39,6 +39,7 @@ ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfi
     if (!r.gauge.empty()) exported.ratio_gauges.emplace_back(r.counter, r.gauge);
   }
   exported.chart_phase = p.traits.chart_phase;
+  exported.budget = p.exported;
   try {
     return {p.name,
             p.kind,

@@ -11,10 +11,14 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 #include "config/units.hpp"
 #include "probes/live.hpp"
 #include "telemetry/families.hpp"
+#include "telemetry/window_gauges.hpp"
 
 namespace reznet::telemetry {
 namespace {
@@ -30,13 +34,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const prometheus::Histogram::BucketBoundaries kBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean", "max"};
-constexpr std::size_t kStatCount = std::size(kStats);
+// Scheduler lateness is expected far below a millisecond; the top buckets catch a stalled loop.
+const prometheus::Histogram::BucketBoundaries kLatenessBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
 struct PhaseSeries {
   prometheus::Histogram* histogram = nullptr;
-  std::vector<std::array<prometheus::Gauge*, kStatCount>> stats;  // [window][stat]
-  std::vector<prometheus::Gauge*> samples;                        // [window]
+  WindowGauges gauges;
 };
 
 struct RatioSeries {
@@ -47,6 +51,7 @@ struct RatioSeries {
 
 struct ProbeSeries {
   std::string kind;
+  Budget budget;
   std::map<std::string, std::string> labels;  // kind-specific (provider, model)
   std::map<std::string, PhaseSeries> phases;
   std::map<std::string, prometheus::Counter*> runs;    // by result
@@ -94,17 +99,7 @@ void RecordPhase(Families& f, const std::vector<std::string>& window_names, Prob
   if (fresh) {
     series.histogram =
         &f.duration.Add({{"probe", name}, {"kind", p.kind}, {"phase", phase.name}}, kBuckets);
-    for (const auto& w : window_names) {
-      std::array<prometheus::Gauge*, kStatCount> gauges{};
-      for (std::size_t i = 0; i < kStatCount; ++i) {
-        gauges[i] = &f.window.Add(
-            {{"probe", name}, {"phase", phase.name}, {"window", w}, {"stat", kStats[i]}});
-        gauges[i]->Set(kNaN);  // no statistics until the next scrape computes them
-      }
-      series.stats.push_back(gauges);
-      series.samples.push_back(
-          &f.window_samples.Add({{"probe", name}, {"phase", phase.name}, {"window", w}}));
-    }
+    series.gauges.Sync(f, window_names, p.budget, name, phase.name);
   }
   for (auto sample : phase.samples) series.histogram->Observe(Seconds(sample));
   for (const auto& [sample, count] : phase.weighted) {
@@ -119,10 +114,7 @@ void RemoveSeries(Families& f, ProbeSeries& p) {
   f.last_run.Remove(p.last_run);
   for (auto& [phase, series] : p.phases) {
     f.duration.Remove(series.histogram);
-    for (auto& gauges : series.stats) {
-      for (auto* g : gauges) f.window.Remove(g);
-    }
-    for (auto* g : series.samples) f.window_samples.Remove(g);
+    series.gauges.Remove(f);
   }
   if (p.llm_tokens) f.llm_tokens.Remove(p.llm_tokens);
   if (p.llm_rate) f.llm_rate.Remove(p.llm_rate);
@@ -136,13 +128,7 @@ void SetWindowGauges(std::map<std::string, ProbeSeries>& probes, const SeriesSta
   auto p = probes.find(s.probe);
   if (p == probes.end()) return;
   auto ph = p->second.phases.find(s.phase);
-  if (ph == p->second.phases.end()) return;
-  PhaseSeries& series = ph->second;
-  for (std::size_t w = 0; w < std::min(s.windows.size(), series.samples.size()); ++w) {
-    series.samples[w]->Set(static_cast<double>(s.windows[w].count));
-    const auto values = WindowGaugeValues(s.windows[w]);
-    for (std::size_t i = 0; i < kStatCount; ++i) series.stats[w][i]->Set(values[i]);
-  }
+  if (ph != p->second.phases.end()) ph->second.gauges.Set(s.windows);
 }
 
 struct LoadSeries {
@@ -202,22 +188,18 @@ RatioGauges DefaultRatioGauges() {
           {"query_reduction", "reznet_perf_cache_query_reduction_ratio"}};
 }
 
-std::vector<double> WindowGaugeValues(const stats::WindowStats& s) {
-  if (s.count == 0) return std::vector<double>(kStatCount, kNaN);
-  return {Seconds(Duration(s.p50)), Seconds(Duration(s.p90)), Seconds(Duration(s.p95)),
-          Seconds(Duration(s.p99)), s.mean_ns / 1e9,          Seconds(Duration(s.max))};
-}
-
 struct Exporter::State {
   explicit State(prometheus::Registry& registry) : families(registry) {}
   Families families;
   std::map<std::string, ProbeSeries> probes;
   std::map<std::string, NfrSeries> nfrs;
   std::map<std::string, LoadSeries> loads;
+  prometheus::Histogram* lateness = nullptr;
 };
 
 Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
-    : registry_(std::make_shared<prometheus::Registry>()),
+    : lengths_(lengths),
+      registry_(std::make_shared<prometheus::Registry>()),
       state_(std::make_unique<Guarded<State>>(*registry_)) {
   for (auto length : lengths) window_names_.push_back(config::FormatDuration(length));
   state_->Lock()
@@ -231,9 +213,14 @@ Exporter::~Exporter() = default;
 
 void Exporter::AddProbe(const std::string& name, const std::string& kind,
                         const std::vector<std::pair<std::string, std::string>>& labels,
-                        const RatioGauges& ratios) {
+                        const RatioGauges& ratios,
+                        const std::optional<config::ExportBudget>& budget) {
   auto state = state_->Lock();
-  if (state->probes.count(name)) return;
+  Changed();
+  if (state->probes.count(name)) {
+    SetBudgetLocked(*state, name, budget);
+    return;
+  }
   auto& f = state->families;
   std::vector<RatioSeries> exported;  // families first: a bad name throws before any series
   for (const auto& [counter, gauge] : ratios) {
@@ -241,6 +228,7 @@ void Exporter::AddProbe(const std::string& name, const std::string& kind,
   }
   ProbeSeries& p = state->probes[name];
   p.kind = kind;
+  p.budget = BudgetOf(lengths_, budget);
   p.labels.insert(labels.begin(), labels.end());
   p.ratios = std::move(exported);
   for (const char* result : {"success", "failure", "skipped", "overrun"})
@@ -249,8 +237,47 @@ void Exporter::AddProbe(const std::string& name, const std::string& kind,
   p.last_run = &f.last_run.Add({{"probe", name}});
 }
 
+void Exporter::SetBudget(const std::string& name,
+                         const std::optional<config::ExportBudget>& budget) {
+  auto state = state_->Lock();
+  Changed();
+  SetBudgetLocked(*state, name, budget);
+}
+
+void Exporter::SetBudgetLocked(State& state, const std::string& name,
+                               const std::optional<config::ExportBudget>& budget) {
+  auto it = state.probes.find(name);
+  if (it == state.probes.end()) return;
+  ProbeSeries& p = it->second;
+  p.budget = BudgetOf(lengths_, budget);
+  for (auto& [phase, series] : p.phases)
+    series.gauges.Sync(state.families, window_names_, p.budget, name, phase);
+}
+
+std::map<std::string, std::vector<bool>> Exporter::ExportedWindows() {
+  auto state = state_->Lock();
+  std::map<std::string, std::vector<bool>> out;
+  for (const auto& [name, p] : state->probes) out.emplace_hint(out.end(), name, p.budget.windows);
+  return out;
+}
+
+bool Exporter::Live() {
+  auto state = state_->Lock();
+  return std::any_of(state->loads.begin(), state->loads.end(),
+                     [](const auto& l) { return l.second.live != nullptr; });
+}
+
+void Exporter::ObserveLateness(Duration late) {
+  auto state = state_->Lock();
+  Changed();
+  if (state->lateness == nullptr)
+    state->lateness = &state->families.lateness.Add({}, kLatenessBuckets);
+  state->lateness->Observe(Seconds(std::max(late, Duration::zero())));
+}
+
 void Exporter::RemoveProbe(const std::string& name) {
   auto state = state_->Lock();
+  Changed();
   auto it = state->probes.find(name);
   if (it == state->probes.end()) return;
   RemoveSeries(state->families, it->second);
@@ -260,6 +287,7 @@ void Exporter::RemoveProbe(const std::string& name) {
 void Exporter::Record(const std::string& name, const probes::Outcome& outcome,
                       std::chrono::system_clock::time_point wall) {
   auto state = state_->Lock();
+  Changed();
   auto it = state->probes.find(name);
   if (it == state->probes.end()) return;  // removed meanwhile
   ProbeSeries& p = it->second;
@@ -279,6 +307,7 @@ void Exporter::Record(const std::string& name, const probes::Outcome& outcome,
 
 void Exporter::CountOverruns(const std::string& name, std::uint64_t n) {
   auto state = state_->Lock();
+  Changed();
   auto it = state->probes.find(name);
   if (it != state->probes.end() && n > 0)
     it->second.runs["overrun"]->Increment(static_cast<double>(n));
@@ -286,6 +315,7 @@ void Exporter::CountOverruns(const std::string& name, std::uint64_t n) {
 
 void Exporter::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state) {
   auto locked = state_->Lock();
+  Changed();
   auto [it, fresh] = locked->nfrs.try_emplace(rule.name);
   NfrSeries& n = it->second;
   if (fresh) n = AddNfrSeries(locked->families, rule);
@@ -306,6 +336,7 @@ void Exporter::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& sta
 
 void Exporter::RemoveNfr(const std::string& name) {
   auto state = state_->Lock();
+  Changed();
   auto it = state->nfrs.find(name);
   if (it == state->nfrs.end()) return;
   NfrSeries& n = it->second;
@@ -321,6 +352,7 @@ void Exporter::RemoveNfr(const std::string& name) {
 
 void Exporter::CountNotification(const std::string& alertmanager, bool ok) {
   auto state = state_->Lock();
+  Changed();
   state->families.alerts_sent.Add({{"alertmanager", alertmanager}}).Increment();
   auto& failed = state->families.alerts_failed.Add({{"alertmanager", alertmanager}});
   if (!ok) failed.Increment();
@@ -328,6 +360,7 @@ void Exporter::CountNotification(const std::string& alertmanager, bool ok) {
 
 void Exporter::AddSuiteProfile(const std::string& profile) {
   auto state = state_->Lock();
+  Changed();
   for (const char* result : {"passed", "failed", "error"})
     state->families.suite_runs.Add({{"profile", profile}, {"result", result}});
 }
@@ -335,6 +368,7 @@ void Exporter::AddSuiteProfile(const std::string& profile) {
 void Exporter::RecordSuite(const std::string& profile, const std::string& result, double seconds,
                            double finished_unix, int nfrs_failed) {
   auto state = state_->Lock();
+  Changed();
   auto& f = state->families;
   f.suite_runs.Add({{"profile", profile}, {"result", result}}).Increment();
   f.suite_last_success.Add({{"profile", profile}}).Set(result == "passed" ? 1 : 0);
@@ -345,6 +379,7 @@ void Exporter::RecordSuite(const std::string& profile, const std::string& result
 
 void Exporter::BeginLoad(const std::string& test, const probes::LiveCounters* live) {
   auto state = state_->Lock();
+  Changed();
   auto [it, fresh] = state->loads.try_emplace(test);
   LoadSeries& s = it->second;
   if (fresh) {
@@ -364,6 +399,7 @@ void Exporter::BeginLoad(const std::string& test, const probes::LiveCounters* li
 
 void Exporter::EndLoad(const std::string& test) {
   auto state = state_->Lock();
+  Changed();
   auto it = state->loads.find(test);
   if (it == state->loads.end()) return;
   SyncLoad(it->second);
@@ -374,12 +410,14 @@ void Exporter::EndLoad(const std::string& test) {
 
 void Exporter::RecordReload(bool ok, std::chrono::system_clock::time_point wall) {
   auto state = state_->Lock();
+  Changed();
   state->families.reload_ok.Add({}).Set(ok ? 1 : 0);
   if (ok) state->families.reload_time.Add({}).Set(UnixSeconds(wall));
 }
 
 void Exporter::CountHistoryWriteFailure() {
   auto state = state_->Lock();
+  Changed();
   state->families.history_write_failures.Add({}).Increment();
 }
 

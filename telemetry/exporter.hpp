@@ -7,13 +7,17 @@
 // one rule or, in Render, to copy finished window statistics into gauges and follow live load
 // counters, never while the text is serialised (prometheus-cpp families lock themselves).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "config/export.hpp"
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
@@ -50,12 +54,19 @@ class Exporter {
   ~Exporter();
 
   // Declares a probe: its run counters exist (at 0) before its first run. `labels` are its
-  // extra labels for its kind's own metrics (llm: provider, model). A no-op when declared.
-  // Throws std::invalid_argument for a ratio gauge name that is not a metric name ending in
-  // _ratio.
+  // extra labels for its kind's own metrics (llm: provider, model). `budget`: the windows and
+  // stats that become window gauges (nullopt: all of them). When declared, only the budget is
+  // applied (SetBudget). Throws std::invalid_argument for a ratio gauge name that is not a
+  // metric name ending in _ratio.
   void AddProbe(const std::string& name, const std::string& kind,
                 const std::vector<std::pair<std::string, std::string>>& labels,
-                const RatioGauges& ratios);
+                const RatioGauges& ratios,
+                const std::optional<config::ExportBudget>& budget = std::nullopt);
+  // Changes a declared probe's window gauges to `budget`: dropped ones leave /metrics, new ones
+  // are NaN until the next Render. Windows not among the lengths are ignored.
+  void SetBudget(const std::string& name, const std::optional<config::ExportBudget>& budget);
+  // Per probe, which windows (by index into the lengths) have gauges: what Render needs.
+  std::map<std::string, std::vector<bool>> ExportedWindows();
   // Drops every series of the probe from /metrics.
   void RemoveProbe(const std::string& name);
   // Runs, errors, last result, phase histograms, LLM counters and ratio gauges of one run. An
@@ -84,16 +95,30 @@ class Exporter {
   // reznet_perf_history_write_failures_total (declared at 0): a finished run not stored.
   void CountHistoryWriteFailure();
 
+  // reznet_perf_scheduler_lateness_seconds: a run started `late` after it was due.
+  void ObserveLateness(Duration late);
+
   // Prometheus text exposition (without process_*), the window gauges set from `windows`
   // (WindowStore::Snapshot at scrape time; series without gauges yet are skipped).
   std::string Render(const std::vector<SeriesStats>& windows);
+  // Bumped by every change of a series (each method above but Render), before the change: equal
+  // values before and after a Render mean the text rendered still holds, except for window
+  // statistics moving with time and a live load test (Live).
+  std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
+  // Whether a load test is running: its counters move without calls here.
+  bool Live();
 
  private:
   struct State;
+  void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  void SetBudgetLocked(State& state, const std::string& name,
+                       const std::optional<config::ExportBudget>& budget);
 
+  std::vector<Duration> lengths_;
   std::vector<std::string> window_names_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Guarded<State>> state_;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 // The values of the window gauges for one window, in the order of the `stat` label values

@@ -157,6 +157,10 @@ Families::Families(prometheus::Registry& r)
                                  .Name("reznet_perf_history_write_failures_total")
                                  .Help("Finished suite runs the history store failed to keep.")
                                  .Register(r)),
+      lateness(prometheus::BuildHistogram()
+                   .Name("reznet_perf_scheduler_lateness_seconds")
+                   .Help("How late probe runs start: actual start - planned start.")
+                   .Register(r)),
       registry_(r) {
   ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
   ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);

@@ -66,6 +66,7 @@ class Families {
   prometheus::Family<prometheus::Gauge>& reload_ok;
   prometheus::Family<prometheus::Gauge>& reload_time;
   prometheus::Family<prometheus::Counter>& history_write_failures;
+  prometheus::Family<prometheus::Histogram>& lateness;
 
  private:
   prometheus::Registry& registry_;

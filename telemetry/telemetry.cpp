@@ -12,7 +12,8 @@ Telemetry::~Telemetry() = default;
 void Telemetry::AddProbe(const std::string& name, const std::string& kind,
                          const std::vector<std::pair<std::string, std::string>>& labels,
                          const ProbeExport& how) {
-  exporter_.AddProbe(name, kind, labels, how.ratio_gauges);  // first: it may refuse a gauge name
+  // First: it may refuse a gauge name.
+  exporter_.AddProbe(name, kind, labels, how.ratio_gauges, how.budget);
   windows_.AddProbe(name);
   status_.AddProbe(name, kind, how.chart_phase);
 }
@@ -34,8 +35,31 @@ void Telemetry::CountOverruns(const std::string& name, std::uint64_t n) {
   exporter_.CountOverruns(name, n);
 }
 
+void Telemetry::SetExportBudget(const std::string& name,
+                                const std::optional<config::ExportBudget>& budget) {
+  exporter_.SetBudget(name, budget);
+}
+
+void Telemetry::ObserveLateness(Duration late) { exporter_.ObserveLateness(late); }
+
 std::string Telemetry::RenderMetrics(Clock::time_point now) {
-  return exporter_.Render(windows_.Snapshot(now)) + ProcessMetricsText();
+  // The key is read before rendering: a change during the render makes the next scrape render.
+  const std::uint64_t generation = exporter_.Generation();
+  auto epochs = windows_.Epochs(now);
+  const bool live = exporter_.Live();
+  std::shared_ptr<const std::string> text;
+  {
+    auto cache = metrics_cache_.Lock();
+    if (cache->valid && !live && cache->generation == generation && cache->epochs == epochs)
+      text = cache->text;
+  }
+  if (!text) {
+    const auto exported = exporter_.ExportedWindows();
+    text = std::make_shared<const std::string>(exporter_.Render(windows_.Snapshot(now, &exported)));
+    auto cache = metrics_cache_.Lock();
+    *cache = {!live, generation, std::move(epochs), text};
+  }
+  return *text + ProcessMetricsText();
 }
 
 std::string Telemetry::StatusJson(Clock::time_point now) {

@@ -14,6 +14,9 @@
 // seconds.
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +44,8 @@ struct ProbeExport {
   // The phase the status page charts; empty: picked by the first run that has phases
   // (GuessChartPhase).
   std::string chart_phase;
+  // Which windows and stats become window gauges (config/export.hpp); nullopt: all of them.
+  std::optional<config::ExportBudget> budget;
 };
 
 class Telemetry {
@@ -50,8 +55,8 @@ class Telemetry {
 
   // Declares a probe so its counters exist (at 0) before its first run. `labels` are the
   // probe's extra labels (llm: provider, model) for its kind's own metrics. A no-op for a
-  // declared probe (RemoveProbe first to change its kind). Throws std::invalid_argument for a
-  // ratio gauge name that is not a metric name ending in _ratio.
+  // declared probe but for `how.budget` (RemoveProbe first to change its kind). Throws
+  // std::invalid_argument for a ratio gauge name that is not a metric name ending in _ratio.
   void AddProbe(const std::string& name, const std::string& kind,
                 const std::vector<std::pair<std::string, std::string>>& labels = {},
                 const ProbeExport& how = {});
@@ -59,7 +64,14 @@ class Telemetry {
                std::chrono::system_clock::time_point wall);
   void CountOverruns(const std::string& name, std::uint64_t n);
 
-  // Prometheus text exposition, window gauges computed for `now`, process_* appended.
+  // Changes the window gauges of a declared probe (a reload).
+  void SetExportBudget(const std::string& name, const std::optional<config::ExportBudget>& budget);
+  // A scheduled run started `late` after it was due (reznet_perf_scheduler_lateness_seconds).
+  void ObserveLateness(Duration late);
+
+  // Prometheus text exposition, window gauges computed for `now`, process_* appended. Rendered
+  // once per change: while no series changed, no exported window moved to its next slice and
+  // no load test runs, scrapes get the last text (process_* is always fresh).
   std::string RenderMetrics(Clock::time_point now);
   // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}], "nfrs": [...]}
   std::string StatusJson(Clock::time_point now);
@@ -99,9 +111,17 @@ class Telemetry {
                             Clock::time_point now);
 
  private:
+  struct MetricsCache {
+    bool valid = false;
+    std::uint64_t generation = 0;
+    std::vector<std::int64_t> epochs;
+    std::shared_ptr<const std::string> text;
+  };
+
   WindowStore windows_;
   Exporter exporter_;
   StatusModel status_;
+  Guarded<MetricsCache> metrics_cache_;
 };
 
 }  // namespace reznet::telemetry

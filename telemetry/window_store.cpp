@@ -134,7 +134,8 @@ stats::WindowStats WindowStore::Window(const std::string& probe, const std::stri
   return ph->second.Stats(*w, now, scratch);
 }
 
-std::vector<SeriesStats> WindowStore::Snapshot(Clock::time_point now) {
+std::vector<SeriesStats> WindowStore::Snapshot(
+    Clock::time_point now, const std::map<std::string, std::vector<bool>>* only) {
   std::vector<std::pair<std::string, Shared>> probes;
   {
     auto locked = probes_.Lock();
@@ -142,16 +143,31 @@ std::vector<SeriesStats> WindowStore::Snapshot(Clock::time_point now) {
   }
   std::vector<SeriesStats> out;
   stats::DenseHistogram scratch;
+  static const std::vector<bool> kNone;
   for (const auto& [name, probe] : probes) {
+    const std::vector<bool>* wanted = nullptr;
+    if (only) {
+      auto it = only->find(name);
+      wanted = it == only->end() ? &kNone : &it->second;
+    }
     auto windows = probe->Lock();  // one probe at a time: writers of others go on
     for (auto& [phase, series] : windows->phases) {
-      SeriesStats s{name, phase, {}};
-      for (std::size_t w = 0; w < series.size(); ++w)
-        s.windows.push_back(series.Stats(w, now, scratch));
+      SeriesStats s{name, phase, std::vector<stats::WindowStats>(series.size())};
+      for (std::size_t w = 0; w < series.size(); ++w) {
+        if (!wanted || (w < wanted->size() && (*wanted)[w]))
+          s.windows[w] = series.Stats(w, now, scratch);
+      }
       out.push_back(std::move(s));
     }
   }
   return out;
+}
+
+std::vector<std::int64_t> WindowStore::Epochs(Clock::time_point now) const {
+  std::vector<std::int64_t> epochs;
+  for (auto length : lengths_)
+    epochs.push_back(now.time_since_epoch() / (length / stats::RollingWindow::kSlices));
+  return epochs;
 }
 
 }  // namespace reznet::telemetry

@@ -1,7 +1,7 @@
 #pragma once
-// WindowStore: what NFR rules observe (docs/design.md §4, §6). Per declared probe: rolling percentile
-// windows per phase, (failures, runs) windows for error rates and (sum, count) windows per
-// outcome counter for ratio means; one window per configured length, in configured order.
+// WindowStore: what NFR rules observe (docs/design.md §4, §6). Per declared probe: rolling
+// percentile windows per phase, (failures, runs) windows for error rates and (sum, count) windows
+// per outcome counter for ratio means; one window per configured length, in configured order.
 //
 // Thread-safe. The map of probes has a lock held only to find, add or remove a probe; each probe's
 // windows have their own lock, held to record one outcome or to compute that probe's statistics.
@@ -50,8 +50,14 @@ class WindowStore {
   // Statistics of one series; count 0 when unknown.
   stats::WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                             Clock::time_point now);
-  // Statistics of every series at `now`, ordered by probe, then phase name.
-  std::vector<SeriesStats> Snapshot(Clock::time_point now);
+  // Statistics of every series at `now`, ordered by probe, then phase name. With `only`, a
+  // probe's windows not marked there (by index) and probes not in it are left empty (count 0):
+  // /metrics computes only the windows it exports.
+  std::vector<SeriesStats> Snapshot(Clock::time_point now,
+                                    const std::map<std::string, std::vector<bool>>* only = nullptr);
+  // Window statistics at `now` depend on `now` only through these (the current slice of each
+  // window): equal epochs and no Record between mean equal statistics.
+  std::vector<std::int64_t> Epochs(Clock::time_point now) const;
 
  private:
   struct ProbeWindows;

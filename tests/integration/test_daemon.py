@@ -36,11 +36,11 @@ class DaemonTest(DaemonTestCase):
 
         def enough_samples():
             m = parse_metrics(self.scrape(d))
-            n = metric(m, "reznet_perf_probe_window_samples", probe="api", phase="total", window="1m")
+            n = metric(m, "reznet_perf_probe_window_samples", probe="api", phase="total", window="5m")
             return m if n is not None and n >= 5 else None
 
-        m = wait_until(enough_samples, 20, "5 samples of api in the 1m window")
-        p50 = metric(m, "reznet_perf_probe_window_seconds", probe="api", phase="total", window="1m", stat="p50")
+        m = wait_until(enough_samples, 20, "5 samples of api in the 5m window (the default budget)")
+        p50 = metric(m, "reznet_perf_probe_window_seconds", probe="api", phase="total", window="5m", stat="p50")
         self.assertGreaterEqual(p50, 0.050)
         self.assertLessEqual(p50, 0.060)
         ttfb = metric(m, "reznet_perf_probe_window_seconds", probe="api", phase="ttfb", window="5m", stat="p50")
@@ -50,6 +50,26 @@ class DaemonTest(DaemonTestCase):
         self.assertGreater(metric(m, "reznet_perf_probe_duration_seconds_count", probe="api", phase="total"), 0)
         self.assertGreater(metric(m, "process_resident_memory_bytes"), 0)
         self.assertEqual(metric(m, "reznet_perf_build_info"), 1)
+
+    def test_series_per_http_probe_under_the_default_and_the_full_budget(self):
+        # The figures the README states: a plain-http probe records 4 phases (connect, ttfb,
+        # transfer, total); each has an 18-series histogram and its window gauges.
+        tb = self.start_testbed()
+        probe = ('probes:\n  - { name: api, kind: http, target: backend, interval: 1s, timeout: 900ms, '
+                 'http: { path: /health } }\n')
+        full = "  export: { windows: [1m, 5m, 1h], stats: [p50, p90, p95, p99, mean, max] }\n"
+        for budget, expected in (("", 94), (full, 162)):
+            cfg = self.write_config(f"daemon:\n  state_dir: {self.tmp.name}/state\n{budget}"
+                                    f'targets: {{ backend: {{ url: "{tb.url}" }} }}\n{probe}', "budget.yaml")
+            d = self.start_daemon(cfg)
+            wait_until(lambda: metric(parse_metrics(self.scrape(d)), "reznet_perf_probe_runs_total",
+                                      probe="api", result="success"), 10, "a first successful run")
+            series = [line for line in self.scrape(d).splitlines()
+                      if not line.startswith("#") and 'probe="api"' in line]
+            self.assertEqual(len(series), expected, budget or "default budget")
+            windows = {line.split('window="')[1].split('"')[0] for line in series if 'window="' in line}
+            self.assertEqual(windows, {"5m"} if not budget else {"1m", "5m", "1h"})
+            d.stop()
 
     def test_live_scrape_passes_promtool(self):
         tb = self.start_testbed()
