@@ -23,7 +23,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
-from harness import Process, free_port, http  # noqa: E402
+from harness import Process, http  # noqa: E402
+from compare_peers import start_blackbox  # noqa: E402  (same folder)
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -56,24 +57,6 @@ def start_daemon(args, tmp, tb_url):
                 'nfrs:\n  - { name: p95, probe: p000, phase: total, stat: p95, window: 1h, op: "<", threshold: 1s }\n')
     return Process([os.path.join(args.build, "bin/reznet-perfd"), "serve", "--config", cfg, "--listen",
                     "127.0.0.1:0"])
-
-
-def start_blackbox(tmp):
-    cfg = os.path.join(tmp, "blackbox.yml")
-    with open(cfg, "w") as f:
-        f.write("modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n"
-                "    http: { preferred_ip_protocol: ip4 }\n")
-    port = free_port()
-    p = Process([shutil.which("prometheus-blackbox-exporter"), f"--config.file={cfg}",
-                 f"--web.listen-address=127.0.0.1:{port}"], ready_pattern=None)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if http("GET", url + "/metrics")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.05)
-    return p, url
 
 
 def drive_blackbox(bb_url, tb_url, rate, stop):

@@ -169,6 +169,20 @@ def interrupted_load(config_path, out, after=3.0):
         return p.returncode, stdout, stderr, json.load(f), stopped
 
 
+def services_cmd(cmd):
+    """scripts/services.sh CMD on the test services (pg-stop, pg-start, redis-stop, …)."""
+    root = os.path.join(os.path.dirname(__file__), "../..")
+    subprocess.run([os.path.join(root, "scripts/services.sh"), cmd, services()["REZNET_SERVICES_RUN_DIR"]],
+                   check=True, capture_output=True)
+
+
+def psql(sql):
+    """Output of one SQL statement on the test PostgreSQL, as its superuser (-tA)."""
+    env = services()
+    return subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc", sql], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     last = None

@@ -5,17 +5,15 @@ Latencies are printed and bounded only generously (this machine is shared and no
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (DaemonTestCase, http, p99, parse_metrics, scrape_latencies, services,  # noqa: E402
-                     wait_until)
+from harness import (DaemonTestCase, http, p99, parse_metrics, psql, scrape_latencies, services,  # noqa: E402
+                     services_cmd, wait_until)
 
-ROOT = os.path.join(os.path.dirname(__file__), "../..")
 PASSWORD_VAR = "HIST_PW"
 
 CONFIG = """\
@@ -128,17 +126,9 @@ class HistoryOutageTest(DaemonTestCase):
         self.assertIn("unavailable", http("GET", d.url + "/")[1])
         self.assertNotIn(self.password, d.output())
 
-    def services_cmd(self, cmd):
-        subprocess.run([os.path.join(ROOT, "scripts/services.sh"), cmd, services()["REZNET_SERVICES_RUN_DIR"]],
-                       check=True, capture_output=True)
-
-    def psql(self, env, sql):
-        return subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc", sql], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout
-
     def test_a_run_finished_while_history_is_down_is_written_when_it_returns(self):
         env = services()
-        self.services_cmd("pg-stop")
+        services_cmd("pg-stop")
         try:
             tb = self.start_testbed()
             state = os.path.join(self.tmp.name, "state")
@@ -153,12 +143,12 @@ class HistoryOutageTest(DaemonTestCase):
             run = self.unstored(d, run_id)
             self.assertTrue(run["error"].startswith("not stored:"), run["error"])
         finally:
-            self.services_cmd("pg-start")
+            services_cmd("pg-start")
         # The daemon offers the waiting run again every 15 s (the store backs off up to 30 s).
         stored = wait_until(lambda: json.loads(http("GET", f"{d.url}/runs/{run_id}")[1])["state"] == "passed",
                             90, "the waiting run to be stored")
         self.assertTrue(stored)
-        self.assertEqual(self.psql(env, f"SELECT state FROM reznet_perfd_runs WHERE id = '{run_id}'").strip(),
+        self.assertEqual(psql(f"SELECT state FROM reznet_perfd_runs WHERE id = '{run_id}'").strip(),
                          "passed")
         self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
         self.assertIn(run_id, [r["id"] for r in json.loads(http("GET", d.url + "/runs?limit=100")[1])["runs"]])

@@ -11,7 +11,8 @@ import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, DaemonTestCase, Process, http, metric, parse_metrics, services, wait_until  # noqa: E402
+from harness import (BIN, DaemonTestCase, Process, http, metric, parse_metrics, psql, services,  # noqa: E402
+                     services_cmd, wait_until)
 
 TOKEN = "t0ken-for-tests-7f3a"
 ROOT = os.path.join(os.path.dirname(__file__), "../..")
@@ -368,14 +369,6 @@ class DaemonSuiteTest(SuiteTestCase):
 
 
 class PostgresHistoryTest(SuiteTestCase):
-    def services_cmd(self, cmd):
-        subprocess.run([os.path.join(ROOT, "scripts/services.sh"), cmd, services()["REZNET_SERVICES_RUN_DIR"]],
-                       check=True, capture_output=True)
-
-    def psql(self, env, sql):
-        return subprocess.run(["psql", env["REZNET_PG_ADMIN_DSN"], "-tAc", sql], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PGPASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]}).stdout
-
     def test_retention_deletes_beyond_keep_runs_but_never_the_baseline(self):
         env = services()
         tb = self.start_testbed()
@@ -391,7 +384,7 @@ class PostgresHistoryTest(SuiteTestCase):
                 ids.append(run_id)
                 if i == 0:
                     self.assertEqual(self.run_cli("baseline", "set", "--config", cfg, run_id).returncode, 0)
-            kept = self.psql(env, "SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC").split()
+            kept = psql("SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC").split()
             self.assertEqual(kept, [ids[3], ids[2], ids[0]])
         finally:
             del os.environ["HIST_PW"]
@@ -403,7 +396,7 @@ class PostgresHistoryTest(SuiteTestCase):
             f'history: {{ store: postgres, dsn: "{env["REZNET_PG_ADMIN_DSN"]}", password: "${{HIST_PW}}" }}'))
         d = self.start_daemon(cfg, extra_env={"HIST_PW": env["REZNET_PG_ADMIN_PASSWORD"]})
         post = lambda: json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]  # noqa: E731
-        pid = lambda: self.psql(env, "SELECT pid FROM pg_stat_activity WHERE application_name = 'reznet-perfd'")  # noqa: E731
+        pid = lambda: psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'reznet-perfd'")  # noqa: E731
         first = post()
         self.assertEqual(self.wait_finished(d, first)["state"], "passed")
         second = post()
@@ -411,9 +404,9 @@ class PostgresHistoryTest(SuiteTestCase):
         self.assertEqual(len(pid().split()), 1, "one reused connection")
         # The test server runs synchronous_commit=off and pg-stop is an immediate (crash) stop:
         # flush the WAL first, or the last commits of the two stored runs may be lost with it.
-        self.psql(env, "CHECKPOINT")
+        psql("CHECKPOINT")
         try:
-            self.services_cmd("pg-stop")
+            services_cmd("pg-stop")
             lost = post()
             # It shows as finished while being stored, then as refused.
             run = wait_until(lambda: (lambda r: r if r["state"] == "error" else None)(
@@ -422,7 +415,7 @@ class PostgresHistoryTest(SuiteTestCase):
             self.assertEqual(http("GET", d.url + "/readyz")[0], 503)
             self.assertEqual(metric(parse_metrics(self.scrape(d)), "reznet_perf_history_write_failures_total"), 1)
         finally:
-            self.services_cmd("pg-start")
+            services_cmd("pg-start")
         third = post()
         self.assertEqual(self.wait_finished(d, third)["state"], "passed")
         self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
@@ -431,7 +424,7 @@ class PostgresHistoryTest(SuiteTestCase):
                if r["id"] in mine]
         self.assertEqual(ids, [third, lost, second, first])
         # The run history refused is stored behind the next one, with its real result.
-        self.assertEqual(self.psql(env, f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN "
+        self.assertEqual(psql(f"SELECT count(*) FROM reznet_perfd_runs WHERE id IN "
                                         f"('{first}', '{second}', '{third}', '{lost}')").strip(), "4")
         self.assertEqual(json.loads(http("GET", f"{d.url}/runs/{lost}")[1])["state"], "passed")
         self.assertIn("reconnecting", d.output())
