@@ -3,9 +3,9 @@
 // with its own io_context and thread: rendering a scrape never delays a probe's timing on the
 // probe io_context, and connections cost a coroutine each, not a thread.
 //
-// Why not cpp-httplib here (docs/design.md §8 named it): Debian's libcpp-httplib initialises OpenSSL's
-// error strings when it is loaded (+1.7 MiB RSS for a daemon that may never speak TLS) and holds
-// one pool thread per open connection. Measured in bench/compare_peers.py.
+// Why not cpp-httplib here (docs/design.md §8 named it): Debian's libcpp-httplib initialises
+// OpenSSL's error strings when it is loaded (+1.7 MiB RSS for a daemon that may never speak TLS)
+// and holds one pool thread per open connection. Measured in bench/compare_peers.py.
 //
 // Handlers run on a worker pool (or, marked inline, on the server thread), one request at a time
 // per connection; they must be thread-safe with respect to the rest of the daemon. An exception

@@ -2,7 +2,8 @@
 // An HTTP/1.1 client for measurements, on Boost.Beast coroutines (Beast stays in the .cpp).
 //
 // One request at a time per client (the scheduler never overlaps runs of a probe). Every I/O step
-// is bounded by the request's deadline; the body by HttpLimits. Phase timings follow docs/design.md §3:
+// is bounded by the request's deadline; the body by HttpLimits. Phase timings follow docs/design.md
+// §3:
 //   dns      resolver start -> addresses (only when the host is a name, not an IP literal)
 //   connect  TCP connect (only when a new connection was opened)
 //   tls      TLS handshake (https, new connection only)
