@@ -57,6 +57,7 @@ struct RouteEntry {
   bool prefix;
   ApiServer::Handler handler;
   ApiServer::Lane lane;
+  ApiServer::AsyncHandler async;  // set: an asynchronous route (`handler` unused)
 };
 
 constexpr int kWorkers = 4;
@@ -69,6 +70,8 @@ constexpr int kMaxWorkerRequests = 64;
 constexpr int kAuthThreads = 2;
 constexpr int kMaxAuthChecks = 8;
 constexpr int kAuthNice = 10;
+// An asynchronous handler that has not replied by then is answered 500 (a bug of its own).
+constexpr auto kAsyncReplyBound = 10min;
 // A TLS close_notify exchange at the end of a connection gets this long.
 constexpr auto kTlsShutdownTimeout = 1s;
 
@@ -218,6 +221,7 @@ struct ApiServer::Impl {
     HttpReply miss;
     const RouteEntry* route = Match(req, miss);
     if (route == nullptr) co_return miss;
+    if (route->async) co_return co_await CallAsync(*route, req);
     if (route->lane == Lane::kInline) co_return Call(*route, req);
     if (worker_requests.load() >= kMaxWorkerRequests) {
       if (auto n = busy_warnings.Allow(std::chrono::steady_clock::now()))
@@ -228,6 +232,36 @@ struct ApiServer::Impl {
     InFlight counted{worker_requests};
     co_return co_await clients::Offload(workers.get_executor(),
                                         [this, route, &req] { return Call(*route, req); });
+  }
+
+  // Runs an asynchronous handler and waits, on the server thread, for its reply.
+  asio::awaitable<HttpReply> CallAsync(const RouteEntry& route, const HttpRequest& req) {
+    struct Waiter {
+      asio::steady_timer timer;
+      std::optional<HttpReply> reply;
+      std::atomic<bool> answered{false};
+      explicit Waiter(asio::io_context& io) : timer(io) {}
+    };
+    auto waiter = std::make_shared<Waiter>(io);
+    waiter->timer.expires_after(kAsyncReplyBound);
+    try {
+      route.async(req, [waiter, ex = io.get_executor()](HttpReply reply) {
+        if (waiter->answered.exchange(true)) return;
+        asio::post(ex, [waiter, reply = std::move(reply)]() mutable {
+          waiter->reply = std::move(reply);
+          waiter->timer.cancel();
+        });
+      });
+    } catch (const std::exception& e) {
+      spdlog::error("internal error serving {} {}: {}", req.method, req.path, e.what());
+      co_return HttpReply{500, "text/plain; charset=utf-8", "internal error\n", {}};
+    }
+    boost::system::error_code ec;
+    co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (waiter->reply) co_return std::move(*waiter->reply);
+    spdlog::error("{} {}: no reply within {} min", req.method, req.path,
+                  std::chrono::duration_cast<std::chrono::minutes>(kAsyncReplyBound).count());
+    co_return HttpReply{500, "text/plain; charset=utf-8", "internal error: no reply\n", {}};
   }
 
   HttpReply Call(const RouteEntry& route, const HttpRequest& req) {
@@ -389,6 +423,11 @@ struct ApiServer::Impl {
 ApiServer::ApiServer() : impl_(std::make_unique<Impl>()) {}
 
 ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::RouteAsync(const std::string& method, const std::string& path,
+                           AsyncHandler handler) {
+  impl_->routes.push_back({method, path, false, nullptr, Lane::kInline, std::move(handler)});
+}
 
 void ApiServer::UseTls(TlsSettings settings) { impl_->tls = std::move(settings); }
 

@@ -87,6 +87,14 @@ class ApiServer {
   void Route(const std::string& method, const std::string& path, Handler handler,
              bool prefix = false, Lane lane = Lane::kWorker);
 
+  // A handler that answers later, for work on another thread (GET /probe runs a probe on the
+  // probe io_context). It runs on the server thread and must return at once (no I/O, no
+  // waiting); it calls `reply` exactly once, from any thread. A reply never given is answered
+  // 500 after kAsyncReplyBound.
+  using Reply = std::function<void(HttpReply)>;
+  using AsyncHandler = std::function<void(const HttpRequest&, Reply)>;
+  void RouteAsync(const std::string& method, const std::string& path, AsyncHandler handler);
+
   // Serve HTTPS instead of HTTP. Before Bind(), which loads the files.
   void UseTls(TlsSettings settings);
   // Every request but a POST needs basic auth checked by `auth`. Before Start().

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/address.hpp"
 #include "config/export.hpp"
 #include "config/kind.hpp"
 #include "config/nfr.hpp"
@@ -39,6 +40,13 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// daemon.probe_endpoint: GET /probe (api/probe_route.hpp).
+struct ProbeEndpointConfig {
+  int max_concurrent = 16;  // runs at once; beyond: 503, counted
+  // Taken off Prometheus's X-Prometheus-Scrape-Timeout-Seconds so the answer arrives in time.
+  Duration timeout_margin = std::chrono::milliseconds(500);
+};
+
 struct DaemonConfig {
   std::string listen = "127.0.0.1:9478";
   std::vector<Duration> windows = {1min, 5min, 1h};
@@ -55,6 +63,7 @@ struct DaemonConfig {
   TlsConfig tls;
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
+  ProbeEndpointConfig probe_endpoint;
 };
 
 struct TargetConfig {
@@ -96,6 +105,17 @@ struct ProbeConfig {
   std::vector<std::string> targets_used;
 };
 
+// A module: a probe template that GET /probe?target=…&module=NAME runs against the target given
+// (config/module.hpp).
+struct ModuleConfig {
+  std::string name;
+  ProbeConfig probe;    // kind, timeout, traits; its settings are read again for each target
+  TargetConfig target;  // the template every target given starts from (credentials, headers, CA)
+  std::string block;    // the kind's block as written (YAML), read for each target
+  AllowList allow;      // the targets it may reach
+  int line = 0;
+};
+
 struct Config {
   std::string source;  // file the config came from
   DaemonConfig daemon;
@@ -105,6 +125,7 @@ struct Config {
   AlertingConfig alerting;
   std::map<std::string, SuiteProfile> suites;  // configured profiles only; see ResolveProfiles
   HistoryConfig history;
+  std::map<std::string, ModuleConfig> modules;
   // Probe name -> position in `probes`, filled by the loader. FindProbe checks each hit and falls
   // back to a scan on a miss, so a Config built or edited by hand stays correct (only slower).
   std::unordered_map<std::string, std::size_t> probe_index;

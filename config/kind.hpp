@@ -41,6 +41,15 @@ struct KindRatio {
   bool operator==(const KindRatio&) const = default;
 };
 
+// What an address given at run time replaces in a probe's target (config/module.hpp): a
+// `/probe?target=…` of a module, a target listed in a discovery file.
+enum class TargetAddress {
+  kNone,         // not addressable at run time (no target, or several)
+  kUrl,          // the target's url
+  kRedisUrl,     // host and port of its redis:// url
+  kPostgresDsn,  // host and port of its dsn
+};
+
 struct KindTraits {
   // The YAML `kind:` and the `kind` label: the kind class's kKind.
   std::string name;
@@ -60,6 +69,8 @@ struct KindTraits {
   bool on_demand = false;
   // Names of the extra metric labels its probes add (Probe::Labels(), e.g. provider, model).
   std::vector<std::string> labels;
+  // What `target` addresses; kNone: the kind cannot be a module or take discovered targets.
+  TargetAddress address = TargetAddress::kNone;
   KindParser parse;
 };
 

@@ -141,6 +141,19 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     d.state_dir = std::string(sd).substr(0, std::string(sd).find(':'));
   }
   r.Read("shutdown_grace", d.shutdown_grace);
+  {
+    MapReader pe(r.Node("probe_endpoint"), r.PathOf("probe_endpoint"), r.diag(),
+                 r.MarkOf("probe_endpoint"));
+    std::int64_t max = d.probe_endpoint.max_concurrent;
+    if (pe.Read("max_concurrent", max, 1, 4096))
+      d.probe_endpoint.max_concurrent = static_cast<int>(max);
+    if (pe.Read("timeout_margin", d.probe_endpoint.timeout_margin) &&
+        d.probe_endpoint.timeout_margin < Duration::zero()) {
+      pe.diag().Error(pe.MarkOf("timeout_margin"), pe.PathOf("timeout_margin"),
+                      "must be 0s or more");
+    }
+    pe.Finish();
+  }
   ParseAuth(MapReader(r.Node("auth"), r.PathOf("auth"), r.diag(), r.MarkOf("auth")), d);
   ParseTls(MapReader(r.Node("tls"), r.PathOf("tls"), r.diag(), r.MarkOf("tls")), d.tls);
   {
@@ -162,6 +175,56 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
   r.Finish();
 }
 
+}  // namespace
+
+TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const std::string& path,
+                         Diagnostics& diag) {
+  TargetConfig t;
+  t.name = name;
+  MapReader tr(node, path, diag);
+  std::string url;
+  if (tr.Read("url", url) && url.starts_with("redis://")) {
+    t.redis_url = url;
+  } else if (!url.empty()) {
+    auto parsed = ParseUrl(url);
+    if (parsed) {
+      t.url = *parsed;
+    } else {
+      tr.diag().Error(node["url"].Mark(), tr.PathOf("url"), parsed.error());
+    }
+  }
+  tr.Read("api_key", t.api_key);
+  if (node.IsMap() && node["api_key"].IsScalar()) t.api_key_source = node["api_key"].Scalar();
+  tr.Read("dsn", t.dsn);
+  tr.Read("password", t.password);
+  std::string password_file;
+  if (tr.Read("password_file", password_file) && !password_file.empty()) {
+    if (!t.password.empty()) {
+      tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
+                      "write password or password_file, not both");
+    } else if (std::ifstream in(password_file); !in) {
+      tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
+                      "cannot read \"" + password_file + "\"");
+    } else {
+      std::getline(in, t.password);  // the first line; a trailing newline is not part of it
+      if (!t.password.empty() && t.password.back() == '\r') t.password.pop_back();
+    }
+  }
+  tr.Read("ca_file", t.ca_file);
+  tr.Read("insecure_skip_verify", t.insecure_skip_verify);
+  tr.Read("headers", t.headers);
+  if (tr.Read("secret_headers", t.secret_headers)) CheckHeaderNames(tr, t.secret_headers);
+  if (!t.ca_file.empty() && !std::ifstream(t.ca_file)) {
+    tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
+                    "cannot read \"" + t.ca_file + "\"");
+  }
+  tr.Finish();
+  t.fingerprint = YAML::Dump(node);
+  return t;
+}
+
+namespace {
+
 void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, TargetConfig>& out) {
   if (!node.IsDefined() || !node.IsMap()) return;
   for (const auto& kv : node) {
@@ -171,49 +234,7 @@ void ParseTargets(MapReader r, const YAML::Node& node, std::map<std::string, Tar
     if (!ValidName(name)) {
       r.diag().Error(kv.first.Mark(), path, "target names use letters, digits, _ and -");
     }
-    TargetConfig t;
-    t.name = name;
-    MapReader tr(kv.second, path, r.diag());
-    std::string url;
-    if (tr.Read("url", url) && url.starts_with("redis://")) {
-      t.redis_url = url;
-    } else if (!url.empty()) {
-      auto parsed = ParseUrl(url);
-      if (parsed) {
-        t.url = *parsed;
-      } else {
-        tr.diag().Error(kv.second["url"].Mark(), tr.PathOf("url"), parsed.error());
-      }
-    }
-    tr.Read("api_key", t.api_key);
-    if (kv.second.IsMap() && kv.second["api_key"].IsScalar())
-      t.api_key_source = kv.second["api_key"].Scalar();
-    tr.Read("dsn", t.dsn);
-    tr.Read("password", t.password);
-    std::string password_file;
-    if (tr.Read("password_file", password_file) && !password_file.empty()) {
-      if (!t.password.empty()) {
-        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
-                        "write password or password_file, not both");
-      } else if (std::ifstream in(password_file); !in) {
-        tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
-                        "cannot read \"" + password_file + "\"");
-      } else {
-        std::getline(in, t.password);  // the first line; a trailing newline is not part of it
-        if (!t.password.empty() && t.password.back() == '\r') t.password.pop_back();
-      }
-    }
-    tr.Read("ca_file", t.ca_file);
-    tr.Read("insecure_skip_verify", t.insecure_skip_verify);
-    tr.Read("headers", t.headers);
-    if (tr.Read("secret_headers", t.secret_headers)) CheckHeaderNames(tr, t.secret_headers);
-    if (!t.ca_file.empty() && !std::ifstream(t.ca_file)) {
-      tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
-                      "cannot read \"" + t.ca_file + "\"");
-    }
-    tr.Finish();
-    t.fingerprint = YAML::Dump(kv.second);
-    out.emplace(name, std::move(t));
+    out.emplace(name, ParseTarget(name, kv.second, path, r.diag()));
   }
 }
 
@@ -370,6 +391,7 @@ Config LoadString(const std::string& text, const std::string& source_name,
     ParseAlerting(top.Node("alerting"), cfg, diag);
     ParseSuites(top.Node("suites"), cfg, diag);
     ParseHistory(top.Node("history"), cfg, diag);
+    ParseModules(top.Node("modules"), cfg, kinds, diag);
     // docs/design.md §9 sketched load tests as a top-level section; they are probes (kind load) so
     // suites, rules and metrics treat them like any other. Say where the block goes.
     if (root["load"].IsDefined()) {

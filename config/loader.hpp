@@ -33,6 +33,12 @@ void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 // The `suites:` and `history:` sections (suite.cpp); run after nfrs.
 void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag);
+// One target block (`targets.NAME`, a module's `target:`); problems go to `diag`.
+TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const std::string& path,
+                         Diagnostics& diag);
+// The `modules:` section (module.cpp); run after probes.
+void ParseModules(const YAML::Node& node, Config& cfg, const KindTraitsMap& kinds,
+                  Diagnostics& diag);
 Config LoadString(const std::string& text, const std::string& source_name,
                   const KindTraitsMap& kinds);
 

@@ -46,6 +46,7 @@ common::Redactor MakeRedactor(const Config& config) {
   out.Add(config.history.password);
   for (const auto& [user, hash] : config.daemon.basic_users) out.Add(hash);
   for (const auto& [name, target] : config.targets) AddTargetSecrets(target, out);
+  for (const auto& [name, module] : config.modules) AddTargetSecrets(module.target, out);
   return out;
 }
 

@@ -17,6 +17,7 @@
 
 #include "api/api_server.hpp"
 #include "api/basic_auth.hpp"
+#include "api/probe_route.hpp"
 #include "api/routes.hpp"
 #include "api/suite_routes.hpp"
 #include "common/time.hpp"
@@ -167,6 +168,8 @@ std::optional<int> Daemon::Start() {
   }
   api::AddMetricsRoutes(server_, sink_, ready_);
   api::AddSuiteRoutes(server_, suites_, holder_, HostOf(listen_));
+  api::AddProbeRoute(server_,
+                     {holder_, registry_, io_.get_executor(), blocking_.get_executor(), sink_});
   api::AddStatusPageRoute(server_, sink_, suites_, common::kVersion,
                           common::UnixSeconds(std::chrono::system_clock::now()));
   const bool tls = config().daemon.tls.enabled();

@@ -421,6 +421,12 @@ void Exporter::CountHistoryWriteFailure() {
   state->families.history_write_failures.Add({}).Increment();
 }
 
+void Exporter::CountProbeRequest(const std::string& module, const std::string& result) {
+  auto state = state_->Lock();
+  Changed();
+  state->families.probe_requests.Add({{"module", module}, {"result", result}}).Increment();
+}
+
 std::string Exporter::Render(const std::vector<SeriesStats>& windows) {
   {
     auto state = state_->Lock();  // pointer writes only: the statistics are already computed

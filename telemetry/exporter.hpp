@@ -94,6 +94,7 @@ class Exporter {
   void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
   // reznet_perf_history_write_failures_total (declared at 0): a finished run not stored.
   void CountHistoryWriteFailure();
+  void CountProbeRequest(const std::string& module, const std::string& result);
 
   // reznet_perf_scheduler_lateness_seconds: a run started `late` after it was due.
   void ObserveLateness(Duration late);

@@ -161,6 +161,12 @@ Families::Families(prometheus::Registry& r)
                    .Name("reznet_perf_scheduler_lateness_seconds")
                    .Help("How late probe runs start: actual start - planned start.")
                    .Register(r)),
+      probe_requests(prometheus::BuildCounter()
+                         .Name("reznet_perf_probe_requests_total")
+                         .Help("GET /probe requests by module and result: success, failure, "
+                               "bad_request, unknown_module, forbidden, refused (over the "
+                               "concurrency limit), error.")
+                         .Register(r)),
       registry_(r) {
   ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
   ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);

@@ -67,6 +67,7 @@ class Families {
   prometheus::Family<prometheus::Gauge>& reload_time;
   prometheus::Family<prometheus::Counter>& history_write_failures;
   prometheus::Family<prometheus::Histogram>& lateness;
+  prometheus::Family<prometheus::Counter>& probe_requests;
 
  private:
   prometheus::Registry& registry_;

@@ -93,6 +93,10 @@ void Telemetry::RecordSuite(const std::string& profile, const std::string& resul
 
 void Telemetry::CountHistoryWriteFailure() { exporter_.CountHistoryWriteFailure(); }
 
+void Telemetry::CountProbeRequest(const std::string& module, const std::string& result) {
+  exporter_.CountProbeRequest(module, result);
+}
+
 void Telemetry::BeginLoad(const std::string& test, const probes::LiveCounters* live) {
   exporter_.BeginLoad(test, live);
 }

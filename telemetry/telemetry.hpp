@@ -89,6 +89,8 @@ class Telemetry {
                    double finished_unix, int nfrs_failed);
   // A finished suite run the history store failed to keep (see Exporter).
   void CountHistoryWriteFailure();
+  // GET /probe: one request of `module` ("" when unknown) ended with `result`.
+  void CountProbeRequest(const std::string& module, const std::string& result);
 
   // A load test running inside the daemon (a suite's load probe): reznet_perf_load_* follow its
   // live counters at every scrape until EndLoad (which takes the final values).

@@ -16,6 +16,7 @@ config::KindTraits AgentProbe::Traits() {
           .default_samples = 10,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
+          .address = config::TargetAddress::kUrl,
           .parse = &ParseSettings};
 }
 

@@ -67,6 +67,7 @@ config::KindTraits HttpProbe::Traits() {
           .chart_phase = "total",
           .default_samples = 30,
           .profiles = {"quick", "standard"},
+          .address = config::TargetAddress::kUrl,
           .parse = &ParseSettings};
 }
 

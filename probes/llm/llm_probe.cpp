@@ -22,6 +22,7 @@ config::KindTraits LlmProbe::Traits() {
           .default_samples = 5,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
+          .address = config::TargetAddress::kUrl,
           .parse = &ParseSettings};
 }
 

@@ -61,6 +61,7 @@ config::KindTraits PostgresProbe::Traits() {
           .chart_phase = "query",
           .default_samples = 20,
           .profiles = {"quick", "standard"},
+          .address = config::TargetAddress::kPostgresDsn,
           .parse = &ParseSettings};
 }
 

@@ -51,6 +51,7 @@ config::KindTraits RedisProbe::Traits() {
           .chart_phase = "get",
           .default_samples = 20,
           .profiles = {"quick", "standard"},
+          .address = config::TargetAddress::kRedisUrl,
           .parse = &ParseSettings};
 }
 

@@ -1,0 +1,237 @@
+#include "api/probe_route.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <expected>
+#include <memory>
+
+#include "common/format.hpp"
+#include "config/module.hpp"
+#include "probes/probe.hpp"
+#include "probes/run_once.hpp"
+#include "telemetry/telemetry.hpp"
+
+namespace reznet::api {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// A run shorter than this cannot measure anything; a scrape timeout leaving less is refused.
+constexpr auto kMinRunTimeout = 100ms;
+constexpr const char* kExposition = "text/plain; version=0.0.4; charset=utf-8";
+
+struct State {
+  explicit State(ProbeRouteDeps d) : deps(std::move(d)) {}
+  ProbeRouteDeps deps;
+  std::atomic<int> in_flight{0};
+};
+
+HttpReply Text(int status, const std::string& body) {
+  return HttpReply{status, "text/plain; charset=utf-8", body + "\n", {}};
+}
+
+// Letters, digits and '_' only, for the metric name part.
+std::string MetricPart(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += std::isalnum(c) != 0 ? static_cast<char>(c) : '_';
+  return out;
+}
+
+std::string LabelValue(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "NaN";
+}
+
+double MeanSeconds(const probes::Phase& phase) {
+  double sum = 0;
+  std::uint64_t n = 0;
+  for (auto d : phase.samples) {
+    sum += std::chrono::duration<double>(d).count();
+    ++n;
+  }
+  for (const auto& [d, count] : phase.weighted) {
+    sum += std::chrono::duration<double>(d).count() * static_cast<double>(count);
+    n += count;
+  }
+  return n == 0 ? 0 : sum / static_cast<double>(n);
+}
+
+void Family(std::string& out, const std::string& name, const char* help) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n";
+}
+
+// The run's timeout: the module's, or the scrape timeout minus the margin when shorter.
+std::expected<probes::Duration, std::string> RunTimeout(const HttpRequest& req,
+                                                        const config::ModuleConfig& module,
+                                                        const config::Config& cfg) {
+  probes::Duration timeout = module.probe.timeout;
+  const std::string header = req.Header("x-prometheus-scrape-timeout-seconds");
+  if (header.empty()) return timeout;
+  double seconds = 0;
+  auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
+  if (ec != std::errc() || ptr != header.data() + header.size() || !std::isfinite(seconds) ||
+      seconds <= 0) {
+    return std::unexpected("X-Prometheus-Scrape-Timeout-Seconds \"" + header.substr(0, 32) +
+                           "\" is not a number of seconds");
+  }
+  const auto scrape = std::chrono::duration_cast<probes::Duration>(
+      std::chrono::duration<double>(std::min(seconds, 86400.0)));
+  const auto left = scrape - cfg.daemon.probe_endpoint.timeout_margin;
+  if (left < kMinRunTimeout) {
+    return std::unexpected("a scrape timeout of " + header + "s leaves " +
+                           common::FormatSeconds(std::chrono::duration<double>(left).count()) +
+                           " after daemon.probe_endpoint.timeout_margin; a run needs at least "
+                           "0.1s: raise scrape_timeout");
+  }
+  return std::min(timeout, left);
+}
+
+std::string ModuleNames(const config::Config& cfg) {
+  std::string out;
+  for (const auto& [name, m] : cfg.modules) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "none (configure modules:)" : out;
+}
+
+asio::awaitable<void> Run(std::shared_ptr<State> state, std::shared_ptr<const config::Config> cfg,
+                          std::shared_ptr<config::ModuleProbe> spec,
+                          std::shared_ptr<probes::Probe> probe, probes::Duration timeout,
+                          ApiServer::Reply reply) {
+  // `cfg` and `spec` stay alive for the run: the probe may refer to them.
+  const auto start = std::chrono::steady_clock::now();
+  HttpReply answer;
+  try {
+    probes::Outcome outcome = co_await probes::RunOnce(*probe, timeout);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state->deps.sink.CountProbeRequest(spec->probe.name, outcome.ok() ? "success" : "failure");
+    answer = HttpReply{200, kExposition, RenderProbeResult(spec->probe.kind, outcome, seconds), {}};
+  } catch (const std::exception& e) {
+    spdlog::error("/probe module {}: {}", spec->probe.name, e.what());
+    state->deps.sink.CountProbeRequest(spec->probe.name, "error");
+    answer = Text(500, "internal error");
+  }
+  --state->in_flight;
+  probe.reset();
+  cfg.reset();
+  reply(std::move(answer));
+}
+
+}  // namespace
+
+std::string RenderProbeResult(const std::string& kind, const probes::Outcome& outcome,
+                              double seconds) {
+  std::string out;
+  Family(out, "probe_success", "Whether the probe succeeded (1) or not (0).");
+  out += std::string("probe_success ") + (outcome.ok() ? "1" : "0") + "\n";
+  Family(out, "probe_duration_seconds", "How long the probe took, in seconds.");
+  out += "probe_duration_seconds " + Number(seconds) + "\n";
+  if (!outcome.phases.empty()) {
+    Family(out, "probe_phase_duration_seconds",
+           "Duration of each phase of the run in seconds (the mean of its samples).");
+    for (const auto& phase : outcome.phases) {
+      out += "probe_phase_duration_seconds{phase=\"" + LabelValue(phase.name) + "\"} " +
+             Number(MeanSeconds(phase)) + "\n";
+    }
+  }
+  if (!outcome.ok()) {
+    const std::string error = outcome.skipped ? "skipped" : outcome.error->kind;
+    Family(out, "probe_error", "Why the probe failed: 1 for its error kind.");
+    out += "probe_error{kind=\"" + LabelValue(error) + "\"} 1\n";
+    std::string detail = outcome.skipped ? outcome.skip_reason : outcome.error->detail;
+    std::replace(detail.begin(), detail.end(), '\n', ' ');
+    if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
+    out += "# error: " + error + ": " + detail + "\n";
+  }
+  for (const auto& [name, value] : outcome.counters) {
+    const std::string metric = "probe_" + MetricPart(kind) + "_" + MetricPart(name);
+    Family(out, metric, ("The run's " + name + " (a counter of the " + kind + " kind).").c_str());
+    out += metric + " " + Number(value) + "\n";
+  }
+  return out;
+}
+
+void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
+  auto state = std::make_shared<State>(std::move(deps));
+  server.RouteAsync("GET", "/probe", [state](const HttpRequest& req, ApiServer::Reply reply) {
+    auto& sink = state->deps.sink;
+    auto cfg = state->deps.config.Get();
+    const auto refuse = [&](int status, const std::string& module, const char* result,
+                            const std::string& why) {
+      sink.CountProbeRequest(module, result);
+      HttpReply r = Text(status, why);
+      if (status == 503) r.headers.emplace_back("Retry-After", "1");
+      reply(std::move(r));
+    };
+    const std::string module_name = req.QueryParam("module");
+    const auto it = cfg->modules.find(module_name);
+    if (it == cfg->modules.end()) {
+      return refuse(400, "", "unknown_module",
+                    (module_name.empty() ? std::string("module parameter missing")
+                                         : "unknown module \"" + module_name.substr(0, 64) + "\"") +
+                        "; this daemon has: " + ModuleNames(*cfg));
+    }
+    const config::ModuleConfig& module = it->second;
+    const std::string target = req.QueryParam("target");
+    if (target.empty()) {
+      return refuse(400, module.name, "bad_request",
+                    "target parameter missing: /probe?module=" + module.name + "&target=host:port");
+    }
+    auto timeout = RunTimeout(req, module, *cfg);
+    if (!timeout) return refuse(400, module.name, "bad_request", timeout.error());
+    auto resolved = config::ResolveModule(module, target, *cfg);
+    if (!resolved) {
+      return refuse(resolved.error().forbidden ? 403 : 400, module.name,
+                    resolved.error().forbidden ? "forbidden" : "bad_request",
+                    resolved.error().message);
+    }
+    const int max = cfg->daemon.probe_endpoint.max_concurrent;
+    if (state->in_flight.fetch_add(1) >= max) {
+      --state->in_flight;
+      return refuse(
+          503, module.name, "refused",
+          "busy: " + std::to_string(max) +
+              " probe runs in progress (daemon.probe_endpoint.max_concurrent); try again");
+    }
+    auto spec = std::make_shared<config::ModuleProbe>(std::move(*resolved));
+    std::shared_ptr<probes::Probe> probe;
+    try {
+      probe = state->deps.registry.Create(
+          {spec->probe, spec->target.get(), state->deps.executor, state->deps.blocking, cfg.get()});
+    } catch (const std::exception& e) {
+      --state->in_flight;
+      spdlog::error("/probe module {}: cannot build the probe: {}", module.name, e.what());
+      return refuse(500, module.name, "error", "internal error building the probe");
+    }
+    asio::co_spawn(
+        state->deps.executor,
+        Run(state, std::move(cfg), std::move(spec), std::move(probe), *timeout, std::move(reply)),
+        asio::detached);
+  });
+}
+
+}  // namespace reznet::api

@@ -1,0 +1,238 @@
+// Addresses: parsing, putting one into a target template (WithAddress, declared with the modules
+// that use it), allow lists.
+#include "config/address.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "common/redact.hpp"
+#include "config/module.hpp"
+
+namespace reznet::config {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// A DNS name or an IPv4 literal: letters, digits, '-', '.', '_'. Nothing that could end a
+// libpq keyword value or a URL authority.
+bool ValidHostName(std::string_view h) {
+  if (h.empty() || h.size() > 253) return false;
+  return std::all_of(h.begin(), h.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
+  });
+}
+
+bool IsV6(std::string_view h) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, std::string(h).c_str(), &a) == 1;
+}
+
+std::expected<std::uint16_t, std::string> ParsePort(std::string_view text) {
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || ptr != text.data() + text.size() || port == 0 || port > 65535)
+    return std::unexpected("bad port \"" + std::string(text.substr(0, 8)) + "\"");
+  return static_cast<std::uint16_t>(port);
+}
+
+// "host", "host:port", "[v6]" or "[v6]:port".
+std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
+                                                   std::uint16_t default_port) {
+  HostPort hp;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::unexpected("unclosed IPv6 bracket");
+    hp.host = Lower(text.substr(1, close - 1));
+    if (!IsV6(hp.host)) return std::unexpected("not an IPv6 address inside [ ]");
+    std::string_view after = text.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return std::unexpected("garbage after the IPv6 address");
+      port_text = after.substr(1);
+    }
+  } else {
+    auto colon = text.find(':');
+    if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos)
+      return std::unexpected("an IPv6 address goes in brackets: [::1]:8080");
+    hp.host = Lower(text.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
+    if (!ValidHostName(hp.host))
+      return std::unexpected("a host is letters, digits, '-', '.' and '_'");
+  }
+  if (hp.host.empty()) return std::unexpected("missing host");
+  hp.port = default_port;
+  if (!port_text.empty() || text.ends_with(':')) {
+    auto port = ParsePort(port_text);
+    if (!port) return std::unexpected(port.error());
+    hp.port = *port;
+  }
+  if (hp.port == 0) return std::unexpected("missing port");
+  return hp;
+}
+
+std::string Authority(const HostPort& hp) {
+  const bool v6 = hp.host.find(':') != std::string::npos;
+  return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
+}
+
+// Replaces the host[:port] of a scheme://[userinfo@]host[:port][/rest] URI.
+std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
+  auto start = uri.find("://");
+  if (start == std::string::npos) return uri;
+  start += 3;
+  auto end = uri.find_first_of("/?#", start);
+  if (end == std::string::npos) end = uri.size();
+  auto at = uri.rfind('@', end);
+  if (at != std::string::npos && at >= start) start = at + 1;
+  return uri.substr(0, start) + Authority(hp) + uri.substr(end);
+}
+
+std::expected<Addressed, std::string> Fail(std::string_view address, const std::string& why) {
+  std::string shown = common::MaskUrlUserInfo(address);
+  if (shown.size() > 120) shown = shown.substr(0, 120) + "…";
+  return std::unexpected("target \"" + shown + "\": " + why);
+}
+
+bool InCidr(const Cidr& c, const std::uint8_t* addr) {
+  int bits = c.prefix;
+  for (int i = 0; bits > 0; ++i, bits -= 8) {
+    const std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
+    if ((addr[i] & mask) != (c.bytes[i] & mask)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
+                                                  std::string_view address) {
+  if (address.empty()) return Fail(address, "empty; write host:port or a URL");
+  if (address.size() > 2048) return Fail(address, "longer than 2048 characters");
+  if (address.find('@') != std::string_view::npos) {
+    // Not echoed: what precedes the '@' may be a password.
+    return std::unexpected(
+        "a target with credentials (user@host) is not accepted; the module's target holds them");
+  }
+  Addressed out{tmpl, {}};
+  switch (kind) {
+    case TargetAddress::kNone:
+      return Fail(address, "this kind takes no target address");
+    case TargetAddress::kUrl: {
+      if (address.find("://") != std::string_view::npos) {
+        auto url = ParseUrl(address);
+        if (!url) return std::unexpected(url.error());
+        url->host = Lower(url->host);
+        if (url->host.find(':') == std::string::npos && !ValidHostName(url->host))
+          return Fail(address, "a host is letters, digits, '-', '.' and '_'");
+        out.target.url = *url;
+      } else {
+        Url url = tmpl.url.value_or(Url{"http", "", 0, ""});
+        const std::uint16_t default_port = url.scheme == "https" ? 443 : 80;
+        auto hp = ParseHostPort(address, default_port);
+        if (!hp) return Fail(address, hp.error());
+        url.host = hp->host;
+        url.port = hp->port;
+        out.target.url = url;
+      }
+      out.where = {out.target.url->host, out.target.url->port};
+      return out;
+    }
+    case TargetAddress::kRedisUrl: {
+      std::string_view hostport = address;
+      if (hostport.starts_with("redis://")) {
+        hostport.remove_prefix(8);
+        hostport = hostport.substr(0, hostport.find('/'));
+      } else if (hostport.find("://") != std::string_view::npos) {
+        return Fail(address, "write redis://host:port or host:port");
+      }
+      auto hp = ParseHostPort(hostport, 6379);
+      if (!hp) return Fail(address, hp.error());
+      const std::string base = tmpl.redis_url.empty() ? "redis://placeholder" : tmpl.redis_url;
+      out.target.redis_url = ReplaceAuthority(base, *hp);
+      out.where = *hp;
+      return out;
+    }
+    case TargetAddress::kPostgresDsn: {
+      auto hp = ParseHostPort(address, 5432);
+      if (!hp) return Fail(address, hp.error());
+      if (tmpl.dsn.find("://") != std::string::npos) {
+        out.target.dsn = ReplaceAuthority(tmpl.dsn, *hp);
+      } else {
+        // libpq: of keywords given twice, the last wins.
+        out.target.dsn = tmpl.dsn + (tmpl.dsn.empty() ? "" : " ") + "host=" + hp->host +
+                         " port=" + std::to_string(hp->port);
+      }
+      out.where = *hp;
+      return out;
+    }
+  }
+  return Fail(address, "unknown address kind");
+}
+
+std::expected<Cidr, std::string> ParseCidr(std::string_view text) {
+  Cidr c;
+  c.text = std::string(text);
+  auto slash = text.find('/');
+  const std::string addr(text.substr(0, slash));
+  c.v6 = addr.find(':') != std::string::npos;
+  if (inet_pton(c.v6 ? AF_INET6 : AF_INET, addr.c_str(), c.bytes) != 1)
+    return std::unexpected("\"" + std::string(text) +
+                           "\" is not a CIDR like 10.0.0.0/8 or fd00::/8");
+  const int max = c.v6 ? 128 : 32;
+  c.prefix = max;
+  if (slash != std::string_view::npos) {
+    std::string_view bits = text.substr(slash + 1);
+    auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), c.prefix);
+    if (ec != std::errc() || ptr != bits.data() + bits.size() || c.prefix < 0 || c.prefix > max)
+      return std::unexpected("\"" + std::string(text) + "\": the prefix length must be 0…" +
+                             std::to_string(max));
+  }
+  return c;
+}
+
+bool HostMatches(std::string_view pattern, std::string_view host) {
+  // Iterative glob with one backtrack point: linear enough for host-sized strings.
+  std::size_t p = 0, h = 0, star = std::string_view::npos, mark = 0;
+  while (h < host.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = h;
+    } else if (p < pattern.size() && pattern[p] == host[h]) {
+      ++p;
+      ++h;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      h = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool AllowList::Allows(const HostPort& where) const {
+  if (!ports.empty() && std::none_of(ports.begin(), ports.end(), [&](const auto& r) {
+        return where.port >= r.first && where.port <= r.second;
+      }))
+    return false;
+  std::uint8_t bytes[16] = {};
+  const bool v6 = where.host.find(':') != std::string::npos;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, where.host.c_str(), bytes) == 1) {
+    for (const auto& c : cidrs) {
+      if (c.v6 == v6 && InCidr(c, bytes)) return true;
+    }
+  }
+  return std::any_of(hosts.begin(), hosts.end(),
+                     [&](const std::string& p) { return HostMatches(p, where.host); });
+}
+
+}  // namespace reznet::config
