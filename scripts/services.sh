@@ -8,7 +8,9 @@
 #
 # RUN_DIR defaults to $REZNET_RUN_DIR or .run/services in the repository. Tests read the env file
 # (path in $REZNET_SERVICES_ENV). Prometheus discovers scrape targets from JSON files that tests
-# drop into $REZNET_PROM_SD_DIR (file_sd, re-read every second, scrape interval 1 s).
+# drop into $REZNET_PROM_SD_DIR (file_sd, re-read every second, scrape interval 1 s); targets to
+# probe through a daemon's GET /probe go into $REZNET_PROBE_SD_DIR (the daemon as the target,
+# __param_target and __param_module as labels).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,12 +98,16 @@ start() {
   echo "$redis_port" > "$RUN_DIR/redis_port"
   redis_start
 
-  mkdir -p "$RUN_DIR/prom-sd" "$RUN_DIR/prom-data" "$RUN_DIR/am-data"
+  mkdir -p "$RUN_DIR/prom-sd" "$RUN_DIR/probe-sd" "$RUN_DIR/prom-data" "$RUN_DIR/am-data"
   cat > "$RUN_DIR/prometheus.yml" <<YAML
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
   - job_name: reznet-perfd
     file_sd_configs: [{ files: ["$RUN_DIR/prom-sd/*.json"], refresh_interval: 1s }]
+  - job_name: reznet-perfd-probe    # GET /probe: files list a daemon with __param_target/_module labels
+    metrics_path: /probe
+    file_sd_configs: [{ files: ["$RUN_DIR/probe-sd/*.json"], refresh_interval: 1s }]
+    relabel_configs: [{ source_labels: [__param_target], target_label: instance }]
 YAML
   setsid prometheus --config.file="$RUN_DIR/prometheus.yml" --storage.tsdb.path="$RUN_DIR/prom-data" \
     --web.listen-address="127.0.0.1:$prom_port" --web.enable-lifecycle \
@@ -132,6 +138,7 @@ REZNET_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 REZNET_REDIS_PORT="$redis_port"
 REZNET_PROMETHEUS_URL="http://127.0.0.1:$prom_port"
 REZNET_PROM_SD_DIR="$RUN_DIR/prom-sd"
+REZNET_PROBE_SD_DIR="$RUN_DIR/probe-sd"
 REZNET_ALERTMANAGER_URL="http://127.0.0.1:$am_port"
 REZNET_SERVICES_RUN_DIR="$RUN_DIR"
 ENV

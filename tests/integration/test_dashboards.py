@@ -56,6 +56,8 @@ alerting:
   alertmanager: {{ urls: ["{env['REZNET_ALERTMANAGER_URL']}"], resend_interval: 1s }}
 suites:
   full: {{ probes: [api, flow], samples: 2 }}
+modules:
+  http_2xx: {{ kind: http, http: {{ path: /health }}, allow: {{ cidrs: [127.0.0.1/32] }} }}
 """)
         d = self.start_daemon(cfg, extra_env={"DB_ADMIN_PASSWORD": env["REZNET_PG_ADMIN_PASSWORD"]})
         instance = d.url.replace("http://", "")
@@ -63,6 +65,13 @@ suites:
         with open(sd_file + ".tmp", "w") as f:
             json.dump([{"targets": [instance]}], f)
         os.replace(sd_file + ".tmp", sd_file)
+        # And through GET /probe, as the services' reznet-perfd-probe job scrapes it.
+        probe_sd = os.path.join(env["REZNET_PROBE_SD_DIR"], os.path.basename(sd_file))
+        with open(probe_sd + ".tmp", "w") as f:
+            json.dump([{"targets": [instance], "labels": {"__param_target": tb.url.replace("http://", ""),
+                                                           "__param_module": "http_2xx"}}], f)
+        os.replace(probe_sd + ".tmp", probe_sd)
+        self.addCleanup(os.remove, probe_sd)
         try:
             status, body = http("POST", d.url + "/run-suite", '{"profile": "full"}')
             self.assertEqual(status, 202, body)
