@@ -94,6 +94,49 @@ class Process:
         return self.proc.returncode
 
 
+class HungServer:
+    """Accepts TCP connections and never says a word: a target (or a PostgreSQL) that is frozen.
+    Counts the connections open at once (until the client closes its end) in max_open."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.lock = threading.Lock()
+        self.open = 0
+        self.max_open = 0
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            with self.lock:
+                self.open += 1
+                self.max_open = max(self.max_open, self.open)
+            threading.Thread(target=self._hold, args=(c,), daemon=True).start()
+
+    def _hold(self, c):
+        try:
+            while c.recv(4096):
+                pass
+        except OSError:
+            pass
+        with self.lock:
+            self.open -= 1
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
 def free_port():
     """A TCP port free on 127.0.0.1 right now (for servers that cannot bind port 0 themselves)."""
     s = socket.socket()

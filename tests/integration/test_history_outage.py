@@ -4,15 +4,14 @@ finished meanwhile shows as `error: not stored: …` and is written when the dat
 Latencies are printed and bounded only generously (this machine is shared and noisy)."""
 import json
 import os
-import socket
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (DaemonTestCase, http, p99, parse_metrics, psql, scrape_latencies, services,  # noqa: E402
-                     services_cmd, wait_until)
+from harness import (DaemonTestCase, HungServer, http, p99, parse_metrics, psql,  # noqa: E402
+                     scrape_latencies, services, services_cmd, wait_until)
 
 PASSWORD_VAR = "HIST_PW"
 
@@ -26,31 +25,6 @@ suites:
   quick: {{ probes: [api], samples: 2 }}
 history: {{ store: postgres, dsn: "{dsn}", password: "${{{var}}}" }}
 """
-
-
-class HungServer:
-    """Accepts TCP connections and never says a word: a PostgreSQL that is frozen."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.held = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self):
-        self.sock.close()
-        for c in self.held:
-            c.close()
 
 
 class Hammer:

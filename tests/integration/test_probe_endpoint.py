@@ -5,7 +5,6 @@ import concurrent.futures
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -13,53 +12,10 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (DaemonTestCase, Process, free_port, http, metric, parse_metrics,  # noqa: E402
-                     services, wait_until)
+from harness import (DaemonTestCase, HungServer, Process, free_port, http, metric,  # noqa: E402
+                     parse_metrics, services, wait_until)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
-
-
-class SilentServer:
-    """Accepts TCP connections and never answers: a target that hangs. Counts the connections
-    open at once (until the client closes its end)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(512)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.lock = threading.Lock()
-        self.open = 0
-        self.max_open = 0
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-            with self.lock:
-                self.open += 1
-                self.max_open = max(self.max_open, self.open)
-            threading.Thread(target=self._hold, args=(c,), daemon=True).start()
-
-    def _hold(self, c):
-        try:
-            while c.recv(4096):
-                pass
-        except OSError:
-            pass
-        with self.lock:
-            self.open -= 1
-
-    def close(self):
-        self.sock.close()
-        for c in self.conns:
-            c.close()
 
 
 def config(env, state_dir, tb_port, hang_port):
@@ -93,7 +49,7 @@ class ProbeEndpointTest(DaemonTestCase):
         self.env = services()
         self.tb = self.start_testbed()
         self.tb_port = int(self.tb.url.rsplit(":", 1)[1])
-        self.hang = SilentServer()
+        self.hang = HungServer()
         self.addCleanup(self.hang.close)
         path = self.write_config(config(self.env, os.path.join(self.tmp.name, "state"), self.tb_port,
                                         self.hang.port))
