@@ -4,7 +4,6 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <array>
@@ -17,6 +16,7 @@
 
 #include "config/units.hpp"
 #include "probes/live.hpp"
+#include "telemetry/exposition.hpp"
 #include "telemetry/families.hpp"
 #include "telemetry/window_gauges.hpp"
 
@@ -433,12 +433,10 @@ std::string Exporter::Render(const std::vector<SeriesStats>& windows) {
     for (const auto& s : windows) SetWindowGauges(state->probes, s);
     for (auto& [test, load] : state->loads) SyncLoad(load);
   }
-  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
-  // prometheus-cpp writes NaN as "Nan"; the exposition format spells it "NaN".
-  for (std::size_t at = text.find(" Nan\n"); at != std::string::npos;
-       at = text.find(" Nan\n", at + 5)) {
-    text.replace(at + 1, 3, "NaN");
-  }
+  std::string text;
+  text.reserve(rendered_size_.load(std::memory_order_relaxed) + 4096);
+  AppendExposition(text, registry_->Collect());
+  rendered_size_.store(text.size(), std::memory_order_relaxed);
   return text;
 }
 

@@ -120,6 +120,7 @@ class Exporter {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Guarded<State>> state_;
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::size_t> rendered_size_{0};  // of the last render, to reserve the next
 };
 
 // The values of the window gauges for one window, in the order of the `stat` label values

@@ -1,0 +1,179 @@
+#include "telemetry/exposition.hpp"
+
+#include <prometheus/metric_family.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace reznet::telemetry {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricType;
+
+void AppendNumber(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "+Inf" : "-Inf";
+  } else if (v == std::trunc(v) && std::fabs(v) < 1e15) {
+    // Whole numbers (counts, Unix times) as integers: 1700000000, not 1.7e+09.
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
+    out.append(buf, ec == std::errc() ? end : buf);
+  } else {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, ec == std::errc() ? end : buf);
+  }
+}
+
+void AppendCount(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+
+// Escapes \ and newline (HELP) and also " (label values).
+void AppendEscaped(std::string& out, std::string_view s, bool quote) {
+  for (char c : s) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (quote && c == '"') {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+}
+
+// name{labels[,extra_name="extra_value"]} — `extra` is the histogram's le.
+void AppendSeries(std::string& out, const std::string& name, std::string_view suffix,
+                  const ClientMetric& m, std::string_view extra_name = {}, double extra_value = 0) {
+  out += name;
+  out += suffix;
+  if (m.label.empty() && extra_name.empty()) {
+    out += ' ';
+    return;
+  }
+  out += '{';
+  bool first = true;
+  for (const auto& l : m.label) {
+    if (!first) out += ',';
+    first = false;
+    out += l.name;
+    out += "=\"";
+    AppendEscaped(out, l.value, true);
+    out += '"';
+  }
+  if (!extra_name.empty()) {
+    if (!first) out += ',';
+    out += extra_name;
+    out += "=\"";
+    AppendNumber(out, extra_value);
+    out += '"';
+  }
+  out += "} ";
+}
+
+void AppendTimestamp(std::string& out, const ClientMetric& m) {
+  if (m.timestamp_ms != 0) {
+    out += ' ';
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, m.timestamp_ms);
+    out.append(buf, ec == std::errc() ? end : buf);
+  }
+  out += '\n';
+}
+
+const char* TypeName(MetricType t) {
+  switch (t) {
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Summary:
+      return "summary";
+    case MetricType::Histogram:
+      return "histogram";
+    case MetricType::Untyped:
+      break;
+  }
+  return "untyped";
+}
+
+}  // namespace
+
+void AppendExposition(std::string& out, const std::vector<prometheus::MetricFamily>& families) {
+  for (const auto& f : families) {
+    if (f.metric.empty()) continue;
+    out += "# HELP ";
+    out += f.name;
+    out += ' ';
+    AppendEscaped(out, f.help, false);
+    out += "\n# TYPE ";
+    out += f.name;
+    out += ' ';
+    out += TypeName(f.type);
+    out += '\n';
+    for (const auto& m : f.metric) {
+      switch (f.type) {
+        case MetricType::Counter:
+          AppendSeries(out, f.name, "", m);
+          AppendNumber(out, m.counter.value);
+          AppendTimestamp(out, m);
+          break;
+        case MetricType::Gauge:
+          AppendSeries(out, f.name, "", m);
+          AppendNumber(out, m.gauge.value);
+          AppendTimestamp(out, m);
+          break;
+        case MetricType::Untyped:
+          AppendSeries(out, f.name, "", m);
+          AppendNumber(out, m.untyped.value);
+          AppendTimestamp(out, m);
+          break;
+        case MetricType::Summary:
+          AppendSeries(out, f.name, "_count", m);
+          AppendCount(out, m.summary.sample_count);
+          AppendTimestamp(out, m);
+          AppendSeries(out, f.name, "_sum", m);
+          AppendNumber(out, m.summary.sample_sum);
+          AppendTimestamp(out, m);
+          for (const auto& q : m.summary.quantile) {
+            AppendSeries(out, f.name, "", m, "quantile", q.quantile);
+            AppendNumber(out, q.value);
+            AppendTimestamp(out, m);
+          }
+          break;
+        case MetricType::Histogram: {
+          AppendSeries(out, f.name, "_count", m);
+          AppendCount(out, m.histogram.sample_count);
+          AppendTimestamp(out, m);
+          AppendSeries(out, f.name, "_sum", m);
+          AppendNumber(out, m.histogram.sample_sum);
+          AppendTimestamp(out, m);
+          bool inf_seen = false;
+          for (const auto& b : m.histogram.bucket) {
+            AppendSeries(out, f.name, "_bucket", m, "le", b.upper_bound);
+            AppendCount(out, b.cumulative_count);
+            AppendTimestamp(out, m);
+            inf_seen = inf_seen || std::isinf(b.upper_bound);
+          }
+          if (!inf_seen) {
+            AppendSeries(out, f.name, "_bucket", m, "le", INFINITY);
+            AppendCount(out, m.histogram.sample_count);
+            AppendTimestamp(out, m);
+          }
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace reznet::telemetry
