@@ -14,6 +14,7 @@
 #include "config/export.hpp"
 #include "config/kind.hpp"
 #include "config/nfr.hpp"
+#include "config/shard.hpp"
 #include "config/suite.hpp"
 #include "config/units.hpp"
 
@@ -55,6 +56,7 @@ struct DaemonConfig {
   TlsConfig tls;
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
+  ShardConfig shard;             // daemon.shard (config/shard.hpp)
 };
 
 struct TargetConfig {

@@ -141,6 +141,7 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     d.state_dir = std::string(sd).substr(0, std::string(sd).find(':'));
   }
   r.Read("shutdown_grace", d.shutdown_grace);
+  ParseShard(MapReader(r.Node("shard"), r.PathOf("shard"), r.diag(), r.MarkOf("shard")), d.shard);
   ParseAuth(MapReader(r.Node("auth"), r.PathOf("auth"), r.diag(), r.MarkOf("auth")), d);
   ParseTls(MapReader(r.Node("tls"), r.PathOf("tls"), r.diag(), r.MarkOf("tls")), d.tls);
   {
