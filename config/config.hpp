@@ -15,6 +15,7 @@
 #include "config/export.hpp"
 #include "config/kind.hpp"
 #include "config/nfr.hpp"
+#include "config/shard.hpp"
 #include "config/suite.hpp"
 #include "config/units.hpp"
 
@@ -64,6 +65,7 @@ struct DaemonConfig {
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
   ProbeEndpointConfig probe_endpoint;
+  ShardConfig shard;             // daemon.shard (config/shard.hpp)
 };
 
 struct TargetConfig {

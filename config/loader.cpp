@@ -154,6 +154,7 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
     }
     pe.Finish();
   }
+  ParseShard(MapReader(r.Node("shard"), r.PathOf("shard"), r.diag(), r.MarkOf("shard")), d.shard);
   ParseAuth(MapReader(r.Node("auth"), r.PathOf("auth"), r.diag(), r.MarkOf("auth")), d);
   ParseTls(MapReader(r.Node("tls"), r.PathOf("tls"), r.diag(), r.MarkOf("tls")), d.tls);
   {

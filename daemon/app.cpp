@@ -140,6 +140,7 @@ class Daemon {
   api::ApiServer server_;
   std::string listen_;
   std::string generator_url_;
+  config::Shard shard_;  // at start; a reload resolves its own (Reloader)
   Scheduler scheduler_;
   std::unique_ptr<nfr::AlertNotifier> notifier_;
   std::unique_ptr<nfr::Evaluator> evaluator_;
@@ -157,8 +158,9 @@ class Daemon {
 std::optional<int> Daemon::Start() {
   std::vector<ScheduledProbe> probes;
   try {
+    shard_ = ShardFor(config(), options_.shard);
     for (const auto& p : config().probes) {
-      if (Scheduled(p))
+      if (ScheduledHere(p, shard_))
         probes.push_back(
             BuildProbe(config(), p, registry_, io_.get_executor(), blocking_.get_executor()));
     }
@@ -166,6 +168,8 @@ std::optional<int> Daemon::Start() {
     std::cerr << e.what() << "\n";
     return 2;
   }
+  sink_.SetShard(shard_.index, shard_.of);
+  LogShard(config(), shard_, probes.size());
   api::AddMetricsRoutes(server_, sink_, ready_);
   api::AddSuiteRoutes(server_, suites_, holder_, HostOf(listen_));
   api::AddProbeRoute(server_,
@@ -187,6 +191,7 @@ std::optional<int> Daemon::Start() {
   const std::string base = (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
   spdlog::info("reznet-perfd {} listening on {} ({} probes from {}; run history in {})",
                common::kVersion, base, probes.size(), config().source, history_->Describe());
+  const std::size_t running = probes.size();
   scheduler_.Start(std::move(probes));
   generator_url_ = base + "/";
   StartNfrs();
@@ -194,8 +199,8 @@ std::optional<int> Daemon::Start() {
   OnSignals();
   ready_.SetServing(true);
   server_.Start();
-  systemd::Notify("READY=1\nSTATUS=probing " + std::to_string(config().probes.size()) +
-                  " probes, serving " + generator_url_);
+  systemd::Notify("READY=1\nSTATUS=probing " + std::to_string(running) + " probes, serving " +
+                  generator_url_);
   if (systemd::WatchdogPingInterval()) FeedWatchdog();
   RetryUnstored();
   return std::nullopt;
@@ -221,7 +226,7 @@ void Daemon::StartNfrs() {
       [this](const std::string& am, bool ok) { sink_.CountNotification(am, ok); });
   notifier_->Start();
   evaluator_ = std::make_unique<nfr::Evaluator>(EvaluatorWiring(sink_, *notifier_));
-  evaluator_->SetRules(ContinuousRules(config()), std::chrono::system_clock::now());
+  evaluator_->SetRules(ContinuousRules(config(), shard_), std::chrono::system_clock::now());
   auto refresh = [this] {
     asio::co_spawn(io_,
                    RefreshBaselines(holder_.Get(), *history_, storage_.get_executor(), *evaluator_),

@@ -2,6 +2,7 @@
 // The composition root: builds every part from one Config and wires them by reference.
 // Each function returns the process exit code of its command (docs/design.md §10).
 
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -10,7 +11,8 @@
 namespace reznet::daemon {
 
 struct ServeOptions {
-  std::string listen_override;  // --listen, replaces daemon.listen when set
+  std::string listen_override;         // --listen, replaces daemon.listen when set
+  std::optional<config::Shard> shard;  // --shard I/N, replaces daemon.shard when set
 };
 
 // `serve`: runs until SIGTERM/SIGINT, then stops scheduling, lets in-flight runs finish for

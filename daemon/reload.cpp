@@ -35,7 +35,14 @@ Reloader::Prepared Reloader::Prepare() {
     if (!p.fresh) return Fail(std::move(p));
     CheckRestartOnly(*p.old, *p.fresh, r);
     if (!r.errors.empty()) return Fail(std::move(p));
-    p.start = BuildChanged(*p.old, p.fresh, r, p.kind_changed);
+    p.old_shard = ShardFor(*p.old, p_.options.shard);  // resolved at start: cannot fail now
+    try {
+      p.shard = ShardFor(*p.fresh, p_.options.shard);
+    } catch (const std::runtime_error& e) {
+      r.errors.push_back(e.what());
+      return Fail(std::move(p));
+    }
+    BuildChanged(p);
   } catch (const std::exception& e) {  // not a config error: out of memory, a library's surprise
     r.errors.push_back(std::string("internal error while loading the new config: ") + e.what());
   }
@@ -47,7 +54,7 @@ api::ReloadOutcome Reloader::Apply(Prepared p) {
   // Reloads are serialised: the config Prepare compared against is still the one in force.
   assert(p_.holder.Get() == p.old);
   auto r = std::move(p.outcome);
-  Swap(*p.old, p.fresh, r, std::move(p.start), p.kind_changed);
+  Swap(p, r);
   p_.sink.RecordReload(true, std::chrono::system_clock::now());
   spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
                p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
@@ -88,28 +95,30 @@ void Reloader::CheckRestartOnly(const config::Config& old, const config::Config&
           "history");
 }
 
-// Every new or changed probe is built first: one that cannot be built refuses the reload.
-std::vector<ScheduledProbe> Reloader::BuildChanged(
-    const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
-    api::ReloadOutcome& r, std::vector<std::string>& kind_changed) {
+// Every new or changed probe of the new shard is built first: one that cannot be built refuses
+// the reload. A probe that left this shard counts as removed, one that came to it as added.
+void Reloader::BuildChanged(Prepared& prepared) {
+  const config::Config& old = *prepared.old;
+  const config::Config& fresh = *prepared.fresh;
+  auto& r = prepared.outcome;
   std::map<std::string, const config::ProbeConfig*> before;
   for (const auto& p : old.probes) {
-    if (Scheduled(p)) before[p.name] = &p;
+    if (ScheduledHere(p, prepared.old_shard)) before[p.name] = &p;
   }
-  std::vector<ScheduledProbe> start;
   std::set<std::string> present;
-  for (const auto& p : fresh->probes) {
-    if (!Scheduled(p)) continue;
+  for (const auto& p : fresh.probes) {
+    if (!ScheduledHere(p, prepared.shard)) continue;
     present.insert(p.name);
     auto it = before.find(p.name);
-    if (it != before.end() && config::ProbeUnchanged(old, *it->second, *fresh, p)) {
+    if (it != before.end() && config::ProbeUnchanged(old, *it->second, fresh, p)) {
       ++r.kept;
       continue;
     }
     (it == before.end() ? r.added : r.changed).push_back(p.name);
-    if (it != before.end() && it->second->kind != p.kind) kind_changed.push_back(p.name);
+    if (it != before.end() && it->second->kind != p.kind) prepared.kind_changed.push_back(p.name);
     try {
-      start.push_back(BuildProbe(*fresh, p, p_.registry, p_.io.get_executor(), p_.blocking));
+      prepared.start.push_back(
+          BuildProbe(fresh, p, p_.registry, p_.io.get_executor(), p_.blocking));
     } catch (const std::exception& e) {
       r.errors.push_back(e.what());
     }
@@ -117,12 +126,12 @@ std::vector<ScheduledProbe> Reloader::BuildChanged(
   for (const auto& [name, p] : before) {
     if (!present.count(name)) r.removed.push_back(name);
   }
-  return start;
 }
 
-void Reloader::Swap(const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
-                    const api::ReloadOutcome& r, std::vector<ScheduledProbe> start,
-                    const std::vector<std::string>& kind_changed) {
+void Reloader::Swap(Prepared& prepared, const api::ReloadOutcome& r) {
+  const config::Config& old = *prepared.old;
+  const auto& fresh = prepared.fresh;
+  const auto& kind_changed = prepared.kind_changed;
   p_.generations.push_back(fresh);
   p_.holder.Set(fresh);
   for (const auto& name : r.removed) {
@@ -134,12 +143,17 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
     p_.scheduler.Remove(name);
     if (other_kind.count(name)) p_.sink.RemoveProbe(name);
   }
-  p_.scheduler.Start(std::move(start));
+  p_.scheduler.Start(std::move(prepared.start));
   // Kept probes too: daemon.export or an NFR may have changed what they export.
+  std::size_t running = 0;
   for (const auto& p : fresh->probes) {
-    if (Scheduled(p)) p_.sink.SetExportBudget(p.name, p.exported);
+    if (!ScheduledHere(p, prepared.shard)) continue;
+    p_.sink.SetExportBudget(p.name, p.exported);
+    ++running;
   }
-  p_.evaluator.SetRules(ContinuousRules(*fresh), std::chrono::system_clock::now());
+  p_.sink.SetShard(prepared.shard.index, prepared.shard.of);
+  LogShard(*fresh, prepared.shard, running);
+  p_.evaluator.SetRules(ContinuousRules(*fresh, prepared.shard), std::chrono::system_clock::now());
   asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.storage, p_.evaluator),
                  asio::detached);
   if (!(fresh->alerting == old.alerting)) {

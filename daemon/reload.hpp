@@ -56,6 +56,9 @@ class Reloader {
     std::shared_ptr<const config::Config> old, fresh;
     std::vector<ScheduledProbe> start;
     std::vector<std::string> kind_changed;
+    // The shards of the old and the new config (ShardFor: --shard, else daemon.shard); probes
+    // that move to another shard are removed here, those that arrive are added.
+    config::Shard old_shard, shard;
   };
   // Any thread but the probe thread. A refusal is recorded (metric, log) here.
   Prepared Prepare();
@@ -66,13 +69,8 @@ class Reloader {
   std::shared_ptr<const config::Config> Load(const config::Config& old, api::ReloadOutcome& r);
   void CheckRestartOnly(const config::Config& old, const config::Config& fresh,
                         api::ReloadOutcome& r);
-  std::vector<ScheduledProbe> BuildChanged(const config::Config& old,
-                                           const std::shared_ptr<const config::Config>& fresh,
-                                           api::ReloadOutcome& r,
-                                           std::vector<std::string>& kind_changed);
-  void Swap(const config::Config& old, const std::shared_ptr<const config::Config>& fresh,
-            const api::ReloadOutcome& r, std::vector<ScheduledProbe> start,
-            const std::vector<std::string>& kind_changed);
+  void BuildChanged(Prepared& p);
+  void Swap(Prepared& p, const api::ReloadOutcome& r);
   Prepared Fail(Prepared p);
 
   Parts p_;

@@ -1,8 +1,10 @@
 #include "daemon/wiring.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "api/api_server.hpp"
 #include "clients/offload.hpp"
@@ -29,6 +31,36 @@ api::TlsSettings TlsSettingsOf(const config::TlsConfig& tls) {
 
 bool Scheduled(const config::ProbeConfig& probe) { return !probe.traits.on_demand; }
 
+bool ScheduledHere(const config::ProbeConfig& probe, const config::Shard& shard) {
+  return Scheduled(probe) && config::InShard(probe.name, shard);
+}
+
+config::Shard ShardFor(const config::Config& config, const std::optional<config::Shard>& flag) {
+  std::string hostname;
+  if (const char* h = std::getenv("HOSTNAME"); h != nullptr && *h != '\0') {
+    hostname = h;
+  } else {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) == 0) hostname = buf;
+  }
+  auto shard =
+      config::ResolveShard(config.daemon.shard, flag, std::getenv("REZNET_SHARD_INDEX"), hostname);
+  if (!shard) {
+    const int line = config.daemon.shard.line;
+    throw std::runtime_error(config.source + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
+                             shard.error());
+  }
+  return *shard;
+}
+
+void LogShard(const config::Config& config, const config::Shard& shard, std::size_t running) {
+  if (!shard.sharded()) return;
+  const auto all = std::count_if(config.probes.begin(), config.probes.end(),
+                                 [](const config::ProbeConfig& p) { return Scheduled(p); });
+  spdlog::info("shard {} of {}: running {} of {} scheduled probes", shard.index, shard.of, running,
+               all);
+}
+
 ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& p,
                           const probes::ProbeRegistry& registry,
                           boost::asio::any_io_executor executor,
@@ -53,9 +85,11 @@ ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfi
   }
 }
 
-std::vector<config::NfrRule> ContinuousRules(const config::Config& config) {
+std::vector<config::NfrRule> ContinuousRules(const config::Config& config,
+                                             const config::Shard& shard) {
   std::vector<config::NfrRule> rules;
   for (const auto& rule : config.nfrs) {
+    if (!config::InShard(rule.probe, shard)) continue;  // judged where its probe runs
     const config::ProbeConfig* p = config.FindProbe(rule.probe);
     if (p != nullptr && !Scheduled(*p)) {
       spdlog::info(

@@ -152,6 +152,18 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   out +=
       "        annotations:\n          summary: \"probe {{ $labels.probe }} has not succeeded for "
       "10 minutes\"\n";
+  // Shards (daemon.shard) split the probes only when their indexes differ and their counts agree.
+  const std::string shards = "reznet_perf_shard_info{job=\"" + job + "\"";
+  out += "      - alert: ReznetShardsInconsistent\n";
+  out += "        expr: " +
+         Quote("count by (job, index, of) (" + shards + ",of!=\"1\"}) > 1 or count by (job) " +
+               "(count by (job, of) (" + shards + "})) > 1") +
+         "\n";
+  out += "        for: 5m\n        labels:\n          severity: \"warning\"\n";
+  out +=
+      "        annotations:\n          summary: \"reznet-perfd shards of job {{ $labels.job }} "
+      "claim the same index or disagree on their number: some probes run twice or not at "
+      "all\"\n";
   return out;
 }
 

@@ -9,8 +9,9 @@
 //     to the daemon, with a comment);
 //   - rules over on-demand kinds (KindTraits::on_demand: load tests) become comments: suite runs
 //     judge them;
-//   - ReznetPerfdDown (the scrape job is down or absent for 5m) and ReznetProbeFailing (a probe
-//     had failures and no success for 10m).
+//   - ReznetPerfdDown (the scrape job is down or absent for 5m), ReznetProbeFailing (a probe
+//     had failures and no success for 10m) and ReznetShardsInconsistent (for 5m, two daemons of
+//     the job claim the same shard, or they disagree on the number of shards: daemon.shard).
 // Hysteresis (clear_threshold) has no equivalent in a rules file and is not carried over.
 
 #include <string>

@@ -195,6 +195,7 @@ struct Exporter::State {
   std::map<std::string, NfrSeries> nfrs;
   std::map<std::string, LoadSeries> loads;
   prometheus::Histogram* lateness = nullptr;
+  prometheus::Gauge* shard = nullptr;
 };
 
 Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
@@ -206,6 +207,7 @@ Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
       ->families.build.Add({{"version", build.version}, {"revision", build.revision}})
       .Set(1);
   state_->Lock()->families.history_write_failures.Add({});
+  SetShard(0, 1);
   RecordReload(true, std::chrono::system_clock::now());
 }
 
@@ -413,6 +415,15 @@ void Exporter::RecordReload(bool ok, std::chrono::system_clock::time_point wall)
   Changed();
   state->families.reload_ok.Add({}).Set(ok ? 1 : 0);
   if (ok) state->families.reload_time.Add({}).Set(UnixSeconds(wall));
+}
+
+void Exporter::SetShard(int index, int of) {
+  auto state = state_->Lock();
+  Changed();
+  auto& family = state->families.shard;
+  if (state->shard != nullptr) family.Remove(state->shard);
+  state->shard = &family.Add({{"index", std::to_string(index)}, {"of", std::to_string(of)}});
+  state->shard->Set(1);
 }
 
 void Exporter::CountHistoryWriteFailure() {

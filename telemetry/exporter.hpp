@@ -92,6 +92,8 @@ class Exporter {
   void EndLoad(const std::string& test);
   // reznet_perf_config_last_reload_successful and, when ok, …_success_timestamp_seconds.
   void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
+  // reznet_perf_shard_info{index, of} = 1 (replaces the previous one; 0 of 1 from the start).
+  void SetShard(int index, int of);
   // reznet_perf_history_write_failures_total (declared at 0): a finished run not stored.
   void CountHistoryWriteFailure();
   void CountProbeRequest(const std::string& module, const std::string& result);

@@ -44,6 +44,10 @@ Families::Families(prometheus::Registry& r)
                 .Name("reznet_perf_build_info")
                 .Help("Build of the running daemon; always 1.")
                 .Register(r)),
+      shard(prometheus::BuildGauge()
+                .Name("reznet_perf_shard_info")
+                .Help("The shard this daemon runs (index of `of`; 0 of 1 unsharded); always 1.")
+                .Register(r)),
       llm_tokens(prometheus::BuildCounter()
                      .Name("reznet_perf_llm_output_tokens_total")
                      .Help("Output tokens of LLM probe runs (provider usage, else counted "

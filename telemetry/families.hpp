@@ -39,6 +39,7 @@ class Families {
   prometheus::Family<prometheus::Gauge>& success;
   prometheus::Family<prometheus::Gauge>& last_run;
   prometheus::Family<prometheus::Gauge>& build;
+  prometheus::Family<prometheus::Gauge>& shard;
   prometheus::Family<prometheus::Counter>& llm_tokens;
   prometheus::Family<prometheus::Gauge>& llm_rate;
   prometheus::Family<prometheus::Gauge>& cache_hit;

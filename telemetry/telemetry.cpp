@@ -107,6 +107,8 @@ void Telemetry::RecordReload(bool ok, std::chrono::system_clock::time_point wall
   exporter_.RecordReload(ok, wall);
 }
 
+void Telemetry::SetShard(int index, int of) { exporter_.SetShard(index, of); }
+
 void Telemetry::SetNextRun(const std::string& name, std::chrono::system_clock::time_point when) {
   status_.SetNextRun(name, when);
 }

@@ -103,6 +103,9 @@ class Telemetry {
   void RemoveNfr(const std::string& name);
   void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
 
+  // reznet_perf_shard_info{index, of} (config/shard.hpp); 0 of 1 until set.
+  void SetShard(int index, int of);
+
   // When the scheduler will next run a probe (for the status page).
   void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
   // NFRs, probes (last result, next run, recent values of the charted phase) and recent failures.

@@ -80,6 +80,15 @@ TEST(Telemetry, WindowsExpireWithTime) {
                               "\"p50\",window=\"1m\"} NaN"));
 }
 
+TEST(Telemetry, ShardInfoIsOneSeriesReplacedBySetShard) {
+  Telemetry t({1min}, {"v", "r"});
+  EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("reznet_perf_shard_info{index=\"0\",of=\"1\"} 1"));
+  t.SetShard(2, 3);
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_shard_info{index=\"2\",of=\"3\"} 1"));
+  EXPECT_THAT(text, Not(HasSubstr("of=\"1\"")));
+}
+
 TEST(Telemetry, SkippedRunDoesNotChangeSuccessGauge) {
   Telemetry t({1min}, {"v", "r"});
   t.AddProbe("llm", "llm");

@@ -12,6 +12,7 @@ namespace reznet::daemon::cli {
 Verb AddServe(CLI::App& app) {
   struct Options {
     std::string config;
+    std::string shard;
     ServeOptions serve;
   };
   auto o = std::make_shared<Options>();
@@ -19,7 +20,16 @@ Verb AddServe(CLI::App& app) {
   AddConfigOption(cmd, o->config, false);
   cmd->add_option("--listen", o->serve.listen_override,
                   "host:port, overrides daemon.listen (port 0: any)");
-  return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
+  cmd->add_option("--shard", o->shard,
+                  "I/N: run only the scheduled probes of shard I of N (0 <= I < N); overrides "
+                  "daemon.shard");
+  auto validate = [o] {
+    if (o->shard.empty()) return;
+    auto shard = config::ParseShardFlag(o->shard);
+    if (!shard) throw CLI::ValidationError("--shard", shard.error());
+    o->serve.shard = *shard;
+  };
+  return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
             SetupLogging(config->daemon.log, config::MakeRedactor(*config));

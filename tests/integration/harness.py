@@ -263,15 +263,16 @@ class DaemonTestCase(unittest.TestCase):
             f.write(text)
         return path
 
-    def start_daemon(self, config_path, extra_env=None):
+    def start_daemon(self, config_path, extra_env=None, args=()):
         d = Process([os.path.join(BIN, "reznet-perfd"), "serve", "--config", config_path,
-                     "--listen", "127.0.0.1:0"], env=extra_env)
+                     "--listen", "127.0.0.1:0", *args], env=extra_env)
         self.procs.append(d)
         return d
 
-    def run_cli(self, *args, timeout=60):
+    def run_cli(self, *args, timeout=60, env=None):
         return subprocess.run([os.path.join(BIN, "reznet-perfd"), *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=os.path.join(os.path.dirname(__file__), "../.."))
+                              timeout=timeout, cwd=os.path.join(os.path.dirname(__file__), "../.."),
+                              env={**os.environ, **env} if env else None)
 
     def scrape(self, daemon):
         status, text = http("GET", daemon.url + "/metrics")

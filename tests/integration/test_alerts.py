@@ -104,7 +104,7 @@ class RulesFileTest(DaemonTestCase):
         check = subprocess.run(["promtool", "check", "rules", "deploy/prometheus/rules.yml"], cwd=self.ROOT,
                                capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        self.assertIn("SUCCESS: 16 rules found", check.stdout)
+        self.assertIn("SUCCESS: 17 rules found", check.stdout)
         test = subprocess.run(["promtool", "test", "rules", "rules_test.yml"],
                               cwd=os.path.join(self.ROOT, "deploy/prometheus"), capture_output=True, text=True)
         self.assertEqual(test.returncode, 0, test.stdout + test.stderr)

@@ -86,24 +86,63 @@ class DeployTest(DaemonTestCase):
                 if package not in base:
                     self.assertIn(package, runtime, f"{binary} needs {soname} from {package}")
 
-    def test_kubernetes_manifests(self):
-        docs = load_all(os.path.join(DEPLOY, "k8s/reznet-perfd.yaml"))
-        kinds = {d["kind"]: d for d in docs}
-        self.assertEqual(set(kinds), {"ConfigMap", "Secret", "Deployment", "Service", "PodMonitor"})
-        container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
-        self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/readyz")
-        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
-        # The shipped config is valid for this build.
+    def check_k8s_config(self, env):
+        """reznet-perfd check-config on config.yaml's ConfigMap, with `env`; its path."""
+        kinds = {d["kind"]: d for d in load_all(os.path.join(DEPLOY, "k8s/config.yaml"))}
+        self.assertEqual(set(kinds), {"ConfigMap", "Secret"})
         secret_file = os.path.join(self.tmp.name, "pg-password")
         with open(secret_file, "w") as f:
             f.write("x\n")
-        config = kinds["ConfigMap"]["data"]["config.yaml"].replace("/etc/reznet-perfd/secrets/pg-password",
-                                                                    secret_file)
+        config = (kinds["ConfigMap"]["data"]["config.yaml"]
+                  .replace("/etc/reznet-perfd/secrets/pg-password", secret_file)
+                  .replace("/var/lib/reznet-perfd", os.path.join(self.tmp.name, "state")))
         path = self.write_config(config)
         r = subprocess.run([os.path.join(BIN, "reznet-perfd"), "check-config", "--config", path],
-                           capture_output=True, text=True, env={**os.environ, "REZNET_PERFD_TOKEN": "t"})
+                           capture_output=True, text=True, env={**os.environ, "REZNET_PERFD_TOKEN": "t", **env})
         self.assertEqual(r.returncode, 0, r.stderr)
+        return path
 
+    def test_kubernetes_manifests(self):
+        docs = load_all(os.path.join(DEPLOY, "k8s/reznet-perfd.yaml"))
+        kinds = {d["kind"]: d for d in docs}
+        self.assertEqual(set(kinds), {"Deployment", "Service", "PodMonitor"})
+        container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/readyz")
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        self.assertNotIn("REZNET_SHARDS", [e["name"] for e in container["env"]])  # one daemon runs all
+        self.check_k8s_config({})  # the shipped config is valid for this build
+
+    def test_sharded_statefulset(self):
+        docs = load_all(os.path.join(DEPLOY, "k8s/sharded/statefulset.yaml"))
+        self.assertEqual(sorted(d["kind"] for d in docs), ["PodMonitor", "Service", "Service", "StatefulSet"])
+        sts = next(d for d in docs if d["kind"] == "StatefulSet")
+        headless = next(d for d in docs if d["kind"] == "Service" and d["spec"].get("clusterIP") == "None")
+        self.assertEqual(sts["spec"]["serviceName"], headless["metadata"]["name"])
+        pod = sts["spec"]["template"]
+        self.assertEqual(headless["spec"]["selector"], pod["metadata"]["labels"])
+        container = pod["spec"]["containers"][0]
+        shards = next(e["value"] for e in container["env"] if e["name"] == "REZNET_SHARDS")
+        self.assertEqual(int(shards), sts["spec"]["replicas"])
+        self.assertEqual(int(shards), 3)
+        # The same ConfigMap and Secret as the single daemon.
+        base = load_all(os.path.join(DEPLOY, "k8s/reznet-perfd.yaml"))
+        deployment = next(d for d in base if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+        self.assertEqual(pod["spec"]["volumes"], deployment["volumes"])
+        monitor = next(d for d in docs if d["kind"] == "PodMonitor")
+        self.assertEqual(monitor["spec"]["selector"]["matchLabels"], pod["metadata"]["labels"])
+        self.assertIn({"targetLabel": "job", "replacement": "reznet-perfd"},
+                      monitor["spec"]["podMetricsEndpoints"][0]["relabelings"])
+        # Pod reznet-perfd-shard-2 of the StatefulSet starts as shard 2 of 3 from that config.
+        path = self.check_k8s_config({"REZNET_SHARDS": shards})
+        d = self.start_daemon(path, {"REZNET_PERFD_TOKEN": "t", "REZNET_SHARDS": shards, "REZNET_SHARD_INDEX": "",
+                                     "HOSTNAME": sts["metadata"]["name"] + "-2"})
+        d.wait_for_line(r"shard 2 of 3: running \d+ of \d+ scheduled probes")
+        # Prometheus accepts the scrape config for the shards, as job reznet-perfd.
+        r = subprocess.run(["promtool", "check", "config", "k8s/sharded/prometheus.yml"], cwd=DEPLOY,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        prom = load_all(os.path.join(DEPLOY, "k8s/sharded/prometheus.yml"))[0]
+        self.assertEqual([j["job_name"] for j in prom["scrape_configs"]], ["reznet-perfd"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

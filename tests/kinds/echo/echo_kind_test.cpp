@@ -107,7 +107,7 @@ TEST(EchoKind, OnDemandKindsAreNeitherScheduledNorEvaluatedContinuously) {
   EXPECT_TRUE(daemon::Scheduled(cfg.probes[0]));
   EXPECT_FALSE(daemon::Scheduled(cfg.probes[1]));
   std::vector<std::string> continuous;
-  for (const auto& r : daemon::ContinuousRules(cfg)) continuous.push_back(r.name);
+  for (const auto& r : daemon::ContinuousRules(cfg, {})) continuous.push_back(r.name);
   EXPECT_THAT(continuous, ElementsAre("echo_ratio"));
 }
 
