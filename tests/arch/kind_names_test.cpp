@@ -32,6 +32,7 @@ struct Allowed {
 };
 constexpr Allowed kAllowed[] = {
     {"config/units.cpp", "http", "the URL scheme http(s)"},
+    {"config/address.cpp", "http", "the URL scheme http(s) of a target given as host:port"},
     {"config/loader.cpp", "load", "the obsolete top-level load: section, rejected with a hint"},
     {"config/suite.hpp", "load", "the default suite profile named load (kinds join it by traits)"},
     {"config/suite.cpp", "postgres", "the history store named postgres"},
