@@ -106,27 +106,54 @@ SeriesWindows::SeriesWindows(std::span<const Duration> lengths) {
 
 void SeriesWindows::Flush() {
   if (pending_summary_.count == 0) return;
-  std::sort(touched_.begin(), touched_.end());
-  batch_.clear();
-  for (auto b : touched_) {
-    batch_.emplace_back(b, pending_[b]);
-    pending_[b] = 0;
+  if (pending_.empty()) {
+    // Sparse: batch_ holds the pending (bucket, count) pairs, unsorted.
+    std::sort(batch_.begin(), batch_.end());
+  } else {
+    std::sort(touched_.begin(), touched_.end());
+    batch_.clear();
+    for (auto b : touched_) {
+      batch_.emplace_back(b, pending_[b]);
+      pending_[b] = 0;
+    }
+    touched_.clear();
   }
-  touched_.clear();
   for (auto& w : windows_) w.AddBatch(batch_, pending_summary_, pending_begin_);
+  batch_.clear();
   pending_summary_ = {};
 }
 
 void SeriesWindows::Record(Duration value, Clock::time_point now) {
   if (now >= pending_end_ || now < pending_begin_) {
     Flush();
-    if (pending_.empty()) pending_.assign(Bucketing::kCount, 0);
     pending_begin_ = Clock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
     pending_end_ = pending_begin_ + fine_width_;
   }
   const auto bucket = static_cast<std::uint16_t>(Bucketing::Index(value.count()));
-  if (pending_[bucket]++ == 0) touched_.push_back(bucket);
   pending_summary_.Add(value.count());
+  if (!pending_.empty()) {
+    if (pending_[bucket]++ == 0) touched_.push_back(bucket);
+    return;
+  }
+  for (auto& entry : batch_) {
+    if (entry.first == bucket) {
+      ++entry.second;
+      return;
+    }
+  }
+  if (batch_.size() < kSparsePending) {
+    batch_.emplace_back(bucket, 1);
+    return;
+  }
+  // Many distinct buckets in one slice (a load test): counting goes dense from here on.
+  pending_.assign(Bucketing::kCount, 0);
+  for (const auto& [b, count] : batch_) {
+    pending_[b] = count;
+    touched_.push_back(b);
+  }
+  batch_.clear();
+  pending_[bucket] = 1;
+  touched_.push_back(bucket);
 }
 
 WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch) {
@@ -135,6 +162,7 @@ WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHist
   windows_[i].Merge(now, scratch);
   if (pending_summary_.count > 0 && now >= pending_begin_) {
     for (auto b : touched_) scratch.AddBucket(b, pending_[b]);
+    for (const auto& [b, count] : batch_) scratch.AddBucket(b, count);
     scratch.AddSummary(pending_summary_);
   }
   return StatsOf(scratch);

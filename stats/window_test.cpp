@@ -110,6 +110,45 @@ TEST(SeriesWindows, MatchesASingleWindowFedDirectly) {
   EXPECT_DOUBLE_EQ(s1.mean_ns, s2.mean_ns);
 }
 
+TEST(SeriesWindows, ABurstTurnsThePendingSliceDenseAndStaysExact) {
+  std::vector<Duration> lengths = {1min, 5min};
+  SeriesWindows series(lengths);
+  RollingWindow direct(1min);
+  DenseHistogram a, b;
+  // A few values, then a load test's burst: far more distinct buckets than the sparse slice
+  // holds, in the same 6 s slice, then a later slice.
+  for (int i = 0; i < 3000; ++i) {
+    const auto v = std::chrono::microseconds(50 + (i * 7919) % 400000);
+    const auto t = T(std::chrono::milliseconds(i < 2000 ? i : 6000 + i));
+    series.Record(v, t);
+    direct.Record(v, T(i < 2000 ? 0s : 6s));
+    if (i == 10 || i == 1999) {
+      // Mid-slice, the pending batch is part of the statistics.
+      const auto s1 = series.Stats(0, t, a);
+      const auto s2 = direct.Stats(t, b);
+      EXPECT_EQ(s1.count, s2.count);
+      EXPECT_EQ(s1.p50, s2.p50);
+      EXPECT_EQ(s1.p99, s2.p99);
+    }
+  }
+  const auto s1 = series.Stats(0, T(20s), a);
+  const auto s2 = direct.Stats(T(20s), b);
+  EXPECT_EQ(s1.count, 3000u);
+  EXPECT_EQ(s1.count, s2.count);
+  EXPECT_EQ(s1.p50, s2.p50);
+  EXPECT_EQ(s1.p95, s2.p95);
+  EXPECT_EQ(s1.max, s2.max);
+  EXPECT_DOUBLE_EQ(s1.mean_ns, s2.mean_ns);
+}
+
+TEST(SeriesWindows, AProbeEveryTenSecondsHoldsNoDenseSlice) {
+  std::vector<Duration> lengths = {1min, 5min, 1h};
+  SeriesWindows series(lengths);
+  series.Record(1ms, T(0s));
+  // A dense pending slice alone would be Bucketing::kCount * 4 bytes.
+  EXPECT_LT(series.MemoryBytes(), Bucketing::kCount * sizeof(std::uint32_t));
+}
+
 TEST(SeriesWindows, MemoryAtProbeRatesUnder64KiB) {
   std::vector<Duration> lengths = {1min, 5min, 1h};
   SeriesWindows series(lengths);
