@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build ccache git ca-certificates curl
   libboost1.81-dev libboost-json1.81-dev
   prometheus-cpp-dev libcpp-httplib-dev libhiredis-dev libpq-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev libcli11-dev libssl-dev libcrypt-dev
+  libspdlog-dev libfmt-dev libcli11-dev libssl-dev libcrypt-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager
   gcovr python3 python3-yaml openssl clang-14 libclang-rt-14-dev libxml2-utils

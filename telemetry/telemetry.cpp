@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include "common/json.hpp"
+#include "telemetry/gzip_text.hpp"
 
 namespace reznet::telemetry {
 
@@ -44,29 +45,46 @@ void Telemetry::SetExportBudget(const std::string& name,
 
 void Telemetry::ObserveLateness(Duration late) { exporter_.ObserveLateness(late); }
 
-std::string Telemetry::RenderMetrics(Clock::time_point now) {
+std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(
+    Clock::time_point now, bool gzip) {
   // The key is read before rendering: a change during the render makes the next scrape render.
   const std::uint64_t generation = exporter_.Generation();
   auto epochs = windows_.Epochs(now);
   const bool live = exporter_.Live();
   std::shared_ptr<const std::string> text;
+  std::shared_ptr<const GzipText> compressed;
   {
     auto cache = metrics_cache_.Lock();
-    if (cache->valid && !live && cache->generation == generation && cache->epochs == epochs)
+    if (cache->valid && !live && cache->generation == generation && cache->epochs == epochs) {
       text = cache->text;
+      compressed = cache->gzip;
+    }
   }
   if (!text) {
     const auto exported = exporter_.ExportedWindows();
     text = std::make_shared<const std::string>(exporter_.Render(windows_.Snapshot(now, &exported)));
     {
       auto cache = metrics_cache_.Lock();
-      *cache = {!live, generation, std::move(epochs), text};
+      *cache = {!live, generation, std::move(epochs), text, nullptr};
     }
     // A render allocates and frees tens of MiB at 1,000 probes (prometheus-cpp's collected
     // families); hand the freed pages back instead of keeping the peak resident.
     malloc_trim(0);
   }
-  return *text + ProcessMetricsText();
+  if (gzip && !compressed) {
+    compressed = std::make_shared<const GzipText>(*text);
+    auto cache = metrics_cache_.Lock();
+    if (cache->text == text) cache->gzip = compressed;
+  }
+  return {std::move(text), std::move(compressed)};
+}
+
+std::string Telemetry::RenderMetrics(Clock::time_point now) {
+  return *Cached(now, false).first + ProcessMetricsText();
+}
+
+std::string Telemetry::RenderMetricsGzip(Clock::time_point now) {
+  return Cached(now, true).second->With(ProcessMetricsText());
 }
 
 std::string Telemetry::StatusJson(Clock::time_point now) {

@@ -34,6 +34,8 @@ struct LiveCounters;
 
 namespace reznet::telemetry {
 
+class GzipText;
+
 // How a probe's kind is exported and shown, declared with the probe. The defaults are what every
 // probe had before kinds declared their traits.
 struct ProbeExport {
@@ -73,6 +75,9 @@ class Telemetry {
   // once per change: while no series changed, no exported window moved to its next slice and
   // no load test runs, scrapes get the last text (process_* is always fresh).
   std::string RenderMetrics(Clock::time_point now);
+  // The same text as one gzip member (Accept-Encoding: gzip); the cached part is compressed once
+  // per render (telemetry/gzip_text.hpp).
+  std::string RenderMetricsGzip(Clock::time_point now);
   // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}], "nfrs": [...]}
   std::string StatusJson(Clock::time_point now);
 
@@ -121,7 +126,11 @@ class Telemetry {
     std::uint64_t generation = 0;
     std::vector<std::int64_t> epochs;
     std::shared_ptr<const std::string> text;
+    std::shared_ptr<const GzipText> gzip;  // of `text`, made by the first gzip scrape
   };
+  // The cached text (rendered when stale) and, when `gzip`, its compressed form.
+  std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Cached(
+      Clock::time_point now, bool gzip);
 
   WindowStore windows_;
   Exporter exporter_;

@@ -1,4 +1,5 @@
 """The daemon end to end: reznet-perfd + reznet-testbed processes, real promtool and Prometheus."""
+import gzip
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import sys
 import time
 import unittest
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import DaemonTestCase, http, metric, parse_metrics, services, wait_until  # noqa: E402
@@ -98,6 +100,15 @@ class DaemonTest(DaemonTestCase):
             self.assertEqual(points[-1][0], float("inf"), series)
             counts = [c for _, c in points]
             self.assertEqual(counts, sorted(counts), f"bucket counts not cumulative: {series}")
+        # Asked with Accept-Encoding: gzip (as Prometheus asks), the same series arrive compressed.
+        req = urllib.request.Request(d.url + "/metrics", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            self.assertEqual(resp.headers["Content-Encoding"], "gzip")
+            unzipped = gzip.decompress(resp.read()).decode()
+        self.assertEqual({k for k in parse_metrics(unzipped) if not k[0].startswith("process_")},
+                         {k for k in parse_metrics(text) if not k[0].startswith("process_")})
+        r = subprocess.run(["promtool", "check", "metrics"], input=unzipped, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_unreachable_target_is_connect_error_and_daemon_keeps_running(self):
         tb = self.start_testbed()
