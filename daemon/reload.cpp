@@ -18,21 +18,27 @@ namespace reznet::daemon {
 namespace asio = boost::asio;
 
 Reloader::Prepared Reloader::Fail(Prepared p) {
-  p_.sink.RecordReload(false, std::chrono::system_clock::now());
-  for (const auto& e : p.outcome.errors) spdlog::error("reload refused: {}", e);
-  spdlog::error("reload refused: {} error(s); the running config is unchanged",
-                p.outcome.errors.size());
+  const char* what = p.discovery ? "discovered targets not applied" : "reload refused";
+  if (!p.discovery) p_.sink.RecordReload(false, std::chrono::system_clock::now());
+  for (const auto& e : p.outcome.errors) spdlog::error("{}: {}", what, e);
+  spdlog::error("{}: {} error(s); the running config is unchanged", what, p.outcome.errors.size());
   p.start.clear();
   return p;
 }
 
-Reloader::Prepared Reloader::Prepare() {
+Reloader::Prepared Reloader::Prepare(bool discovery_only) {
   Prepared p;
+  p.discovery = discovery_only;
   auto& r = p.outcome;
   try {
     p.old = p_.holder.Get();
-    p.fresh = Load(*p.old, r);
-    if (!p.fresh) return Fail(std::move(p));
+    p.loaded = discovery_only ? p_.discovery.loaded() : Load(*p.old, r);
+    if (!p.loaded) return Fail(std::move(p));
+    p.fresh = p_.discovery.Expand(p.loaded, discovery_only);
+    if (!p.fresh) {
+      p.nothing = true;
+      return p;
+    }
     CheckRestartOnly(*p.old, *p.fresh, r);
     if (!r.errors.empty()) return Fail(std::move(p));
     p.start = BuildChanged(*p.old, p.fresh, r, p.kind_changed);
@@ -48,6 +54,14 @@ api::ReloadOutcome Reloader::Apply(Prepared p) {
   assert(p_.holder.Get() == p.old);
   auto r = std::move(p.outcome);
   Swap(*p.old, p.fresh, r, std::move(p.start), p.kind_changed);
+  p_.discovery.SetLoaded(p.loaded);
+  if (p.discovery) {
+    if (!r.added.empty() || !r.changed.empty() || !r.removed.empty())
+      spdlog::info("discovered targets applied: {} probe(s) added, {} changed, {} removed, {} kept",
+                   r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+    r.ok = true;
+    return r;
+  }
   p_.sink.RecordReload(true, std::chrono::system_clock::now());
   spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
                p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
@@ -135,6 +149,7 @@ void Reloader::Swap(const config::Config& old, const std::shared_ptr<const confi
     if (other_kind.count(name)) p_.sink.RemoveProbe(name);
   }
   p_.scheduler.Start(std::move(start));
+  ExportTargetInfo(p_.sink, *fresh);
   // Kept probes too: daemon.export or an NFR may have changed what they export.
   for (const auto& p : fresh->probes) {
     if (Scheduled(p)) p_.sink.SetExportBudget(p.name, p.exported);

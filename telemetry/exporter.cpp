@@ -188,10 +188,16 @@ RatioGauges DefaultRatioGauges() {
           {"query_reduction", "reznet_perf_cache_query_reduction_ratio"}};
 }
 
+struct TargetInfo {
+  prometheus::Labels labels;
+  prometheus::Gauge* gauge = nullptr;
+};
+
 struct Exporter::State {
   explicit State(prometheus::Registry& registry) : families(registry) {}
   Families families;
   std::map<std::string, ProbeSeries> probes;
+  std::map<std::string, TargetInfo> target_info;  // by discovered probe
   std::map<std::string, NfrSeries> nfrs;
   std::map<std::string, LoadSeries> loads;
   prometheus::Histogram* lateness = nullptr;
@@ -278,6 +284,10 @@ void Exporter::ObserveLateness(Duration late) {
 void Exporter::RemoveProbe(const std::string& name) {
   auto state = state_->Lock();
   Changed();
+  if (auto info = state->target_info.find(name); info != state->target_info.end()) {
+    state->families.target_info.Remove(info->second.gauge);
+    state->target_info.erase(info);
+  }
   auto it = state->probes.find(name);
   if (it == state->probes.end()) return;
   RemoveSeries(state->families, it->second);
@@ -425,6 +435,46 @@ void Exporter::CountProbeRequest(const std::string& module, const std::string& r
   auto state = state_->Lock();
   Changed();
   state->families.probe_requests.Add({{"module", module}, {"result", result}}).Increment();
+}
+
+void Exporter::RecordDiscovery(const std::string& probe, int targets,
+                               const std::map<std::string, int>& skipped, int new_errors) {
+  auto state = state_->Lock();
+  Changed();
+  auto& f = state->families;
+  f.discovery_targets.Add({{"probe", probe}}).Set(targets);
+  for (const char* reason : {"invalid", "duplicate", "over_limit"}) {
+    auto it = skipped.find(reason);
+    f.discovery_skipped.Add({{"probe", probe}, {"reason", reason}})
+        .Set(it == skipped.end() ? 0 : it->second);
+  }
+  f.discovery_errors.Add({{"probe", probe}}).Increment(new_errors);
+}
+
+void Exporter::RemoveDiscovery(const std::string& probe) {
+  auto state = state_->Lock();
+  Changed();
+  auto& f = state->families;  // Add finds the series to remove (or makes it, to remove it)
+  f.discovery_targets.Remove(&f.discovery_targets.Add({{"probe", probe}}));
+  for (const char* reason : {"invalid", "duplicate", "over_limit"})
+    f.discovery_skipped.Remove(&f.discovery_skipped.Add({{"probe", probe}, {"reason", reason}}));
+  f.discovery_errors.Remove(&f.discovery_errors.Add({{"probe", probe}}));
+}
+
+void Exporter::SetTargetInfo(const std::string& probe, const std::string& target,
+                             const std::vector<std::pair<std::string, std::string>>& labels) {
+  prometheus::Labels wanted(labels.begin(), labels.end());
+  wanted["probe"] = probe;
+  wanted["target"] = target;
+  auto state = state_->Lock();
+  auto& info = state->target_info[probe];
+  if (info.gauge != nullptr && info.labels == wanted) return;  // unchanged: /metrics holds
+  Changed();
+  auto& family = state->families.target_info;
+  if (info.gauge != nullptr) family.Remove(info.gauge);
+  info.gauge = &family.Add(wanted);
+  info.gauge->Set(1);
+  info.labels = std::move(wanted);
 }
 
 std::string Exporter::Render(const std::vector<SeriesStats>& windows) {
