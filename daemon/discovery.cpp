@@ -77,17 +77,17 @@ void Discovery::Publish() {
 }
 
 std::shared_ptr<const config::Config> Discovery::loaded() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(loaded_mutex_);
   return loaded_;
 }
 
 void Discovery::SetLoaded(std::shared_ptr<const config::Config> loaded) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(loaded_mutex_);
   loaded_ = std::move(loaded);
 }
 
 std::optional<config::Duration> Discovery::Refresh() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(loaded_mutex_);
   std::optional<config::Duration> out;
   if (!loaded_) return out;
   for (const auto& p : loaded_->probes) {

@@ -44,9 +44,11 @@ class Discovery {
  private:
   void Publish();  // under mutex_
 
-  mutable std::mutex mutex_;
+  // Two locks: the probe thread's Refresh and SetLoaded never wait for files being parsed.
+  mutable std::mutex loaded_mutex_;
+  std::shared_ptr<const config::Config> loaded_;  // guarded by loaded_mutex_
+  std::mutex mutex_;                              // guards the rest
   telemetry::Telemetry* sink_ = nullptr;
-  std::shared_ptr<const config::Config> loaded_;
   std::map<std::string, config::FileSdReader> readers_;  // by template probe
   std::map<std::string, config::DiscoveryStats> stats_;  // of the last expansion
   std::map<std::string, int> new_errors_;                // not yet published
