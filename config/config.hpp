@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config/address.hpp"
@@ -65,7 +66,7 @@ struct DaemonConfig {
   LogConfig log;
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
   ProbeEndpointConfig probe_endpoint;
-  ShardConfig shard;             // daemon.shard (config/shard.hpp)
+  ShardConfig shard;  // daemon.shard (config/shard.hpp)
 };
 
 struct TargetConfig {
@@ -87,6 +88,15 @@ struct TargetConfig {
   std::string fingerprint;
 };
 
+// A probe's `targets_from:`: one scheduled probe per target listed in Prometheus file_sd files
+// (config/discovery.hpp).
+struct TargetsFrom {
+  std::vector<std::string> files;  // paths or globs; JSON or YAML
+  Duration refresh = 30s;          // how often the files are read again (at least 1s)
+  int max_targets = 1000;          // per probe; targets beyond are dropped and reported
+  bool operator==(const TargetsFrom&) const = default;
+};
+
 struct ProbeConfig {
   std::string name;
   std::string kind;
@@ -105,6 +115,14 @@ struct ProbeConfig {
   // Every target it uses, sorted, without duplicates: `target` and those its kind looked up by
   // name while parsing (MapReader::FindTarget, e.g. a cache probe's db_target).
   std::vector<std::string> targets_used;
+  // `targets_from:`: this probe is a template, never scheduled itself; discovery expands it into
+  // one probe per target listed (config::ExpandDiscovered).
+  std::optional<TargetsFrom> targets_from;
+  // A discovered instance (`<template>/<host:port>`): the template's name, the address as listed
+  // and its file_sd group's labels (exported in reznet_perf_probe_target_info).
+  std::string discovered_from;
+  std::string discovered_address;
+  std::vector<std::pair<std::string, std::string>> discovered_labels;
 };
 
 // A module: a probe template that GET /probe?target=…&module=NAME runs against the target given

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/format.hpp"
+#include "config/discovery.hpp"
 
 namespace reznet::config {
 namespace {
@@ -297,6 +298,9 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
                                  cfg.daemon.windows, cfg.daemon.exported);
   const TargetConfig* target = LookUpTarget(node, r, cfg, p.target);
   if (!p.target.empty()) p.targets_used.push_back(p.target);
+  if (r.Has("targets_from"))
+    p.targets_from = ParseTargetsFrom(
+        MapReader(r.Node("targets_from"), r.PathOf("targets_from"), diag, node.Mark()));
   if (!p.kind.empty()) {
     auto it = kinds.find(p.kind);
     if (it == kinds.end()) {
@@ -308,7 +312,17 @@ void ParseProbe(const YAML::Node& node, const std::string& path, Config& cfg,
       MapReader block(r.Node(p.kind), r.PathOf(p.kind), diag, node.Mark());
       block.set_config(&cfg);
       p.traits = it->second;
-      p.settings = p.traits.parse(block, target, p);
+      // A template is read as its instances will be: against a target of its own holding a
+      // placeholder address.
+      std::optional<TargetConfig> discovered;
+      ProbeConfig instance;
+      if (p.targets_from) {
+        discovered = DiscoveryTemplate(r, target, p.traits, kinds);
+        target = discovered ? &*discovered : nullptr;
+        instance = p;
+        instance.target = p.name;
+      }
+      p.settings = p.traits.parse(block, target, p.targets_from ? instance : p);
       block.Finish();
       const auto& used = block.targets_used();
       p.targets_used.insert(p.targets_used.end(), used.begin(), used.end());

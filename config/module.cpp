@@ -22,15 +22,6 @@ bool ValidModuleName(const std::string& name) {
   });
 }
 
-std::string AddressableKinds(const KindTraitsMap& kinds) {
-  std::string out;
-  for (const auto& [name, traits] : kinds) {
-    if (traits.address != TargetAddress::kNone && !traits.on_demand)
-      out += (out.empty() ? "" : ", ") + name;
-  }
-  return out;
-}
-
 // "443" or "8000-8099".
 bool ParsePortRange(const std::string& text, std::pair<std::uint16_t, std::uint16_t>& out) {
   const auto num = [](std::string_view s, std::uint16_t& v) {
@@ -142,6 +133,15 @@ void ParseModule(const std::string& name, const YAML::Node& node, const YAML::Ma
 }
 
 }  // namespace
+
+std::string AddressableKinds(const KindTraitsMap& kinds) {
+  std::string out;
+  for (const auto& [name, traits] : kinds) {
+    if (traits.address != TargetAddress::kNone && !traits.on_demand)
+      out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
 
 void ParseModules(const YAML::Node& node, Config& cfg, const KindTraitsMap& kinds,
                   Diagnostics& diag) {

@@ -42,6 +42,10 @@ struct Addressed {
 std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
                                                   std::string_view address);
 
+// The kinds that take an address given at run time (modules, discovered targets), for messages:
+// "http, llm, postgres".
+std::string AddressableKinds(const KindTraitsMap& kinds);
+
 // One run's probe config and target, built from a module and an address.
 struct ModuleProbe {
   ProbeConfig probe;

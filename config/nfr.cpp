@@ -104,6 +104,11 @@ void ReadProbeAndPhase(MapReader& r, const Config& cfg, NfrRule& rule) {
     if (probe == nullptr)
       r.diag().Error(r.MarkOf("probe"), r.PathOf("probe"),
                      "no probe named \"" + rule.probe + "\" under probes:");
+    else if (probe->targets_from)
+      r.diag().Error(r.MarkOf("probe"), r.PathOf("probe"),
+                     "probe \"" + rule.probe +
+                         "\" takes its targets from files (targets_from): NFRs over discovered "
+                         "probes are not supported yet");
   }
   r.Read("phase", rule.phase, rule.stat != NfrStat::kErrorRate);
   // An unknown kind (traits without a name) was reported with the probe.

@@ -29,6 +29,7 @@ SuiteProfile DefaultProfile(const Config& cfg, std::string_view name) {
   SuiteProfile p;
   p.name = name;
   for (const auto& probe : cfg.probes) {
+    if (probe.targets_from) continue;  // a template: its discovered probes run instead
     const auto& in = probe.traits.profiles;
     if (name == kFullProfile || std::find(in.begin(), in.end(), name) != in.end())
       p.probes.push_back({probe.name, probe.traits.default_samples});
@@ -116,6 +117,13 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
         const ProbeConfig* probe = cfg.FindProbe(entry.probe);
         if (probe == nullptr) {
           diag.Error(mark, ipath, "no probe named \"" + entry.probe + "\" under probes:");
+          continue;
+        }
+        if (probe->targets_from) {
+          diag.Error(mark, ipath,
+                     "probe \"" + entry.probe +
+                         "\" takes its targets from files (targets_from): the default profiles "
+                         "run its discovered probes; a configured profile cannot list them yet");
           continue;
         }
         if (!seen.insert(entry.probe).second) {

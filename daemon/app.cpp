@@ -25,6 +25,7 @@
 #include "common/version.hpp"
 #include "config/holder.hpp"
 #include "daemon/demo_config.hpp"
+#include "daemon/discovery.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/reload_control.hpp"
 #include "daemon/scheduler.hpp"
@@ -97,17 +98,20 @@ std::string HostOf(const std::string& listen) { return listen.substr(0, listen.r
 // server has its own thread; blocking drivers run on `blocking`.
 class Daemon {
  public:
-  Daemon(const config::Config& initial, const probes::ProbeRegistry& registry,
-         const ServeOptions& options, std::unique_ptr<suite::HistoryStore> history)
+  // `initial`: the config as loaded, expanded by `discovery` (daemon/discovery.hpp).
+  Daemon(std::shared_ptr<const config::Config> initial, std::unique_ptr<Discovery> discovery,
+         const probes::ProbeRegistry& registry, const ServeOptions& options,
+         std::unique_ptr<suite::HistoryStore> history)
       : registry_(registry),
         options_(options),
-        generations_{std::make_shared<const config::Config>(initial)},
-        holder_(generations_.front()),
-        sink_(initial.daemon.windows, telemetry::BuildInfo{common::kVersion, common::kRevision}),
+        discovery_(std::move(discovery)),
+        initial_{initial},
+        holder_(initial_),
+        sink_(initial->daemon.windows, telemetry::BuildInfo{common::kVersion, common::kRevision}),
         history_(std::move(history)),
         suites_(holder_, registry, io_.get_executor(), blocking_.get_executor(),
                 storage_.get_executor(), *history_, SuiteMetrics(sink_, ready_)),
-        listen_(options.listen_override.empty() ? initial.daemon.listen : options.listen_override),
+        listen_(options.listen_override.empty() ? initial->daemon.listen : options.listen_override),
         scheduler_(io_, sink_) {}
 
   // Builds the probes, binds and wires the routes; an exit code on a start-up error.
@@ -115,10 +119,11 @@ class Daemon {
   int Run();
 
  private:
-  const config::Config& config() const { return *generations_.front(); }
+  const config::Config& config() const { return *initial_; }
   void StartNfrs();
   void AddReload();
   void WaitHup();
+  void RefreshDiscovery();
   void OnSignals();
   void FeedWatchdog();
   void RetryUnstored();
@@ -126,7 +131,10 @@ class Daemon {
 
   const probes::ProbeRegistry& registry_;
   const ServeOptions& options_;
-  std::vector<std::shared_ptr<const config::Config>> generations_;
+  std::unique_ptr<Discovery> discovery_;
+  // The config the daemon started with (a reload puts another in holder_; each probe keeps the
+  // config it was built from alive itself).
+  std::shared_ptr<const config::Config> initial_;
   config::ConfigHolder holder_;
   asio::io_context io_;
   // Blocking drivers (libpq, hiredis) run here; two threads serve a handful of data-tier probes.
@@ -154,6 +162,7 @@ class Daemon {
   asio::steady_timer drain_{io_};
   asio::steady_timer watchdog_{io_};
   asio::steady_timer retry_unstored_{io_};
+  asio::steady_timer discovery_timer_{io_};
 };
 
 std::optional<int> Daemon::Start() {
@@ -163,7 +172,7 @@ std::optional<int> Daemon::Start() {
     for (const auto& p : config().probes) {
       if (ScheduledHere(p, shard_))
         probes.push_back(
-            BuildProbe(config(), p, registry_, io_.get_executor(), blocking_.get_executor()));
+            BuildProbe(initial_, p, registry_, io_.get_executor(), blocking_.get_executor()));
     }
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
@@ -193,10 +202,13 @@ std::optional<int> Daemon::Start() {
   spdlog::info("reznet-perfd {} listening on {} ({} probes from {}; run history in {})",
                common::kVersion, base, probes.size(), config().source, history_->Describe());
   const std::size_t running = probes.size();
+  discovery_->Attach(sink_);
   scheduler_.Start(std::move(probes));
+  ExportTargetInfo(sink_, config());
   generator_url_ = base + "/";
   StartNfrs();
   AddReload();
+  RefreshDiscovery();
   OnSignals();
   ready_.SetServing(true);
   server_.Start();
@@ -246,8 +258,8 @@ void Daemon::StartNfrs() {
 // POST waits up to kReloadReplyWait for the outcome, then answers 202 with where to read it.
 void Daemon::AddReload() {
   reloader_ = std::make_unique<Reloader>(Reloader::Parts{
-      registry_, options_, holder_, generations_, sink_, scheduler_, *notifier_, *evaluator_,
-      suites_, *history_, io_, blocking_.get_executor(), storage_.get_executor(), generator_url_});
+      registry_, options_, holder_, sink_, scheduler_, *notifier_, *evaluator_, suites_, *history_,
+      io_, blocking_.get_executor(), storage_.get_executor(), generator_url_, *discovery_});
   reloads_ = std::make_unique<ReloadRunner>(*reloader_, io_);
   WaitHup();
   constexpr std::chrono::seconds kReloadReplyWait{20};
@@ -263,6 +275,17 @@ void Daemon::WaitHup() {
   });
 }
 
+// targets_from files are read again every `refresh:` (the smallest), on the reload thread.
+void Daemon::RefreshDiscovery() {
+  if (stopping_) return;
+  discovery_timer_.expires_after(discovery_->Refresh().value_or(std::chrono::seconds(5)));
+  discovery_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    if (discovery_->Refresh()) reloads_->RefreshDiscovery();
+    RefreshDiscovery();
+  });
+}
+
 void Daemon::OnSignals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -274,6 +297,7 @@ void Daemon::OnSignals() {
     stopping_ = true;
     watchdog_.cancel();
     retry_unstored_.cancel();
+    discovery_timer_.cancel();
     hup_.cancel();
     notifier_->Stop();
     scheduler_.Stop();
@@ -343,7 +367,11 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
     std::cerr << "reznet-perfd: run history: " << e.what() << "\n";
     return 2;
   }
-  Daemon daemon(config, registry, options, std::move(history));
+  auto discovery = std::make_unique<Discovery>();
+  auto loaded = std::make_shared<const config::Config>(config);
+  discovery->SetLoaded(loaded);
+  auto expanded = discovery->Expand(loaded, false);
+  Daemon daemon(std::move(expanded), std::move(discovery), registry, options, std::move(history));
   if (auto rc = daemon.Start()) return *rc;
   return daemon.Run();
 }

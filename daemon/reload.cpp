@@ -18,21 +18,27 @@ namespace reznet::daemon {
 namespace asio = boost::asio;
 
 Reloader::Prepared Reloader::Fail(Prepared p) {
-  p_.sink.RecordReload(false, std::chrono::system_clock::now());
-  for (const auto& e : p.outcome.errors) spdlog::error("reload refused: {}", e);
-  spdlog::error("reload refused: {} error(s); the running config is unchanged",
-                p.outcome.errors.size());
+  const char* what = p.discovery ? "discovered targets not applied" : "reload refused";
+  if (!p.discovery) p_.sink.RecordReload(false, std::chrono::system_clock::now());
+  for (const auto& e : p.outcome.errors) spdlog::error("{}: {}", what, e);
+  spdlog::error("{}: {} error(s); the running config is unchanged", what, p.outcome.errors.size());
   p.start.clear();
   return p;
 }
 
-Reloader::Prepared Reloader::Prepare() {
+Reloader::Prepared Reloader::Prepare(bool discovery_only) {
   Prepared p;
+  p.discovery = discovery_only;
   auto& r = p.outcome;
   try {
     p.old = p_.holder.Get();
-    p.fresh = Load(*p.old, r);
-    if (!p.fresh) return Fail(std::move(p));
+    p.loaded = discovery_only ? p_.discovery.loaded() : Load(*p.old, r);
+    if (!p.loaded) return Fail(std::move(p));
+    p.fresh = p_.discovery.Expand(p.loaded, discovery_only);
+    if (!p.fresh) {
+      p.nothing = true;
+      return p;
+    }
     CheckRestartOnly(*p.old, *p.fresh, r);
     if (!r.errors.empty()) return Fail(std::move(p));
     p.old_shard = ShardFor(*p.old, p_.options.shard);  // resolved at start: cannot fail now
@@ -55,6 +61,14 @@ api::ReloadOutcome Reloader::Apply(Prepared p) {
   assert(p_.holder.Get() == p.old);
   auto r = std::move(p.outcome);
   Swap(p, r);
+  p_.discovery.SetLoaded(p.loaded);
+  if (p.discovery) {
+    if (!r.added.empty() || !r.changed.empty() || !r.removed.empty())
+      spdlog::info("discovered targets applied: {} probe(s) added, {} changed, {} removed, {} kept",
+                   r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+    r.ok = true;
+    return r;
+  }
   p_.sink.RecordReload(true, std::chrono::system_clock::now());
   spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
                p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
@@ -118,7 +132,7 @@ void Reloader::BuildChanged(Prepared& prepared) {
     if (it != before.end() && it->second->kind != p.kind) prepared.kind_changed.push_back(p.name);
     try {
       prepared.start.push_back(
-          BuildProbe(fresh, p, p_.registry, p_.io.get_executor(), p_.blocking));
+          BuildProbe(prepared.fresh, p, p_.registry, p_.io.get_executor(), p_.blocking));
     } catch (const std::exception& e) {
       r.errors.push_back(e.what());
     }
@@ -132,7 +146,6 @@ void Reloader::Swap(Prepared& prepared, const api::ReloadOutcome& r) {
   const config::Config& old = *prepared.old;
   const auto& fresh = prepared.fresh;
   const auto& kind_changed = prepared.kind_changed;
-  p_.generations.push_back(fresh);
   p_.holder.Set(fresh);
   for (const auto& name : r.removed) {
     p_.scheduler.Remove(name);
@@ -144,6 +157,7 @@ void Reloader::Swap(Prepared& prepared, const api::ReloadOutcome& r) {
     if (other_kind.count(name)) p_.sink.RemoveProbe(name);
   }
   p_.scheduler.Start(std::move(prepared.start));
+  ExportTargetInfo(p_.sink, *fresh);
   // Kept probes too: daemon.export or an NFR may have changed what they export.
   std::size_t running = 0;
   for (const auto& p : fresh->probes) {

@@ -21,6 +21,7 @@
 #include "api/routes.hpp"
 #include "config/holder.hpp"
 #include "daemon/app.hpp"
+#include "daemon/discovery.hpp"
 #include "daemon/scheduler.hpp"
 #include "nfr/alert_notifier.hpp"
 #include "nfr/evaluator.hpp"
@@ -36,7 +37,6 @@ class Reloader {
     const probes::ProbeRegistry& registry;
     const ServeOptions& options;
     config::ConfigHolder& holder;
-    std::vector<std::shared_ptr<const config::Config>>& generations;  // probes may point into any
     telemetry::Telemetry& sink;
     Scheduler& scheduler;
     nfr::AlertNotifier& notifier;
@@ -47,6 +47,7 @@ class Reloader {
     boost::asio::any_io_executor blocking;
     boost::asio::any_io_executor storage;  // history calls (baselines)
     std::string generator_url;
+    Discovery& discovery;  // expands each loaded config; a discovery refresh re-expands
   };
   explicit Reloader(Parts parts) : p_(std::move(parts)) {}
 
@@ -59,9 +60,14 @@ class Reloader {
     // The shards of the old and the new config (ShardFor: --shard, else daemon.shard); probes
     // that move to another shard are removed here, those that arrive are added.
     config::Shard old_shard, shard;
+    std::shared_ptr<const config::Config> loaded;  // `fresh` before discovery expanded it
+    bool discovery = false;  // a discovery refresh: the config last loaded, its files read again
+    bool nothing = false;    // a discovery refresh and no file changed: nothing to apply
   };
   // Any thread but the probe thread. A refusal is recorded (metric, log) here.
-  Prepared Prepare();
+  // `discovery_only`: no file is loaded; the config last loaded is expanded again with what its
+  // targets_from files list now (Discovery), and a refusal is only logged.
+  Prepared Prepare(bool discovery_only = false);
   // On the probe io_context. The outcome, ok.
   api::ReloadOutcome Apply(Prepared prepared);
 

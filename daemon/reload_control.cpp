@@ -84,6 +84,20 @@ void ReloadRunner::Run(std::uint64_t id) {
 api::ReloadOutcome ReloadRunner::PrepareAndApply() {
   auto prepared = reloader_.Prepare();
   if (!prepared.outcome.errors.empty()) return std::move(prepared.outcome);
+  return ApplyOnIo(std::move(prepared));
+}
+
+void ReloadRunner::RefreshDiscovery() {
+  if (discovery_queued_.exchange(true)) return;
+  asio::post(thread_, [this] {
+    discovery_queued_ = false;
+    auto prepared = reloader_.Prepare(true);
+    if (prepared.nothing || !prepared.outcome.errors.empty()) return;
+    ApplyOnIo(std::move(prepared));
+  });
+}
+
+api::ReloadOutcome ReloadRunner::ApplyOnIo(Reloader::Prepared prepared) {
   auto applied = std::make_shared<std::promise<api::ReloadOutcome>>();
   auto future = applied->get_future();
   auto step = std::make_shared<Reloader::Prepared>(std::move(prepared));

@@ -6,6 +6,7 @@
 // before it is, nor anything else after it is. A reload that was prepared while the daemon
 // stopped is reported as not applied. Thread-safe.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -32,11 +33,15 @@ class ReloadRunner : public api::ReloadControl {
   // SIGHUP: starts a reload, or, while one runs, one more right after it (the file may have
   // changed since the running one read it). Several signals meanwhile make one follow-up.
   void StartOrFollow(const std::string& trigger);
+  // A discovery refresh (daemon/discovery.hpp) on the reload thread, after any reload queued:
+  // applied when a targets_from file changed. Not recorded as a reload. At most one waits.
+  void RefreshDiscovery();
 
  private:
   api::ReloadRecord StartLocked(const std::string& trigger);  // under mutex_, none running
   void Run(std::uint64_t id);
   api::ReloadOutcome PrepareAndApply();
+  api::ReloadOutcome ApplyOnIo(Reloader::Prepared prepared);
   void Finish(api::ReloadOutcome outcome);
 
   // The last reloads kept for Wait (a waiter wakes after its own reload finished).
@@ -50,6 +55,7 @@ class ReloadRunner : public api::ReloadControl {
   std::deque<api::ReloadRecord> finished_;    // guarded by mutex_; newest last
   std::optional<std::string> follow_up_;      // guarded by mutex_: a SIGHUP while running
   std::uint64_t next_id_ = 1;                 // guarded by mutex_
+  std::atomic<bool> discovery_queued_{false};
   boost::asio::thread_pool thread_{1};
 };
 

@@ -32,6 +32,9 @@ using Clock = std::chrono::steady_clock;
 using Duration = std::chrono::nanoseconds;
 
 struct ScheduledProbe {
+  // The config the probe was built from, kept alive while the probe lives (declared first, so
+  // destroyed after `probe`).
+  std::shared_ptr<const config::Config> config;
   std::string name;
   std::string kind;
   std::chrono::nanoseconds interval;

@@ -103,7 +103,7 @@ class SchedulerTest : public ::testing::Test {
   }
   void Add(std::string name, Duration interval, Duration timeout, Duration busy, RunLog* log) {
     std::vector<ScheduledProbe> probes;
-    probes.push_back({std::move(name), "test", interval, timeout,
+    probes.push_back({nullptr, std::move(name), "test", interval, timeout,
                       std::make_unique<BusyProbe>(clock_, busy, log)});
     scheduler_.Start(std::move(probes));
   }

@@ -61,8 +61,8 @@ void LogShard(const config::Config& config, const config::Shard& shard, std::siz
                all);
 }
 
-ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& p,
-                          const probes::ProbeRegistry& registry,
+ScheduledProbe BuildProbe(std::shared_ptr<const config::Config> config,
+                          const config::ProbeConfig& p, const probes::ProbeRegistry& registry,
                           boost::asio::any_io_executor executor,
                           boost::asio::any_io_executor blocking) {
   telemetry::ProbeExport exported;
@@ -73,14 +73,11 @@ ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfi
   exported.chart_phase = p.traits.chart_phase;
   exported.budget = p.exported;
   try {
-    return {p.name,
-            p.kind,
-            p.interval,
-            p.timeout,
-            registry.Create({p, config.FindTarget(p.target), executor, blocking, &config}),
-            std::move(exported)};
+    auto probe =
+        registry.Create({p, config->FindTarget(p.target), executor, blocking, config.get()});
+    return {config, p.name, p.kind, p.interval, p.timeout, std::move(probe), std::move(exported)};
   } catch (const std::exception& e) {
-    throw std::runtime_error(config.source + ":" + std::to_string(p.line) + ": probe " + p.name +
+    throw std::runtime_error(config->source + ":" + std::to_string(p.line) + ": probe " + p.name +
                              ": " + e.what());
   }
 }

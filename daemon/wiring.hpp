@@ -41,8 +41,10 @@ config::Shard ShardFor(const config::Config& config, const std::optional<config:
 void LogShard(const config::Config& config, const config::Shard& shard, std::size_t running);
 
 // Builds one probe for scheduling. Throws std::runtime_error naming config file:line.
-ScheduledProbe BuildProbe(const config::Config& config, const config::ProbeConfig& probe,
-                          const probes::ProbeRegistry& registry,
+// The probe keeps `config` alive while it lives: a probe may point into the config it was built
+// from (targets, settings), and a reload or a discovery refresh replaces the config in force.
+ScheduledProbe BuildProbe(std::shared_ptr<const config::Config> config,
+                          const config::ProbeConfig& probe, const probes::ProbeRegistry& registry,
                           boost::asio::any_io_executor executor,
                           boost::asio::any_io_executor blocking);
 

@@ -16,6 +16,7 @@
 
 #include "config/units.hpp"
 #include "probes/live.hpp"
+#include "telemetry/exporter_state.hpp"
 #include "telemetry/exposition.hpp"
 #include "telemetry/families.hpp"
 #include "telemetry/window_gauges.hpp"
@@ -23,10 +24,9 @@
 namespace reznet::telemetry {
 namespace {
 
+using namespace exporter_detail;
+
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-double UnixSeconds(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -37,32 +37,6 @@ const prometheus::Histogram::BucketBoundaries kBuckets = {
 // Scheduler lateness is expected far below a millisecond; the top buckets catch a stalled loop.
 const prometheus::Histogram::BucketBoundaries kLatenessBuckets = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
-
-struct PhaseSeries {
-  prometheus::Histogram* histogram = nullptr;
-  WindowGauges gauges;
-};
-
-struct RatioSeries {
-  std::string counter;
-  prometheus::Family<prometheus::Gauge>* family = nullptr;
-  prometheus::Gauge* gauge = nullptr;  // created by the first run that has the counter
-};
-
-struct ProbeSeries {
-  std::string kind;
-  Budget budget;
-  std::map<std::string, std::string> labels;  // kind-specific (provider, model)
-  std::map<std::string, PhaseSeries> phases;
-  std::map<std::string, prometheus::Counter*> runs;    // by result
-  std::map<std::string, prometheus::Counter*> errors;  // by error kind
-  prometheus::Gauge* success = nullptr;
-  prometheus::Gauge* last_run = nullptr;
-  prometheus::Counter* llm_tokens = nullptr;
-  prometheus::Gauge* llm_rate = nullptr;
-  prometheus::Gauge* llm_budget = nullptr;
-  std::vector<RatioSeries> ratios;
-};
 
 // LLM counters (only for probes with a provider label) and the kind's ratio gauges.
 void RecordKindMetrics(Families& f, ProbeSeries& p, const std::string& name,
@@ -131,17 +105,6 @@ void SetWindowGauges(std::map<std::string, ProbeSeries>& probes, const SeriesSta
   if (ph != p->second.phases.end()) ph->second.gauges.Set(s.windows);
 }
 
-struct LoadSeries {
-  const probes::LiveCounters* live = nullptr;
-  prometheus::Counter* requests = nullptr;
-  prometheus::Counter* failed = nullptr;
-  prometheus::Counter* iterations = nullptr;
-  prometheus::Counter* dropped = nullptr;
-  prometheus::Gauge* users = nullptr;
-  prometheus::Gauge* running = nullptr;
-  std::uint64_t seen_requests = 0, seen_failed = 0, seen_iterations = 0, seen_dropped = 0;
-};
-
 // Brings the load counters up to the live values (counters only move forward).
 void SyncLoad(LoadSeries& s) {
   if (s.live == nullptr) return;
@@ -155,16 +118,6 @@ void SyncLoad(LoadSeries& s) {
   step(s.dropped, s.live->dropped.load(), s.seen_dropped);
   s.users->Set(static_cast<double>(s.live->active_users.load()));
 }
-
-struct NfrSeries {
-  prometheus::Gauge* ok = nullptr;
-  prometheus::Gauge* value = nullptr;
-  prometheus::Gauge* threshold = nullptr;
-  std::map<std::string, prometheus::Gauge*> states;
-  prometheus::Counter* good = nullptr;
-  prometheus::Counter* events = nullptr;
-  std::uint64_t good_seen = 0, events_seen = 0;
-};
 
 NfrSeries AddNfrSeries(Families& f, const config::NfrRule& rule) {
   NfrSeries n;
@@ -187,16 +140,6 @@ RatioGauges DefaultRatioGauges() {
   return {{"hit_ratio", "reznet_perf_cache_hit_ratio"},
           {"query_reduction", "reznet_perf_cache_query_reduction_ratio"}};
 }
-
-struct Exporter::State {
-  explicit State(prometheus::Registry& registry) : families(registry) {}
-  Families families;
-  std::map<std::string, ProbeSeries> probes;
-  std::map<std::string, NfrSeries> nfrs;
-  std::map<std::string, LoadSeries> loads;
-  prometheus::Histogram* lateness = nullptr;
-  prometheus::Gauge* shard = nullptr;
-};
 
 Exporter::Exporter(const std::vector<Duration>& lengths, const BuildInfo& build)
     : lengths_(lengths),
@@ -280,6 +223,10 @@ void Exporter::ObserveLateness(Duration late) {
 void Exporter::RemoveProbe(const std::string& name) {
   auto state = state_->Lock();
   Changed();
+  if (auto info = state->target_info.find(name); info != state->target_info.end()) {
+    state->families.target_info.Remove(info->second.gauge);
+    state->target_info.erase(info);
+  }
   auto it = state->probes.find(name);
   if (it == state->probes.end()) return;
   RemoveSeries(state->families, it->second);
@@ -408,34 +355,6 @@ void Exporter::EndLoad(const std::string& test) {
   it->second.live = nullptr;
   it->second.users->Set(0);
   it->second.running->Set(0);
-}
-
-void Exporter::RecordReload(bool ok, std::chrono::system_clock::time_point wall) {
-  auto state = state_->Lock();
-  Changed();
-  state->families.reload_ok.Add({}).Set(ok ? 1 : 0);
-  if (ok) state->families.reload_time.Add({}).Set(UnixSeconds(wall));
-}
-
-void Exporter::SetShard(int index, int of) {
-  auto state = state_->Lock();
-  Changed();
-  auto& family = state->families.shard;
-  if (state->shard != nullptr) family.Remove(state->shard);
-  state->shard = &family.Add({{"index", std::to_string(index)}, {"of", std::to_string(of)}});
-  state->shard->Set(1);
-}
-
-void Exporter::CountHistoryWriteFailure() {
-  auto state = state_->Lock();
-  Changed();
-  state->families.history_write_failures.Add({}).Increment();
-}
-
-void Exporter::CountProbeRequest(const std::string& module, const std::string& result) {
-  auto state = state_->Lock();
-  Changed();
-  state->families.probe_requests.Add({{"module", module}, {"result", result}}).Increment();
 }
 
 std::string Exporter::Render(const std::vector<SeriesStats>& windows) {

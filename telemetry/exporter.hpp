@@ -97,6 +97,16 @@ class Exporter {
   // reznet_perf_history_write_failures_total (declared at 0): a finished run not stored.
   void CountHistoryWriteFailure();
   void CountProbeRequest(const std::string& module, const std::string& result);
+  // File-based discovery, per probe with targets_from: reznet_perf_discovery_targets and
+  // …_skipped_targets{reason} set, …_errors_total increased by `new_errors`. RemoveDiscovery drops
+  // them.
+  void RecordDiscovery(const std::string& probe, int targets,
+                       const std::map<std::string, int>& skipped, int new_errors);
+  void RemoveDiscovery(const std::string& probe);
+  // reznet_perf_probe_target_info{probe, target, <labels>} 1 of a discovered probe, replacing its
+  // previous labels; RemoveProbe drops it.
+  void SetTargetInfo(const std::string& probe, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& labels);
 
   // reznet_perf_scheduler_lateness_seconds: a run started `late` after it was due.
   void ObserveLateness(Duration late);

@@ -110,5 +110,30 @@ TEST(Exporter, LoadCountersFollowTheLiveValuesUntilTheEnd) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_load_running{test=\"flow\"} 0"));
 }
 
+TEST(Exporter, DiscoveryCountsAndTargetInfoFollowTheirProbe) {
+  Exporter e({1min}, {"v", "r"});
+  e.AddProbe("web/a:1", "http", {}, {});
+  e.SetTargetInfo("web/a:1", "a:1", {{"team", "pay"}});
+  e.RecordDiscovery("web", 1, {{"over_limit", 3}}, 2);
+  e.RecordDiscovery("web", 1, {}, 0);
+  std::string text = e.Render({});
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_target_info{probe=\"web/a:1\",target=\"a:1\","
+                              "team=\"pay\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_discovery_targets{probe=\"web\"} 1"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_discovery_skipped_targets{probe=\"web\","
+                              "reason=\"over_limit\"} 0"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_discovery_errors_total{probe=\"web\"} 2"));
+  const auto generation = e.Generation();
+  e.SetTargetInfo("web/a:1", "a:1", {{"team", "pay"}});  // unchanged: /metrics holds
+  EXPECT_EQ(e.Generation(), generation);
+  e.SetTargetInfo("web/a:1", "a:1", {{"team", "payments"}});
+  EXPECT_THAT(e.Render({}), Not(HasSubstr("team=\"pay\"")));
+  e.RemoveProbe("web/a:1");
+  e.RemoveDiscovery("web");
+  text = e.Render({});
+  EXPECT_THAT(text, Not(HasSubstr("target_info{")));
+  EXPECT_THAT(text, Not(HasSubstr("probe=\"web\"")));
+}
+
 }  // namespace
 }  // namespace reznet::telemetry

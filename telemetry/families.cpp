@@ -171,6 +171,26 @@ Families::Families(prometheus::Registry& r)
                                "bad_request, unknown_module, forbidden, refused (over the "
                                "concurrency limit), error.")
                          .Register(r)),
+      discovery_targets(prometheus::BuildGauge()
+                            .Name("reznet_perf_discovery_targets")
+                            .Help("Probes made from the targets a probe's targets_from files "
+                                  "list.")
+                            .Register(r)),
+      discovery_skipped(prometheus::BuildGauge()
+                            .Name("reznet_perf_discovery_skipped_targets")
+                            .Help("Targets listed in a probe's targets_from files but not probed, "
+                                  "by reason: invalid, duplicate, over_limit (max_targets).")
+                            .Register(r)),
+      discovery_errors(prometheus::BuildCounter()
+                           .Name("reznet_perf_discovery_errors_total")
+                           .Help("Failed reads of a probe's targets_from files (unreadable, "
+                                 "unparsable, vanished); the file keeps its last good targets.")
+                           .Register(r)),
+      target_info(prometheus::BuildGauge()
+                      .Name("reznet_perf_probe_target_info")
+                      .Help("1 per discovered probe: its target as listed and its file_sd "
+                            "labels, to join on probe.")
+                      .Register(r)),
       registry_(r) {
   ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
   ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);

@@ -69,6 +69,10 @@ class Families {
   prometheus::Family<prometheus::Counter>& history_write_failures;
   prometheus::Family<prometheus::Histogram>& lateness;
   prometheus::Family<prometheus::Counter>& probe_requests;
+  prometheus::Family<prometheus::Gauge>& discovery_targets;
+  prometheus::Family<prometheus::Gauge>& discovery_skipped;
+  prometheus::Family<prometheus::Counter>& discovery_errors;
+  prometheus::Family<prometheus::Gauge>& target_info;
 
  private:
   prometheus::Registry& registry_;

@@ -118,6 +118,18 @@ void Telemetry::RecordSuite(const std::string& profile, const std::string& resul
 
 void Telemetry::CountHistoryWriteFailure() { exporter_.CountHistoryWriteFailure(); }
 
+void Telemetry::RecordDiscovery(const std::string& probe, int targets,
+                                const std::map<std::string, int>& skipped, int new_errors) {
+  exporter_.RecordDiscovery(probe, targets, skipped, new_errors);
+}
+
+void Telemetry::RemoveDiscovery(const std::string& probe) { exporter_.RemoveDiscovery(probe); }
+
+void Telemetry::SetTargetInfo(const std::string& probe, const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& labels) {
+  exporter_.SetTargetInfo(probe, target, labels);
+}
+
 void Telemetry::CountProbeRequest(const std::string& module, const std::string& result) {
   exporter_.CountProbeRequest(module, result);
 }

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,12 @@ class Telemetry {
   void CountHistoryWriteFailure();
   // GET /probe: one request of `module` ("" when unknown) ended with `result`.
   void CountProbeRequest(const std::string& module, const std::string& result);
+  // File-based discovery: see Exporter::RecordDiscovery, RemoveDiscovery and SetTargetInfo.
+  void RecordDiscovery(const std::string& probe, int targets,
+                       const std::map<std::string, int>& skipped, int new_errors);
+  void RemoveDiscovery(const std::string& probe);
+  void SetTargetInfo(const std::string& probe, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& labels);
 
   // A load test running inside the daemon (a suite's load probe): reznet_perf_load_* follow its
   // live counters at every scrape until EndLoad (which takes the final values).
