@@ -123,18 +123,12 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
     for (const auto& m : f.metric) {
       switch (f.type) {
         case MetricType::Counter:
-          AppendSeries(out, f.name, "", m);
-          AppendNumber(out, m.counter.value);
-          AppendTimestamp(out, m);
-          break;
         case MetricType::Gauge:
-          AppendSeries(out, f.name, "", m);
-          AppendNumber(out, m.gauge.value);
-          AppendTimestamp(out, m);
-          break;
         case MetricType::Untyped:
           AppendSeries(out, f.name, "", m);
-          AppendNumber(out, m.untyped.value);
+          AppendNumber(out, f.type == MetricType::Counter ? m.counter.value
+                            : f.type == MetricType::Gauge ? m.gauge.value
+                                                          : m.untyped.value);
           AppendTimestamp(out, m);
           break;
         case MetricType::Summary:
