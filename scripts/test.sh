@@ -46,13 +46,16 @@ step "integration tests"
 ctest --test-dir build -L integration --output-on-failure
 
 step "sanitizer build (ASan+UBSan) + unit tests (build-asan/)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREZNET_SANITIZE=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
+# -g1 (line tables, enough for the sanitizers' stack traces) instead of -g: the debug info of
+# Asio/Beast templates is most of the compile time. TSan at -O1 -g1 builds 40 % faster than -O2 -g
+# (api/api_server.cpp: 50 s -> 29 s) and still runs the unit tests in seconds.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1" -DREZNET_SANITIZE=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
 
 step "ThreadSanitizer build + unit tests (build-tsan/)"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
   ctest --test-dir build-tsan -L unit --output-on-failure -j "$JOBS"
