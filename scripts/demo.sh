@@ -86,6 +86,8 @@ Try:
   curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"db": {"cache": false}, "llm": {"ttft_ms": 800}}'
   build/bin/reznet-perfd probe --config config/examples/demo.yaml api_health
   curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'reznet_perf_nfr_state.*} 1'
+  curl -s "http://$REZNET_PERFD_LISTEN/probe?module=http_2xx&target=${REZNET_BACKEND_URL#http://}"
+                  # one probe of module http_2xx against a target you name (Prometheus multi-target)
   curl -s $REZNET_ALERTMANAGER_URL/api/v2/alerts     # NFR alerts delivered to Alertmanager
   curl -s -X POST http://$REZNET_PERFD_LISTEN/run-suite -d '{"profile": "quick", "labels": {"commit": "demo"}}'
   curl -s "http://$REZNET_PERFD_LISTEN/runs/<id>?format=markdown"   # the report (json, markdown, junit)
