@@ -58,6 +58,14 @@ def p99_bound(before, after):
     return float("nan")
 
 
+def render_seconds(text):
+    """The daemon's own figure for the render this scrape caused (reznet_perf_metrics_render_seconds)."""
+    for line in text.splitlines():
+        if line.startswith("reznet_perf_metrics_render_seconds "):
+            return float(line.split()[1])
+    raise RuntimeError("no reznet_perf_metrics_render_seconds in /metrics")
+
+
 def timed_scrape(url):
     t0 = time.monotonic()
     _, text = http("GET", url + "/metrics", timeout=60)
@@ -78,12 +86,12 @@ def ours(args, tmp, tb_url, n):
         cpu1, rss = proc_stats(d.proc.pid)
         runs1, late1 = runs_and_lateness(timed_scrape(d.url)[1])
         runs = max(runs1 - runs0, 1)
-        fresh, cached, zipped = [], [], []
+        fresh, rendered, zipped = [], [], []
         for _ in range(args.scrapes):
             time.sleep(0.3)  # runs finish meanwhile (N/10 per second): the next scrape renders
             t, text = timed_scrape(d.url)
             fresh.append(t)
-            cached.append(timed_scrape(d.url)[0])
+            rendered.append(render_seconds(text))
         for _ in range(args.scrapes):
             time.sleep(0.3)
             t0 = time.monotonic()
@@ -94,8 +102,8 @@ def ours(args, tmp, tb_url, n):
         return {"n": n, "rate": runs / args.seconds, "cpu_ms": (cpu1 - cpu0) / runs * 1000, "rss": rss,
                 "p99_late": p99_bound(late0, late1), "bytes": len(text.encode()), "gzip": statistics.median(b for _, b in zipped),
                 "gzip_time": statistics.median(t for t, _ in zipped),
-                "lines": text.count("\n"), "render": statistics.median(fresh),
-                "cached": statistics.median(cached)}
+                "lines": text.count("\n"), "fetch": statistics.median(fresh),
+                "render": statistics.median(rendered), "render_max": max(rendered)}
     finally:
         d.stop()
 
@@ -182,15 +190,16 @@ def main():
     print(f"\n== {args.seconds}s per size, one run per probe every 10 s, default budget "
           "(targets at 1,000: /metrics <= 2 MB and <= 50 ms, RSS <= 96 MiB, CPU <= 0.3 ms/run, "
           "p99 lateness <= 10 ms)")
-    print(f"  {'probes':>7s} {'runs/s':>7s} {'/metrics':>9s} {'lines':>8s} {'render':>9s} {'cached':>9s} "
-          f"{'gzip':>9s} {'gz fetch':>9s} {'RSS':>9s} {'CPU/run':>9s} {'p99 late':>9s}")
+    print(f"  {'probes':>7s} {'runs/s':>7s} {'/metrics':>9s} {'lines':>8s} {'render':>9s} {'max':>9s} "
+          f"{'fetch':>9s} {'gzip':>9s} {'gz fetch':>9s} {'RSS':>9s} {'CPU/run':>9s} {'p99 late':>9s}")
     for o, _, _ in rows:
         print(f"  {o['n']:7d} {o['rate']:7.1f} {o['bytes'] / 1e6:6.2f} MB {o['lines']:8d} "
-              f"{o['render'] * 1000:6.1f} ms {o['cached'] * 1000:6.1f} ms {o['gzip'] / 1e6:6.2f} MB "
+              f"{o['render'] * 1000:6.1f} ms {o['render_max'] * 1000:6.1f} ms {o['fetch'] * 1000:6.1f} ms "
+              f"{o['gzip'] / 1e6:6.2f} MB "
               f"{o['gzip_time'] * 1000:6.1f} ms {mib(o['rss']):5.1f} MiB "
               f"{o['cpu_ms']:6.3f} ms {o['p99_late'] * 1000:6.2f} ms")
-    print("  render/cached = time to fetch /metrics over loopback right after runs finished / again at "
-          "once; gzip = the body served to Accept-Encoding: gzip (as Prometheus asks), gz fetch its "
+    print("  render/max = the daemon's own reznet_perf_metrics_render_seconds (median/max of the scrapes, "
+          "each right after runs finished); fetch = the whole request from this Python client; gzip = the body served to Accept-Encoding: gzip (as Prometheus asks), gz fetch its "
           "time; p99 late = upper bound of its histogram bucket; CPU in whole 10 ms ticks")
     print(f"\n== the same probes/s through a /probe endpoint (Prometheus multi-target): ours vs "
           "blackbox_exporter, same run")

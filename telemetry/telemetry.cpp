@@ -61,8 +61,11 @@ std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> T
     }
   }
   if (!text) {
+    const auto started = std::chrono::steady_clock::now();
     const auto exported = exporter_.ExportedWindows();
     text = std::make_shared<const std::string>(exporter_.Render(windows_.Snapshot(now, &exported)));
+    last_render_seconds_.store(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     {
       auto cache = metrics_cache_.Lock();
       *cache = {!live, generation, std::move(epochs), text, nullptr};
@@ -79,12 +82,21 @@ std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> T
   return {std::move(text), std::move(compressed)};
 }
 
+std::string Telemetry::FreshTail() const {
+  return ProcessMetricsText() +
+         "# HELP reznet_perf_metrics_render_seconds How long the last render of /metrics took "
+         "(collecting and writing the text; scrapes between changes reuse it).\n"
+         "# TYPE reznet_perf_metrics_render_seconds gauge\n"
+         "reznet_perf_metrics_render_seconds " +
+         std::to_string(last_render_seconds_.load()) + "\n";
+}
+
 std::string Telemetry::RenderMetrics(Clock::time_point now) {
-  return *Cached(now, false).first + ProcessMetricsText();
+  return *Cached(now, false).first + FreshTail();
 }
 
 std::string Telemetry::RenderMetricsGzip(Clock::time_point now) {
-  return Cached(now, true).second->With(ProcessMetricsText());
+  return Cached(now, true).second->With(FreshTail());
 }
 
 std::string Telemetry::StatusJson(Clock::time_point now) {

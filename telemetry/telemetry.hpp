@@ -13,6 +13,7 @@
 // HTTP threads, the evaluator observes from the probe io_context. Durations are exported in
 // seconds.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -143,6 +144,11 @@ class Telemetry {
   Exporter exporter_;
   StatusModel status_;
   Guarded<MetricsCache> metrics_cache_;
+  // Seconds the last render took (collect + write, not the transfer): exported on every scrape
+  // as reznet_perf_metrics_render_seconds.
+  std::atomic<double> last_render_seconds_{0};
+  // process_* and the render time: the part of /metrics that is fresh on every scrape.
+  std::string FreshTail() const;
 };
 
 }  // namespace reznet::telemetry
