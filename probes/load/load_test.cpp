@@ -88,6 +88,27 @@ TEST(Overrides, LimitsStressAndSegments) {
   EXPECT_THAT(Apply({}, d), HasSubstr("exceeds limits.max_duration 30m"));
 }
 
+// --users alone never lifts the configured cap (a typo must not flatten a shared backend);
+// --max-users replaces it for the run, for both executors.
+TEST(Overrides, MaxUsersReplacesTheLimitForTheRun) {
+  LoadSettings s;
+  Overrides o;
+  o.users = 10'000;
+  EXPECT_THAT(Apply(o, s), HasSubstr("10000 users exceed limits.max_users 1000"));
+  EXPECT_THAT(Apply(o, s), HasSubstr("--max-users"));
+  o.max_users = 10'000;
+  EXPECT_EQ(Apply(o, s), "");
+  EXPECT_EQ(s.users, 10'000);
+  EXPECT_EQ(s.limits.max_users, 10'000);
+  LoadSettings r;
+  r.executor = Executor::kConstantArrivalRate;
+  r.max_vus = 5000;
+  EXPECT_THAT(Apply({}, r), HasSubstr("5000 max_vus exceed limits.max_users 1000"));
+  Overrides m;
+  m.max_users = 5000;
+  EXPECT_EQ(Apply(m, r), "");
+}
+
 LoadStats Sample(std::string test, std::initializer_list<std::int64_t> ms, int failed) {
   LoadStats s;
   s.test = std::move(test);
