@@ -258,7 +258,10 @@ class Worker {
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
         co_await DoStep(i, cslot, vars, request, response, Clock::time_point::max());
-        if (const auto t = Think(); t > Clock::duration::zero()) co_await Sleep(timer, ThinkEnd(t));
+        if (const auto t = Think(); t > Clock::duration::zero()) {
+          conn.Idle();
+          co_await Sleep(timer, ThinkEnd(t));
+        }
       }
     }
     --local_.active;
@@ -298,8 +301,10 @@ class Worker {
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
         if (!first) {
-          if (const auto t = Think(); t > Clock::duration::zero())
+          if (const auto t = Think(); t > Clock::duration::zero()) {
+            conn.Idle();
             co_await Sleep(timer, ThinkEnd(t));
+          }
         }
         co_await DoStep(i, cslot, vars, request, response,
                         first ? intended : Clock::time_point::max());

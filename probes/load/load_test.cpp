@@ -252,6 +252,20 @@ TEST(CloseDelimitedBody, MaxBodyBytesApplies) {
   EXPECT_THAT(s.steps[0].last_error, HasSubstr("exceeds max_body_bytes (1000 bytes)"));
 }
 
+// A user that thinks gives its read buffer back (Http1Conn::Idle) and keeps the connection: the
+// next exchanges on it, with bodies larger than the first buffer, still read whole.
+TEST(KeepAlive, ThinkingUsersReadWholeBodiesAfterIdle) {
+  testing::LoopbackServer server([](httplib::Server& srv) {
+    srv.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(10000, 'x') + "end", "text/plain");
+    });
+  });
+  const auto s = RunAgainst(server.url(), "", ", expect: { body_contains: \"xend\" }");
+  ASSERT_EQ(s.steps.size(), 1u);
+  EXPECT_GT(s.steps[0].ok, 3u);
+  EXPECT_EQ(s.steps[0].failed, 0u) << s.steps[0].last_error;
+}
+
 TEST(MaxBodyBytes, AppliesToLengthAndChunkedBodies) {
   testing::LoopbackServer server([](httplib::Server& srv) {
     srv.Get("/", [](const httplib::Request&, httplib::Response& res) {
