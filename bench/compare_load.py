@@ -2,7 +2,9 @@
 """The load generator against its peers, side by side in one run (prints figures, asserts nothing).
 
   python3 bench/compare_load.py [--build build] [--seconds 10] [--skip-co] [--skip-vus] [--skip-tls]
-                                [--only-tls]
+                                [--skip-short-vs-long] [--only-tls | --only-vus | --only-short-vs-long]
+                                [--users 1000] [--vus-seconds 20] [--vus-ramp-up 5]
+                                [--short-seconds 5] [--long-seconds 30]
 
 Installs the peers (scripts/install-deps.sh --bench) and starts its own nginx (one worker, a
 fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
@@ -14,11 +16,19 @@ fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
    The true p99 of a constant-rate arrival stream is 900 ms (10 % of arrivals fall in a stall,
    their wait spread evenly over 0–1 s). Ours in the open model (from the intended start, and
    raw), wrk, ab and hey.
-3. 1,000 virtual users with 1–3 s think time for 20 s: requests/s against the expected 500, the
-   generator's CPU share and peak RSS.
+3. --users virtual users (1,000) with 1–3 s think time, started over --vus-ramp-up s (5), then
+   --vus-seconds s (20) at full load: requests/s against the expected (a user makes a request
+   every 2 s on average: 500/s at full load for 1,000 users, 5,000/s for 10,000), the generator's
+   CPU share (user + system over the wall time, % of one core) and peak RSS. --only-vus runs only
+   this; `--only-vus --users 10000 --vus-seconds 60` is the 10,000-user case (nginx takes 20,000
+   connections; the generator raises its open files limit or says which limit to raise).
 4. HTTPS (nginx, self-signed certificate, TLS 1.3 only): 100 keep-alive connections, ours vs wrk
    vs h2load --h1; then a new connection (a handshake) per request, ours (keep_alive: false; it
    resumes sessions) vs ab -c 100 (full handshakes). --skip-tls skips it; --only-tls runs only it.
+5. Short vs long runs: 100 keep-alive connections, no think time, --short-seconds (5) and
+   --long-seconds (30): ours and wrk (-d5s, -d30s), requests/s of each and short/long. What an
+   engine does before the first and after the last request should not show (within 3 %).
+   --skip-short-vs-long skips it; --only-short-vs-long runs only it.
 """
 import argparse
 import json
@@ -69,7 +79,8 @@ class Nginx:
 daemon off;
 error_log {tmp}/error.log;
 pid {tmp}/nginx.pid;
-events {{ worker_connections 4096; }}
+worker_rlimit_nofile 45000;
+events {{ worker_connections 20000; }}
 http {{
   access_log off;
   keepalive_requests 100000000;
@@ -80,7 +91,7 @@ http {{
   uwsgi_temp_path {tmp};
   scgi_temp_path {tmp};
   server {{
-    listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.port} backlog=4096;
     listen 127.0.0.1:{self.tls_port} ssl;
     ssl_certificate {self.cert};
     ssl_certificate_key {key};
@@ -269,14 +280,39 @@ def coordinated_omission(perfd, nginx, tmp):
     print(f"  hey:  p99 {parse_hey(out)[1] * 1e3:.1f} ms")
 
 
-def many_users(perfd, nginx, tmp):
-    print("\n3. 1,000 virtual users, think time 1–3 s, ramp-up 5 s, 20 s at full load")
-    res, cpu, rss, wall = ours(perfd, tmp, {"url": nginx.url(), "users": 1000, "ramp_up": "5s",
-                                            "duration": "20s", "think_time": "1s..3s", "threads": 2,
+def many_users(perfd, nginx, tmp, users, seconds, ramp_up):
+    print(f"\n3. {users:,} virtual users, think time 1–3 s, ramp-up {ramp_up} s, {seconds} s at full load")
+    res, cpu, rss, wall = ours(perfd, tmp, {"url": nginx.url(), "users": users, "ramp_up": f"{ramp_up}s",
+                                            "duration": f"{seconds}s", "think_time": "1s..3s", "threads": 2,
+                                            "limits": {"max_users": users},
                                             "scenario": [{"name": "get", "path": "/"}]})
-    full = res["throughput_rps"]
-    print(f"  {res['requests']} requests, {full:.0f} req/s over the whole run (500/s expected at full load), "
-          f"CPU {cpu / wall * 100:.1f} % of one core, peak RSS {rss:.1f} MiB, p99 {res['latency']['p99'] * 1e6:.0f} µs")
+    # User u starts at ramp_up × u / users and makes a request every 2 s on average (the first at
+    # its start) until the end: (seconds + ramp_up / 2) / 2 + ½ requests each on average.
+    expected = users * ((seconds + ramp_up / 2) / 2 + 0.5) / res["seconds"]
+    full = users / 2
+    rps = res["throughput_rps"]
+    errors = f", {res['failed']} FAILED: {next(iter(res['steps'].values()))['last_error']}" if res["failed"] else ""
+    print(f"  {'requests':>9} {'req/s':>7} {'expected':>8} {'ratio':>6} {'at full load':>12} "
+          f"{'CPU % of a core':>15} {'peak RSS MiB':>12} {'p99 ms':>7}")
+    print(f"  {res['requests']:>9} {rps:>7.0f} {expected:>8.0f} {rps / expected:>6.3f} "
+          f"{rps / expected * full:>12.0f} {cpu / wall * 100:>15.1f} {rss:>12.1f} "
+          f"{res['latency']['p99'] * 1e3:>7.2f}{errors}")
+    print(f"  (req/s over the {res['seconds']:.1f} s of the run including the ramp-up; at full load: scaled to "
+          f"{users:,} users at one request per 2 s = {full:.0f}/s expected; targets < 50 % of a core, < 100 MiB)")
+
+
+def short_vs_long(perfd, nginx, tmp, short, long):
+    print(f"\n5. Short vs long: 100 keep-alive connections, no think time, {short} s and {long} s, nginx 1 worker")
+    print(f"  {'tool':<20} {f'{short} s req/s':>11} {f'{long} s req/s':>11} {'short/long':>10}  measured over")
+    load = {"url": nginx.url(), "users": 100, "threads": 2, "scenario": [{"name": "get", "path": "/"}]}
+    res = [ours(perfd, tmp, dict(load, duration=f"{d}s"))[0] for d in (short, long)]
+    ours_rps = [r["throughput_rps"] for r in res]
+    wrk_rps = [wrk_row(nginx.url(), d)[1] for d in (short, long)]
+    window = " and ".join(f"{r['seconds']:.4f} s" for r in res)
+    notes = {"reznet-perfd load": f"{window} (first request's start to last response's end)",
+             "wrk": "its run time (connects included)"}
+    for name, (a, b) in (("reznet-perfd load", ours_rps), ("wrk", wrk_rps)):
+        print(f"  {name:<20} {a:>11.0f} {b:>11.0f} {a / b:>10.3f}  {notes[name]}")
 
 
 def main():
@@ -286,21 +322,33 @@ def main():
     ap.add_argument("--skip-co", action="store_true")
     ap.add_argument("--skip-vus", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
-    ap.add_argument("--only-tls", action="store_true")
+    ap.add_argument("--skip-short-vs-long", action="store_true")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--only-tls", action="store_true")
+    only.add_argument("--only-vus", action="store_true")
+    only.add_argument("--only-short-vs-long", action="store_true")
+    ap.add_argument("--users", type=int, default=1000, help="section 3: virtual users")
+    ap.add_argument("--vus-seconds", type=int, default=20, help="section 3: seconds at full load")
+    ap.add_argument("--vus-ramp-up", type=int, default=5, help="section 3: seconds to start the users")
+    ap.add_argument("--short-seconds", type=int, default=5)
+    ap.add_argument("--long-seconds", type=int, default=30)
     args = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "scripts/install-deps.sh"), "--bench"], check=True, stdout=subprocess.DEVNULL)
     perfd = os.path.join(args.build, "bin/reznet-perfd")
+    only = args.only_tls or args.only_vus or args.only_short_vs_long
     with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
         nginx = Nginx(tmp)
         try:
-            if not args.only_tls:
+            if not only:
                 throughput(perfd, nginx, tmp, args.seconds)
                 if not args.skip_co:
                     coordinated_omission(perfd, nginx, tmp)
-                if not args.skip_vus:
-                    many_users(perfd, nginx, tmp)
-            if not args.skip_tls:
+            if args.only_vus or not (only or args.skip_vus):
+                many_users(perfd, nginx, tmp, args.users, args.vus_seconds, args.vus_ramp_up)
+            if args.only_tls or not (only or args.skip_tls):
                 https(perfd, nginx, tmp, args.seconds)
+            if args.only_short_vs_long or not (only or args.skip_short_vs_long):
+                short_vs_long(perfd, nginx, tmp, args.short_seconds, args.long_seconds)
         finally:
             nginx.stop()
 

@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,8 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <optional>
 
@@ -21,6 +18,7 @@
 #include "api/probe_route.hpp"
 #include "api/routes.hpp"
 #include "api/suite_routes.hpp"
+#include "common/fd_limit.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "config/holder.hpp"
@@ -79,15 +77,12 @@ nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::AlertNotifi
 // Every connection, probe socket and database handle is a descriptor: take the hard limit the
 // system allows (the soft default of 1024 runs out under a connection flood).
 void RaiseFdLimit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
-  const rlim_t before = lim.rlim_cur;
-  lim.rlim_cur = lim.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
-    spdlog::warn("cannot raise the open files limit from {}: {}", before, std::strerror(errno));
-    return;
+  const common::FdLimit lim = common::RaiseFdLimit();
+  if (!lim.error.empty()) {
+    spdlog::warn("cannot raise the open files limit from {}: {}", lim.before, lim.error);
+  } else if (lim.soft > lim.before) {
+    spdlog::info("open files limit raised from {} to {}", lim.before, lim.soft);
   }
-  spdlog::info("open files limit raised from {} to {}", before, lim.rlim_cur);
 }
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }

@@ -301,6 +301,10 @@ Verb AddLoad(CLI::App& app) {
   cmd->add_option("--probe", o->load.probe, "the load probe (default: the only one)");
   cmd->add_option("-u,--users", ov.users, "virtual users (ramping-vus)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-users", ov.max_users,
+                  "replace the config's limits.max_users for this run (a cap on --users, "
+                  "--stress and max_vus)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
   cmd->add_option("-d,--duration", o->duration, "at full load, e.g. 2m");
   cmd->add_option("--ramp-up", o->ramp_up, "users start evenly over this, e.g. 10s");
   cmd->add_option("-r,--rate", ov.rate, "iterations per second (constant-arrival-rate)")

@@ -4,6 +4,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -147,13 +148,21 @@ asio::awaitable<boost::system::error_code> Http1Conn<T>::Fill() {
       end_ -= begin_;
       begin_ = 0;
     } else {
-      buf_.resize(buf_.size() * 2);
+      buf_.resize(std::max(buf_.size() * 2, kInitialBuffer));  // 0: released by Idle()
     }
   }
   auto [ec, n] = co_await transport_.stream().async_read_some(
       asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::as_tuple(asio::use_awaitable));
   end_ += n;
   co_return ec;
+}
+
+template <class T>
+void Http1Conn<T>::Idle() {
+  if (begin_ == end_) {
+    std::vector<char>().swap(buf_);
+    begin_ = end_ = 0;
+  }
 }
 
 template <class T>

@@ -244,6 +244,7 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
 
 std::string Apply(const Overrides& o, LoadSettings& s) {
   if (o.users > 0) s.users = o.users;
+  if (o.max_users > 0) s.limits.max_users = o.max_users;
   if (o.duration > Duration::zero()) s.duration = o.duration;
   if (o.ramp_up_set) s.ramp_up = o.ramp_up;
   if (o.rate > 0) s.rate = o.rate;
@@ -255,13 +256,15 @@ std::string Apply(const Overrides& o, LoadSettings& s) {
   // Limits are checked on the whole test (before splitting into segments), as configured.
   if (s.executor == Executor::kRampingVus && s.users > s.limits.max_users)
     return std::to_string(s.users) + " users exceed limits.max_users " +
-           std::to_string(s.limits.max_users) + "; raise the limit in the config to allow it";
+           std::to_string(s.limits.max_users) +
+           "; raise the limit in the config to allow it (or with --max-users on the command line)";
   if (s.executor == Executor::kConstantArrivalRate && s.rate > s.limits.max_rate)
     return "rate " + std::to_string(s.rate) + "/s exceeds limits.max_rate " +
            std::to_string(s.limits.max_rate) + "; raise the limit in the config to allow it";
   if (s.executor == Executor::kConstantArrivalRate && s.max_vus > s.limits.max_users)
     return std::to_string(s.max_vus) + " max_vus exceed limits.max_users " +
-           std::to_string(s.limits.max_users);
+           std::to_string(s.limits.max_users) +
+           "; raise the limit in the config to allow it (or with --max-users on the command line)";
   if (s.ramp_up + s.duration > s.limits.max_duration)
     return "ramp_up + duration " + config::FormatDuration(s.ramp_up + s.duration) +
            " exceeds limits.max_duration " + config::FormatDuration(s.limits.max_duration);

@@ -118,6 +118,7 @@ std::shared_ptr<const config::KindSettings> ParseLoadSettings(config::MapReader&
 // or "" when the result is within limits.
 struct Overrides {
   std::int64_t users = 0;
+  std::int64_t max_users = 0;  // > 0: replaces limits.max_users (--max-users)
   Duration duration{};
   Duration ramp_up{};
   bool ramp_up_set = false;

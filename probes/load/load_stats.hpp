@@ -36,7 +36,7 @@ struct LoadStats {
   std::int64_t users = 0;
   double rate = 0;
   std::string segment = "1/1";
-  double seconds = 0;  // wall time from start to the last request's end
+  double seconds = 0;  // wall time from the first request's start to the last response's end
   std::uint64_t iterations = 0;
   std::uint64_t dropped = 0;       // open model: starts that could not happen within max_lateness
   std::uint64_t interrupted = 0;   // requests cut by the end of the test (not failures)

@@ -88,6 +88,27 @@ TEST(Overrides, LimitsStressAndSegments) {
   EXPECT_THAT(Apply({}, d), HasSubstr("exceeds limits.max_duration 30m"));
 }
 
+// --users alone never lifts the configured cap (a typo must not flatten a shared backend);
+// --max-users replaces it for the run, for both executors.
+TEST(Overrides, MaxUsersReplacesTheLimitForTheRun) {
+  LoadSettings s;
+  Overrides o;
+  o.users = 10'000;
+  EXPECT_THAT(Apply(o, s), HasSubstr("10000 users exceed limits.max_users 1000"));
+  EXPECT_THAT(Apply(o, s), HasSubstr("--max-users"));
+  o.max_users = 10'000;
+  EXPECT_EQ(Apply(o, s), "");
+  EXPECT_EQ(s.users, 10'000);
+  EXPECT_EQ(s.limits.max_users, 10'000);
+  LoadSettings r;
+  r.executor = Executor::kConstantArrivalRate;
+  r.max_vus = 5000;
+  EXPECT_THAT(Apply({}, r), HasSubstr("5000 max_vus exceed limits.max_users 1000"));
+  Overrides m;
+  m.max_users = 5000;
+  EXPECT_EQ(Apply(m, r), "");
+}
+
 LoadStats Sample(std::string test, std::initializer_list<std::int64_t> ms, int failed) {
   LoadStats s;
   s.test = std::move(test);
@@ -229,6 +250,20 @@ TEST(CloseDelimitedBody, MaxBodyBytesApplies) {
   const auto s = RunAgainst(server.url(), ", max_body_bytes: 1000");
   ExpectOnlyErrors(s, "body_too_large");
   EXPECT_THAT(s.steps[0].last_error, HasSubstr("exceeds max_body_bytes (1000 bytes)"));
+}
+
+// A user that thinks gives its read buffer back (Http1Conn::Idle) and keeps the connection: the
+// next exchanges on it, with bodies larger than the first buffer, still read whole.
+TEST(KeepAlive, ThinkingUsersReadWholeBodiesAfterIdle) {
+  testing::LoopbackServer server([](httplib::Server& srv) {
+    srv.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(10000, 'x') + "end", "text/plain");
+    });
+  });
+  const auto s = RunAgainst(server.url(), "", ", expect: { body_contains: \"xend\" }");
+  ASSERT_EQ(s.steps.size(), 1u);
+  EXPECT_GT(s.steps[0].ok, 3u);
+  EXPECT_EQ(s.steps[0].failed, 0u) << s.steps[0].last_error;
 }
 
 TEST(MaxBodyBytes, AppliesToLengthAndChunkedBodies) {

@@ -3,6 +3,7 @@ injected errors and latency, coordinated omission, dropped starts, segments merg
 graceful stop on SIGINT, and the load suite profile."""
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -40,10 +41,12 @@ probes:
 {nfrs}
 """)
 
-    def load(self, cfg, *args, timeout=120):
+    def load(self, cfg, *args, timeout=120, nofile=None):
+        """nofile: (soft, hard) open files limit for the child."""
         out = os.path.join(self.tmp.name, f"out-{time.monotonic_ns()}.json")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
         r = subprocess.run([PERFD, "load", "--config", cfg, "--out", out, *args], capture_output=True, text=True,
-                           timeout=timeout)
+                           timeout=timeout, preexec_fn=limit)
         result = None
         if os.path.exists(out):
             with open(out) as f:
@@ -185,6 +188,41 @@ probes:
         r = subprocess.run([PERFD, "check-config", "--config", bad], capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
         self.assertIn("{{id}} is not extracted by an earlier step", r.stderr)
+
+    def test_max_users_flag_raises_the_limit_for_the_run(self):
+        cfg = self.config("{ users: 10, duration: 1s, think_time: 200ms..300ms,"
+                          " scenario: [{ name: agents, path: /api/agents }] }")
+        r, _ = self.load(cfg, "--users", "1500")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("1500 users exceed limits.max_users 1000", r.stderr)
+        self.assertIn("--max-users", r.stderr)
+        # Accepted and honoured: the run gets as far as the open files check (1500 users cannot
+        # have their connections under 1024 descriptors), which comes after the limits.
+        r, _ = self.load(cfg, "--users", "1500", "--max-users", "1500", nofile=(1024, 1024))
+        self.assertEqual(r.returncode, 2)
+        self.assertNotIn("limits.max_users", r.stderr)
+        self.assertIn("1500 users need", r.stderr)
+        r, _ = self.load(cfg, "--users", "1500", "--max-users", "1200")
+        self.assertIn("1500 users exceed limits.max_users 1200", r.stderr)
+
+    def test_open_files_limit_is_raised_or_named(self):
+        cfg = self.config("{ users: 50, ramp_up: 1s, duration: 2s, think_time: 200ms..300ms,"
+                          " scenario: [{ name: agents, path: /api/agents }] }")
+        # Soft limit short of 50 connections, hard limit enough: raised at start, every request made
+        # (the verdicts are the testbed's business: exit 0 or 1).
+        r, res = self.load(cfg, nofile=(32, 1024))
+        self.assertIn(r.returncode, (0, 1), r.stdout + r.stderr)
+        self.assertEqual(res["failed"], 0, res["steps"])
+        self.assertGreater(res["requests"], 100)
+        # Hard limit short: no storm of connect errors, the error names the limit and how to raise it.
+        r, res = self.load(cfg, nofile=(32, 64))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIsNone(res)
+        self.assertRegex(r.stderr, r"reznet-perfd: 50 users need (\d+) open files \(a connection each\), "
+                                   r"but the open files limit \(RLIMIT_NOFILE\) is 64 \(hard limit 64\): "
+                                   r"raise the hard limit \(`ulimit -n \1` as root")
+        self.assertIn("LimitNOFILE=", r.stderr)
+        self.assertNotIn("LOAD TEST RESULTS", r.stdout)
 
     def test_load_profile_judges_load_nfrs(self):
         state = os.path.join(self.tmp.name, "state")
