@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The load generator against its peers, side by side in one run (prints figures, asserts nothing).
 
-  python3 bench/compare_load.py [--build build] [--seconds 10] [--skip-co] [--skip-vus] [--skip-tls]
+  python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--skip-co] [--skip-vus] [--skip-tls]
                                 [--skip-short-vs-long] [--only-tls | --only-vus | --only-short-vs-long]
                                 [--users 1000] [--vus-seconds 20] [--vus-ramp-up 5]
                                 [--short-seconds 5] [--long-seconds 30]
@@ -163,21 +163,40 @@ def parse_h2load(text):
     return float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", text).group(1)), None
 
 
-def throughput(perfd, nginx, tmp, seconds):
-    print(f"\n1. Throughput: 100 keep-alive connections, no think time, {seconds} s each, nginx 1 worker")
-    rows = []
-    rows.append(ours_row(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
-                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]}))
-    rows.append(wrk_row(nginx.url(), seconds))
-    total = int(rows[1][1] * seconds)
-    out, _, cpu, _, _ = run_measured(["ab", "-q", "-k", "-c", "100", "-n", str(total), nginx.url()])
-    rps, _ = parse_ab(out)
-    rows.append(("ab", rps, cpu / total * 1e6, "ms resolution"))
-    out, _, cpu, _, wall = run_measured(["hey", "-c", "100", "-z", f"{seconds}s", nginx.url()])
-    rps, _ = parse_hey(out)
-    rows.append(("hey", rps, cpu / (rps * wall) * 1e6, ""))
-    rows.append(h2load_row(nginx.url(), seconds))
-    print_rows(rows)
+def throughput(perfd, nginx, tmp, seconds, rounds=1):
+    print(f"\n1. Throughput: 100 keep-alive connections, no think time, {seconds} s each, nginx 1 worker"
+          + (f"; median of {rounds} interleaved rounds" if rounds > 1 else ""))
+
+    def one_round():
+        rows = [ours_row(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
+                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
+        rows.append(wrk_row(nginx.url(), seconds))
+        total = int(rows[1][1] * seconds)
+        out, _, cpu, _, _ = run_measured(["ab", "-q", "-k", "-c", "100", "-n", str(total), nginx.url()])
+        rps, _ = parse_ab(out)
+        rows.append(("ab", rps, cpu / total * 1e6, "ms resolution"))
+        out, _, cpu, _, wall = run_measured(["hey", "-c", "100", "-z", f"{seconds}s", nginx.url()])
+        rps, _ = parse_hey(out)
+        rows.append(("hey", rps, cpu / (rps * wall) * 1e6, ""))
+        rows.append(h2load_row(nginx.url(), seconds))
+        return rows
+
+    print_rows(median_rows([one_round() for _ in range(rounds)]))
+
+
+def median_rows(runs):
+    """Per tool (same order in every round): the median req/s and the median CPU µs/req of the
+    rounds, with the note of the round whose req/s is the median. One round: that round."""
+    out = []
+    for i in range(len(runs[0])):
+        tool = [r[i] for r in runs]
+        by_rps = sorted(tool, key=lambda row: row[1])
+        mid = by_rps[len(by_rps) // 2]
+        cpu = sorted(row[2] for row in tool)[len(tool) // 2]
+        note = mid[3] + (f" (req/s of the rounds: {', '.join(f'{row[1]:.0f}' for row in tool)})"
+                         if len(runs) > 1 else "")
+        out.append((mid[0], mid[1], cpu, note))
+    return out
 
 
 def wrk_row(url, seconds):
@@ -217,27 +236,37 @@ def ours_row(perfd, tmp, load, name="reznet-perfd load"):
     return (name, res["throughput_rps"], cpu / n * 1e6 if n else 0, note)
 
 
-def https(perfd, nginx, tmp, seconds):
+def https(perfd, nginx, tmp, seconds, rounds=1):
     url = nginx.tls_url()
     trust = f', ca_file: "{nginx.cert}"'
-    print(f"\n4a. HTTPS (TLS 1.3, nginx 1 worker): 100 keep-alive connections, no think time, {seconds} s each")
-    rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
-                                  "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
-    rows += [wrk_row(url, seconds), h2load_row(url, seconds)]
-    print_rows(rows)
+    median = f"; median of {rounds} interleaved rounds" if rounds > 1 else ""
+    print(f"\n4a. HTTPS (TLS 1.3, nginx 1 worker): 100 keep-alive connections, no think time, {seconds} s each"
+          + median)
+
+    def keep_alive_round():
+        rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
+                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
+        return rows + [wrk_row(url, seconds), h2load_row(url, seconds)]
+
+    print_rows(median_rows([keep_alive_round() for _ in range(rounds)]))
 
     print(f"\n4b. HTTPS without keep-alive (a TCP connection and a TLS handshake per request), 100 concurrent, "
-          f"{seconds} s")
-    rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
-                                  "threads": 2, "keep_alive": False, "scenario": [{"name": "get", "path": "/"}]})]
-    total = max(1000, int(rows[0][1] * seconds))
-    out, _, cpu, _, _ = run_measured(["ab", "-q", "-c", "100", "-n", str(total), url])
-    try:
-        rps, _ = parse_ab(out)
-        rows.append(("ab (no -k)", rps, cpu / total * 1e6, "full handshakes, no resumption"))
-    except AttributeError:
-        rows.append(("ab (no -k)", 0, 0, "no result"))
-    print_rows(rows)
+          f"{seconds} s" + median)
+
+    def handshake_round():
+        rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
+                                      "threads": 2, "keep_alive": False,
+                                      "scenario": [{"name": "get", "path": "/"}]})]
+        total = max(1000, int(rows[0][1] * seconds))
+        out, _, cpu, _, _ = run_measured(["ab", "-q", "-c", "100", "-n", str(total), url])
+        try:
+            rps, _ = parse_ab(out)
+            rows.append(("ab (no -k)", rps, cpu / total * 1e6, "full handshakes, no resumption"))
+        except AttributeError:
+            rows.append(("ab (no -k)", 0, 0, "no result"))
+        return rows
+
+    print_rows(median_rows([handshake_round() for _ in range(rounds)]))
 
 
 def coordinated_omission(perfd, nginx, tmp):
@@ -319,6 +348,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="sections 1 and 4: run every tool this many times, interleaved, and print the "
+                         "medians (a shared machine moves single runs by 10-20 %%)")
     ap.add_argument("--skip-co", action="store_true")
     ap.add_argument("--skip-vus", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
@@ -340,13 +372,13 @@ def main():
         nginx = Nginx(tmp)
         try:
             if not only:
-                throughput(perfd, nginx, tmp, args.seconds)
+                throughput(perfd, nginx, tmp, args.seconds, args.rounds)
                 if not args.skip_co:
                     coordinated_omission(perfd, nginx, tmp)
             if args.only_vus or not (only or args.skip_vus):
                 many_users(perfd, nginx, tmp, args.users, args.vus_seconds, args.vus_ramp_up)
             if args.only_tls or not (only or args.skip_tls):
-                https(perfd, nginx, tmp, args.seconds)
+                https(perfd, nginx, tmp, args.seconds, args.rounds)
             if args.only_short_vs_long or not (only or args.skip_short_vs_long):
                 short_vs_long(perfd, nginx, tmp, args.short_seconds, args.long_seconds)
         finally:
