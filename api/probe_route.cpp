@@ -17,6 +17,7 @@
 #include "config/module.hpp"
 #include "probes/probe.hpp"
 #include "probes/run_once.hpp"
+#include "telemetry/exposition.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::api {
@@ -44,27 +45,6 @@ std::string MetricPart(std::string_view s) {
   std::string out;
   for (unsigned char c : s) out += std::isalnum(c) != 0 ? static_cast<char>(c) : '_';
   return out;
-}
-
-std::string LabelValue(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-std::string Number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 
 double MeanSeconds(const probes::Phase& phase) {
@@ -149,19 +129,26 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
   Family(out, "probe_success", "Whether the probe succeeded (1) or not (0).");
   out += std::string("probe_success ") + (outcome.ok() ? "1" : "0") + "\n";
   Family(out, "probe_duration_seconds", "How long the probe took, in seconds.");
-  out += "probe_duration_seconds " + Number(seconds) + "\n";
+  out += "probe_duration_seconds ";
+  telemetry::AppendNumber(out, seconds);
+  out += '\n';
   if (!outcome.phases.empty()) {
     Family(out, "probe_phase_duration_seconds",
            "Duration of each phase of the run in seconds (the mean of its samples).");
     for (const auto& phase : outcome.phases) {
-      out += "probe_phase_duration_seconds{phase=\"" + LabelValue(phase.name) + "\"} " +
-             Number(MeanSeconds(phase)) + "\n";
+      out += "probe_phase_duration_seconds{phase=\"";
+      telemetry::AppendLabelValue(out, phase.name);
+      out += "\"} ";
+      telemetry::AppendNumber(out, MeanSeconds(phase));
+      out += '\n';
     }
   }
   if (!outcome.ok()) {
     const std::string error = outcome.skipped ? "skipped" : outcome.error->kind;
     Family(out, "probe_error", "Why the probe failed: 1 for its error kind.");
-    out += "probe_error{kind=\"" + LabelValue(error) + "\"} 1\n";
+    out += "probe_error{kind=\"";
+    telemetry::AppendLabelValue(out, error);
+    out += "\"} 1\n";
     std::string detail = outcome.skipped ? outcome.skip_reason : outcome.error->detail;
     std::replace(detail.begin(), detail.end(), '\n', ' ');
     if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
@@ -170,7 +157,9 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
   for (const auto& [name, value] : outcome.counters) {
     const std::string metric = "probe_" + MetricPart(kind) + "_" + MetricPart(name);
     Family(out, metric, ("The run's " + name + " (a counter of the " + kind + " kind).").c_str());
-    out += metric + " " + Number(value) + "\n";
+    out += metric + " ";
+    telemetry::AppendNumber(out, value);
+    out += '\n';
   }
   return out;
 }

@@ -9,8 +9,6 @@
 #include "config/discovery.hpp"
 
 namespace reznet::config {
-namespace {
-
 bool ValidName(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name) {
@@ -18,6 +16,8 @@ bool ValidName(const std::string& name) {
   }
   return true;
 }
+
+namespace {
 
 void CheckHeaderNames(MapReader& r, const std::vector<std::string>& names) {
   for (const auto& name : names) {

@@ -33,6 +33,8 @@ void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 // The `suites:` and `history:` sections (suite.cpp); run after nfrs.
 void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag);
 void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag);
+// A name of a target, probe or module: letters, digits, _ and -.
+bool ValidName(const std::string& name);
 // One target block (`targets.NAME`, a module's `target:`); problems go to `diag`.
 TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const std::string& path,
                          Diagnostics& diag);

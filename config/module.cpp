@@ -16,12 +16,6 @@ namespace {
 // Where a module's target is written for the check at load time: never reached.
 constexpr std::string_view kPlaceholder = "placeholder.invalid";
 
-bool ValidModuleName(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '_' || c == '-';
-  });
-}
-
 // "443" or "8000-8099".
 bool ParsePortRange(const std::string& text, std::pair<std::uint16_t, std::uint16_t>& out) {
   const auto num = [](std::string_view s, std::uint16_t& v) {
@@ -80,8 +74,7 @@ AllowList ParseAllow(MapReader r) {
 void ParseModule(const std::string& name, const YAML::Node& node, const YAML::Mark& name_mark,
                  Config& cfg, const KindTraitsMap& kinds, Diagnostics& diag) {
   const std::string path = "modules." + name;
-  if (!ValidModuleName(name))
-    diag.Error(name_mark, path, "module names use letters, digits, _ and -");
+  if (!ValidName(name)) diag.Error(name_mark, path, "module names use letters, digits, _ and -");
   MapReader r(node, path, diag, name_mark);
   if (!node.IsMap()) {
     diag.Error(node.Mark(), path, "expected a mapping: { kind: http, allow: { hosts: [...] }, … }");

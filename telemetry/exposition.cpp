@@ -8,7 +8,6 @@
 #include <string_view>
 
 namespace reznet::telemetry {
-namespace {
 
 using prometheus::ClientMetric;
 using prometheus::MetricType;
@@ -29,6 +28,8 @@ void AppendNumber(std::string& out, double v) {
     out.append(buf, ec == std::errc() ? end : buf);
   }
 }
+
+namespace {
 
 void AppendCount(std::string& out, std::uint64_t v) {
   char buf[24];
@@ -106,7 +107,20 @@ const char* TypeName(MetricType t) {
   return "untyped";
 }
 
+// name_count and name_sum of a summary or histogram.
+void AppendCountAndSum(std::string& out, const std::string& name, const ClientMetric& m,
+                       std::uint64_t count, double sum) {
+  AppendSeries(out, name, "_count", m);
+  AppendCount(out, count);
+  AppendTimestamp(out, m);
+  AppendSeries(out, name, "_sum", m);
+  AppendNumber(out, sum);
+  AppendTimestamp(out, m);
+}
+
 }  // namespace
+
+void AppendLabelValue(std::string& out, std::string_view value) { AppendEscaped(out, value, true); }
 
 void AppendExposition(std::string& out, const std::vector<prometheus::MetricFamily>& families) {
   for (const auto& f : families) {
@@ -132,12 +146,7 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
           AppendTimestamp(out, m);
           break;
         case MetricType::Summary:
-          AppendSeries(out, f.name, "_count", m);
-          AppendCount(out, m.summary.sample_count);
-          AppendTimestamp(out, m);
-          AppendSeries(out, f.name, "_sum", m);
-          AppendNumber(out, m.summary.sample_sum);
-          AppendTimestamp(out, m);
+          AppendCountAndSum(out, f.name, m, m.summary.sample_count, m.summary.sample_sum);
           for (const auto& q : m.summary.quantile) {
             AppendSeries(out, f.name, "", m, "quantile", q.quantile);
             AppendNumber(out, q.value);
@@ -145,12 +154,7 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
           }
           break;
         case MetricType::Histogram: {
-          AppendSeries(out, f.name, "_count", m);
-          AppendCount(out, m.histogram.sample_count);
-          AppendTimestamp(out, m);
-          AppendSeries(out, f.name, "_sum", m);
-          AppendNumber(out, m.histogram.sample_sum);
-          AppendTimestamp(out, m);
+          AppendCountAndSum(out, f.name, m, m.histogram.sample_count, m.histogram.sample_sum);
           bool inf_seen = false;
           for (const auto& b : m.histogram.bucket) {
             AppendSeries(out, f.name, "_bucket", m, "le", b.upper_bound);

@@ -7,6 +7,7 @@
 // same double; NaN, +Inf and -Inf as the format spells them.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace prometheus {
@@ -16,5 +17,10 @@ struct MetricFamily;
 namespace reznet::telemetry {
 
 void AppendExposition(std::string& out, const std::vector<prometheus::MetricFamily>& families);
+
+// The pieces, for text written by hand (GET /probe): a sample value, and a label value escaped
+// (\\, \" and newline).
+void AppendNumber(std::string& out, double v);
+void AppendLabelValue(std::string& out, std::string_view value);
 
 }  // namespace reznet::telemetry
