@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
 """The load generator against its peers, side by side in one run (prints figures, asserts nothing).
 
-  python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--skip-co] [--skip-vus] [--skip-tls]
+  python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--pin] [--skip-co] [--skip-vus] [--skip-tls]
                                 [--skip-short-vs-long] [--only-tls | --only-vus | --only-short-vs-long]
                                 [--users 1000] [--vus-seconds 20] [--vus-ramp-up 5]
                                 [--short-seconds 5] [--long-seconds 30]
 
 Installs the peers (scripts/install-deps.sh --bench) and starts its own nginx (one worker, a
 fixed 3-byte answer, keep-alive) on a free 127.0.0.1 port.
+
+Every generator runs with two threads (ours `threads: 2`, wrk -t2, h2load -t2; ab is one thread),
+all on every core. --pin instead puts nginx's worker on CPU 0 and every generator on CPU 1 with one
+thread: on two cores an unpinned run measures the scheduler as much as the tools (three busy
+threads on two cores; single runs move 10-20 %), while pinned each generator has one core to
+itself, is the bottleneck (nginx idles part of the time), and its requests/s is one over its CPU
+per request: the generator's own efficiency, repeatable to a few per cent.
 
 1. Throughput: 100 keep-alive connections, no think time, --seconds each: requests/s and CPU-µs per
    request (user + system of the generator process, from wait4) for reznet-perfd load, wrk, ab, hey
@@ -48,10 +55,14 @@ from harness import free_port  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
+PIN = []  # --pin: the generator's CPU (taskset prefix)
+THREADS = 2  # each generator's threads (--pin: 1)
+
+
 def run_measured(args, timeout=600):
-    """(stdout, stderr, cpu seconds, peak rss MiB, wall seconds) of one child process."""
+    """(stdout, stderr, cpu seconds, peak rss MiB, wall seconds) of one generator process."""
     start = time.monotonic()
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(PIN + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = [], []
     t1 = threading.Thread(target=lambda: out.append(p.stdout.read()))
     t2 = threading.Thread(target=lambda: err.append(p.stderr.read()))
@@ -169,7 +180,7 @@ def throughput(perfd, nginx, tmp, seconds, rounds=1):
 
     def one_round():
         rows = [ours_row(perfd, tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
-                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
+                                      "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]})]
         rows.append(wrk_row(nginx.url(), seconds))
         total = int(rows[1][1] * seconds)
         out, _, cpu, _, _ = run_measured(["ab", "-q", "-k", "-c", "100", "-n", str(total), nginx.url()])
@@ -200,13 +211,13 @@ def median_rows(runs):
 
 
 def wrk_row(url, seconds):
-    out, _, cpu, _, wall = run_measured(["wrk", "-t2", "-c100", f"-d{seconds}s", "--latency", url])
+    out, _, cpu, _, wall = run_measured(["wrk", f"-t{THREADS}", "-c100", f"-d{seconds}s", "--latency", url])
     rps, p99 = parse_wrk(out)
     return ("wrk", rps, cpu / (rps * wall) * 1e6, f"p99 {p99 * 1e6:.0f} µs" if p99 else "")
 
 
 def h2load_row(url, seconds):
-    out, _, cpu, _, _ = run_measured(["h2load", "--h1", "-c", "100", "-t", "2", "-D", str(seconds), url])
+    out, _, cpu, _, _ = run_measured(["h2load", "--h1", "-c", "100", "-t", str(THREADS), "-D", str(seconds), url])
     try:
         rps, _ = parse_h2load(out)
         return ("h2load --h1", rps, cpu / (rps * seconds) * 1e6, "")
@@ -245,7 +256,7 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
 
     def keep_alive_round():
         rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
-                                      "threads": 2, "scenario": [{"name": "get", "path": "/"}]})]
+                                      "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]})]
         return rows + [wrk_row(url, seconds), h2load_row(url, seconds)]
 
     print_rows(median_rows([keep_alive_round() for _ in range(rounds)]))
@@ -255,7 +266,7 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
 
     def handshake_round():
         rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
-                                      "threads": 2, "keep_alive": False,
+                                      "threads": THREADS, "keep_alive": False,
                                       "scenario": [{"name": "get", "path": "/"}]})]
         total = max(1000, int(rows[0][1] * seconds))
         out, _, cpu, _, _ = run_measured(["ab", "-q", "-c", "100", "-n", str(total), url])
@@ -296,11 +307,11 @@ def coordinated_omission(perfd, nginx, tmp):
 
     res, _, _, _ = with_freezer(lambda: ours(perfd, tmp, {
         "url": nginx.url(), "executor": "constant-arrival-rate", "rate": 2000, "max_vus": 10,
-        "duration": "30s", "threads": 2, "scenario": [{"name": "get", "path": "/"}]}))
+        "duration": "30s", "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]}))
     print(f"  reznet-perfd (open model, 2000/s): p99 {res['latency']['p99'] * 1e3:.0f} ms from the intended start "
           f"({res['latency']['p99'] / 0.9:.3f} × true), raw p99 {res['raw_latency']['p99'] * 1e3:.1f} ms, "
           f"dropped {res['dropped']}")
-    out, *_ = with_freezer(lambda: run_measured(["wrk", "-t2", "-c10", "-d30s", "--latency", nginx.url()]))
+    out, *_ = with_freezer(lambda: run_measured(["wrk", f"-t{THREADS}", "-c10", "-d30s", "--latency", nginx.url()]))
     print(f"  wrk:  p99 {parse_wrk(out)[1] * 1e3:.1f} ms")
     out, *_ = with_freezer(lambda: run_measured(["ab", "-q", "-k", "-c", "10", "-t", "30", "-n", "100000000",
                                                  nginx.url()]))
@@ -312,7 +323,7 @@ def coordinated_omission(perfd, nginx, tmp):
 def many_users(perfd, nginx, tmp, users, seconds, ramp_up):
     print(f"\n3. {users:,} virtual users, think time 1–3 s, ramp-up {ramp_up} s, {seconds} s at full load")
     res, cpu, rss, wall = ours(perfd, tmp, {"url": nginx.url(), "users": users, "ramp_up": f"{ramp_up}s",
-                                            "duration": f"{seconds}s", "think_time": "1s..3s", "threads": 2,
+                                            "duration": f"{seconds}s", "think_time": "1s..3s", "threads": THREADS,
                                             "limits": {"max_users": users},
                                             "scenario": [{"name": "get", "path": "/"}]})
     # User u starts at ramp_up × u / users and makes a request every 2 s on average (the first at
@@ -333,7 +344,7 @@ def many_users(perfd, nginx, tmp, users, seconds, ramp_up):
 def short_vs_long(perfd, nginx, tmp, short, long):
     print(f"\n5. Short vs long: 100 keep-alive connections, no think time, {short} s and {long} s, nginx 1 worker")
     print(f"  {'tool':<20} {f'{short} s req/s':>11} {f'{long} s req/s':>11} {'short/long':>10}  measured over")
-    load = {"url": nginx.url(), "users": 100, "threads": 2, "scenario": [{"name": "get", "path": "/"}]}
+    load = {"url": nginx.url(), "users": 100, "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]}
     res = [ours(perfd, tmp, dict(load, duration=f"{d}s"))[0] for d in (short, long)]
     ours_rps = [r["throughput_rps"] for r in res]
     wrk_rps = [wrk_row(nginx.url(), d)[1] for d in (short, long)]
@@ -351,6 +362,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="sections 1 and 4: run every tool this many times, interleaved, and print the "
                          "medians (a shared machine moves single runs by 10-20 %%)")
+    ap.add_argument("--pin", action="store_true",
+                    help="nginx on CPU 0, each generator on CPU 1 with one thread (see the top)")
     ap.add_argument("--skip-co", action="store_true")
     ap.add_argument("--skip-vus", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
@@ -370,6 +383,11 @@ def main():
     only = args.only_tls or args.only_vus or args.only_short_vs_long
     with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
         nginx = Nginx(tmp)
+        if args.pin:
+            global PIN, THREADS
+            PIN, THREADS = ["taskset", "-c", "1"], 1
+            os.sched_setaffinity(nginx.worker, {0})
+            print("Pinned: nginx's worker on CPU 0; each generator on CPU 1 with one thread.")
         try:
             if not only:
                 throughput(perfd, nginx, tmp, args.seconds, args.rounds)

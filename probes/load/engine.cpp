@@ -82,7 +82,9 @@ class Worker {
 
   Worker(Shared& sh, int index, int threads)
       : sh_(sh),
-        setup_(sh.s.target, clients::TlsOptions{sh.s.ca_file, sh.s.insecure_skip_verify}),
+        setup_(sh.s.target, clients::TlsOptions{sh.s.ca_file, sh.s.insecure_skip_verify},
+               sh.s.think_max > Clock::duration::zero() ||
+                   sh.s.executor == Executor::kConstantArrivalRate),
         index_(index),
         threads_(threads),
         rng_(sh.s.seed ? sh.s.seed * 7919 + static_cast<std::uint64_t>(index)

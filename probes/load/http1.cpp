@@ -1,10 +1,7 @@
 #include "probes/load/http1.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <charconv>
 #include <cstring>
 
@@ -19,10 +16,15 @@ namespace {
 constexpr std::size_t kInitialBuffer = 4 * 1024;  // grows for larger responses
 constexpr std::size_t kMaxHead = 64 * 1024;
 
+// ASCII only (header names and tokens are ASCII): std::tolower's locale lookup per character was
+// the engine's costliest libc call per plain-HTTP request (perf).
+constexpr char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+
+// `b` is lower case.
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+    if (Lower(a[i]) != b[i]) return false;
   }
   return true;
 }
@@ -151,14 +153,14 @@ asio::awaitable<boost::system::error_code> Http1Conn<T>::Fill() {
       buf_.resize(std::max(buf_.size() * 2, kInitialBuffer));  // 0: released by Idle()
     }
   }
-  auto [ec, n] = co_await transport_.stream().async_read_some(
-      asio::buffer(buf_.data() + end_, buf_.size() - end_), asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] = co_await transport_.ReadSome(buf_.data() + end_, buf_.size() - end_);
   end_ += n;
   co_return ec;
 }
 
 template <class T>
 void Http1Conn<T>::Idle() {
+  transport_.Idle();
   if (begin_ == end_) {
     std::vector<char>().swap(buf_);
     begin_ = end_ = 0;
@@ -283,8 +285,10 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
       }
     }
     const bool may_retry = !out.reconnected && attempt == 0 && !expired_;
-    auto [ec, n] = co_await asio::async_write(transport_.stream(), asio::buffer(request),
-                                              asio::as_tuple(asio::use_awaitable));
+    // A request nearly always fits the socket buffer: sent without suspending.
+    boost::system::error_code ec;
+    const std::size_t sent = transport_.WriteNow(request, ec);
+    if (!ec && sent < request.size()) ec = co_await transport_.Write(request.substr(sent));
     if (ec && may_retry) {
       Close(false);
       continue;
