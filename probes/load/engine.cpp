@@ -384,7 +384,9 @@ class Worker {
   int index_;
   int threads_;
   std::mt19937_64 rng_;
-  asio::io_context io_{1};
+  // Only this worker's thread ever touches its io_context (the stop flag is an atomic the
+  // watchdog polls): no locking in the scheduler or the reactor.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   LoadStats stats_;
   std::list<asio::steady_timer*> timers_;
   // Slot per running user: its connection, and its request's deadline while one is in flight
