@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The load generator against its peers, side by side in one run (prints figures, asserts nothing).
 
-  python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--pin] [--skip-co] [--skip-vus] [--skip-tls]
-                                [--skip-short-vs-long] [--only-tls | --only-vus | --only-short-vs-long]
+  python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--pin] [--baseline BINARY]
+                                [--skip-co] [--skip-vus] [--skip-tls] [--skip-short-vs-long]
+                                [--only-tls | --only-vus | --only-short-vs-long]
                                 [--users 1000] [--vus-seconds 20] [--vus-ramp-up 5]
                                 [--short-seconds 5] [--long-seconds 30]
 
@@ -13,8 +14,10 @@ Every generator runs with two threads (ours `threads: 2`, wrk -t2, h2load -t2; a
 all on every core. --pin instead puts nginx's worker on CPU 0 and every generator on CPU 1 with one
 thread: on two cores an unpinned run measures the scheduler as much as the tools (three busy
 threads on two cores; single runs move 10-20 %), while pinned each generator has one core to
-itself, is the bottleneck (nginx idles part of the time), and its requests/s is one over its CPU
-per request: the generator's own efficiency, repeatable to a few per cent.
+itself and is the bottleneck (nginx idles part of the time): requests/s and CPU per request
+measure the generator's own efficiency. A shared machine still moves pinned runs by up to 10 %
+over minutes: compare tools within one run (--rounds N interleaves them), and a change with
+--baseline OTHER_BINARY (the other build in every round).
 
 1. Throughput: 100 keep-alive connections, no think time, --seconds each: requests/s and CPU-µs per
    request (user + system of the generator process, from wait4) for reznet-perfd load, wrk, ab, hey
@@ -56,6 +59,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 PIN = []  # --pin: the generator's CPU (taskset prefix)
+BASELINE = None  # --baseline: another reznet-perfd binary, measured in the same rounds
 THREADS = 2  # each generator's threads (--pin: 1)
 
 
@@ -190,9 +194,15 @@ def throughput(perfd, nginx, tmp, seconds, rounds=1):
         rps, _ = parse_hey(out)
         rows.append(("hey", rps, cpu / (rps * wall) * 1e6, ""))
         rows.append(h2load_row(nginx.url(), seconds))
-        return rows
+        return rows + baseline_rows(tmp, {"url": nginx.url(), "users": 100, "duration": f"{seconds}s",
+                                          "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]})
 
     print_rows(median_rows([one_round() for _ in range(rounds)]))
+
+
+def baseline_rows(tmp, load):
+    """With --baseline: the same test by the other build (before/after a change, in the same rounds)."""
+    return [ours_row(BASELINE, tmp, load, name="baseline build")] if BASELINE else []
 
 
 def median_rows(runs):
@@ -257,7 +267,9 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
     def keep_alive_round():
         rows = [ours_row(perfd, tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
                                       "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]})]
-        return rows + [wrk_row(url, seconds), h2load_row(url, seconds)]
+        return rows + [wrk_row(url, seconds), h2load_row(url, seconds)] + baseline_rows(
+            tmp, {"url": url, "target_extra": trust, "users": 100, "duration": f"{seconds}s",
+                  "threads": THREADS, "scenario": [{"name": "get", "path": "/"}]})
 
     print_rows(median_rows([keep_alive_round() for _ in range(rounds)]))
 
@@ -275,7 +287,9 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
             rows.append(("ab (no -k)", rps, cpu / total * 1e6, "full handshakes, no resumption"))
         except AttributeError:
             rows.append(("ab (no -k)", 0, 0, "no result"))
-        return rows
+        return rows + baseline_rows(tmp, {"url": url, "target_extra": trust, "users": 100,
+                                          "duration": f"{seconds}s", "threads": THREADS, "keep_alive": False,
+                                          "scenario": [{"name": "get", "path": "/"}]})
 
     print_rows(median_rows([handshake_round() for _ in range(rounds)]))
 
@@ -364,6 +378,9 @@ def main():
                          "medians (a shared machine moves single runs by 10-20 %%)")
     ap.add_argument("--pin", action="store_true",
                     help="nginx on CPU 0, each generator on CPU 1 with one thread (see the top)")
+    ap.add_argument("--baseline", metavar="BINARY",
+                    help="sections 1 and 4: also run this other reznet-perfd build in every round (a change's "
+                         "before and after, measured side by side)")
     ap.add_argument("--skip-co", action="store_true")
     ap.add_argument("--skip-vus", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
@@ -383,6 +400,8 @@ def main():
     only = args.only_tls or args.only_vus or args.only_short_vs_long
     with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
         nginx = Nginx(tmp)
+        global BASELINE
+        BASELINE = args.baseline
         if args.pin:
             global PIN, THREADS
             PIN, THREADS = ["taskset", "-c", "1"], 1

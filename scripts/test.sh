@@ -55,7 +55,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS"
 
 step "ThreadSanitizer build + unit tests (build-tsan/)"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON -DREZNET_WERROR=ON >/dev/null
+# Without the precompiled headers: this build also shows a missing #include of an Asio, JSON or
+# yaml-cpp header (the PCH is force-included elsewhere) and the -Wstringop-* warnings the PCH
+# builds turn off (cmake/ReznetTarget.cmake).
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DREZNET_TSAN=ON -DREZNET_UNIT_ONLY=ON -DREZNET_PCH=OFF -DREZNET_WERROR=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
   ctest --test-dir build-tsan -L unit --output-on-failure -j "$JOBS"

@@ -142,6 +142,10 @@ TlsTransport::~TlsTransport() { Close(false); }
 asio::awaitable<OpenFailure> TlsTransport::Open(const std::vector<tcp::endpoint>& endpoints,
                                                 Response& out) {
   if (auto failed = co_await ConnectTcp(socket_, endpoints); failed.kind) co_return failed;
+  if (ssl_ != nullptr) SSL_free(ssl_);  // Close() frees it; this only guards against a leak
+  // SSL_get_error reads the thread's error queue: whatever an earlier call left there (loading
+  // a trust store, another connection) must not be read as this connection's error.
+  ERR_clear_error();
   ssl_ = SSL_new(setup_.context.native_handle());
   if (ssl_ == nullptr) co_return OpenFailure{"tls", "cannot create a TLS connection"};
   BIO* bio = BIO_new(TransportBio());
