@@ -384,8 +384,9 @@ class Worker {
   int index_;
   int threads_;
   std::mt19937_64 rng_;
-  // Only this worker's thread ever touches its io_context (the stop flag is an atomic the
-  // watchdog polls): no locking in the scheduler or the reactor.
+  // One thread at a time: the main thread spawns the users before the worker's thread starts
+  // and destroys it after the join; in between only the worker's thread (the stop flag is an
+  // atomic the watchdog polls). So no locking in the scheduler or the reactor.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   LoadStats stats_;
   std::list<asio::steady_timer*> timers_;

@@ -133,6 +133,9 @@ TlsTransport::Setup::Setup(const config::Url& url, const clients::TlsOptions& op
   SSL_CTX_set_session_cache_mode(context.native_handle(),
                                  SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(context.native_handle(), &OnNewSession);
+  // WANT_READ then means OpenSSL took every byte of ciphertext (ReadCiphertext refills from the
+  // start); the default since OpenSSL 1.1.1, set here because the reads rely on it.
+  SSL_CTX_set_mode(context.native_handle(), SSL_MODE_AUTO_RETRY);
   TransportIndex();
   TransportBio();
 }
@@ -176,6 +179,7 @@ asio::awaitable<OpenFailure> TlsTransport::Open(const std::vector<tcp::endpoint>
                             clients::TlsFailure("TLS handshake with " + setup_.host, ssl_, ec)};
     }
   }
+  ERR_clear_error();  // a handshake can succeed and still leave entries in the queue
   out.handshake_ns = (std::chrono::steady_clock::now() - start).count();
   out.resumed = SSL_session_reused(ssl_) == 1;
   co_return OpenFailure{};

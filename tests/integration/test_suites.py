@@ -328,16 +328,22 @@ class DaemonSuiteTest(SuiteTestCase):
         os.rename(runs, runs + ".saved")
         os.mkdir(runs)
         second = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
-        run = self.wait_finished(d, second)
+        self.wait_finished(d, second)
+        # A finished run is shown with its verdict while history stores it (suite/service.cpp), and
+        # as `error` once the store refused it: wait for that, not for the first finished view.
+        run = wait_until(lambda: (lambda r: r if r.get("state") == "error" else None)(
+            json.loads(http("GET", f"{d.url}/runs/{second}")[1])), 10, f"run {second} shown as not stored")
         self.assertEqual(run["state"], "error", run)
         self.assertRegex(run["error"], r"^not stored: cannot open .*runs.jsonl: Is a directory")
         self.assertEqual({v["nfr"]: v["verdict"] for v in run["nfrs"]}["api_p95"], "passed")
         listing = json.loads(http("GET", d.url + "/runs")[1])
         self.assertEqual(listing["total"], 1)
         self.assertEqual([r["id"] for r in listing["runs"]], [second])
-        m = parse_metrics(self.scrape(d))
+        # Counted as the run finishes, just after it is shown.
+        m = wait_until(lambda: (lambda m: m if metric(m, "reznet_perf_suite_runs_total", profile="quick",
+                                                     result="error") == 1 else None)(parse_metrics(self.scrape(d))),
+                       10, "the error run counted")
         self.assertEqual(metric(m, "reznet_perf_history_write_failures_total"), 1)
-        self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="error"), 1)
         self.assertEqual(metric(m, "reznet_perf_suite_runs_total", profile="quick", result="passed"), 1)
         status, body = http("GET", d.url + "/readyz")
         self.assertEqual(status, 503)
@@ -348,7 +354,8 @@ class DaemonSuiteTest(SuiteTestCase):
         os.rename(runs + ".saved", runs)
         third = json.loads(http("POST", d.url + "/run-suite", '{"profile": "quick"}')[1])["id"]
         self.assertEqual(self.wait_finished(d, third)["state"], "passed")
-        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        # Ready again once the write that follows has succeeded (moments after the run shows).
+        wait_until(lambda: http("GET", d.url + "/readyz")[0] == 200, 10, "/readyz 200 after a stored run")
         listing = json.loads(http("GET", d.url + "/runs")[1])
         self.assertEqual([r["id"] for r in listing["runs"]], [third, second, first])
         self.assertEqual(listing["total"], 3)
@@ -418,7 +425,8 @@ class PostgresHistoryTest(SuiteTestCase):
             services_cmd("pg-start")
         third = post()
         self.assertEqual(self.wait_finished(d, third)["state"], "passed")
-        self.assertEqual(http("GET", d.url + "/readyz")[0], 200)
+        # Ready again once the write that follows has succeeded (moments after the run shows).
+        wait_until(lambda: http("GET", d.url + "/readyz")[0] == 200, 10, "/readyz 200 after a stored run")
         mine = {first, second, third, lost}  # the database may hold runs of earlier tests
         ids = [r["id"] for r in json.loads(http("GET", d.url + "/runs?limit=100")[1])["runs"]
                if r["id"] in mine]
