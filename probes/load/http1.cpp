@@ -284,12 +284,15 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
         co_return false;
       }
     }
-    const bool may_retry = !out.reconnected && attempt == 0 && !expired_;
+    // Asked after the write or read failed, not before: a failure the watchdog caused (the
+    // request's deadline passed while it was written or awaited) is a timeout, never retried.
+    const bool first_try = !out.reconnected && attempt == 0;
+    const auto may_retry = [&] { return first_try && !expired_; };
     // A request nearly always fits the socket buffer: sent without suspending.
     boost::system::error_code ec;
     const std::size_t sent = transport_.WriteNow(request, ec);
     if (!ec && sent < request.size()) ec = co_await transport_.Write(request.substr(sent));
-    if (ec && may_retry) {
+    if (ec && may_retry()) {
       Close(false);
       continue;
     }
@@ -303,7 +306,7 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
       if (head.complete || head.bad) co_return true;
       const bool nothing_yet = begin_ == end_;
       if (const auto ec = co_await Fill()) {
-        retry = nothing_yet && may_retry;
+        retry = nothing_yet && may_retry();
         if (!retry) {
           const std::string_view got(buf_.data() + begin_, end_ - begin_);
           if (LooksLikeTls(got)) {

@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "config/loader.hpp"
 #include "probes/load/engine.hpp"
 #include "probes/load/http1.hpp"
@@ -250,6 +254,34 @@ TEST(CloseDelimitedBody, MaxBodyBytesApplies) {
   const auto s = RunAgainst(server.url(), ", max_body_bytes: 1000");
   ExpectOnlyErrors(s, "body_too_large");
   EXPECT_THAT(s.steps[0].last_error, HasSubstr("exceeds max_body_bytes (1000 bytes)"));
+}
+
+// A request whose write the request timeout cuts (the server stopped reading; 8 MB is more than
+// loopback buffers hold) is a timeout. It is not retried on a new connection as a kept-alive
+// connection closed while idle is: the server must not see the request a second time.
+TEST(KeepAlive, WriteCutByTheRequestTimeoutIsATimeoutNotARetry) {
+  std::atomic<int> connections{0};
+  std::atomic<bool> done{false};
+  testing::RawServer server([&](testing::RawConn& c) {
+    ++connections;
+    if (!c.ReadHead()) return;
+    c.Write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // reads no more
+  });
+  auto cfg = config::LoadString(
+      "targets: { b: { url: \"" + server.url() +
+          "\" } }\nprobes:\n  - { name: l, kind: load, target: b, load: { users: 1, threads: 1, "
+          "duration: 100ms, request_timeout: 300ms, graceful_stop: 3s, think_time: 0s, "
+          "scenario: [{ name: get, path: / }, { name: upload, method: POST, path: /, body: \"" +
+          std::string(8'000'000, 'b') + "\" }] } }\n",
+      "t.yaml", Kinds());
+  const auto s = RunLoad(SettingsOf(cfg), {});
+  done = true;
+  ASSERT_EQ(s.steps.size(), 2u);
+  EXPECT_EQ(s.steps[0].ok, 1u) << s.steps[0].last_error;
+  EXPECT_EQ(s.steps[1].errors, (std::map<std::string, std::uint64_t>{{"timeout", 1}}))
+      << s.steps[1].last_error;
+  EXPECT_EQ(connections.load(), 1);
 }
 
 // A user that thinks gives its read buffer back (Http1Conn::Idle) and keeps the connection: the
