@@ -8,6 +8,12 @@ function(reznet_apply_flags target)
   if(REZNET_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # Asio recycles the memory of coroutine frames and operations through a per-thread cache of 2
+  # blocks per purpose by default. A load request nests 4 frames (the step, the exchange, the
+  # head, the read) and an operation: with 2 cached, 4 of them went to memalign and free on every
+  # request (callgrind). Every target gets the same value: it sets the size of a struct in Asio's
+  # headers, so all translation units must agree.
+  target_compile_definitions(${target} PRIVATE BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=8)
   # g++ 12 at -O2/-O3 reports -Wrestrict inside libstdc++'s own `"literal" + std::string&&`
   # (GCC PR 105329 / 105651, fixed in g++ 13): a false positive at hundreds of ordinary call
   # sites, so it is silenced for g++ before 13 only.

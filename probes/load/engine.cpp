@@ -17,6 +17,7 @@
 #include "clients/json_path.hpp"
 #include "probes/load/http1.hpp"
 #include "probes/load/preflight.hpp"
+#include "probes/load/request.hpp"
 #include "probes/load/transport.hpp"
 
 namespace reznet::probes::load {
@@ -25,42 +26,6 @@ using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string RequestHead(const LoadSettings& s, const Step& step) {
-  std::string h = " HTTP/1.1\r\nHost: " + s.target.HostHeader() +
-                  "\r\nUser-Agent: reznet-perfd-load\r\nAccept: */*\r\n";
-  if (!s.keep_alive) h += "Connection: close\r\n";
-  for (const auto& [k, v] : s.target_headers) {
-    bool overridden = false;
-    for (const auto& [sk, sv] : step.headers) overridden = overridden || sk == k;
-    if (!overridden) h += k + ": " + v + "\r\n";
-  }
-  return h;
-}
-
-struct Vars {
-  std::map<std::string, std::string> values;
-  std::int64_t vu = 0;
-  std::uint64_t iteration = 0;
-  // Appends the template with its holes filled; false when a variable is missing.
-  bool Fill(const Template& t, std::string& out, std::string& missing) const {
-    for (const auto& p : t.parts) {
-      if (!p.var) {
-        out += p.text;
-      } else if (p.text == "vu") {
-        out += std::to_string(vu);
-      } else if (p.text == "iteration") {
-        out += std::to_string(iteration);
-      } else if (auto it = values.find(p.text); it != values.end()) {
-        out += it->second;
-      } else {
-        missing = p.text;
-        return false;
-      }
-    }
-    return true;
-  }
-};
 
 struct Shared {
   const LoadSettings& s;
@@ -127,50 +92,43 @@ class Worker {
   }
 
   // Runs step `i` for one user and records it (a step whose template cannot be filled fails
-  // without being sent).
+  // without being sent). Only the exchange is awaited: building the request and judging the
+  // response are plain calls, so this coroutine's frame stays small enough for Asio to recycle
+  // (a frame of every request).
   asio::awaitable<void> DoStep(std::size_t i, std::size_t slot, Vars& vars, std::string& request,
                                Response& response, Clock::time_point intended) {
+    const std::string* bytes = Request(i, vars, request);
+    if (bytes == nullptr) co_return;
     Conn& conn = *conns_[slot];
-    const Step& step = sh_.s.scenario[i];
-    StepStats& st = stats_.steps[i];
-    std::string missing;
-    const std::string* bytes = &sh_.prebuilt[i];
-    if (bytes->empty()) {
-      request.clear();
-      request += step.method;
-      request += ' ';
-      request += sh_.s.target.path;
-      bool ok = vars.Fill(step.path, request, missing);
-      request += sh_.heads[i];
-      for (const auto& [k, v] : step.headers) {
-        if (!ok) break;
-        request += k + ": ";
-        ok = vars.Fill(v, request, missing);
-        request += "\r\n";
-      }
-      std::string body;
-      ok = ok && vars.Fill(step.body, body, missing);
-      if (!ok) {
-        ++st.failed;
-        ++st.errors["extract"];
-        st.last_error = "extract: {{" + missing + "}} was not extracted by an earlier step";
-        ++local_.failed;
-        co_return;
-      }
-      if (!body.empty() || step.method == "POST" || step.method == "PUT" ||
-          step.method == "PATCH") {
-        request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-      }
-      request += "\r\n";
-      request += body;
-      bytes = &request;
-    }
     const auto start = Clock::now();
     first_start_ = std::min(first_start_, start);
     conn.SetDeadline(start + sh_.s.request_timeout);
     deadlines_[slot] = start + sh_.s.request_timeout;
     co_await conn.Exchange(*bytes, sh_.want_body[i], response);
     deadlines_[slot] = kIdle;
+    Record(i, vars, response, start, intended);
+  }
+
+  // The bytes of step `i`: prebuilt, or `request` filled from the user's variables; nullptr (the
+  // step recorded as failed) when a variable is missing.
+  const std::string* Request(std::size_t i, const Vars& vars, std::string& request) {
+    if (!sh_.prebuilt[i].empty()) return &sh_.prebuilt[i];
+    std::string missing;
+    if (BuildRequest(sh_.s, sh_.s.scenario[i], sh_.heads[i], vars, request, missing))
+      return &request;
+    StepStats& st = stats_.steps[i];
+    ++st.failed;
+    ++st.errors["extract"];
+    st.last_error = "extract: {{" + missing + "}} was not extracted by an earlier step";
+    ++local_.failed;
+    return nullptr;
+  }
+
+  // Judges and records the exchange of step `i` that started at `start`.
+  void Record(std::size_t i, Vars& vars, const Response& response, Clock::time_point start,
+              Clock::time_point intended) {
+    const Step& step = sh_.s.scenario[i];
+    StepStats& st = stats_.steps[i];
     const auto end = Clock::now();
     last_end_ = std::max(last_end_, end);
     if (response.handshake_ns > 0) {
@@ -179,7 +137,7 @@ class Worker {
     }
     if (!response.error.empty() && cut_) {
       ++stats_.interrupted;  // cut by the end of the test
-      co_return;
+      return;
     }
     ++local_.requests;
     std::string kind, detail;
@@ -472,17 +430,8 @@ LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
     sh.heads.push_back(head);
     bool constant = step.path.constant() && step.body.constant();
     for (const auto& [k, v] : step.headers) constant = constant && v.constant();
-    std::string whole;
-    if (constant) {
-      const std::string path = step.path.parts.empty() ? "" : step.path.parts[0].text;
-      const std::string body = step.body.parts.empty() ? "" : step.body.parts[0].text;
-      whole = step.method + " " + s.target.path + path + head;
-      for (const auto& [k, v] : step.headers)
-        whole += k + ": " + (v.parts.empty() ? "" : v.parts[0].text) + "\r\n";
-      if (!body.empty() || step.method == "POST" || step.method == "PUT" || step.method == "PATCH")
-        whole += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-      whole += "\r\n" + body;
-    }
+    std::string whole, missing;  // nothing can be missing from constant templates
+    if (constant) BuildRequest(s, step, head, Vars{}, whole, missing);
     sh.prebuilt.push_back(whole);
     sh.want_body.push_back(!step.extract.empty() || !step.expect_body_contains.empty());
   }

@@ -66,6 +66,13 @@ class Http1Conn {
  private:
   // Reads more bytes into the buffer; the error (eof: a clean close) or none.
   boost::asio::awaitable<boost::system::error_code> Fill();
+  // Room at the end of the buffer (compacting or growing it), and the read into it: the caller
+  // adds the bytes read to end_.
+  void MakeRoom();
+  auto ReadMore() {
+    MakeRoom();
+    return transport_.ReadSome(buf_.data() + end_, buf_.size() - end_);
+  }
   // True when the buffer holds a byte (reading if empty); else the request failed with io.
   boost::asio::awaitable<bool> Buffered(Response& out, const char* reading);
   // Connects if needed, writes the request and reads until the head is parsed (or bad); false

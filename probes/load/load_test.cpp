@@ -43,6 +43,43 @@ TEST(ParseHead, LengthChunkedCloseAndIncomplete) {
   EXPECT_TRUE(ParseHead(std::string(70 * 1024, 'x')).bad);  // no end of head in 64 KiB
 }
 
+// nginx's head, as the load bench reads it 200,000 times a second: every prefix of it waits for
+// more bytes (never "bad"), and the whole is read exactly.
+TEST(ParseHead, EveryPrefixOfARealHeadIsIncomplete) {
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 10:00:00 GMT\r\n"
+      "Content-Type: application/octet-stream\r\nContent-Length: 3\r\nConnection: "
+      "keep-alive\r\n\r\n";
+  for (std::size_t n = 0; n < head.size(); ++n) {
+    const auto h = ParseHead(std::string_view(head).substr(0, n));
+    EXPECT_FALSE(h.complete) << n;
+    EXPECT_FALSE(h.bad) << n;
+  }
+  const auto h = ParseHead(head + "ok\n");
+  ASSERT_TRUE(h.complete);
+  EXPECT_FALSE(h.bad);
+  EXPECT_EQ(h.size, head.size());
+  EXPECT_EQ(h.content_length, 3);
+  EXPECT_FALSE(h.close);
+  EXPECT_FALSE(h.chunked);
+}
+
+TEST(ParseHead, HeaderNamesInAnyCaseWithTheColonRightAfter) {
+  auto h = ParseHead("HTTP/1.0 200 OK\r\nCONNECTION:  Keep-Alive \r\ncontent-LENGTH:7\r\n\r\n");
+  EXPECT_FALSE(h.close);  // HTTP/1.0 kept alive when asked
+  EXPECT_EQ(h.content_length, 7);
+  h = ParseHead("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length : 9\r\n\r\n");
+  EXPECT_TRUE(h.close);
+  EXPECT_EQ(h.content_length, -1);  // "Content-Length " is another name
+  h = ParseHead("HTTP/1.1 200 OK\r\nX-Note: a\nb\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+  EXPECT_TRUE(h.complete);  // a bare LF inside a line does not end it
+  EXPECT_TRUE(h.chunked);
+  h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(h.bad);
+  EXPECT_STREQ(h.why, "bad Content-Length");
+  EXPECT_FALSE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: x\r\n").complete);
+}
+
 TEST(ParseHead, StatusOutside100To599IsBad) {
   auto h = ParseHead("HTTP/1.1 999 Weird\r\nContent-Length: 0\r\n\r\n");
   EXPECT_TRUE(h.bad);
