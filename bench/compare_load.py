@@ -3,7 +3,8 @@
 
   python3 bench/compare_load.py [--build build] [--seconds 10] [--rounds 1] [--pin] [--baseline BINARY]
                                 [--skip-co] [--skip-vus] [--skip-tls] [--skip-short-vs-long]
-                                [--only-tls | --only-vus | --only-short-vs-long]
+                                [--skip-instructions]
+                                [--only-tls | --only-vus | --only-short-vs-long | --only-instructions]
                                 [--users 1000] [--vus-seconds 20] [--vus-ramp-up 5]
                                 [--short-seconds 5] [--long-seconds 30]
 
@@ -39,6 +40,10 @@ over minutes: compare tools within one run (--rounds N interleaves them), and a 
    --long-seconds (30): ours and wrk (-d5s, -d30s), requests/s of each and short/long. What an
    engine does before the first and after the last request should not show (within 3 %).
    --skip-short-vs-long skips it; --only-short-vs-long runs only it.
+6. User-space instructions per request, ours (and --baseline) and wrk, plain HTTP and HTTPS, counted
+   by valgrind's callgrind: a figure that does not move with the machine's load, for a change's
+   effect on the generator's own code (the kernel's share, most of a plain request, is not in it).
+   --skip-instructions skips it; --only-instructions runs only it.
 """
 import argparse
 import json
@@ -138,9 +143,11 @@ http {{
         self.proc.wait()
 
 
-def ours(perfd, tmp, load, seconds_cap=600):
+def load_config(tmp, load):
+    """A config of one load probe against nginx: its path and the path of the results it writes."""
     cfg = os.path.join(tmp, "load.yaml")
     out = os.path.join(tmp, "load.json")
+    load = dict(load)
     with open(cfg, "w") as f:
         f.write(f"""targets:
   nginx: {{ url: "{load.pop('url')}"{load.pop('target_extra', '')} }}
@@ -150,6 +157,11 @@ probes:
     target: nginx
     load: {json.dumps(load)}
 """)
+    return cfg, out
+
+
+def ours(perfd, tmp, load, seconds_cap=600):
+    cfg, out = load_config(tmp, load)
     _, err, cpu, rss, wall = run_measured([perfd, "load", "--config", cfg, "--out", out], seconds_cap)
     with open(out) as f:
         return json.load(f), cpu, rss, wall
@@ -294,6 +306,54 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
     print_rows(median_rows([handshake_round() for _ in range(rounds)]))
 
 
+def callgrind(cmd):
+    """User-space instructions `cmd` executed (valgrind --tool=callgrind), and its stdout."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                       capture_output=True, text=True, timeout=300)
+    return int(re.search(r"Collected : (\d+)", r.stderr).group(1)), r.stdout
+
+
+def instructions(perfd, nginx, tmp):
+    """6. What the generator executes per request in user space, counted rather than timed."""
+    print("\n6. User-space instructions per request (valgrind --tool=callgrind counts them: the same figure on a"
+          " busy machine)\n   (instructions of a 5 s run - those of a 2 s run) / (requests of the 5 s run - those"
+          " of the 2 s run): start-up and wind-down cancel out. Kernel work (the syscalls) is not counted.\n"
+          "   100 connections over plain HTTP; 10 over HTTPS (handshakes under valgrind are slow).")
+    tests = (("plain HTTP", nginx.url(), "", 100), ("HTTPS", nginx.tls_url(), f', ca_file: "{nginx.cert}"', 10))
+
+    def per_request(run):
+        (i2, r2), (i5, r5) = run(2), run(5)
+        return (i5 - i2) / (r5 - r2) if r5 > r2 and r2 > 0 else None
+
+    def ours_run(binary, url, extra, users):
+        def run(seconds):
+            cfg, out = load_config(tmp, {"url": url, "target_extra": extra, "users": users, "threads": 1,
+                                         "duration": f"{seconds}s", "request_timeout": "30s",
+                                         "scenario": [{"name": "get", "path": "/"}]})
+            count, _ = callgrind([binary, "load", "--config", cfg, "--out", out])
+            with open(out) as f:
+                return count, json.load(f)["requests"]
+        return run
+
+    def wrk_run(url, _extra, users):
+        def run(seconds):
+            count, text = callgrind(["wrk", "-t1", f"-c{users}", f"-d{seconds}s", url])
+            return count, int(re.search(r"(\d+) requests in", text).group(1))
+        return run
+
+    tools = [("reznet-perfd load", lambda *t: ours_run(perfd, *t))]
+    if BASELINE:
+        tools.append(("baseline build", lambda *t: ours_run(BASELINE, *t)))
+    tools.append(("wrk", wrk_run))
+    print(f"  {'tool':<20} " + " ".join(f"{name:>12}" for name, *_ in tests))
+    for name, make in tools:
+        cells = []
+        for _, url, extra, users in tests:
+            n = per_request(make(url, extra, users))
+            cells.append(f"{n:>12,.0f}" if n else f"{'n/a':>12}")
+        print(f"  {name:<20} " + " ".join(cells))
+
+
 def coordinated_omission(perfd, nginx, tmp):
     print("\n2. Coordinated omission: nginx SIGSTOP 1 s every 10 s, 30 s, 10 connections; true p99 ≈ 900 ms")
     stop = threading.Event()
@@ -385,10 +445,12 @@ def main():
     ap.add_argument("--skip-vus", action="store_true")
     ap.add_argument("--skip-tls", action="store_true")
     ap.add_argument("--skip-short-vs-long", action="store_true")
+    ap.add_argument("--skip-instructions", action="store_true")
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--only-tls", action="store_true")
     only.add_argument("--only-vus", action="store_true")
     only.add_argument("--only-short-vs-long", action="store_true")
+    only.add_argument("--only-instructions", action="store_true")
     ap.add_argument("--users", type=int, default=1000, help="section 3: virtual users")
     ap.add_argument("--vus-seconds", type=int, default=20, help="section 3: seconds at full load")
     ap.add_argument("--vus-ramp-up", type=int, default=5, help="section 3: seconds to start the users")
@@ -397,7 +459,7 @@ def main():
     args = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "scripts/install-deps.sh"), "--bench"], check=True, stdout=subprocess.DEVNULL)
     perfd = os.path.join(args.build, "bin/reznet-perfd")
-    only = args.only_tls or args.only_vus or args.only_short_vs_long
+    only = args.only_tls or args.only_vus or args.only_short_vs_long or args.only_instructions
     with tempfile.TemporaryDirectory(prefix="reznet-bench-") as tmp:
         nginx = Nginx(tmp)
         global BASELINE
@@ -418,6 +480,8 @@ def main():
                 https(perfd, nginx, tmp, args.seconds, args.rounds)
             if args.only_short_vs_long or not (only or args.skip_short_vs_long):
                 short_vs_long(perfd, nginx, tmp, args.short_seconds, args.long_seconds)
+            if args.only_instructions or not (only or args.skip_instructions):
+                instructions(perfd, nginx, tmp)
         finally:
             nginx.stop()
 

@@ -18,9 +18,9 @@ PACKAGES=(
 )
 
 # `install-deps.sh --bench`: also the peers of bench/compare_load.py (nginx as the target; ab, hey,
-# h2load beside wrk).
+# h2load beside wrk) and valgrind (its instruction counts).
 if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(nginx-light apache2-utils hey nghttp2-client)
+  PACKAGES+=(nginx-light apache2-utils hey nghttp2-client valgrind)
 fi
 
 missing=()
