@@ -78,6 +78,11 @@ TEST(ParseHead, HeaderNamesInAnyCaseWithTheColonRightAfter) {
   EXPECT_TRUE(h.bad);
   EXPECT_STREQ(h.why, "bad Content-Length");
   EXPECT_FALSE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: x\r\n").complete);
+  EXPECT_TRUE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n").bad);
+  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 12, 12\r\n\r\n").content_length, 12);
+  // A byte that reads as a letter only with the case bit set is not one ('\r' | 0x20 is '-').
+  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent\rLength: 5\r\n\r\n").content_length, -1);
+  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 5\r\n\r\n").content_length, 5);
 }
 
 TEST(ParseHead, StatusOutside100To599IsBad) {
