@@ -307,10 +307,15 @@ def https(perfd, nginx, tmp, seconds, rounds=1):
 
 
 def callgrind(cmd):
-    """User-space instructions `cmd` executed (valgrind --tool=callgrind), and its stdout."""
-    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
-                       capture_output=True, text=True, timeout=300)
-    return int(re.search(r"Collected : (\d+)", r.stderr).group(1)), r.stdout
+    """User-space instructions `cmd` executed (valgrind --tool=callgrind), and its stdout; None when
+    the run failed."""
+    try:
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                           capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return None, ""
+    found = re.search(r"Collected : (\d+)", r.stderr)
+    return (int(found.group(1)) if found and r.returncode == 0 else None), r.stdout
 
 
 def instructions(perfd, nginx, tmp):
@@ -323,14 +328,19 @@ def instructions(perfd, nginx, tmp):
 
     def per_request(run):
         (i2, r2), (i5, r5) = run(2), run(5)
-        return (i5 - i2) / (r5 - r2) if r5 > r2 and r2 > 0 else None
+        ok = None not in (i2, i5, r2, r5) and r5 > r2 > 0
+        return (i5 - i2) / (r5 - r2) if ok else None
 
     def ours_run(binary, url, extra, users):
         def run(seconds):
             cfg, out = load_config(tmp, {"url": url, "target_extra": extra, "users": users, "threads": 1,
                                          "duration": f"{seconds}s", "request_timeout": "30s",
                                          "scenario": [{"name": "get", "path": "/"}]})
+            if os.path.exists(out):
+                os.remove(out)
             count, _ = callgrind([binary, "load", "--config", cfg, "--out", out])
+            if count is None or not os.path.exists(out):
+                return None, None
             with open(out) as f:
                 return count, json.load(f)["requests"]
         return run
@@ -338,7 +348,8 @@ def instructions(perfd, nginx, tmp):
     def wrk_run(url, _extra, users):
         def run(seconds):
             count, text = callgrind(["wrk", "-t1", f"-c{users}", f"-d{seconds}s", url])
-            return count, int(re.search(r"(\d+) requests in", text).group(1))
+            found = re.search(r"(\d+) requests in", text)
+            return count, int(found.group(1)) if found else None
         return run
 
     tools = [("reznet-perfd load", lambda *t: ours_run(perfd, *t))]

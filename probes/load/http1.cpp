@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 
 #include "probes/load/transport.hpp"
 
@@ -107,16 +106,23 @@ bool HeaderValue(const char* line, std::size_t size, const Name& name, std::stri
   return true;
 }
 
-// The decimal number at the start of `s` (digits up to the first other byte), as std::from_chars
-// reads it; -1 when `s` does not start with a digit or the number overflows.
-long long LeadingNumber(std::string_view s) {
+// A decimal number at the start of `s` as std::from_chars reads one into a long long (an optional
+// '-', then the digits up to the first other byte): the bytes it took, 0 when there is no number
+// or it overflows.
+std::size_t Decimal(std::string_view s, long long& out) {
+  const bool negative = !s.empty() && s[0] == '-';
+  std::size_t i = negative ? 1 : 0;
+  const std::size_t first = i;
   long long n = 0;
-  std::size_t i = 0;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-    if (n > (std::numeric_limits<long long>::max() - 9) / 10) return -1;
-    n = n * 10 + (s[i] - '0');
+    const int digit = s[i] - '0';
+    if (__builtin_mul_overflow(n, 10, &n) ||
+        (negative ? __builtin_sub_overflow(n, digit, &n) : __builtin_add_overflow(n, digit, &n)))
+      return 0;
   }
-  return i == 0 ? -1 : n;
+  if (i == first) return 0;
+  out = n;
+  return i;
 }
 
 }  // namespace
@@ -140,8 +146,12 @@ Head ParseHead(std::string_view bytes) {
   if (eol == nullptr) return incomplete();
   const std::string_view status_line(begin, static_cast<std::size_t>(eol - begin));
   const bool http10 = status_line.starts_with("HTTP/1.0");
+  // What the headers say, kept apart until the head is complete and its status line good (a head
+  // judged incomplete or bad reports none of it, as the head is read as a whole).
   bool close = http10;
-  bool bad_length = false;  // judged after the status line, as a complete head is
+  bool chunked = false;
+  long long content_length = -1;
+  bool bad_length = false;  // judged after the status line
   for (const char* line = eol + 2;; line = eol + 2) {
     eol = FindCrlf(line, end);
     if (eol == nullptr) return incomplete();
@@ -151,8 +161,9 @@ Head ParseHead(std::string_view bytes) {
     std::string_view value;
     if (bad_length || (first != 'c' && first != 't')) continue;
     if (HeaderValue(line, size, kContentLength, value)) {
-      h.content_length = LeadingNumber(value);
-      bad_length = h.content_length < 0;
+      long long n = -1;
+      bad_length = Decimal(value, n) == 0 || n < 0;
+      if (!bad_length) content_length = n;
     } else if (HeaderValue(line, size, kConnection, value)) {
       if (value.size() == kKeepAlive.size && Is(value.data(), kKeepAlive)) {  // nginx's
         if (http10) close = false;
@@ -161,7 +172,7 @@ Head ParseHead(std::string_view bytes) {
         if (http10 && IContains(value, "keep-alive")) close = false;
       }
     } else if (HeaderValue(line, size, kTransferEncoding, value)) {
-      h.chunked = IContains(value, "chunked");
+      chunked = IContains(value, "chunked");
     }
   }
   h.size = static_cast<std::size_t>(eol + 2 - begin);
@@ -172,14 +183,13 @@ Head ParseHead(std::string_view bytes) {
     h.why = "not an HTTP/1.x response";
     return h;
   }
-  const char* digits = status_line.data() + 9;
-  if (!std::all_of(digits, digits + 3, [](char c) { return c >= '0' && c <= '9'; })) {
+  long long status = 0;
+  if (Decimal(status_line.substr(9, 3), status) != 3) {
     h.bad = true;
     h.why = "not an HTTP/1.x response (no 3-digit status)";
-    h.status = 0;
     return h;
   }
-  h.status = (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0');
+  h.status = static_cast<int>(status);
   // RFC 9110 §15: status codes are 100–599; "HTTP/1.1 999" is a broken server, not a 5xx.
   if (h.status < 100 || h.status > 599) {
     h.bad = true;
@@ -193,6 +203,8 @@ Head ParseHead(std::string_view bytes) {
     return h;
   }
   h.close = close;
+  h.chunked = chunked;
+  h.content_length = content_length;
   // 1xx, 204 and 304 carry no body.
   if (h.status < 200 || h.status == 204 || h.status == 304) {
     h.content_length = 0;

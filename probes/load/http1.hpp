@@ -67,7 +67,8 @@ class Http1Conn {
   // Reads more bytes into the buffer; the error (eof: a clean close) or none.
   boost::asio::awaitable<boost::system::error_code> Fill();
   // Room at the end of the buffer (compacting or growing it), and the read into it: the caller
-  // adds the bytes read to end_.
+  // adds the bytes read to end_. The transport's read as it is (plain: the socket's operation;
+  // TLS: a coroutine), both awaitables of (error_code, bytes).
   void MakeRoom();
   auto ReadMore() {
     MakeRoom();

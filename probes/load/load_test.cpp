@@ -83,6 +83,18 @@ TEST(ParseHead, HeaderNamesInAnyCaseWithTheColonRightAfter) {
   // A byte that reads as a letter only with the case bit set is not one ('\r' | 0x20 is '-').
   EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent\rLength: 5\r\n\r\n").content_length, -1);
   EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 5\r\n\r\n").content_length, 5);
+  // Numbers as std::from_chars reads them: "-0" is 0, the largest long long is one.
+  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: -0\r\n\r\n").content_length, 0);
+  EXPECT_EQ(
+      ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n").content_length,
+      9223372036854775807LL);
+  h = ParseHead("HTTP/1.1 -12 Odd\r\n\r\n");
+  EXPECT_STREQ(h.why, "status code outside 100–599");
+  EXPECT_EQ(h.status, -12);
+  // What an incomplete head's headers said is not reported before the head is whole.
+  h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n");
+  EXPECT_EQ(h.content_length, -1);
+  EXPECT_FALSE(h.chunked);
 }
 
 TEST(ParseHead, StatusOutside100To599IsBad) {
@@ -299,8 +311,10 @@ TEST(CloseDelimitedBody, MaxBodyBytesApplies) {
 }
 
 // A request whose write the request timeout cuts (the server stopped reading; 8 MB is more than
-// loopback buffers hold) is a timeout. It is not retried on a new connection as a kept-alive
-// connection closed while idle is: the server must not see the request a second time.
+// loopback buffers hold) is a timeout. The GET has the test's second to finish; the upload is cut
+// at 2 s, after the end, so no second iteration opens a connection. It is not retried on a new
+// connection as a kept-alive connection closed while idle is: the server must not see the request a
+// second time.
 TEST(KeepAlive, WriteCutByTheRequestTimeoutIsATimeoutNotARetry) {
   std::atomic<int> connections{0};
   std::atomic<bool> done{false};
@@ -313,7 +327,7 @@ TEST(KeepAlive, WriteCutByTheRequestTimeoutIsATimeoutNotARetry) {
   auto cfg = config::LoadString(
       "targets: { b: { url: \"" + server.url() +
           "\" } }\nprobes:\n  - { name: l, kind: load, target: b, load: { users: 1, threads: 1, "
-          "duration: 100ms, request_timeout: 300ms, graceful_stop: 3s, think_time: 0s, "
+          "duration: 1s, request_timeout: 2s, graceful_stop: 5s, think_time: 0s, "
           "scenario: [{ name: get, path: / }, { name: upload, method: POST, path: /, body: \"" +
           std::string(8'000'000, 'b') + "\" }] } }\n",
       "t.yaml", Kinds());
