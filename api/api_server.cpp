@@ -1,7 +1,6 @@
 #include "api/api_server.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include <map>
 #include <thread>
 
+#include "api/auth_checks.hpp"
 #include "api/basic_auth.hpp"
 #include "api/server_internal.hpp"
 #include "clients/offload.hpp"
@@ -63,13 +63,6 @@ struct RouteEntry {
 constexpr int kWorkers = 4;
 // Requests waiting for or running on a worker; beyond this, 503 at once instead of a queue.
 constexpr int kMaxWorkerRequests = 64;
-// bcrypt checks (~65 ms each at cost 10) run here, never on the server thread. Two threads keep
-// a legitimate new client from waiting long; the bound keeps a wrong-password flood from
-// queueing work forever (beyond it: 503 at once). Their threads run at a lower priority
-// (nice +10) so that a flood takes CPU from nothing else the daemon does.
-constexpr int kAuthThreads = 2;
-constexpr int kMaxAuthChecks = 8;
-constexpr int kAuthNice = 10;
 // An asynchronous handler that has not replied by then is answered 500 (a bug of its own).
 constexpr auto kAsyncReplyBound = 10min;
 // A TLS close_notify exchange at the end of a connection gets this long.
@@ -89,15 +82,6 @@ HttpReply Busy(const std::string& what) {
                    "text/plain; charset=utf-8",
                    "busy: " + what + " in progress; try again\n",
                    {{"Retry-After", "1"}}};
-}
-
-void LowerThreadPriority() {
-  thread_local bool done = false;
-  if (done) return;
-  done = true;
-  // PRIO_PROCESS with a thread id changes only that thread on Linux.
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kAuthNice) != 0)
-    spdlog::debug("auth thread: setpriority failed: {}", std::strerror(errno));
 }
 
 }  // namespace
@@ -130,8 +114,7 @@ struct ApiServer::Impl {
   std::optional<TlsSettings> tls;
   std::unique_ptr<asio::ssl::context> ssl;  // loaded by Bind when `tls` is set
   std::shared_ptr<BasicAuth> auth;
-  asio::thread_pool auth_workers{kAuthThreads};
-  std::atomic<int> auth_checks{0};
+  std::unique_ptr<AuthChecks> checks;  // bcrypt off this thread, fair between client addresses
 
   std::size_t Live() const { return conns.size() - shedding; }
 
@@ -179,32 +162,24 @@ struct ApiServer::Impl {
     return nullptr;
   }
 
-  // nullopt when `req` may pass basic auth, else the reply (401, or 503 when too many bcrypt
-  // checks are already waiting).
-  asio::awaitable<std::optional<HttpReply>> Authorize(const HttpRequest& req) {
+  // nullopt when `req` from `client` may pass basic auth, else the reply (401, or 503 when its
+  // bcrypt check was shed: see AuthChecks).
+  asio::awaitable<std::optional<HttpReply>> Authorize(const HttpRequest& req,
+                                                      const std::string& client) {
     const std::string header = req.Header("authorization");
     auto verdict = auth->Cached(header);
     if (verdict == BasicAuth::Verdict::kVerify) {
-      if (auth_checks.load() >= kMaxAuthChecks) {
+      const auto outcome = co_await checks->Check(client, header);
+      if (outcome == AuthChecks::Outcome::kBusy) {
         if (auto n = busy_warnings.Allow(std::chrono::steady_clock::now()))
-          spdlog::warn("{} {}: {} password checks in progress, answered 503{}", req.method,
-                       req.path, kMaxAuthChecks, Swallowed(*n));
-        co_return Busy(std::to_string(kMaxAuthChecks) + " password checks");
+          spdlog::warn(
+              "{} {}: password checks of this client address ({} waiting at most) or "
+              "of all ({}) full, answered 503{}",
+              req.method, req.path, AuthChecks::kPerSource, AuthChecks::kMaxWaiting, Swallowed(*n));
+        co_return Busy("password checks");
       }
-      InFlight counted{auth_checks};
-      // Only trivially destructible captures: g++ 12 destroys a coroutine lambda's captures
-      // twice (a std::string or shared_ptr here is a double free). `header` outlives the call.
-      const bool ok =
-          co_await clients::Offload(auth_workers.get_executor(), [a = auth.get(), &header] {
-            LowerThreadPriority();
-            try {
-              return a->Verify(header);
-            } catch (const std::exception& e) {
-              spdlog::error("internal error checking a password: {}", e.what());
-              return false;
-            }
-          });
-      verdict = ok ? BasicAuth::Verdict::kAllowed : BasicAuth::Verdict::kDenied;
+      verdict = outcome == AuthChecks::Outcome::kAllowed ? BasicAuth::Verdict::kAllowed
+                                                         : BasicAuth::Verdict::kDenied;
     }
     if (verdict == BasicAuth::Verdict::kAllowed) co_return std::nullopt;
     co_return HttpReply{401,
@@ -214,9 +189,9 @@ struct ApiServer::Impl {
   }
 
   // Runs the matching handler on its lane; every exception becomes a 500.
-  asio::awaitable<HttpReply> Dispatch(HttpRequest req) {
+  asio::awaitable<HttpReply> Dispatch(HttpRequest req, const std::string& client) {
     if (auth && req.method != "POST") {
-      if (auto denied = co_await Authorize(req)) co_return std::move(*denied);
+      if (auto denied = co_await Authorize(req, client)) co_return std::move(*denied);
     }
     HttpReply miss;
     const RouteEntry* route = Match(req, miss);
@@ -370,7 +345,7 @@ struct ApiServer::Impl {
         keep_alive = msg.keep_alive();
         version = msg.version();
         head = msg.method() == http::verb::head;
-        reply = co_await Dispatch(ToRequest(std::move(msg)));
+        reply = co_await Dispatch(ToRequest(std::move(msg)), conn.client);
       }
       auto res = ToResponse(std::move(reply), version, keep_alive, head);
       conn.stream->expires_after(kIdleTimeout);
@@ -431,7 +406,10 @@ void ApiServer::RouteAsync(const std::string& method, const std::string& path,
 
 void ApiServer::UseTls(TlsSettings settings) { impl_->tls = std::move(settings); }
 
-void ApiServer::RequireBasicAuth(std::shared_ptr<BasicAuth> auth) { impl_->auth = std::move(auth); }
+void ApiServer::RequireBasicAuth(std::shared_ptr<BasicAuth> auth) {
+  impl_->checks = std::make_unique<AuthChecks>(auth);
+  impl_->auth = std::move(auth);
+}
 
 void ApiServer::Route(const std::string& method, const std::string& path, Handler handler,
                       bool prefix, Lane lane) {
@@ -472,7 +450,7 @@ void ApiServer::Stop() {
   impl_->thread.join();
   // Handlers still running finish on their own; their replies have nowhere to go.
   impl_->workers.stop();
-  impl_->auth_workers.stop();
+  impl_->checks.reset();  // stops its threads; a check still running finishes first
 }
 
 }  // namespace reznet::api

@@ -19,9 +19,10 @@
 // that has not finished it counts as idle, so floods of silent TCP connections are shed like
 // idle ones. Basic auth (RequireBasicAuth): every request but a POST needs valid credentials
 // (401 with WWW-Authenticate otherwise); POST routes authorise themselves (bearer token). Cached
-// credentials are checked on the server thread in microseconds; bcrypt runs on a separate pool of
-// kAuthThreads threads with at most kMaxAuthChecks checks waiting or running — beyond that a
-// request is answered 503 at once, so wrong passwords in a loop cannot delay a cached scrape.
+// credentials (and remembered wrong ones) are checked on the server thread in microseconds;
+// bcrypt runs on AuthChecks' threads, shared fairly between client addresses, with a bounded
+// queue — a check shed from it is answered 503, so wrong passwords in a loop cannot delay a
+// cached scrape, nor a new client's first login by more than about one check.
 
 #include <functional>
 #include <map>

@@ -3,11 +3,16 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+
+#include "config/bcrypt_hash.hpp"
 
 namespace reznet::api {
 namespace {
@@ -30,10 +35,33 @@ std::optional<std::string> Crypt(const std::string& password, const std::string&
   return std::string(out);
 }
 
+// A fresh salt of `cost` ("$2b$NN$" + 22 characters). No random bytes passed: libxcrypt takes
+// them from the OS.
+std::string Setting(int cost) {
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, setting,
+                       sizeof setting) == nullptr)
+    throw std::runtime_error(std::string("cannot make a bcrypt salt: ") + std::strerror(errno));
+  return setting;
+}
+
+std::uint64_t Rounds(int cost) { return std::uint64_t{1} << cost; }
+
 }  // namespace
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users) : users_(std::move(users)) {
-  cache_.reserve(kCacheEntries);
+BasicAuth::BasicAuth(std::map<std::string, std::string> users,
+                     std::function<Clock::time_point()> now)
+    : users_(std::move(users)), hmac_key_(32), now_(std::move(now)) {
+  max_cost_ = config::kMinBcryptCost;
+  for (const auto& [user, hash] : users_) {
+    if (auto why = config::BcryptHashError(hash))
+      throw std::invalid_argument("basic_users." + user + ": " + *why);
+    max_cost_ = std::max(max_cost_, config::BcryptCost(hash));
+  }
+  for (int cost = config::kMinBcryptCost; cost <= max_cost_; ++cost)
+    dummy_settings_.push_back(Setting(cost));
+  if (RAND_bytes(hmac_key_.data(), static_cast<int>(hmac_key_.size())) != 1)
+    throw std::runtime_error("cannot make a random key (OpenSSL RAND_bytes)");
 }
 
 std::optional<BasicAuth::Credentials> BasicAuth::Parse(std::string_view header) {
@@ -62,63 +90,79 @@ std::optional<BasicAuth::Credentials> BasicAuth::Parse(std::string_view header) 
   return Credentials{decoded.substr(0, colon), decoded.substr(colon + 1)};
 }
 
-BasicAuth::Digest BasicAuth::KeyOf(const Credentials& c) const {
+Digest BasicAuth::KeyOf(const Credentials& c) const {
   auto it = users_.find(c.user);
   const std::string material =
       c.user + '\0' + c.password + '\0' + (it == users_.end() ? std::string() : it->second);
   Digest out{};
   unsigned int size = 0;
-  if (EVP_Digest(material.data(), material.size(), out.data(), &size, EVP_sha256(), nullptr) != 1 ||
+  if (HMAC(EVP_sha256(), hmac_key_.data(), static_cast<int>(hmac_key_.size()),
+           reinterpret_cast<const unsigned char*>(material.data()), material.size(), out.data(),
+           &size) == nullptr ||
       size != out.size())
-    throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
+    throw std::runtime_error("HMAC-SHA-256 failed (OpenSSL HMAC)");
   return out;
 }
 
-bool BasicAuth::ContainsLocked(const Digest& key) const {
-  // Every entry is compared, in constant time: how long this takes says nothing about which.
-  int found = 0;
-  for (const auto& entry : cache_)
-    found |= CRYPTO_memcmp(entry.data(), key.data(), key.size()) == 0;
-  return found != 0;
-}
-
-bool BasicAuth::InCache(const Digest& key) const {
-  std::lock_guard lock(mu_);
-  const bool found = ContainsLocked(key);
-  if (found) ++hits_;
-  return found;
-}
-
-BasicAuth::Verdict BasicAuth::Cached(std::string_view authorization) const {
+BasicAuth::Verdict BasicAuth::Cached(std::string_view authorization) {
   const auto creds = Parse(authorization);
   if (!creds) return Verdict::kDenied;
-  return InCache(KeyOf(*creds)) ? Verdict::kAllowed : Verdict::kVerify;
+  const Digest key = KeyOf(*creds);
+  const auto now = now_();
+  std::lock_guard lock(mu_);
+  if (good_.Contains(key, now)) {
+    ++hits_;
+    return Verdict::kAllowed;
+  }
+  if (bad_.Contains(key, now)) {
+    ++failure_hits_;
+    return Verdict::kDenied;
+  }
+  return Verdict::kVerify;
 }
 
-bool BasicAuth::Verify(std::string_view authorization) {
-  const auto creds = Parse(authorization);
-  if (!creds || users_.empty()) return false;
-  const auto it = users_.find(creds->user);
-  // An unknown user is checked against a real hash too, so it costs as long as a known one.
-  const std::string& hash = it != users_.end() ? it->second : users_.begin()->second;
-  const auto computed = Crypt(creds->password, hash);
-  const bool ok = it != users_.end() && computed && SameSecret(*computed, hash);
-  if (!ok) return false;
-  const Digest key = KeyOf(*creds);
-  std::lock_guard lock(mu_);
-  if (ContainsLocked(key)) return true;
-  if (cache_.size() < kCacheEntries) {
-    cache_.push_back(key);
-  } else {
-    cache_[next_] = key;
-    next_ = (next_ + 1) % kCacheEntries;
+// Dummy checks at costs from_cost..max_cost_-1: after a check at from_cost they add up to one at
+// max_cost_ (each +1 doubles bcrypt's rounds).
+std::uint64_t BasicAuth::PadRounds(const std::string& password, int from_cost) const {
+  std::uint64_t rounds = 0;
+  for (int cost = from_cost; cost < max_cost_; ++cost) {
+    Crypt(password, dummy_settings_[static_cast<std::size_t>(cost - config::kMinBcryptCost)]);
+    rounds += Rounds(cost);
   }
-  return true;
+  return rounds;
+}
+
+BasicAuth::Check BasicAuth::Verify(std::string_view authorization) {
+  const auto creds = Parse(authorization);
+  if (!creds || users_.empty()) return {};
+  const auto it = users_.find(creds->user);
+  Check check;
+  if (it == users_.end()) {
+    // An unknown user costs what the costliest known one does: its answer time says nothing.
+    Crypt(creds->password, dummy_settings_.back());
+    check.rounds = Rounds(max_cost_);
+  } else {
+    const int cost = config::BcryptCost(it->second);
+    const auto computed = Crypt(creds->password, it->second);
+    check.allowed = computed && SameSecret(*computed, it->second);
+    check.rounds = Rounds(cost);
+    if (!check.allowed) check.rounds += PadRounds(creds->password, cost);
+  }
+  const Digest key = KeyOf(*creds);
+  const auto now = now_();
+  std::lock_guard lock(mu_);
+  (check.allowed ? good_ : bad_).Remember(key, now);
+  return check;
 }
 
 std::uint64_t BasicAuth::cache_hits() const {
   std::lock_guard lock(mu_);
   return hits_;
+}
+
+std::uint64_t BasicAuth::failure_hits() const {
+  std::lock_guard lock(mu_);
+  return failure_hits_;
 }
 
 std::string HashPassword(std::string_view password, int cost) {
@@ -128,11 +172,10 @@ std::string HashPassword(std::string_view password, int cost) {
                                 std::to_string(password.size()));
   if (password.find('\0') != std::string_view::npos)
     throw std::invalid_argument("the password contains a NUL byte");
-  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-  // No random bytes passed: libxcrypt takes them from the OS.
-  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, setting,
-                       sizeof setting) == nullptr)
-    throw std::runtime_error(std::string("cannot make a bcrypt salt: ") + std::strerror(errno));
+  if (cost < config::kMinBcryptCost || cost > config::kMaxBcryptCost)
+    throw std::invalid_argument("the cost must be " + std::to_string(config::kMinBcryptCost) +
+                                ".." + std::to_string(config::kMaxBcryptCost));
+  const std::string setting = Setting(cost);
   auto hash = Crypt(std::string(password), setting);
   if (!hash) throw std::runtime_error(std::string("bcrypt failed: ") + std::strerror(errno));
   return *hash;

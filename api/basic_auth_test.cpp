@@ -22,6 +22,8 @@ std::string Base64(const std::string& s) {
   return out;
 }
 
+using Users = std::map<std::string, std::string>;
+
 std::string Basic(const std::string& user_colon_password) {
   return "Basic " + Base64(user_colon_password);
 }
@@ -36,27 +38,69 @@ TEST_F(BasicAuthTest, RightPasswordVerifiesThenIsCached) {
   const std::string header = Basic("prom:s3cret pw");
   EXPECT_EQ(auth_.Cached(header), BasicAuth::Verdict::kVerify);
   EXPECT_EQ(auth_.cache_hits(), 0u);
-  EXPECT_TRUE(auth_.Verify(header));
+  EXPECT_TRUE(auth_.Verify(header).allowed);
   EXPECT_EQ(auth_.Cached(header), BasicAuth::Verdict::kAllowed);
   EXPECT_EQ(auth_.Cached("basic   " + header.substr(6) + " "), BasicAuth::Verdict::kAllowed);
   EXPECT_EQ(auth_.cache_hits(), 2u);
 }
 
-TEST_F(BasicAuthTest, WrongPasswordIsDeniedAndNeverCached) {
+// Issue #24 (break 4): a wrong password, once checked, is answered from memory (no bcrypt); the
+// right password of the same user is not affected.
+TEST_F(BasicAuthTest, WrongPasswordIsDeniedAndRememberedAsWrong) {
   for (const char* creds : {"prom:s3cret", "prom:s3cret pw ", "prom:other", "ops:s3cret pw"}) {
-    EXPECT_FALSE(auth_.Verify(Basic(creds))) << creds;
     EXPECT_EQ(auth_.Cached(Basic(creds)), BasicAuth::Verdict::kVerify) << creds;
+    EXPECT_FALSE(auth_.Verify(Basic(creds)).allowed) << creds;
+    EXPECT_EQ(auth_.Cached(Basic(creds)), BasicAuth::Verdict::kDenied) << creds;
   }
+  EXPECT_EQ(auth_.failure_hits(), 4u);
+  EXPECT_EQ(auth_.cache_hits(), 0u);
+  EXPECT_EQ(auth_.Cached(Basic("prom:s3cret pw")), BasicAuth::Verdict::kVerify);
+  EXPECT_TRUE(auth_.Verify(Basic("prom:s3cret pw")).allowed);
   // A cached success of one user does not open the door to another.
-  ASSERT_TRUE(auth_.Verify(Basic("ops:other")));
-  EXPECT_FALSE(auth_.Verify(Basic("prom:other")));
-  EXPECT_EQ(auth_.Cached(Basic("prom:other")), BasicAuth::Verdict::kVerify);
+  ASSERT_TRUE(auth_.Verify(Basic("ops:other")).allowed);
+  EXPECT_EQ(auth_.Cached(Basic("prom:other")), BasicAuth::Verdict::kDenied);
+  EXPECT_FALSE(auth_.Verify(Basic("prom:other")).allowed);
+}
+
+TEST(BasicAuth, RememberedFailuresExpire) {
+  auto now = BasicAuth::Clock::time_point{} + std::chrono::hours(1);
+  BasicAuth auth({{"u", HashPassword("pw", 4)}}, [&now] { return now; });
+  ASSERT_FALSE(auth.Verify(Basic("u:wrong")).allowed);
+  EXPECT_EQ(auth.Cached(Basic("u:wrong")), BasicAuth::Verdict::kDenied);
+  now += BasicAuth::kFailureTtl;
+  EXPECT_EQ(auth.Cached(Basic("u:wrong")), BasicAuth::Verdict::kVerify);
+  // The memory's bound (kFailureEntries, least recently used out): CredentialMemory's tests.
+}
+
+// Issue #24 (break 8): with users of cost 4 and 6, an unknown user is checked against the costliest
+// (2^6 rounds, not the first user's 2^4), and a wrong password of either user costs the same.
+TEST(BasicAuth, EveryFailedCheckCostsTheHighestConfiguredCost) {
+  BasicAuth auth({{"cheap", HashPassword("pw", 4)}, {"dear", HashPassword("pw", 6)}});
+  EXPECT_EQ(auth.max_cost(), 6);
+  const std::uint64_t max_rounds = 1u << 6;
+  EXPECT_EQ(auth.Verify(Basic("nobody:pw")).rounds, max_rounds);
+  EXPECT_EQ(auth.Verify(Basic("aaaa:x")).rounds, max_rounds);  // sorts before every user
+  EXPECT_EQ(auth.Verify(Basic("cheap:wrong")).rounds, max_rounds);
+  EXPECT_EQ(auth.Verify(Basic("dear:wrong")).rounds, max_rounds);
+  const auto right = auth.Verify(Basic("cheap:pw"));
+  EXPECT_TRUE(right.allowed);
+  EXPECT_EQ(right.rounds, 1u << 4);  // a success tells nothing an attacker lacks
+  EXPECT_TRUE(auth.Verify(Basic("dear:pw")).allowed);
+}
+
+// Issue #24 (break 7): the checker refuses what the config loader refuses, naming the user.
+TEST(BasicAuth, RefusesHashesTooCostlyOrMalformed) {
+  const std::string tail(53, 'a');
+  EXPECT_THROW(BasicAuth(Users{{"u", "$2b$13$" + tail}}), std::invalid_argument);
+  EXPECT_THROW(BasicAuth(Users{{"u", "$2b$31$" + tail}}), std::invalid_argument);
+  EXPECT_THROW(BasicAuth(Users{{"u", "plain"}}), std::invalid_argument);
+  EXPECT_NO_THROW(BasicAuth(Users{{"u", "$2b$12$" + tail}}));
 }
 
 TEST_F(BasicAuthTest, UnknownUserIsDenied) {
   EXPECT_EQ(auth_.Cached(Basic("nobody:s3cret pw")), BasicAuth::Verdict::kVerify);
-  EXPECT_FALSE(auth_.Verify(Basic("nobody:s3cret pw")));
-  EXPECT_FALSE(auth_.Verify(Basic("Prom:s3cret pw")));  // user names are case-sensitive
+  EXPECT_FALSE(auth_.Verify(Basic("nobody:s3cret pw")).allowed);
+  EXPECT_FALSE(auth_.Verify(Basic("Prom:s3cret pw")).allowed);  // user names are case-sensitive
 }
 
 TEST_F(BasicAuthTest, MalformedHeadersAreDeniedWithoutBcrypt) {
@@ -74,7 +118,8 @@ TEST_F(BasicAuthTest, MalformedHeadersAreDeniedWithoutBcrypt) {
   };
   for (const auto& h : bad) {
     EXPECT_EQ(auth_.Cached(h), BasicAuth::Verdict::kDenied) << h;
-    EXPECT_FALSE(auth_.Verify(h)) << h;
+    EXPECT_FALSE(auth_.Verify(h).allowed) << h;
+    EXPECT_EQ(auth_.Verify(h).rounds, 0u) << h;
   }
 }
 
@@ -84,8 +129,8 @@ TEST(BasicAuth, AcceptsApacheStyle2yHashes) {
   ASSERT_EQ(hash.size(), 60u);
   hash.replace(0, 4, "$2y$");  // htpasswd -B writes $2y$; same algorithm for these passwords
   BasicAuth auth({{"u", hash}});
-  EXPECT_TRUE(auth.Verify(Basic("u:pw")));
-  EXPECT_FALSE(auth.Verify(Basic("u:pW")));
+  EXPECT_TRUE(auth.Verify(Basic("u:pw")).allowed);
+  EXPECT_FALSE(auth.Verify(Basic("u:pW")).allowed);
 }
 
 TEST(BasicAuth, CacheIsBounded) {
@@ -94,7 +139,7 @@ TEST(BasicAuth, CacheIsBounded) {
   for (std::size_t i = 0; i <= BasicAuth::kCacheEntries; ++i) users["u" + std::to_string(i)] = hash;
   BasicAuth auth(users);
   for (std::size_t i = 0; i <= BasicAuth::kCacheEntries; ++i)
-    ASSERT_TRUE(auth.Verify(Basic("u" + std::to_string(i) + ":pw")));
+    ASSERT_TRUE(auth.Verify(Basic("u" + std::to_string(i) + ":pw")).allowed);
   // The first entry made room for the last.
   EXPECT_EQ(auth.Cached(Basic("u0:pw")), BasicAuth::Verdict::kVerify);
   EXPECT_EQ(auth.Cached(Basic("u1:pw")), BasicAuth::Verdict::kAllowed);
@@ -107,6 +152,8 @@ TEST(BasicAuth, HashPasswordRefusesWhatBcryptWouldMangle) {
   EXPECT_THROW(HashPassword(std::string(73, 'x')), std::invalid_argument);
   EXPECT_THROW(HashPassword(std::string("a\0b", 3)), std::invalid_argument);
   EXPECT_NE(HashPassword("same", 4), HashPassword("same", 4));  // salted
+  EXPECT_THROW(HashPassword("pw", 3), std::invalid_argument);
+  EXPECT_THROW(HashPassword("pw", 13), std::invalid_argument);
 }
 
 class AuthServerTest : public ::testing::Test {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/escape.hpp"
 #include "common/format.hpp"
 #include "common/time.hpp"
 #include "probes/outcome.hpp"
@@ -11,6 +12,11 @@
 
 namespace reznet::api {
 namespace {
+
+// Everything users wrote goes through HtmlEscape (text and attribute values alike), and through
+// UrlEncode first when it is part of a link. The page has no script and no inline JSON.
+using common::HtmlEscape;
+using common::UrlEncode;
 
 std::string Fmt(const char* f, double v) {
   char buf[64];
@@ -155,11 +161,11 @@ void TrendTable(const telemetry::StatusPageData::Trend& t, std::string& h) {
   h += "<h2>Trend (" + HtmlEscape(t.profile) +
        ")</h2><p class=\"muted\">⚠ significantly worse than the run before · ❌ NFR failed · "
        "<a href=\"/runs/trend?format=markdown&amp;profile=" +
-       HtmlEscape(t.profile) + "\">more</a></p><table><tr><th>commit</th>";
+       HtmlEscape(UrlEncode(t.profile)) + "\">more</a></p><table><tr><th>commit</th>";
   for (const auto& c : t.columns) h += "<th>" + HtmlEscape(c) + "</th>";
   h += "</tr>";
   for (const auto& r : t.rows) {
-    h += "<tr><td><a href=\"/runs/" + HtmlEscape(r.id) + "?format=markdown\"><code>" +
+    h += "<tr><td><a href=\"/runs/" + HtmlEscape(UrlEncode(r.id)) + "?format=markdown\"><code>" +
          HtmlEscape(r.label) + "</code></a></td>";
     for (const auto& c : r.cells) h += "<td class=\"num\">" + HtmlEscape(c) + "</td>";
     h += "</tr>";
@@ -178,13 +184,13 @@ void Runs(const telemetry::StatusPageData& d, std::string& h) {
     h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
          "</th><th>report</th></tr>";
     for (const auto& r : d.runs) {
+      const std::string href = "/runs/" + HtmlEscape(UrlEncode(r.id));
       h += "<tr><td><code>" + HtmlEscape(r.id) + "</code></td><td>" + HtmlEscape(r.profile) +
            "</td><td><span class=\"badge " + HtmlEscape(r.state) + "\">" + HtmlEscape(r.state) +
            "</span></td><td>" + std::to_string(r.passed) + " / " + std::to_string(r.failed) +
-           " / " + std::to_string(r.skipped) + "</td><td><a href=\"/runs/" + HtmlEscape(r.id) +
-           "?format=markdown\">markdown</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
-           "\">json</a> · <a href=\"/runs/" + HtmlEscape(r.id) +
-           "?format=junit\">junit</a></td></tr>";
+           " / " + std::to_string(r.skipped) + "</td><td><a href=\"" + href +
+           "?format=markdown\">markdown</a> · <a href=\"" + href + "\">json</a> · <a href=\"" +
+           href + "?format=junit\">junit</a></td></tr>";
     }
     h += "</table>";
   }
@@ -192,8 +198,6 @@ void Runs(const telemetry::StatusPageData& d, std::string& h) {
 }
 
 }  // namespace
-
-std::string HtmlEscape(const std::string& s) { return suite::XmlEscape(s); }
 
 std::string RenderStatusPage(const telemetry::StatusPageData& d) {
   std::string h =

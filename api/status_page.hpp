@@ -3,7 +3,8 @@
 // the NFR table, every probe's last result and next run, recent failures with their detail, a
 // latency chart per probe (inline SVG; no scripts, no external assets), the latest suite runs,
 // and links to /metrics, /api/v1/status and /runs. Rendered from a plain snapshot, so it is
-// unit-tested without a daemon.
+// unit-tested without a daemon. Every text from config, probes or users is HTML-escaped
+// (common/escape.hpp), and URL-encoded too inside a link.
 
 #include <optional>
 #include <string>
@@ -15,8 +16,5 @@
 namespace reznet::api {
 
 std::string RenderStatusPage(const telemetry::StatusPageData& data);
-
-// HTML text escaping (&, <, >, ", ').
-std::string HtmlEscape(const std::string& s);
 
 }  // namespace reznet::api

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/escape.hpp"
+
 namespace reznet::api {
 namespace {
 
@@ -79,6 +81,36 @@ TEST(StatusPage, ShowsNfrsProbesFailuresChartsAndRuns) {
   EXPECT_THAT(html, Not(HasSubstr("src=")));
   EXPECT_THAT(html, Not(HasSubstr("http://")));
   EXPECT_THAT(html, Not(HasSubstr("https://")));
+}
+
+TEST(StatusPage, HostileNamesLabelsAndErrorsAreShownNotRun) {
+  const std::string script = "<script>alert(1)</script>";
+  telemetry::StatusPageData d = Sample();
+  d.probes[0].name = script;
+  d.probes[0].error_detail = "x\r\n\x01\xff\xEF\xBF\xBF\"onmouseover=\"alert(2)";
+  d.failures[0].detail = d.probes[0].error_detail;
+  d.nfrs[0].name = script;
+  d.runs[0].id = "r?format=junit#\" x=\"";
+  d.runs[0].profile = script;
+  d.trend.profile = "quick&format=json";
+  d.trend.columns[0] = "]]><img src=x onerror=alert(3)>";
+  d.trend.rows[0].label = script;
+  d.trend.rows[0].id = "../../metrics";
+  const std::string html = RenderStatusPage(d);
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("<img")));
+  EXPECT_THAT(html, Not(HasSubstr("\"onmouseover")));
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  // Valid UTF-8 without control characters: nothing a browser or a proxy could misread.
+  EXPECT_EQ(common::ValidUtf8(html), html);
+  EXPECT_THAT(html, Not(HasSubstr("\x01")));
+  EXPECT_THAT(html, Not(HasSubstr("\xEF\xBF\xBF")));
+  EXPECT_THAT(html, HasSubstr("x&#13;&#10;\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD&quot;onmouseover"));
+  // Values in links are URL-encoded: they cannot add a parameter, a fragment or a path step.
+  EXPECT_THAT(html,
+              HasSubstr("href=\"/runs/trend?format=markdown&amp;profile=quick%26format%3Djson\""));
+  EXPECT_THAT(html, HasSubstr("href=\"/runs/r%3Fformat%3Djunit%23%22%20x%3D%22?format=markdown\""));
+  EXPECT_THAT(html, HasSubstr("href=\"/runs/..%2F..%2Fmetrics?format=markdown\""));
 }
 
 TEST(StatusPage, EmptyDaemonStillRenders) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "common/escape.hpp"
 #include "common/json.hpp"
 #include "probes/outcome.hpp"
 #include "suite/report.hpp"
@@ -63,6 +64,21 @@ json::object Summary(const suite::RunRecord& r) {
           {"status_url", "/runs/" + r.id}};
 }
 
+// Why `labels` cannot be stored ("" when they can): reports escape labels anyway, but a control
+// character in one is a mistake (or an attack) worth refusing with a clear answer.
+std::string LabelProblem(const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : labels) {
+    const std::size_t in_key = common::FindControlCharacter(k);
+    const std::size_t in_value = common::FindControlCharacter(v);
+    if (in_key == std::string::npos && in_value == std::string::npos) continue;
+    return "labels[" + common::JsonQuote(k) + "]: control character or invalid UTF-8 in the " +
+           (in_key != std::string::npos ? "key at byte " + std::to_string(in_key)
+                                        : "value at byte " + std::to_string(in_value)) +
+           " (a label is one line of printable text)";
+  }
+  return "";
+}
+
 // The history store is down or hung: 503 with its reason, until it is back.
 HttpReply HistoryDown(const suite::HistoryError& e) {
   HttpReply r = Error(503, e.what());
@@ -99,8 +115,9 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
         "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
         "skipped |\n|---|---|---|---|---|\n";
     for (const auto& r : runs) {
-      md += "| [" + r.id + "](/runs/" + r.id + "?format=markdown) | " + r.profile + " | " +
-            r.state + " | " + suite::FormatTime(r.started_at) + " | " +
+      md += "| [" + common::MarkdownText(r.id) + "](/runs/" + common::UrlEncode(r.id) +
+            "?format=markdown) | " + common::MarkdownText(r.profile) + " | " +
+            common::MarkdownText(r.state) + " | " + suite::FormatTime(r.started_at) + " | " +
             std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
             std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
             std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
@@ -202,6 +219,7 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
                    "\"abc123\"}}");
     }
     if (profile.empty()) return Error(400, "\"profile\" is missing, e.g. {\"profile\": \"quick\"}");
+    if (auto problem = LabelProblem(labels); !problem.empty()) return Error(400, problem);
     auto started = suites.Start(profile, std::move(labels));
     const std::string url = "/runs/" + started.id;
     if (started.status == 202) {

@@ -14,7 +14,7 @@ inline Headers ReadHeaders(config::MapReader& block, const config::TargetConfig*
   std::map<std::string, std::string> merged;
   if (target != nullptr) merged = target->headers;
   std::map<std::string, std::string> own;
-  block.Read("headers", own);
+  block.ReadHeaders("headers", own);
   for (auto& [k, v] : own) merged[k] = v;
   return Headers(merged.begin(), merged.end());
 }

@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include "clients/ip_address.hpp"
 #include "clients/tls.hpp"
 
 namespace reznet::clients {
@@ -27,6 +28,11 @@ using boost::system::error_code;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr auto kUserAgent = "reznet-perfd/0.1";
+
+using Parser = http::response_parser<http::string_body>;
+
+// 1xx other than 101 (which switches the connection to another protocol: a final response).
+bool IsInterim(unsigned status) { return status >= 100 && status < 200 && status != 101; }
 
 Error IoError(const std::string& kind, const std::string& what, const error_code& ec) {
   if (ec == beast::error::timeout) return {"timeout", what + ": deadline reached"};
@@ -72,13 +78,13 @@ struct HttpClient::Impl {
       const auto t0 = Clock::now();
       tcp::resolver resolver(executor);
       asio::steady_timer timer(executor, deadline);
-      auto result = co_await (resolver.async_resolve(url.host, std::to_string(url.port),
+      auto result = co_await (resolver.async_resolve(url.host.text, std::to_string(url.port),
                                                      asio::as_tuple(asio::use_awaitable)) ||
                               timer.async_wait(asio::as_tuple(asio::use_awaitable)));
       if (result.index() == 1)
-        co_return Error{"timeout", "dns lookup of " + url.host + ": deadline reached"};
+        co_return Error{"timeout", "dns lookup of " + url.host.text + ": deadline reached"};
       auto [ec, results] = std::get<0>(std::move(result));
-      if (ec) co_return Error{"dns", "dns lookup of " + url.host + ": " + ec.message()};
+      if (ec) co_return Error{"dns", "dns lookup of " + url.host.text + ": " + ec.message()};
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
       t.dns = Clock::now() - t0;
     }
@@ -96,7 +102,7 @@ struct HttpClient::Impl {
     }
     auto tls_stream =
         std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
-    if (!PrepareTlsClient(*tls_stream, url.host, literal.has_value(), tls)) {
+    if (!PrepareTlsClient(*tls_stream, url.host.text, literal.has_value(), tls)) {
       co_return Error{"tls", "cannot set SNI host name"};
     }
     beast::get_lowest_layer(*tls_stream).expires_at(deadline);
@@ -104,10 +110,10 @@ struct HttpClient::Impl {
     co_await tls_stream->async_handshake(ssl::stream_base::client,
                                          asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
-      co_return IoError("tls", "TLS handshake with " + url.host, ec);
+      co_return IoError("tls", "TLS handshake with " + url.host.text, ec);
     if (ec)
-      co_return Error{
-          "tls", TlsFailure("TLS handshake with " + url.host, tls_stream->native_handle(), ec)};
+      co_return Error{"tls", TlsFailure("TLS handshake with " + url.host.text,
+                                        tls_stream->native_handle(), ec)};
     t.tls = Clock::now() - t2;
     secure = std::move(tls_stream);
     co_return std::nullopt;
@@ -136,19 +142,21 @@ struct HttpClient::Impl {
       stale = IsStaleConnection(ec);
       co_return std::unexpected(IoError("io", "sending the request", ec));
     }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(limits.max_body_bytes);
-    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    if (req.method() == http::verb::head) parser.skip(true);
+    std::optional<Parser> parser;
+    NewParser(parser, req.method() == http::verb::head);
     std::optional<Clock::time_point> first_byte;
     Clock::time_point arrived{};
     bool headers_seen = false;
     bool streaming = false;
+    int interim = 0;
     for (;;) {
-      if (auto failed = Feed(parser)) co_return std::unexpected(*failed);
-      if (auto failed = ToSink(parser, sink, headers_seen, streaming, arrived))
+      if (auto failed = Feed(*parser)) co_return std::unexpected(*failed);
+      const auto skipped = SkipInterim(parser, interim, req.method() == http::verb::head);
+      if (!skipped) co_return std::unexpected(skipped.error());
+      if (*skipped) continue;  // the rest of the buffer goes to the new parser
+      if (auto failed = ToSink(*parser, sink, headers_seen, streaming, arrived))
         co_return std::unexpected(*failed);
-      if (parser.is_done()) break;
+      if (parser->is_done()) break;
       const std::size_t n = co_await stream.async_read_some(
           buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
       arrived = Clock::now();
@@ -159,7 +167,7 @@ struct HttpClient::Impl {
               Error{"io", "the server closed the connection without a response"});
         }
         error_code eof_ec;
-        parser.put_eof(eof_ec);  // fine for a body delimited by the close
+        parser->put_eof(eof_ec);  // fine for a body delimited by the close
         if (eof_ec) {
           co_return std::unexpected(Error{
               "protocol", "the server closed the connection before the response was complete"});
@@ -177,11 +185,52 @@ struct HttpClient::Impl {
     const auto done = Clock::now();
     t.ttfb = *first_byte - t.sent;
     t.transfer = done - *first_byte;
-    co_return Finish(parser.release(), t);
+    const bool until_close = parser->need_eof();
+    co_return Finish(parser->release(), t, until_close);
+  }
+
+  // A parser for the next response head (Beast's parsers cannot be reset or moved).
+  void NewParser(std::optional<Parser>& parser, bool head_request) const {
+    parser.emplace();
+    parser->body_limit(limits.max_body_bytes);
+    parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    if (head_request) parser->skip(true);
+  }
+
+  // Checks a parsed head; when it is an interim response (100 Continue, 103 Early Hints: RFC 9110
+  // §15.2, the final response follows), replaces the parser with a new one and says so.
+  std::expected<bool, Error> SkipInterim(std::optional<Parser>& parser, int& interim,
+                                         bool head_request) const {
+    if (auto failed = CheckHead(*parser)) return std::unexpected(*failed);
+    if (!parser->is_header_done() || !IsInterim(parser->get().result_int())) return false;
+    if (++interim > kMaxInterimResponses) {
+      return std::unexpected(
+          Error{"protocol", "more than " + std::to_string(kMaxInterimResponses) +
+                                " interim (1xx) responses before the final one"});
+    }
+    NewParser(parser, head_request);
+    return true;
+  }
+
+  // RFC 9112 §6 framing checks Beast leaves out (it already refuses Content-Length values that
+  // differ or are not numbers, and Content-Length with a chunked Transfer-Encoding): any
+  // Transfer-Encoding with a Content-Length (§6.3 item 3, whose safe reading is an error), and
+  // Transfer-Encoding in an HTTP/1.0 response (§6.1: faulty framing).
+  static std::optional<Error> CheckHead(const Parser& parser) {
+    if (!parser.is_header_done()) return std::nullopt;
+    const auto& msg = parser.get();
+    if (msg.find(http::field::transfer_encoding) == msg.end()) return std::nullopt;
+    if (msg.find(http::field::content_length) != msg.end())
+      return Error{"protocol",
+                   "malformed HTTP response: both Transfer-Encoding and Content-Length"};
+    if (msg.version() == 10)
+      return Error{"protocol",
+                   "malformed HTTP response: Transfer-Encoding in an HTTP/1.0 response"};
+    return std::nullopt;
   }
 
   // Hands the buffered bytes to the parser; an error when they break the protocol or a limit.
-  std::optional<Error> Feed(http::response_parser<http::string_body>& parser) {
+  std::optional<Error> Feed(Parser& parser) {
     error_code ec;
     while (buffer.size() > 0 && !parser.is_done()) {
       const std::size_t used = parser.put(buffer.data(), ec);
@@ -194,9 +243,8 @@ struct HttpClient::Impl {
   }
 
   // A streaming sink sees the head once, then the body as it arrives (drained from the parser).
-  static std::optional<Error> ToSink(http::response_parser<http::string_body>& parser,
-                                     BodySink* sink, bool& headers_seen, bool& streaming,
-                                     Clock::time_point arrived) {
+  static std::optional<Error> ToSink(Parser& parser, BodySink* sink, bool& headers_seen,
+                                     bool& streaming, Clock::time_point arrived) {
     if (parser.is_header_done() && !headers_seen) {
       headers_seen = true;
       if (sink != nullptr) {
@@ -215,7 +263,10 @@ struct HttpClient::Impl {
     return std::nullopt;
   }
 
-  HttpResponse Finish(http::response<http::string_body> msg, const HttpTimings& t) {
+  // `until_close`: the body ended at the close. 101 Switching Protocols ends HTTP/1.1 on the
+  // connection. Neither leaves a connection to reuse.
+  HttpResponse Finish(http::response<http::string_body> msg, const HttpTimings& t,
+                      bool until_close) {
     HttpResponse response;
     response.status = static_cast<int>(msg.result_int());
     for (const auto& field : msg) {
@@ -223,7 +274,7 @@ struct HttpClient::Impl {
     }
     response.body = std::move(msg.body());
     response.timings = t;
-    if (!msg.keep_alive()) Close();
+    if (!msg.keep_alive() || until_close || response.status == 101) Close();
     return response;
   }
 
@@ -247,9 +298,7 @@ HttpClient::HttpClient(asio::any_io_executor executor, config::Url url, TlsOptio
   impl_->url = std::move(url);
   impl_->tls = std::move(tls);
   impl_->limits = limits;
-  error_code ec;
-  auto addr = asio::ip::make_address(impl_->url.host, ec);
-  if (!ec) impl_->literal = addr;
+  impl_->literal = AddressOf(impl_->url.host);
   if (impl_->url.scheme == "https") {
     impl_->ssl_ctx = std::make_unique<ssl::context>(MakeClientTlsContext(impl_->tls));
   }
@@ -272,7 +321,18 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
   } else {
     req.method(verb);
   }
-  req.target(impl_->url.path + request.target);
+  // The last line of defence for what config and /probe already checked: nothing that could end
+  // the request line or a header goes out.
+  const std::string target = impl_->url.path + request.target;
+  if (auto why = config::CheckRequestTarget(target))
+    co_return std::unexpected(Error{"protocol", "request target: " + *why});
+  for (const auto& [name, value] : request.headers) {
+    auto why = config::CheckHeaderName(name);
+    if (!why) why = config::CheckHeaderValue(value);
+    if (why)
+      co_return std::unexpected(Error{"protocol", "header " + name.substr(0, 64) + ": " + *why});
+  }
+  req.target(target);
   req.version(11);
   req.set(http::field::host, impl_->url.HostHeader());
   req.set(http::field::user_agent, kUserAgent);

@@ -7,7 +7,9 @@
 //   dns      resolver start -> addresses (only when the host is a name, not an IP literal)
 //   connect  TCP connect (only when a new connection was opened)
 //   tls      TLS handshake (https, new connection only)
-//   ttfb     request handed to the socket -> first response byte read (includes the write)
+//   ttfb     request handed to the socket -> first response byte read (includes the write); the
+//            first byte of an interim response (103 Early Hints) when one comes first, as curl's
+//            time_starttransfer: the wait from there to the final response is in `transfer`
 //   transfer first response byte -> response complete (headers + body)
 //   total    Send() entry -> response complete (includes dns/connect/tls when they happened)
 
@@ -78,6 +80,8 @@ struct BodySink {
       on_body;
 };
 
+inline constexpr int kMaxInterimResponses = 16;
+
 class HttpClient {
  public:
   // Throws std::runtime_error when the TLS setup fails (unreadable CA file): a start-up error.
@@ -89,6 +93,11 @@ class HttpClient {
 
   // Error kinds: dns, connect, tls, timeout, io, protocol, body_too_large, header_too_large,
   // stream, cancelled.
+  // Framing follows RFC 9112 §6: interim 1xx responses are skipped (more than
+  // kMaxInterimResponses: protocol); 101 Switching Protocols is the final response and the
+  // connection is closed after it; Content-Length values that differ or are not numbers, and
+  // Transfer-Encoding with Content-Length, are protocol errors; a body whose final transfer
+  // coding is not chunked ends at the close.
   // With keep_alive the connection is kept for the next Send when the server allows it; a kept
   // connection the server closed meanwhile is replaced once, transparently.
   // `measured`, when given, receives on failure the phases completed before it (dns, connect,

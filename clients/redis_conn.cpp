@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/redact.hpp"
+#include "config/host.hpp"
 
 namespace reznet::clients::redis {
 namespace {
@@ -43,15 +44,11 @@ std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) 
     auto [p, ec] = std::from_chars(db.data(), db.data() + db.size(), ep.db);
     if (ec != std::errc() || p != db.data() + db.size() || ep.db < 0) return bad("bad db number");
   }
-  auto colon = hostport.rfind(':');
-  ep.host = hostport.substr(0, colon);
-  if (colon != std::string::npos) {
-    const std::string port = hostport.substr(colon + 1);
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), ep.port);
-    if (ec != std::errc() || p != port.data() + port.size() || ep.port <= 0 || ep.port > 65535)
-      return bad("bad port");
-  }
-  if (ep.host.empty()) return bad("missing host");
+  // The host as the allow list judged it (config/host.hpp): hiredis resolves what it is given.
+  auto hp = config::ParseHostPort(hostport, 6379);
+  if (!hp) return bad(hp.error());
+  ep.host = hp->host.text;
+  ep.port = hp->port;
   return ep;
 }
 

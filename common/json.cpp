@@ -1,12 +1,23 @@
 #include "common/json.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 
+#include "common/escape.hpp"
+
 namespace reznet::common {
 
-std::string JsonQuote(std::string_view s) {
+std::string JsonQuote(std::string_view raw) {
+  // Invalid UTF-8 (bytes a hostile server sent, relayed in an error) would make the document
+  // one that boost::json and every strict reader refuse: such bytes become U+FFFD.
+  std::string valid;
+  std::string_view s = raw;
+  if (std::any_of(raw.begin(), raw.end(), [](char c) { return c & 0x80; })) {
+    valid = ValidUtf8(raw);
+    s = valid;
+  }
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {

@@ -21,7 +21,8 @@ enum class JsonStyle {
 
 std::string WriteJson(const boost::json::value& value, JsonStyle style = JsonStyle::kCompact);
 
-// JSON string literal with escapes (what WriteJson writes for a string).
+// JSON string literal with escapes (what WriteJson writes for a string); bytes that are not
+// valid UTF-8 become U+FFFD, so the document stays valid JSON.
 std::string JsonQuote(std::string_view s);
 // A number as people read it: "0.0512", "200", never "5.12E-2"; null when not finite.
 std::string JsonNumber(double v);

@@ -34,6 +34,18 @@ TEST(WriteJson, EscapesStringsAndKeys) {
   EXPECT_EQ(JsonQuote("a\"b"), R"("a\"b")");
 }
 
+TEST(WriteJson, InvalidUtf8BecomesReplacementCharactersAndTheTextStaysJson) {
+  // A hostile server's bytes relayed in an error: a strict reader must still read the document.
+  const std::string bytes = "bad \xff\xfe tail \xC0\xAF";
+  const std::string doc = WriteJson(json::object{{"error", bytes}, {bytes, 1}});
+  boost::system::error_code ec;
+  const json::value back = json::parse(doc, ec);
+  ASSERT_FALSE(ec) << doc;
+  EXPECT_EQ(back.at("error").as_string(),
+            "bad \xEF\xBF\xBD\xEF\xBF\xBD tail \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(JsonQuote("ok µ ⚠"), "\"ok µ ⚠\"");
+}
+
 TEST(WriteJson, NestsAndKeepsInsertionOrder) {
   json::object o;
   o["zeta"] = 1;

@@ -6,14 +6,11 @@ namespace reznet::common {
 
 void Redactor::Add(std::string_view secret) {
   if (secret.size() < kMinSecretLength) return;
-  if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
-  const auto at = std::find_if(secrets_.begin(), secrets_.end(),
-                               [&](const std::string& s) { return s.size() < secret.size(); });
-  secrets_.insert(at, std::string(secret));
+  secrets_.emplace(secret);
 }
 
 void Redactor::Add(const Redactor& other) {
-  for (const auto& secret : other.secrets_) Add(secret);
+  secrets_.insert(other.secrets_.begin(), other.secrets_.end());
 }
 
 bool Redactor::Contains(std::string_view text) const {

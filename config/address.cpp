@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include "common/redact.hpp"
@@ -13,75 +12,6 @@
 
 namespace reznet::config {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// A DNS name or an IPv4 literal: letters, digits, '-', '.', '_'. Nothing that could end a
-// libpq keyword value or a URL authority.
-bool ValidHostName(std::string_view h) {
-  if (h.empty() || h.size() > 253) return false;
-  return std::all_of(h.begin(), h.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
-  });
-}
-
-bool IsV6(std::string_view h) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, std::string(h).c_str(), &a) == 1;
-}
-
-std::expected<std::uint16_t, std::string> ParsePort(std::string_view text) {
-  unsigned port = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (ec != std::errc() || ptr != text.data() + text.size() || port == 0 || port > 65535)
-    return std::unexpected("bad port \"" + std::string(text.substr(0, 8)) + "\"");
-  return static_cast<std::uint16_t>(port);
-}
-
-// "host", "host:port", "[v6]" or "[v6]:port".
-std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
-                                                   std::uint16_t default_port) {
-  HostPort hp;
-  std::string_view port_text;
-  if (text.starts_with('[')) {
-    auto close = text.find(']');
-    if (close == std::string_view::npos) return std::unexpected("unclosed IPv6 bracket");
-    hp.host = Lower(text.substr(1, close - 1));
-    if (!IsV6(hp.host)) return std::unexpected("not an IPv6 address inside [ ]");
-    std::string_view after = text.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return std::unexpected("garbage after the IPv6 address");
-      port_text = after.substr(1);
-    }
-  } else {
-    auto colon = text.find(':');
-    if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos)
-      return std::unexpected("an IPv6 address goes in brackets: [::1]:8080");
-    hp.host = Lower(text.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
-    if (!ValidHostName(hp.host))
-      return std::unexpected("a host is letters, digits, '-', '.' and '_'");
-  }
-  if (hp.host.empty()) return std::unexpected("missing host");
-  hp.port = default_port;
-  if (!port_text.empty() || text.ends_with(':')) {
-    auto port = ParsePort(port_text);
-    if (!port) return std::unexpected(port.error());
-    hp.port = *port;
-  }
-  if (hp.port == 0) return std::unexpected("missing port");
-  return hp;
-}
-
-std::string Authority(const HostPort& hp) {
-  const bool v6 = hp.host.find(':') != std::string::npos;
-  return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
-}
 
 // Replaces the host[:port] of a scheme://[userinfo@]host[:port][/rest] URI.
 std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
@@ -92,7 +22,7 @@ std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
   if (end == std::string::npos) end = uri.size();
   auto at = uri.rfind('@', end);
   if (at != std::string::npos && at >= start) start = at + 1;
-  return uri.substr(0, start) + Authority(hp) + uri.substr(end);
+  return uri.substr(0, start) + hp.ToString() + uri.substr(end);
 }
 
 std::expected<Addressed, std::string> Fail(std::string_view address, const std::string& why) {
@@ -129,16 +59,13 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
       if (address.find("://") != std::string_view::npos) {
         auto url = ParseUrl(address);
         if (!url) return std::unexpected(url.error());
-        url->host = Lower(url->host);
-        if (url->host.find(':') == std::string::npos && !ValidHostName(url->host))
-          return Fail(address, "a host is letters, digits, '-', '.' and '_'");
         out.target.url = *url;
       } else {
-        Url url = tmpl.url.value_or(Url{"http", "", 0, ""});
+        Url url = tmpl.url.value_or(Url{"http", {}, 0, ""});
         const std::uint16_t default_port = url.scheme == "https" ? 443 : 80;
         auto hp = ParseHostPort(address, default_port);
         if (!hp) return Fail(address, hp.error());
-        url.host = hp->host;
+        url.host = std::move(hp->host);
         url.port = hp->port;
         out.target.url = url;
       }
@@ -167,7 +94,7 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
         out.target.dsn = ReplaceAuthority(tmpl.dsn, *hp);
       } else {
         // libpq: of keywords given twice, the last wins.
-        out.target.dsn = tmpl.dsn + (tmpl.dsn.empty() ? "" : " ") + "host=" + hp->host +
+        out.target.dsn = tmpl.dsn + (tmpl.dsn.empty() ? "" : " ") + "host=" + hp->host.text +
                          " port=" + std::to_string(hp->port);
       }
       out.where = *hp;
@@ -224,15 +151,18 @@ bool AllowList::Allows(const HostPort& where) const {
         return where.port >= r.first && where.port <= r.second;
       }))
     return false;
-  std::uint8_t bytes[16] = {};
-  const bool v6 = where.host.find(':') != std::string::npos;
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, where.host.c_str(), bytes) == 1) {
-    for (const auto& c : cidrs) {
-      if (c.v6 == v6 && InCidr(c, bytes)) return true;
-    }
+  const Host& h = where.host;
+  if (!h.literal()) {
+    return std::any_of(hosts.begin(), hosts.end(),
+                       [&](const std::string& p) { return HostMatches(p, h.text); });
   }
-  return std::any_of(hosts.begin(), hosts.end(),
-                     [&](const std::string& p) { return HostMatches(p, where.host); });
+  // An address is judged by the blocks of its family; one that carries an IPv4 address only by
+  // the IPv4 blocks (so "::/0" does not open every IPv4 address through ::ffff:a.b.c.d).
+  const auto v4 = h.v4();
+  const bool v6 = !v4.has_value();
+  const std::uint8_t* bytes = v6 ? h.addr.data() : v4->data();
+  return std::any_of(cidrs.begin(), cidrs.end(),
+                     [&](const Cidr& c) { return c.v6 == v6 && InCidr(c, bytes); });
 }
 
 }  // namespace reznet::config

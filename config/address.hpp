@@ -1,10 +1,12 @@
 #pragma once
-// Where a target given at run time aims (config/module.hpp), and the allow list that decides
-// whether it may. An allow list (the SSRF guard) decides which of those a module may reach: host
-// patterns
-// (`*` matches any run of characters, case-insensitive), CIDRs (matched against IP-literal hosts
-// only: a name is never resolved to decide, so DNS cannot widen the list) and ports (a list of
-// ports and ranges; none listed: any port). An empty list allows nothing.
+// The allow list (the SSRF guard) that decides which targets given at run time a module may
+// reach (config/module.hpp). It judges the parsed host (config/host.hpp) the clients connect to:
+//   hosts  patterns matched against host names only (`*` matches any run of characters,
+//          case-insensitive); a name is never resolved to decide, so DNS cannot widen the list;
+//   cidrs  matched against IP literals only; an IPv6 address carrying an IPv4 address
+//          (::ffff:a.b.c.d, ::a.b.c.d) is judged as that IPv4 address, by the IPv4 blocks;
+//   ports  ports and ranges; none listed: any port.
+// An empty list allows nothing.
 
 #include <cstdint>
 #include <expected>
@@ -13,13 +15,9 @@
 #include <utility>
 #include <vector>
 
-namespace reznet::config {
+#include "config/host.hpp"
 
-struct HostPort {
-  std::string host;  // lower-case; IPv6 without brackets
-  std::uint16_t port = 0;
-  bool operator==(const HostPort&) const = default;
-};
+namespace reznet::config {
 
 // One CIDR block, IPv4 or IPv6.
 struct Cidr {

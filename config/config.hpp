@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,6 +20,10 @@
 #include "config/shard.hpp"
 #include "config/suite.hpp"
 #include "config/units.hpp"
+
+namespace reznet::common {
+class Redactor;
+}
 
 namespace reznet::config {
 
@@ -136,6 +141,27 @@ struct ModuleConfig {
   int line = 0;
 };
 
+struct Config;
+
+// The secrets of one Config, collected on first use and shared by every probe built from it
+// (config/secrets.hpp SecretsOf). A copied or assigned Config starts with none collected: it may
+// be edited before it is used. Thread-safe.
+class SecretsCache {
+ public:
+  SecretsCache() = default;
+  SecretsCache(const SecretsCache&) {}
+  SecretsCache& operator=(const SecretsCache&) {
+    std::lock_guard lock(mutex_);
+    value_.reset();
+    return *this;
+  }
+
+ private:
+  friend std::shared_ptr<const common::Redactor> SecretsOf(const Config& config);
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<const common::Redactor> value_;  // guarded by mutex_
+};
+
 struct Config {
   std::string source;  // file the config came from
   DaemonConfig daemon;
@@ -149,6 +175,7 @@ struct Config {
   // Probe name -> position in `probes`, filled by the loader. FindProbe checks each hit and falls
   // back to a scan on a miss, so a Config built or edited by hand stays correct (only slower).
   std::unordered_map<std::string, std::size_t> probe_index;
+  SecretsCache secrets;  // read through SecretsOf
 
   const ProbeConfig* FindProbe(const std::string& name) const;
   const TargetConfig* FindTarget(const std::string& name) const;

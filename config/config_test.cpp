@@ -211,8 +211,8 @@ TEST(Loader, TlsAndBasicUsers) {
       errors,
       ElementsAre("t.yaml:8:40: daemon.auth.basic_users: \"a:b\" is not a user name: it must be "
                   "non-empty, without ':'",
-                  "t.yaml:8:26: daemon.auth.basic_users.prom: expected a bcrypt hash ($2y$… or "
-                  "$2b$…, 60 characters); make one with reznet-perfd hash-password",
+                  "t.yaml:8:26: daemon.auth.basic_users.prom: expected a bcrypt hash starting "
+                  "with $2y$, $2b$ or $2a$; make one with `reznet-perfd hash-password --cost 10`",
                   "t.yaml:3:16: daemon.tls.cert_file: cannot read \"/nonexistent/c.pem\"",
                   "t.yaml:4:15: daemon.tls.key_file: \"" + dir +
                       "/c.pem\" holds no PEM PRIVATE KEY (-----BEGIN …PRIVATE KEY-----)",

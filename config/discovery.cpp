@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "common/format.hpp"
+#include "common/read_file.hpp"
 #include "config/module.hpp"
 #include "config/reader.hpp"
 
@@ -45,20 +45,6 @@ std::vector<std::string> Glob(const std::string& pattern) {
 std::string Stamp(const struct stat& st) {
   return std::to_string(st.st_ino) + "/" + std::to_string(st.st_size) + "/" +
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
-}
-
-std::expected<std::string, std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected(path + ": cannot open");
-  std::string text;
-  text.resize(kMaxFileSdBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return std::unexpected(path + ": read error");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxFileSdBytes)
-    return std::unexpected(path + ": larger than " + std::to_string(kMaxFileSdBytes >> 20) +
-                           " MiB");
-  return text;
 }
 
 void ParseGroup(const YAML::Node& group, const std::string& file, FileSdDocument& doc) {
@@ -102,12 +88,6 @@ void ParseGroup(const YAML::Node& group, const std::string& file, FileSdDocument
     }
     doc.targets.push_back({target.Scalar(), labels});
   }
-}
-
-// host:port of an address put into a target, for the instance's name.
-std::string Authority(const HostPort& hp) {
-  const bool v6 = hp.host.find(':') != std::string::npos;
-  return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
 }
 
 }  // namespace
@@ -188,7 +168,7 @@ FileSdReader::File FileSdReader::Refresh(const std::string& path, Result& out) c
   std::string error;
   if (stamp == "missing") {
     error = path + ": vanished";
-  } else if (auto text = ReadSmallFile(path); !text) {
+  } else if (auto text = common::ReadFileBounded(path, kMaxFileSdBytes); !text) {
     error = text.error();
   } else if (auto doc = ParseFileSd(*text, path); !doc) {
     error = doc.error();
@@ -256,7 +236,9 @@ Config ExpandDiscovered(const Config& loaded,
   Config cfg = loaded;
   cfg.probes.clear();
   cfg.probe_index.clear();
-  cfg.probes.reserve(loaded.probes.size());
+  std::size_t instances = loaded.probes.size();
+  for (const auto& [name, targets] : found) instances += targets.size();
+  cfg.probes.reserve(instances);  // a ProbeConfig is large: no copies while the vector grows
   static const std::vector<DiscoveredTarget> kNone;
   for (const auto& tmpl : loaded.probes) {
     if (!tmpl.targets_from) {
@@ -293,7 +275,7 @@ Config ExpandDiscovered(const Config& loaded,
       }
       ProbeConfig p = tmpl;
       p.targets_from.reset();
-      p.name = tmpl.name + "/" + Authority(addressed->where);
+      p.name = tmpl.name + "/" + addressed->where.ToString();
       if (!names.insert(p.name).second) {
         skip("duplicate", "target \"" + t.address + "\": listed again as " + p.name);
         continue;

@@ -52,7 +52,9 @@ struct FileSdDocument {
   std::vector<std::string> warnings;  // what was skipped in a readable file, and why
 };
 
-// Files larger than this are refused (and keep their last good targets).
+// Files larger than this are refused (and keep their last good targets), as is anything that is
+// not a regular file (a FIFO, a directory, a device a glob happens to match): opened without
+// blocking (common::ReadFileBounded), counted as an error and logged once.
 constexpr std::size_t kMaxFileSdBytes = 16 * 1024 * 1024;
 
 // Parses file_sd text. The error names `file`, line and column: "f.json:3:1: …".

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -165,6 +166,32 @@ TEST(FileSdReader, GlobbedFileThatGoesIsRemovedNamedFileIsKept) {
   EXPECT_THAT(Addresses(r.targets), ElementsAre("n:1"));
   EXPECT_THAT(r.messages, ElementsAre(HasSubstr("vanished; its last good 1 target(s) are kept"),
                                       HasSubstr("*.json\" matches no file")));
+}
+
+// A FIFO (open would block until a writer comes, holding discovery and every reload behind it),
+// a directory and a file over the limit that a glob matches: each refused at once, named,
+// counted once; the other files' targets are read.
+TEST(FileSdReader, NonRegularAndOversizedFilesAreRefusedWithoutBlocking) {
+  TempDir dir;
+  dir.Write("a.json", R"([{"targets": ["a:1"]}])");
+  const std::string fifo = dir / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  fs::create_directories(dir / "sub.json");
+  const auto big = dir.Write("big.json", std::string(kMaxFileSdBytes + 1, ' '));
+  dir.Write("z.json", R"([{"targets": ["z:1"]}])");
+  FileSdReader reader;
+  TargetsFrom from{{dir / "*.json"}, std::chrono::seconds(1), 100};
+  auto r = reader.Read(from);
+  EXPECT_EQ(r.errors, 3);
+  EXPECT_THAT(Addresses(r.targets), ElementsAre("a:1", "z:1"));
+  EXPECT_THAT(r.messages,
+              ElementsAre(big + ": larger than the 16 MiB limit (16777217 bytes)",
+                          fifo + ": not a regular file (a FIFO); refused",
+                          dir / "sub.json" + ": not a regular file (a directory); refused"));
+  r = reader.Read(from);  // unchanged: neither read nor counted nor logged again
+  EXPECT_EQ(r.errors, 0);
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_THAT(Addresses(r.targets), ElementsAre("a:1", "z:1"));
 }
 
 const char* kTemplate = R"(targets:

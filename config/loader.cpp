@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "common/format.hpp"
+#include "common/read_file.hpp"
+#include "config/bcrypt_hash.hpp"
 #include "config/discovery.hpp"
 
 namespace reznet::config {
@@ -31,14 +33,26 @@ void CheckHeaderNames(MapReader& r, const std::vector<std::string>& names) {
   }
 }
 
+// Files named in a config are read with common::ReadFileBounded: a FIFO or a device there must
+// not hold a reload (or check-config) forever, nor a huge file its memory.
+constexpr std::size_t kMaxPemBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxPasswordFileBytes = 64 * 1024;
+constexpr std::size_t kMaxConfigBytes = 64 * 1024 * 1024;
+
+// "cannot read "f"", and why when it is not a plain failure to open (a FIFO, too large).
+std::string CannotRead(const std::string& file, const std::string& error) {
+  const std::string why = error.substr(std::min(error.size(), file.size() + 2));
+  return "cannot read \"" + file + "\"" + (why.starts_with("cannot open") ? "" : ": " + why);
+}
+
 // A file the daemon reads at start: it must be readable and hold the PEM block `what` (the real
 // parse happens at start and in check-config: PreflightErrors).
 void CheckPemFile(MapReader& r, const std::string& key, const std::string& file,
                   const std::string& what) {
-  std::ifstream in(file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in) {
-    r.diag().Error(r.MarkOf(key), r.PathOf(key), "cannot read \"" + file + "\"");
+  auto read = common::ReadFileBounded(file, kMaxPemBytes);
+  const std::string& text = read ? *read : std::string();
+  if (!read) {
+    r.diag().Error(r.MarkOf(key), r.PathOf(key), CannotRead(file, read.error()));
   } else if (text.find("-----BEGIN ") == std::string::npos ||
              text.find(what + "-----") == std::string::npos) {
     r.diag().Error(r.MarkOf(key), r.PathOf(key),
@@ -85,16 +99,11 @@ void ParseAuth(MapReader r, DaemonConfig& d) {
   if (r.Read("basic_users", d.basic_users)) {
     const YAML::Node users = r.Node("basic_users");
     for (const auto& [user, hash] : d.basic_users) {
-      const bool bcrypt =
-          hash.size() == 60 &&
-          (hash.starts_with("$2y$") || hash.starts_with("$2b$") || hash.starts_with("$2a$"));
       if (user.empty() || user.find(':') != std::string::npos) {
         r.diag().Error(users[user].Mark(), r.PathOf("basic_users"),
                        "\"" + user + "\" is not a user name: it must be non-empty, without ':'");
-      } else if (!bcrypt) {
-        r.diag().Error(users[user].Mark(), r.PathOf("basic_users") + "." + user,
-                       "expected a bcrypt hash ($2y$… or $2b$…, 60 characters); make one with "
-                       "reznet-perfd hash-password");
+      } else if (auto why = BcryptHashError(hash)) {
+        r.diag().Error(users[user].Mark(), r.PathOf("basic_users") + "." + user, *why);
       }
     }
   }
@@ -204,21 +213,21 @@ TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const 
     if (!t.password.empty()) {
       tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
                       "write password or password_file, not both");
-    } else if (std::ifstream in(password_file); !in) {
+    } else if (auto text = common::ReadFileBounded(password_file, kMaxPasswordFileBytes); !text) {
       tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
-                      "cannot read \"" + password_file + "\"");
+                      CannotRead(password_file, text.error()));
     } else {
-      std::getline(in, t.password);  // the first line; a trailing newline is not part of it
-      if (!t.password.empty() && t.password.back() == '\r') t.password.pop_back();
+      t.password = common::FirstLine(*text);  // a trailing newline is not part of it
     }
   }
   tr.Read("ca_file", t.ca_file);
   tr.Read("insecure_skip_verify", t.insecure_skip_verify);
-  tr.Read("headers", t.headers);
+  tr.ReadHeaders("headers", t.headers);
   if (tr.Read("secret_headers", t.secret_headers)) CheckHeaderNames(tr, t.secret_headers);
-  if (!t.ca_file.empty() && !std::ifstream(t.ca_file)) {
-    tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
-                    "cannot read \"" + t.ca_file + "\"");
+  if (!t.ca_file.empty()) {
+    if (auto ca = common::ReadFileBounded(t.ca_file, kMaxPemBytes); !ca)
+      tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
+                      CannotRead(t.ca_file, ca.error()));
   }
   tr.Finish();
   t.fingerprint = YAML::Dump(node);
@@ -422,11 +431,13 @@ Config LoadString(const std::string& text, const std::string& source_name,
 }
 
 Config LoadFile(const std::string& path, const KindTraitsMap& kinds) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path + ": cannot open the config file"});
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return LoadString(buffer.str(), path, kinds);
+  auto text = common::ReadFileBounded(path, kMaxConfigBytes);
+  if (!text) {
+    const std::string why = text.error().substr(std::min(text.error().size(), path.size() + 2));
+    throw ConfigError({path + (why.starts_with("cannot open") ? ": cannot open the config file"
+                                                              : ": config file " + why)});
+  }
+  return LoadString(*text, path, kinds);
 }
 
 }  // namespace reznet::config

@@ -42,6 +42,18 @@ AllowList ParseAllow(MapReader r) {
     for (auto& h : allow.hosts) {
       std::transform(h.begin(), h.end(), h.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (auto ip = ParseHost(h); ip && ip->literal()) {
+        r.diag().Error(r.MarkOf("hosts"), r.PathOf("hosts"),
+                       "\"" + h +
+                           "\" is an address: hosts match names only; write it under cidrs: [" +
+                           (ip->kind == Host::Kind::kIpv4 ? h + "/32" : ip->text + "/128") + "]");
+      } else if (!std::all_of(h.begin(), h.end(), [](unsigned char c) {
+                   return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '*';
+                 })) {
+        r.diag().Error(
+            r.MarkOf("hosts"), r.PathOf("hosts"),
+            "\"" + h + "\" is not a host pattern: letters, digits, '-', '.', '_' and '*'");
+      }
     }
   }
   std::vector<std::string> cidrs;
@@ -153,7 +165,7 @@ std::expected<ModuleProbe, ModuleRefusal> ResolveModule(const ModuleConfig& modu
                                                         const Config& cfg) {
   auto addressed = WithAddress(module.target, module.probe.traits.address, address);
   if (!addressed) return std::unexpected(ModuleRefusal{false, addressed.error()});
-  const std::string where = addressed->where.host + ":" + std::to_string(addressed->where.port);
+  const std::string where = addressed->where.ToString();
   if (module.allow.Empty()) {
     return std::unexpected(
         ModuleRefusal{true, "module \"" + module.name +

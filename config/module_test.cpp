@@ -82,6 +82,8 @@ TEST(Modules, LoadAndResolveAnAllowedTarget) {
   EXPECT_EQ(full->target->url->ToString(), "https://backend/v2");
   EXPECT_TRUE(ResolveModule(m, "10.1.2.3:8000", c).has_value());
   EXPECT_TRUE(ResolveModule(m, "[fd00::1]:443", c).has_value());
+  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
+  EXPECT_TRUE(ResolveModule(m, "[::ffff:10.0.0.1]:443", c).has_value());
 }
 
 TEST(Modules, TheAllowListRefusesEverythingElse) {
@@ -89,7 +91,8 @@ TEST(Modules, TheAllowListRefusesEverythingElse) {
   const ModuleConfig& m = c.modules.at("web_2xx");
   for (const char* denied :
        {"169.254.169.254:443", "api.svc.local:22", "evil.com:443", "svc.local.evil.com:443",
-        "11.0.0.1:8000", "[::1]:443", "[::ffff:10.0.0.1]:443", "http://10.0.0.1:9000/"}) {
+        "11.0.0.1:8000", "[::1]:443", "[::ffff:127.0.0.1]:443", "[::ffff:11.0.0.1]:443",
+        "http://10.0.0.1:9000/"}) {
     auto r = ResolveModule(m, denied, c);
     ASSERT_FALSE(r.has_value()) << denied;
     EXPECT_TRUE(r.error().forbidden) << denied << ": " << r.error().message;
@@ -138,7 +141,7 @@ TEST(Addresses, RedisAndPostgresTakeHostAndPortIntoTheirTemplate) {
   auto r = WithAddress(redis, TargetAddress::kRedisUrl, "cache.svc:6380");
   ASSERT_TRUE(r.has_value()) << r.error();
   EXPECT_EQ(r->target.redis_url, "redis://user@cache.svc:6380/2");
-  EXPECT_EQ(r->where, (HostPort{"cache.svc", 6380}));
+  EXPECT_EQ(r->where.ToString(), "cache.svc:6380");
   auto url = WithAddress(TargetConfig{}, TargetAddress::kRedisUrl, "redis://10.0.0.5");
   ASSERT_TRUE(url.has_value()) << url.error();
   EXPECT_EQ(url->target.redis_url, "redis://10.0.0.5:6379");
@@ -161,12 +164,13 @@ TEST(Addresses, HostPatternsAndCidrs) {
   EXPECT_FALSE(HostMatches("db-*-primary", "db-7-primary.evil"));
   AllowList allow;
   allow.cidrs = {*ParseCidr("192.168.4.0/22"), *ParseCidr("2001:db8::/32")};
-  EXPECT_TRUE(allow.Allows({"192.168.7.255", 80}));
-  EXPECT_FALSE(allow.Allows({"192.168.8.0", 80}));
-  EXPECT_TRUE(allow.Allows({"2001:db8::1", 80}));
-  EXPECT_FALSE(allow.Allows({"2001:db9::1", 80}));
+  const auto at = [](const char* host) { return HostPort{*ParseHost(host), 80}; };
+  EXPECT_TRUE(allow.Allows(at("192.168.7.255")));
+  EXPECT_FALSE(allow.Allows(at("192.168.8.0")));
+  EXPECT_TRUE(allow.Allows(at("2001:db8::1")));
+  EXPECT_FALSE(allow.Allows(at("2001:db9::1")));
   // A name is never resolved to match a CIDR.
-  EXPECT_FALSE(allow.Allows({"localhost", 80}));
+  EXPECT_FALSE(allow.Allows(at("localhost")));
   EXPECT_FALSE(ParseCidr("10.0.0.0/").has_value());
   EXPECT_FALSE(ParseCidr("10.0.0/8").has_value());
 }

@@ -229,6 +229,34 @@ bool MapReader::Read(const std::string& key, std::map<std::string, std::string>&
   return ok;
 }
 
+bool MapReader::ReadRequestTarget(const std::string& key, std::string& out, bool required) {
+  std::string text = out;  // absent: the default stays
+  if (!Read(key, text, required)) return false;
+  if (auto why = CheckRequestTarget(text)) {
+    diag_.Error(MarkOf(key), PathOf(key), *why);
+    return false;
+  }
+  out = std::move(text);
+  return true;
+}
+
+bool MapReader::ReadHeaders(const std::string& key, std::map<std::string, std::string>& out) {
+  std::map<std::string, std::string> headers;
+  if (!Read(key, headers)) return false;
+  bool ok = true;
+  for (const auto& [name, value] : headers) {
+    auto why = CheckHeaderName(name);
+    if (!why && CheckHeaderValue(value))
+      why = "the value of \"" + name + "\" holds a control character (CR, LF, NUL …)";
+    if (why) {
+      diag_.Error(MarkOf(key), PathOf(key), *why);
+      ok = false;
+    }
+  }
+  if (ok) out = std::move(headers);
+  return ok;
+}
+
 void MapReader::Finish() {
   if (!is_map_) return;
   for (const auto& kv : node_) {

@@ -50,4 +50,11 @@ common::Redactor MakeRedactor(const Config& config) {
   return out;
 }
 
+std::shared_ptr<const common::Redactor> SecretsOf(const Config& config) {
+  std::lock_guard lock(config.secrets.mutex_);
+  if (!config.secrets.value_)
+    config.secrets.value_ = std::make_shared<const common::Redactor>(MakeRedactor(config));
+  return config.secrets.value_;
+}
+
 }  // namespace reznet::config

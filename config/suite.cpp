@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/read_file.hpp"
 #include "config/config.hpp"
 #include "config/loader.hpp"
 #include "config/reader.hpp"
@@ -163,12 +164,13 @@ void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     if (!h.password.empty()) {
       diag.Error(r.MarkOf("password_file"), r.PathOf("password_file"),
                  "write password or password_file, not both");
-    } else if (std::ifstream in(password_file); !in) {
+    } else if (auto text = common::ReadFileBounded(password_file, 64 * 1024); !text) {
+      // Bounded and without blocking: a FIFO named here must not hold a reload.
       diag.Error(r.MarkOf("password_file"), r.PathOf("password_file"),
-                 "cannot read \"" + password_file + "\"");
+                 "cannot read \"" + password_file + "\": " +
+                     text.error().substr(std::min(text.error().size(), password_file.size() + 2)));
     } else {
-      std::getline(in, h.password);
-      if (!h.password.empty() && h.password.back() == '\r') h.password.pop_back();
+      h.password = common::FirstLine(*text);
     }
   }
   if (h.store == "postgres" && h.dsn.empty()) {

@@ -95,7 +95,7 @@ std::expected<double, std::string> ParseRatio(std::string_view text) {
 }
 
 std::string Url::HostHeader() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string h = host.Bracketed();
   const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
   if (!default_port) h += ":" + std::to_string(port);
   return h;
@@ -122,33 +122,12 @@ std::expected<Url, std::string> ParseUrl(std::string_view text) {
   if (authority.find('@') != std::string_view::npos) {
     return bad("credentials in URLs are not accepted; use api_key or headers");
   }
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unclosed IPv6 bracket");
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return bad("garbage after IPv6 address");
-      port_text = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (url.host.empty()) return bad("missing host");
-  url.port = url.scheme == "https" ? 443 : 80;
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-      return bad("bad port");
-    }
-    url.port = static_cast<std::uint16_t>(port);
-  }
+  auto hp = ParseHostPort(authority, url.scheme == "https" ? 443 : 80);
+  if (!hp) return bad(hp.error());
+  url.host = std::move(hp->host);
+  url.port = hp->port;
   if (path.find_first_of("?#") != std::string_view::npos) return bad("base URL takes no query");
+  if (auto why = CheckRequestTarget(path, scheme_end + 3 + authority.size())) return bad(*why);
   while (path.ends_with('/')) path.remove_suffix(1);
   url.path = std::string(path);
   return url;

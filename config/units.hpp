@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/host.hpp"
+
 namespace reznet::config {
 
 using Duration = std::chrono::nanoseconds;
@@ -25,10 +27,11 @@ std::string FormatDuration(Duration d);
 // "60%" -> 0.6, "0.6" -> 0.6. Result must lie in [0, 1].
 std::expected<double, std::string> ParseRatio(std::string_view text);
 
-// An absolute http(s) URL, split once at load time.
+// An absolute http(s) URL, split once at load time: the host parsed by ParseHost (what clients
+// connect to), the path checked by CheckRequestTarget.
 struct Url {
   std::string scheme;  // "http" or "https"
-  std::string host;    // without brackets for IPv6
+  Host host;
   std::uint16_t port = 0;
   std::string path;  // base path without trailing slash ("" for root)
   bool operator==(const Url&) const = default;

@@ -1,5 +1,6 @@
 #include "config/units.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace reznet::config {
@@ -48,10 +49,22 @@ TEST(Ratio, PercentAndFraction) {
   EXPECT_FALSE(ParseRatio("%"));
 }
 
+TEST(Url, HostAndPathAreCheckedAsTheyGoOnTheWire) {
+  // Issue #24: a zone id and a legacy number reached the resolver; a CR LF split the request.
+  EXPECT_THAT(ParseUrl("http://[::ffff:127.0.0.1%x.example.test]:80/").error(),
+              ::testing::HasSubstr("zone id"));
+  EXPECT_THAT(ParseUrl("http://0x7f000001/").error(), ::testing::HasSubstr("dotted quad"));
+  EXPECT_THAT(ParseUrl("http://h/a HTTP/1.1\r\nX: y").error(),
+              ::testing::HasSubstr("' ' at 11 is not allowed in a URL path"));
+  auto mapped = ParseUrl("http://[::FFFF:10.0.0.1]:8080/a%20b");
+  ASSERT_TRUE(mapped) << mapped.error();
+  EXPECT_EQ(mapped->ToString(), "http://[::ffff:10.0.0.1]:8080/a%20b");
+}
+
 TEST(Url, SplitsAndValidates) {
   auto u = ParseUrl("http://127.0.0.1:8000/base/");
   ASSERT_TRUE(u) << u.error();
-  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->host.text, "127.0.0.1");
   EXPECT_EQ(u->port, 8000);
   EXPECT_EQ(u->path, "/base");
   EXPECT_EQ(u->HostHeader(), "127.0.0.1:8000");

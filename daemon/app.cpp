@@ -27,6 +27,7 @@
 #include "daemon/reload.hpp"
 #include "daemon/reload_control.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/state_lock.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wiring.hpp"
 #include "nfr/alert_notifier.hpp"
@@ -264,8 +265,7 @@ void Daemon::AddReload() {
 void Daemon::WaitHup() {
   hup_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec || stopping_) return;
-    spdlog::info("SIGHUP: reloading {}", holder_.Get()->source);
-    reloads_->StartOrFollow("SIGHUP");
+    reloads_->StartOrFollow("SIGHUP");  // logs, at most a line a second in a storm
     WaitHup();
   });
 }
@@ -348,6 +348,12 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
       options.listen_override.empty() ? config.daemon.listen : options.listen_override;
   if (auto errors = PreflightErrors(config, listen); !errors.empty()) {
     for (const auto& e : errors) std::cerr << e << "\n";
+    return 2;
+  }
+  // Held until Serve returns: a second daemon on the same state_dir exits 2 naming this one.
+  auto state_lock = StateDirLock::Acquire(config.daemon.state_dir);
+  if (!state_lock) {
+    std::cerr << "reznet-perfd: " << state_lock.error() << "\n";
     return 2;
   }
   RaiseFdLimit();

@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/escape.hpp"
 #include "common/json.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::daemon {
 namespace {
 
+// The message as a JSON string (JsonQuote escapes control characters and replaces invalid UTF-8).
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
@@ -23,6 +25,21 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+// The message of a text line with CR, LF and other control characters escaped (common::LogText):
+// a label or an upstream error cannot end the line and forge the next one.
+class TextMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text =
+        common::LogText(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextMessageFlag>();
   }
 };
 
@@ -70,14 +87,14 @@ void SetLogSecrets(common::Redactor secrets) {
 void SetupLogging(const config::LogConfig& log, common::Redactor secrets) {
   auto logger = std::make_shared<spdlog::logger>(
       "reznet-perfd", std::make_shared<RedactingStderrSink>(std::move(secrets)));
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (log.format == "json") {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":%*})");
-    logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    formatter->add_flag<TextMessageFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %*");
   }
+  logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(log.level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));

@@ -34,6 +34,29 @@ TEST(Logging, ScrubsSecretsBeforeJsonEscaping) {
   EXPECT_EQ(line.find("ss-word"), std::string::npos) << line;
 }
 
+TEST(Logging, TextLinesCannotBeForgedByWhatUsersWrote) {
+  SetupLogging({"info", "text"});
+  const std::string forged = "x\r\n2026-12-07T08:00:00.000+0000 error forged\x1b[2K\x01";
+  const std::string out = LogOnce(forged);
+  // One line, ending in the one newline the logger writes; the rest escaped.
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_NE(out.find(R"(upstream said: x\r\n2026-12-07T08:00:00.000+0000 error forged\x1B[2K\x01)"),
+            std::string::npos)
+      << out;
+}
+
+TEST(Logging, JsonLinesStayValidJsonWhateverTheBytes) {
+  SetupLogging({"info", "json"});
+  const std::string out = LogOnce("a\nb\"\xff\x01");
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+  EXPECT_NE(out.find(R"("msg":"upstream said: a\nb\")"
+                     "\xEF\xBF\xBD"
+                     R"(\u0001")"),
+            std::string::npos)
+      << out;
+}
+
 TEST(Logging, SetLogSecretsReplacesTheSecrets) {
   SetupLogging({"info", "text"}, Secrets("old-secret"));
   SetLogSecrets(Secrets("new-secret"));

@@ -70,8 +70,16 @@ api::ReloadOutcome Reloader::Apply(Prepared p) {
     return r;
   }
   p_.sink.RecordReload(true, std::chrono::system_clock::now());
-  spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept",
-               p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept);
+  const bool noop = r.added.empty() && r.changed.empty() && r.removed.empty();
+  std::optional<std::uint64_t> swallowed = 0;
+  if (noop) swallowed = noop_log_.Allow(std::chrono::steady_clock::now());
+  if (swallowed) {
+    spdlog::info("config reloaded from {}: {} probe(s) added, {} changed, {} removed, {} kept{}",
+                 p.fresh->source, r.added.size(), r.changed.size(), r.removed.size(), r.kept,
+                 *swallowed > 0
+                     ? fmt::format(" ({} more unchanged reload(s) since the last line)", *swallowed)
+                     : "");
+  }
   r.ok = true;
   return r;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/routes.hpp"
+#include "common/rate_limit.hpp"
 #include "config/holder.hpp"
 #include "daemon/app.hpp"
 #include "daemon/discovery.hpp"
@@ -80,6 +81,9 @@ class Reloader {
   Prepared Fail(Prepared p);
 
   Parts p_;
+  // Reloads that changed nothing, logged at most once a second (a SIGHUP or POST storm). Used on
+  // the probe io_context only (Apply).
+  common::RateLimitedLog noop_log_{std::chrono::seconds(1)};
 };
 
 }  // namespace reznet::daemon

@@ -27,13 +27,27 @@ api::ReloadRecord ReloadRunner::StartLocked(const std::string& trigger) {
   r.running = true;
   r.started_at = Now();
   running_ = r;
+  LogRequestLocked(trigger + ": reload " + std::to_string(r.id) + " started");
   asio::post(thread_, [this, id = r.id] { Run(id); });
   return r;
 }
 
+void ReloadRunner::LogRequestLocked(const std::string& line) {
+  const auto swallowed = request_log_.Allow(std::chrono::steady_clock::now());
+  if (!swallowed) return;
+  if (*swallowed > 0) {
+    spdlog::info("{} ({} more reload request(s) since the last line)", line, *swallowed);
+  } else {
+    spdlog::info("{}", line);
+  }
+}
+
 ReloadRunner::Started ReloadRunner::Start(const std::string& trigger) {
   std::lock_guard lock(mutex_);
-  if (running_) return {false, *running_};
+  if (running_) {
+    LogRequestLocked(trigger + ": refused, reload " + std::to_string(running_->id) + " is running");
+    return {false, *running_};
+  }
   return {true, StartLocked(trigger)};
 }
 
@@ -43,7 +57,8 @@ void ReloadRunner::StartOrFollow(const std::string& trigger) {
     StartLocked(trigger);
     return;
   }
-  spdlog::info("{}: reload {} is running; another reload follows it", trigger, running_->id);
+  LogRequestLocked(trigger + ": reload " + std::to_string(running_->id) +
+                   " is running; another reload follows it");
   follow_up_ = trigger;
 }
 
@@ -73,7 +88,7 @@ std::optional<api::ReloadRecord> ReloadRunner::Current() const {
 
 void ReloadRunner::Run(std::uint64_t id) {
   systemd::Notify("RELOADING=1");
-  spdlog::info("reload {} started", id);
+  spdlog::debug("reload {} started", id);
   auto outcome = PrepareAndApply();
   systemd::Notify("READY=1");
   Finish(std::move(outcome));

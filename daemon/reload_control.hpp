@@ -16,6 +16,7 @@
 #include <string>
 
 #include "api/routes.hpp"
+#include "common/rate_limit.hpp"
 #include "daemon/reload.hpp"
 
 namespace reznet::daemon {
@@ -39,6 +40,9 @@ class ReloadRunner : public api::ReloadControl {
 
  private:
   api::ReloadRecord StartLocked(const std::string& trigger);  // under mutex_, none running
+  // A reload request's log line, at most one a second (a reload storm), saying how many were
+  // swallowed. Under mutex_.
+  void LogRequestLocked(const std::string& line);
   void Run(std::uint64_t id);
   api::ReloadOutcome PrepareAndApply();
   api::ReloadOutcome ApplyOnIo(Reloader::Prepared prepared);
@@ -55,6 +59,7 @@ class ReloadRunner : public api::ReloadControl {
   std::deque<api::ReloadRecord> finished_;    // guarded by mutex_; newest last
   std::optional<std::string> follow_up_;      // guarded by mutex_: a SIGHUP while running
   std::uint64_t next_id_ = 1;                 // guarded by mutex_
+  common::RateLimitedLog request_log_{std::chrono::seconds(1)};  // guarded by mutex_
   std::atomic<bool> discovery_queued_{false};
   boost::asio::thread_pool thread_{1};
 };

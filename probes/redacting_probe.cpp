@@ -15,7 +15,7 @@ void ScrubOutcome(Outcome& outcome, const common::Redactor& redactor) {
 MetricLabels RedactingProbe::Labels() const {
   MetricLabels labels = inner_->Labels();
   for (auto& [name, value] : labels) {
-    if (redactor_.Contains(value)) value = redactor_.Scrub(value);
+    if (redactor_->Contains(value)) value = redactor_->Scrub(value);
   }
   return labels;
 }
@@ -28,7 +28,7 @@ boost::asio::awaitable<Outcome> RedactingProbe::Run(RunContext ctx) {
     // Caught here rather than by RunOnce so the message is scrubbed like any other detail.
     outcome.Fail("internal", std::string("probe raised an exception: ") + e.what());
   }
-  ScrubOutcome(outcome, redactor_);
+  ScrubOutcome(outcome, *redactor_);
   co_return outcome;
 }
 

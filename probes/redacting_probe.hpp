@@ -5,6 +5,8 @@
 // inner probe are turned into error "internal" here, scrubbed as well. ProbeRegistry::Create
 // wraps every probe whose config has secrets; the Redactor is fixed for the probe's lifetime.
 
+#include <memory>
+
 #include "common/redact.hpp"
 #include "probes/probe.hpp"
 
@@ -15,7 +17,8 @@ void ScrubOutcome(Outcome& outcome, const common::Redactor& redactor);
 
 class RedactingProbe final : public Probe {
  public:
-  RedactingProbe(std::unique_ptr<Probe> inner, common::Redactor redactor)
+  // `redactor` is shared (one per config, config::SecretsOf) and must not be null.
+  RedactingProbe(std::unique_ptr<Probe> inner, std::shared_ptr<const common::Redactor> redactor)
       : inner_(std::move(inner)), redactor_(std::move(redactor)) {}
 
   MetricLabels Labels() const override;
@@ -27,7 +30,7 @@ class RedactingProbe final : public Probe {
 
  private:
   std::unique_ptr<Probe> inner_;
-  common::Redactor redactor_;
+  std::shared_ptr<const common::Redactor> redactor_;
 };
 
 }  // namespace reznet::probes

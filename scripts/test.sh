@@ -63,7 +63,7 @@ cmake --build build-tsan -j "$JOBS"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp" \
   ctest --test-dir build-tsan -L unit --output-on-failure -j "$JOBS"
 
-step "fuzz: SSE parser + provider decoders, bounded (build-fuzz/)"
+step "fuzz: SSE parser + provider decoders, load engine response heads; REZNET_FUZZ_SECONDS in all (build-fuzz/)"
 "$ROOT/tests/fuzz/run.sh" "${REZNET_FUZZ_SECONDS:-20}"
 
 if [ "$COVERAGE" -eq 1 ]; then

@@ -196,7 +196,8 @@ TEST(Trend, RowsOldestFirstWithWorseAndFailedCells) {
   const std::string md = TrendMarkdown(t);
   EXPECT_THAT(md, HasSubstr("| Commit | api_p95 | cache |\n|---|---:|---:|\n"));
   EXPECT_THAT(md, HasSubstr("| `fff000` | 149.0 ms ⚠ ❌ | 90.0 % ❌ |"));
-  EXPECT_THAT(TrendCsv(t), HasSubstr("\"fff000\",\"r3\",passed,0,0.149,worse failed,0.9,failed\n"));
+  EXPECT_THAT(TrendCsv(t),
+              HasSubstr("\"fff000\",\"r3\",\"passed\",0,0.149,worse failed,0.9,failed\n"));
   EXPECT_THAT(TrendJson(t), HasSubstr("\"text\": \"130.0 ms ⚠\""));
 }
 

@@ -2,12 +2,18 @@
 
 #include <cstdio>
 
+#include "common/escape.hpp"
 #include "common/format.hpp"
 #include "common/time.hpp"
 #include "probes/outcome.hpp"
 
 namespace reznet::suite {
 namespace {
+
+// Everything users wrote (labels, names, errors) goes through these; see common/escape.hpp.
+using common::MarkdownCode;
+using common::XmlEscape;
+std::string Md(std::string_view s) { return common::MarkdownText(s); }
 
 std::string Fmt(const char* format, double v) {
   char buf[64];
@@ -27,53 +33,17 @@ const char* Mark(Verdict v) {
   return "–";
 }
 
-// Markdown table cells must not break the table.
-std::string Cell(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n' || c == '\r')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string XmlEscapeImpl(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters even escaped.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-          out += ' ';
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 std::string Promise(const NfrVerdict& v) {
   std::string what = v.probe + (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat;
   return what + " " + v.op + " " + FormatValue(v.threshold, v.latency);
+}
+
+// The promise in Markdown: the names escaped; a comparison of the config's (<, <=, >, >=) shown
+// as written, since `<` before a space or `=` starts no HTML tag.
+std::string MdPromise(const NfrVerdict& v) {
+  const bool plain_op = v.op == "<" || v.op == "<=" || v.op == ">" || v.op == ">=";
+  return Md(v.probe) + (v.phase.empty() ? "" : " " + Md(v.phase)) + " " + Md(v.stat) + " " +
+         (plain_op ? v.op : Md(v.op)) + " " + FormatValue(v.threshold, v.latency);
 }
 
 std::string Duration(const RunRecord& r) {
@@ -106,21 +76,21 @@ std::string Samples(const BaselineRow& b) {
 std::string ComparisonMarkdown(const std::string& baseline_id, double significance,
                                double tolerance, const std::vector<BaselineRow>& nfrs,
                                const std::vector<BaselineRow>& phases) {
-  std::string md = "Compared with run `" + baseline_id + "`. ⚠ *regressed*: a rank test " +
-                   "(Mann–Whitney) finds the samples significantly worse (p < " +
-                   Fmt("%g", significance) + ") and the statistic is worse by more than " +
-                   Fmt("%.0f", tolerance * 100) +
-                   " %; ✗ the NFR fails. Intervals: 95 % bootstrap of the change; fewer than 8 "
-                   "samples a side: *too few samples*.\n\n";
+  std::string md =
+      "Compared with run " + MarkdownCode(baseline_id) + ". ⚠ *regressed*: a rank test " +
+      "(Mann–Whitney) finds the samples significantly worse (p < " + Fmt("%g", significance) +
+      ") and the statistic is worse by more than " + Fmt("%.0f", tolerance * 100) +
+      " %; ✗ the NFR fails. Intervals: 95 % bootstrap of the change; fewer than 8 "
+      "samples a side: *too few samples*.\n\n";
   if (!nfrs.empty()) {
     md +=
         "| NFR | stat | baseline | this run | change | 95 % interval | p | samples | verdict | "
         "|\n|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
     for (const auto& b : nfrs) {
-      md += "| " + b.nfr + " | " + (b.stat.empty() ? "–" : b.stat) + " | " +
+      md += "| " + Md(b.nfr) + " | " + (b.stat.empty() ? "–" : Md(b.stat)) + " | " +
             FormatValue(b.baseline, b.latency) + " | " + FormatValue(b.value, b.latency) + " | " +
             Pct(b.change_pct) + " | " + Interval(b) + " | " + PValue(b) + " | " + Samples(b) +
-            " | " + (b.verdict.empty() ? "–" : b.verdict) + " | " + Flag(b) + " |\n";
+            " | " + (b.verdict.empty() ? "–" : Md(b.verdict)) + " | " + Flag(b) + " |\n";
     }
   }
   if (!phases.empty()) {
@@ -129,15 +99,14 @@ std::string ComparisonMarkdown(const std::string& baseline_id, double significan
         "95 % interval | p | samples | verdict | |\n"
         "|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
     for (const auto& b : phases) {
-      md += "| " + b.probe + " | " + b.phase + " | " + FormatValue(b.baseline, true) + " | " +
-            FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) + " | " +
-            PValue(b) + " | " + Samples(b) + " | " + b.verdict + " | " + Flag(b) + " |\n";
+      md += "| " + Md(b.probe) + " | " + Md(b.phase) + " | " + FormatValue(b.baseline, true) +
+            " | " + FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) +
+            " | " + PValue(b) + " | " + Samples(b) + " | " + Md(b.verdict) + " | " + Flag(b) +
+            " |\n";
     }
   }
   return md;
 }
-
-std::string XmlEscape(const std::string& s) { return XmlEscapeImpl(s); }
 
 std::string FormatValue(double value, bool latency) {
   return latency ? common::FormatSeconds(value) : Fmt("%.1f %%", value * 100);
@@ -149,40 +118,41 @@ std::string FormatTime(double unix_seconds) {
 
 std::string ToMarkdown(const RunRecord& r) {
   std::string md;
-  md += "# Performance test results — " + r.profile + "\n\n";
+  md += "# Performance test results — " + Md(r.profile) + "\n\n";
   md += "| | |\n|---|---|\n";
-  md += "| Run | `" + r.id + "` |\n";
-  md += "| Result | **" + r.state + "**" + (r.error.empty() ? "" : " — " + Cell(r.error)) + " |\n";
+  md += "| Run | " + MarkdownCode(r.id) + " |\n";
+  md +=
+      "| Result | **" + Md(r.state) + "**" + (r.error.empty() ? "" : " — " + Md(r.error)) + " |\n";
   md += "| Started | " + FormatTime(r.started_at) + " |\n";
   md += "| Duration | " + Duration(r) + " |\n";
   md += "| NFRs | " + std::to_string(r.Count(Verdict::kPassed)) + " met, " +
         std::to_string(r.Count(Verdict::kFailed)) + " failed, " +
         std::to_string(r.Count(Verdict::kSkipped)) + " skipped |\n";
-  for (const auto& [k, v] : r.labels) md += "| " + Cell(k) + " | " + Cell(v) + " |\n";
-  if (!r.version.empty()) md += "| reznet-perfd | " + r.version + " |\n";
+  for (const auto& [k, v] : r.labels) md += "| " + Md(k) + " | " + Md(v) + " |\n";
+  if (!r.version.empty()) md += "| reznet-perfd | " + Md(r.version) + " |\n";
 
   md += "\n## NFR checklist\n\n";
   if (r.nfrs.empty()) md += "No NFR is judged by this profile.\n";
   for (const auto& v : r.nfrs) {
     md += "- " + std::string(v.verdict == Verdict::kPassed ? "[x] " : "[ ] ") + Mark(v.verdict) +
-          " **" + v.nfr + "**: " + Promise(v);
+          " **" + Md(v.nfr) + "**: " + MdPromise(v);
     if (v.verdict == Verdict::kSkipped) {
-      md += " — skipped: " + v.reason;
+      md += " — skipped: " + Md(v.reason);
     } else if (v.value) {
       md += " — measured " + FormatValue(*v.value, v.latency) + " over " +
             std::to_string(v.samples) + " samples";
       if (v.verdict == Verdict::kFailed) md += " — **FAILED**";
     } else {
-      md += " — **FAILED**: " + v.reason;
+      md += " — **FAILED**: " + Md(v.reason);
     }
     md += "\n";
   }
 
   md += "\n## Results per probe\n";
   for (const auto& p : r.probes) {
-    md += "\n### " + p.name + " (" + p.kind + ")\n\n";
+    md += "\n### " + Md(p.name) + " (" + Md(p.kind) + ")\n\n";
     if (p.skipped) {
-      md += "Skipped: " + p.skip_reason + "\n";
+      md += "Skipped: " + Md(p.skip_reason) + "\n";
       continue;
     }
     md += std::to_string(p.runs) + " of " + std::to_string(p.planned) + " runs, " +
@@ -191,20 +161,21 @@ std::string ToMarkdown(const RunRecord& r) {
       md += "| phase | samples | min | p50 | p90 | p95 | p99 | max | mean |\n";
       md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
       for (const auto& s : p.phases) {
-        md += "| " + s.name + " | " + std::to_string(s.count) + " | " + FormatValue(s.min, true) +
-              " | " + FormatValue(s.p50, true) + " | " + FormatValue(s.p90, true) + " | " +
-              FormatValue(s.p95, true) + " | " + FormatValue(s.p99, true) + " | " +
-              FormatValue(s.max, true) + " | " + FormatValue(s.mean, true) + " |\n";
+        md += "| " + Md(s.name) + " | " + std::to_string(s.count) + " | " +
+              FormatValue(s.min, true) + " | " + FormatValue(s.p50, true) + " | " +
+              FormatValue(s.p90, true) + " | " + FormatValue(s.p95, true) + " | " +
+              FormatValue(s.p99, true) + " | " + FormatValue(s.max, true) + " | " +
+              FormatValue(s.mean, true) + " |\n";
       }
     }
     if (!p.counters.empty()) {
       md += "\n| counter | mean |\n|---|---:|\n";
-      for (const auto& [k, v] : p.counters) md += "| " + k + " | " + Fmt("%.4g", v) + " |\n";
+      for (const auto& [k, v] : p.counters) md += "| " + Md(k) + " | " + Fmt("%.4g", v) + " |\n";
     }
     if (!p.errors.empty()) {
       md += "\nErrors:";
-      for (const auto& [k, n] : p.errors) md += " " + k + " ×" + std::to_string(n);
-      md += ". Last: " + Cell(p.last_error) + "\n";
+      for (const auto& [k, n] : p.errors) md += " " + Md(k) + " ×" + std::to_string(n);
+      md += ". Last: " + Md(p.last_error) + "\n";
     }
   }
 
@@ -212,7 +183,8 @@ std::string ToMarkdown(const RunRecord& r) {
   if (r.baseline_id.empty()) {
     md += "No baseline set (`reznet-perfd baseline set RUN_ID`).\n";
   } else if (r.baseline.empty() && r.baseline_phases.empty()) {
-    md += "Baseline `" + r.baseline_id + "` has no NFR value in common with this run.\n";
+    md +=
+        "Baseline " + MarkdownCode(r.baseline_id) + " has no NFR value in common with this run.\n";
   } else {
     md += ComparisonMarkdown(r.baseline_id, r.significance, r.tolerance, r.baseline,
                              r.baseline_phases);
@@ -224,11 +196,11 @@ std::string ResultsDocument(const RunRecord& run, const std::string& trend_markd
                             const std::vector<std::pair<std::string, std::string>>& environment) {
   std::string md = ToMarkdown(run);
   md += "\n## Trend of the last runs\n\n";
-  md += "One row per finished `" + run.profile +
-        "` run, oldest first; ⚠ significantly worse than the run before, ❌ the NFR failed.\n\n";
+  md += "One row per finished " + MarkdownCode(run.profile) +
+        " run, oldest first; ⚠ significantly worse than the run before, ❌ the NFR failed.\n\n";
   md += trend_markdown;
   md += "\n## Environment\n\n| | |\n|---|---|\n";
-  for (const auto& [k, v] : environment) md += "| " + Cell(k) + " | " + Cell(v) + " |\n";
+  for (const auto& [k, v] : environment) md += "| " + Md(k) + " | " + Md(v) + " |\n";
   return md;
 }
 

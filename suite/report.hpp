@@ -2,6 +2,8 @@
 // Reports of a run for people and CI: Markdown (in the spirit of RezNet's
 // PERFORMANCE_TEST_RESULTS.md: NFR checklist, statistics per probe, baseline comparison) and
 // JUnit XML (one testcase per judged NFR, for CI test tabs). JSON is ToJson (record.hpp).
+// Everything users wrote (labels, probe and NFR names, errors) is escaped for the format
+// (common/escape.hpp): a Markdown table row stays one row, the XML stays well-formed XML 1.0.
 
 #include <string>
 #include <utility>
@@ -25,8 +27,6 @@ std::string ResultsDocument(const RunRecord& run, const std::string& trend_markd
 
 // "12.3 ms", "1.25 s", "64.0 %": how reports print a value.
 std::string FormatValue(double value, bool latency);
-// Text for XML and HTML: &, <, >, ", ' escaped; control characters XML 1.0 forbids become spaces.
-std::string XmlEscape(const std::string& s);
 // "2026-11-27 08:45:12 UTC"
 std::string FormatTime(double unix_seconds);
 

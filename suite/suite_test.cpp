@@ -230,7 +230,7 @@ TEST(Report, MarkdownHasChecklistTablesAndBaseline) {
   EXPECT_THAT(md, HasSubstr("| total | 10 | 10.0 ms | 50.0 ms |"));
   // A row of a record written before significance was tested: no interval, p or verdict.
   EXPECT_THAT(md, HasSubstr("| api_p95 | – | 80.0 ms | 100.0 ms | +25.0 % | – | – | – | – | ⚠ |"));
-  EXPECT_THAT(md, HasSubstr("| commit | abc<123> |"));
+  EXPECT_THAT(md, HasSubstr("| commit | abc&lt;123&gt; |"));
 }
 
 TEST(Report, JUnitHasOneTestcasePerNfrAndEscapes) {

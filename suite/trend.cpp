@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/escape.hpp"
 #include "common/json.hpp"
 #include "suite/compare.hpp"
 #include "suite/report.hpp"
@@ -93,12 +94,12 @@ std::string TrendCellText(const TrendCell& c) {
 
 std::string TrendMarkdown(const Trend& t) {
   std::string md = "| Commit |";
-  for (const auto& n : t.nfrs) md += " " + n + " |";
+  for (const auto& n : t.nfrs) md += " " + common::MarkdownText(n) + " |";
   md += "\n|---|";
   for (std::size_t i = 0; i < t.nfrs.size(); ++i) md += "---:|";
   md += "\n";
   for (const auto& r : t.rows) {
-    md += "| `" + r.label + "` |";
+    md += "| " + common::MarkdownCode(r.label) + " |";
     for (const auto& c : r.cells) md += " " + TrendCellText(c) + " |";
     md += "\n";
   }
@@ -107,18 +108,15 @@ std::string TrendMarkdown(const Trend& t) {
 }
 
 std::string TrendCsv(const Trend& t) {
-  // Labels and ids are free text: quoted, quotes doubled (RFC 4180).
-  auto quote = [](const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-  };
+  // Names, labels and ids are free text: every text field through CsvField (RFC 4180 quoting,
+  // formula neutralising); numbers and flags are ours.
+  using common::CsvField;
   std::string csv = "commit,run,state,started_at";
-  for (const auto& n : t.nfrs) csv += "," + n + "," + n + "_flags";
+  for (const auto& n : t.nfrs) csv += "," + CsvField(n) + "," + CsvField(n + "_flags");
   csv += "\n";
   for (const auto& r : t.rows) {
-    csv +=
-        quote(r.label) + "," + quote(r.id) + "," + r.state + "," + common::JsonNumber(r.started_at);
+    csv += CsvField(r.label) + "," + CsvField(r.id) + "," + CsvField(r.state) + "," +
+           common::JsonNumber(r.started_at);
     for (const auto& c : r.cells) {
       std::string flags = c.worse ? "worse" : "";
       if (c.failed) flags += flags.empty() ? "failed" : " failed";

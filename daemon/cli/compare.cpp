@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/escape.hpp"
 #include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
@@ -37,7 +38,8 @@ int CompareCli(const config::Config& config, const std::string& a_id, const std:
                               .c_str());
     } else {
       std::printf(
-          "# %s compared with %s\n\n%s", b_id.c_str(), a_id.c_str(),
+          "# %s compared with %s\n\n%s", common::MarkdownText(b_id).c_str(),
+          common::MarkdownText(a_id).c_str(),
           suite::ComparisonMarkdown(a_id, criteria.significance, criteria.tolerance, nfrs, phases)
               .c_str());
     }

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/escape.hpp"
 #include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
@@ -76,7 +77,8 @@ class Progress {
       if (shown == nullptr && !p.phases.empty()) shown = &p.phases.front();
       if (shown != nullptr)
         what += ", " + shown->name + " p95 " + suite::FormatValue(shown->p95, true);
-      if (!p.last_error.empty()) what += " (last error " + p.last_error + ")";
+      // The detail may be a hostile server's text: one line, no terminal escapes.
+      if (!p.last_error.empty()) what += " (last error " + common::LogText(p.last_error) + ")";
     }
     std::fprintf(stderr, "[%d/%d] %s: %s (%s)\n", r.done, r.total, p.name.c_str(), what.c_str(),
                  suite::FormatValue(p.seconds, true).c_str());
@@ -171,7 +173,8 @@ void PrintVerdicts(const suite::RunRecord& r) {
   std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
               r.id.c_str(), r.state.c_str(), r.Count(suite::Verdict::kPassed),
               r.Count(suite::Verdict::kFailed), r.Count(suite::Verdict::kSkipped),
-              r.finished_at - r.started_at, r.error.empty() ? "" : (" — " + r.error).c_str());
+              r.finished_at - r.started_at,
+              r.error.empty() ? "" : (" — " + common::LogText(r.error)).c_str());
   for (const auto& v : r.nfrs) {
     const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
                        : v.verdict == suite::Verdict::kFailed ? "✗"
@@ -180,7 +183,7 @@ void PrintVerdicts(const suite::RunRecord& r) {
                        (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
                        suite::FormatValue(v.threshold, v.latency);
     if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);
-    if (!v.reason.empty()) line += " — " + v.reason;
+    if (!v.reason.empty()) line += " — " + common::LogText(v.reason);
     std::printf("%s\n", line.c_str());
   }
   for (const auto& b : r.baseline) {
@@ -257,7 +260,13 @@ Verb AddRun(CLI::App& app) {
     for (const auto& l : o->labels) {
       const auto eq = l.find('=');
       if (eq == std::string::npos || eq == 0)
-        throw CLI::ValidationError("--label", "\"" + l + "\": write key=value");
+        throw CLI::ValidationError("--label", "\"" + common::LogText(l) + "\": write key=value");
+      // Reports escape labels anyway; a control character in one is a mistake worth saying.
+      if (const auto at = common::FindControlCharacter(l); at != std::string::npos)
+        throw CLI::ValidationError(
+            "--label", "\"" + common::LogText(l) +
+                           "\": control character or invalid UTF-8 at byte " + std::to_string(at) +
+                           " (a label is one line of printable text)");
       o->run.labels[l.substr(0, eq)] = l.substr(eq + 1);
     }
   };

@@ -34,7 +34,7 @@ std::shared_ptr<const config::KindSettings> ParseAgentSettings(config::MapReader
     diag.Error(r.mark(), r.path(),
                "target \"" + target->name + "\" has no url; an agent probe needs one");
   }
-  if (r.Read("path", s->path, true) && !s->path.starts_with("/")) {
+  if (r.ReadRequestTarget("path", s->path, true) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"),
                "must start with \"/\", like \"/api/agents/1/chat\"");
   }

@@ -17,7 +17,8 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
   }
   config::MapReader req(r.Node("request"), r.PathOf("request"), diag);
   req.Read("method", s->request.method);
-  if (req.Read("path", s->request.target, true) && !s->request.target.starts_with("/")) {
+  if (req.ReadRequestTarget("path", s->request.target, true) &&
+      !s->request.target.starts_with("/")) {
     diag.Error(req.MarkOf("path"), req.PathOf("path"),
                "must start with \"/\", like \"/api/agents\"");
   }

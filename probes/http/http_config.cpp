@@ -26,7 +26,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
       break;
     }
   }
-  if (r.Read("path", s->path) && !s->path.starts_with("/")) {
+  if (r.ReadRequestTarget("path", s->path) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\", like \"/health\"");
   }
   s->headers = clients::ReadHeaders(r, target);

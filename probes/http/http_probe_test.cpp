@@ -199,6 +199,32 @@ probes:
           "h.yaml:9:7: probes[0].http.methd: unknown key \"methd\"; did you mean \"method\"?"));
 }
 
+TEST(HttpConfig, NothingThatCouldSplitTheRequestIsAccepted) {
+  // Issue #24, break 2: paths and headers go on the request line and header lines as written.
+  EXPECT_THAT(
+      testing::ConfigErrors(R"(targets:
+  t: { url: "http://127.0.0.1:1/a b", headers: { "X-Key": "v\r\nX-Injected: 1" } }
+  u: { url: "http://[::ffff:127.0.0.1%eth0]:1" }
+probes:
+  - name: p
+    kind: http
+    target: t
+    http: { path: "/x HTTP/1.1\r\nX-Injected: yes", headers: { "Bad Name": v } }
+)",
+                            "h.yaml"),
+      ::testing::IsSupersetOf({
+          ::testing::HasSubstr("h.yaml:2:13: targets.t.url: expected a URL like "
+                               "\"http://127.0.0.1:8000\", got \"http://127.0.0.1:1/a b\" (' ' at "
+                               "21 is not allowed in a URL path or query (RFC 3986); "
+                               "percent-encode it)"),
+          ::testing::HasSubstr("targets.t.headers: the value of \"X-Key\" holds a control "
+                               "character"),
+          ::testing::HasSubstr("targets.u.url: expected a URL like"),
+          ::testing::HasSubstr("h.yaml:8:19: probes[0].http.path: ' ' at 3 is not allowed"),
+          ::testing::HasSubstr("probes[0].http.headers: ' ' at 4 is not allowed in a header name"),
+      }));
+}
+
 TEST(JsonPath, Parses) {
   auto p = clients::ParseJsonPath("$[0].channel.ids[12]");
   ASSERT_TRUE(p);

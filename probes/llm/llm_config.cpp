@@ -72,10 +72,10 @@ std::shared_ptr<const config::KindSettings> ParseLlmSettings(config::MapReader& 
   }
   r.Read("stream", s->stream);
   std::map<std::string, std::string> headers;
-  r.Read("extra_headers", headers);
+  r.ReadHeaders("extra_headers", headers);
   for (auto& [k, v] : headers) s->extra_headers.emplace_back(k, v);
   s->path = InfoOf(s->provider).default_path;
-  if (r.Read("path", s->path) && !s->path.starts_with("/")) {
+  if (r.ReadRequestTarget("path", s->path) && !s->path.starts_with("/")) {
     diag.Error(r.MarkOf("path"), r.PathOf("path"), "must start with \"/\"");
   }
   r.Read("max_stream_bytes", s->max_stream_bytes, 1024, std::int64_t{1} << 30);

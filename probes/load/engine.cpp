@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clients/ip_address.hpp"
 #include "clients/json_path.hpp"
 #include "probes/load/http1.hpp"
 #include "probes/load/preflight.hpp"
@@ -110,16 +111,15 @@ class Worker {
   }
 
   // The bytes of step `i`: prebuilt, or `request` filled from the user's variables; nullptr (the
-  // step recorded as failed) when a variable is missing.
+  // step recorded as failed) when a variable is missing or cannot be sent.
   const std::string* Request(std::size_t i, const Vars& vars, std::string& request) {
     if (!sh_.prebuilt[i].empty()) return &sh_.prebuilt[i];
-    std::string missing;
-    if (BuildRequest(sh_.s, sh_.s.scenario[i], sh_.heads[i], vars, request, missing))
-      return &request;
+    std::string error;
+    if (BuildRequest(sh_.s, sh_.s.scenario[i], sh_.heads[i], vars, request, error)) return &request;
     StepStats& st = stats_.steps[i];
     ++st.failed;
     ++st.errors["extract"];
-    st.last_error = "extract: {{" + missing + "}} was not extracted by an earlier step";
+    st.last_error = "extract: " + error;
     ++local_.failed;
     return nullptr;
   }
@@ -417,12 +417,14 @@ LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
   CheckFdLimit(s);
   Shared sh{s,  {}, {},     {},    {}, {static_cast<std::size_t>(s.max_body_bytes), s.keep_alive},
             {}, {}, o.stop, o.live};
-  {
+  if (auto literal = clients::AddressOf(s.target.host)) {
+    sh.endpoints.emplace_back(*literal, s.target.port);  // exactly the address the config gave
+  } else {
     asio::io_context io;
     tcp::resolver resolver(io);
     boost::system::error_code ec;
-    auto results = resolver.resolve(s.target.host, std::to_string(s.target.port), ec);
-    if (ec) throw std::runtime_error("cannot resolve " + s.target.host + ": " + ec.message());
+    auto results = resolver.resolve(s.target.host.text, std::to_string(s.target.port), ec);
+    if (ec) throw std::runtime_error("cannot resolve " + s.target.host.text + ": " + ec.message());
     for (const auto& r : results) sh.endpoints.push_back(r.endpoint());
   }
   for (const auto& step : s.scenario) {
@@ -430,8 +432,8 @@ LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
     sh.heads.push_back(head);
     bool constant = step.path.constant() && step.body.constant();
     for (const auto& [k, v] : step.headers) constant = constant && v.constant();
-    std::string whole, missing;  // nothing can be missing from constant templates
-    if (constant) BuildRequest(s, step, head, Vars{}, whole, missing);
+    std::string whole, error;  // nothing can be missing from constant templates
+    if (constant) BuildRequest(s, step, head, Vars{}, whole, error);
     sh.prebuilt.push_back(whole);
     sh.want_body.push_back(!step.extract.empty() || !step.expect_body_contains.empty());
   }

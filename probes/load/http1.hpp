@@ -1,8 +1,8 @@
 #pragma once
 // A lean HTTP/1.1 keep-alive client connection for the load generator. wrk-class throughput on two
 // cores leaves no room for a general client: requests are pre-serialised bytes, responses are
-// parsed in place (status line, Content-Length / chunked / close-delimited, Connection: close),
-// and a body is copied out only when a step extracts from it or checks it. One connection per
+// parsed in place (http1_head.hpp: RFC 9112 framing; interim 1xx responses skipped), and a body
+// is copied out only when a step extracts from it or checks it. One connection per
 // virtual user, reconnected after an error or a close (or after every request without
 // keep-alive). A template over its transport (transport.hpp: plain TCP or TLS), instantiated for
 // both in http1.cpp, so the plain path carries no TLS branch.
@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/load/http1_head.hpp"
+
 namespace reznet::probes::load {
 
 struct Response {
@@ -27,19 +29,6 @@ struct Response {
   std::int64_t handshake_ns = 0;  // TLS: the handshake of that new connection
   bool resumed = false;           // TLS: … which resumed an earlier session
 };
-
-// Parsed response head. `complete` false: more bytes needed.
-struct Head {
-  bool complete = false;
-  bool bad = false;
-  const char* why = "";  // when bad: what is wrong
-  int status = 0;
-  long long content_length = -1;
-  bool chunked = false;
-  bool close = false;
-  std::size_t size = 0;  // bytes of the head including the blank line
-};
-Head ParseHead(std::string_view bytes);
 
 struct ConnOptions {
   std::size_t max_body_bytes = 1 << 20;  // a longer body fails the request: body_too_large
@@ -79,6 +68,8 @@ class Http1Conn {
   // Connects if needed, writes the request and reads until the head is parsed (or bad); false
   // when the exchange failed (`out` says why).
   boost::asio::awaitable<bool> SendAndReadHead(std::string_view request, Response& out, Head& head);
+  // Reads the head that follows an interim response; false when the exchange failed.
+  boost::asio::awaitable<bool> ReadNextHead(Response& out, Head& head);
   boost::asio::awaitable<std::size_t> Line(std::string& why);
   boost::asio::awaitable<bool> ReadLength(std::size_t length, bool want_body, Response& out);
   boost::asio::awaitable<bool> ReadChunked(bool want_body, Response& out);

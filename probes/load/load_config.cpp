@@ -1,9 +1,12 @@
 #include "probes/load/load_config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
 #include "clients/headers.hpp"
+#include "config/host.hpp"
 
 namespace reznet::probes::load {
 
@@ -34,6 +37,25 @@ Template ParseTemplate(const std::string& text) {
   }
   return t;
 }
+
+namespace {
+
+// The template's text with each {{hole}} written as as many 'x': checked as a request target,
+// errors keep their positions; what fills a hole is encoded at run time (request.cpp).
+std::string Masked(const std::string& text) {
+  std::string out = text;
+  std::size_t at = 0;
+  while ((at = out.find("{{", at)) != std::string::npos) {
+    const auto close = out.find("}}", at + 2);
+    if (close == std::string::npos) break;
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(at),
+              out.begin() + static_cast<std::ptrdiff_t>(close + 2), 'x');
+    at = close + 2;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<Step> DefaultScenario() {
   std::vector<Step> s(4);
@@ -119,14 +141,21 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
         break;
       }
     }
-    sr.Read("method", step.method);
+    if (sr.Read("method", step.method) &&
+        (step.method.empty() || !std::all_of(step.method.begin(), step.method.end(),
+                                             [](unsigned char c) { return std::isupper(c); }))) {
+      r.diag().Error(sr.MarkOf("method"), sr.PathOf("method"),
+                     "\"" + step.method + "\" is not an HTTP method; write GET, POST, PUT …");
+    }
     std::string path_text;
     if (sr.Read("path", path_text, true) && !path_text.starts_with("/")) {
       r.diag().Error(sr.MarkOf("path"), sr.PathOf("path"), "must start with \"/\"");
+    } else if (auto why = config::CheckRequestTarget(Masked(path_text))) {
+      r.diag().Error(sr.MarkOf("path"), sr.PathOf("path"), *why);
     }
     step.path = ParseTemplate(path_text);
     std::map<std::string, std::string> headers;
-    sr.Read("headers", headers);
+    sr.ReadHeaders("headers", headers);
     for (const auto& [k, v] : headers) step.headers.emplace_back(k, ParseTemplate(v));
     std::string body;
     sr.Read("body", body);

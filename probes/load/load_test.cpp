@@ -1,5 +1,5 @@
-// Load generator pieces without a network: response heads, templates, overrides and segments,
-// stats merge and the mergeable JSON.
+// Load generator pieces: templates, overrides and segments, stats merge and the mergeable JSON,
+// bodies and limits against loopback servers (response framing: http1_test.cpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -21,91 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-
-TEST(ParseHead, LengthChunkedCloseAndIncomplete) {
-  auto h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\nhello");
-  ASSERT_TRUE(h.complete);
-  EXPECT_FALSE(h.bad);
-  EXPECT_EQ(h.status, 200);
-  EXPECT_EQ(h.content_length, 12);
-  EXPECT_FALSE(h.close);
-  EXPECT_EQ(h.size, std::string("HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n").size());
-  h = ParseHead("HTTP/1.1 201 Created\r\ntransfer-encoding: Chunked\r\nConnection: close\r\n\r\n");
-  EXPECT_TRUE(h.chunked);
-  EXPECT_TRUE(h.close);
-  EXPECT_EQ(h.status, 201);
-  EXPECT_FALSE(ParseHead("HTTP/1.1 200 OK\r\nContent-Le").complete);
-  h = ParseHead("HTTP/1.0 204 No Content\r\n\r\n");
-  EXPECT_TRUE(h.close);  // 1.0 closes unless keep-alive
-  EXPECT_EQ(h.content_length, 0);
-  EXPECT_TRUE(ParseHead("SSH-2.0-OpenSSH\r\n\r\n").bad);
-  EXPECT_TRUE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n").bad);
-  EXPECT_TRUE(ParseHead(std::string(70 * 1024, 'x')).bad);  // no end of head in 64 KiB
-}
-
-// nginx's head, as the load bench reads it 200,000 times a second: every prefix of it waits for
-// more bytes (never "bad"), and the whole is read exactly.
-TEST(ParseHead, EveryPrefixOfARealHeadIsIncomplete) {
-  const std::string head =
-      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 10:00:00 GMT\r\n"
-      "Content-Type: application/octet-stream\r\nContent-Length: 3\r\nConnection: "
-      "keep-alive\r\n\r\n";
-  for (std::size_t n = 0; n < head.size(); ++n) {
-    const auto h = ParseHead(std::string_view(head).substr(0, n));
-    EXPECT_FALSE(h.complete) << n;
-    EXPECT_FALSE(h.bad) << n;
-  }
-  const auto h = ParseHead(head + "ok\n");
-  ASSERT_TRUE(h.complete);
-  EXPECT_FALSE(h.bad);
-  EXPECT_EQ(h.size, head.size());
-  EXPECT_EQ(h.content_length, 3);
-  EXPECT_FALSE(h.close);
-  EXPECT_FALSE(h.chunked);
-}
-
-TEST(ParseHead, HeaderNamesInAnyCaseWithTheColonRightAfter) {
-  auto h = ParseHead("HTTP/1.0 200 OK\r\nCONNECTION:  Keep-Alive \r\ncontent-LENGTH:7\r\n\r\n");
-  EXPECT_FALSE(h.close);  // HTTP/1.0 kept alive when asked
-  EXPECT_EQ(h.content_length, 7);
-  h = ParseHead("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length : 9\r\n\r\n");
-  EXPECT_TRUE(h.close);
-  EXPECT_EQ(h.content_length, -1);  // "Content-Length " is another name
-  h = ParseHead("HTTP/1.1 200 OK\r\nX-Note: a\nb\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
-  EXPECT_TRUE(h.complete);  // a bare LF inside a line does not end it
-  EXPECT_TRUE(h.chunked);
-  h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: x\r\nConnection: close\r\n\r\n");
-  EXPECT_TRUE(h.bad);
-  EXPECT_STREQ(h.why, "bad Content-Length");
-  EXPECT_FALSE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: x\r\n").complete);
-  EXPECT_TRUE(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n").bad);
-  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 12, 12\r\n\r\n").content_length, 12);
-  // A byte that reads as a letter only with the case bit set is not one ('\r' | 0x20 is '-').
-  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent\rLength: 5\r\n\r\n").content_length, -1);
-  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 5\r\n\r\n").content_length, 5);
-  // Numbers as std::from_chars reads them: "-0" is 0, the largest long long is one.
-  EXPECT_EQ(ParseHead("HTTP/1.1 200 OK\r\nContent-Length: -0\r\n\r\n").content_length, 0);
-  EXPECT_EQ(
-      ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n").content_length,
-      9223372036854775807LL);
-  h = ParseHead("HTTP/1.1 -12 Odd\r\n\r\n");
-  EXPECT_STREQ(h.why, "status code outside 100–599");
-  EXPECT_EQ(h.status, -12);
-  // What an incomplete head's headers said is not reported before the head is whole.
-  h = ParseHead("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n");
-  EXPECT_EQ(h.content_length, -1);
-  EXPECT_FALSE(h.chunked);
-}
-
-TEST(ParseHead, StatusOutside100To599IsBad) {
-  auto h = ParseHead("HTTP/1.1 999 Weird\r\nContent-Length: 0\r\n\r\n");
-  EXPECT_TRUE(h.bad);
-  EXPECT_EQ(h.status, 999);
-  EXPECT_STREQ(h.why, "status code outside 100–599");
-  EXPECT_TRUE(ParseHead("HTTP/1.1 099 Low\r\n\r\n").bad);
-  EXPECT_TRUE(ParseHead("HTTP/1.1 2x0 OK\r\n\r\n").bad);
-  EXPECT_FALSE(ParseHead("HTTP/1.1 599 Edge\r\nContent-Length: 0\r\n\r\n").bad);
-}
 
 TEST(Template, SplitsHoles) {
   auto t = ParseTemplate("/api/channels/{{ channel_id }}/messages?u={{vu}}");
@@ -426,6 +341,7 @@ probes:
       scenario:
         - { name: a, path: "/c/{{cid}}", weight: 2 }
         - { name: a, path: nope }
+        - { name: b, path: "/c/{{iteration}} x", method: "GET /", headers: { "X": "a\nb" } }
 )",
                        "t.yaml", Kinds());
     FAIL() << "expected errors";
@@ -438,6 +354,10 @@ probes:
     EXPECT_THAT(all, HasSubstr("scenario[0].weight: ratio \"2\" is outside 0%..100%"));
     EXPECT_THAT(all, HasSubstr("another step is already named \"a\""));
     EXPECT_THAT(all, HasSubstr("scenario[1].path: must start with \"/\""));
+    // The hole counts as its own length: the space is the 17th character as written.
+    EXPECT_THAT(all, HasSubstr("scenario[2].path: ' ' at 17 is not allowed in a URL path"));
+    EXPECT_THAT(all, HasSubstr("scenario[2].method: \"GET /\" is not an HTTP method"));
+    EXPECT_THAT(all, HasSubstr("scenario[2].headers: the value of \"X\" holds a control"));
     EXPECT_THAT(all, HasSubstr("2000 users exceed limits.max_users 1000"));
   }
 }

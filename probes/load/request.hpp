@@ -16,9 +16,16 @@ struct Vars {
   std::map<std::string, std::string> values;  // extracted by earlier steps
   std::int64_t vu = 0;
   std::uint64_t iteration = 0;
-  // Appends the template with its holes filled; false (`missing` names it) when a variable is
-  // missing.
-  bool Fill(const Template& t, std::string& out, std::string& missing) const;
+  // Where a filled template goes: what a variable's value (extracted from a response: outside
+  // input) may contain there.
+  enum class Into {
+    kPath,    // percent-encoded but for RFC 3986 unreserved characters: stays one path segment
+    kHeader,  // refused when it holds a control character (CR LF would start another header)
+    kBody,    // as it is
+  };
+  // Appends the template with its holes filled; false (`error` says why: a variable is missing,
+  // or its value cannot go into a header) otherwise.
+  bool Fill(const Template& t, Into into, std::string& out, std::string& error) const;
 };
 
 // Everything after the request target that every request of `step` carries: the protocol, Host,
@@ -27,8 +34,8 @@ struct Vars {
 std::string RequestHead(const LoadSettings& s, const Step& step);
 
 // The whole request of `step` into `out` (cleared first), `head` from RequestHead; false
-// (`missing` names it) when a variable is missing.
+// (`error` says why) when a variable is missing or its value cannot be sent.
 bool BuildRequest(const LoadSettings& s, const Step& step, const std::string& head,
-                  const Vars& vars, std::string& out, std::string& missing);
+                  const Vars& vars, std::string& out, std::string& error);
 
 }  // namespace reznet::probes::load

@@ -90,12 +90,6 @@ BIO_METHOD* TransportBio() {
   return method;
 }
 
-bool IsIpLiteral(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
 }  // namespace
 
 std::size_t SendNow(tcp::socket& socket, std::string_view data, boost::system::error_code& ec) {
@@ -125,8 +119,8 @@ void PlainTransport::Abort() {
 
 TlsTransport::Setup::Setup(const config::Url& url, const clients::TlsOptions& options, bool pauses_)
     : context(clients::MakeClientTlsContext(options)),
-      host(url.host),
-      literal(IsIpLiteral(url.host)),
+      host(url.host.text),
+      literal(url.host.literal()),
       tls(options),
       pauses(pauses_) {
   // Sessions go to the user that made them (OnNewSession), not into a shared internal cache.

@@ -1,15 +1,18 @@
 """File-based target discovery (targets_from, Prometheus file_sd): one probe per listed target with
 the file's labels on reznet_perf_probe_target_info; a rewrite is picked up within `refresh`, an
 unchanged target keeps running with its counters and windows; a truncated file keeps its last
-good targets and is counted; 10,000 targets are capped at max_targets while /metrics answers."""
+good targets and is counted; 10,000 targets are capped at max_targets while /metrics answers; 20,000 are applied, changed and
+reloaded (bench/discovery_scale.py times 100,000); a FIFO or an oversized file in the glob is
+refused without blocking discovery or reload (issue #24)."""
 import json
 import os
+import re
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import DaemonTestCase, metric, parse_metrics, wait_until  # noqa: E402
+from harness import DaemonTestCase, http, metric, parse_metrics, wait_until  # noqa: E402
 
 
 def address(tb):
@@ -96,6 +99,62 @@ class DiscoveryTest(DaemonTestCase):
         self.assertLess(slowest, 2.0)
         d.wait_for_line(r"probe bulk: targets_from: 50 target\(s\) probed, 9950 skipped")
         self.assertGreater(runs(parse_metrics(self.scrape(d)), three), before)
+
+    def test_fifo_and_oversized_file_are_refused_without_blocking(self):
+        tb = self.start_testbed()
+        targets = os.path.join(self.tmp.name, "targets")
+        self.write_targets("a.json", [{"targets": [address(tb)]}])
+        fifo = os.path.join(targets, "pipe.json")
+        os.mkfifo(fifo)  # a blocking open waits for a writer forever: discovery and reload with it
+        with open(os.path.join(targets, "big.json"), "w") as f:
+            f.write("[" + " " * (16 * 1024 * 1024) + "]")
+        path = self.write_config(
+            f"daemon: {{ state_dir: \"{self.tmp.name}/state\" }}\nprobes:\n"
+            "  - { name: web, kind: http, interval: 1s, timeout: 1s, http: { path: /health },\n"
+            f"      targets_from: {{ files: [\"{targets}/*.json\"], refresh: 1s }} }}\n")
+        d = self.start_daemon(path)  # on the old code never listening: Expand blocked at start
+        d.wait_for_line(re.escape(fifo) + r": not a regular file \(a FIFO\); refused")
+        d.wait_for_line(r"big\.json: larger than the 16 MiB limit \(16777218 bytes\)")
+        m = wait_until(lambda: (lambda m: m if metric(m, "reznet_perf_probe_runs_total",
+                                                      probe="web/" + address(tb),
+                                                      result="success") else None)(
+            parse_metrics(self.scrape(d))), 20, "the regular file's target probed")
+        self.assertEqual(metric(m, "reznet_perf_discovery_targets", probe="web"), 1)
+        self.assertEqual(metric(m, "reznet_perf_discovery_errors_total", probe="web"), 2)
+
+        # A file added later is picked up: the FIFO holds nothing.
+        other = self.start_testbed()
+        self.write_targets("b.json", [{"targets": [address(other)]}])
+        wait_until(lambda: metric(parse_metrics(self.scrape(d)), "reznet_perf_discovery_targets",
+                                  probe="web") == 2, 20, "the new file's target")
+        status, body = http("POST", d.url + "/-/reload", timeout=15)
+        self.assertEqual(status, 200, body)  # done, not 202 "still running" after 20 s
+        self.assertEqual(json.loads(body)["status"], "reloaded")
+        self.assertEqual(json.loads(body)["kept"], 2)
+
+    def test_twenty_thousand_targets_applied_changed_and_reloaded(self):
+        n = 20000
+        group = [{"targets": [f"127.0.{i >> 8}.{i & 255}:9" for i in range(n)], "labels": {"pool": "big"}}]
+        self.write_targets("bulk.json", "[]")
+        targets = os.path.join(self.tmp.name, "targets", "bulk.json")
+        config = (f"daemon: {{ state_dir: \"{self.tmp.name}/state\" }}\nprobes:\n"
+                  "  - { name: bulk, kind: http, interval: 1h, timeout: 1s, http: { path: /%s },\n"
+                  f"      targets_from: {{ files: [\"{targets}\"], refresh: 1s, max_targets: {n} }} }}\n")
+        path = self.write_config(config % "a")
+        d = self.start_daemon(path)
+        self.write_targets("bulk.json", group)
+        d.wait_for_line(rf"discovered targets applied: {n} probe\(s\) added, 0 changed, 0 removed", 120)
+        group[0]["targets"][0] = "127.255.0.1:9"
+        self.write_targets("bulk.json", group)
+        d.wait_for_line(rf"discovered targets applied: 1 probe\(s\) added, 0 changed, 1 removed, "
+                        rf"{n - 1} kept", 120)
+        self.write_config(config % "b")
+        status, body = http("POST", d.url + "/-/reload", timeout=120)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(len(json.loads(body)["changed"]), n)
+        m = parse_metrics(self.scrape(d))
+        self.assertEqual(metric(m, "reznet_perf_discovery_targets", probe="bulk"), n)
+        self.assertEqual(len([k for k in m if k[0] == "reznet_perf_probe_target_info"]), n)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class PackageTest(unittest.TestCase):
                      "./usr/share/reznet-perfd/examples/demo.yaml",
                      "./usr/share/man/man1/reznet-perfd.1.gz",
                      "./usr/share/doc/reznet-perfd/README.md", "./usr/share/doc/reznet-perfd/design.md",
+                     "./usr/share/doc/reznet-perfd/security.md",
                      "./usr/share/doc/reznet-perfd/copyright", "./usr/share/doc/reznet-perfd/changelog.gz"):
             self.assertRegex(listing, rf"\s{re.escape(path)}(\n|$)", path)
         self.assertNotIn("reznet-testbed", listing)

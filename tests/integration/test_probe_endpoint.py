@@ -18,7 +18,7 @@ from harness import (DaemonTestCase, HungServer, Process, free_port, http, metri
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 
 
-def config(env, state_dir, tb_port, hang_port):
+def config(env, state_dir, tb_port, hang_port, canary_port):
     return f"""
 daemon:
   state_dir: {state_dir}
@@ -29,7 +29,12 @@ modules:
     timeout: 3s
     target: {{ headers: {{ Authorization: "Bearer module-s3cret-token" }} }}
     http: {{ path: /health, expect: {{ status: 200 }} }}
-    allow: {{ hosts: [localhost], cidrs: [127.0.0.0/8], ports: [{tb_port}, {hang_port}] }}
+    allow: {{ hosts: [localhost], cidrs: [127.0.0.0/8], ports: [{tb_port}, {hang_port}, {canary_port}] }}
+  walled:
+    kind: http
+    timeout: 2s
+    target: {{ headers: {{ Authorization: "Bearer module-s3cret-token" }} }}
+    allow: {{ hosts: ["*.example.test"], cidrs: [10.0.0.0/8] }}
   redis_ping:
     kind: redis
     allow: {{ cidrs: [127.0.0.1/32] }}
@@ -51,8 +56,10 @@ class ProbeEndpointTest(DaemonTestCase):
         self.tb_port = int(self.tb.url.rsplit(":", 1)[1])
         self.hang = HungServer()
         self.addCleanup(self.hang.close)
+        self.canary = HungServer()  # must never see a connection
+        self.addCleanup(self.canary.close)
         path = self.write_config(config(self.env, os.path.join(self.tmp.name, "state"), self.tb_port,
-                                        self.hang.port))
+                                        self.hang.port, self.canary.port))
         self.d = self.start_daemon(path)
 
     def probe(self, module, target, headers=None, timeout=15):
@@ -91,6 +98,30 @@ class ProbeEndpointTest(DaemonTestCase):
                                 result="success"), 2)
         self.assertEqual(metric(counts, "reznet_perf_probe_requests_total", module="redis_ping",
                                 result="failure"), 1)
+
+    def test_the_allow_list_judges_where_the_client_connects(self):
+        # Issue #24, break 1: a zone id made an IPv6 literal look like a name to the host glob,
+        # and an IPv4-mapped address reached 127.0.0.1 with the module's credentials. Break 2: a
+        # CR LF in the path split the request line. Each is refused before any connection.
+        c = self.canary.port
+        attacks = [
+            ("walled", f"http://[::ffff:127.0.0.1%x.example.test]:{c}/", 400, "zone id"),
+            ("walled", f"[::ffff:127.0.0.1%25x.example.test]:{c}", 400, "zone id"),
+            ("walled", f"http://[::ffff:127.0.0.1]:{c}/", 403, "not allowed"),
+            ("walled", f"[::ffff:7f00:1]:{c}", 403, "not allowed"),
+            ("walled", f"[::127.0.0.1]:{c}", 403, "not allowed"),
+            ("walled", f"2130706433:{c}", 400, "dotted quad"),
+            ("walled", f"0x7f.1:{c}", 400, "dotted quad"),
+            ("walled", f"127.1.example.test.:{c}", 400, "empty label"),
+            ("http_2xx", f"http://127.0.0.1:{c}/a HTTP/1.1\r\nX-Injected: yes", 400,
+             "is not allowed in a URL path"),
+            ("http_2xx", f"http://127.0.0.1:{c}/a\u00e9", 400, "byte 0xC3"),
+        ]
+        for module, target, want_status, want_text in attacks:
+            status, body = self.probe(module, target)
+            self.assertEqual(status, want_status, (module, target, body))
+            self.assertIn(want_text, body, (module, target))
+        self.assertEqual(len(self.canary.conns), 0, "a refused target was connected to")
 
     def test_bad_requests_get_a_clear_4xx_and_are_counted(self):
         cases = [
@@ -182,7 +213,7 @@ class PrometheusRelabellingTest(DaemonTestCase):
         tb = self.start_testbed()
         tb_target = tb.url.replace("http://", "")
         d = self.start_daemon(self.write_config(config(env, os.path.join(self.tmp.name, "state"),
-                                                       int(tb_target.rsplit(":", 1)[1]), 1)))
+                                                       int(tb_target.rsplit(":", 1)[1]), 1, 2)))
         with open(os.path.join(ROOT, "deploy/prometheus/prometheus.yml")) as f:
             lines = f.read().splitlines()
         start = next(i for i, line in enumerate(lines) if "job_name: reznet-perfd-probe" in line)

@@ -102,7 +102,7 @@ class Client:
             self.conn = None
 
 
-ATTACKERS = 12  # more than the daemon's 8 queued bcrypt checks, so some are shed
+ATTACKERS = 12  # from one address, which may have 2 bcrypt checks waiting: the rest are shed
 
 
 def flood(port, pki_dir, stop, results, n):
