@@ -24,6 +24,14 @@ ProbeSchedule::Duration ProbeSchedule::FirstOffset(std::string_view name, Durati
 ProbeSchedule::ProbeSchedule(std::string_view name, Duration interval, Clock::time_point start)
     : interval_(interval), due_(start + FirstOffset(name, interval)), rng_(StableHash(name)) {}
 
+double ProbeSchedule::NextUnit() {
+  std::uint64_t z = (rng_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
 ProbeSchedule::Action ProbeSchedule::OnDue(Clock::time_point now) {
   const Action action = running_ ? Action::kSkipOverrun : Action::kStart;
   if (action == Action::kSkipOverrun) {
@@ -31,9 +39,9 @@ ProbeSchedule::Action ProbeSchedule::OnDue(Clock::time_point now) {
   } else {
     running_ = true;
   }
-  std::uniform_real_distribution<double> jitter(1.0 - kJitter, 1.0 + kJitter);
+  const double jitter = 1.0 - kJitter + 2.0 * kJitter * NextUnit();
   const auto step =
-      Duration(static_cast<std::int64_t>(static_cast<double>(interval_.count()) * jitter(rng_)));
+      Duration(static_cast<std::int64_t>(static_cast<double>(interval_.count()) * jitter));
   due_ += step;
   if (due_ < now) {
     // Stalled for more than an interval (suspend, overload): skip what was missed, count it.

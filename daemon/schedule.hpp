@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <string_view>
 
 namespace reznet::daemon {
@@ -41,7 +40,10 @@ class ProbeSchedule {
   Clock::time_point due_;
   bool running_ = false;
   std::uint64_t overruns_ = 0;
-  std::mt19937_64 rng_;
+  // splitmix64's state, seeded from the name: 8 bytes per probe where a Mersenne Twister took
+  // 2.5 KB (250 MB at 100,000 discovered probes) and 312 words of seeding each.
+  std::uint64_t rng_;
+  double NextUnit();  // uniform in [0, 1)
 };
 
 }  // namespace reznet::daemon
