@@ -32,6 +32,34 @@ TEST(FairQueue, NewSourceIsServedBeforeFloodingOnes) {
   EXPECT_EQ(q.Pop(t0), "scrape");
 }
 
+// A flood from ever-new addresses: each is as light as a new scraper. Among equals the one waiting
+// longest is served first and the one that came last is shed, so a queued scraper is served
+// within `total` items. (Before, ties went to whichever address sorted first as text: from
+// 127.0.0.99 a first login waited as long as the flood lasted.)
+TEST(FairQueue, AFloodFromEverNewAddressesDelaysAQueuedScraperByAtMostTheQueue) {
+  FairQueue<std::string> q(2, 32);
+  int next = 2;
+  const auto fresh = [&] {
+    const int n = next++;
+    return "10.0." + std::to_string(n / 250) + "." + std::to_string(n % 250);
+  };
+  for (int i = 0; i < 31; ++i) q.Push(fresh(), "flood", t0);
+  EXPECT_TRUE(q.Push("127.0.0.99", "scrape", t0).empty());  // the 32nd: queued
+  int served_before = 0;
+  for (int i = 0; i < 200; ++i) {
+    // Two new flood items for every check served: the queue stays full, the newest are shed.
+    for (int k = 0; k < 2; ++k) q.Push(fresh(), "flood", t0);
+    const auto item = q.Pop(t0);
+    ASSERT_TRUE(item);
+    if (*item == "scrape") break;
+    ++served_before;
+  }
+  EXPECT_EQ(served_before, 31);
+  // Full of equals, a newcomer is the one refused, at once (503), not left waiting.
+  while (q.waiting() < 32) q.Push(fresh(), "flood", t0);
+  EXPECT_THAT(q.Push("127.0.0.98", "scrape2", t0), ElementsAre("scrape2"));
+}
+
 TEST(FairQueue, SourcesUsingAlikeTakeTurns) {
   FairQueue<std::string> q(4, 64);
   for (const char* item : {"a1", "a2", "a3"}) q.Push("a", item, t0);

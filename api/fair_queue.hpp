@@ -6,7 +6,10 @@
 // many those are; sources that all keep sending share equally. Bounded: at most `per_source` items
 // wait per source and `total` in all. A full source makes room by shedding its own oldest item; a
 // full queue sheds the oldest item of the source with the most waiting (of those, the heaviest
-// user). The newest caller is never the one refused unless it is its own source's oldest. Sources
+// user, then the one that came last). Between sources that used as little, Pop serves the one
+// waiting longest. So a flood from ever-new addresses (each as light as a new scraper) cannot
+// hold a check waiting for long: once queued, it is served within `total` items, or refused at
+// once when the queue is full of sources just like it. Sources
 // no longer waiting are remembered (their usage) up to kRememberedSources, forgetting the lightest
 // users first (as good as new anyway).
 //
@@ -43,7 +46,7 @@ class FairQueue {
     std::vector<T> shed;
     Source& s = sources_[source];
     if (s.waiting.size() >= per_source_) shed.push_back(TakeOldest(s));
-    s.waiting.push_back(std::move(item));
+    s.waiting.emplace_back(next_seq_++, std::move(item));
     ++waiting_;
     if (waiting_ > total_) shed.push_back(TakeOldest(Busiest(now)));
     Forget(now);
@@ -57,7 +60,8 @@ class FairQueue {
     for (auto& [name, s] : sources_) {
       if (s.waiting.empty()) continue;
       const double usage = s.Usage(now);
-      if (next == nullptr || usage < least) {
+      if (next == nullptr || usage < least ||
+          (usage == least && s.waiting.front().first < next->waiting.front().first)) {
         next = &s;
         least = usage;
       }
@@ -83,7 +87,7 @@ class FairQueue {
 
  private:
   struct Source {
-    std::deque<T> waiting;
+    std::deque<std::pair<std::uint64_t, T>> waiting;  // (arrival sequence, item), oldest first
     double usage = 0;  // items served, decayed by half every kHalfLife from `since` on
     Time since{};
     double Usage(Time now) const {
@@ -93,7 +97,7 @@ class FairQueue {
   };
 
   T TakeOldest(Source& s) {
-    T item = std::move(s.waiting.front());
+    T item = std::move(s.waiting.front().second);
     s.waiting.pop_front();
     --waiting_;
     return item;
@@ -102,8 +106,14 @@ class FairQueue {
   Source& Busiest(Time now) {
     Source* busiest = nullptr;
     for (auto& [name, s] : sources_) {
-      if (busiest == nullptr || s.waiting.size() > busiest->waiting.size() ||
-          (s.waiting.size() == busiest->waiting.size() && s.Usage(now) > busiest->Usage(now)))
+      if (s.waiting.empty()) continue;
+      if (busiest == nullptr || s.waiting.size() > busiest->waiting.size()) {
+        busiest = &s;
+        continue;
+      }
+      if (s.waiting.size() < busiest->waiting.size()) continue;
+      const double a = s.Usage(now), b = busiest->Usage(now);
+      if (a > b || (a == b && s.waiting.front().first > busiest->waiting.front().first))
         busiest = &s;
     }
     return *busiest;
@@ -132,6 +142,7 @@ class FairQueue {
   std::size_t total_;
   std::map<std::string, Source> sources_;
   std::size_t waiting_ = 0;
+  std::uint64_t next_seq_ = 0;
 };
 
 }  // namespace reznet::api

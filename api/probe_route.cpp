@@ -13,6 +13,7 @@
 #include <expected>
 #include <memory>
 
+#include "common/escape.hpp"
 #include "common/format.hpp"
 #include "config/module.hpp"
 #include "probes/probe.hpp"
@@ -172,7 +173,9 @@ void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
     const auto refuse = [&](int status, const std::string& module, const char* result,
                             const std::string& why) {
       sink.CountProbeRequest(module, result);
-      HttpReply r = Text(status, why);
+      // The message may quote the target or module as sent: control characters escaped, so a
+      // body cannot carry a forged line into whatever logs it.
+      HttpReply r = Text(status, common::LogText(why));
       if (status == 503) r.headers.emplace_back("Retry-After", "1");
       reply(std::move(r));
     };

@@ -7,6 +7,7 @@ the wall seconds, the daemon's CPU seconds and its resident set (MiB) for
   change   one target of the N replaced (1 added, 1 removed, N-1 kept)
   reload   POST /-/reload after the template's path changed (N probes changed)
   noop     POST /-/reload of the same config (N kept)
+  halve    the file keeps half its targets (N/2 probes removed)
 
   python3 bench/discovery_scale.py [--build build] [--sizes 1000,10000,100000] [--timeout 120]
 
@@ -42,10 +43,10 @@ def write_atomic(path, text):
     os.replace(path + ".tmp", path)
 
 
-def config(tmp, sd, n, path):
+def config(tmp, sd, n, path, interval="1h"):
     return (f"daemon: {{ state_dir: \"{tmp}/state\", log: {{ level: info }} }}\n"
             "probes:\n"
-            f"  - {{ name: bulk, kind: http, interval: 1h, timeout: 1s, http: {{ path: {path} }},\n"
+            f"  - {{ name: bulk, kind: http, interval: {interval}, timeout: 1s, http: {{ path: {path} }},\n"
             f"      targets_from: {{ files: [\"{sd}\"], refresh: 1s, max_targets: {max(n, 1)} }} }}\n")
 
 
@@ -121,11 +122,11 @@ def step(d, name, n, action, pattern, timeout):
     return ok
 
 
-def run_size(binary, n, timeout):
+def run_size(binary, n, timeout, interval):
     with tempfile.TemporaryDirectory(prefix="reznet-disc-") as tmp:
         sd, cfg = os.path.join(tmp, "targets.json"), os.path.join(tmp, "config.yaml")
         write_atomic(sd, "[]")
-        write_atomic(cfg, config(tmp, sd, n, "/a"))
+        write_atomic(cfg, config(tmp, sd, n, "/a", interval))
         d = Daemon(binary, cfg)
         try:
             if d.url is None:
@@ -145,11 +146,16 @@ def run_size(binary, n, timeout):
             def post():
                 status, body = reload(d.url, timeout)
                 return f"POST /-/reload -> {status} {body.get('status', '')}"
-            write_atomic(cfg, config(tmp, sd, n, "/b"))
+            write_atomic(cfg, config(tmp, sd, n, "/b", interval))
             if not step(d, "reload", n, post, rf"config reloaded from .*: 0 probe\(s\) added, "
                                               rf"{n} changed", timeout):
                 return
-            step(d, "noop", n, post, rf"config reloaded from .*{n} kept", timeout)
+            if not step(d, "noop", n, post, rf"config reloaded from .*{n} kept", timeout):
+                return
+            half = {"targets": group[0]["targets"][:n // 2], "labels": group[0]["labels"]}
+            step(d, "halve", n, lambda: write_atomic(sd, json.dumps([half])),
+                 rf"discovered targets applied: 0 probe\(s\) added, 0 changed, {n - n // 2} removed",
+                 timeout)
         finally:
             d.stop()
 
@@ -160,13 +166,16 @@ def main():
     ap.add_argument("--binary", help="a reznet-perfd to measure instead of BUILD/bin/reznet-perfd")
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--timeout", type=int, default=120, help="seconds to wait for each step")
+    ap.add_argument("--interval", default="1h",
+                    help="the probes' interval: 1h, they hardly run; shorter, they have run (and "
+                         "export phase series) before the later steps")
     args = ap.parse_args()
     binary = args.binary or os.path.join(args.build, "bin/reznet-perfd")
     if not os.path.exists(binary):
         sys.exit(f"{binary}: not built")
     print(f"{'targets':>7} {'step':>7} {'wall_s':>8} {'cpu_s':>7} {'rss_MiB':>8}  (rss after the step)")
     for n in (int(s) for s in args.sizes.split(",")):
-        run_size(binary, n, args.timeout)
+        run_size(binary, n, args.timeout, args.interval)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/escape.hpp"
 #include "config/config.hpp"
 
 namespace reznet::config {
@@ -47,7 +48,8 @@ void Diagnostics::Error(const YAML::Mark& mark, const std::string& path,
   }
   line += ": ";
   if (!path.empty()) line += path + ": ";
-  line += message;
+  // What the file said may be quoted: one error, one line, whatever it held (CR, LF, NUL …).
+  line += common::LogText(message);
   errors_.push_back(std::move(line));
 }
 

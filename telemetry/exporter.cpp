@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include <algorithm>
@@ -81,11 +82,69 @@ void RecordPhase(Families& f, const std::vector<std::string>& window_names, Prob
   }
 }
 
+// One probe's run series, copied under the lock for Render.
+struct ProbeRunRow {
+  std::string probe;
+  std::array<double, 4> runs;
+  double success, last_run;
+};
+
+// reznet_perf_probe_runs_total, _probe_success and _probe_last_run_timestamp_seconds of every
+// declared probe and _probe_target_info of every discovered one, as prometheus-cpp would collect
+// them (labels by name; a family without series is left out).
+std::vector<prometheus::MetricFamily> ProbeRunFamilies(
+    const std::vector<ProbeRunRow>& rows,
+    const std::vector<std::shared_ptr<const prometheus::Labels>>& infos) {
+  std::vector<prometheus::MetricFamily> out(4);
+  out[0] = {"reznet_perf_probe_runs_total",
+            "Probe runs by result (success, failure, skipped, overrun).",
+            prometheus::MetricType::Counter,
+            {}};
+  out[1] = {"reznet_perf_probe_success",
+            "1 when the last run succeeded, 0 otherwise.",
+            prometheus::MetricType::Gauge,
+            {}};
+  out[2] = {"reznet_perf_probe_last_run_timestamp_seconds",
+            "Unix time the last run finished.",
+            prometheus::MetricType::Gauge,
+            {}};
+  out[0].metric.reserve(rows.size() * 4);
+  out[1].metric.reserve(rows.size());
+  out[2].metric.reserve(rows.size());
+  for (const auto& r : rows) {
+    for (int i = 0; i < 4; ++i) {
+      prometheus::ClientMetric m;
+      m.label = {{"probe", r.probe}, {"result", kRunResults[i]}};
+      m.counter.value = r.runs[static_cast<std::size_t>(i)];
+      out[0].metric.push_back(std::move(m));
+    }
+    prometheus::ClientMetric success;
+    success.label = {{"probe", r.probe}};
+    success.gauge.value = r.success;
+    out[1].metric.push_back(std::move(success));
+    prometheus::ClientMetric last;
+    last.label = {{"probe", r.probe}};
+    last.gauge.value = r.last_run;
+    out[2].metric.push_back(std::move(last));
+  }
+  out[3] = {"reznet_perf_probe_target_info",
+            "1 per discovered probe: its target as listed and its file_sd labels, to join on "
+            "probe.",
+            prometheus::MetricType::Gauge,
+            {}};
+  out[3].metric.reserve(infos.size());
+  for (const auto& labels : infos) {
+    prometheus::ClientMetric m;
+    for (const auto& [k, v] : *labels) m.label.push_back({k, v});
+    m.gauge.value = 1;
+    out[3].metric.push_back(std::move(m));
+  }
+  std::erase_if(out, [](const prometheus::MetricFamily& f) { return f.metric.empty(); });
+  return out;
+}
+
 void RemoveSeries(Families& f, ProbeSeries& p) {
-  for (auto& [result, c] : p.runs) f.runs.Remove(c);
   for (auto& [kind, c] : p.errors) f.errors.Remove(c);
-  f.success.Remove(p.success);
-  f.last_run.Remove(p.last_run);
   for (auto& [phase, series] : p.phases) {
     f.duration.Remove(series.histogram);
     series.gauges.Remove(f);
@@ -176,10 +235,6 @@ void Exporter::AddProbe(const std::string& name, const std::string& kind,
   p.budget = BudgetOf(lengths_, budget);
   p.labels.insert(labels.begin(), labels.end());
   p.ratios = std::move(exported);
-  for (const char* result : {"success", "failure", "skipped", "overrun"})
-    p.runs[result] = &f.runs.Add({{"probe", name}, {"result", result}});
-  p.success = &f.success.Add({{"probe", name}});
-  p.last_run = &f.last_run.Add({{"probe", name}});
 }
 
 void Exporter::SetBudget(const std::string& name,
@@ -223,10 +278,7 @@ void Exporter::ObserveLateness(Duration late) {
 void Exporter::RemoveProbe(const std::string& name) {
   auto state = state_->Lock();
   Changed();
-  if (auto info = state->target_info.find(name); info != state->target_info.end()) {
-    state->families.target_info.Remove(info->second.gauge);
-    state->target_info.erase(info);
-  }
+  state->target_info.erase(name);
   auto it = state->probes.find(name);
   if (it == state->probes.end()) return;
   RemoveSeries(state->families, it->second);
@@ -241,15 +293,15 @@ void Exporter::Record(const std::string& name, const probes::Outcome& outcome,
   if (it == state->probes.end()) return;  // removed meanwhile
   ProbeSeries& p = it->second;
   auto& f = state->families;
-  p.runs[outcome.skipped ? "skipped" : outcome.ok() ? "success" : "failure"]->Increment();
+  ++p.runs[outcome.skipped ? kRunSkipped : outcome.ok() ? kRunSuccess : kRunFailure];
   if (outcome.error) {
     auto& counter = p.errors[outcome.error->kind];
     if (counter == nullptr)
       counter = &f.errors.Add({{"probe", name}, {"error", outcome.error->kind}});
     counter->Increment();
   }
-  if (!outcome.skipped) p.success->Set(outcome.ok() ? 1 : 0);
-  p.last_run->Set(UnixSeconds(wall));
+  if (!outcome.skipped) p.success = outcome.ok() ? 1 : 0;
+  p.last_run = UnixSeconds(wall);
   RecordKindMetrics(f, p, name, outcome);
   for (const auto& phase : outcome.phases) RecordPhase(f, window_names_, p, name, phase);
 }
@@ -258,8 +310,7 @@ void Exporter::CountOverruns(const std::string& name, std::uint64_t n) {
   auto state = state_->Lock();
   Changed();
   auto it = state->probes.find(name);
-  if (it != state->probes.end() && n > 0)
-    it->second.runs["overrun"]->Increment(static_cast<double>(n));
+  if (it != state->probes.end() && n > 0) it->second.runs[kRunOverrun] += static_cast<double>(n);
 }
 
 void Exporter::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state) {
@@ -358,14 +409,22 @@ void Exporter::EndLoad(const std::string& test) {
 }
 
 std::string Exporter::Render(const std::vector<SeriesStats>& windows) {
+  std::vector<ProbeRunRow> runs;
+  std::vector<std::shared_ptr<const prometheus::Labels>> infos;
   {
-    auto state = state_->Lock();  // pointer writes only: the statistics are already computed
+    auto state = state_->Lock();  // pointer writes and copies only: statistics are computed
     for (const auto& s : windows) SetWindowGauges(state->probes, s);
     for (auto& [test, load] : state->loads) SyncLoad(load);
+    runs.reserve(state->probes.size());
+    for (const auto& [name, p] : state->probes)
+      runs.push_back({name, p.runs, p.success, p.last_run});
+    infos.reserve(state->target_info.size());
+    for (const auto& [name, info] : state->target_info) infos.push_back(info.labels);
   }
   std::string text;
   text.reserve(rendered_size_.load(std::memory_order_relaxed) + 4096);
   AppendExposition(text, registry_->Collect());
+  AppendExposition(text, ProbeRunFamilies(runs, infos));
   rendered_size_.store(text.size(), std::memory_order_relaxed);
   return text;
 }

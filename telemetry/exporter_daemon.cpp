@@ -65,13 +65,9 @@ void Exporter::SetTargetInfo(const std::string& probe, const std::string& target
   wanted["target"] = target;
   auto state = state_->Lock();
   auto& info = state->target_info[probe];
-  if (info.gauge != nullptr && info.labels == wanted) return;  // unchanged: /metrics holds
+  if (info.labels && *info.labels == wanted) return;  // unchanged: /metrics holds
   Changed();
-  auto& family = state->families.target_info;
-  if (info.gauge != nullptr) family.Remove(info.gauge);
-  info.gauge = &family.Add(wanted);
-  info.gauge->Set(1);
-  info.labels = std::move(wanted);
+  info.labels = std::make_shared<const prometheus::Labels>(std::move(wanted));
 }
 
 }  // namespace reznet::telemetry

@@ -7,9 +7,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,10 @@ namespace exporter_detail {
 inline double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
+
+// The `result` values of reznet_perf_probe_runs_total, in ProbeSeries::runs' order.
+enum RunResult { kRunSuccess, kRunFailure, kRunSkipped, kRunOverrun };
+inline constexpr const char* kRunResults[] = {"success", "failure", "skipped", "overrun"};
 
 struct PhaseSeries {
   prometheus::Histogram* histogram = nullptr;
@@ -41,10 +47,14 @@ struct ProbeSeries {
   Budget budget;
   std::map<std::string, std::string> labels;  // kind-specific (provider, model)
   std::map<std::string, PhaseSeries> phases;
-  std::map<std::string, prometheus::Counter*> runs;    // by result
+  // reznet_perf_probe_runs_total{result} (by RunResult), _probe_success and
+  // _probe_last_run_timestamp_seconds: plain values, written at render (ProbeRunFamilies), not
+  // prometheus-cpp series. Those six series a probe were most of the cost of declaring 100,000
+  // discovered probes (a family's Add copies its label map twice and hashes it).
+  std::array<double, 4> runs{};
+  double success = 0;
+  double last_run = 0;
   std::map<std::string, prometheus::Counter*> errors;  // by error kind
-  prometheus::Gauge* success = nullptr;
-  prometheus::Gauge* last_run = nullptr;
   prometheus::Counter* llm_tokens = nullptr;
   prometheus::Gauge* llm_rate = nullptr;
   prometheus::Gauge* llm_budget = nullptr;
@@ -72,9 +82,10 @@ struct NfrSeries {
   std::uint64_t good_seen = 0, events_seen = 0;
 };
 
+// reznet_perf_probe_target_info{probe, target, <file_sd labels>} 1, written at render (as the
+// run series): shared so a render copies a pointer under the lock, not the labels.
 struct TargetInfo {
-  prometheus::Labels labels;
-  prometheus::Gauge* gauge = nullptr;
+  std::shared_ptr<const prometheus::Labels> labels;
 };
 
 }  // namespace exporter_detail

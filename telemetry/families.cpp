@@ -24,22 +24,10 @@ Families::Families(prometheus::Registry& r)
                          .Name("reznet_perf_probe_window_samples")
                          .Help("Samples inside the rolling window.")
                          .Register(r)),
-      runs(prometheus::BuildCounter()
-               .Name("reznet_perf_probe_runs_total")
-               .Help("Probe runs by result (success, failure, skipped, overrun).")
-               .Register(r)),
       errors(prometheus::BuildCounter()
                  .Name("reznet_perf_probe_errors_total")
                  .Help("Failed probe runs by error kind.")
                  .Register(r)),
-      success(prometheus::BuildGauge()
-                  .Name("reznet_perf_probe_success")
-                  .Help("1 when the last run succeeded, 0 otherwise.")
-                  .Register(r)),
-      last_run(prometheus::BuildGauge()
-                   .Name("reznet_perf_probe_last_run_timestamp_seconds")
-                   .Help("Unix time the last run finished.")
-                   .Register(r)),
       build(prometheus::BuildGauge()
                 .Name("reznet_perf_build_info")
                 .Help("Build of the running daemon; always 1.")
@@ -186,11 +174,6 @@ Families::Families(prometheus::Registry& r)
                            .Help("Failed reads of a probe's targets_from files (unreadable, "
                                  "unparsable, vanished); the file keeps its last good targets.")
                            .Register(r)),
-      target_info(prometheus::BuildGauge()
-                      .Name("reznet_perf_probe_target_info")
-                      .Help("1 per discovered probe: its target as listed and its file_sd "
-                            "labels, to join on probe.")
-                      .Register(r)),
       registry_(r) {
   ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
   ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);

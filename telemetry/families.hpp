@@ -34,10 +34,7 @@ class Families {
   prometheus::Family<prometheus::Histogram>& duration;
   prometheus::Family<prometheus::Gauge>& window;
   prometheus::Family<prometheus::Gauge>& window_samples;
-  prometheus::Family<prometheus::Counter>& runs;
   prometheus::Family<prometheus::Counter>& errors;
-  prometheus::Family<prometheus::Gauge>& success;
-  prometheus::Family<prometheus::Gauge>& last_run;
   prometheus::Family<prometheus::Gauge>& build;
   prometheus::Family<prometheus::Gauge>& shard;
   prometheus::Family<prometheus::Counter>& llm_tokens;
@@ -72,7 +69,6 @@ class Families {
   prometheus::Family<prometheus::Gauge>& discovery_targets;
   prometheus::Family<prometheus::Gauge>& discovery_skipped;
   prometheus::Family<prometheus::Counter>& discovery_errors;
-  prometheus::Family<prometheus::Gauge>& target_info;
 
  private:
   prometheus::Registry& registry_;

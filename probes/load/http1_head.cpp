@@ -188,7 +188,10 @@ struct Framing {
 
 // The status line "HTTP/1.x NNN ...": its status, or false with `h` bad.
 bool StatusLine(std::string_view line, Head& h) {
-  if (!line.starts_with("HTTP/1.") || line.size() < 12) {
+  // RFC 9112 §4: HTTP-version SP 3DIGIT SP [reason]; the space after the code is often left out
+  // when there is no reason, so the line may end there.
+  if (!line.starts_with("HTTP/1.") || line.size() < 12 || line[8] != ' ' ||
+      (line.size() > 12 && line[12] != ' ')) {
     h.bad = true;
     h.why = "not an HTTP/1.x response";
     return false;

@@ -105,6 +105,11 @@ TEST(ParseHead, StatusOutside100To599IsBad) {
   EXPECT_TRUE(ParseHead("HTTP/1.1 099 Low\r\n\r\n").bad);
   EXPECT_TRUE(ParseHead("HTTP/1.1 2x0 OK\r\n\r\n").bad);
   EXPECT_FALSE(ParseHead("HTTP/1.1 599 Edge\r\nContent-Length: 0\r\n\r\n").bad);
+  // A four-digit code is not a 1xx followed by a digit (it was read as 100, an interim response,
+  // and the request waited for a final one until its timeout).
+  EXPECT_TRUE(ParseHead("HTTP/1.1 1000 X\r\nContent-Length: 2\r\n\r\n").bad);
+  EXPECT_TRUE(ParseHead("HTTP/1.1x200 OK\r\n\r\n").bad);
+  EXPECT_FALSE(ParseHead("HTTP/1.1 204\r\n\r\n").bad);  // no reason, no space after the code
 }
 
 TEST(ParseHead, ContentLengthIsOneNumberOrAConflict) {
