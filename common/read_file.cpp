@@ -45,14 +45,22 @@ std::string FormatBytes(std::size_t bytes) {
 
 std::expected<std::string, std::string> ReadFileBounded(const std::string& path,
                                                         std::size_t max_bytes) {
-  // O_NONBLOCK: open(2) of a FIFO without a writer returns at once instead of waiting for one;
-  // on a regular file it changes nothing. O_NOCTTY: a terminal never becomes ours.
+  const auto not_a_file = [&](mode_t mode) {
+    return std::unexpected(path + ": not a regular file (" + KindOf(mode) + "); refused");
+  };
+  struct stat st {};
+  // Judged before it is opened: opening a device can act on it (a watchdog, a tape), so only a
+  // regular file is opened at all. The fstat below checks that the file opened is still one.
+  if (::stat(path.c_str(), &st) != 0)
+    return std::unexpected(path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return not_a_file(st.st_mode);
+  // O_NONBLOCK: should a FIFO take the file's place meanwhile, open(2) returns at once instead
+  // of waiting for a writer; on a regular file it changes nothing. O_NOCTTY: a terminal never
+  // becomes ours.
   Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
   if (f.fd < 0) return std::unexpected(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
   if (::fstat(f.fd, &st) != 0) return std::unexpected(path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    return std::unexpected(path + ": not a regular file (" + KindOf(st.st_mode) + "); refused");
+  if (!S_ISREG(st.st_mode)) return not_a_file(st.st_mode);
   const auto size = static_cast<std::size_t>(st.st_size);
   const std::string limit = "larger than the " + FormatBytes(max_bytes) + " limit";
   if (size > max_bytes)

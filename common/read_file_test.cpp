@@ -1,7 +1,9 @@
 // ReadFileBounded: what is not a regular file, or is too large, is refused without blocking.
 #include "common/read_file.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +52,25 @@ TEST_F(ReadFileBoundedTest, RefusesAFifoWithoutBlocking) {
   auto got = ReadFileBounded(path, 1 << 20);
   ASSERT_FALSE(got.has_value());
   EXPECT_EQ(got.error(), path + ": not a regular file (a FIFO); refused");
+}
+
+// Opening a device can act on it (a watchdog, a tape): what is not a regular file is refused
+// before it is opened. inotify reports every open of the FIFO; there must be none.
+TEST_F(ReadFileBoundedTest, WhatIsNotARegularFileIsNeverOpened) {
+  const std::string path = (dir_ / "watched.json").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ASSERT_GE(in, 0);
+  ASSERT_GE(::inotify_add_watch(in, path.c_str(), IN_OPEN), 0);
+  EXPECT_FALSE(ReadFileBounded(path, 1 << 20).has_value());
+  alignas(inotify_event) char buf[4096];
+  EXPECT_LT(::read(in, buf, sizeof buf), 0) << "the FIFO was opened";
+  // The watch itself works: an open is seen.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  EXPECT_GT(::read(in, buf, sizeof buf), 0);
+  ::close(in);
 }
 
 TEST_F(ReadFileBoundedTest, RefusesADirectoryAndADevice) {
