@@ -47,20 +47,7 @@ std::vector<Result> Send(const std::string& url, int n = 1, const std::string& m
   return results;
 }
 
-// A server that answers every request on a connection with `reply`, counting both.
-struct Counting {
-  std::atomic<int> connections{0}, requests{0};
-  testing::RawServer server;
-  explicit Counting(std::string reply, bool close = false)
-      : server([this, reply = std::move(reply), close](testing::RawConn& c) {
-          ++connections;
-          while (c.ReadHead()) {
-            ++requests;
-            c.Write(reply);
-            if (close) return;
-          }
-        }) {}
-};
+using Counting = testing::CountingServer;
 
 constexpr std::string_view kHints =
     "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n";

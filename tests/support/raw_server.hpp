@@ -60,4 +60,20 @@ class RawServer {
   std::thread acceptor_;
 };
 
+// A server that answers every request head on a connection with `reply` (the same bytes each
+// time; with `close`, once per connection), counting connections and requests.
+struct CountingServer {
+  std::atomic<int> connections{0}, requests{0};
+  RawServer server;
+  explicit CountingServer(std::string reply, bool close = false)
+      : server([this, reply = std::move(reply), close](RawConn& c) {
+          ++connections;
+          while (c.ReadHead()) {
+            ++requests;
+            c.Write(reply);
+            if (close) return;
+          }
+        }) {}
+};
+
 }  // namespace reznet::testing
