@@ -12,8 +12,9 @@ the wall seconds, the daemon's CPU seconds and its resident set (MiB) for
   python3 bench/discovery_scale.py [--build build] [--sizes 1000,10000,100000] [--timeout 120]
 
 Prints only (no assertion). Linear discovery keeps cpu_s/N and MiB/N about flat as N grows.
-`wall_s` of first and change include the wait for the next refresh (refresh: 1s, so up to 1 s);
-cpu_s is what the daemon spent meanwhile. The probes run hourly against 127.x.y.z:9 (refused at
+`wall_s` of first and change is from writing the file to the log line saying it was applied (the
+daemon watches the directory with inotify, so no wait for the next refresh); cpu_s is what the
+daemon spent meanwhile. The probes run hourly against 127.x.y.z:9 (refused at
 once), spread over the hour, so they cost little. Stdlib only.
 """
 import argparse

@@ -5,6 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
 #include <set>
 #include <sstream>
@@ -90,6 +92,46 @@ void ParseGroup(const YAML::Node& group, const std::string& file, FileSdDocument
   }
 }
 
+// The common case read fast: a JSON document of groups with string targets and string labels
+// that all pass, parsed by boost::json (about ten times faster than yaml-cpp on 100,000
+// targets). Nothing when the text is not such a document, or anything in it would be warned
+// about or renamed: ParseFileSd reads it again with yaml-cpp, which knows where each node is.
+std::optional<FileSdDocument> ParsePlainJson(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '[') return std::nullopt;
+  boost::system::error_code ec;
+  const boost::json::value root = boost::json::parse(text, ec);
+  if (ec || !root.is_array()) return std::nullopt;
+  FileSdDocument doc;
+  for (const auto& group : root.get_array()) {
+    if (!group.is_object()) return std::nullopt;
+    const auto& g = group.get_object();
+    std::vector<std::pair<std::string, std::string>> labels;
+    if (const auto* l = g.if_contains("labels"); l != nullptr && !l->is_null()) {
+      if (!l->is_object()) return std::nullopt;
+      for (const auto& kv : l->get_object()) {
+        const std::string_view name(kv.key().data(), kv.key().size());
+        if (!ValidDiscoveredLabelName(name) || !kv.value().is_string() || name == "probe" ||
+            name == "target")
+          return std::nullopt;
+        labels.emplace_back(std::string(name), std::string(kv.value().get_string()));
+      }
+      std::sort(labels.begin(), labels.end());
+      if (std::adjacent_find(labels.begin(), labels.end(), [](const auto& a, const auto& b) {
+            return a.first == b.first;
+          }) != labels.end())
+        return std::nullopt;
+    }
+    const auto* t = g.if_contains("targets");
+    if (t == nullptr || !t->is_array()) return std::nullopt;
+    for (const auto& target : t->get_array()) {
+      if (!target.is_string() || target.get_string().empty()) return std::nullopt;
+      doc.targets.push_back({std::string(target.get_string()), labels});
+    }
+  }
+  return doc;
+}
+
 }  // namespace
 
 bool ValidDiscoveredLabelName(std::string_view name) {
@@ -101,6 +143,7 @@ bool ValidDiscoveredLabelName(std::string_view name) {
 
 std::expected<FileSdDocument, std::string> ParseFileSd(std::string_view text,
                                                        const std::string& file) {
+  if (auto plain = ParsePlainJson(text)) return std::move(*plain);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -156,10 +199,11 @@ std::optional<TargetConfig> DiscoveryTemplate(MapReader& r, const TargetConfig* 
   return std::move(placeholder->target);
 }
 
-FileSdReader::File FileSdReader::Refresh(const std::string& path, Result& out) const {
+FileSdReader::File FileSdReader::Refresh(const std::string& path, Result& out) {
   File file;
   auto old = files_.find(path);
-  if (old != files_.end()) file = old->second;
+  // Moved, not copied (100,000 targets): Read replaces files_ with what this returns.
+  if (old != files_.end()) file = std::move(old->second);
   struct stat st {};
   const std::string stamp = ::stat(path.c_str(), &st) == 0 ? Stamp(st) : "missing";
   if (old != files_.end() && stamp == file.stamp) return file;  // unchanged: nothing to read
@@ -205,7 +249,8 @@ FileSdReader::Result FileSdReader::Read(const TargetsFrom& from) {
     if (paths.empty() && !HasGlob(pattern)) {
       // A named file that vanished keeps its last good targets (Refresh reports it).
       auto old = files_.find(pattern);
-      if (old != files_.end() && !old->second.good.empty()) paths.push_back(pattern);
+      if (next.count(pattern) || (old != files_.end() && !old->second.good.empty()))
+        paths.push_back(pattern);
     }
     auto seen = matched_.find(pattern);
     if (paths.empty() && (seen == matched_.end() || seen->second))
@@ -262,6 +307,9 @@ Config ExpandDiscovered(const Config& loaded,
     auto it = found.find(tmpl.name);
     const auto& targets = it == found.end() ? kNone : it->second;
     std::set<std::string> names;
+    // The first good parse, when the kind's settings are the same for every target.
+    std::shared_ptr<const KindSettings> shared;
+    std::vector<std::string> shared_used;
     for (const auto& t : targets) {
       if (st.targets >= tmpl.targets_from->max_targets) {
         skip("over_limit", "more than max_targets " +
@@ -288,17 +336,27 @@ Config ExpandDiscovered(const Config& loaded,
       target = std::move(addressed->target);
       target.name = p.name;
       target.fingerprint = base.fingerprint + "\n# discovered: " + t.address;
-      Diagnostics diag(loaded.source);
-      MapReader r(block, tmpl.name + "." + tmpl.kind, diag);
-      r.set_config(&cfg);
-      p.settings = tmpl.traits.parse(r, &target, p);
-      r.Finish();
-      if (!diag.ok() || !p.settings) {
-        skip("invalid", "target \"" + t.address + "\": " + common::Join(diag.errors(), "; "));
-        cfg.targets.erase(p.name);
-        continue;
+      if (shared) {
+        p.settings = shared;
+        p.targets_used = shared_used;
+      } else {
+        Diagnostics diag(loaded.source);
+        MapReader r(block, tmpl.name + "." + tmpl.kind, diag);
+        r.set_config(&cfg);
+        p.settings = tmpl.traits.parse(r, &target, p);
+        r.Finish();
+        if (!diag.ok() || !p.settings) {
+          skip("invalid", "target \"" + t.address + "\": " + common::Join(diag.errors(), "; "));
+          cfg.targets.erase(p.name);
+          continue;
+        }
+        p.targets_used = r.targets_used();
+        if (tmpl.traits.settings_shared) {
+          shared = p.settings;
+          shared_used = p.targets_used;  // without this instance's own target
+          std::erase(shared_used, p.name);
+        }
       }
-      p.targets_used = r.targets_used();
       p.targets_used.push_back(p.name);
       std::sort(p.targets_used.begin(), p.targets_used.end());
       p.targets_used.erase(std::unique(p.targets_used.begin(), p.targets_used.end()),

@@ -92,8 +92,9 @@ class FileSdReader {
     std::string error;                   // the current failure (reported when it changes)
     std::vector<std::string> warnings;   // of the last good read
   };
-  // The file at `path` now: read again only when its stamp changed.
-  File Refresh(const std::string& path, Result& out) const;
+  // The file at `path` now: read again only when its stamp changed. Takes the file's entry out
+  // of files_ (Read replaces files_ with what Refresh returns).
+  File Refresh(const std::string& path, Result& out);
 
   std::map<std::string, File> files_;    // by path
   std::map<std::string, bool> matched_;  // by pattern: whether it matched a file last time

@@ -273,6 +273,34 @@ TEST(Discovery, ExpandsOneProbePerTargetCappedAndReported) {
   EXPECT_FALSE(ProbeUnchanged(cfg, *one, other, *other.FindProbe(one->name)));
 }
 
+TEST(Discovery, AKindWithSharedSettingsIsParsedOncePerTemplate) {
+  std::string text = kTemplate;
+  text.replace(text.find("kind: web"), 9, "kind: shared");
+  text.replace(text.find("    web: { path: /health }"), 26, "    shared: { path: /health }");
+  text.replace(text.find("max_targets: 2"), 14, "max_targets: 9");
+  auto kinds = Kinds();
+  kinds["shared"] = kinds["web"];  // says its settings are the same for every target
+  kinds["shared"].name = "shared";
+  kinds["shared"].settings_shared = true;
+  Config loaded = LoadString(text, "d.yaml", kinds);
+  std::map<std::string, DiscoveryStats> stats;
+  Config cfg = ExpandDiscovered(loaded, {{"web", {{"a:1", {}}, {"b:2", {}}, {"c:3", {}}}}}, stats);
+  const ProbeConfig* a = cfg.FindProbe("web/a:1");
+  const ProbeConfig* c = cfg.FindProbe("web/c:3");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(a->settings, c->settings);  // one parse
+  EXPECT_EQ(dynamic_cast<const Seen*>(c->settings.get())->path, "/health");
+  // Each still addresses its own target and names only it (and the template's) as used.
+  EXPECT_EQ(cfg.FindTarget(c->target)->url->ToString(), "https://c:3/api");
+  EXPECT_THAT(c->targets_used, ::testing::Contains("web/c:3"));
+  EXPECT_THAT(c->targets_used, ::testing::Not(::testing::Contains("web/a:1")));
+  // A kind that does not say so is read again per target.
+  Config per = ExpandDiscovered(LoadString(kTemplate, "d.yaml", Kinds()),
+                                {{"web", {{"a:1", {}}, {"b:2", {}}}}}, stats);
+  EXPECT_NE(per.FindProbe("web/a:1")->settings, per.FindProbe("web/b:2")->settings);
+}
+
 TEST(Discovery, TenThousandTargetsAreCapped) {
   std::string text = "[{\"targets\": [";
   for (int i = 0; i < 10000; ++i)

@@ -38,7 +38,23 @@ using KindParser = std::function<std::shared_ptr<const KindSettings>(
 struct KindRatio {
   std::string counter;  // e.g. "hit_ratio"
   std::string gauge;    // e.g. "reznet_perf_cache_hit_ratio"; empty: not exported as a gauge
+  // The gauge's HELP text; empty: a generic one.
+  std::string help;
   bool operator==(const KindRatio&) const = default;
+};
+
+// A series a kind adds to /metrics from an Outcome counter of its runs, beside the series every
+// probe has (the LLM kinds' token counters). Labelled {probe} and, with `kind_labels`, the kind's
+// `labels` (provider, model).
+struct KindMetric {
+  std::string counter;  // the Outcome counter, e.g. "output_tokens"
+  std::string name;     // e.g. "reznet_perf_llm_output_tokens_total"
+  std::string help;
+  // A counter: the sum of the values of runs that were not skipped. Otherwise a gauge: the value
+  // of the last run that had the counter.
+  bool total = false;
+  bool kind_labels = false;
+  bool operator==(const KindMetric&) const = default;
 };
 
 // What an address given at run time replaces in a probe's target (config/module.hpp): a
@@ -56,6 +72,8 @@ struct KindTraits {
   // Phases its outcomes record, for checking NFR rules at load time; "query:*" matches any suffix.
   std::vector<std::string> phases;
   std::vector<KindRatio> ratios;
+  // Series its runs add to /metrics besides the ratio gauges.
+  std::vector<KindMetric> metrics;
   // The phase the status page charts (one of `phases`).
   std::string chart_phase;
   // Runs per probe in a default suite profile (RezNet's test script); a configured profile may
@@ -71,6 +89,10 @@ struct KindTraits {
   std::vector<std::string> labels;
   // What `target` addresses; kNone: the kind cannot be a module or take discovered targets.
   TargetAddress address = TargetAddress::kNone;
+  // Its parsed settings do not depend on the probe's name nor on its target's address (only on
+  // the block and the target's other fields): the probes discovered from one template share one
+  // parse instead of reading the block again per target (100,000 targets: about 1 s of CPU).
+  bool settings_shared = false;
   KindParser parse;
 };
 

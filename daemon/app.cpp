@@ -24,6 +24,7 @@
 #include "config/holder.hpp"
 #include "daemon/demo_config.hpp"
 #include "daemon/discovery.hpp"
+#include "daemon/file_watch.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/reload_control.hpp"
 #include "daemon/scheduler.hpp"
@@ -159,6 +160,7 @@ class Daemon {
   asio::steady_timer watchdog_{io_};
   asio::steady_timer retry_unstored_{io_};
   asio::steady_timer discovery_timer_{io_};
+  std::unique_ptr<FileWatch> file_watch_;  // applies a rewritten targets_from file at once
 };
 
 std::optional<int> Daemon::Start() {
@@ -270,9 +272,23 @@ void Daemon::WaitHup() {
   });
 }
 
-// targets_from files are read again every `refresh:` (the smallest), on the reload thread.
+// targets_from files are read again every `refresh:` (the smallest), on the reload thread, and at
+// once when inotify says one of them was written, moved or deleted.
 void Daemon::RefreshDiscovery() {
   if (stopping_) return;
+  if (!file_watch_) {
+    file_watch_ = std::make_unique<FileWatch>(io_, [this] {
+      if (!stopping_ && discovery_->Refresh()) reloads_->RefreshDiscovery();
+    });
+  }
+  std::vector<std::string> patterns;  // of the config in force (a reload may change them)
+  if (auto loaded = discovery_->loaded()) {
+    for (const auto& p : loaded->probes) {
+      if (p.targets_from)
+        patterns.insert(patterns.end(), p.targets_from->files.begin(), p.targets_from->files.end());
+    }
+  }
+  file_watch_->Watch(patterns);
   discovery_timer_.expires_after(discovery_->Refresh().value_or(std::chrono::seconds(5)));
   discovery_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
@@ -293,6 +309,7 @@ void Daemon::OnSignals() {
     watchdog_.cancel();
     retry_unstored_.cancel();
     discovery_timer_.cancel();
+    if (file_watch_) file_watch_->Stop();
     hup_.cancel();
     notifier_->Stop();
     scheduler_.Stop();

@@ -66,10 +66,8 @@ ScheduledProbe BuildProbe(std::shared_ptr<const config::Config> config,
                           boost::asio::any_io_executor executor,
                           boost::asio::any_io_executor blocking) {
   telemetry::ProbeExport exported;
-  exported.ratio_gauges.clear();
-  for (const auto& r : p.traits.ratios) {
-    if (!r.gauge.empty()) exported.ratio_gauges.emplace_back(r.counter, r.gauge);
-  }
+  exported.ratio_gauges = p.traits.ratios;
+  exported.metrics = p.traits.metrics;
   exported.chart_phase = p.traits.chart_phase;
   exported.budget = p.exported;
   try {

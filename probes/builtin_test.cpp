@@ -45,18 +45,30 @@ TEST(BuiltinKinds, DeclareTheirSuiteDefaultsAndSchedule) {
   }
 }
 
+// (counter, gauge) of each ratio a kind declares.
+std::vector<std::pair<std::string, std::string>> Ratios(const std::vector<config::KindRatio>& rs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : rs) out.emplace_back(r.counter, r.gauge);
+  return out;
+}
+
 TEST(BuiltinKinds, DeclareTheirRatioGaugesAndLabels) {
   ProbeRegistry registry;
   RegisterBuiltinProbes(registry);
   const auto& kinds = registry.Kinds();
-  using R = config::KindRatio;
-  EXPECT_THAT(kinds.at("cache").ratios,
+  using R = std::pair<std::string, std::string>;
+  EXPECT_THAT(Ratios(kinds.at("cache").ratios),
               ElementsAre(R{"query_reduction", "reznet_perf_cache_query_reduction_ratio"},
                           R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
-  EXPECT_THAT(kinds.at("redis").ratios, ElementsAre(R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
-  EXPECT_THAT(kinds.at("load").ratios,
+  EXPECT_THAT(Ratios(kinds.at("redis").ratios),
+              ElementsAre(R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
+  EXPECT_THAT(Ratios(kinds.at("load").ratios),
               ElementsAre(R{"error_rate", ""}, R{"throughput_rps", ""}, R{"dropped", ""}));
   EXPECT_TRUE(kinds.at("http").ratios.empty());
+  // The LLM kinds add their token series; the others none.
+  EXPECT_EQ(kinds.at("llm").metrics.size(), 3u);
+  EXPECT_EQ(kinds.at("agent").metrics, kinds.at("llm").metrics);
+  EXPECT_TRUE(kinds.at("http").metrics.empty());
   EXPECT_THAT(kinds.at("llm").labels, ElementsAre("provider", "model"));
   EXPECT_THAT(kinds.at("agent").labels, ElementsAre("provider", "model"));
   EXPECT_TRUE(kinds.at("postgres").labels.empty());

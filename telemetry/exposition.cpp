@@ -122,6 +122,79 @@ void AppendCountAndSum(std::string& out, const std::string& name, const ClientMe
 
 void AppendLabelValue(std::string& out, std::string_view value) { AppendEscaped(out, value, true); }
 
+void AppendHelpType(std::string& out, std::string_view name, std::string_view help,
+                    std::string_view type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  AppendEscaped(out, help, false);
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+namespace {
+
+// name[suffix]{labels[,le="bound"]} — a bound only for histogram buckets.
+void AppendPlainSeries(std::string& out, std::string_view name, std::string_view suffix,
+                       std::span<const Label> labels, const double* le = nullptr) {
+  out += name;
+  out += suffix;
+  if (labels.empty() && le == nullptr) {
+    out += ' ';
+    return;
+  }
+  out += '{';
+  bool first = true;
+  for (const auto& [key, value] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += key;
+    out += "=\"";
+    AppendEscaped(out, value, true);
+    out += '"';
+  }
+  if (le != nullptr) {
+    if (!first) out += ',';
+    out += "le=\"";
+    AppendNumber(out, *le);
+    out += '"';
+  }
+  out += "} ";
+}
+
+}  // namespace
+
+void AppendSample(std::string& out, std::string_view name, std::span<const Label> labels,
+                  double value) {
+  AppendPlainSeries(out, name, "", labels);
+  AppendNumber(out, value);
+  out += '\n';
+}
+
+void AppendHistogram(std::string& out, std::string_view name, std::span<const Label> labels,
+                     std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                     double sum) {
+  std::uint64_t total = 0;
+  for (auto c : counts) total += c;
+  AppendPlainSeries(out, name, "_count", labels);
+  AppendCount(out, total);
+  out += '\n';
+  AppendPlainSeries(out, name, "_sum", labels);
+  AppendNumber(out, sum);
+  out += '\n';
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    const double le = i < bounds.size() ? bounds[i] : INFINITY;
+    cumulative += i < counts.size() ? counts[i] : 0;
+    AppendPlainSeries(out, name, "_bucket", labels, &le);
+    AppendCount(out, cumulative);
+    out += '\n';
+  }
+}
+
 void AppendExposition(std::string& out, const std::vector<prometheus::MetricFamily>& families) {
   for (const auto& f : families) {
     if (f.metric.empty()) continue;

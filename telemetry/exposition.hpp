@@ -6,8 +6,11 @@
 // probes render in … ms instead of …). Numbers are the shortest text that reads back to the
 // same double; NaN, +Inf and -Inf as the format spells them.
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace prometheus {
@@ -22,5 +25,21 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
 // (\\, \" and newline).
 void AppendNumber(std::string& out, double v);
 void AppendLabelValue(std::string& out, std::string_view value);
+
+// Text written from plain values by the parts that keep their series themselves (probe series,
+// window statistics): the same lines AppendExposition writes for a collected family. Labels are
+// written in the order given; callers give them sorted by name, as prometheus-cpp collects them.
+using Label = std::pair<std::string_view, std::string_view>;
+// "# HELP name help" and "# TYPE name type" (type: counter, gauge, histogram).
+void AppendHelpType(std::string& out, std::string_view name, std::string_view help,
+                    std::string_view type);
+// "name{labels} value".
+void AppendSample(std::string& out, std::string_view name, std::span<const Label> labels,
+                  double value);
+// A histogram's _count, _sum and cumulative _bucket lines; `counts` has one per bound (value <=
+// bound, not cumulative) and one more for +Inf.
+void AppendHistogram(std::string& out, std::string_view name, std::span<const Label> labels,
+                     std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                     double sum);
 
 }  // namespace reznet::telemetry

@@ -5,30 +5,10 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <stdexcept>
-
 namespace reznet::telemetry {
 
 Families::Families(prometheus::Registry& r)
-    : duration(
-          prometheus::BuildHistogram()
-              .Name("reznet_perf_probe_duration_seconds")
-              .Help("Duration of each probe phase, cumulative (aggregatable across instances).")
-              .Register(r)),
-      window(prometheus::BuildGauge()
-                 .Name("reznet_perf_probe_window_seconds")
-                 .Help("Rolling-window statistic of a probe phase (nearest-rank quantiles, "
-                       "within 1%); not aggregatable.")
-                 .Register(r)),
-      window_samples(prometheus::BuildGauge()
-                         .Name("reznet_perf_probe_window_samples")
-                         .Help("Samples inside the rolling window.")
-                         .Register(r)),
-      errors(prometheus::BuildCounter()
-                 .Name("reznet_perf_probe_errors_total")
-                 .Help("Failed probe runs by error kind.")
-                 .Register(r)),
-      build(prometheus::BuildGauge()
+    : build(prometheus::BuildGauge()
                 .Name("reznet_perf_build_info")
                 .Help("Build of the running daemon; always 1.")
                 .Register(r)),
@@ -36,24 +16,6 @@ Families::Families(prometheus::Registry& r)
                 .Name("reznet_perf_shard_info")
                 .Help("The shard this daemon runs (index of `of`; 0 of 1 unsharded); always 1.")
                 .Register(r)),
-      llm_tokens(prometheus::BuildCounter()
-                     .Name("reznet_perf_llm_output_tokens_total")
-                     .Help("Output tokens of LLM probe runs (provider usage, else counted "
-                           "content events).")
-                     .Register(r)),
-      llm_rate(prometheus::BuildGauge()
-                   .Name("reznet_perf_llm_tokens_per_second")
-                   .Help("Decode rate of the last LLM run: (output_tokens - 1) / (total - ttft).")
-                   .Register(r)),
-      cache_hit(prometheus::BuildGauge()
-                    .Name("reznet_perf_cache_hit_ratio")
-                    .Help("Cache hits / (hits + misses) seen by the last run (redis keyspace or "
-                          "cache probe).")
-                    .Register(r)),
-      cache_reduction(prometheus::BuildGauge()
-                          .Name("reznet_perf_cache_query_reduction_ratio")
-                          .Help("1 - db_queries / requests of the last cache probe run.")
-                          .Register(r)),
       nfr_ok(
           prometheus::BuildGauge()
               .Name("reznet_perf_nfr_ok")
@@ -88,10 +50,6 @@ Families::Families(prometheus::Registry& r)
               .Name("reznet_perf_alert_notifications_failed_total")
               .Help("POSTs of alerts to an Alertmanager that failed (retried with backoff).")
               .Register(r)),
-      llm_budget(prometheus::BuildGauge()
-                     .Name("reznet_perf_llm_budget_spent_tokens")
-                     .Help("Output tokens spent today (UTC) against the probe's daily budget.")
-                     .Register(r)),
       suite_runs(prometheus::BuildCounter()
                      .Name("reznet_perf_suite_runs_total")
                      .Help("Finished suite runs by profile and result (passed, failed, error).")
@@ -173,25 +131,6 @@ Families::Families(prometheus::Registry& r)
                            .Name("reznet_perf_discovery_errors_total")
                            .Help("Failed reads of a probe's targets_from files (unreadable, "
                                  "unparsable, vanished); the file keeps its last good targets.")
-                           .Register(r)),
-      registry_(r) {
-  ratios_.emplace("reznet_perf_cache_hit_ratio", &cache_hit);
-  ratios_.emplace("reznet_perf_cache_query_reduction_ratio", &cache_reduction);
-}
-
-prometheus::Family<prometheus::Gauge>& Families::Ratio(const std::string& name) {
-  // The suffix keeps ratio gauges apart from every other family: prometheus-cpp would merge a
-  // gauge of the same name into that family instead of refusing it.
-  if (!name.ends_with("_ratio"))
-    throw std::invalid_argument("ratio gauge " + name + ": the name must end in _ratio");
-  auto it = ratios_.find(name);
-  if (it != ratios_.end()) return *it->second;
-  auto& family = prometheus::BuildGauge()
-                     .Name(name)
-                     .Help("Last value of a ratio the probe's kind reports (see the README).")
-                     .Register(registry_);
-  ratios_.emplace(name, &family);
-  return family;
-}
+                           .Register(r)) {}
 
 }  // namespace reznet::telemetry

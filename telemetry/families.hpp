@@ -1,14 +1,13 @@
 #pragma once
-// The metric families of docs/design.md §5: names, types and HELP texts in one table, registered in
-// this order (the order of /metrics). Ratio gauges are looked up by name: the two cache ratios
-// exist from the start, any other name is registered on first use.
+// The exporter's metric families (docs/design.md §5): names, types and HELP texts in one table,
+// registered in this order (the order of their part of /metrics). The per-probe series are not
+// here: telemetry/probe_metrics.hpp and telemetry/window_store.hpp write them.
 //
-// Not thread-safe: the exporter calls Ratio under its lock. The families themselves are
-// (prometheus-cpp locks each family when series are added, removed or collected).
+// The families are thread-safe (prometheus-cpp locks each family when series are added, removed
+// or collected).
 
 #include <prometheus/family.h>
 
-#include <map>
 #include <string>
 
 namespace prometheus {
@@ -26,21 +25,8 @@ class Families {
   Families(const Families&) = delete;
   Families& operator=(const Families&) = delete;
 
-  // The gauge family of a ratio (an outcome counter exported by name); HELP is generic unless
-  // the name is one of the cache ratios. Throws std::invalid_argument unless `name` is a valid
-  // metric name ending in _ratio.
-  prometheus::Family<prometheus::Gauge>& Ratio(const std::string& name);
-
-  prometheus::Family<prometheus::Histogram>& duration;
-  prometheus::Family<prometheus::Gauge>& window;
-  prometheus::Family<prometheus::Gauge>& window_samples;
-  prometheus::Family<prometheus::Counter>& errors;
   prometheus::Family<prometheus::Gauge>& build;
   prometheus::Family<prometheus::Gauge>& shard;
-  prometheus::Family<prometheus::Counter>& llm_tokens;
-  prometheus::Family<prometheus::Gauge>& llm_rate;
-  prometheus::Family<prometheus::Gauge>& cache_hit;
-  prometheus::Family<prometheus::Gauge>& cache_reduction;
   prometheus::Family<prometheus::Gauge>& nfr_ok;
   prometheus::Family<prometheus::Gauge>& nfr_value;
   prometheus::Family<prometheus::Gauge>& nfr_threshold;
@@ -49,7 +35,6 @@ class Families {
   prometheus::Family<prometheus::Counter>& nfr_events;
   prometheus::Family<prometheus::Counter>& alerts_sent;
   prometheus::Family<prometheus::Counter>& alerts_failed;
-  prometheus::Family<prometheus::Gauge>& llm_budget;
   prometheus::Family<prometheus::Counter>& suite_runs;
   prometheus::Family<prometheus::Gauge>& suite_last_success;
   prometheus::Family<prometheus::Gauge>& suite_last_duration;
@@ -69,10 +54,6 @@ class Families {
   prometheus::Family<prometheus::Gauge>& discovery_targets;
   prometheus::Family<prometheus::Gauge>& discovery_skipped;
   prometheus::Family<prometheus::Counter>& discovery_errors;
-
- private:
-  prometheus::Registry& registry_;
-  std::map<std::string, prometheus::Family<prometheus::Gauge>*> ratios_;
 };
 
 }  // namespace reznet::telemetry

@@ -41,7 +41,9 @@ struct ProbeStatus {
   std::chrono::system_clock::time_point last_wall{};
   std::chrono::system_clock::time_point next_wall{};
   std::string chart_phase;
-  std::deque<std::pair<double, double>> points;  // (Unix seconds, seconds), oldest first
+  // (Unix seconds, seconds), oldest first. A vector, not a deque: an empty deque allocates
+  // about 600 bytes, and 100,000 discovered probes mostly never chart.
+  std::vector<std::pair<double, double>> points;
 };
 
 struct NfrStatus {
@@ -173,7 +175,7 @@ void StatusModel::Record(const std::string& name, const probes::Outcome& outcome
     const probes::Phase* chart = outcome.FindPhase(st.chart_phase);
     if (auto mean = chart ? MeanSeconds(*chart) : std::nullopt) {
       st.points.emplace_back(unix_wall, *mean);
-      if (st.points.size() > kChartPoints) st.points.pop_front();
+      if (st.points.size() > kChartPoints) st.points.erase(st.points.begin());
     }
   }
   st.last = std::move(copy);

@@ -6,23 +6,36 @@
 #include "telemetry/gzip_text.hpp"
 
 namespace reznet::telemetry {
+namespace {
+
+// Families a kind may not name its series after: the exporter's and the window series.
+std::vector<std::string> TakenNames(Exporter& exporter) {
+  auto names = exporter.FamilyNames();
+  names.emplace_back("reznet_perf_probe_window_seconds");
+  names.emplace_back("reznet_perf_probe_window_samples");
+  names.emplace_back("reznet_perf_metrics_render_seconds");
+  return names;
+}
+
+}  // namespace
 
 Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
-    : windows_(windows), exporter_(windows, build), status_(windows) {}
+    : windows_(windows), exporter_(build), probes_(TakenNames(exporter_)), status_(windows) {}
 
 Telemetry::~Telemetry() = default;
 
 void Telemetry::AddProbe(const std::string& name, const std::string& kind,
                          const std::vector<std::pair<std::string, std::string>>& labels,
                          const ProbeExport& how) {
-  // First: it may refuse a gauge name.
-  exporter_.AddProbe(name, kind, labels, how.ratio_gauges, how.budget);
-  windows_.AddProbe(name);
+  // First: it may refuse a series name.
+  probes_.Add(name, {kind, labels, how.ratio_gauges ? *how.ratio_gauges : DefaultRatioGauges(),
+                     how.metrics});
+  windows_.AddProbe(name, how.budget);
   status_.AddProbe(name, kind, how.chart_phase);
 }
 
 void Telemetry::RemoveProbe(const std::string& name) {
-  exporter_.RemoveProbe(name);
+  probes_.Remove(name);
   windows_.RemoveProbe(name);
   status_.RemoveProbe(name);
 }
@@ -30,17 +43,17 @@ void Telemetry::RemoveProbe(const std::string& name) {
 void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
                         Clock::time_point now, std::chrono::system_clock::time_point wall) {
   windows_.Record(name, outcome, now);
-  exporter_.Record(name, outcome, wall);
+  probes_.Record(name, outcome, wall);
   status_.Record(name, outcome, wall);
 }
 
 void Telemetry::CountOverruns(const std::string& name, std::uint64_t n) {
-  exporter_.CountOverruns(name, n);
+  probes_.CountOverruns(name, n);
 }
 
 void Telemetry::SetExportBudget(const std::string& name,
                                 const std::optional<config::ExportBudget>& budget) {
-  exporter_.SetBudget(name, budget);
+  windows_.SetBudget(name, budget);
 }
 
 void Telemetry::ObserveLateness(Duration late) { exporter_.ObserveLateness(late); }
@@ -48,7 +61,8 @@ void Telemetry::ObserveLateness(Duration late) { exporter_.ObserveLateness(late)
 std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(
     Clock::time_point now, bool gzip) {
   // The key is read before rendering: a change during the render makes the next scrape render.
-  const std::uint64_t generation = exporter_.Generation();
+  const std::uint64_t generation =
+      exporter_.Generation() + probes_.Generation() + windows_.Generation();
   auto epochs = windows_.Epochs(now);
   const bool live = exporter_.Live();
   std::shared_ptr<const std::string> text;
@@ -62,8 +76,13 @@ std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> T
   }
   if (!text) {
     const auto started = std::chrono::steady_clock::now();
-    const auto exported = exporter_.ExportedWindows();
-    text = std::make_shared<const std::string>(exporter_.Render(windows_.Snapshot(now, &exported)));
+    std::string out;
+    out.reserve(rendered_size_.load(std::memory_order_relaxed) + 4096);
+    probes_.Collect(out);
+    windows_.Collect(out, now);
+    exporter_.Collect(out);
+    rendered_size_.store(out.size(), std::memory_order_relaxed);
+    text = std::make_shared<const std::string>(std::move(out));
     last_render_seconds_.store(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     {
@@ -139,7 +158,7 @@ void Telemetry::RemoveDiscovery(const std::string& probe) { exporter_.RemoveDisc
 
 void Telemetry::SetTargetInfo(const std::string& probe, const std::string& target,
                               const std::vector<std::pair<std::string, std::string>>& labels) {
-  exporter_.SetTargetInfo(probe, target, labels);
+  probes_.SetTargetInfo(probe, target, labels);
 }
 
 void Telemetry::CountProbeRequest(const std::string& module, const std::string& result) {

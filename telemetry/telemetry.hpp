@@ -1,13 +1,15 @@
 #pragma once
-// Telemetry: the result sink, a thin facade over three parts that each own their state and
+// Telemetry: the result sink, a thin facade over four parts that each own their state and
 // lock (docs/design.md §2):
-//   WindowStore  rolling windows, run and counter windows: what NFR rules observe;
-//   Exporter     the Prometheus families and /metrics;
-//   StatusModel  last results, next runs, charts, failures and NFR states for
-//                /api/v1/status and the status page.
-// Consume fans one outcome out to the three. A scrape computes window statistics one probe at a
-// time, then takes the exporter's lock only to copy them into gauges, so it waits at most for
-// the recording of one outcome; it never waits for the status JSON or the status page.
+//   WindowStore   rolling windows, run and counter windows: what NFR rules observe, and the
+//                 window series of /metrics;
+//   ProbeMetrics  the other per-probe series of /metrics (runs, histograms, errors, kind series);
+//   Exporter      the daemon's own families of /metrics (NFRs, suites, load, reloads, …);
+//   StatusModel   last results, next runs, charts, failures and NFR states for
+//                 /api/v1/status and the status page.
+// Consume fans one outcome out to them. A scrape writes each part's series from its plain values,
+// one probe at a time, so it waits at most for the recording of one outcome; it never waits for
+// the status JSON or the status page.
 //
 // Thread-safe: results flow in from probe coroutines, scrapes and status requests read out from
 // HTTP threads, the evaluator observes from the probe io_context. Durations are exported in
@@ -27,6 +29,7 @@
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "telemetry/exporter.hpp"
+#include "telemetry/probe_metrics.hpp"
 #include "telemetry/status_model.hpp"
 #include "telemetry/window_store.hpp"
 
@@ -41,10 +44,12 @@ class GzipText;
 // How a probe's kind is exported and shown, declared with the probe. The defaults are what every
 // probe had before kinds declared their traits.
 struct ProbeExport {
-  // (outcome counter, gauge name) pairs exported as gauges {probe}, the family created on
-  // first declaration; names end in _ratio. An empty gauge name is not exported (the counter
-  // still feeds `ratio` rules).
-  RatioGauges ratio_gauges = DefaultRatioGauges();
+  // Ratios exported as gauges {probe} (config::KindRatio), the family created on first
+  // declaration; names end in _ratio. An empty gauge name is not exported (the counter still
+  // feeds `ratio` rules). nullopt: DefaultRatioGauges().
+  std::optional<std::vector<config::KindRatio>> ratio_gauges;
+  // Other series the kind adds (config::KindMetric: the LLM token counters).
+  std::vector<config::KindMetric> metrics;
   // The phase the status page charts; empty: picked by the first run that has phases
   // (GuessChartPhase).
   std::string chart_phase;
@@ -60,7 +65,7 @@ class Telemetry {
   // Declares a probe so its counters exist (at 0) before its first run. `labels` are the
   // probe's extra labels (llm: provider, model) for its kind's own metrics. A no-op for a
   // declared probe but for `how.budget` (RemoveProbe first to change its kind). Throws
-  // std::invalid_argument for a ratio gauge name that is not a metric name ending in _ratio.
+  // std::invalid_argument for a kind series name it may not use (ProbeMetrics::Add).
   void AddProbe(const std::string& name, const std::string& kind,
                 const std::vector<std::pair<std::string, std::string>>& labels = {},
                 const ProbeExport& how = {});
@@ -131,7 +136,7 @@ class Telemetry {
  private:
   struct MetricsCache {
     bool valid = false;
-    std::uint64_t generation = 0;
+    std::uint64_t generation = 0;  // the sum of the parts' generations
     std::vector<std::int64_t> epochs;
     std::shared_ptr<const std::string> text;
     std::shared_ptr<const GzipText> gzip;  // of `text`, made by the first gzip scrape
@@ -142,11 +147,13 @@ class Telemetry {
 
   WindowStore windows_;
   Exporter exporter_;
+  ProbeMetrics probes_;
   StatusModel status_;
   Guarded<MetricsCache> metrics_cache_;
   // Seconds the last render took (collect + write, not the transfer): exported on every scrape
   // as reznet_perf_metrics_render_seconds.
   std::atomic<double> last_render_seconds_{0};
+  std::atomic<std::size_t> rendered_size_{0};  // of the last render, to reserve the next
   // process_* and the render time: the part of /metrics that is fresh on every scrape.
   std::string FreshTail() const;
 };

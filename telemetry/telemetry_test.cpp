@@ -193,7 +193,11 @@ TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
 
 TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
   Telemetry t({1min}, {"v", "r"});
-  t.AddProbe("kv", "redis", {}, ProbeExport{{{"hit_ratio", "reznet_perf_redis_hit_ratio"}}, "set"});
+  t.AddProbe(
+      "kv", "redis", {},
+      ProbeExport{.ratio_gauges =
+                      std::vector<config::KindRatio>{{"hit_ratio", "reznet_perf_redis_hit_ratio"}},
+                  .chart_phase = "set"});
   t.AddProbe("cache", "cache");  // defaults: today's cache ratios, guessed chart phase
   probes::Outcome o;
   o.Record("set", 2ms);

@@ -1,8 +1,16 @@
 #include "telemetry/window_store.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <string_view>
+
+#include "config/units.hpp"
+#include "telemetry/exposition.hpp"
+
 namespace reznet::telemetry {
 
 struct WindowStore::ProbeWindows {
+  Budget budget;
   std::map<std::string, stats::SeriesWindows> phases;
   std::vector<stats::CountWindow> runs;                             // (failures, runs)
   std::map<std::string, std::vector<stats::CountWindow>> counters;  // (sum, count)
@@ -16,7 +24,38 @@ std::vector<stats::CountWindow> CountWindows(const std::vector<Duration>& length
   return windows;
 }
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double Seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+constexpr const char* kWindowSeconds = "reznet_perf_probe_window_seconds";
+constexpr const char* kWindowSamples = "reznet_perf_probe_window_samples";
+
 }  // namespace
+
+Budget BudgetOf(const std::vector<Duration>& lengths,
+                const std::optional<config::ExportBudget>& chosen) {
+  Budget b;
+  b.windows.assign(lengths.size(), !chosen);
+  b.stats.fill(!chosen);
+  if (!chosen) return b;
+  for (std::size_t w = 0; w < lengths.size(); ++w) {
+    b.windows[w] = std::find(chosen->windows.begin(), chosen->windows.end(), lengths[w]) !=
+                   chosen->windows.end();
+  }
+  for (auto stat : chosen->stats) {
+    for (std::size_t i = 0; i < kStatCount; ++i) {
+      if (config::StatName(stat) == std::string_view(kStats[i])) b.stats[i] = true;
+    }
+  }
+  return b;
+}
+
+std::vector<double> WindowGaugeValues(const stats::WindowStats& s) {
+  if (s.count == 0) return std::vector<double>(kStatCount, kNaN);
+  return {Seconds(s.p50), Seconds(s.p90),  Seconds(s.p95),
+          Seconds(s.p99), s.mean_ns / 1e9, Seconds(s.max)};
+}
 
 nfr::Observation LatencyObservation(const stats::WindowStats& s, config::NfrStat stat) {
   nfr::Observation obs;
@@ -54,22 +93,29 @@ nfr::Observation MeanObservation(std::pair<double, double> sum_count) {
   return obs;
 }
 
-WindowStore::WindowStore(std::vector<Duration> lengths) : lengths_(std::move(lengths)) {}
+WindowStore::WindowStore(std::vector<Duration> lengths) : lengths_(std::move(lengths)) {
+  for (auto length : lengths_) window_names_.push_back(config::FormatDuration(length));
+}
 
 WindowStore::~WindowStore() = default;
 
-void WindowStore::AddProbe(const std::string& name) {
-  auto probes = probes_.Lock();
-  auto& slot = (*probes)[name];
-  if (!slot) slot = std::make_shared<Guarded<ProbeWindows>>();
+void WindowStore::AddProbe(const std::string& name,
+                           const std::optional<config::ExportBudget>& budget) {
+  const Shared probe = probes_.GetOrAdd(name);
+  probe->Lock()->budget = BudgetOf(lengths_, budget);
+  Changed();
 }
 
-void WindowStore::RemoveProbe(const std::string& name) { probes_.Lock()->erase(name); }
+void WindowStore::SetBudget(const std::string& name,
+                            const std::optional<config::ExportBudget>& budget) {
+  const Shared probe = probes_.Find(name);
+  if (!probe) return;
+  probe->Lock()->budget = BudgetOf(lengths_, budget);
+  Changed();
+}
 
-WindowStore::Shared WindowStore::Find(const std::string& name) {
-  auto probes = probes_.Lock();
-  auto it = probes->find(name);
-  return it == probes->end() ? nullptr : it->second;
+void WindowStore::RemoveProbe(const std::string& name) {
+  if (probes_.Remove(name)) Changed();
 }
 
 std::optional<std::size_t> WindowStore::IndexOf(Duration length) const {
@@ -81,7 +127,7 @@ std::optional<std::size_t> WindowStore::IndexOf(Duration length) const {
 
 void WindowStore::Record(const std::string& name, const probes::Outcome& outcome,
                          Clock::time_point now) {
-  const Shared probe = Find(name);
+  const Shared probe = probes_.Find(name);
   if (!probe) return;  // removed meanwhile
   auto windows = probe->Lock();
   for (const auto& phase : outcome.phases) {
@@ -100,11 +146,12 @@ void WindowStore::Record(const std::string& name, const probes::Outcome& outcome
     if (counter_windows.empty()) counter_windows = CountWindows(lengths_);
     for (auto& w : counter_windows) w.Add(value, 1, now);
   }
+  Changed();
 }
 
 nfr::Observation WindowStore::Observe(const config::NfrRule& rule, Clock::time_point now) {
   const auto w = IndexOf(rule.window);
-  const Shared probe = Find(rule.probe);
+  const Shared probe = probes_.Find(rule.probe);
   if (!w || !probe) return {};
   stats::DenseHistogram scratch;  // allocated before taking the lock
   auto windows = probe->Lock();
@@ -125,7 +172,7 @@ nfr::Observation WindowStore::Observe(const config::NfrRule& rule, Clock::time_p
 stats::WindowStats WindowStore::Window(const std::string& probe, const std::string& phase,
                                        Duration length, Clock::time_point now) {
   const auto w = IndexOf(length);
-  const Shared windows = Find(probe);
+  const Shared windows = probes_.Find(probe);
   if (!w || !windows) return {};
   stats::DenseHistogram scratch;
   auto locked = windows->Lock();
@@ -134,33 +181,76 @@ stats::WindowStats WindowStore::Window(const std::string& probe, const std::stri
   return ph->second.Stats(*w, now, scratch);
 }
 
-std::vector<SeriesStats> WindowStore::Snapshot(
-    Clock::time_point now, const std::map<std::string, std::vector<bool>>* only) {
-  std::vector<std::pair<std::string, Shared>> probes;
-  {
-    auto locked = probes_.Lock();
-    probes.assign(locked->begin(), locked->end());
-  }
+std::vector<SeriesStats> WindowStore::Snapshot(Clock::time_point now) {
+  const auto probes = probes_.List();
   std::vector<SeriesStats> out;
   stats::DenseHistogram scratch;
-  static const std::vector<bool> kNone;
   for (const auto& [name, probe] : probes) {
-    const std::vector<bool>* wanted = nullptr;
-    if (only) {
-      auto it = only->find(name);
-      wanted = it == only->end() ? &kNone : &it->second;
-    }
     auto windows = probe->Lock();  // one probe at a time: writers of others go on
     for (auto& [phase, series] : windows->phases) {
       SeriesStats s{name, phase, std::vector<stats::WindowStats>(series.size())};
-      for (std::size_t w = 0; w < series.size(); ++w) {
-        if (!wanted || (w < wanted->size() && (*wanted)[w]))
-          s.windows[w] = series.Stats(w, now, scratch);
-      }
+      for (std::size_t w = 0; w < series.size(); ++w) s.windows[w] = series.Stats(w, now, scratch);
       out.push_back(std::move(s));
     }
   }
   return out;
+}
+
+void WindowStore::Collect(std::string& out, Clock::time_point now) {
+  const auto probes = probes_.List();
+  // Statistics of the budgeted windows, computed one probe at a time (writers of others go on).
+  struct Row {
+    const std::string* probe;
+    std::string phase;
+    Budget budget;
+    std::vector<stats::WindowStats> windows;
+  };
+  std::vector<Row> rows;
+  stats::DenseHistogram scratch;
+  for (const auto& [name, probe] : probes) {
+    auto windows = probe->Lock();
+    for (auto& [phase, series] : windows->phases) {
+      Row row{&name, phase, windows->budget, std::vector<stats::WindowStats>(series.size())};
+      bool any = false;
+      for (std::size_t w = 0; w < series.size() && w < row.budget.windows.size(); ++w) {
+        if (!row.budget.windows[w]) continue;
+        row.windows[w] = series.Stats(w, now, scratch);
+        any = true;
+      }
+      if (any) rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) return;
+  AppendHelpType(out, kWindowSeconds,
+                 "Rolling-window statistic of a probe phase (nearest-rank quantiles, within 1%); "
+                 "not aggregatable.",
+                 "gauge");
+  bool any_stat = false;
+  for (const auto& row : rows) {
+    for (std::size_t w = 0; w < row.windows.size(); ++w) {
+      if (!row.budget.windows[w]) continue;
+      const auto values = WindowGaugeValues(row.windows[w]);
+      for (std::size_t i = 0; i < kStatCount; ++i) {
+        if (!row.budget.stats[i]) continue;
+        const Label labels[] = {{"phase", row.phase},
+                                {"probe", *row.probe},
+                                {"stat", kStats[i]},
+                                {"window", window_names_[w]}};
+        AppendSample(out, kWindowSeconds, labels, values[i]);
+        any_stat = true;
+      }
+    }
+  }
+  if (!any_stat) out.resize(out.rfind("# HELP " + std::string(kWindowSeconds)));
+  AppendHelpType(out, kWindowSamples, "Samples inside the rolling window.", "gauge");
+  for (const auto& row : rows) {
+    for (std::size_t w = 0; w < row.windows.size(); ++w) {
+      if (!row.budget.windows[w]) continue;
+      const Label labels[] = {
+          {"phase", row.phase}, {"probe", *row.probe}, {"window", window_names_[w]}};
+      AppendSample(out, kWindowSamples, labels, static_cast<double>(row.windows[w].count));
+    }
+  }
 }
 
 std::vector<std::int64_t> WindowStore::Epochs(Clock::time_point now) const {

@@ -6,18 +6,28 @@
 // Thread-safe. The map of probes has a lock held only to find, add or remove a probe; each probe's
 // windows have their own lock, held to record one outcome or to compute that probe's statistics.
 // So a reader (a scrape, the status JSON, the NFR evaluator) waits for one probe at most.
+//
+// It writes its own series into /metrics at scrape time (Collect): reznet_perf_probe_window_seconds
+// {phase,probe,stat,window} and _window_samples{phase,probe,window}, computed then, under each
+// probe's cardinality budget (which windows and stats; config/export.hpp).
 
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/export.hpp"
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "stats/window.hpp"
 #include "telemetry/guarded.hpp"
+#include "telemetry/shared_map.hpp"
 
 namespace reznet::telemetry {
 
@@ -30,14 +40,36 @@ struct SeriesStats {
   std::vector<stats::WindowStats> windows;
 };
 
+// The `stat` label values of the window series, in the order of WindowGaugeValues.
+inline constexpr const char* kStats[] = {"p50", "p90", "p95", "p99", "mean", "max"};
+inline constexpr std::size_t kStatCount = std::size(kStats);
+
+// Which windows (by index into the configured lengths) and stats (by kStats index) are exported.
+struct Budget {
+  std::vector<bool> windows;
+  std::array<bool, kStatCount> stats{};
+};
+
+// `chosen` over the configured `lengths`; nullopt: every window and stat. Windows not among
+// the lengths are ignored.
+Budget BudgetOf(const std::vector<Duration>& lengths,
+                const std::optional<config::ExportBudget>& chosen);
+
+// The values of the window series for one window, in the order of kStats: seconds, NaN without
+// samples.
+std::vector<double> WindowGaugeValues(const stats::WindowStats& s);
+
 class WindowStore {
  public:
   explicit WindowStore(std::vector<Duration> lengths);
   ~WindowStore();
   const std::vector<Duration>& lengths() const { return lengths_; }
 
-  // A probe's series exist from AddProbe (a no-op when declared) to RemoveProbe.
-  void AddProbe(const std::string& name);
+  // A probe's series exist from AddProbe to RemoveProbe. `budget`: what /metrics shows of its
+  // windows (nullopt: everything). Declaring a declared probe changes only its budget.
+  void AddProbe(const std::string& name,
+                const std::optional<config::ExportBudget>& budget = std::nullopt);
+  void SetBudget(const std::string& name, const std::optional<config::ExportBudget>& budget);
   void RemoveProbe(const std::string& name);
   // Records a run: every phase sample (a failed run's too: a slow failure is still a measured
   // latency), its result unless skipped, and its counters. An undeclared probe is ignored.
@@ -50,23 +82,28 @@ class WindowStore {
   // Statistics of one series; count 0 when unknown.
   stats::WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
                             Clock::time_point now);
-  // Statistics of every series at `now`, ordered by probe, then phase name. With `only`, a
-  // probe's windows not marked there (by index) and probes not in it are left empty (count 0):
-  // /metrics computes only the windows it exports.
-  std::vector<SeriesStats> Snapshot(Clock::time_point now,
-                                    const std::map<std::string, std::vector<bool>>* only = nullptr);
+  // Statistics of every series at `now`, ordered by probe, then phase name.
+  std::vector<SeriesStats> Snapshot(Clock::time_point now);
+  // Appends the window series at `now` in the text exposition format: only the windows and stats
+  // of each probe's budget are computed and written; a phase shows once it has had a sample.
+  void Collect(std::string& out, Clock::time_point now);
   // Window statistics at `now` depend on `now` only through these (the current slice of each
-  // window): equal epochs and no Record between mean equal statistics.
+  // window): equal epochs and no change between mean equal statistics.
   std::vector<std::int64_t> Epochs(Clock::time_point now) const;
+  // Bumped by every change (declaring, budgets, records), after the change (see ProbeMetrics).
+  std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct ProbeWindows;
-  using Shared = std::shared_ptr<Guarded<ProbeWindows>>;
-  Shared Find(const std::string& name);
+  using Shared = SharedMap<ProbeWindows>::Shared;
   std::optional<std::size_t> IndexOf(Duration length) const;
 
+  void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+
   const std::vector<Duration> lengths_;
-  Guarded<std::map<std::string, Shared>> probes_;
+  std::vector<std::string> window_names_;  // the `window` label of each length
+  SharedMap<ProbeWindows> probes_;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 // A latency rule's observation from a window's statistics: `stat` in seconds (mean, max or a

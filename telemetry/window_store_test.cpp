@@ -1,11 +1,16 @@
 #include "telemetry/window_store.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace reznet::telemetry {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const Clock::time_point kNow = Clock::time_point(500h);
 
@@ -16,6 +21,42 @@ config::NfrRule Rule(config::NfrStat stat, std::string phase, Duration window = 
   r.stat = stat;
   r.window = window;
   return r;
+}
+
+TEST(WindowGaugeValues, SecondsInStatOrderAndNaNWithoutSamples) {
+  stats::WindowStats s;
+  s.count = 3;
+  s.p50 = 1'000'000;
+  s.p90 = 2'000'000;
+  s.p95 = 3'000'000;
+  s.p99 = 4'000'000;
+  s.mean_ns = 2'500'000;
+  s.max = 5'000'000;
+  EXPECT_EQ(WindowGaugeValues(s), (std::vector<double>{0.001, 0.002, 0.003, 0.004, 0.0025, 0.005}));
+  for (double v : WindowGaugeValues(stats::WindowStats{})) EXPECT_TRUE(std::isnan(v));
+}
+
+TEST(WindowStore, CollectWritesTheWindowSeriesAtScrapeTime) {
+  WindowStore store({1min, 5min});
+  store.AddProbe("api");
+  probes::Outcome o;
+  for (int i = 0; i < 7; ++i) o.Record("total", 20ms);
+  store.Record("api", o, kNow);
+  std::string text;
+  store.Collect(text, kNow + 90s);  // the 1m window has moved past the samples, 5m has not
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_samples{phase=\"total\",probe=\"api\","
+                              "window=\"5m\"} 7"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\","
+                              "stat=\"p99\",window=\"5m\"} 0.02"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\","
+                              "stat=\"p99\",window=\"1m\"} NaN"));
+  // A declared probe without samples has no window series yet; a removed one none.
+  store.AddProbe("quiet");
+  store.RemoveProbe("api");
+  text.clear();
+  store.Collect(text, kNow + 90s);
+  EXPECT_THAT(text, Not(HasSubstr("probe=\"api\"")));
+  EXPECT_THAT(text, Not(HasSubstr("probe=\"quiet\"")));
 }
 
 TEST(LatencyObservation, ReadsTheRulesStatInSeconds) {

@@ -12,11 +12,13 @@ config::KindTraits AgentProbe::Traits() {
   return {.name = std::string(kKind),
           // It measures its stream with llm's meter: the same phases.
           .phases = llm::LlmProbe::Traits().phases,
+          .metrics = llm::LlmProbe::Metrics(),
           .chart_phase = "total",
           .default_samples = 10,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
           .address = config::TargetAddress::kUrl,
+          .settings_shared = true,
           .parse = &ParseSettings};
 }
 

@@ -62,14 +62,18 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
 }
 
 config::KindTraits CacheProbe::Traits() {
-  return {.name = std::string(kKind),
-          .phases = {"total"},
-          .ratios = {{"query_reduction", "reznet_perf_cache_query_reduction_ratio"},
-                     {"hit_ratio", "reznet_perf_cache_hit_ratio"}},
-          .chart_phase = "total",
-          .default_samples = 1,  // one run sends `requests` (100 by default)
-          .profiles = {"quick", "standard"},
-          .parse = &ParseSettings};
+  return {
+      .name = std::string(kKind),
+      .phases = {"total"},
+      .ratios =
+          {{"query_reduction", "reznet_perf_cache_query_reduction_ratio",
+            "1 - db_queries / requests of the last cache probe run."},
+           {"hit_ratio", "reznet_perf_cache_hit_ratio",
+            "Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe)."}},
+      .chart_phase = "total",
+      .default_samples = 1,  // one run sends `requests` (100 by default)
+      .profiles = {"quick", "standard"},
+      .parse = &ParseSettings};
 }
 
 std::unique_ptr<Probe> CacheProbe::Create(const CreateArgs& args) {

@@ -68,6 +68,7 @@ config::KindTraits HttpProbe::Traits() {
           .default_samples = 30,
           .profiles = {"quick", "standard"},
           .address = config::TargetAddress::kUrl,
+          .settings_shared = true,
           .parse = &ParseSettings};
 }
 

@@ -15,14 +15,31 @@ long UtcDay() {
 
 }  // namespace
 
+std::vector<config::KindMetric> LlmProbe::Metrics() {
+  return {{.counter = "output_tokens",
+           .name = "reznet_perf_llm_output_tokens_total",
+           .help = "Output tokens of LLM probe runs (provider usage, else counted content events).",
+           .total = true,
+           .kind_labels = true},
+          {.counter = "tokens_per_second",
+           .name = "reznet_perf_llm_tokens_per_second",
+           .help = "Decode rate of the last LLM run: (output_tokens - 1) / (total - ttft).",
+           .kind_labels = true},
+          {.counter = "budget_spent_tokens",
+           .name = "reznet_perf_llm_budget_spent_tokens",
+           .help = "Output tokens spent today (UTC) against the probe's daily budget."}};
+}
+
 config::KindTraits LlmProbe::Traits() {
   return {.name = std::string(kKind),
           .phases = {"dns", "connect", "tls", "ttfb", "ttft", "inter_chunk", "tpot", "total"},
+          .metrics = Metrics(),
           .chart_phase = "total",
           .default_samples = 5,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
           .address = config::TargetAddress::kUrl,
+          .settings_shared = true,
           .parse = &ParseSettings};
 }
 

@@ -21,6 +21,8 @@ class LlmProbe final : public Probe {
  public:
   static constexpr std::string_view kKind = "llm";
   static config::KindTraits Traits();
+  // The series its runs add (and the agent kind's, which streams the same way): token counters.
+  static std::vector<config::KindMetric> Metrics();
 
   static std::shared_ptr<const config::KindSettings> ParseSettings(
       config::MapReader& block, const config::TargetConfig* target,

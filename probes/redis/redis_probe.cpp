@@ -45,14 +45,17 @@ std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(
 }
 
 config::KindTraits RedisProbe::Traits() {
-  return {.name = std::string(kKind),
-          .phases = {"connect", "set", "get"},
-          .ratios = {{"hit_ratio", "reznet_perf_cache_hit_ratio"}},
-          .chart_phase = "get",
-          .default_samples = 20,
-          .profiles = {"quick", "standard"},
-          .address = config::TargetAddress::kRedisUrl,
-          .parse = &ParseSettings};
+  return {
+      .name = std::string(kKind),
+      .phases = {"connect", "set", "get"},
+      .ratios =
+          {{"hit_ratio", "reznet_perf_cache_hit_ratio",
+            "Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe)."}},
+      .chart_phase = "get",
+      .default_samples = 20,
+      .profiles = {"quick", "standard"},
+      .address = config::TargetAddress::kRedisUrl,
+      .parse = &ParseSettings};
 }
 
 std::unique_ptr<Probe> RedisProbe::Create(const CreateArgs& args) {

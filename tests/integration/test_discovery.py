@@ -1,5 +1,6 @@
 """File-based target discovery (targets_from, Prometheus file_sd): one probe per listed target with
-the file's labels on reznet_perf_probe_target_info; a rewrite is picked up within `refresh`, an
+the file's labels on reznet_perf_probe_target_info; a rewrite is picked up at once (inotify) or
+within `refresh`, an
 unchanged target keeps running with its counters and windows; a truncated file keeps its last
 good targets and is counted; 10,000 targets are capped at max_targets while /metrics answers; 20,000 are applied, changed and
 reloaded (bench/discovery_scale.py times 100,000); a FIFO or an oversized file in the glob is
@@ -99,6 +100,32 @@ class DiscoveryTest(DaemonTestCase):
         self.assertLess(slowest, 2.0)
         d.wait_for_line(r"probe bulk: targets_from: 50 target\(s\) probed, 9950 skipped")
         self.assertGreater(runs(parse_metrics(self.scrape(d)), three), before)
+
+    def test_a_rewrite_is_applied_at_once_not_at_the_next_refresh(self):
+        # refresh: 10m, so only the file watch (inotify) can pick the rewrite up within the wait.
+        one, two = self.start_testbed(), self.start_testbed()
+        targets = os.path.join(self.tmp.name, "targets")
+        self.write_targets("web.json", [{"targets": [address(one)]}])
+        path = self.write_config(
+            f"daemon: {{ state_dir: \"{self.tmp.name}/state\" }}\nprobes:\n"
+            "  - { name: web, kind: http, interval: 1s, timeout: 1s, http: { path: /health },\n"
+            f"      targets_from: {{ files: [\"{targets}/web*.json\"], refresh: 10m }} }}\n")
+        d = self.start_daemon(path)
+        wait_until(lambda: metric(parse_metrics(self.scrape(d)), "reznet_perf_discovery_targets",
+                                  probe="web") == 1, 20, "the first target")
+        started = time.monotonic()
+        self.write_targets("web.json", [{"targets": [address(one), address(two)]}])
+        d.wait_for_line(r"discovered targets applied: 1 probe\(s\) added, 0 changed, 0 removed, "
+                        r"1 kept", 20)
+        self.assertLess(time.monotonic() - started, 60)  # not the 10m refresh
+        wait_until(lambda: metric(parse_metrics(self.scrape(d)), "reznet_perf_probe_runs_total",
+                                  probe="web/" + address(two), result="success"), 20,
+                   "the added target probed")
+        # A file the pattern does not match changes nothing; removing the file drops its targets.
+        self.write_targets("other.txt", "not targets")
+        os.remove(os.path.join(targets, "web.json"))
+        wait_until(lambda: metric(parse_metrics(self.scrape(d)), "reznet_perf_discovery_targets",
+                                  probe="web") == 0, 20, "the targets of the removed file dropped")
 
     def test_fifo_and_oversized_file_are_refused_without_blocking(self):
         tb = self.start_testbed()
