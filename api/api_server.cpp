@@ -24,7 +24,7 @@
 #include "api/auth_checks.hpp"
 #include "api/basic_auth.hpp"
 #include "api/server_internal.hpp"
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 #include "common/rate_limit.hpp"
 
 namespace reznet::api {
@@ -205,8 +205,8 @@ struct ApiServer::Impl {
       co_return Busy(std::to_string(kMaxWorkerRequests) + " requests");
     }
     InFlight counted{worker_requests};
-    co_return co_await clients::Offload(workers.get_executor(),
-                                        [this, route, &req] { return Call(*route, req); });
+    co_return co_await common::Offload(workers.get_executor(),
+                                       [this, route, &req] { return Call(*route, req); });
   }
 
   // Runs an asynchronous handler and waits, on the server thread, for its reply.

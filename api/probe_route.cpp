@@ -1,5 +1,7 @@
 #include "api/probe_route.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,12 +16,12 @@
 #include <memory>
 
 #include "common/escape.hpp"
+#include "common/exposition.hpp"
 #include "common/format.hpp"
+#include "common/metrics_registry.hpp"
 #include "config/module.hpp"
 #include "probes/probe.hpp"
 #include "probes/run_once.hpp"
-#include "telemetry/exposition.hpp"
-#include "telemetry/telemetry.hpp"
 
 namespace reznet::api {
 namespace {
@@ -32,9 +34,22 @@ constexpr auto kMinRunTimeout = 100ms;
 constexpr const char* kExposition = "text/plain; version=0.0.4; charset=utf-8";
 
 struct State {
-  explicit State(ProbeRouteDeps d) : deps(std::move(d)) {}
+  explicit State(ProbeRouteDeps d)
+      : deps(std::move(d)),
+        requests(prometheus::BuildCounter()
+                     .Name("reznet_perf_probe_requests_total")
+                     .Help("GET /probe requests by module and result: success, failure, "
+                           "bad_request, unknown_module, forbidden, refused (over the "
+                           "concurrency limit), error.")
+                     .Register(deps.metrics.families())) {}
   ProbeRouteDeps deps;
+  prometheus::Family<prometheus::Counter>& requests;
   std::atomic<int> in_flight{0};
+
+  void Count(const std::string& module, const std::string& result) {
+    const common::ChangedOnReturn changed(deps.metrics);
+    requests.Add({{"module", module}, {"result", result}}).Increment();
+  }
 };
 
 HttpReply Text(int status, const std::string& body) {
@@ -109,11 +124,11 @@ asio::awaitable<void> Run(std::shared_ptr<State> state, std::shared_ptr<const co
     probes::Outcome outcome = co_await probes::RunOnce(*probe, timeout);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    state->deps.sink.CountProbeRequest(spec->probe.name, outcome.ok() ? "success" : "failure");
+    state->Count(spec->probe.name, outcome.ok() ? "success" : "failure");
     answer = HttpReply{200, kExposition, RenderProbeResult(spec->probe.kind, outcome, seconds), {}};
   } catch (const std::exception& e) {
     spdlog::error("/probe module {}: {}", spec->probe.name, e.what());
-    state->deps.sink.CountProbeRequest(spec->probe.name, "error");
+    state->Count(spec->probe.name, "error");
     answer = Text(500, "internal error");
   }
   --state->in_flight;
@@ -131,16 +146,16 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
   out += std::string("probe_success ") + (outcome.ok() ? "1" : "0") + "\n";
   Family(out, "probe_duration_seconds", "How long the probe took, in seconds.");
   out += "probe_duration_seconds ";
-  telemetry::AppendNumber(out, seconds);
+  common::AppendNumber(out, seconds);
   out += '\n';
   if (!outcome.phases.empty()) {
     Family(out, "probe_phase_duration_seconds",
            "Duration of each phase of the run in seconds (the mean of its samples).");
     for (const auto& phase : outcome.phases) {
       out += "probe_phase_duration_seconds{phase=\"";
-      telemetry::AppendLabelValue(out, phase.name);
+      common::AppendLabelValue(out, phase.name);
       out += "\"} ";
-      telemetry::AppendNumber(out, MeanSeconds(phase));
+      common::AppendNumber(out, MeanSeconds(phase));
       out += '\n';
     }
   }
@@ -148,7 +163,7 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
     const std::string error = outcome.skipped ? "skipped" : outcome.error->kind;
     Family(out, "probe_error", "Why the probe failed: 1 for its error kind.");
     out += "probe_error{kind=\"";
-    telemetry::AppendLabelValue(out, error);
+    common::AppendLabelValue(out, error);
     out += "\"} 1\n";
     std::string detail = outcome.skipped ? outcome.skip_reason : outcome.error->detail;
     std::replace(detail.begin(), detail.end(), '\n', ' ');
@@ -159,7 +174,7 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
     const std::string metric = "probe_" + MetricPart(kind) + "_" + MetricPart(name);
     Family(out, metric, ("The run's " + name + " (a counter of the " + kind + " kind).").c_str());
     out += metric + " ";
-    telemetry::AppendNumber(out, value);
+    common::AppendNumber(out, value);
     out += '\n';
   }
   return out;
@@ -168,11 +183,10 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
 void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
   auto state = std::make_shared<State>(std::move(deps));
   server.RouteAsync("GET", "/probe", [state](const HttpRequest& req, ApiServer::Reply reply) {
-    auto& sink = state->deps.sink;
     auto cfg = state->deps.config.Get();
     const auto refuse = [&](int status, const std::string& module, const char* result,
                             const std::string& why) {
-      sink.CountProbeRequest(module, result);
+      state->Count(module, result);
       // The message may quote the target or module as sent: control characters escaped, so a
       // body cannot carry a forged line into whatever logs it.
       HttpReply r = Text(status, common::LogText(why));

@@ -31,8 +31,8 @@
 namespace reznet::probes {
 class ProbeRegistry;
 }
-namespace reznet::telemetry {
-class Telemetry;
+namespace reznet::common {
+class MetricsRegistry;
 }
 
 namespace reznet::api {
@@ -42,7 +42,8 @@ struct ProbeRouteDeps {
   const probes::ProbeRegistry& registry;
   boost::asio::any_io_executor executor;  // where runs happen (the probe io_context)
   boost::asio::any_io_executor blocking;  // for kinds with blocking drivers (postgres, redis)
-  telemetry::Telemetry& sink;
+  // reznet_perf_probe_requests_total{module,result} is registered here.
+  common::MetricsRegistry& metrics;
 };
 
 void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps);

@@ -80,7 +80,8 @@ BENCHMARK(BM_SeriesMemoryAtProbeRate)
 // /metrics render: probes × phases chosen so the exposition holds ≈ 1,000 series.
 void BM_RenderMetrics(benchmark::State& state) {
   const int probes = static_cast<int>(state.range(0));
-  telemetry::Telemetry t({1min, 5min, 1h}, {"bench", "bench"});
+  common::MetricsRegistry registry;
+  telemetry::Telemetry t(registry, {1min, 5min, 1h});
   auto now = Clock::time_point(1000h);
   auto values = Latencies(64);
   for (int p = 0; p < probes; ++p) {

@@ -19,9 +19,11 @@
 #include "api/routes.hpp"
 #include "api/suite_routes.hpp"
 #include "common/fd_limit.hpp"
+#include "common/metrics_registry.hpp"
 #include "common/time.hpp"
 #include "common/version.hpp"
 #include "config/holder.hpp"
+#include "daemon/daemon_metrics.hpp"
 #include "daemon/demo_config.hpp"
 #include "daemon/discovery.hpp"
 #include "daemon/file_watch.hpp"
@@ -33,7 +35,9 @@
 #include "daemon/wiring.hpp"
 #include "nfr/alert_notifier.hpp"
 #include "nfr/evaluator.hpp"
+#include "nfr/nfr_metrics.hpp"
 #include "suite/service.hpp"
+#include "suite/suite_metrics.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
@@ -45,32 +49,38 @@ namespace {
 
 // Suite runs report into the metrics: their profiles, results and live load counters.
 // A failed history write counts and makes /readyz 503 until a write succeeds again.
-suite::SuiteHooks SuiteMetrics(telemetry::Telemetry& sink, api::Readiness& ready) {
+suite::SuiteHooks SuiteWiring(suite::SuiteMetrics& metrics, api::Readiness& ready) {
   suite::SuiteHooks hooks;
-  hooks.profile_declared = [&sink](const std::string& profile) { sink.AddSuiteProfile(profile); };
-  hooks.run_finished = [&sink](const suite::RunRecord& run) {
-    sink.RecordSuite(run.profile, run.state, run.finished_at - run.started_at, run.finished_at,
-                     run.Count(suite::Verdict::kFailed));
+  hooks.profile_declared = [&metrics](const std::string& profile) { metrics.AddProfile(profile); };
+  hooks.run_finished = [&metrics](const suite::RunRecord& run) {
+    metrics.RecordRun(run.profile, run.state, run.finished_at - run.started_at, run.finished_at,
+                      run.Count(suite::Verdict::kFailed));
   };
-  hooks.live_started = [&sink](const std::string& probe, const probes::LiveCounters* live) {
-    sink.BeginLoad(probe, live);
+  hooks.live_started = [&metrics](const std::string& probe, const probes::LiveCounters* live) {
+    metrics.BeginLoad(probe, live);
   };
-  hooks.live_ended = [&sink](const std::string& probe) { sink.EndLoad(probe); };
-  hooks.history_written = [&sink, &ready](const std::string& failure) {
-    if (!failure.empty()) sink.CountHistoryWriteFailure();
+  hooks.live_ended = [&metrics](const std::string& probe) { metrics.EndLoad(probe); };
+  hooks.history_written = [&metrics, &ready](const std::string& failure) {
+    if (!failure.empty()) metrics.CountHistoryWriteFailure();
     ready.SetProblem(failure.empty() ? "" : "last suite run not stored in history: " + failure);
   };
   return hooks;
 }
 
-nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::AlertNotifier& notifier) {
+// A rule's state goes to its series (NfrMetrics) and to the status page (Telemetry).
+nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::NfrMetrics& metrics,
+                                    nfr::AlertNotifier& notifier) {
   return {[&sink](const config::NfrRule& rule, std::chrono::steady_clock::time_point now) {
             return sink.Observe(rule, now);
           },
-          [&sink](const config::NfrRule& rule, const nfr::RuleState& state) {
+          [&sink, &metrics](const config::NfrRule& rule, const nfr::RuleState& state) {
+            metrics.Publish(rule, state);
             sink.PublishNfr(rule, state);
           },
-          [&sink](const std::string& rule) { sink.RemoveNfr(rule); },
+          [&sink, &metrics](const std::string& rule) {
+            metrics.Remove(rule);
+            sink.RemoveNfr(rule);
+          },
           [&notifier](const config::NfrRule& rule, const nfr::Notification& n) {
             notifier.Notify(rule, n);
           }};
@@ -104,10 +114,13 @@ class Daemon {
         discovery_(std::move(discovery)),
         initial_{initial},
         holder_(initial_),
-        sink_(initial->daemon.windows, telemetry::BuildInfo{common::kVersion, common::kRevision}),
+        daemon_metrics_(metrics_, common::kVersion, common::kRevision),
+        nfr_metrics_(metrics_),
+        suite_metrics_(metrics_),
+        sink_(metrics_, initial->daemon.windows),
         history_(std::move(history)),
         suites_(holder_, registry, io_.get_executor(), blocking_.get_executor(),
-                storage_.get_executor(), *history_, SuiteMetrics(sink_, ready_)),
+                storage_.get_executor(), *history_, SuiteWiring(suite_metrics_, ready_)),
         listen_(options.listen_override.empty() ? initial->daemon.listen : options.listen_override),
         scheduler_(io_, sink_) {}
 
@@ -139,6 +152,11 @@ class Daemon {
   // The history store's calls run here, one at a time: a hung history database holds this
   // thread (each call bounded, see suite/history.hpp), never a probe's.
   asio::thread_pool storage_{1};
+  // Every room's /metrics series, each room's metrics registered on it (declared before them).
+  common::MetricsRegistry metrics_;
+  DaemonMetrics daemon_metrics_;
+  nfr::NfrMetrics nfr_metrics_;
+  suite::SuiteMetrics suite_metrics_;
   telemetry::Telemetry sink_;
   api::Readiness ready_;
   std::unique_ptr<suite::HistoryStore> history_;
@@ -176,12 +194,12 @@ std::optional<int> Daemon::Start() {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  sink_.SetShard(shard_.index, shard_.of);
+  daemon_metrics_.SetShard(shard_.index, shard_.of);
   LogShard(config(), shard_, probes.size());
   api::AddMetricsRoutes(server_, sink_, ready_);
   api::AddSuiteRoutes(server_, suites_, holder_, HostOf(listen_));
   api::AddProbeRoute(server_,
-                     {holder_, registry_, io_.get_executor(), blocking_.get_executor(), sink_});
+                     {holder_, registry_, io_.get_executor(), blocking_.get_executor(), metrics_});
   api::AddStatusPageRoute(server_, sink_, suites_, common::kVersion,
                           common::UnixSeconds(std::chrono::system_clock::now()));
   const bool tls = config().daemon.tls.enabled();
@@ -200,7 +218,7 @@ std::optional<int> Daemon::Start() {
   spdlog::info("reznet-perfd {} listening on {} ({} probes from {}; run history in {})",
                common::kVersion, base, probes.size(), config().source, history_->Describe());
   const std::size_t running = probes.size();
-  discovery_->Attach(sink_);
+  discovery_->Attach(metrics_);
   scheduler_.Start(std::move(probes));
   ExportTargetInfo(sink_, config());
   generator_url_ = base + "/";
@@ -234,9 +252,9 @@ void Daemon::StartNfrs() {
   notifier_ = std::make_unique<nfr::AlertNotifier>(
       io_.get_executor(), alerting,
       alerting.external_url.empty() ? generator_url_ : alerting.external_url,
-      [this](const std::string& am, bool ok) { sink_.CountNotification(am, ok); });
+      [this](const std::string& am, bool ok) { nfr_metrics_.CountNotification(am, ok); });
   notifier_->Start();
-  evaluator_ = std::make_unique<nfr::Evaluator>(EvaluatorWiring(sink_, *notifier_));
+  evaluator_ = std::make_unique<nfr::Evaluator>(EvaluatorWiring(sink_, nfr_metrics_, *notifier_));
   evaluator_->SetRules(ContinuousRules(config(), shard_), std::chrono::system_clock::now());
   auto refresh = [this] {
     asio::co_spawn(io_,
@@ -255,9 +273,10 @@ void Daemon::StartNfrs() {
 // SIGHUP and POST /-/reload: built on the reload thread, swapped on the probe io_context.
 // POST waits up to kReloadReplyWait for the outcome, then answers 202 with where to read it.
 void Daemon::AddReload() {
-  reloader_ = std::make_unique<Reloader>(Reloader::Parts{
-      registry_, options_, holder_, sink_, scheduler_, *notifier_, *evaluator_, suites_, *history_,
-      io_, blocking_.get_executor(), storage_.get_executor(), generator_url_, *discovery_});
+  reloader_ = std::make_unique<Reloader>(
+      Reloader::Parts{registry_, options_, holder_, sink_, daemon_metrics_, scheduler_, *notifier_,
+                      *evaluator_, suites_, *history_, io_, blocking_.get_executor(),
+                      storage_.get_executor(), generator_url_, *discovery_});
   reloads_ = std::make_unique<ReloadRunner>(*reloader_, io_);
   WaitHup();
   constexpr std::chrono::seconds kReloadReplyWait{20};

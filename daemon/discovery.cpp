@@ -1,15 +1,67 @@
 #include "daemon/discovery.hpp"
 
 #include <fmt/ranges.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
 
-void Discovery::Attach(telemetry::Telemetry& sink) {
+struct Discovery::Metrics {
+  Metrics(common::MetricsRegistry& r)
+      : registry(r),
+        targets(prometheus::BuildGauge()
+                    .Name("reznet_perf_discovery_targets")
+                    .Help("Probes made from the targets a probe's targets_from files list.")
+                    .Register(r.families())),
+        skipped(prometheus::BuildGauge()
+                    .Name("reznet_perf_discovery_skipped_targets")
+                    .Help("Targets listed in a probe's targets_from files but not probed, by "
+                          "reason: invalid, duplicate, over_limit (max_targets).")
+                    .Register(r.families())),
+        errors(prometheus::BuildCounter()
+                   .Name("reznet_perf_discovery_errors_total")
+                   .Help("Failed reads of a probe's targets_from files (unreadable, unparsable, "
+                         "vanished); the file keeps its last good targets.")
+                   .Register(r.families())) {}
+
+  // A template's target count, skipped targets by reason, and `new_errors` more failed reads.
+  void Record(const std::string& probe, int n, const std::map<std::string, int>& skips,
+              int new_errors) {
+    const common::ChangedOnReturn changed(registry);
+    targets.Add({{"probe", probe}}).Set(n);
+    for (const char* reason : kReasons) {
+      auto it = skips.find(reason);
+      skipped.Add({{"probe", probe}, {"reason", reason}}).Set(it == skips.end() ? 0 : it->second);
+    }
+    errors.Add({{"probe", probe}}).Increment(new_errors);
+  }
+  void Remove(const std::string& probe) {
+    const common::ChangedOnReturn changed(registry);
+    // Add finds the series to remove (or makes it, to remove it).
+    targets.Remove(&targets.Add({{"probe", probe}}));
+    for (const char* reason : kReasons)
+      skipped.Remove(&skipped.Add({{"probe", probe}, {"reason", reason}}));
+    errors.Remove(&errors.Add({{"probe", probe}}));
+  }
+
+  static constexpr const char* kReasons[] = {"invalid", "duplicate", "over_limit"};
+  common::MetricsRegistry& registry;
+  prometheus::Family<prometheus::Gauge>& targets;
+  prometheus::Family<prometheus::Gauge>& skipped;
+  prometheus::Family<prometheus::Counter>& errors;
+};
+
+Discovery::Discovery() = default;
+
+Discovery::~Discovery() = default;
+
+void Discovery::Attach(common::MetricsRegistry& registry) {
   std::lock_guard lock(mutex_);
-  sink_ = &sink;
+  metrics_ = std::make_unique<Metrics>(registry);
   Publish();
 }
 
@@ -37,7 +89,7 @@ std::shared_ptr<const config::Config> Discovery::Expand(
       changed = true;
       stats_.erase(name);
       new_errors_.erase(name);
-      if (sink_ != nullptr) sink_->RemoveDiscovery(name);
+      if (metrics_) metrics_->Remove(name);
     }
   }
   readers_ = std::move(readers);
@@ -68,10 +120,10 @@ std::shared_ptr<const config::Config> Discovery::Expand(
 }
 
 void Discovery::Publish() {
-  if (sink_ == nullptr) return;
+  if (!metrics_) return;
   for (const auto& [name, st] : stats_) {
     auto e = new_errors_.find(name);
-    sink_->RecordDiscovery(name, st.targets, st.skipped, e == new_errors_.end() ? 0 : e->second);
+    metrics_->Record(name, st.targets, st.skipped, e == new_errors_.end() ? 0 : e->second);
   }
   new_errors_.clear();
 }

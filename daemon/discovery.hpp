@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/metrics_registry.hpp"
 #include "config/config.hpp"
 #include "config/discovery.hpp"
 
@@ -24,8 +25,12 @@ namespace reznet::daemon {
 
 class Discovery {
  public:
-  // Metrics go to `sink` from Attach on (at start the sink may not exist yet).
-  void Attach(telemetry::Telemetry& sink);
+  Discovery();
+  ~Discovery();
+
+  // Its series (reznet_perf_discovery_targets, _skipped_targets{reason}, _errors_total, by
+  // template probe) are on `registry` from Attach on (at start the registry may not exist yet).
+  void Attach(common::MetricsRegistry& registry);
 
   // `loaded` expanded with the targets its probes' files list now; reports new problems (log,
   // metrics). With `only_if_changed`: null when no file changed since the last call.
@@ -43,12 +48,13 @@ class Discovery {
 
  private:
   void Publish();  // under mutex_
+  struct Metrics;
 
   // Two locks: the probe thread's Refresh and SetLoaded never wait for files being parsed.
   mutable std::mutex loaded_mutex_;
   std::shared_ptr<const config::Config> loaded_;  // guarded by loaded_mutex_
   std::mutex mutex_;                              // guards the rest
-  telemetry::Telemetry* sink_ = nullptr;
+  std::unique_ptr<Metrics> metrics_;
   std::map<std::string, config::FileSdReader> readers_;  // by template probe
   std::map<std::string, config::DiscoveryStats> stats_;  // of the last expansion
   std::map<std::string, int> new_errors_;                // not yet published

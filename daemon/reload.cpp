@@ -19,7 +19,7 @@ namespace asio = boost::asio;
 
 Reloader::Prepared Reloader::Fail(Prepared p) {
   const char* what = p.discovery ? "discovered targets not applied" : "reload refused";
-  if (!p.discovery) p_.sink.RecordReload(false, std::chrono::system_clock::now());
+  if (!p.discovery) p_.metrics.RecordReload(false, std::chrono::system_clock::now());
   for (const auto& e : p.outcome.errors) spdlog::error("{}: {}", what, e);
   spdlog::error("{}: {} error(s); the running config is unchanged", what, p.outcome.errors.size());
   p.start.clear();
@@ -69,7 +69,7 @@ api::ReloadOutcome Reloader::Apply(Prepared p) {
     r.ok = true;
     return r;
   }
-  p_.sink.RecordReload(true, std::chrono::system_clock::now());
+  p_.metrics.RecordReload(true, std::chrono::system_clock::now());
   const bool noop = r.added.empty() && r.changed.empty() && r.removed.empty();
   std::optional<std::uint64_t> swallowed = 0;
   if (noop) swallowed = noop_log_.Allow(std::chrono::steady_clock::now());
@@ -173,7 +173,7 @@ void Reloader::Swap(Prepared& prepared, const api::ReloadOutcome& r) {
     p_.sink.SetExportBudget(p.name, p.exported);
     ++running;
   }
-  p_.sink.SetShard(prepared.shard.index, prepared.shard.of);
+  p_.metrics.SetShard(prepared.shard.index, prepared.shard.of);
   LogShard(*fresh, prepared.shard, running);
   p_.evaluator.SetRules(ContinuousRules(*fresh, prepared.shard), std::chrono::system_clock::now());
   asio::co_spawn(p_.io, RefreshBaselines(fresh, p_.history, p_.storage, p_.evaluator),

@@ -22,6 +22,7 @@
 #include "common/rate_limit.hpp"
 #include "config/holder.hpp"
 #include "daemon/app.hpp"
+#include "daemon/daemon_metrics.hpp"
 #include "daemon/discovery.hpp"
 #include "daemon/scheduler.hpp"
 #include "nfr/alert_notifier.hpp"
@@ -39,6 +40,7 @@ class Reloader {
     const ServeOptions& options;
     config::ConfigHolder& holder;
     telemetry::Telemetry& sink;
+    DaemonMetrics& metrics;  // reload outcome, shard
     Scheduler& scheduler;
     nfr::AlertNotifier& notifier;
     nfr::Evaluator& evaluator;

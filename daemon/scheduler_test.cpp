@@ -115,7 +115,8 @@ class SchedulerTest : public ::testing::Test {
 
   ManualClock clock_;
   asio::io_context io_;
-  telemetry::Telemetry sink_{{1min}, {"v", "r"}};
+  common::MetricsRegistry registry_;
+  telemetry::Telemetry sink_{registry_, {1min}};
   Scheduler scheduler_{io_, sink_, clock_};
 };
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "api/api_server.hpp"
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 #include "suite/suite_runner.hpp"
 
 namespace reznet::daemon {
@@ -108,7 +108,7 @@ boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Conf
     co_return;
   std::vector<suite::RunRecord> past;
   try {
-    past = co_await clients::Offload(blocking, [&history] { return history.List(0, 100); });
+    past = co_await common::Offload(blocking, [&history] { return history.List(0, 100); });
   } catch (const std::exception& e) {
     spdlog::warn("regression baselines not refreshed: {}", e.what());
     co_return;

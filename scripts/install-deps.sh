@@ -11,7 +11,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev libcrypt-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager
-  gcovr python3 python3-yaml openssl clang-14 libclang-rt-14-dev libxml2-utils
+  gcovr python3 python3-yaml openssl clang-14 clang-format libclang-rt-14-dev libxml2-utils
   chromium libsystemd-dev systemd
   wrk prometheus-blackbox-exporter
   dpkg-dev lintian help2man man-db

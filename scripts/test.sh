@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs dependencies, builds once, starts the real
-# services, runs unit + integration tests, then the unit tests again under ASan+UBSan and under
-# ThreadSanitizer.
+# The whole test suite, from a fresh clone: installs dependencies, checks formatting, builds once,
+# starts the real services, runs unit + integration tests, then the unit tests again under
+# ASan+UBSan and under ThreadSanitizer.
 #
 #   scripts/test.sh              everything (what CI runs)
 #   scripts/test.sh --coverage   also an instrumented build + gcovr report in coverage/
@@ -24,6 +24,9 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
 "$ROOT/scripts/install-deps.sh"
+
+step "format: clang-format --dry-run --Werror over every C++ file"
+git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format --dry-run --Werror
 
 step "configure + build, Release (build/)"
 # Release, as a packager builds it: this one build serves the tests, the benchmarks and the .deb.

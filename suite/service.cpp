@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 #include "suite/suite_runner.hpp"
 
 namespace reznet::suite {
@@ -62,7 +62,7 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
       [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
         SuiteHistoryView view;
         try {
-          view = co_await clients::Offload(storage_, [this] {
+          view = co_await common::Offload(storage_, [this] {
             SuiteHistoryView v;
             v.past = history_.List(0, 100);
             if (auto id = history_.BaselineId()) v.baseline = history_.Get(*id);
@@ -97,13 +97,13 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
         }
         std::string failure;
         try {
-          co_await clients::Offload(storage_, [this, &done] { history_.Append(done); });
+          co_await common::Offload(storage_, [this, &done] { history_.Append(done); });
         } catch (const std::exception& e) {
           failure = e.what();
         }
         if (failure.empty()) {
           // The store is back: earlier runs it refused go in now, behind this one.
-          co_await clients::Offload(storage_, [this] { StoreUnstored(); });
+          co_await common::Offload(storage_, [this] { StoreUnstored(); });
         } else {
           Unstored(done, failure);
           if (hooks_.history_written) hooks_.history_written(failure);

@@ -47,7 +47,8 @@ ProbeExport Budget(std::vector<Duration> windows, std::vector<config::NfrStat> s
 }
 
 TEST(WindowGaugeBudget, OnlyTheChosenWindowsAndStatsBecomeGauges) {
-  Telemetry t({1min, 5min, 1h}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min, 1h});
   t.AddProbe("api", "http", {}, Budget({5min}, config::DefaultExportBudget({5min}).stats));
   t.Consume("api", Ok(50ms), kNow, kWall);
   const std::string text = t.RenderMetrics(kNow);
@@ -62,7 +63,8 @@ TEST(WindowGaugeBudget, OnlyTheChosenWindowsAndStatsBecomeGauges) {
 }
 
 TEST(WindowGaugeBudget, PerProbeOverridesAndTheFullBudget) {
-  Telemetry t({1min, 5min, 1h}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min, 1h});
   t.AddProbe("small", "http", {}, Budget({5min}, {config::NfrStat::kP99}));
   t.AddProbe("wide", "http", {},
              Budget({1min, 1h}, {config::NfrStat::kMean, config::NfrStat::kMax}));
@@ -76,7 +78,8 @@ TEST(WindowGaugeBudget, PerProbeOverridesAndTheFullBudget) {
 }
 
 TEST(WindowGaugeBudget, AReloadChangesTheGaugesOfADeclaredProbe) {
-  Telemetry t({1min, 5min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
   t.AddProbe("api", "http", {}, Budget({5min}, {config::NfrStat::kP50}));
   t.Consume("api", Ok(50ms), kNow, kWall);
   EXPECT_EQ(WindowGauges(t.RenderMetrics(kNow), "api"), (std::vector<std::string>{"5m/p50"}));
@@ -88,7 +91,8 @@ TEST(WindowGaugeBudget, AReloadChangesTheGaugesOfADeclaredProbe) {
 }
 
 TEST(WindowGaugeBudget, NfrRulesStillReadWindowsThatAreNotExported) {
-  Telemetry t({1min, 5min, 1h}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min, 1h});
   t.AddProbe("api", "http", {}, Budget({5min}, {config::NfrStat::kP50}));
   for (int i = 1; i <= 10; ++i)
     t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
@@ -104,7 +108,8 @@ TEST(WindowGaugeBudget, NfrRulesStillReadWindowsThatAreNotExported) {
 }
 
 TEST(MetricsCache, SameTextWhileNothingChangesNewTextAfterARecord) {
-  Telemetry t({1min, 5min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(50ms), kNow, kWall);
   auto without_process = [](const std::string& text) {
@@ -122,7 +127,8 @@ TEST(MetricsCache, SameTextWhileNothingChangesNewTextAfterARecord) {
 }
 
 TEST(MetricsCache, WindowsMovingOnRenderAgain) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(50ms), kNow, kWall);
   const auto samples =
@@ -134,7 +140,8 @@ TEST(MetricsCache, WindowsMovingOnRenderAgain) {
 }
 
 TEST(MetricsCache, OtherChangesRenderAgain) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("result=\"overrun\"} 0"));
   t.CountOverruns("api", 3);

@@ -2,13 +2,19 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string_view>
 
-#include "telemetry/exposition.hpp"
+#include "common/exposition.hpp"
 
 namespace reznet::telemetry {
+
+using common::AppendHelpType;
+using common::AppendHistogram;
+using common::AppendSample;
+using common::Label;
 namespace {
 
 // Fixed buckets, the same on every instance so histograms aggregate: 1 ms … 60 s.
@@ -25,6 +31,11 @@ constexpr const char* kLastRun = "reznet_perf_probe_last_run_timestamp_seconds";
 constexpr const char* kDuration = "reznet_perf_probe_duration_seconds";
 constexpr const char* kErrors = "reznet_perf_probe_errors_total";
 constexpr const char* kTargetInfo = "reznet_perf_probe_target_info";
+constexpr const char* kLateness = "reznet_perf_scheduler_lateness_seconds";
+
+// Scheduler lateness is expected far below a millisecond; the top buckets catch a stalled loop.
+constexpr std::array<double, 12> kLatenessBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                     0.01,   0.025,   0.05,   0.1,   0.25,   1};
 
 constexpr const char* kGenericRatioHelp =
     "Last value of a ratio the probe's kind reports (see the README).";
@@ -73,8 +84,12 @@ struct ProbeMetrics::Family {
 };
 
 struct ProbeMetrics::Families {
-  std::vector<std::string> taken;
+  std::function<std::vector<std::string>()> taken;
   std::vector<std::shared_ptr<const Family>> ordered;  // in order of first declaration
+  // reznet_perf_scheduler_lateness_seconds: counts per kLatenessBuckets bound and above.
+  std::array<std::uint64_t, 13> lateness{};
+  double lateness_sum = 0;
+  bool late_seen = false;
 };
 
 namespace {
@@ -110,11 +125,15 @@ std::vector<config::KindRatio> DefaultRatioGauges() {
            "1 - db_queries / requests of the last cache probe run."}};
 }
 
-ProbeMetrics::ProbeMetrics(std::vector<std::string> taken)
-    : families_(std::make_unique<Guarded<Families>>()) {
-  for (const char* own : {kRunsTotal, kSuccess, kLastRun, kDuration, kErrors, kTargetInfo})
-    taken.emplace_back(own);
-  families_->Lock()->taken = std::move(taken);
+ProbeMetrics::ProbeMetrics(std::function<std::vector<std::string>()> taken)
+    : families_(std::make_unique<common::Guarded<Families>>()) {
+  families_->Lock()->taken = [taken = std::move(taken)] {
+    std::vector<std::string> names = taken ? taken() : std::vector<std::string>{};
+    for (const char* own :
+         {kRunsTotal, kSuccess, kLastRun, kDuration, kErrors, kTargetInfo, kLateness})
+      names.emplace_back(own);
+    return names;
+  };
 }
 
 ProbeMetrics::~ProbeMetrics() = default;
@@ -129,9 +148,6 @@ void ProbeMetrics::Add(const std::string& name, const ProbeDeclaration& declarat
                          bool total) -> std::shared_ptr<const Family> {
       if (!IsMetricName(series))
         throw std::invalid_argument("series " + series + ": not a Prometheus metric name");
-      if (std::find(families->taken.begin(), families->taken.end(), series) !=
-          families->taken.end())
-        throw std::invalid_argument("series " + series + ": the name of another family");
       for (const auto& f : families->ordered) {
         if (f->name != series) continue;
         if (f->total != total)
@@ -139,6 +155,9 @@ void ProbeMetrics::Add(const std::string& name, const ProbeDeclaration& declarat
                                       ": declared as a counter and as a gauge");
         return f;
       }
+      const auto taken = families->taken();  // a new name: rare, so asked each time
+      if (std::find(taken.begin(), taken.end(), series) != taken.end())
+        throw std::invalid_argument("series " + series + ": the name of another family");
       auto f = std::make_shared<const Family>(Family{series, help, total});
       families->ordered.push_back(f);
       return f;
@@ -155,7 +174,7 @@ void ProbeMetrics::Add(const std::string& name, const ProbeDeclaration& declarat
       values.push_back({family_of(m.name, m.help, m.total), m.counter, m.total, m.kind_labels});
     }
   }
-  auto probe = std::make_shared<Guarded<Probe>>();
+  auto probe = std::make_shared<common::Guarded<Probe>>();
   {
     auto p = probe->Lock();
     p->kind = declaration.kind;
@@ -215,6 +234,18 @@ void ProbeMetrics::SetTargetInfo(const std::string& probe, const std::string& ta
   Changed();
 }
 
+void ProbeMetrics::ObserveLateness(std::chrono::nanoseconds late) {
+  const double seconds = std::chrono::duration<double>(std::max(late, late.zero())).count();
+  {
+    auto f = families_->Lock();
+    const auto bucket = std::lower_bound(kLatenessBuckets.begin(), kLatenessBuckets.end(), seconds);
+    ++f->lateness[static_cast<std::size_t>(bucket - kLatenessBuckets.begin())];
+    f->lateness_sum += seconds;
+    f->late_seen = true;
+  }
+  Changed();
+}
+
 namespace {
 
 // Appends a family's HELP and TYPE and whatever `series` writes; nothing when it wrote none.
@@ -228,12 +259,23 @@ void AppendFamily(std::string& out, std::string_view name, std::string_view help
   if (out.size() == header_end) out.resize(mark);
 }
 
+void AppendLateness(std::string& out, std::span<const std::uint64_t> counts, double sum) {
+  AppendHelpType(out, kLateness, "How late probe runs start: actual start - planned start.",
+                 "histogram");
+  AppendHistogram(out, kLateness, {}, kLatenessBuckets, counts, sum);
+}
+
 }  // namespace
 
-void ProbeMetrics::Collect(std::string& out) {
+void ProbeMetrics::Collect(std::string& out, std::chrono::steady_clock::time_point) {
   const auto shared = probes_.List();
   std::vector<std::shared_ptr<const Family>> families;
-  families = families_->Lock()->ordered;
+  std::optional<std::pair<std::array<std::uint64_t, 13>, double>> lateness;
+  {
+    auto f = families_->Lock();
+    families = f->ordered;
+    if (f->late_seen) lateness.emplace(f->lateness, f->lateness_sum);
+  }
   std::vector<Probe> rows;  // each probe copied under its own lock: one consistent run each
   rows.reserve(shared.size());
   for (const auto& [name, probe] : shared) rows.push_back(*probe->Lock());
@@ -300,6 +342,7 @@ void ProbeMetrics::Collect(std::string& out) {
                    if (row.target_info) AppendSample(out, kTargetInfo, Views(*row.target_info), 1);
                  }
                });
+  if (lateness) AppendLateness(out, lateness->first, lateness->second);
 }
 
 }  // namespace reznet::telemetry

@@ -5,7 +5,8 @@
 //   reznet_perf_probe_duration_seconds{kind,phase,probe} (a histogram per phase),
 //   reznet_perf_probe_errors_total{error,probe},
 //   the series the probe's kind declares (config::KindRatio gauges, config::KindMetric: the LLM
-//   token counters), and reznet_perf_probe_target_info of discovered probes.
+//   token counters), reznet_perf_probe_target_info of discovered probes, and
+//   reznet_perf_scheduler_lateness_seconds (how late runs start).
 // Not prometheus-cpp series: declaring one costs a family's label hashing and copies, and
 // prometheus-cpp's Family::Remove scans the whole family, so removing many discovered probes was
 // quadratic (#24). Here adding and removing a probe is one map operation.
@@ -17,16 +18,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/guarded.hpp"
+#include "common/metrics_registry.hpp"
+#include "common/shared_map.hpp"
 #include "config/kind.hpp"
 #include "probes/outcome.hpp"
-#include "telemetry/guarded.hpp"
-#include "telemetry/shared_map.hpp"
 
 namespace reznet::telemetry {
 
@@ -44,11 +47,12 @@ struct ProbeDeclaration {
 // kinds' hit_ratio and query_reduction.
 std::vector<config::KindRatio> DefaultRatioGauges();
 
-class ProbeMetrics {
+class ProbeMetrics : public common::Collectable {
  public:
-  // `taken`: names of families written elsewhere, which a kind may not declare.
-  explicit ProbeMetrics(std::vector<std::string> taken);
-  ~ProbeMetrics();
+  // `taken`: names of families written elsewhere, which a kind may not declare (asked when a
+  // kind declares a series name not seen before).
+  explicit ProbeMetrics(std::function<std::vector<std::string>()> taken = {});
+  ~ProbeMetrics() override;
 
   // Declares a probe: its run counters exist (at 0) before its first run; a no-op when declared.
   // Throws std::invalid_argument, declaring nothing, for a series name the kind may not use: not
@@ -67,11 +71,14 @@ class ProbeMetrics {
   void SetTargetInfo(const std::string& probe, const std::string& target,
                      const std::vector<std::pair<std::string, std::string>>& labels);
 
+  // A scheduled run started `late` after it was due.
+  void ObserveLateness(std::chrono::nanoseconds late);
+
   // Appends the families above (those with series) in the text exposition format.
-  void Collect(std::string& out);
+  void Collect(std::string& out, std::chrono::steady_clock::time_point now = {}) override;
   // Bumped by every change (each method above but Collect), after the change: a render that read
   // it before may have missed the change, and the next one sees a new value.
-  std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
+  std::uint64_t Generation() const override { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct Family;
@@ -79,8 +86,8 @@ class ProbeMetrics {
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
   struct Families;
-  std::unique_ptr<Guarded<Families>> families_;  // the kinds' families, by name
-  SharedMap<Probe> probes_;
+  std::unique_ptr<common::Guarded<Families>> families_;  // the kinds' families, by name
+  common::SharedMap<Probe> probes_;
   std::atomic<std::uint64_t> generation_{0};
 };
 

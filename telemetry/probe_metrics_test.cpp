@@ -24,12 +24,12 @@ probes::Outcome Ratios(double hit, double reduction) {
 
 std::string Text(ProbeMetrics& m) {
   std::string out;
-  m.Collect(out);
+  m.Collect(out, {});
   return out;
 }
 
 TEST(ProbeMetrics, DefaultRatioGaugesAreTheCacheRatios) {
-  ProbeMetrics e({});
+  ProbeMetrics e;
   e.Add("cache", {"cache", {}, DefaultRatioGauges(), {}});
   e.Record("cache", Ratios(0.9, 0.0512), kWall);
   const std::string text = Text(e);
@@ -40,7 +40,7 @@ TEST(ProbeMetrics, DefaultRatioGaugesAreTheCacheRatios) {
 }
 
 TEST(ProbeMetrics, RatioGaugesAreDataAndAnEmptyNameIsNotExported) {
-  ProbeMetrics e({});
+  ProbeMetrics e;
   e.Add("kv", {"redis", {}, {{"hit_ratio", "reznet_perf_redis_hit_ratio"}}, {}});
   e.Add("cache", {"cache", {}, {{"hit_ratio", ""}, {"query_reduction", ""}}, {}});
   e.Add("api", {"http", {}, {}, {}});
@@ -57,7 +57,7 @@ TEST(ProbeMetrics, RatioGaugesAreDataAndAnEmptyNameIsNotExported) {
 }
 
 TEST(ProbeMetrics, RefusesARatioGaugeNameThatIsTaken) {
-  ProbeMetrics e({"reznet_perf_nfr_ok_ratio"});
+  ProbeMetrics e([] { return std::vector<std::string>{"reznet_perf_nfr_ok_ratio"}; });
   EXPECT_THROW(e.Add("x", {"http", {}, {{"status", "reznet_perf_probe_runs_total"}}, {}}),
                std::invalid_argument);
   EXPECT_THROW(e.Add("y", {"http", {}, {{"status", "not a metric name"}}, {}}),
@@ -77,7 +77,7 @@ TEST(ProbeMetrics, RefusesARatioGaugeNameThatIsTaken) {
 }
 
 TEST(ProbeMetrics, KindSeriesCarryTheKindLabelsAndCountersSkipSkippedRuns) {
-  ProbeMetrics e({});
+  ProbeMetrics e;
   const std::vector<config::KindMetric> llm = {
       {"output_tokens", "reznet_perf_llm_output_tokens_total", "Output tokens.", true, true},
       {"budget_spent_tokens", "reznet_perf_llm_budget_spent_tokens", "Spent.", false, false}};
@@ -97,7 +97,7 @@ TEST(ProbeMetrics, KindSeriesCarryTheKindLabelsAndCountersSkipSkippedRuns) {
 }
 
 TEST(ProbeMetrics, RunsHistogramsAndErrorsOfEachRun) {
-  ProbeMetrics e({});
+  ProbeMetrics e;
   e.Add("api", {"http", {}, {}, {}});
   EXPECT_THAT(Text(e),
               HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"success\"} 0\n"));
@@ -136,7 +136,7 @@ TEST(ProbeMetrics, RunsHistogramsAndErrorsOfEachRun) {
 }
 
 TEST(ProbeMetrics, TargetInfoFollowsItsProbe) {
-  ProbeMetrics e({});
+  ProbeMetrics e;
   e.Add("web/a:1", {"http", {}, {}, {}});
   e.SetTargetInfo("web/a:1", "a:1", {{"team", "pay"}});
   EXPECT_THAT(Text(e), HasSubstr("reznet_perf_probe_target_info{probe=\"web/a:1\",target=\"a:1\","

@@ -1,3 +1,5 @@
+#include "telemetry/process_metrics.hpp"
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 
 #include "common/json.hpp"
 #include "probes/outcome.hpp"
-#include "telemetry/exporter.hpp"
 
 namespace reznet::telemetry {
 namespace {

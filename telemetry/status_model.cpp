@@ -141,7 +141,7 @@ struct StatusModel::State {
 };
 
 StatusModel::StatusModel(std::vector<Duration> lengths)
-    : state_(std::make_unique<Guarded<State>>()) {
+    : state_(std::make_unique<common::Guarded<State>>()) {
   for (auto length : lengths) window_names_.push_back(config::FormatDuration(length));
 }
 

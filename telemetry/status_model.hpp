@@ -19,11 +19,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/guarded.hpp"
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "stats/window.hpp"
-#include "telemetry/guarded.hpp"
 #include "telemetry/window_store.hpp"
 
 namespace reznet::telemetry {
@@ -104,7 +104,7 @@ class StatusModel {
  private:
   struct State;
   std::vector<std::string> window_names_;
-  std::unique_ptr<Guarded<State>> state_;
+  std::unique_ptr<common::Guarded<State>> state_;
 };
 
 // Pure parts of the model, for tests.

@@ -4,23 +4,25 @@
 
 #include "common/json.hpp"
 #include "telemetry/gzip_text.hpp"
+#include "telemetry/process_metrics.hpp"
 
 namespace reznet::telemetry {
-namespace {
 
-// Families a kind may not name its series after: the exporter's and the window series.
-std::vector<std::string> TakenNames(Exporter& exporter) {
-  auto names = exporter.FamilyNames();
-  names.emplace_back("reznet_perf_probe_window_seconds");
-  names.emplace_back("reznet_perf_probe_window_samples");
-  names.emplace_back("reznet_perf_metrics_render_seconds");
-  return names;
+Telemetry::Telemetry(common::MetricsRegistry& registry, std::vector<Duration> windows)
+    : registry_(registry),
+      windows_(windows),
+      probes_([&registry] {
+        // Families a kind may not name its series after: every other room's, the windows'.
+        auto names = registry.FamilyNames();
+        names.emplace_back("reznet_perf_probe_window_seconds");
+        names.emplace_back("reznet_perf_probe_window_samples");
+        names.emplace_back("reznet_perf_metrics_render_seconds");
+        return names;
+      }),
+      status_(windows) {
+  registry.Add(probes_);
+  registry.Add(windows_);
 }
-
-}  // namespace
-
-Telemetry::Telemetry(std::vector<Duration> windows, BuildInfo build)
-    : windows_(windows), exporter_(build), probes_(TakenNames(exporter_)), status_(windows) {}
 
 Telemetry::~Telemetry() = default;
 
@@ -56,15 +58,14 @@ void Telemetry::SetExportBudget(const std::string& name,
   windows_.SetBudget(name, budget);
 }
 
-void Telemetry::ObserveLateness(Duration late) { exporter_.ObserveLateness(late); }
+void Telemetry::ObserveLateness(Duration late) { probes_.ObserveLateness(late); }
 
 std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(
     Clock::time_point now, bool gzip) {
   // The key is read before rendering: a change during the render makes the next scrape render.
-  const std::uint64_t generation =
-      exporter_.Generation() + probes_.Generation() + windows_.Generation();
+  const std::uint64_t generation = registry_.Generation();
   auto epochs = windows_.Epochs(now);
-  const bool live = exporter_.Live();
+  const bool live = registry_.Live();
   std::shared_ptr<const std::string> text;
   std::shared_ptr<const GzipText> compressed;
   {
@@ -78,9 +79,7 @@ std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> T
     const auto started = std::chrono::steady_clock::now();
     std::string out;
     out.reserve(rendered_size_.load(std::memory_order_relaxed) + 4096);
-    probes_.Collect(out);
-    windows_.Collect(out, now);
-    exporter_.Collect(out);
+    registry_.Render(out, now);
     rendered_size_.store(out.size(), std::memory_order_relaxed);
     text = std::make_shared<const std::string>(std::move(out));
     last_render_seconds_.store(
@@ -89,8 +88,8 @@ std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> T
       auto cache = metrics_cache_.Lock();
       *cache = {!live, generation, std::move(epochs), text, nullptr};
     }
-    // A render allocates and frees tens of MiB at 1,000 probes (prometheus-cpp's collected
-    // families); hand the freed pages back instead of keeping the peak resident.
+    // A render allocates and frees tens of MiB at 1,000 probes (the copied rows, the text);
+    // hand the freed pages back instead of keeping the peak resident.
     malloc_trim(0);
   }
   if (gzip && !compressed) {
@@ -126,56 +125,16 @@ nfr::Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_poi
   return windows_.Observe(rule, now);
 }
 
-void Telemetry::CountNotification(const std::string& alertmanager, bool ok) {
-  exporter_.CountNotification(alertmanager, ok);
-}
-
 void Telemetry::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state) {
-  exporter_.PublishNfr(rule, state);
   status_.PublishNfr(rule, state);
 }
 
-void Telemetry::RemoveNfr(const std::string& name) {
-  exporter_.RemoveNfr(name);
-  status_.RemoveNfr(name);
-}
-
-void Telemetry::AddSuiteProfile(const std::string& profile) { exporter_.AddSuiteProfile(profile); }
-
-void Telemetry::RecordSuite(const std::string& profile, const std::string& result, double seconds,
-                            double finished_unix, int nfrs_failed) {
-  exporter_.RecordSuite(profile, result, seconds, finished_unix, nfrs_failed);
-}
-
-void Telemetry::CountHistoryWriteFailure() { exporter_.CountHistoryWriteFailure(); }
-
-void Telemetry::RecordDiscovery(const std::string& probe, int targets,
-                                const std::map<std::string, int>& skipped, int new_errors) {
-  exporter_.RecordDiscovery(probe, targets, skipped, new_errors);
-}
-
-void Telemetry::RemoveDiscovery(const std::string& probe) { exporter_.RemoveDiscovery(probe); }
+void Telemetry::RemoveNfr(const std::string& name) { status_.RemoveNfr(name); }
 
 void Telemetry::SetTargetInfo(const std::string& probe, const std::string& target,
                               const std::vector<std::pair<std::string, std::string>>& labels) {
   probes_.SetTargetInfo(probe, target, labels);
 }
-
-void Telemetry::CountProbeRequest(const std::string& module, const std::string& result) {
-  exporter_.CountProbeRequest(module, result);
-}
-
-void Telemetry::BeginLoad(const std::string& test, const probes::LiveCounters* live) {
-  exporter_.BeginLoad(test, live);
-}
-
-void Telemetry::EndLoad(const std::string& test) { exporter_.EndLoad(test); }
-
-void Telemetry::RecordReload(bool ok, std::chrono::system_clock::time_point wall) {
-  exporter_.RecordReload(ok, wall);
-}
-
-void Telemetry::SetShard(int index, int of) { exporter_.SetShard(index, of); }
 
 void Telemetry::SetNextRun(const std::string& name, std::chrono::system_clock::time_point when) {
   status_.SetNextRun(name, when);

@@ -1,15 +1,17 @@
 #pragma once
-// Telemetry: the result sink, a thin facade over four parts that each own their state and
-// lock (docs/design.md §2):
+// Telemetry: the result sink of probe runs, over three parts that each own their state and lock
+// (docs/design.md §2):
 //   WindowStore   rolling windows, run and counter windows: what NFR rules observe, and the
 //                 window series of /metrics;
-//   ProbeMetrics  the other per-probe series of /metrics (runs, histograms, errors, kind series);
-//   Exporter      the daemon's own families of /metrics (NFRs, suites, load, reloads, …);
+//   ProbeMetrics  the other per-probe series of /metrics (runs, histograms, errors, kind series,
+//                 target info, scheduler lateness);
 //   StatusModel   last results, next runs, charts, failures and NFR states for
 //                 /api/v1/status and the status page.
-// Consume fans one outcome out to them. A scrape writes each part's series from its plain values,
-// one probe at a time, so it waits at most for the recording of one outcome; it never waits for
-// the status JSON or the status page.
+// Consume fans one outcome out to them. The first two are collectables of the shared
+// MetricsRegistry (common/metrics_registry.hpp), beside every other room's series; RenderMetrics
+// renders that registry, once per change. A scrape writes each part's series from its plain
+// values, one probe at a time, so it waits at most for the recording of one outcome; it never
+// waits for the status JSON or the status page.
 //
 // Thread-safe: results flow in from probe coroutines, scrapes and status requests read out from
 // HTTP threads, the evaluator observes from the probe io_context. Durations are exported in
@@ -25,17 +27,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/metrics_registry.hpp"
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
-#include "telemetry/exporter.hpp"
 #include "telemetry/probe_metrics.hpp"
 #include "telemetry/status_model.hpp"
 #include "telemetry/window_store.hpp"
-
-namespace reznet::probes {
-struct LiveCounters;
-}
 
 namespace reznet::telemetry {
 
@@ -59,7 +57,8 @@ struct ProbeExport {
 
 class Telemetry {
  public:
-  Telemetry(std::vector<Duration> windows, BuildInfo build);
+  // Adds its collectables to `registry`, which must outlive it.
+  Telemetry(common::MetricsRegistry& registry, std::vector<Duration> windows);
   ~Telemetry();
 
   // Declares a probe so its counters exist (at 0) before its first run. `labels` are the
@@ -90,39 +89,16 @@ class Telemetry {
 
   // What an NFR rule reads now (WindowStore::Observe).
   nfr::Observation Observe(const config::NfrRule& rule, Clock::time_point now);
-  // Counts one delivery attempt to an Alertmanager.
-  void CountNotification(const std::string& alertmanager, bool ok);
-  // Exports a rule's state (reznet_perf_nfr_*, the status JSON and page).
+  // A rule's state on the status JSON and page (its series are nfr::NfrMetrics').
   void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
-
-  // Suite runs (kept apart from the windows): see Exporter.
-  void AddSuiteProfile(const std::string& profile);
-  void RecordSuite(const std::string& profile, const std::string& result, double seconds,
-                   double finished_unix, int nfrs_failed);
-  // A finished suite run the history store failed to keep (see Exporter).
-  void CountHistoryWriteFailure();
-  // GET /probe: one request of `module` ("" when unknown) ended with `result`.
-  void CountProbeRequest(const std::string& module, const std::string& result);
-  // File-based discovery: see Exporter::RecordDiscovery, RemoveDiscovery and SetTargetInfo.
-  void RecordDiscovery(const std::string& probe, int targets,
-                       const std::map<std::string, int>& skipped, int new_errors);
-  void RemoveDiscovery(const std::string& probe);
+  // reznet_perf_probe_target_info of a discovered probe (ProbeMetrics::SetTargetInfo).
   void SetTargetInfo(const std::string& probe, const std::string& target,
                      const std::vector<std::pair<std::string, std::string>>& labels);
 
-  // A load test running inside the daemon (a suite's load probe): reznet_perf_load_* follow its
-  // live counters at every scrape until EndLoad (which takes the final values).
-  void BeginLoad(const std::string& test, const probes::LiveCounters* live);
-  void EndLoad(const std::string& test);
-
-  // A reload: drops every series of a probe or NFR that the new config no longer has, and
-  // records the outcome (reznet_perf_config_last_reload_successful, …_success_timestamp_seconds).
+  // A reload: drops every series and status of a probe, or the status of an NFR, that the new
+  // config no longer has.
   void RemoveProbe(const std::string& name);
   void RemoveNfr(const std::string& name);
-  void RecordReload(bool ok, std::chrono::system_clock::time_point wall);
-
-  // reznet_perf_shard_info{index, of} (config/shard.hpp); 0 of 1 until set.
-  void SetShard(int index, int of);
 
   // When the scheduler will next run a probe (for the status page).
   void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
@@ -136,7 +112,7 @@ class Telemetry {
  private:
   struct MetricsCache {
     bool valid = false;
-    std::uint64_t generation = 0;  // the sum of the parts' generations
+    std::uint64_t generation = 0;  // the registry's
     std::vector<std::int64_t> epochs;
     std::shared_ptr<const std::string> text;
     std::shared_ptr<const GzipText> gzip;  // of `text`, made by the first gzip scrape
@@ -145,11 +121,11 @@ class Telemetry {
   std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Cached(
       Clock::time_point now, bool gzip);
 
+  common::MetricsRegistry& registry_;
   WindowStore windows_;
-  Exporter exporter_;
   ProbeMetrics probes_;
   StatusModel status_;
-  Guarded<MetricsCache> metrics_cache_;
+  common::Guarded<MetricsCache> metrics_cache_;
   // Seconds the last render took (collect + write, not the transfer): exported on every scrape
   // as reznet_perf_metrics_render_seconds.
   std::atomic<double> last_render_seconds_{0};

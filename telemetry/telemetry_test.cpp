@@ -8,6 +8,8 @@
 #include <regex>
 #include <thread>
 
+#include "nfr/nfr_metrics.hpp"
+
 namespace reznet::telemetry {
 namespace {
 
@@ -26,7 +28,8 @@ probes::Outcome Ok(Duration total) {
 }
 
 TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
-  Telemetry t({1min, 5min}, {"1.2.3", "abc"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(50ms), kNow, kWall);
   t.Consume("api", Ok(70ms), kNow, kWall);
@@ -54,7 +57,6 @@ TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
                               "\"total\",probe=\"api\",le=\"+Inf\"} 2"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
                               "\"total\",probe=\"api\"} 2"));
-  EXPECT_THAT(text, HasSubstr("reznet_perf_build_info{revision=\"abc\",version=\"1.2.3\"} 1"));
   EXPECT_THAT(text, HasSubstr("# TYPE process_resident_memory_bytes gauge"));
   EXPECT_THAT(text, HasSubstr("# TYPE process_cpu_seconds_total counter"));
   // p50 of {50ms, 70ms} by nearest rank is 50 ms (within the histogram's 1 %).
@@ -67,7 +69,8 @@ TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
 }
 
 TEST(Telemetry, WindowsExpireWithTime) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(10ms), kNow, kWall);
   EXPECT_EQ(t.Window("api", "total", 1min, kNow).count, 1u);
@@ -80,17 +83,9 @@ TEST(Telemetry, WindowsExpireWithTime) {
                               "\"p50\",window=\"1m\"} NaN"));
 }
 
-TEST(Telemetry, ShardInfoIsOneSeriesReplacedBySetShard) {
-  Telemetry t({1min}, {"v", "r"});
-  EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("reznet_perf_shard_info{index=\"0\",of=\"1\"} 1"));
-  t.SetShard(2, 3);
-  const std::string text = t.RenderMetrics(kNow);
-  EXPECT_THAT(text, HasSubstr("reznet_perf_shard_info{index=\"2\",of=\"3\"} 1"));
-  EXPECT_THAT(text, Not(HasSubstr("of=\"1\"")));
-}
-
 TEST(Telemetry, SkippedRunDoesNotChangeSuccessGauge) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("llm", "llm");
   t.Consume("llm", Ok(1ms), kNow, kWall);
   t.Consume("llm", probes::Outcome::Skipped("ANTHROPIC_API_KEY is not set"), kNow, kWall);
@@ -100,7 +95,8 @@ TEST(Telemetry, SkippedRunDoesNotChangeSuccessGauge) {
 }
 
 TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(50ms), kNow, kWall);
   const std::string json = t.StatusJson(kNow);
@@ -110,7 +106,9 @@ TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
 }
 
 TEST(Telemetry, ObservationsForNfrRules) {
-  Telemetry t({1min, 5min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
+  nfr::NfrMetrics nfr_metrics(registry);  // the NFR room's series, on the same /metrics
   t.AddProbe("api", "http");
   for (int i = 1; i <= 10; ++i)
     t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
@@ -152,6 +150,7 @@ TEST(Telemetry, ObservationsForNfrRules) {
   st.value = 0.1;
   st.good = 3;
   st.events = 5;
+  nfr_metrics.Publish(rule, st);
   t.PublishNfr(rule, st);
   const std::string text = t.RenderMetrics(kNow);
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_ok{nfr=\"api_p95\",severity=\"page\"} 0"));
@@ -166,7 +165,8 @@ TEST(Telemetry, ObservationsForNfrRules) {
 }
 
 TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
-  Telemetry t({1min}, {"1", "x"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe("db", "postgres");
   probes::Outcome first;  // a run that had to connect first
   first.Record("connect", 5ms);
@@ -192,7 +192,8 @@ TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
 }
 
 TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
-  Telemetry t({1min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
   t.AddProbe(
       "kv", "redis", {},
       ProbeExport{.ratio_gauges =
@@ -220,7 +221,8 @@ TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
 // One thread records while another renders /metrics, the status JSON and page and observes
 // rules, and a third changes probes and rules as a reload would. Run under ThreadSanitizer too.
 TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
-  Telemetry t({1min, 5min}, {"v", "r"});
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
   t.AddProbe("api", "http");
   t.AddProbe("db", "postgres");
   constexpr int kRuns = 2000;

@@ -4,10 +4,15 @@
 #include <limits>
 #include <string_view>
 
+#include "common/exposition.hpp"
 #include "config/units.hpp"
-#include "telemetry/exposition.hpp"
 
 namespace reznet::telemetry {
+
+using common::AppendHelpType;
+using common::AppendHistogram;
+using common::AppendSample;
+using common::Label;
 
 struct WindowStore::ProbeWindows {
   Budget budget;

@@ -21,13 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "common/guarded.hpp"
+#include "common/metrics_registry.hpp"
+#include "common/shared_map.hpp"
 #include "config/export.hpp"
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "stats/window.hpp"
-#include "telemetry/guarded.hpp"
-#include "telemetry/shared_map.hpp"
 
 namespace reznet::telemetry {
 
@@ -59,10 +60,10 @@ Budget BudgetOf(const std::vector<Duration>& lengths,
 // samples.
 std::vector<double> WindowGaugeValues(const stats::WindowStats& s);
 
-class WindowStore {
+class WindowStore : public common::Collectable {
  public:
   explicit WindowStore(std::vector<Duration> lengths);
-  ~WindowStore();
+  ~WindowStore() override;
   const std::vector<Duration>& lengths() const { return lengths_; }
 
   // A probe's series exist from AddProbe to RemoveProbe. `budget`: what /metrics shows of its
@@ -86,23 +87,23 @@ class WindowStore {
   std::vector<SeriesStats> Snapshot(Clock::time_point now);
   // Appends the window series at `now` in the text exposition format: only the windows and stats
   // of each probe's budget are computed and written; a phase shows once it has had a sample.
-  void Collect(std::string& out, Clock::time_point now);
+  void Collect(std::string& out, Clock::time_point now) override;
   // Window statistics at `now` depend on `now` only through these (the current slice of each
   // window): equal epochs and no change between mean equal statistics.
   std::vector<std::int64_t> Epochs(Clock::time_point now) const;
   // Bumped by every change (declaring, budgets, records), after the change (see ProbeMetrics).
-  std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
+  std::uint64_t Generation() const override { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct ProbeWindows;
-  using Shared = SharedMap<ProbeWindows>::Shared;
+  using Shared = common::SharedMap<ProbeWindows>::Shared;
   std::optional<std::size_t> IndexOf(Duration length) const;
 
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
   const std::vector<Duration> lengths_;
   std::vector<std::string> window_names_;  // the `window` label of each length
-  SharedMap<ProbeWindows> probes_;
+  common::SharedMap<ProbeWindows> probes_;
   std::atomic<std::uint64_t> generation_{0};
 };
 

@@ -1,6 +1,6 @@
 #include "probes/cache/cache_probe.hpp"
 
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 
 namespace reznet::probes::cache {
 
@@ -129,7 +129,7 @@ boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
   Outcome out;
   const auto deadline = ctx.deadline;
   auto before =
-      co_await clients::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
+      co_await common::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
   if (!before) {
     out.Fail(before.error().kind, "reading the counters before: " + before.error().detail);
     co_return out;
@@ -150,7 +150,7 @@ boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
   }
   client_->Close();
   auto after =
-      co_await clients::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
+      co_await common::Offload(blocking_, [this, deadline] { return ReadCounts(deadline); });
   if (!after) {
     out.Fail(after.error().kind, "reading the counters after: " + after.error().detail);
     co_return out;

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 
 namespace reznet::probes::pg {
 
@@ -76,7 +76,7 @@ std::unique_ptr<Probe> PostgresProbe::Create(const CreateArgs& args) {
 }
 
 boost::asio::awaitable<Outcome> PostgresProbe::Run(RunContext ctx) {
-  co_return co_await clients::Offload(
+  co_return co_await common::Offload(
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 

@@ -1,6 +1,6 @@
 #include "probes/redis/redis_probe.hpp"
 
-#include "clients/offload.hpp"
+#include "common/offload.hpp"
 
 namespace reznet::probes::redis {
 
@@ -66,7 +66,7 @@ std::unique_ptr<Probe> RedisProbe::Create(const CreateArgs& args) {
 }
 
 boost::asio::awaitable<Outcome> RedisProbe::Run(RunContext ctx) {
-  co_return co_await clients::Offload(
+  co_return co_await common::Offload(
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 

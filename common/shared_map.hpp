@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "telemetry/guarded.hpp"
+#include "common/guarded.hpp"
 
-namespace reznet::telemetry {
+namespace reznet::common {
 
 template <typename T>
 class SharedMap {
@@ -59,4 +59,4 @@ class SharedMap {
   Guarded<std::map<std::string, Shared>> map_;
 };
 
-}  // namespace reznet::telemetry
+}  // namespace reznet::common

@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <type_traits>
 
-namespace reznet::clients {
+namespace reznet::common {
 
 template <class F>
 boost::asio::awaitable<std::invoke_result_t<F&>> Offload(boost::asio::any_io_executor pool, F f) {
@@ -24,4 +24,4 @@ boost::asio::awaitable<std::invoke_result_t<F&>> Offload(boost::asio::any_io_exe
       boost::asio::use_awaitable);
 }
 
-}  // namespace reznet::clients
+}  // namespace reznet::common

@@ -17,7 +17,7 @@ namespace prometheus {
 struct MetricFamily;
 }
 
-namespace reznet::telemetry {
+namespace reznet::common {
 
 void AppendExposition(std::string& out, const std::vector<prometheus::MetricFamily>& families);
 
@@ -42,4 +42,4 @@ void AppendHistogram(std::string& out, std::string_view name, std::span<const La
                      std::span<const double> bounds, std::span<const std::uint64_t> counts,
                      double sum);
 
-}  // namespace reznet::telemetry
+}  // namespace reznet::common

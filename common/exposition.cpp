@@ -1,4 +1,4 @@
-#include "telemetry/exposition.hpp"
+#include "common/exposition.hpp"
 
 #include <prometheus/metric_family.h>
 
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace reznet::telemetry {
+namespace reznet::common {
 
 using prometheus::ClientMetric;
 using prometheus::MetricType;
@@ -247,4 +247,4 @@ void AppendExposition(std::string& out, const std::vector<prometheus::MetricFami
   }
 }
 
-}  // namespace reznet::telemetry
+}  // namespace reznet::common

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <utility>
 
-namespace reznet::telemetry {
+namespace reznet::common {
 
 template <typename T>
 class Guarded {
@@ -39,4 +39,4 @@ class Guarded {
   T value_;
 };
 
-}  // namespace reznet::telemetry
+}  // namespace reznet::common

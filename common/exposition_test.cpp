@@ -1,6 +1,6 @@
-// Our exposition writer (telemetry/exposition.hpp) against prometheus-cpp's TextSerializer: the
+// Our exposition writer (common/exposition.hpp) against prometheus-cpp's TextSerializer: the
 // same samples, in the same order, with the same values.
-#include "telemetry/exposition.hpp"
+#include "common/exposition.hpp"
 
 #include <gtest/gtest.h>
 #include <prometheus/counter.h>
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <string>
 
-namespace reznet::telemetry {
+namespace reznet::common {
 namespace {
 
 // Every sample line as series -> value read back as a double (the two writers spell numbers
@@ -105,4 +105,4 @@ TEST(Exposition, EscapesHelpAsTheFormatSays) {
 }
 
 }  // namespace
-}  // namespace reznet::telemetry
+}  // namespace reznet::common
