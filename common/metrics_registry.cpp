@@ -27,6 +27,10 @@ bool MetricsRegistry::Live() const {
 std::vector<std::string> MetricsRegistry::FamilyNames() const {
   std::vector<std::string> names;
   for (const auto& f : families_->Collect()) names.push_back(f.name);
+  for (const auto* c : collectables_) {
+    auto more = c->FamilyNames();
+    names.insert(names.end(), more.begin(), more.end());
+  }
   return names;
 }
 

@@ -34,6 +34,8 @@ class Collectable {
   virtual std::uint64_t Generation() const = 0;
   // Whether its series move without changes (a running load test): the text is not reused.
   virtual bool Live() const { return false; }
+  // The names of the families it writes (without the kinds' own: see telemetry/probe_metrics.hpp).
+  virtual std::vector<std::string> FamilyNames() const = 0;
 };
 
 class MetricsRegistry {
@@ -54,7 +56,8 @@ class MetricsRegistry {
   // The sum of every part's generation: unchanged, the text is unchanged.
   std::uint64_t Generation() const;
   bool Live() const;
-  // Names of the registered families: a collectable may not write series of these names.
+  // Names of the registered families and of the collectables' families: a kind may not name its
+  // series after one of these.
   std::vector<std::string> FamilyNames() const;
   // Collectables, then families, in the text exposition format.
   void Render(std::string& out, std::chrono::steady_clock::time_point now);

@@ -96,6 +96,8 @@ void ParseGroup(const YAML::Node& group, const std::string& file, FileSdDocument
 // that all pass, parsed by boost::json (about ten times faster than yaml-cpp on 100,000
 // targets). Nothing when the text is not such a document, or anything in it would be warned
 // about or renamed: ParseFileSd reads it again with yaml-cpp, which knows where each node is.
+// A key given twice in one object counts once, the last (as Prometheus' own JSON reading does;
+// yaml-cpp keeps the first).
 std::optional<FileSdDocument> ParsePlainJson(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '[') return std::nullopt;
@@ -117,10 +119,6 @@ std::optional<FileSdDocument> ParsePlainJson(std::string_view text) {
         labels.emplace_back(std::string(name), std::string(kv.value().get_string()));
       }
       std::sort(labels.begin(), labels.end());
-      if (std::adjacent_find(labels.begin(), labels.end(), [](const auto& a, const auto& b) {
-            return a.first == b.first;
-          }) != labels.end())
-        return std::nullopt;
     }
     const auto* t = g.if_contains("targets");
     if (t == nullptr || !t->is_array()) return std::nullopt;

@@ -98,6 +98,33 @@ void SuiteMetrics::EndLoad(const std::string& test) {
   ++generation_;
 }
 
+namespace {
+
+constexpr struct {
+  const char* name;
+  const char* help;
+  const char* type;
+} kLoadFamilies[] = {
+    {"reznet_perf_load_requests_total", "Requests of load tests run by this daemon (suites), live.",
+     "counter"},
+    {"reznet_perf_load_failed_total", "Failed requests of load tests run by this daemon, live.",
+     "counter"},
+    {"reznet_perf_load_iterations_total", "Scenario iterations started by load tests, live.",
+     "counter"},
+    {"reznet_perf_load_dropped_total", "Open-model iterations dropped for lack of a free user.",
+     "counter"},
+    {"reznet_perf_load_active_users", "Virtual users busy in a running load test.", "gauge"},
+    {"reznet_perf_load_running", "1 while the load test runs.", "gauge"},
+};
+
+}  // namespace
+
+std::vector<std::string> SuiteMetrics::FamilyNames() const {
+  std::vector<std::string> names;
+  for (const auto& f : kLoadFamilies) names.emplace_back(f.name);
+  return names;
+}
+
 void SuiteMetrics::Collect(std::string& out, std::chrono::steady_clock::time_point) {
   struct Row {
     std::string test;
@@ -120,27 +147,12 @@ void SuiteMetrics::Collect(std::string& out, std::chrono::steady_clock::time_poi
     }
   }
   if (rows.empty()) return;
-  static constexpr struct {
-    const char* name;
-    const char* help;
-    const char* type;
-  } kFamilies[] = {
-      {"reznet_perf_load_requests_total",
-       "Requests of load tests run by this daemon (suites), live.", "counter"},
-      {"reznet_perf_load_failed_total", "Failed requests of load tests run by this daemon, live.",
-       "counter"},
-      {"reznet_perf_load_iterations_total", "Scenario iterations started by load tests, live.",
-       "counter"},
-      {"reznet_perf_load_dropped_total", "Open-model iterations dropped for lack of a free user.",
-       "counter"},
-      {"reznet_perf_load_active_users", "Virtual users busy in a running load test.", "gauge"},
-      {"reznet_perf_load_running", "1 while the load test runs.", "gauge"},
-  };
-  for (std::size_t i = 0; i < std::size(kFamilies); ++i) {
-    common::AppendHelpType(out, kFamilies[i].name, kFamilies[i].help, kFamilies[i].type);
+  for (std::size_t i = 0; i < std::size(kLoadFamilies); ++i) {
+    common::AppendHelpType(out, kLoadFamilies[i].name, kLoadFamilies[i].help,
+                           kLoadFamilies[i].type);
     for (const auto& row : rows) {
       const common::Label labels[] = {{"test", row.test}};
-      common::AppendSample(out, kFamilies[i].name, labels, row.values[i]);
+      common::AppendSample(out, kLoadFamilies[i].name, labels, row.values[i]);
     }
   }
 }

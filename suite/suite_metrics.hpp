@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/metrics_registry.hpp"
 
@@ -45,6 +46,7 @@ class SuiteMetrics : public common::Collectable {
   void Collect(std::string& out, std::chrono::steady_clock::time_point now) override;
   std::uint64_t Generation() const override { return generation_.load(); }
   bool Live() const override { return running_.load() > 0; }
+  std::vector<std::string> FamilyNames() const override;
 
  private:
   struct Families;

@@ -127,13 +127,15 @@ std::vector<config::KindRatio> DefaultRatioGauges() {
 
 ProbeMetrics::ProbeMetrics(std::function<std::vector<std::string>()> taken)
     : families_(std::make_unique<common::Guarded<Families>>()) {
-  families_->Lock()->taken = [taken = std::move(taken)] {
+  families_->Lock()->taken = [this, taken = std::move(taken)] {
     std::vector<std::string> names = taken ? taken() : std::vector<std::string>{};
-    for (const char* own :
-         {kRunsTotal, kSuccess, kLastRun, kDuration, kErrors, kTargetInfo, kLateness})
-      names.emplace_back(own);
+    for (auto& own : FamilyNames()) names.push_back(std::move(own));
     return names;
   };
+}
+
+std::vector<std::string> ProbeMetrics::FamilyNames() const {
+  return {kRunsTotal, kSuccess, kLastRun, kDuration, kErrors, kTargetInfo, kLateness};
 }
 
 ProbeMetrics::~ProbeMetrics() = default;
@@ -146,8 +148,9 @@ void ProbeMetrics::Add(const std::string& name, const ProbeDeclaration& declarat
     auto families = families_->Lock();
     auto family_of = [&](const std::string& series, const std::string& help,
                          bool total) -> std::shared_ptr<const Family> {
-      if (!IsMetricName(series))
-        throw std::invalid_argument("series " + series + ": not a Prometheus metric name");
+      if (!IsMetricName(series) || !series.starts_with("reznet_perf_"))
+        throw std::invalid_argument("series " + series +
+                                    ": not a Prometheus metric name starting reznet_perf_");
       for (const auto& f : families->ordered) {
         if (f->name != series) continue;
         if (f->total != total)

@@ -55,9 +55,10 @@ class ProbeMetrics : public common::Collectable {
   ~ProbeMetrics() override;
 
   // Declares a probe: its run counters exist (at 0) before its first run; a no-op when declared.
-  // Throws std::invalid_argument, declaring nothing, for a series name the kind may not use: not
-  // a metric name, a ratio gauge not ending in _ratio, a name taken by another family or declared
-  // with another type or HELP by another kind.
+  // Throws std::invalid_argument, declaring no probe, for a series name the kind may not use: not
+  // a metric name starting reznet_perf_, a ratio gauge not ending in _ratio, a name taken by
+  // another family, or declared as the other type (counter, gauge) by another kind. A family's
+  // HELP is the one its first declaration gave.
   void Add(const std::string& name, const ProbeDeclaration& declaration);
   // Drops every series of the probe.
   void Remove(const std::string& name);
@@ -78,6 +79,8 @@ class ProbeMetrics : public common::Collectable {
   void Collect(std::string& out, std::chrono::steady_clock::time_point now = {}) override;
   // Bumped by every change (each method above but Collect), after the change: a render that read
   // it before may have missed the change, and the next one sees a new value.
+  // Its fixed families (the kinds' families are checked apart).
+  std::vector<std::string> FamilyNames() const override;
   std::uint64_t Generation() const override { return generation_.load(std::memory_order_acquire); }
 
  private:

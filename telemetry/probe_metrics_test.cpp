@@ -62,6 +62,9 @@ TEST(ProbeMetrics, RefusesARatioGaugeNameThatIsTaken) {
                std::invalid_argument);
   EXPECT_THROW(e.Add("y", {"http", {}, {{"status", "not a metric name"}}, {}}),
                std::invalid_argument);
+  // Kinds name their series reznet_perf_…: never process_* or another exporter's.
+  EXPECT_THROW(e.Add("p", {"llm", {}, {}, {{"a", "process_open_fds", "", false}}}),
+               std::invalid_argument);
   EXPECT_THROW(e.Add("z", {"http", {}, {{"status", "reznet_perf_nfr_ok_ratio"}}, {}}),
                std::invalid_argument);
   // A kind series of a fixed family's name, or a counter where another kind declared a gauge.
@@ -71,7 +74,7 @@ TEST(ProbeMetrics, RefusesARatioGaugeNameThatIsTaken) {
   EXPECT_THROW(e.Add("u", {"llm", {}, {}, {{"a", "reznet_perf_x_tokens", "h", true}}}),
                std::invalid_argument);
   const std::string text = Text(e);
-  for (const char* refused : {"x", "y", "z", "w", "u"})
+  for (const char* refused : {"x", "y", "p", "z", "w", "u"})
     EXPECT_THAT(text, Not(HasSubstr("probe=\"" + std::string(refused) + "\"")));
   EXPECT_THAT(text, HasSubstr("probe=\"v\""));
 }

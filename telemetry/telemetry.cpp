@@ -12,10 +12,8 @@ Telemetry::Telemetry(common::MetricsRegistry& registry, std::vector<Duration> wi
     : registry_(registry),
       windows_(windows),
       probes_([&registry] {
-        // Families a kind may not name its series after: every other room's, the windows'.
+        // Families a kind may not name its series after: every room's, and the render time.
         auto names = registry.FamilyNames();
-        names.emplace_back("reznet_perf_probe_window_seconds");
-        names.emplace_back("reznet_perf_probe_window_samples");
         names.emplace_back("reznet_perf_metrics_render_seconds");
         return names;
       }),

@@ -92,6 +92,9 @@ class WindowStore : public common::Collectable {
   // window): equal epochs and no change between mean equal statistics.
   std::vector<std::int64_t> Epochs(Clock::time_point now) const;
   // Bumped by every change (declaring, budgets, records), after the change (see ProbeMetrics).
+  std::vector<std::string> FamilyNames() const override {
+    return {"reznet_perf_probe_window_seconds", "reznet_perf_probe_window_samples"};
+  }
   std::uint64_t Generation() const override { return generation_.load(std::memory_order_acquire); }
 
  private:
