@@ -1,6 +1,5 @@
-// probes::RunOnce and the Asio scheduler on a hand-moved clock (tests/support/manual_clock.hpp):
-// nothing here waits for real time. The probes misbehave on purpose (ignore their deadline,
-// throw): behaviour no real server can trigger in the probe code, so small test probes do it.
+// The Asio scheduler on a hand-moved clock (tests/support/manual_clock.hpp): nothing here waits
+// for real time. The probes misbehave on purpose (tests/support/test_probes.hpp).
 #include "daemon/scheduler.hpp"
 
 #include <gmock/gmock.h>
@@ -10,11 +9,11 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "daemon/schedule.hpp"
-#include "probes/run_once.hpp"
 #include "telemetry/telemetry.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/outcomes.hpp"
 #include "tests/support/probe_runs.hpp"
+#include "tests/support/test_probes.hpp"
 
 namespace reznet::daemon {
 namespace {
@@ -25,74 +24,8 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using testing::ManualClock;
 
-// What a BusyProbe saw of its runs; owned by the test, so it outlives probes the scheduler drops.
-struct RunLog {
-  std::vector<common::SteadyTime> starts;
-  std::vector<common::SteadyTime> deadlines;
-};
-
-// Takes `busy` of the clock's time regardless of its deadline, then succeeds.
-class BusyProbe : public probes::Probe {
- public:
-  BusyProbe(common::Clock& clock, Duration busy, RunLog* log = nullptr)
-      : clock_(clock), busy_(busy), log_(log) {}
-  asio::awaitable<probes::Outcome> Run(probes::RunContext ctx) override {
-    if (log_) {
-      log_->starts.push_back(clock_.Now());
-      log_->deadlines.push_back(ctx.deadline);
-    }
-    const auto timer = clock_.MakeTimer(co_await asio::this_coro::executor);
-    co_await timer->WaitUntil(clock_.Now() + busy_);
-    co_return testing::Totals({busy_});
-  }
-
- private:
-  common::Clock& clock_;
-  Duration busy_;
-  RunLog* log_;
-};
-
-class ThrowingProbe : public probes::Probe {
- public:
-  asio::awaitable<probes::Outcome> Run(probes::RunContext) override {
-    throw std::runtime_error("bug in probe");
-    co_return probes::Outcome{};
-  }
-};
-
-probes::Outcome RunSync(ManualClock& clock, probes::Probe& p, Duration timeout) {
-  asio::io_context io;
-  return testing::Await(io, probes::RunOnce(p, timeout, 0, clock), &clock);
-}
-
-TEST(RunOnce, CancelsAProbeThatIgnoresItsDeadline) {
-  ManualClock clock;
-  BusyProbe p(clock, 10s);
-  const auto start = clock.Now();
-  auto o = RunSync(clock, p, 200ms);
-  ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "timeout");
-  EXPECT_EQ(o.error->detail, "run did not finish within its timeout of 200ms");
-  EXPECT_LT(clock.Now() - start, 5s);     // did not wait the 10 s out
-  EXPECT_EQ(clock.Now() - start, 300ms);  // the timeout and its 100 ms of slack
-}
-
-TEST(RunOnce, ExceptionBecomesInternalError) {
-  ManualClock clock;
-  ThrowingProbe p;
-  auto o = RunSync(clock, p, 1s);
-  ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "internal");
-  EXPECT_THAT(o.error->detail, HasSubstr("bug in probe"));
-}
-
-TEST(RunOnce, PassesOutcomeThrough) {
-  ManualClock clock;
-  BusyProbe p(clock, 1ms);
-  auto o = RunSync(clock, p, 1s);
-  EXPECT_TRUE(o.ok());
-  EXPECT_EQ(o.FindPhase("total")->samples.size(), 1u);
-}
+using testing::BusyProbe;
+using testing::RunLog;
 
 // One scheduler on a manual clock; everything it starts is stopped and drained at the end.
 class SchedulerTest : public ::testing::Test {
