@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/escape.hpp"
+#include "suite/test_runs.hpp"
 #include "suite/trend.hpp"
 
 namespace reznet::suite {
@@ -253,6 +254,33 @@ TEST(ReportEscaping, TrendJsonIsValidWhateverTheLabels) {
   EXPECT_THAT(j, HasSubstr(R"("label": ")"
                            "\xEF\xBF\xBD\xEF\xBF\xBD"
                            R"(x\r\n| injected | row |")"));
+}
+
+// Markdown and JUnit of a judged run (formerly in suite_test).
+using test_runs::SampleRun;
+
+TEST(Report, MarkdownHasChecklistTablesAndBaseline) {
+  const std::string md = ToMarkdown(SampleRun());
+  EXPECT_THAT(md, HasSubstr("## NFR checklist"));
+  EXPECT_THAT(md, HasSubstr("- [x] ✓ **api_p95**: api total p95 < 200.0 ms — measured 100.0 ms"));
+  EXPECT_THAT(md, HasSubstr("- [ ] ✗ **db_p95**"));
+  EXPECT_THAT(md, HasSubstr("**FAILED**"));
+  EXPECT_THAT(md, HasSubstr("- [ ] – **llm_ttfb**: llm ttfb mean < 500.0 ms — skipped: probe llm "
+                            "skipped: no API key"));
+  EXPECT_THAT(md, HasSubstr("| total | 10 | 10.0 ms | 50.0 ms |"));
+  // A row of a record written before significance was tested: no interval, p or verdict.
+  EXPECT_THAT(md, HasSubstr("| api_p95 | – | 80.0 ms | 100.0 ms | +25.0 % | – | – | – | – | ⚠ |"));
+  EXPECT_THAT(md, HasSubstr("| commit | abc&lt;123&gt; |"));
+}
+
+TEST(Report, JUnitHasOneTestcasePerNfrAndEscapes) {
+  const std::string x = ToJUnit(SampleRun());
+  EXPECT_THAT(x, HasSubstr("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+  EXPECT_THAT(x, HasSubstr("<testcase classname=\"nfr.api\" name=\"api_p95\">"));
+  EXPECT_THAT(x, HasSubstr("<failure message=\"db_p95: no query sample"));
+  EXPECT_THAT(x, HasSubstr("<skipped message=\"probe llm skipped: no API key\"/>"));
+  EXPECT_THAT(x, HasSubstr("value=\"abc&lt;123&gt;\""));
+  EXPECT_THAT(x, Not(HasSubstr("abc<123>")));
 }
 
 }  // namespace
