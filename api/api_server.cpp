@@ -418,11 +418,11 @@ void ApiServer::Route(const std::string& method, const std::string& path, Handle
 
 int ApiServer::Bind(const std::string& listen) {
   auto parsed = ParseListen(listen);
-  if (!parsed) throw std::runtime_error(parsed.error());
+  if (!parsed) throw std::runtime_error(parsed.error().detail);
   const tcp::endpoint endpoint = *parsed;
   if (impl_->tls) {
     auto ctx = MakeServerTlsContext(*impl_->tls);
-    if (!ctx) throw std::runtime_error("daemon.tls: " + ctx.error());
+    if (!ctx) throw std::runtime_error("daemon.tls: " + ctx.error().detail);
     impl_->ssl = std::move(*ctx);
   }
   boost::system::error_code ec;

@@ -78,10 +78,10 @@ http::response<http::string_body> ToResponse(HttpReply reply, unsigned version, 
   return res;
 }
 
-std::expected<tcp::endpoint, std::string> ParseListen(const std::string& listen) {
+common::Result<tcp::endpoint> ParseListen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos)
-    return std::unexpected("listen address needs host:port: " + listen);
+    return common::Invalid("listen address needs host:port: " + listen);
   std::string host = listen.substr(0, colon);
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
   if (host.empty() || host == "*") host = "0.0.0.0";
@@ -89,21 +89,21 @@ std::expected<tcp::endpoint, std::string> ParseListen(const std::string& listen)
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec)
-    return std::unexpected("cannot listen on " + listen + ": \"" + host +
+    return common::Invalid("cannot listen on " + listen + ": \"" + host +
                            "\" is not an IP address");
   const std::string port_text = listen.substr(colon + 1);
   unsigned long port = 70000;
   if (!port_text.empty() && port_text.size() <= 5 &&
       std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     port = std::stoul(port_text);
-  if (port > 65535) return std::unexpected("bad port in listen address " + listen);
+  if (port > 65535) return common::Invalid("bad port in listen address " + listen);
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
 std::optional<std::string> ListenError(const std::string& listen) {
   auto endpoint = ParseListen(listen);
   if (endpoint) return std::nullopt;
-  return endpoint.error();
+  return endpoint.error().detail;
 }
 
 }  // namespace reznet::api

@@ -82,9 +82,9 @@ void Family(std::string& out, const std::string& name, const char* help) {
 }
 
 // The run's timeout: the module's, or the scrape timeout minus the margin when shorter.
-std::expected<probes::Duration, std::string> RunTimeout(const HttpRequest& req,
-                                                        const config::ModuleConfig& module,
-                                                        const config::Config& cfg) {
+common::Result<probes::Duration> RunTimeout(const HttpRequest& req,
+                                            const config::ModuleConfig& module,
+                                            const config::Config& cfg) {
   probes::Duration timeout = module.probe.timeout;
   const std::string header = req.Header("x-prometheus-scrape-timeout-seconds");
   if (header.empty()) return timeout;
@@ -92,14 +92,14 @@ std::expected<probes::Duration, std::string> RunTimeout(const HttpRequest& req,
   auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
   if (ec != std::errc() || ptr != header.data() + header.size() || !std::isfinite(seconds) ||
       seconds <= 0) {
-    return std::unexpected("X-Prometheus-Scrape-Timeout-Seconds \"" + header.substr(0, 32) +
+    return common::Invalid("X-Prometheus-Scrape-Timeout-Seconds \"" + header.substr(0, 32) +
                            "\" is not a number of seconds");
   }
   const auto scrape = std::chrono::duration_cast<probes::Duration>(
       std::chrono::duration<double>(std::min(seconds, 86400.0)));
   const auto left = scrape - cfg.daemon.probe_endpoint.timeout_margin;
   if (left < kMinRunTimeout) {
-    return std::unexpected("a scrape timeout of " + header + "s leaves " +
+    return common::Invalid("a scrape timeout of " + header + "s leaves " +
                            common::FormatSeconds(std::chrono::duration<double>(left).count()) +
                            " after daemon.probe_endpoint.timeout_margin; a run needs at least "
                            "0.1s: raise scrape_timeout");
@@ -160,7 +160,8 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
     }
   }
   if (!outcome.ok()) {
-    const std::string error = outcome.skipped ? "skipped" : outcome.error->kind;
+    const std::string_view error =
+        outcome.skipped ? std::string_view("skipped") : clients::ToString(outcome.error->kind);
     Family(out, "probe_error", "Why the probe failed: 1 for its error kind.");
     out += "probe_error{kind=\"";
     common::AppendLabelValue(out, error);
@@ -168,7 +169,9 @@ std::string RenderProbeResult(const std::string& kind, const probes::Outcome& ou
     std::string detail = outcome.skipped ? outcome.skip_reason : outcome.error->detail;
     std::replace(detail.begin(), detail.end(), '\n', ' ');
     if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
-    out += "# error: " + error + ": " + detail + "\n";
+    out += "# error: ";
+    out += error;
+    out += ": " + detail + "\n";
   }
   for (const auto& [name, value] : outcome.counters) {
     const std::string metric = "probe_" + MetricPart(kind) + "_" + MetricPart(name);
@@ -208,7 +211,7 @@ void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
                     "target parameter missing: /probe?module=" + module.name + "&target=host:port");
     }
     auto timeout = RunTimeout(req, module, *cfg);
-    if (!timeout) return refuse(400, module.name, "bad_request", timeout.error());
+    if (!timeout) return refuse(400, module.name, "bad_request", timeout.error().detail);
     auto resolved = config::ResolveModule(module, target, *cfg);
     if (!resolved) {
       return refuse(resolved.error().forbidden ? 403 : 400, module.name,

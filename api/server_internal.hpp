@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/api_server.hpp"
+#include "common/error.hpp"
 
 namespace reznet::api {
 
@@ -20,12 +21,12 @@ boost::beast::http::response<boost::beast::http::string_body> ToResponse(HttpRep
                                                                          bool keep_alive,
                                                                          bool head);
 // "host:port" → an endpoint, or why not. Hosts: an IP address, [v6], *, localhost.
-std::expected<boost::asio::ip::tcp::endpoint, std::string> ParseListen(const std::string& listen);
+common::Result<boost::asio::ip::tcp::endpoint> ParseListen(const std::string& listen);
 
 // tls_context.cpp: loads certificate chain, key (unencrypted: nobody is there to type a
 // passphrase) and, when set, the client CAs (then a verified client certificate is required).
 // The error names the file and OpenSSL's reason.
-std::expected<std::unique_ptr<boost::asio::ssl::context>, std::string> MakeServerTlsContext(
+common::Result<std::unique_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
     const TlsSettings& settings);
 
 }  // namespace reznet::api

@@ -34,9 +34,9 @@ using Parser = http::response_parser<http::string_body>;
 // 1xx other than 101 (which switches the connection to another protocol: a final response).
 bool IsInterim(unsigned status) { return status >= 100 && status < 200 && status != 101; }
 
-Error IoError(const std::string& kind, const std::string& what, const error_code& ec) {
-  if (ec == beast::error::timeout) return {"timeout", what + ": deadline reached"};
-  if (ec == asio::error::operation_aborted) return {"cancelled", what + ": cancelled"};
+Error IoError(ErrorKind kind, const std::string& what, const error_code& ec) {
+  if (ec == beast::error::timeout) return {ErrorKind::kTimeout, what + ": deadline reached"};
+  if (ec == asio::error::operation_aborted) return {ErrorKind::kCancelled, what + ": cancelled"};
   return {kind, what + ": " + ec.message()};
 }
 
@@ -82,9 +82,11 @@ struct HttpClient::Impl {
                                                      asio::as_tuple(asio::use_awaitable)) ||
                               timer.async_wait(asio::as_tuple(asio::use_awaitable)));
       if (result.index() == 1)
-        co_return Error{"timeout", "dns lookup of " + url.host.text + ": deadline reached"};
+        co_return Error{ErrorKind::kTimeout,
+                        "dns lookup of " + url.host.text + ": deadline reached"};
       auto [ec, results] = std::get<0>(std::move(result));
-      if (ec) co_return Error{"dns", "dns lookup of " + url.host.text + ": " + ec.message()};
+      if (ec)
+        co_return Error{ErrorKind::kDns, "dns lookup of " + url.host.text + ": " + ec.message()};
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
       t.dns = Clock::now() - t0;
     }
@@ -93,7 +95,7 @@ struct HttpClient::Impl {
     error_code ec;
     const auto t1 = Clock::now();
     co_await stream->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return IoError("connect", "connect to " + url.HostHeader(), ec);
+    if (ec) co_return IoError(ErrorKind::kConnect, "connect to " + url.HostHeader(), ec);
     t.connect = Clock::now() - t1;
     stream->socket().set_option(tcp::no_delay(true), ec);
     if (url.scheme != "https") {
@@ -103,17 +105,17 @@ struct HttpClient::Impl {
     auto tls_stream =
         std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
     if (!PrepareTlsClient(*tls_stream, url.host.text, literal.has_value(), tls)) {
-      co_return Error{"tls", "cannot set SNI host name"};
+      co_return Error{ErrorKind::kTls, "cannot set SNI host name"};
     }
     beast::get_lowest_layer(*tls_stream).expires_at(deadline);
     const auto t2 = Clock::now();
     co_await tls_stream->async_handshake(ssl::stream_base::client,
                                          asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
-      co_return IoError("tls", "TLS handshake with " + url.host.text, ec);
+      co_return IoError(ErrorKind::kTls, "TLS handshake with " + url.host.text, ec);
     if (ec)
-      co_return Error{"tls", TlsFailure("TLS handshake with " + url.host.text,
-                                        tls_stream->native_handle(), ec)};
+      co_return Error{ErrorKind::kTls, TlsFailure("TLS handshake with " + url.host.text,
+                                                  tls_stream->native_handle(), ec)};
     t.tls = Clock::now() - t2;
     secure = std::move(tls_stream);
     co_return std::nullopt;
@@ -140,7 +142,7 @@ struct HttpClient::Impl {
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       stale = IsStaleConnection(ec);
-      co_return std::unexpected(IoError("io", "sending the request", ec));
+      co_return std::unexpected(IoError(ErrorKind::kIo, "sending the request", ec));
     }
     std::optional<Parser> parser;
     NewParser(parser, req.method() == http::verb::head);
@@ -164,20 +166,21 @@ struct HttpClient::Impl {
         if (!first_byte) {
           stale = true;
           co_return std::unexpected(
-              Error{"io", "the server closed the connection without a response"});
+              Error{ErrorKind::kIo, "the server closed the connection without a response"});
         }
         error_code eof_ec;
         parser->put_eof(eof_ec);  // fine for a body delimited by the close
         if (eof_ec) {
-          co_return std::unexpected(Error{
-              "protocol", "the server closed the connection before the response was complete"});
+          co_return std::unexpected(
+              Error{ErrorKind::kProtocol,
+                    "the server closed the connection before the response was complete"});
         }
         continue;
       }
       if (ec) {
         stale = !first_byte && IsStaleConnection(ec);
-        co_return std::unexpected(
-            IoError("io", first_byte ? "reading the response" : "waiting for the response", ec));
+        co_return std::unexpected(IoError(
+            ErrorKind::kIo, first_byte ? "reading the response" : "waiting for the response", ec));
       }
       buffer.commit(n);
       if (!first_byte) first_byte = arrived;
@@ -205,8 +208,8 @@ struct HttpClient::Impl {
     if (!parser->is_header_done() || !IsInterim(parser->get().result_int())) return false;
     if (++interim > kMaxInterimResponses) {
       return std::unexpected(
-          Error{"protocol", "more than " + std::to_string(kMaxInterimResponses) +
-                                " interim (1xx) responses before the final one"});
+          Error{ErrorKind::kProtocol, "more than " + std::to_string(kMaxInterimResponses) +
+                                          " interim (1xx) responses before the final one"});
     }
     NewParser(parser, head_request);
     return true;
@@ -221,10 +224,10 @@ struct HttpClient::Impl {
     const auto& msg = parser.get();
     if (msg.find(http::field::transfer_encoding) == msg.end()) return std::nullopt;
     if (msg.find(http::field::content_length) != msg.end())
-      return Error{"protocol",
+      return Error{ErrorKind::kProtocol,
                    "malformed HTTP response: both Transfer-Encoding and Content-Length"};
     if (msg.version() == 10)
-      return Error{"protocol",
+      return Error{ErrorKind::kProtocol,
                    "malformed HTTP response: Transfer-Encoding in an HTTP/1.0 response"};
     return std::nullopt;
   }
@@ -258,7 +261,7 @@ struct HttpClient::Impl {
     if (streaming && !parser.get().body().empty()) {
       auto failed = sink->on_body(parser.get().body(), arrived);
       parser.get().body().clear();
-      if (failed) return Error{"stream", *failed};
+      if (failed) return Error{ErrorKind::kStream, *failed};
     }
     return std::nullopt;
   }
@@ -280,14 +283,14 @@ struct HttpClient::Impl {
 
   Error ParseError(const error_code& ec) const {
     if (ec == http::error::body_limit) {
-      return {"body_too_large", "response body exceeds max_body_bytes (" +
-                                    std::to_string(limits.max_body_bytes) + " bytes)"};
+      return {ErrorKind::kBodyTooLarge, "response body exceeds max_body_bytes (" +
+                                            std::to_string(limits.max_body_bytes) + " bytes)"};
     }
     if (ec == http::error::header_limit) {
-      return {"header_too_large",
+      return {ErrorKind::kHeaderTooLarge,
               "response headers exceed " + std::to_string(limits.max_header_bytes) + " bytes"};
     }
-    return {"protocol", "malformed HTTP response: " + ec.message()};
+    return {ErrorKind::kProtocol, "malformed HTTP response: " + ec.message()};
   }
 };
 
@@ -325,12 +328,13 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
   // the request line or a header goes out.
   const std::string target = impl_->url.path + request.target;
   if (auto why = config::CheckRequestTarget(target))
-    co_return std::unexpected(Error{"protocol", "request target: " + *why});
+    co_return std::unexpected(Error{ErrorKind::kProtocol, "request target: " + *why});
   for (const auto& [name, value] : request.headers) {
     auto why = config::CheckHeaderName(name);
     if (!why) why = config::CheckHeaderValue(value);
     if (why)
-      co_return std::unexpected(Error{"protocol", "header " + name.substr(0, 64) + ": " + *why});
+      co_return std::unexpected(
+          Error{ErrorKind::kProtocol, "header " + name.substr(0, 64) + ": " + *why});
   }
   req.target(target);
   req.version(11);
@@ -372,7 +376,7 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
     result->reused_connection = reused;
     co_return result;
   }
-  co_return std::unexpected(Error{"io", "connection closed by the server twice"});
+  co_return std::unexpected(Error{ErrorKind::kIo, "connection closed by the server twice"});
 }
 
 }  // namespace reznet::clients

@@ -5,14 +5,14 @@
 
 namespace reznet::clients {
 
-std::expected<JsonPath, std::string> ParseJsonPath(std::string_view text) {
+common::Result<JsonPath> ParseJsonPath(std::string_view text) {
   JsonPath path;
   path.text = std::string(text);
   std::string_view rest = text;
   if (rest.starts_with("$")) rest.remove_prefix(1);
   if (rest.starts_with(".")) rest.remove_prefix(1);
   const auto bad = [&] {
-    return std::unexpected("bad JSON field path \"" + std::string(text) +
+    return common::Invalid("bad JSON field path \"" + std::string(text) +
                            "\"; write it like \"status\", \"data.items[0].id\" or \"$[0].id\"");
   };
   while (!rest.empty()) {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.hpp"
+
 namespace reznet::clients {
 
 // A path into a JSON document: object keys and array indices, compiled at load time.
@@ -21,7 +23,7 @@ struct JsonPath {
   std::vector<Step> steps;
   bool operator==(const JsonPath&) const = default;
 };
-std::expected<JsonPath, std::string> ParseJsonPath(std::string_view text);
+common::Result<JsonPath> ParseJsonPath(std::string_view text);
 
 // The value at `path`, or null when any step is missing.
 const boost::json::value* Lookup(const boost::json::value& doc, const JsonPath& path);

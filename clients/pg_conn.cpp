@@ -25,13 +25,13 @@ std::string ConnParams::Describe() const {
   return out;
 }
 
-std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::string password) {
+common::Result<ConnParams> ParseDsn(const std::string& dsn, std::string password) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
   if (options == nullptr) {
     std::string why = err ? Trim(err) : "out of memory";
     PQfreemem(err);
-    return std::unexpected(
+    return common::Invalid(
         "not a libpq connection string (" + why +
         "); write it like \"host=127.0.0.1 port=5432 dbname=reznet user=reznet\"");
   }
@@ -47,7 +47,7 @@ std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::str
   }
   PQconninfoFree(options);
   if (inline_password) {
-    return std::unexpected(
+    return common::Invalid(
         "the DSN carries a password; move it to the target's password: \"${PGPASSWORD}\"");
   }
   out.password = std::move(password);
@@ -72,27 +72,30 @@ std::expected<ConnPtr, Error> Connect(const ConnParams& p,
   keys.push_back(nullptr);
   values.push_back(nullptr);
   ConnPtr conn(PQconnectdbParams(keys.data(), values.data(), 0));
-  if (!conn) return std::unexpected(Error{"connect", "out of memory creating the connection"});
+  if (!conn)
+    return std::unexpected(Error{ErrorKind::kConnect, "out of memory creating the connection"});
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     const std::string message = Trim(PQerrorMessage(conn.get()));
     const bool auth = message.find("password authentication failed") != std::string::npos ||
                       message.find("no password supplied") != std::string::npos ||
                       (message.find("role \"") != std::string::npos &&
                        message.find("does not exist") != std::string::npos);
-    return std::unexpected(Error{auth ? "auth" : "connect", message});
+    return std::unexpected(Error{auth ? ErrorKind::kAuth : ErrorKind::kConnect, message});
   }
   return conn;
 }
 
 Error ResultError(PGconn* conn, const PGresult* result) {
   if (PQstatus(conn) == CONNECTION_BAD) {
-    return {"connect", "connection lost: " + Trim(PQerrorMessage(conn))};
+    return {ErrorKind::kConnect, "connection lost: " + Trim(PQerrorMessage(conn))};
   }
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
   std::string message = Trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
-  if (sqlstate == "57014") return {"timeout", "statement_timeout reached (SQLSTATE 57014)"};
-  return {"sql", "SQLSTATE " + (sqlstate.empty() ? std::string("?") : sqlstate) + ": " + message};
+  if (sqlstate == "57014")
+    return {ErrorKind::kTimeout, "statement_timeout reached (SQLSTATE 57014)"};
+  return {ErrorKind::kSql,
+          "SQLSTATE " + (sqlstate.empty() ? std::string("?") : sqlstate) + ": " + message};
 }
 
 namespace {
@@ -116,7 +119,7 @@ std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
                                            const std::vector<std::string>& params,
                                            std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
-  const Error late{"timeout",
+  const Error late{ErrorKind::kTimeout,
                    "no answer from the server within " + std::to_string(deadline.count()) + " ms"};
   std::vector<const char*> values;
   for (const auto& v : params) values.push_back(v.c_str());

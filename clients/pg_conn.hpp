@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clients/error.hpp"
+#include "common/error.hpp"
 
 namespace reznet::clients::pg {
 
@@ -35,7 +36,7 @@ struct ConnParams {
 
 // Parses a libpq conninfo string ("host=… dbname=…" or a postgresql:// URI). A password inside
 // the DSN is rejected: it belongs in `password` (from the environment or a file).
-std::expected<ConnParams, std::string> ParseDsn(const std::string& dsn, std::string password);
+common::Result<ConnParams> ParseDsn(const std::string& dsn, std::string password);
 
 // Connects, with connect_timeout (libpq takes whole seconds, at least 2) and statement_timeout
 // set. Error kinds: auth (bad password, unknown role), connect (everything else).

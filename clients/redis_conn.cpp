@@ -20,16 +20,16 @@ Error ContextError(redisContext* c, const std::string& what) {
   if (c->err == REDIS_ERR_IO &&
       (message.find("Resource temporarily unavailable") != std::string::npos ||
        message.find("timed out") != std::string::npos)) {
-    return {"timeout", what + ": command timeout reached"};
+    return {ErrorKind::kTimeout, what + ": command timeout reached"};
   }
-  return {"connect", what + ": " + message};
+  return {ErrorKind::kConnect, what + ": " + message};
 }
 
 }  // namespace
 
-std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) {
+common::Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return std::unexpected("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" +
+    return common::Invalid("expected a URL like \"redis://127.0.0.1:6379/0\", got \"" +
                            common::MaskUrlUserInfo(url) + "\" (" + why + ")");
   };
   if (!url.starts_with("redis://")) return bad("scheme must be redis://");
@@ -46,7 +46,7 @@ std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url) 
   }
   // The host as the allow list judged it (config/host.hpp): hiredis resolves what it is given.
   auto hp = config::ParseHostPort(hostport, 6379);
-  if (!hp) return bad(hp.error());
+  if (!hp) return bad(hp.error().detail);
   ep.host = hp->host.text;
   ep.port = hp->port;
   return ep;
@@ -67,7 +67,8 @@ std::expected<ReplyPtr, Error> Command(redisContext* c, const std::vector<std::s
     const bool auth = message.starts_with("NOAUTH") || message.starts_with("WRONGPASS") ||
                       message.find("invalid password") != std::string::npos ||
                       message.find("without any password configured") != std::string::npos;
-    return std::unexpected(Error{auth ? "auth" : "redis", args[0] + ": " + message});
+    return std::unexpected(
+        Error{auth ? ErrorKind::kAuth : ErrorKind::kRedis, args[0] + ": " + message});
   }
   return reply;
 }
@@ -75,10 +76,11 @@ std::expected<ReplyPtr, Error> Command(redisContext* c, const std::vector<std::s
 std::expected<ContextPtr, Error> Connect(const RedisEndpoint& ep,
                                          std::chrono::milliseconds timeout) {
   ContextPtr c(redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(timeout)));
-  if (!c) return std::unexpected(Error{"connect", "cannot allocate a redis context"});
+  if (!c) return std::unexpected(Error{ErrorKind::kConnect, "cannot allocate a redis context"});
   if (c->err) {
-    return std::unexpected(Error{
-        "connect", "connect to " + ep.host + ":" + std::to_string(ep.port) + ": " + c->errstr});
+    return std::unexpected(
+        Error{ErrorKind::kConnect,
+              "connect to " + ep.host + ":" + std::to_string(ep.port) + ": " + c->errstr});
   }
   redisSetTimeout(c.get(), ToTimeval(timeout));
   if (!ep.password.empty()) {
@@ -88,7 +90,7 @@ std::expected<ContextPtr, Error> Connect(const RedisEndpoint& ep,
     auto r = Command(c.get(), auth);
     if (!r) {
       auto e = r.error();
-      if (e.kind == "redis") e.kind = "auth";
+      if (e.kind == ErrorKind::kRedis) e.kind = ErrorKind::kAuth;
       return std::unexpected(e);
     }
   }
@@ -113,7 +115,8 @@ std::expected<KeyspaceStats, Error> ReadKeyspaceStats(redisContext* c) {
     return std::from_chars(v.data(), v.data() + v.size(), out).ec == std::errc();
   };
   if (!field("keyspace_hits", s.hits) || !field("keyspace_misses", s.misses)) {
-    return std::unexpected(Error{"redis", "INFO stats has no keyspace_hits/keyspace_misses"});
+    return std::unexpected(
+        Error{ErrorKind::kRedis, "INFO stats has no keyspace_hits/keyspace_misses"});
   }
   return s;
 }

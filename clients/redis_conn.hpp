@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clients/error.hpp"
+#include "common/error.hpp"
 
 namespace reznet::clients::redis {
 
@@ -35,7 +36,7 @@ struct RedisEndpoint {
 };
 
 // "redis://host:port/db". Credentials belong in the target's password (and username), not the URL.
-std::expected<RedisEndpoint, std::string> ParseRedisUrl(const std::string& url);
+common::Result<RedisEndpoint> ParseRedisUrl(const std::string& url);
 
 // Connects, authenticates (AUTH [user] password) and selects the db. Kinds: connect, auth, timeout.
 std::expected<ContextPtr, Error> Connect(const RedisEndpoint& ep,

@@ -43,43 +43,42 @@ std::string FormatBytes(std::size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-std::expected<std::string, std::string> ReadFileBounded(const std::string& path,
-                                                        std::size_t max_bytes) {
+common::Result<std::string> ReadFileBounded(const std::string& path, std::size_t max_bytes) {
   const auto not_a_file = [&](mode_t mode) {
-    return std::unexpected(path + ": not a regular file (" + KindOf(mode) + "); refused");
+    return common::Invalid(path + ": not a regular file (" + KindOf(mode) + "); refused");
   };
   struct stat st {};
   // Judged before it is opened: opening a device can act on it (a watchdog, a tape), so only a
   // regular file is opened at all. The fstat below checks that the file opened is still one.
   if (::stat(path.c_str(), &st) != 0)
-    return std::unexpected(path + ": cannot open: " + std::strerror(errno));
+    return common::Invalid(path + ": cannot open: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return not_a_file(st.st_mode);
   // O_NONBLOCK: should a FIFO take the file's place meanwhile, open(2) returns at once instead
   // of waiting for a writer; on a regular file it changes nothing. O_NOCTTY: a terminal never
   // becomes ours.
   Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
-  if (f.fd < 0) return std::unexpected(path + ": cannot open: " + std::strerror(errno));
-  if (::fstat(f.fd, &st) != 0) return std::unexpected(path + ": " + std::strerror(errno));
+  if (f.fd < 0) return common::Invalid(path + ": cannot open: " + std::strerror(errno));
+  if (::fstat(f.fd, &st) != 0) return common::Invalid(path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return not_a_file(st.st_mode);
   const auto size = static_cast<std::size_t>(st.st_size);
   const std::string limit = "larger than the " + FormatBytes(max_bytes) + " limit";
   if (size > max_bytes)
-    return std::unexpected(path + ": " + limit + " (" + FormatBytes(size) + ")");
+    return common::Invalid(path + ": " + limit + " (" + FormatBytes(size) + ")");
   // The file may grow between fstat and read: read one byte past the limit to notice.
   std::string text(size + 1 <= max_bytes ? size + 1 : max_bytes + 1, '\0');
   std::size_t got = 0;
   for (;;) {
     if (got == text.size()) {
-      if (got > max_bytes) return std::unexpected(path + ": " + limit);
+      if (got > max_bytes) return common::Invalid(path + ": " + limit);
       text.resize(std::min(max_bytes + 1, got * 2 + 4096));
     }
     const ssize_t n = ::read(f.fd, text.data() + got, text.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(path + ": read error: " + std::strerror(errno));
+    if (n < 0) return common::Invalid(path + ": read error: " + std::strerror(errno));
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
-  if (got > max_bytes) return std::unexpected(path + ": " + limit);
+  if (got > max_bytes) return common::Invalid(path + ": " + limit);
   text.resize(got);
   return text;
 }

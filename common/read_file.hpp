@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
+
 namespace reznet::common {
 
 // The whole content of the regular file at `path`, at most `max_bytes` long. Opens without
@@ -15,8 +17,7 @@ namespace reznet::common {
 // a regular file, or is larger than `max_bytes`, before reading a byte. The error starts with
 // `path` and says why: "p: cannot open: No such file or directory", "p: not a regular file (a
 // FIFO)", "p: larger than the 16 MiB limit (20 MiB)".
-std::expected<std::string, std::string> ReadFileBounded(const std::string& path,
-                                                        std::size_t max_bytes);
+common::Result<std::string> ReadFileBounded(const std::string& path, std::size_t max_bytes);
 
 // The first line of `text`, without its "\n" or "\r\n" (a password file's password).
 std::string FirstLine(std::string_view text);

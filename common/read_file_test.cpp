@@ -35,7 +35,7 @@ class ReadFileBoundedTest : public ::testing::Test {
 TEST_F(ReadFileBoundedTest, ReadsARegularFileWhole) {
   const std::string text = std::string(100000, 'x') + "\nend";
   auto got = ReadFileBounded(Write("ok.json", text), 1 << 20);
-  ASSERT_TRUE(got.has_value()) << got.error();
+  ASSERT_TRUE(got.has_value()) << got.error().detail;
   EXPECT_EQ(*got, text);
   auto empty = ReadFileBounded(Write("empty.json", ""), 10);
   ASSERT_TRUE(empty.has_value());
@@ -51,7 +51,7 @@ TEST_F(ReadFileBoundedTest, RefusesAFifoWithoutBlocking) {
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   auto got = ReadFileBounded(path, 1 << 20);
   ASSERT_FALSE(got.has_value());
-  EXPECT_EQ(got.error(), path + ": not a regular file (a FIFO); refused");
+  EXPECT_EQ(got.error().detail, path + ": not a regular file (a FIFO); refused");
 }
 
 // Opening a device can act on it (a watchdog, a tape): what is not a regular file is refused
@@ -76,24 +76,24 @@ TEST_F(ReadFileBoundedTest, WhatIsNotARegularFileIsNeverOpened) {
 TEST_F(ReadFileBoundedTest, RefusesADirectoryAndADevice) {
   auto dir = ReadFileBounded(dir_.string(), 1 << 20);
   ASSERT_FALSE(dir.has_value());
-  EXPECT_EQ(dir.error(), dir_.string() + ": not a regular file (a directory); refused");
+  EXPECT_EQ(dir.error().detail, dir_.string() + ": not a regular file (a directory); refused");
   auto zero = ReadFileBounded("/dev/zero", 1 << 20);  // would never end
   ASSERT_FALSE(zero.has_value());
-  EXPECT_EQ(zero.error(), "/dev/zero: not a regular file (a character device); refused");
+  EXPECT_EQ(zero.error().detail, "/dev/zero: not a regular file (a character device); refused");
 }
 
 TEST_F(ReadFileBoundedTest, RefusesAFileOverTheLimitSayingWhichLimit) {
   const std::string path = Write("big.json", std::string(2048 + 1, 'x'));
   auto got = ReadFileBounded(path, 2048);
   ASSERT_FALSE(got.has_value());
-  EXPECT_EQ(got.error(), path + ": larger than the 2 KiB limit (2049 bytes)");
+  EXPECT_EQ(got.error().detail, path + ": larger than the 2 KiB limit (2049 bytes)");
 }
 
 TEST_F(ReadFileBoundedTest, SaysWhyAMissingFileCannotBeOpened) {
   const std::string path = (dir_ / "gone.json").string();
   auto got = ReadFileBounded(path, 10);
   ASSERT_FALSE(got.has_value());
-  EXPECT_EQ(got.error(), path + ": cannot open: No such file or directory");
+  EXPECT_EQ(got.error().detail, path + ": cannot open: No such file or directory");
 }
 
 TEST(FirstLine, DropsTheLineEnd) {

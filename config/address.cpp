@@ -25,10 +25,10 @@ std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
   return uri.substr(0, start) + hp.ToString() + uri.substr(end);
 }
 
-std::expected<Addressed, std::string> Fail(std::string_view address, const std::string& why) {
+common::Result<Addressed> Fail(std::string_view address, const std::string& why) {
   std::string shown = common::MaskUrlUserInfo(address);
   if (shown.size() > 120) shown = shown.substr(0, 120) + "…";
-  return std::unexpected("target \"" + shown + "\": " + why);
+  return common::Invalid("target \"" + shown + "\": " + why);
 }
 
 bool InCidr(const Cidr& c, const std::uint8_t* addr) {
@@ -42,13 +42,13 @@ bool InCidr(const Cidr& c, const std::uint8_t* addr) {
 
 }  // namespace
 
-std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
-                                                  std::string_view address) {
+common::Result<Addressed> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
+                                      std::string_view address) {
   if (address.empty()) return Fail(address, "empty; write host:port or a URL");
   if (address.size() > 2048) return Fail(address, "longer than 2048 characters");
   if (address.find('@') != std::string_view::npos) {
     // Not echoed: what precedes the '@' may be a password.
-    return std::unexpected(
+    return common::Invalid(
         "a target with credentials (user@host) is not accepted; the module's target holds them");
   }
   Addressed out{tmpl, {}};
@@ -58,13 +58,13 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
     case TargetAddress::kUrl: {
       if (address.find("://") != std::string_view::npos) {
         auto url = ParseUrl(address);
-        if (!url) return std::unexpected(url.error());
+        if (!url) return common::Invalid(url.error().detail);
         out.target.url = *url;
       } else {
         Url url = tmpl.url.value_or(Url{"http", {}, 0, ""});
         const std::uint16_t default_port = url.scheme == "https" ? 443 : 80;
         auto hp = ParseHostPort(address, default_port);
-        if (!hp) return Fail(address, hp.error());
+        if (!hp) return Fail(address, hp.error().detail);
         url.host = std::move(hp->host);
         url.port = hp->port;
         out.target.url = url;
@@ -81,7 +81,7 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
         return Fail(address, "write redis://host:port or host:port");
       }
       auto hp = ParseHostPort(hostport, 6379);
-      if (!hp) return Fail(address, hp.error());
+      if (!hp) return Fail(address, hp.error().detail);
       const std::string base = tmpl.redis_url.empty() ? "redis://placeholder" : tmpl.redis_url;
       out.target.redis_url = ReplaceAuthority(base, *hp);
       out.where = *hp;
@@ -89,7 +89,7 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
     }
     case TargetAddress::kPostgresDsn: {
       auto hp = ParseHostPort(address, 5432);
-      if (!hp) return Fail(address, hp.error());
+      if (!hp) return Fail(address, hp.error().detail);
       if (tmpl.dsn.find("://") != std::string::npos) {
         out.target.dsn = ReplaceAuthority(tmpl.dsn, *hp);
       } else {
@@ -104,14 +104,14 @@ std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, Targ
   return Fail(address, "unknown address kind");
 }
 
-std::expected<Cidr, std::string> ParseCidr(std::string_view text) {
+common::Result<Cidr> ParseCidr(std::string_view text) {
   Cidr c;
   c.text = std::string(text);
   auto slash = text.find('/');
   const std::string addr(text.substr(0, slash));
   c.v6 = addr.find(':') != std::string::npos;
   if (inet_pton(c.v6 ? AF_INET6 : AF_INET, addr.c_str(), c.bytes) != 1)
-    return std::unexpected("\"" + std::string(text) +
+    return common::Invalid("\"" + std::string(text) +
                            "\" is not a CIDR like 10.0.0.0/8 or fd00::/8");
   const int max = c.v6 ? 128 : 32;
   c.prefix = max;
@@ -119,7 +119,7 @@ std::expected<Cidr, std::string> ParseCidr(std::string_view text) {
     std::string_view bits = text.substr(slash + 1);
     auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), c.prefix);
     if (ec != std::errc() || ptr != bits.data() + bits.size() || c.prefix < 0 || c.prefix > max)
-      return std::unexpected("\"" + std::string(text) + "\": the prefix length must be 0…" +
+      return common::Invalid("\"" + std::string(text) + "\": the prefix length must be 0…" +
                              std::to_string(max));
   }
   return c;

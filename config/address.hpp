@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/host.hpp"
 
 namespace reznet::config {
@@ -27,7 +28,7 @@ struct Cidr {
   std::string text;  // as written, for messages
   bool operator==(const Cidr&) const = default;
 };
-std::expected<Cidr, std::string> ParseCidr(std::string_view text);
+common::Result<Cidr> ParseCidr(std::string_view text);
 
 struct AllowList {
   std::vector<std::string> hosts;  // patterns, lower-case

@@ -139,21 +139,20 @@ bool ValidDiscoveredLabelName(std::string_view name) {
                      [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
 }
 
-std::expected<FileSdDocument, std::string> ParseFileSd(std::string_view text,
-                                                       const std::string& file) {
+common::Result<FileSdDocument> ParseFileSd(std::string_view text, const std::string& file) {
   if (auto plain = ParsePlainJson(text)) return std::move(*plain);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
-    return std::unexpected(Where(file, e.mark) + ": " + e.msg);
+    return common::Invalid(Where(file, e.mark) + ": " + e.msg);
   } catch (const YAML::Exception& e) {
-    return std::unexpected(file + ": " + e.what());
+    return common::Invalid(file + ": " + e.what());
   }
   if (!root.IsDefined() || root.IsNull())
-    return std::unexpected(file + ": empty (a half-written file?); write [] for no targets");
+    return common::Invalid(file + ": empty (a half-written file?); write [] for no targets");
   if (!root.IsSequence())
-    return std::unexpected(Where(file, root.Mark()) +
+    return common::Invalid(Where(file, root.Mark()) +
                            ": expected a list of groups: [{\"targets\": [\"host:port\"], "
                            "\"labels\": {…}}]");
   FileSdDocument doc;
@@ -191,7 +190,7 @@ std::optional<TargetConfig> DiscoveryTemplate(MapReader& r, const TargetConfig* 
   if (configured != nullptr) base = *configured;
   auto placeholder = WithAddress(base, traits.address, kPlaceholder);
   if (!placeholder) {
-    r.diag().Error(r.MarkOf("target"), r.PathOf("target"), placeholder.error());
+    r.diag().Error(r.MarkOf("target"), r.PathOf("target"), placeholder.error().detail);
     return std::nullopt;
   }
   return std::move(placeholder->target);
@@ -211,9 +210,9 @@ FileSdReader::File FileSdReader::Refresh(const std::string& path, Result& out) {
   if (stamp == "missing") {
     error = path + ": vanished";
   } else if (auto text = common::ReadFileBounded(path, kMaxFileSdBytes); !text) {
-    error = text.error();
+    error = text.error().detail;
   } else if (auto doc = ParseFileSd(*text, path); !doc) {
-    error = doc.error();
+    error = doc.error().detail;
   } else {
     if (!file.error.empty())
       out.messages.push_back(path + ": readable again, " + std::to_string(doc->targets.size()) +
@@ -316,7 +315,7 @@ Config ExpandDiscovered(const Config& loaded,
       }
       auto addressed = WithAddress(base, tmpl.traits.address, t.address);
       if (!addressed) {
-        skip("invalid", addressed.error());
+        skip("invalid", addressed.error().detail);
         continue;
       }
       ProbeConfig p = tmpl;

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/config.hpp"
 
 namespace reznet::config {
@@ -58,8 +59,7 @@ struct FileSdDocument {
 constexpr std::size_t kMaxFileSdBytes = 16 * 1024 * 1024;
 
 // Parses file_sd text. The error names `file`, line and column: "f.json:3:1: …".
-std::expected<FileSdDocument, std::string> ParseFileSd(std::string_view text,
-                                                       const std::string& file);
+common::Result<FileSdDocument> ParseFileSd(std::string_view text, const std::string& file);
 
 // Whether `name` may be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*) set by a file: names
 // starting with "__" are reserved.

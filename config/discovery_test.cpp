@@ -77,14 +77,14 @@ TEST(FileSd, ParsesJsonAndYamlGroupsWithLabels) {
   auto json = ParseFileSd(
       R"([{"targets": ["a:1", "b:2"], "labels": {"team": "pay", "env": "prod"}}, {"targets": ["c:3"]}])",
       "t.json");
-  ASSERT_TRUE(json) << json.error();
+  ASSERT_TRUE(json) << json.error().detail;
   EXPECT_THAT(Addresses(json->targets), ElementsAre("a:1", "b:2", "c:3"));
   EXPECT_THAT(json->targets[0].labels,
               ElementsAre(std::pair<std::string, std::string>{"env", "prod"},
                           std::pair<std::string, std::string>{"team", "pay"}));
   EXPECT_TRUE(json->targets[2].labels.empty());
   auto yaml = ParseFileSd("- targets: [x:9]\n  labels: { zone: a }\n", "t.yaml");
-  ASSERT_TRUE(yaml) << yaml.error();
+  ASSERT_TRUE(yaml) << yaml.error().detail;
   EXPECT_THAT(Addresses(yaml->targets), ElementsAre("x:9"));
 }
 
@@ -92,7 +92,7 @@ TEST(FileSd, DropsInvalidAndReservedLabelsAndRenamesOurs) {
   auto doc = ParseFileSd(
       R"([{"targets": ["a:1", 5, ""], "labels": {"__meta_x": "1", "9lives": "2", "ok_name": "3", "probe": "p", "bad-dash": "4"}}])",
       "t.json");
-  ASSERT_TRUE(doc) << doc.error();
+  ASSERT_TRUE(doc) << doc.error().detail;
   // A number is a scalar in YAML: accepted as the address "5" (WithAddress judges it later).
   EXPECT_THAT(Addresses(doc->targets), ElementsAre("a:1", "5"));
   EXPECT_THAT(doc->targets[0].labels,
@@ -107,10 +107,10 @@ TEST(FileSd, DropsInvalidAndReservedLabelsAndRenamesOurs) {
 TEST(FileSd, TruncatedEmptyOrWrongShapeIsAnErrorWithPosition) {
   auto truncated = ParseFileSd("[{\"targets\": [\"a:1\",\n", "t.json");
   ASSERT_FALSE(truncated);
-  EXPECT_THAT(truncated.error(), HasSubstr("t.json:"));
+  EXPECT_THAT(truncated.error().detail, HasSubstr("t.json:"));
   EXPECT_FALSE(ParseFileSd("", "t.json"));
-  EXPECT_THAT(ParseFileSd("  \n", "t.json").error(), HasSubstr("write [] for no targets"));
-  EXPECT_THAT(ParseFileSd("{\"targets\": []}", "t.json").error(),
+  EXPECT_THAT(ParseFileSd("  \n", "t.json").error().detail, HasSubstr("write [] for no targets"));
+  EXPECT_THAT(ParseFileSd("{\"targets\": []}", "t.json").error().detail,
               HasSubstr("t.json:1:1: expected a list of groups"));
   auto none = ParseFileSd("[]", "t.json");
   ASSERT_TRUE(none);
@@ -307,7 +307,7 @@ TEST(Discovery, TenThousandTargetsAreCapped) {
     text += (i ? ",\"h" : "\"h") + std::to_string(i) + ".example:80\"";
   text += "], \"labels\": {\"pool\": \"big\"}}]";
   auto doc = ParseFileSd(text, "big.json");
-  ASSERT_TRUE(doc) << doc.error();
+  ASSERT_TRUE(doc) << doc.error().detail;
   ASSERT_EQ(doc->targets.size(), 10000u);
   Config loaded = LoadString(kTemplate, "d.yaml", Kinds());
   std::map<std::string, DiscoveryStats> stats;

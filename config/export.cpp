@@ -39,7 +39,7 @@ std::vector<Duration> ReadWindows(MapReader& r, const std::vector<Duration>& win
     if (!text) continue;
     auto d = ParseDuration(*text);
     if (!d) {
-      r.diag().Error(list[i].Mark(), path, d.error());
+      r.diag().Error(list[i].Mark(), path, d.error().detail);
     } else if (std::find(windows.begin(), windows.end(), *d) == windows.end()) {
       r.diag().Error(
           list[i].Mark(), path,

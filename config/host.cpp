@@ -34,19 +34,19 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::expected<Host, std::string> ParseName(std::string_view text) {
-  if (text.size() > 253) return std::unexpected("a host name is at most 253 characters");
+common::Result<Host> ParseName(std::string_view text) {
+  if (text.size() > 253) return common::Invalid("a host name is at most 253 characters");
   std::size_t label = 0;
   bool label_numeric = true;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '.') {
       if (label == 0)
-        return std::unexpected(text.empty() ? "missing host"
+        return common::Invalid(text.empty() ? "missing host"
                                             : "empty label in host name (\"..\", or a leading "
                                               "or trailing '.')");
-      if (label > 63) return std::unexpected("a host name label is at most 63 characters");
+      if (label > 63) return common::Invalid("a host name label is at most 63 characters");
       if (i == text.size() && label_numeric)
-        return std::unexpected("\"" + std::string(text) +
+        return common::Invalid("\"" + std::string(text) +
                                "\" is neither a name nor an IPv4 address; write a dotted quad "
                                "like 10.0.0.1");
       label = 0;
@@ -55,7 +55,7 @@ std::expected<Host, std::string> ParseName(std::string_view text) {
     }
     const auto c = static_cast<unsigned char>(text[i]);
     if (!(IsAlpha(c) || IsDigit(c) || c == '-' || c == '_'))
-      return std::unexpected(Named(c) + " at " + std::to_string(i + 1) +
+      return common::Invalid(Named(c) + " at " + std::to_string(i + 1) +
                              " is not allowed in a host: a host is letters, digits, '-', '.' "
                              "and '_', an IPv4 address, or an IPv6 address in [ ]");
     label_numeric = label_numeric && IsDigit(c);
@@ -66,7 +66,7 @@ std::expected<Host, std::string> ParseName(std::string_view text) {
   // judged as a name. Refused: an address is written as a dotted quad.
   in_addr legacy{};
   if (inet_aton(std::string(text).c_str(), &legacy) != 0)
-    return std::unexpected("\"" + std::string(text) +
+    return common::Invalid("\"" + std::string(text) +
                            "\" is an IPv4 address in a legacy form; write a dotted quad like "
                            "127.0.0.1");
   return Host{Host::Kind::kName, Lower(text), {}};
@@ -90,17 +90,17 @@ std::optional<std::array<std::uint8_t, 4>> Host::v4() const {
 
 std::string Host::Bracketed() const { return kind == Kind::kIpv6 ? "[" + text + "]" : text; }
 
-std::expected<Host, std::string> ParseHost(std::string_view text) {
-  if (text.empty()) return std::unexpected("missing host");
+common::Result<Host> ParseHost(std::string_view text) {
+  if (text.empty()) return common::Invalid("missing host");
   if (text.find('%') != std::string_view::npos)
-    return std::unexpected(
+    return common::Invalid(
         "a zone id ('%') or percent-encoding is not accepted in a host; write the address alone");
   const std::string s(text);
   Host h;
   if (s.find(':') != std::string::npos) {
     in6_addr a{};
     if (inet_pton(AF_INET6, s.c_str(), &a) != 1)
-      return std::unexpected("\"" + s + "\" is not an IPv6 address");
+      return common::Invalid("\"" + s + "\" is not an IPv6 address");
     h.kind = Host::Kind::kIpv6;
     std::copy(a.s6_addr, a.s6_addr + 16, h.addr.begin());
     char buf[INET6_ADDRSTRLEN];
@@ -123,28 +123,27 @@ std::expected<Host, std::string> ParseHost(std::string_view text) {
 
 std::string HostPort::ToString() const { return host.Bracketed() + ":" + std::to_string(port); }
 
-std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
-                                                   std::uint16_t default_port) {
+common::Result<HostPort> ParseHostPort(std::string_view text, std::uint16_t default_port) {
   HostPort hp;
   std::string_view host_text;
   std::string_view port_text;
   bool has_port = false;
   if (text.starts_with('[')) {
     const auto close = text.find(']');
-    if (close == std::string_view::npos) return std::unexpected("unclosed IPv6 bracket");
+    if (close == std::string_view::npos) return common::Invalid("unclosed IPv6 bracket");
     host_text = text.substr(1, close - 1);
     if (host_text.find(':') == std::string_view::npos)
-      return std::unexpected("only an IPv6 address goes inside [ ]");
+      return common::Invalid("only an IPv6 address goes inside [ ]");
     const std::string_view after = text.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return std::unexpected("garbage after the IPv6 address");
+      if (after[0] != ':') return common::Invalid("garbage after the IPv6 address");
       port_text = after.substr(1);
       has_port = true;
     }
   } else {
     const auto colon = text.find(':');
     if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos)
-      return std::unexpected("an IPv6 address goes in brackets: [::1]:8080");
+      return common::Invalid("an IPv6 address goes in brackets: [::1]:8080");
     host_text = text.substr(0, colon);
     if (colon != std::string_view::npos) {
       port_text = text.substr(colon + 1);
@@ -152,7 +151,7 @@ std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
     }
   }
   auto host = ParseHost(host_text);
-  if (!host) return std::unexpected(host.error());
+  if (!host) return common::Invalid(host.error().detail);
   hp.host = std::move(*host);
   hp.port = default_port;
   if (has_port) {
@@ -160,11 +159,11 @@ std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
     auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port == 0 ||
         port > 65535 || port_text.empty())
-      return std::unexpected("bad port \"" + std::string(port_text.substr(0, 8)) +
+      return common::Invalid("bad port \"" + std::string(port_text.substr(0, 8)) +
                              "\"; a port is 1…65535");
     hp.port = static_cast<std::uint16_t>(port);
   }
-  if (hp.port == 0) return std::unexpected("missing port");
+  if (hp.port == 0) return common::Invalid("missing port");
   return hp;
 }
 

@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
+
 namespace reznet::config {
 
 struct Host {
@@ -43,7 +45,7 @@ struct Host {
 };
 
 // A bare host: a name, an IPv4 literal or an IPv6 literal without brackets.
-std::expected<Host, std::string> ParseHost(std::string_view text);
+common::Result<Host> ParseHost(std::string_view text);
 
 // "host", "host:port", "[v6]" or "[v6]:port"; `default_port` when none is written (0: a port
 // is required).
@@ -53,8 +55,7 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
   std::string ToString() const;  // "host:port" / "[v6]:port"
 };
-std::expected<HostPort, std::string> ParseHostPort(std::string_view text,
-                                                   std::uint16_t default_port);
+common::Result<HostPort> ParseHostPort(std::string_view text, std::uint16_t default_port);
 
 // A request target's path and optional query ("/api/x?limit=5"), as it goes on the request line:
 // RFC 3986 characters only (unreserved, sub-delims, ':', '@', '/', '?' after the path, and '%'

@@ -10,7 +10,7 @@ using ::testing::HasSubstr;
 
 TEST(Host, NamesAreLowerCasedAndStrict) {
   auto h = ParseHost("API.Svc.Local");
-  ASSERT_TRUE(h) << h.error();
+  ASSERT_TRUE(h) << h.error().detail;
   EXPECT_EQ(h->kind, Host::Kind::kName);
   EXPECT_EQ(h->text, "api.svc.local");
   EXPECT_FALSE(h->v4());
@@ -28,7 +28,7 @@ TEST(Host, NumbersTheResolverReadsAsAddressesAreRefused) {
     auto h = ParseHost(legacy);
     ASSERT_FALSE(h) << legacy;
   }
-  EXPECT_THAT(ParseHost("0x7f000001").error(), HasSubstr("dotted quad"));
+  EXPECT_THAT(ParseHost("0x7f000001").error().detail, HasSubstr("dotted quad"));
 }
 
 TEST(Host, Ipv4AndIpv6LiteralsAreCanonical) {
@@ -49,7 +49,7 @@ TEST(Host, ZoneIdsAreRefused) {
   for (const char* zoned : {"::ffff:127.0.0.1%x.example.test", "fe80::1%eth0", "::1%25lo"}) {
     auto h = ParseHost(zoned);
     ASSERT_FALSE(h) << zoned;
-    EXPECT_THAT(h.error(), HasSubstr("zone id"));
+    EXPECT_THAT(h.error().detail, HasSubstr("zone id"));
   }
 }
 
@@ -71,7 +71,7 @@ TEST(Host, AnIpv6AddressCarryingAnIpv4AddressIsJudgedAsIt) {
 
 TEST(HostPort, PortsAndBrackets) {
   auto hp = ParseHostPort("[::1]:8080", 80);
-  ASSERT_TRUE(hp) << hp.error();
+  ASSERT_TRUE(hp) << hp.error().detail;
   EXPECT_EQ(hp->host.text, "::1");
   EXPECT_EQ(hp->port, 8080);
   EXPECT_EQ(hp->ToString(), "[::1]:8080");

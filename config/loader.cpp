@@ -52,7 +52,7 @@ void CheckPemFile(MapReader& r, const std::string& key, const std::string& file,
   auto read = common::ReadFileBounded(file, kMaxPemBytes);
   const std::string& text = read ? *read : std::string();
   if (!read) {
-    r.diag().Error(r.MarkOf(key), r.PathOf(key), CannotRead(file, read.error()));
+    r.diag().Error(r.MarkOf(key), r.PathOf(key), CannotRead(file, read.error().detail));
   } else if (text.find("-----BEGIN ") == std::string::npos ||
              text.find(what + "-----") == std::string::npos) {
     r.diag().Error(r.MarkOf(key), r.PathOf(key),
@@ -126,7 +126,7 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
       if (!text) continue;
       auto dur = ParseDuration(*text);
       if (!dur) {
-        r.diag().Error(windows[i].Mark(), path, dur.error());
+        r.diag().Error(windows[i].Mark(), path, dur.error().detail);
       } else if (*dur < 10s || *dur > 24h) {
         r.diag().Error(windows[i].Mark(), path, "a window must be between 10s and 24h");
       } else {
@@ -201,7 +201,7 @@ TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const 
     if (parsed) {
       t.url = *parsed;
     } else {
-      tr.diag().Error(node["url"].Mark(), tr.PathOf("url"), parsed.error());
+      tr.diag().Error(node["url"].Mark(), tr.PathOf("url"), parsed.error().detail);
     }
   }
   tr.Read("api_key", t.api_key);
@@ -215,7 +215,7 @@ TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const 
                       "write password or password_file, not both");
     } else if (auto text = common::ReadFileBounded(password_file, kMaxPasswordFileBytes); !text) {
       tr.diag().Error(tr.MarkOf("password_file"), tr.PathOf("password_file"),
-                      CannotRead(password_file, text.error()));
+                      CannotRead(password_file, text.error().detail));
     } else {
       t.password = common::FirstLine(*text);  // a trailing newline is not part of it
     }
@@ -227,7 +227,7 @@ TargetConfig ParseTarget(const std::string& name, const YAML::Node& node, const 
   if (!t.ca_file.empty()) {
     if (auto ca = common::ReadFileBounded(t.ca_file, kMaxPemBytes); !ca)
       tr.diag().Error(tr.MarkOf("ca_file"), tr.PathOf("ca_file"),
-                      CannotRead(t.ca_file, ca.error()));
+                      CannotRead(t.ca_file, ca.error().detail));
   }
   tr.Finish();
   t.fingerprint = YAML::Dump(node);
@@ -433,7 +433,8 @@ Config LoadString(const std::string& text, const std::string& source_name,
 Config LoadFile(const std::string& path, const KindTraitsMap& kinds) {
   auto text = common::ReadFileBounded(path, kMaxConfigBytes);
   if (!text) {
-    const std::string why = text.error().substr(std::min(text.error().size(), path.size() + 2));
+    const std::string why =
+        text.error().detail.substr(std::min(text.error().detail.size(), path.size() + 2));
     throw ConfigError({path + (why.starts_with("cannot open") ? ": cannot open the config file"
                                                               : ": config file " + why)});
   }

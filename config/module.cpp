@@ -63,7 +63,7 @@ AllowList ParseAllow(MapReader r) {
       if (c) {
         allow.cidrs.push_back(*c);
       } else {
-        r.diag().Error(r.MarkOf("cidrs"), r.PathOf("cidrs"), c.error());
+        r.diag().Error(r.MarkOf("cidrs"), r.PathOf("cidrs"), c.error().detail);
       }
     }
   }
@@ -129,7 +129,7 @@ void ParseModule(const std::string& name, const YAML::Node& node, const YAML::Ma
         m.probe.settings = m.probe.traits.parse(block, &placeholder->target, m.probe);
         block.Finish();
       } else {
-        diag.Error(r.MarkOf("target"), r.PathOf("target"), placeholder.error());
+        diag.Error(r.MarkOf("target"), r.PathOf("target"), placeholder.error().detail);
       }
     }
   }
@@ -164,7 +164,7 @@ std::expected<ModuleProbe, ModuleRefusal> ResolveModule(const ModuleConfig& modu
                                                         std::string_view address,
                                                         const Config& cfg) {
   auto addressed = WithAddress(module.target, module.probe.traits.address, address);
-  if (!addressed) return std::unexpected(ModuleRefusal{false, addressed.error()});
+  if (!addressed) return std::unexpected(ModuleRefusal{false, addressed.error().detail});
   const std::string where = addressed->where.ToString();
   if (module.allow.Empty()) {
     return std::unexpected(

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
 #include "config/config.hpp"
 #include "config/kind.hpp"
 
@@ -39,8 +40,8 @@ struct Addressed {
   TargetConfig target;
   HostPort where;
 };
-std::expected<Addressed, std::string> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
-                                                  std::string_view address);
+common::Result<Addressed> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
+                                      std::string_view address);
 
 // The kinds that take an address given at run time (modules, discovered targets), for messages:
 // "http, llm, postgres".

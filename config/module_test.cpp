@@ -139,17 +139,17 @@ TEST(Addresses, RedisAndPostgresTakeHostAndPortIntoTheirTemplate) {
   TargetConfig redis;
   redis.redis_url = "redis://user@placeholder:6379/2";
   auto r = WithAddress(redis, TargetAddress::kRedisUrl, "cache.svc:6380");
-  ASSERT_TRUE(r.has_value()) << r.error();
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
   EXPECT_EQ(r->target.redis_url, "redis://user@cache.svc:6380/2");
   EXPECT_EQ(r->where.ToString(), "cache.svc:6380");
   auto url = WithAddress(TargetConfig{}, TargetAddress::kRedisUrl, "redis://10.0.0.5");
-  ASSERT_TRUE(url.has_value()) << url.error();
+  ASSERT_TRUE(url.has_value()) << url.error().detail;
   EXPECT_EQ(url->target.redis_url, "redis://10.0.0.5:6379");
 
   TargetConfig pg;
   pg.dsn = "dbname=app user=probe";
   auto p = WithAddress(pg, TargetAddress::kPostgresDsn, "db.svc");
-  ASSERT_TRUE(p.has_value()) << p.error();
+  ASSERT_TRUE(p.has_value()) << p.error().detail;
   EXPECT_EQ(p->target.dsn, "dbname=app user=probe host=db.svc port=5432");
   // Nothing that could start another libpq keyword gets through.
   EXPECT_FALSE(WithAddress(pg, TargetAddress::kPostgresDsn, "db.svc password=x").has_value());

@@ -48,7 +48,7 @@ std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrR
     auto d = ParseDuration(text);
     if (!d) {
       r.diag().Error(r.MarkOf(key), r.PathOf(key),
-                     d.error() + " (stat " + rule.stat_name + " is a latency)");
+                     d.error().detail + " (stat " + rule.stat_name + " is a latency)");
       return std::nullopt;
     }
     return std::chrono::duration<double>(*d).count();
@@ -56,7 +56,7 @@ std::optional<double> ReadLimit(MapReader& r, const std::string& key, const NfrR
   auto ratio = ParseRatio(text);
   if (!ratio) {
     r.diag().Error(r.MarkOf(key), r.PathOf(key),
-                   ratio.error() + " (stat " + rule.stat_name + " is a ratio)");
+                   ratio.error().detail + " (stat " + rule.stat_name + " is a ratio)");
     return std::nullopt;
   }
   return *ratio;
@@ -289,7 +289,7 @@ void ParseAlerting(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     if (parsed) {
       cfg.alerting.alertmanager_urls.push_back(*parsed);
     } else {
-      diag.Error(am.MarkOf("urls"), am.PathOf("urls"), parsed.error());
+      diag.Error(am.MarkOf("urls"), am.PathOf("urls"), parsed.error().detail);
     }
   }
   if (am.Read("resend_interval", cfg.alerting.resend_interval) &&

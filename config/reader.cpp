@@ -109,7 +109,7 @@ std::optional<std::string> MapReader::Scalar(const YAML::Node& node, const std::
   }
   auto expanded = ExpandEnv(node.Scalar());
   if (!expanded) {
-    diag_.Error(node.Mark(), path, expanded.error());
+    diag_.Error(node.Mark(), path, expanded.error().detail);
     return std::nullopt;
   }
   return *expanded;
@@ -137,7 +137,7 @@ bool MapReader::Read(const std::string& key, Duration& out, bool required) {
   if (!v) return false;
   auto d = ParseDuration(*v);
   if (!d) {
-    diag_.Error(n.Mark(), PathOf(key), d.error());
+    diag_.Error(n.Mark(), PathOf(key), d.error().detail);
     return false;
   }
   out = *d;
@@ -194,7 +194,7 @@ bool MapReader::ReadRatio(const std::string& key, double& out) {
   if (!v) return false;
   auto r = ParseRatio(*v);
   if (!r) {
-    diag_.Error(n.Mark(), PathOf(key), r.error());
+    diag_.Error(n.Mark(), PathOf(key), r.error().detail);
     return false;
   }
   out = *r;

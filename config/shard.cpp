@@ -36,17 +36,17 @@ int ShardOf(std::string_view name, int of) {
   return of <= 1 ? 0 : static_cast<int>(ShardHash(name) % static_cast<std::uint64_t>(of));
 }
 
-std::expected<Shard, std::string> ParseShardFlag(std::string_view text) {
+common::Result<Shard> ParseShardFlag(std::string_view text) {
   const auto slash = text.find('/');
   const auto index = slash == std::string_view::npos ? std::nullopt : Whole(text.substr(0, slash));
   const auto of = slash == std::string_view::npos ? std::nullopt : Whole(text.substr(slash + 1));
   if (!index || !of)
-    return std::unexpected("\"" + std::string(text) + "\": write I/N, like 0/3 (shard 0 of 3)");
+    return common::Invalid("\"" + std::string(text) + "\": write I/N, like 0/3 (shard 0 of 3)");
   if (*of < 1 || *of > kMaxShards)
-    return std::unexpected("\"" + std::string(text) + "\": N must be between 1 and " +
+    return common::Invalid("\"" + std::string(text) + "\": N must be between 1 and " +
                            std::to_string(kMaxShards));
   if (*index < 0 || *index >= *of)
-    return std::unexpected("\"" + std::string(text) + "\": shards of " + std::to_string(*of) +
+    return common::Invalid("\"" + std::string(text) + "\": shards of " + std::to_string(*of) +
                            " are numbered " + Range(*of));
   return Shard{*index, *of};
 }
@@ -57,9 +57,8 @@ std::optional<int> PodOrdinal(std::string_view hostname) {
   return Whole(hostname.substr(dash + 1));
 }
 
-std::expected<Shard, std::string> ResolveShard(const ShardConfig& config,
-                                               const std::optional<Shard>& flag,
-                                               const char* env_index, std::string_view hostname) {
+common::Result<Shard> ResolveShard(const ShardConfig& config, const std::optional<Shard>& flag,
+                                   const char* env_index, std::string_view hostname) {
   if (flag) return *flag;
   if (config.index) return Shard{*config.index, config.of};
   if (config.of <= 1) return Shard{};
@@ -67,19 +66,19 @@ std::expected<Shard, std::string> ResolveShard(const ShardConfig& config,
   if (env_index != nullptr && *env_index != '\0') {
     auto index = Whole(env_index);
     if (!index || *index < 0 || *index >= config.of)
-      return std::unexpected("daemon.shard: REZNET_SHARD_INDEX=\"" + std::string(env_index) +
+      return common::Invalid("daemon.shard: REZNET_SHARD_INDEX=\"" + std::string(env_index) +
                              "\" is not a shard of " + of + ": write a number from " +
                              Range(config.of));
     return Shard{*index, config.of};
   }
   auto ordinal = PodOrdinal(hostname);
   if (!ordinal)
-    return std::unexpected(
+    return common::Invalid(
         "daemon.shard: of " + of + " without index, and host name \"" + std::string(hostname) +
         "\" has no StatefulSet ordinal (-<n>): write index: 0 … " + std::to_string(config.of - 1) +
         ", set REZNET_SHARD_INDEX, or pass --shard I/" + of);
   if (*ordinal >= config.of)
-    return std::unexpected("daemon.shard: pod ordinal " + std::to_string(*ordinal) +
+    return common::Invalid("daemon.shard: pod ordinal " + std::to_string(*ordinal) +
                            " (host name \"" + std::string(hostname) + "\") is not below of " + of +
                            ": make the StatefulSet's replicas equal to daemon.shard.of");
   return Shard{*ordinal, config.of};

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
+
 namespace reznet::config {
 
 class MapReader;
@@ -50,7 +52,7 @@ inline bool InShard(std::string_view name, const Shard& shard) {
 }
 
 // "I/N" (--shard): an error text saying what to write when it is not 0 <= I < N.
-std::expected<Shard, std::string> ParseShardFlag(std::string_view text);
+common::Result<Shard> ParseShardFlag(std::string_view text);
 
 // The StatefulSet ordinal of a pod's host name: the digits after its last '-' ("perfd-2" -> 2).
 std::optional<int> PodOrdinal(std::string_view hostname);
@@ -59,8 +61,7 @@ std::optional<int> PodOrdinal(std::string_view hostname);
 // with the index from `env_index` (REZNET_SHARD_INDEX; null or empty: unset), else from the pod
 // ordinal of `hostname`. An error text (without file:line) when no index can be found or it is
 // not below `of`.
-std::expected<Shard, std::string> ResolveShard(const ShardConfig& config,
-                                               const std::optional<Shard>& flag,
-                                               const char* env_index, std::string_view hostname);
+common::Result<Shard> ResolveShard(const ShardConfig& config, const std::optional<Shard>& flag,
+                                   const char* env_index, std::string_view hostname);
 
 }  // namespace reznet::config

@@ -61,11 +61,11 @@ TEST(Shard, Flag) {
   EXPECT_EQ(ParseShardFlag("0/2"), (Shard{0, 2}));
   EXPECT_EQ(ParseShardFlag("4/5"), (Shard{4, 5}));
   EXPECT_EQ(ParseShardFlag("0/1"), (Shard{0, 1}));
-  EXPECT_THAT(ParseShardFlag("2/2").error(), HasSubstr("shards of 2 are numbered 0 to 1"));
-  EXPECT_THAT(ParseShardFlag("1").error(), HasSubstr("write I/N, like 0/3"));
-  EXPECT_THAT(ParseShardFlag("a/3").error(), HasSubstr("write I/N"));
-  EXPECT_THAT(ParseShardFlag("-1/3").error(), HasSubstr("numbered 0 to 2"));
-  EXPECT_THAT(ParseShardFlag("0/0").error(), HasSubstr("N must be between 1 and"));
+  EXPECT_THAT(ParseShardFlag("2/2").error().detail, HasSubstr("shards of 2 are numbered 0 to 1"));
+  EXPECT_THAT(ParseShardFlag("1").error().detail, HasSubstr("write I/N, like 0/3"));
+  EXPECT_THAT(ParseShardFlag("a/3").error().detail, HasSubstr("write I/N"));
+  EXPECT_THAT(ParseShardFlag("-1/3").error().detail, HasSubstr("numbered 0 to 2"));
+  EXPECT_THAT(ParseShardFlag("0/0").error().detail, HasSubstr("N must be between 1 and"));
 }
 
 TEST(Shard, PodOrdinal) {
@@ -84,12 +84,12 @@ TEST(Shard, ResolveTakesFlagThenConfigThenEnvThenHostname) {
   EXPECT_EQ(ResolveShard(of3, std::nullopt, "", "p-1"), (Shard{1, 3}));
   EXPECT_EQ(ResolveShard(of3, std::nullopt, nullptr, "p-2"), (Shard{2, 3}));
   EXPECT_EQ(ResolveShard({}, std::nullopt, "2", "p-1"), (Shard{0, 1}));  // not sharded
-  EXPECT_THAT(ResolveShard(of3, std::nullopt, nullptr, "p-3").error(),
+  EXPECT_THAT(ResolveShard(of3, std::nullopt, nullptr, "p-3").error().detail,
               HasSubstr("pod ordinal 3 (host name \"p-3\") is not below of 3"));
-  EXPECT_THAT(ResolveShard(of3, std::nullopt, nullptr, "laptop").error(),
+  EXPECT_THAT(ResolveShard(of3, std::nullopt, nullptr, "laptop").error().detail,
               HasSubstr("has no StatefulSet ordinal (-<n>): write index: 0 … 2, set "
                         "REZNET_SHARD_INDEX, or pass --shard I/3"));
-  EXPECT_THAT(ResolveShard(of3, std::nullopt, "x", "p-0").error(),
+  EXPECT_THAT(ResolveShard(of3, std::nullopt, "x", "p-0").error().detail,
               HasSubstr("REZNET_SHARD_INDEX=\"x\" is not a shard of 3"));
 }
 

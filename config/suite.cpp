@@ -168,7 +168,8 @@ void ParseHistory(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
       // Bounded and without blocking: a FIFO named here must not hold a reload.
       diag.Error(r.MarkOf("password_file"), r.PathOf("password_file"),
                  "cannot read \"" + password_file + "\": " +
-                     text.error().substr(std::min(text.error().size(), password_file.size() + 2)));
+                     text.error().detail.substr(
+                         std::min(text.error().detail.size(), password_file.size() + 2)));
     } else {
       h.password = common::FirstLine(*text);
     }

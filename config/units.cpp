@@ -22,9 +22,9 @@ std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 
-std::expected<Duration, std::string> ParseDuration(std::string_view text) {
+common::Result<Duration> ParseDuration(std::string_view text) {
   const auto bad = [&](std::string why) {
-    return std::unexpected("expected a duration like \"250ms\", \"5s\" or \"2m\", got " +
+    return common::Invalid("expected a duration like \"250ms\", \"5s\" or \"2m\", got " +
                            Quote(text) + why);
   };
   if (text.empty()) return bad("");
@@ -77,9 +77,9 @@ std::string FormatDuration(Duration d) {
   return out;
 }
 
-std::expected<double, std::string> ParseRatio(std::string_view text) {
+common::Result<double> ParseRatio(std::string_view text) {
   const auto bad = [&] {
-    return std::unexpected("expected a ratio like \"60%\" or \"0.6\", got " + Quote(text));
+    return common::Invalid("expected a ratio like \"60%\" or \"0.6\", got " + Quote(text));
   };
   if (text.empty()) return bad();
   bool percent = text.back() == '%';
@@ -89,7 +89,7 @@ std::expected<double, std::string> ParseRatio(std::string_view text) {
   if (ec != std::errc() || ptr != number.data() + number.size() || number.empty()) return bad();
   if (percent) value /= 100.0;
   if (!(value >= 0.0 && value <= 1.0)) {
-    return std::unexpected("ratio " + Quote(text) + " is outside 0%..100%");
+    return common::Invalid("ratio " + Quote(text) + " is outside 0%..100%");
   }
   return value;
 }
@@ -103,10 +103,10 @@ std::string Url::HostHeader() const {
 
 std::string Url::ToString() const { return scheme + "://" + HostHeader() + path; }
 
-std::expected<Url, std::string> ParseUrl(std::string_view text) {
+common::Result<Url> ParseUrl(std::string_view text) {
   const auto bad = [&](std::string why) {
     // The URL goes into a message: a password in its user-info must not.
-    return std::unexpected("expected a URL like \"http://127.0.0.1:8000\", got " +
+    return common::Invalid("expected a URL like \"http://127.0.0.1:8000\", got " +
                            Quote(common::MaskUrlUserInfo(text)) +
                            (why.empty() ? "" : " (" + why + ")"));
   };
@@ -123,7 +123,7 @@ std::expected<Url, std::string> ParseUrl(std::string_view text) {
     return bad("credentials in URLs are not accepted; use api_key or headers");
   }
   auto hp = ParseHostPort(authority, url.scheme == "https" ? 443 : 80);
-  if (!hp) return bad(hp.error());
+  if (!hp) return bad(hp.error().detail);
   url.host = std::move(hp->host);
   url.port = hp->port;
   if (path.find_first_of("?#") != std::string_view::npos) return bad("base URL takes no query");
@@ -133,7 +133,7 @@ std::expected<Url, std::string> ParseUrl(std::string_view text) {
   return url;
 }
 
-std::expected<std::string, std::string> ExpandEnv(std::string_view text, const EnvLookup& lookup) {
+common::Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& lookup) {
   const auto get = [&](const std::string& name) -> std::optional<std::string> {
     if (lookup) return lookup(name);
     const char* v = std::getenv(name.c_str());
@@ -158,17 +158,17 @@ std::expected<std::string, std::string> ExpandEnv(std::string_view text, const E
     }
     auto close = text.find('}', i + 2);
     if (close == std::string_view::npos) {
-      return std::unexpected("unterminated \"${\" in " + Quote(text) + "; write ${NAME}");
+      return common::Invalid("unterminated \"${\" in " + Quote(text) + "; write ${NAME}");
     }
     std::string_view inner = text.substr(i + 2, close - i - 2);
     std::optional<std::string> fallback;
     auto sep = inner.find(":-");
     std::string name(inner.substr(0, sep));
     if (sep != std::string_view::npos) fallback = std::string(inner.substr(sep + 2));
-    if (name.empty()) return std::unexpected("empty variable name in " + Quote(text));
+    if (name.empty()) return common::Invalid("empty variable name in " + Quote(text));
     for (char c : name) {
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
-        return std::unexpected("bad variable name \"" + name + "\"; use letters, digits and _");
+        return common::Invalid("bad variable name \"" + name + "\"; use letters, digits and _");
       }
     }
     auto value = get(name);
@@ -179,7 +179,7 @@ std::expected<std::string, std::string> ExpandEnv(std::string_view text, const E
     } else if (value) {
       out += *value;  // set but empty, no default: empty is what the user set
     } else {
-      return std::unexpected("environment variable " + name + " is not set; set it or write ${" +
+      return common::Invalid("environment variable " + name + " is not set; set it or write ${" +
                              name + ":-default}");
     }
     i = close;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
 #include "config/host.hpp"
 
 namespace reznet::config {
@@ -19,13 +20,13 @@ using Duration = std::chrono::nanoseconds;
 
 // "250ms", "5s", "2m", "1h", "1.5s", "100us", "10ns"; compound forms like "1m30s" too.
 // A bare number is rejected: the unit is always explicit.
-std::expected<Duration, std::string> ParseDuration(std::string_view text);
+common::Result<Duration> ParseDuration(std::string_view text);
 
 // Formats the shortest exact form back ("1m30s", "250ms"); used in messages and reports.
 std::string FormatDuration(Duration d);
 
 // "60%" -> 0.6, "0.6" -> 0.6. Result must lie in [0, 1].
-std::expected<double, std::string> ParseRatio(std::string_view text);
+common::Result<double> ParseRatio(std::string_view text);
 
 // An absolute http(s) URL, split once at load time: the host parsed by ParseHost (what clients
 // connect to), the path checked by CheckRequestTarget.
@@ -39,12 +40,11 @@ struct Url {
   std::string HostHeader() const;
   std::string ToString() const;
 };
-std::expected<Url, std::string> ParseUrl(std::string_view text);
+common::Result<Url> ParseUrl(std::string_view text);
 
 // Expands ${VAR} and ${VAR:-default}; "$$" is a literal "$". An unset variable without default is
 // an error naming the variable. `lookup` defaults to getenv.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-std::expected<std::string, std::string> ExpandEnv(std::string_view text,
-                                                  const EnvLookup& lookup = {});
+common::Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& lookup = {});
 
 }  // namespace reznet::config

@@ -22,7 +22,7 @@ TEST(Duration, ParsesUnits) {
 TEST(Duration, RejectsMissingUnitAndGarbage) {
   auto bare = ParseDuration("5");
   ASSERT_FALSE(bare);
-  EXPECT_EQ(bare.error(),
+  EXPECT_EQ(bare.error().detail,
             "expected a duration like \"250ms\", \"5s\" or \"2m\", got \"5\" (missing unit: ns, "
             "us, ms, s, m, h)");
   EXPECT_FALSE(ParseDuration("5 s"));
@@ -44,26 +44,26 @@ TEST(Ratio, PercentAndFraction) {
   EXPECT_DOUBLE_EQ(*ParseRatio("60%"), 0.6);
   EXPECT_DOUBLE_EQ(*ParseRatio("0.6"), 0.6);
   EXPECT_DOUBLE_EQ(*ParseRatio("100%"), 1.0);
-  EXPECT_EQ(ParseRatio("160%").error(), "ratio \"160%\" is outside 0%..100%");
+  EXPECT_EQ(ParseRatio("160%").error().detail, "ratio \"160%\" is outside 0%..100%");
   EXPECT_FALSE(ParseRatio("sixty"));
   EXPECT_FALSE(ParseRatio("%"));
 }
 
 TEST(Url, HostAndPathAreCheckedAsTheyGoOnTheWire) {
   // Issue #24: a zone id and a legacy number reached the resolver; a CR LF split the request.
-  EXPECT_THAT(ParseUrl("http://[::ffff:127.0.0.1%x.example.test]:80/").error(),
+  EXPECT_THAT(ParseUrl("http://[::ffff:127.0.0.1%x.example.test]:80/").error().detail,
               ::testing::HasSubstr("zone id"));
-  EXPECT_THAT(ParseUrl("http://0x7f000001/").error(), ::testing::HasSubstr("dotted quad"));
-  EXPECT_THAT(ParseUrl("http://h/a HTTP/1.1\r\nX: y").error(),
+  EXPECT_THAT(ParseUrl("http://0x7f000001/").error().detail, ::testing::HasSubstr("dotted quad"));
+  EXPECT_THAT(ParseUrl("http://h/a HTTP/1.1\r\nX: y").error().detail,
               ::testing::HasSubstr("' ' at 11 is not allowed in a URL path"));
   auto mapped = ParseUrl("http://[::FFFF:10.0.0.1]:8080/a%20b");
-  ASSERT_TRUE(mapped) << mapped.error();
+  ASSERT_TRUE(mapped) << mapped.error().detail;
   EXPECT_EQ(mapped->ToString(), "http://[::ffff:10.0.0.1]:8080/a%20b");
 }
 
 TEST(Url, SplitsAndValidates) {
   auto u = ParseUrl("http://127.0.0.1:8000/base/");
-  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u) << u.error().detail;
   EXPECT_EQ(u->host.text, "127.0.0.1");
   EXPECT_EQ(u->port, 8000);
   EXPECT_EQ(u->path, "/base");
@@ -77,7 +77,7 @@ TEST(Url, SplitsAndValidates) {
   EXPECT_FALSE(ParseUrl("http://host:99999"));
   auto creds = ParseUrl("http://user:secret@host");
   ASSERT_FALSE(creds);
-  EXPECT_NE(creds.error().find("credentials"), std::string::npos);
+  EXPECT_NE(creds.error().detail.find("credentials"), std::string::npos);
 }
 
 TEST(Env, ExpandsWithDefaults) {
@@ -92,7 +92,7 @@ TEST(Env, ExpandsWithDefaults) {
   EXPECT_EQ(*ExpandEnv("cost $$5 and $x", env), "cost $5 and $x");
   auto missing = ExpandEnv("key=${API_KEY}", env);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error(),
+  EXPECT_EQ(missing.error().detail,
             "environment variable API_KEY is not set; set it or write ${API_KEY:-default}");
   EXPECT_FALSE(ExpandEnv("${UNTERMINATED", env));
 }

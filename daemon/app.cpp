@@ -389,7 +389,7 @@ int Serve(const config::Config& config, const probes::ProbeRegistry& registry,
   // Held until Serve returns: a second daemon on the same state_dir exits 2 naming this one.
   auto state_lock = StateDirLock::Acquire(config.daemon.state_dir);
   if (!state_lock) {
-    std::cerr << "reznet-perfd: " << state_lock.error() << "\n";
+    std::cerr << "reznet-perfd: " << state_lock.error().detail << "\n";
     return 2;
   }
   RaiseFdLimit();

@@ -43,7 +43,7 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetr
   auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
   sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());
   if (outcome.error && e->last_ok) {
-    spdlog::warn("probe {} failing: {}: {}", e->spec.name, outcome.error->kind,
+    spdlog::warn("probe {} failing: {}: {}", e->spec.name, clients::ToString(outcome.error->kind),
                  outcome.error->detail);
   } else if (outcome.ok() && !e->last_ok) {
     spdlog::info("probe {} recovered", e->spec.name);

@@ -12,30 +12,30 @@
 
 namespace reznet::daemon {
 
-std::expected<StateDirLock, std::string> StateDirLock::Acquire(const std::string& state_dir) {
+common::Result<StateDirLock> StateDirLock::Acquire(const std::string& state_dir) {
   const std::string dir = state_dir.empty() ? "." : state_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return std::unexpected("daemon.state_dir: cannot create " + dir + ": " + ec.message());
+  if (ec) return common::Invalid("daemon.state_dir: cannot create " + dir + ": " + ec.message());
   const std::string path = dir + "/lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0)
-    return std::unexpected("daemon.state_dir: cannot open " + path + ": " + std::strerror(errno));
+    return common::Invalid("daemon.state_dir: cannot open " + path + ": " + std::strerror(errno));
   StateDirLock lock(fd);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK)
-      return std::unexpected("daemon.state_dir: cannot lock " + path + ": " + std::strerror(err));
+      return common::Invalid("daemon.state_dir: cannot lock " + path + ": " + std::strerror(err));
     auto text = common::ReadFileBounded(path, 64);
     const std::string pid = text ? common::FirstLine(*text) : "";
-    return std::unexpected("daemon.state_dir " + dir + " is in use by another reznet-perfd (pid " +
+    return common::Invalid("daemon.state_dir " + dir + " is in use by another reznet-perfd (pid " +
                            (pid.empty() ? "unknown" : pid) + ", holding " + path +
                            "): give each daemon its own state_dir");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 ||
       ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
-    return std::unexpected("daemon.state_dir: cannot write " + path + ": " + std::strerror(errno));
+    return common::Invalid("daemon.state_dir: cannot write " + path + ": " + std::strerror(errno));
   return lock;
 }
 

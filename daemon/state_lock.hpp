@@ -8,13 +8,15 @@
 #include <expected>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace reznet::daemon {
 
 class StateDirLock {
  public:
   // Creates `state_dir` if needed and takes the lock without waiting. The error names the
   // directory and, when another process holds it, that process's pid.
-  static std::expected<StateDirLock, std::string> Acquire(const std::string& state_dir);
+  static common::Result<StateDirLock> Acquire(const std::string& state_dir);
 
   StateDirLock(StateDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   StateDirLock& operator=(StateDirLock&&) = delete;

@@ -48,7 +48,7 @@ config::Shard ShardFor(const config::Config& config, const std::optional<config:
   if (!shard) {
     const int line = config.daemon.shard.line;
     throw std::runtime_error(config.source + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
-                             shard.error());
+                             shard.error().detail);
   }
   return *shard;
 }

@@ -54,9 +54,9 @@ struct AlertNotifier::Impl {
     const bool ok = r && r->status >= 200 && r->status <= 299;
     if (count_delivery) count_delivery(t.url.ToString(), ok);
     if (!ok) {
-      spdlog::warn(
-          "alertmanager {}: delivery failed ({}); retrying", t.url.ToString(),
-          r ? "HTTP " + std::to_string(r->status) : r.error().kind + ": " + r.error().detail);
+      spdlog::warn("alertmanager {}: delivery failed ({}); retrying", t.url.ToString(),
+                   r ? "HTTP " + std::to_string(r->status)
+                     : std::string(clients::ToString(r.error().kind)) + ": " + r.error().detail);
     }
     co_return ok;
   }

@@ -82,7 +82,8 @@ std::string OutcomeToJson(const std::string& probe, const std::string& kind, con
   out["ok"] = o.ok();
   out["skipped"] = o.skipped;
   if (o.skipped) out["skip_reason"] = o.skip_reason;
-  out["error"] = o.error ? boost::json::value{{"kind", o.error->kind}, {"detail", o.error->detail}}
+  out["error"] = o.error ? boost::json::value{{"kind", clients::ToString(o.error->kind)},
+                                              {"detail", o.error->detail}}
                          : boost::json::value(nullptr);
   boost::json::object phases;
   for (const auto& p : o.phases) phases[p.name] = PhaseJson(p);

@@ -17,6 +17,7 @@ using Duration = std::chrono::nanoseconds;
 
 // A failure of the monitored system (or of reaching it); see clients/error.hpp.
 using ProbeError = clients::Error;
+using clients::ErrorKind;
 
 struct Phase {
   std::string name;
@@ -41,8 +42,8 @@ struct Outcome {
   void Record(const std::string& phase, Duration d);
   void RecordWeighted(const std::string& phase, Duration d, std::uint64_t count);
   void SetCounter(const std::string& name, double value);
-  void Fail(std::string kind, std::string detail) {
-    error = ProbeError{std::move(kind), std::move(detail)};
+  void Fail(clients::ErrorKind kind, std::string detail) {
+    error = ProbeError{kind, std::move(detail)};
   }
   const Phase* FindPhase(const std::string& name) const;
   std::optional<double> Counter(const std::string& name) const;

@@ -25,7 +25,7 @@ TEST(Outcome, JsonMatchesTheDocumentedShape) {
 
 TEST(Outcome, ErrorsAndSkipsAreEscaped) {
   Outcome o;
-  o.Fail("assertion", "body does not contain \"ok\"\n");
+  o.Fail(ErrorKind::kAssertion, "body does not contain \"ok\"\n");
   EXPECT_EQ(
       OutcomeToJson("p", "http", o),
       R"({"probe": "p", "kind": "http", "ok": false, "skipped": false, "error": {"kind": "assertion", "detail": "body does not contain \"ok\"\n"}, "phases": {}, "counters": {}})");

@@ -26,7 +26,7 @@ boost::asio::awaitable<Outcome> RedactingProbe::Run(RunContext ctx) {
     outcome = co_await inner_->Run(ctx);
   } catch (const std::exception& e) {
     // Caught here rather than by RunOnce so the message is scrubbed like any other detail.
-    outcome.Fail("internal", std::string("probe raised an exception: ") + e.what());
+    outcome.Fail(ErrorKind::kInternal, std::string("probe raised an exception: ") + e.what());
   }
   ScrubOutcome(outcome, *redactor_);
   co_return outcome;

@@ -19,7 +19,7 @@ asio::awaitable<probes::Outcome> Guarded(probes::Probe& probe, probes::RunContex
   try {
     outcome = co_await probe.Run(ctx);
   } catch (const std::exception& e) {
-    outcome.Fail("internal", std::string("probe raised an exception: ") + e.what());
+    outcome.Fail(ErrorKind::kInternal, std::string("probe raised an exception: ") + e.what());
   }
   co_return outcome;
 }
@@ -38,10 +38,10 @@ asio::awaitable<probes::Outcome> RunOnce(probes::Probe& probe, probes::Duration 
     auto result = co_await (Guarded(probe, ctx) ||
                             guard->WaitUntil(ctx.deadline + std::chrono::milliseconds(100)));
     if (result.index() == 0) co_return std::get<0>(std::move(result));
-    outcome.Fail("timeout",
+    outcome.Fail(ErrorKind::kTimeout,
                  "run did not finish within its timeout of " + config::FormatDuration(timeout));
   } catch (const std::exception& e) {
-    outcome.Fail("internal", std::string("probe raised an exception: ") + e.what());
+    outcome.Fail(ErrorKind::kInternal, std::string("probe raised an exception: ") + e.what());
   }
   co_return outcome;
 }

@@ -32,7 +32,7 @@ TEST(RunOnce, CancelsAProbeThatIgnoresItsDeadline) {
   const auto start = clock.Now();
   auto o = RunSync(clock, p, 200ms);
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "timeout");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kTimeout);
   EXPECT_EQ(o.error->detail, "run did not finish within its timeout of 200ms");
   EXPECT_LT(clock.Now() - start, 5s);     // did not wait the 10 s out
   EXPECT_EQ(clock.Now() - start, 300ms);  // the timeout and its 100 ms of slack
@@ -43,7 +43,7 @@ TEST(RunOnce, ExceptionBecomesInternalError) {
   ThrowingProbe p;
   auto o = RunSync(clock, p, 1s);
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "internal");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kInternal);
   EXPECT_THAT(o.error->detail, HasSubstr("bug in probe"));
 }
 

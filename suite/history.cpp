@@ -24,7 +24,7 @@ class PgHistory final : public HistoryStore {
  public:
   explicit PgHistory(const config::HistoryConfig& h) : config_(h) {
     auto params = pg::ParseDsn(h.dsn, h.password);
-    if (!params) throw HistoryError("history.dsn: " + params.error());
+    if (!params) throw HistoryError("history.dsn: " + params.error().detail);
     params_ = std::move(*params);
     // A server that vanishes without closing (a cut network, a frozen host) is noticed in about
     // 30 s instead of the kernel's two hours; statement_timeout bounds the server side. A DSN
@@ -172,7 +172,7 @@ class PgHistory final : public HistoryStore {
           throw HistoryError("history store " + Describe() + ": " + detail);
       } else {
         detail = res.error().detail;
-        timed_out = res.error().kind == "timeout";
+        timed_out = res.error().kind == clients::ErrorKind::kTimeout;
       }
       conn_.reset();
       if (attempt == 1 && !timed_out) {
@@ -241,7 +241,7 @@ std::vector<std::string> CheckHistory(const config::HistoryConfig& history,
                                       const std::string& state_dir) {
   if (history.store == "postgres") {
     auto params = pg::ParseDsn(history.dsn, history.password);
-    if (!params) return {"history.dsn: " + params.error()};
+    if (!params) return {"history.dsn: " + params.error().detail};
     return {};
   }
   namespace fs = std::filesystem;

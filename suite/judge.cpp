@@ -25,8 +25,9 @@ void ProbeAccumulator::Add(const probes::Outcome& o) {
   ++result_.runs;
   if (o.error) {
     ++result_.failures;
-    ++result_.errors[o.error->kind];
-    result_.last_error = o.error->kind + ": " + o.error->detail;
+    const std::string kind(clients::ToString(o.error->kind));
+    ++result_.errors[kind];
+    result_.last_error = kind + ": " + o.error->detail;
   }
   for (const auto& phase : o.phases) {
     auto it = std::find_if(samples_.begin(), samples_.end(),

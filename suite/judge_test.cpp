@@ -35,7 +35,7 @@ TEST(Summarise, NearestRankOverExactSamples) {
 TEST(Accumulator, CountsRunsErrorsCountersAndSkips) {
   ProbeAccumulator acc("api", "http", 4);
   acc.Add(testing::Totals({10ms}));
-  acc.Add(testing::Failed("http_status", "status 500", {30ms}));
+  acc.Add(testing::Failed(clients::ErrorKind::kHttpStatus, "status 500", {30ms}));
   auto with_counter = testing::Totals({20ms});
   with_counter.SetCounter("hit_ratio", 0.5);
   acc.Add(with_counter);

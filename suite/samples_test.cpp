@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 TEST(Samples, EveryPhaseKeepsItsSamplesInRunOrder) {
   ProbeAccumulator acc("api", "http", 3);
   acc.Add(testing::Totals({30ms}));
-  acc.Add(testing::Failed("http_status", "status 500", {10ms}));
+  acc.Add(testing::Failed(clients::ErrorKind::kHttpStatus, "status 500", {10ms}));
   acc.Add(testing::Totals({20ms}));
   const ProbeResult r = acc.Finish(1);
   ASSERT_NE(r.Phase("total"), nullptr);

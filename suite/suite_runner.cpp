@@ -55,7 +55,7 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
           {*p, config.FindTarget(p->target), ctx.executor, ctx.blocking, &config});
     } catch (const std::exception& e) {
       probes::Outcome o;
-      o.Fail("internal", std::string("cannot build the probe: ") + e.what());
+      o.Fail(probes::ErrorKind::kInternal, std::string("cannot build the probe: ") + e.what());
       acc.Add(o);
     }
     if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, true);

@@ -28,7 +28,8 @@ std::vector<ProbeResult> Results() {
   ProbeAccumulator api("api", "http", 10);
   for (int i = 1; i <= 10; ++i) api.Add(testing::Totals({i * 10ms}));  // 10..100 ms
   ProbeAccumulator down("db", "postgres", 3);
-  for (int i = 0; i < 3; ++i) down.Add(testing::Failed("connect", "connection refused"));
+  for (int i = 0; i < 3; ++i)
+    down.Add(testing::Failed(clients::ErrorKind::kConnect, "connection refused"));
   ProbeAccumulator llm("llm", "llm", 5);
   llm.Add(probes::Outcome::Skipped("no API key"));
   return {api.Finish(1), down.Finish(1), llm.Finish(0)};

@@ -198,7 +198,7 @@ void ProbeMetrics::Record(const std::string& name, const probes::Outcome& outcom
   if (!probe) return;  // removed meanwhile
   auto p = probe->Lock();
   ++p->runs[outcome.skipped ? kRunSkipped : outcome.ok() ? kRunSuccess : kRunFailure];
-  if (outcome.error) ++p->errors[outcome.error->kind];
+  if (outcome.error) ++p->errors[std::string(clients::ToString(outcome.error->kind))];
   if (!outcome.skipped) p->success = outcome.ok() ? 1 : 0;
   p->last_run = UnixSeconds(wall);
   for (auto& v : p->kind_values) {

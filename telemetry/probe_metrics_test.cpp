@@ -109,7 +109,7 @@ TEST(ProbeMetrics, RunsHistogramsAndErrorsOfEachRun) {
   e.Record("api", ok, kWall);
   probes::Outcome bad;
   bad.Record("total", 2s);
-  bad.error = probes::ProbeError{"timeout", "no answer"};
+  bad.error = probes::ProbeError{clients::ErrorKind::kTimeout, "no answer"};
   e.Record("api", bad, kWall);
   e.CountOverruns("api", 2);
   const std::string text = Text(e);

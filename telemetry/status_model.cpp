@@ -61,7 +61,7 @@ StatusPageData::Probe PageProbe(const std::string& name, const ProbeStatus& st) 
     p.skipped = st.last->skipped;
     p.skip_reason = st.last->skip_reason;
     if (st.last->error) {
-      p.error_kind = st.last->error->kind;
+      p.error_kind = clients::ToString(st.last->error->kind);
       p.error_detail = st.last->error->detail;
     }
   }
@@ -167,7 +167,9 @@ void StatusModel::Record(const std::string& name, const probes::Outcome& outcome
   if (it == state->probes.end()) return;  // removed meanwhile
   ProbeStatus& st = it->second;
   if (outcome.error) {
-    state->failures.push_front({unix_wall, name, outcome.error->kind, outcome.error->detail});
+    state->failures.push_front({unix_wall, name,
+                                std::string(clients::ToString(outcome.error->kind)),
+                                outcome.error->detail});
     if (state->failures.size() > kFailures) state->failures.pop_back();
   }
   if (!outcome.phases.empty()) {

@@ -103,7 +103,7 @@ TEST(StatusModel, KeepsTheNewestTwentyFailuresAndTheLast240Points) {
   for (int i = 0; i < 300; ++i) {
     probes::Outcome o;
     o.Record("total", 1ms);
-    if (i % 10 == 0) o.Fail("timeout", "run " + std::to_string(i));
+    if (i % 10 == 0) o.Fail(clients::ErrorKind::kTimeout, "run " + std::to_string(i));
     model.Record("api", o, kWall + std::chrono::seconds(i));
   }
   const auto page = model.StatusPage(kWall);

@@ -34,7 +34,7 @@ TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
   t.Consume("api", Ok(50ms), kNow, kWall);
   t.Consume("api", Ok(70ms), kNow, kWall);
   probes::Outcome failed;
-  failed.Fail("connect", "connect to 127.0.0.1:1: Connection refused");
+  failed.Fail(clients::ErrorKind::kConnect, "connect to 127.0.0.1:1: Connection refused");
   t.Consume("api", failed, kNow, kWall);
   t.CountOverruns("api", 2);
   const std::string text = t.RenderMetrics(kNow);
@@ -113,7 +113,7 @@ TEST(Telemetry, ObservationsForNfrRules) {
   for (int i = 1; i <= 10; ++i)
     t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
   probes::Outcome failed;
-  failed.Fail("timeout", "x");
+  failed.Fail(clients::ErrorKind::kTimeout, "x");
   t.Consume("api", failed, kNow, kWall);
   probes::Outcome ratio;
   ratio.SetCounter("hit_ratio", 0.5);
@@ -177,7 +177,7 @@ TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
   second.Record("query", 1ms);
   t.Consume("db", second, kNow, kWall + 1s);
   probes::Outcome failed;
-  failed.Fail("timeout", "statement timeout");
+  failed.Fail(clients::ErrorKind::kTimeout, "statement timeout");
   t.Consume("db", failed, kNow, kWall + 2s);
   const auto page = t.StatusPage(kWall + 3s);
   ASSERT_EQ(page.probes.size(), 1u);
@@ -231,7 +231,9 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
     for (int i = 0; i < kRuns; ++i) {
       probes::Outcome o = Ok(std::chrono::milliseconds(1 + i % 50));
       o.Record("phase_" + std::to_string(i % 7), 1ms);
-      if (i % 5 == 0) o.Fail("kind_" + std::to_string(i % 3), "detail");
+      constexpr probes::ErrorKind kKinds[] = {probes::ErrorKind::kConnect,
+                                              probes::ErrorKind::kTimeout, probes::ErrorKind::kIo};
+      if (i % 5 == 0) o.Fail(kKinds[i % 3], "detail");
       o.SetCounter("hit_ratio", 0.5);
       t.Consume("api", o, kNow + std::chrono::milliseconds(i), kWall);
       t.Consume("db", o, kNow, kWall);

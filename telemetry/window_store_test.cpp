@@ -105,7 +105,7 @@ TEST(WindowStore, ErrorRateCountsRunsButNotSkippedOnes) {
   store.AddProbe("api");
   probes::Outcome ok, failed;
   ok.Record("total", 1ms);
-  failed.Fail("timeout", "x");
+  failed.Fail(clients::ErrorKind::kTimeout, "x");
   store.Record("api", ok, kNow);
   store.Record("api", failed, kNow);
   store.Record("api", probes::Outcome::Skipped("no key"), kNow);
@@ -122,7 +122,7 @@ TEST(WindowStore, FailedRunsKeepTheirLatencyAndWeightedSamplesCountEach) {
   WindowStore store({1min});
   store.AddProbe("kv");
   probes::Outcome o;
-  o.Fail("timeout", "slow");
+  o.Fail(clients::ErrorKind::kTimeout, "slow");
   o.Record("get", 2ms);
   o.RecordWeighted("get", 1ms, 3);
   store.Record("kv", o, kNow);

@@ -326,12 +326,12 @@ Verb AddLoad(CLI::App& app) {
       throw CLI::RequiredError("--config (the file with the load probe)");
     if (!o->duration.empty()) {
       auto d = config::ParseDuration(o->duration);
-      if (!d) throw CLI::ValidationError("--duration", d.error());
+      if (!d) throw CLI::ValidationError("--duration", d.error().detail);
       ov.duration = *d;
     }
     if (!o->ramp_up.empty()) {
       auto d = config::ParseDuration(o->ramp_up);
-      if (!d) throw CLI::ValidationError("--ramp-up", d.error());
+      if (!d) throw CLI::ValidationError("--ramp-up", d.error().detail);
       ov.ramp_up = *d;
       ov.ramp_up_set = true;
     }

@@ -40,7 +40,7 @@ int ProbeOnce(const config::Config& config, const probes::ProbeRegistry& registr
   asio::co_spawn(io, probes::RunOnce(*probe, probe->RunTimeout(p->timeout)),
                  [&](std::exception_ptr ep, probes::Outcome o) {
                    if (ep) {
-                     outcome.Fail("internal", "run failed unexpectedly");
+                     outcome.Fail(clients::ErrorKind::kInternal, "run failed unexpectedly");
                    } else {
                      outcome = std::move(o);
                    }

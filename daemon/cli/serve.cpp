@@ -26,7 +26,7 @@ Verb AddServe(CLI::App& app) {
   auto validate = [o] {
     if (o->shard.empty()) return;
     auto shard = config::ParseShardFlag(o->shard);
-    if (!shard) throw CLI::ValidationError("--shard", shard.error());
+    if (!shard) throw CLI::ValidationError("--shard", shard.error().detail);
     o->serve.shard = *shard;
   };
   return {cmd, validate, [o](const probes::ProbeRegistry& registry) {

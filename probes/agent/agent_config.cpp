@@ -17,7 +17,7 @@ void ReadPath(config::MapReader& r, const std::string& key, const std::string& f
   if (parsed) {
     out = *parsed;
   } else {
-    r.diag().Error(r.MarkOf(key), r.PathOf(key), parsed.error());
+    r.diag().Error(r.MarkOf(key), r.PathOf(key), parsed.error().detail);
   }
 }
 

@@ -59,12 +59,13 @@ boost::asio::awaitable<Outcome> AgentProbe::Run(RunContext ctx) {
   boost::json::error_code ec;
   boost::json::value doc = boost::json::parse(response->body, ec);
   if (ec) {
-    out.Fail("bad_payload", "agent reply is not JSON: " + response->body.substr(0, 80));
+    out.Fail(ErrorKind::kBadPayload, "agent reply is not JSON: " + response->body.substr(0, 80));
     co_return out;
   }
   const auto* reply = clients::Lookup(doc, settings_->reply_field);
   if (!reply || !reply->is_string() || reply->as_string().empty()) {
-    out.Fail("assertion", "agent reply has no non-empty \"" + settings_->reply_field.text + "\"");
+    out.Fail(ErrorKind::kAssertion,
+             "agent reply has no non-empty \"" + settings_->reply_field.text + "\"");
   }
   if (const auto* usage = clients::Lookup(doc, settings_->usage_field);
       usage && usage->is_int64()) {

@@ -38,24 +38,24 @@ std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
                "missing; name the postgres target to read pg_stat_statements from");
   }
   if (const auto* db = find("db_target")) {
-    auto parsed = db->dsn.empty() ? std::unexpected(std::string("target has no dsn"))
+    auto parsed = db->dsn.empty() ? common::Invalid("target has no dsn")
                                   : clients::pg::ParseDsn(db->dsn, db->password);
     if (parsed) {
       s->db = *parsed;
     } else {
       diag.Error(r.MarkOf("db_target"), r.PathOf("db_target"),
-                 "target \"" + db->name + "\": " + parsed.error());
+                 "target \"" + db->name + "\": " + parsed.error().detail);
     }
   }
   if (const auto* rt = find("redis_target")) {
-    auto ep = rt->redis_url.empty() ? std::unexpected(std::string("target has no redis:// url"))
+    auto ep = rt->redis_url.empty() ? common::Invalid("target has no redis:// url")
                                     : clients::redis::ParseRedisUrl(rt->redis_url);
     if (ep) {
       s->redis = *ep;
       s->redis->password = rt->password;
     } else {
       diag.Error(r.MarkOf("redis_target"), r.PathOf("redis_target"),
-                 "target \"" + rt->name + "\": " + ep.error());
+                 "target \"" + rt->name + "\": " + ep.error().detail);
     }
   }
   return s;
@@ -143,7 +143,7 @@ boost::asio::awaitable<Outcome> CacheProbe::Run(RunContext ctx) {
     }
     out.Record("total", response->timings.total);
     if (response->status < 200 || response->status > 299) {
-      out.Fail("http_status",
+      out.Fail(ErrorKind::kHttpStatus,
                "request " + std::to_string(i + 1) + ": status " + std::to_string(response->status));
       co_return out;
     }

@@ -45,7 +45,7 @@ std::shared_ptr<const config::KindSettings> ParseHttpSettings(config::MapReader&
   for (const auto& [path_text, value] : json) {
     auto path = clients::ParseJsonPath(path_text);
     if (!path) {
-      diag.Error(expect.MarkOf("json"), expect.PathOf("json"), path.error());
+      diag.Error(expect.MarkOf("json"), expect.PathOf("json"), path.error().detail);
     } else {
       s->expect_json.push_back({*path, value});
     }

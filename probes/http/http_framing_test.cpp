@@ -55,7 +55,7 @@ constexpr std::string_view kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok
 
 void ExpectProtocolError(const Result& r, std::string_view says) {
   ASSERT_FALSE(r) << "status " << r->status;
-  EXPECT_EQ(r.error().kind, "protocol") << r.error().detail;
+  EXPECT_EQ(r.error().kind, clients::ErrorKind::kProtocol) << r.error().detail;
   EXPECT_THAT(r.error().detail, HasSubstr(says));
 }
 

@@ -30,32 +30,35 @@ std::string ValueText(const boost::json::value& v) {
 std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const clients::HttpResponse& r) {
   if (s.expect_status.empty()) {
     if (r.status < 200 || r.status > 299) {
-      return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected 2xx"};
+      return ProbeError{ErrorKind::kHttpStatus,
+                        "status " + std::to_string(r.status) + ", expected 2xx"};
     }
   } else if (std::find(s.expect_status.begin(), s.expect_status.end(), r.status) ==
              s.expect_status.end()) {
     std::string want;
     for (int c : s.expect_status) want += (want.empty() ? "" : " or ") + std::to_string(c);
-    return ProbeError{"http_status", "status " + std::to_string(r.status) + ", expected " + want};
+    return ProbeError{ErrorKind::kHttpStatus,
+                      "status " + std::to_string(r.status) + ", expected " + want};
   }
   if (!s.expect_body_contains.empty() && r.body.find(s.expect_body_contains) == std::string::npos) {
-    return ProbeError{"assertion",
+    return ProbeError{ErrorKind::kAssertion,
                       "body does not contain \"" + Shorten(s.expect_body_contains) + "\""};
   }
   if (s.expect_json.empty()) return std::nullopt;
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(r.body, ec);
   if (ec)
-    return ProbeError{"assertion",
+    return ProbeError{ErrorKind::kAssertion,
                       "body is not JSON (" + ec.message() + "): " + Shorten(r.body, 60)};
   for (const auto& want : s.expect_json) {
     const boost::json::value* cur = clients::Lookup(doc, want.path);
     if (cur == nullptr)
-      return ProbeError{"assertion", "JSON field " + want.path.text + " is missing"};
+      return ProbeError{ErrorKind::kAssertion, "JSON field " + want.path.text + " is missing"};
     std::string got = ValueText(*cur);
     if (got != want.equals) {
-      return ProbeError{"assertion", "JSON field " + want.path.text + " is \"" + Shorten(got, 60) +
-                                         "\", expected \"" + Shorten(want.equals, 60) + "\""};
+      return ProbeError{ErrorKind::kAssertion, "JSON field " + want.path.text + " is \"" +
+                                                   Shorten(got, 60) + "\", expected \"" +
+                                                   Shorten(want.equals, 60) + "\""};
     }
   }
   return std::nullopt;

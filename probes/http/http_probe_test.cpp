@@ -84,7 +84,7 @@ TEST(HttpProbe, StatusAssertion) {
   LoopbackServer server;
   auto o = RunHttp(server.url(), "{ path: /status500 }");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "http_status");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kHttpStatus);
   EXPECT_EQ(o.error->detail, "status 500, expected 2xx");
   EXPECT_EQ(*o.Counter("status"), 500);
   auto listed = RunHttp(server.url(), "{ path: /status500, expect: { status: [200, 204] } }");
@@ -103,7 +103,7 @@ TEST(HttpProbe, JsonFieldAssertions) {
   auto wrong = RunHttp(server.url(),
                        "{ path: \"/delay?ms=0\", expect: { json: { \"items[0].name\": b } } }");
   ASSERT_TRUE(wrong.error);
-  EXPECT_EQ(wrong.error->kind, "assertion");
+  EXPECT_EQ(wrong.error->kind, clients::ErrorKind::kAssertion);
   EXPECT_EQ(wrong.error->detail, "JSON field items[0].name is \"a\", expected \"b\"");
   auto missing = RunHttp(server.url(),
                          "{ path: \"/delay?ms=0\", expect: { json: { \"items[3].id\": \"1\" } } }");
@@ -116,7 +116,7 @@ TEST(HttpProbe, BodyLimitNamesTheLimit) {
   LoopbackServer server;
   auto o = RunHttp(server.url(), "{ path: /big, max_body_bytes: 1000 }");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "body_too_large");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kBodyTooLarge);
   EXPECT_EQ(o.error->detail, "response body exceeds max_body_bytes (1000 bytes)");
 }
 
@@ -124,7 +124,7 @@ TEST(HttpProbe, HeaderLimitIsNotABodyLimit) {
   LoopbackServer server;
   auto o = RunHttp(server.url(), "{ path: /fatheaders }");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "header_too_large");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kHeaderTooLarge);
   EXPECT_EQ(o.error->detail, "response headers exceed 65536 bytes");
 }
 
@@ -132,7 +132,7 @@ TEST(HttpProbe, FailedRunKeepsThePhasesItMeasured) {
   LoopbackServer server;  // answers after 1.5 s; the run gives up at 0.3 s
   auto o = RunHttp(server.url(), "{ path: \"/delay?ms=1500\" }", "300ms");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "timeout");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kTimeout);
   ASSERT_NE(o.FindPhase("connect"), nullptr) << "connected before it failed";
   EXPECT_EQ(o.FindPhase("connect")->samples.size(), 1u);
   EXPECT_EQ(o.FindPhase("total"), nullptr) << "no response, no total";
@@ -154,7 +154,7 @@ TEST(HttpProbe, RefusedConnectionIsConnectError) {
   }
   auto o = RunHttp("http://127.0.0.1:" + std::to_string(port), "{ path: / }");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "connect");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kConnect);
   EXPECT_THAT(o.error->detail, HasSubstr("Connection refused"));
 }
 
@@ -162,7 +162,7 @@ TEST(HttpProbe, SlowServerIsTimeout) {
   LoopbackServer server;
   auto o = RunHttp(server.url(), "{ path: \"/delay?ms=1500\" }", "200ms");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "timeout");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kTimeout);
   EXPECT_EQ(o.error->detail, "waiting for the response: deadline reached");
 }
 

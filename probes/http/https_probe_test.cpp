@@ -48,7 +48,7 @@ TEST(HttpsProbe, UntrustedCertificateFailsWithTlsError) {
   auto o =
       RunHttps("{ url: \"" + server.url() + "\" }");  // system trust store: self-signed is unknown
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "tls");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kTls);
   EXPECT_THAT(o.error->detail, HasSubstr("TLS handshake with 127.0.0.1"));
   EXPECT_THAT(o.error->detail, HasSubstr("certificate verify failed"));
 }
@@ -57,7 +57,7 @@ TEST(HttpsProbe, HostNameMustMatchTheCertificate) {
   TlsServer server("DNS:other.example");
   auto o = RunHttps("{ url: \"" + server.url() + "\", ca_file: \"" + server.cert() + "\" }");
   ASSERT_TRUE(o.error);
-  EXPECT_EQ(o.error->kind, "tls");
+  EXPECT_EQ(o.error->kind, clients::ErrorKind::kTls);
   EXPECT_THAT(o.error->detail, HasSubstr("certificate verify failed"));
 }
 

@@ -122,7 +122,7 @@ boost::asio::awaitable<Outcome> LlmProbe::Measure(RunContext ctx) {
     out.Record("total", response->timings.ttfb + response->timings.transfer);
     WireBody body = DecodeBody(settings_->provider, response->body);
     if (body.bad_json) {
-      out.Fail("bad_payload", "response is not the provider's JSON: " + *body.bad_json);
+      out.Fail(ErrorKind::kBadPayload, "response is not the provider's JSON: " + *body.bad_json);
     } else if (body.error) {
       out.Fail(StreamErrorKind(*body.error), *body.error);
     }

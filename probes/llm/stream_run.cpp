@@ -20,15 +20,16 @@ struct StreamState {
 
 }  // namespace
 
-std::string StatusKind(int status) {
-  if (status == 429) return "http_429";
-  if (status == 401) return "http_401";
-  if (status == 529) return "overloaded";
-  return status >= 500 ? "http_5xx" : "http_4xx";
+ErrorKind StatusKind(int status) {
+  if (status == 429) return ErrorKind::kHttp429;
+  if (status == 401) return ErrorKind::kHttp401;
+  if (status == 529) return ErrorKind::kOverloaded;
+  return status >= 500 ? ErrorKind::kHttp5xx : ErrorKind::kHttp4xx;
 }
 
-std::string StreamErrorKind(const std::string& provider_error) {
-  return provider_error.starts_with("overloaded_error") ? "overloaded" : "stream_error";
+ErrorKind StreamErrorKind(const std::string& provider_error) {
+  return provider_error.starts_with("overloaded_error") ? ErrorKind::kOverloaded
+                                                        : ErrorKind::kStreamError;
 }
 
 bool FailOnStatus(Outcome& out, const clients::HttpResponse& response) {
@@ -66,14 +67,14 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
       if (step.error) {
         st.failure = ProbeError{StreamErrorKind(*step.error), *step.error};
       } else if (step.bad_json) {
-        st.failure = ProbeError{"bad_payload",
+        st.failure = ProbeError{ErrorKind::kBadPayload,
                                 "event \"" + event.type + "\" is not JSON: " + *step.bad_json};
       }
       if (step.content) st.meter->Content(arrived);
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
       if (step.end) st.meter->End(arrived);
     });
-    if (limit) st.failure = ProbeError{"truncated", *limit};
+    if (limit) st.failure = ProbeError{ErrorKind::kTruncated, *limit};
     if (st.failure) return st.failure->detail;
     return std::nullopt;
   };
@@ -85,15 +86,16 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
     const ProbeError& e = response.error();
     if (st.failure) {
       out.Fail(st.failure->kind, st.failure->detail);
-    } else if (e.kind == "timeout" || e.kind == "cancelled") {
+    } else if (e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kCancelled) {
       if (!st.meter->any_content()) {
-        out.Fail("no_first_token",
+        out.Fail(ErrorKind::kNoFirstToken,
                  "no content before the deadline (" + std::to_string(st.events) + " events)");
       } else {
-        out.Fail("timeout", "stream stalled" + where);
+        out.Fail(ErrorKind::kTimeout, "stream stalled" + where);
       }
-    } else if ((e.kind == "protocol" || e.kind == "io") && st.status != 0) {
-      out.Fail("truncated", "connection closed mid-stream" + where + " (" + e.detail + ")");
+    } else if ((e.kind == ErrorKind::kProtocol || e.kind == ErrorKind::kIo) && st.status != 0) {
+      out.Fail(ErrorKind::kTruncated,
+               "connection closed mid-stream" + where + " (" + e.detail + ")");
     } else {
       out.Fail(e.kind, e.detail);
     }
@@ -107,7 +109,7 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
   st.parser.Finish();
   st.meter->Fill(out);
   if (!st.meter->ended()) {
-    out.Fail("truncated", "stream ended without " + spec.end_marker + where);
+    out.Fail(ErrorKind::kTruncated, "stream ended without " + spec.end_marker + where);
   }
   co_return out;
 }

@@ -28,10 +28,10 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
 
 // Maps a non-2xx status to its error kind: http_401, http_429, overloaded (529), http_4xx or
 // http_5xx.
-std::string StatusKind(int status);
+clients::ErrorKind StatusKind(int status);
 // The kind of a provider error reported inside a 200 response: overloaded (overloaded_error)
 // or stream_error.
-std::string StreamErrorKind(const std::string& provider_error);
+clients::ErrorKind StreamErrorKind(const std::string& provider_error);
 // For a non-2xx response: fails `out` with the status kind and the provider's error, returns true.
 bool FailOnStatus(Outcome& out, const clients::HttpResponse& response);
 void RecordTransport(Outcome& out, const clients::HttpTimings& t);

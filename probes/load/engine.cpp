@@ -135,24 +135,26 @@ class Worker {
       stats_.tls.Record(response.handshake_ns);
       stats_.tls_resumed += response.resumed;
     }
-    if (!response.error.empty() && cut_) {
+    if (response.error && cut_) {
       ++stats_.interrupted;  // cut by the end of the test
       return;
     }
     ++local_.requests;
-    std::string kind, detail;
-    if (!response.error.empty()) {
+    std::optional<clients::ErrorKind> kind;
+    std::string detail;
+    if (response.error) {
       kind = response.error;
       detail = response.detail;
     } else if (step.expect_status.empty()
                    ? (response.status < 200 || response.status > 299)
                    : std::find(step.expect_status.begin(), step.expect_status.end(),
                                response.status) == step.expect_status.end()) {
-      kind = response.status >= 500 ? "http_5xx" : "http_status";
+      kind =
+          response.status >= 500 ? clients::ErrorKind::kHttp5xx : clients::ErrorKind::kHttpStatus;
       detail = "status " + std::to_string(response.status);
     } else if (!step.expect_body_contains.empty() &&
                response.body.find(step.expect_body_contains) == std::string::npos) {
-      kind = "assertion";
+      kind = clients::ErrorKind::kAssertion;
       detail = "body does not contain \"" + step.expect_body_contains + "\"";
     } else if (!step.extract.empty()) {
       boost::system::error_code ec;
@@ -160,7 +162,7 @@ class Worker {
       for (const auto& [var, path] : step.extract) {
         const boost::json::value* v = ec ? nullptr : clients::Lookup(doc, path);
         if (v == nullptr) {
-          kind = "extract";
+          kind = clients::ErrorKind::kExtract;
           detail = var + ": " + path.text + " not found in the response";
           vars.values.erase(var);
           break;
@@ -173,12 +175,13 @@ class Worker {
     const auto corrected = end - std::min(intended, start);
     st.latency.Record(corrected.count());
     st.raw.Record(raw.count());
-    if (kind.empty()) {
+    if (!kind) {
       ++st.ok;
     } else {
       ++st.failed;
-      ++st.errors[kind];
-      st.last_error = kind + ": " + detail;
+      const std::string label(clients::ToString(*kind));
+      ++st.errors[label];
+      st.last_error = label + ": " + detail;
       ++local_.failed;
     }
   }

@@ -75,8 +75,8 @@ void Http1Conn<T>::Idle() {
 }
 
 template <class T>
-void Http1Conn<T>::Fail(Response& out, const char* kind, std::string detail) {
-  out.error = expired_ ? "timeout" : kind;
+void Http1Conn<T>::Fail(Response& out, clients::ErrorKind kind, std::string detail) {
+  out.error = expired_ ? clients::ErrorKind::kTimeout : kind;
   out.detail = expired_ ? "no response within the request timeout" : std::move(detail);
   Close(false);
 }
@@ -104,7 +104,7 @@ asio::awaitable<void> Http1Conn<T>::Exchange(std::string_view request, bool want
   for (int interim = 0; !head.bad && IsInterim(head.status);) {
     begin_ += head.size;
     if (++interim > kMaxInterimResponses) {
-      Fail(out, "protocol",
+      Fail(out, clients::ErrorKind::kProtocol,
            "more than " + std::to_string(kMaxInterimResponses) +
                " interim (1xx) responses before the final one");
       co_return;
@@ -112,7 +112,7 @@ asio::awaitable<void> Http1Conn<T>::Exchange(std::string_view request, bool want
     if (!co_await ReadNextHead(out, head)) co_return;
   }
   if (head.bad) {
-    Fail(out, "protocol",
+    Fail(out, clients::ErrorKind::kProtocol,
          head.status ? std::string(head.why) + ": " + std::to_string(head.status) : head.why);
     co_return;
   }
@@ -148,7 +148,7 @@ asio::awaitable<void> Http1Conn<T>::Exchange(std::string_view request, bool want
 template <class T>
 bool Http1Conn<T>::TooLong(std::size_t body_bytes, Response& out) {
   if (body_bytes <= options_.max_body_bytes) return false;
-  Fail(out, "body_too_large",
+  Fail(out, clients::ErrorKind::kBodyTooLarge,
        "response body exceeds max_body_bytes (" + std::to_string(options_.max_body_bytes) +
            " bytes)");
   return true;
@@ -158,7 +158,7 @@ template <class T>
 asio::awaitable<bool> Http1Conn<T>::Buffered(Response& out, const char* reading) {
   if (begin_ < end_) co_return true;
   const auto ec = co_await Fill();
-  if (ec) Fail(out, "io", reading + ec.message());
+  if (ec) Fail(out, clients::ErrorKind::kIo, reading + ec.message());
   co_return !ec;
 }
 
@@ -185,7 +185,7 @@ asio::awaitable<bool> Http1Conn<T>::ReadToClose(bool want_body, Response& out) {
     const auto ec = co_await Fill();
     if (ec == asio::error::eof) co_return true;
     if (ec) {
-      Fail(out, "io", "reading a body delimited by the close: " + ec.message());
+      Fail(out, clients::ErrorKind::kIo, "reading a body delimited by the close: " + ec.message());
       co_return false;
     }
   }
@@ -201,10 +201,10 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
       out.reconnected = true;
       if (auto failed = co_await transport_.Open(endpoints_, out); failed.kind) {
         // A handshake cut by the deadline is still a TLS failure: the server did not speak TLS.
-        const bool tls = std::string_view(failed.kind) == "tls";
-        Fail(out, failed.kind, std::move(failed.detail));
+        const bool tls = *failed.kind == clients::ErrorKind::kTls;
+        Fail(out, *failed.kind, std::move(failed.detail));
         if (expired_ && tls) {
-          out.error = "tls";
+          out.error = clients::ErrorKind::kTls;
           out.detail = "no TLS handshake within the request timeout";
         }
         co_return false;
@@ -223,7 +223,7 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
       continue;
     }
     if (ec) {
-      Fail(out, "io", "write: " + ec.message());
+      Fail(out, clients::ErrorKind::kIo, "write: " + ec.message());
       co_return false;
     }
     bool retry = false;
@@ -239,9 +239,10 @@ asio::awaitable<bool> Http1Conn<T>::SendAndReadHead(std::string_view request, Re
         if (!retry) {
           const std::string_view got(buf_.data() + begin_, end_ - begin_);
           if (LooksLikeTls(got)) {
-            Fail(out, "protocol", "the server answered with TLS; use an https:// URL");
+            Fail(out, clients::ErrorKind::kProtocol,
+                 "the server answered with TLS; use an https:// URL");
           } else {
-            Fail(out, "io",
+            Fail(out, clients::ErrorKind::kIo,
                  "reading the response head: " + read_ec.message() +
                      (got.empty() && out.reconnected
                           ? " (no answer on a new connection: a TLS server needs an https:// URL)"
@@ -263,7 +264,8 @@ asio::awaitable<bool> Http1Conn<T>::ReadNextHead(Response& out, Head& head) {
     head = ParseHead(std::string_view(buf_.data() + begin_, end_ - begin_));
     if (head.complete || head.bad) co_return true;
     if (const auto ec = co_await Fill()) {
-      Fail(out, "io", "reading the response head after an interim (1xx) response: " + ec.message());
+      Fail(out, clients::ErrorKind::kIo,
+           "reading the response head after an interim (1xx) response: " + ec.message());
       co_return false;
     }
   }
@@ -290,13 +292,13 @@ asio::awaitable<bool> Http1Conn<T>::ReadChunked(bool want_body, Response& out) {
   for (;;) {
     std::size_t nl = co_await Line(why);
     if (nl == std::string_view::npos) {
-      Fail(out, "io", "reading a chunk: " + why);
+      Fail(out, clients::ErrorKind::kIo, "reading a chunk: " + why);
       co_return false;
     }
     std::size_t size = 0;
     auto [p, ec] = std::from_chars(buf_.data() + begin_, buf_.data() + begin_ + nl, size, 16);
     if (ec != std::errc()) {
-      Fail(out, "protocol", "bad chunk size");
+      Fail(out, clients::ErrorKind::kProtocol, "bad chunk size");
       co_return false;
     }
     begin_ += nl + 2;
@@ -317,7 +319,7 @@ asio::awaitable<bool> Http1Conn<T>::ReadChunked(bool want_body, Response& out) {
   for (;;) {
     const std::size_t nl = co_await Line(why);
     if (nl == std::string_view::npos) {
-      Fail(out, "io", "reading the last chunk: " + why);
+      Fail(out, clients::ErrorKind::kIo, "reading the last chunk: " + why);
       co_return false;
     }
     begin_ += nl + 2;

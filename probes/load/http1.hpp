@@ -16,14 +16,16 @@
 #include <string_view>
 #include <vector>
 
+#include "clients/error.hpp"
 #include "probes/load/http1_head.hpp"
 
 namespace reznet::probes::load {
 
 struct Response {
   int status = 0;
-  std::string body;   // only when asked for
-  std::string error;  // "" ok; else an error kind: connect, timeout, io, protocol, body_too_large
+  std::string body;  // only when asked for
+  // none: ok; else connect, tls, timeout, io, protocol or body_too_large
+  std::optional<clients::ErrorKind> error;
   std::string detail;
   bool reconnected = false;       // this request opened a new connection
   std::int64_t handshake_ns = 0;  // TLS: the handshake of that new connection
@@ -75,7 +77,7 @@ class Http1Conn {
   boost::asio::awaitable<bool> ReadChunked(bool want_body, Response& out);
   boost::asio::awaitable<bool> ReadToClose(bool want_body, Response& out);
   bool TooLong(std::size_t body_bytes, Response& out);
-  void Fail(Response& out, const char* kind, std::string detail);
+  void Fail(Response& out, clients::ErrorKind kind, std::string detail);
   void Take(std::size_t n, bool want_body, Response& out);
   void Close(bool clean);
 

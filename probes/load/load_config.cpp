@@ -166,7 +166,7 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
     for (const auto& [var, json_path] : extract) {
       auto p = clients::ParseJsonPath(json_path);
       if (!p) {
-        r.diag().Error(sr.MarkOf("extract"), sr.PathOf("extract"), p.error());
+        r.diag().Error(sr.MarkOf("extract"), sr.PathOf("extract"), p.error().detail);
         continue;
       }
       step.extract.emplace_back(var, *p);

@@ -49,13 +49,14 @@ Outcome ToOutcome(const LoadStats& s) {
     o.SetCounter("tls_resumed", static_cast<double>(s.tls_resumed));
   }
   if (requests == 0) {
-    o.Fail("no_requests", "the test sent no request (stopped before the first?)");
+    o.Fail(ErrorKind::kNoRequests, "the test sent no request (stopped before the first?)");
   } else if (failed == requests) {
     std::string last;
     for (const auto& st : s.steps) {
       if (!st.last_error.empty()) last = st.last_error;
     }
-    o.Fail("all_failed", "all " + std::to_string(requests) + " requests failed; last: " + last);
+    o.Fail(ErrorKind::kAllFailed,
+           "all " + std::to_string(requests) + " requests failed; last: " + last);
   }
   return o;
 }
@@ -132,7 +133,7 @@ asio::awaitable<Outcome> LoadProbe::Run(RunContext) {
   }
   if (!done->error.empty()) {
     Outcome o;
-    o.Fail("connect", done->error);
+    o.Fail(ErrorKind::kConnect, done->error);
     co_return o;
   }
   co_return ToOutcome(done->stats);

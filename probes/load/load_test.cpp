@@ -147,7 +147,7 @@ TEST(LoadStats, OutcomeCarriesBucketsNotSamples) {
   EXPECT_TRUE(o.ok());
   auto all_failed = Sample("t", {}, 3);
   all_failed.steps[0].last_error = "http_5xx: status 503";
-  EXPECT_EQ(ToOutcome(all_failed).error->kind, "all_failed");
+  EXPECT_EQ(ToOutcome(all_failed).error->kind, clients::ErrorKind::kAllFailed);
   EXPECT_THAT(ResultsBlock(a), HasSubstr("LOAD TEST RESULTS"));
   EXPECT_THAT(ResultsBlock(a), HasSubstr("Raw latency"));
 }

@@ -31,7 +31,7 @@ asio::awaitable<OpenFailure> ConnectTcp(tcp::socket& socket,
                                         const std::vector<tcp::endpoint>& endpoints) {
   auto [ec, ep] =
       co_await asio::async_connect(socket, endpoints, asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return OpenFailure{"connect", ec.message()};
+  if (ec) co_return OpenFailure{clients::ErrorKind::kConnect, ec.message()};
   socket.set_option(tcp::no_delay(true), ec);
   co_return OpenFailure{};
 }
@@ -144,9 +144,11 @@ asio::awaitable<OpenFailure> TlsTransport::Open(const std::vector<tcp::endpoint>
   // a trust store, another connection) must not be read as this connection's error.
   ERR_clear_error();
   ssl_ = SSL_new(setup_.context.native_handle());
-  if (ssl_ == nullptr) co_return OpenFailure{"tls", "cannot create a TLS connection"};
+  if (ssl_ == nullptr)
+    co_return OpenFailure{clients::ErrorKind::kTls, "cannot create a TLS connection"};
   BIO* bio = BIO_new(TransportBio());
-  if (bio == nullptr) co_return OpenFailure{"tls", "cannot create a TLS connection"};
+  if (bio == nullptr)
+    co_return OpenFailure{clients::ErrorKind::kTls, "cannot create a TLS connection"};
   BIO_set_data(bio, this);
   SSL_set_bio(ssl_, bio, bio);
   if (setup_.pauses) SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
@@ -154,11 +156,11 @@ asio::awaitable<OpenFailure> TlsTransport::Open(const std::vector<tcp::endpoint>
   // SNI for host names only (RFC 6066 §3); OpenSSL checks the name or address in the
   // certificate as part of its verification (the context's mode: clients/tls.hpp).
   if (!setup_.literal && SSL_set_tlsext_host_name(ssl_, host) != 1)
-    co_return OpenFailure{"tls", "cannot set the SNI host name"};
+    co_return OpenFailure{clients::ErrorKind::kTls, "cannot set the SNI host name"};
   if (!setup_.tls.insecure_skip_verify &&
       (setup_.literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host)
                       : SSL_set1_host(ssl_, host)) != 1)
-    co_return OpenFailure{"tls", "cannot set the host to verify"};
+    co_return OpenFailure{clients::ErrorKind::kTls, "cannot set the host to verify"};
   SSL_set_ex_data(ssl_, TransportIndex(), this);
   if (session_ && SSL_set_session(ssl_, session_.get()) != 1) session_.reset();
   SSL_set_connect_state(ssl_);
@@ -169,7 +171,7 @@ asio::awaitable<OpenFailure> TlsTransport::Open(const std::vector<tcp::endpoint>
     if (r == 1) break;
     if (const auto ec = co_await Await(r)) {
       session_.reset();
-      co_return OpenFailure{"tls",
+      co_return OpenFailure{clients::ErrorKind::kTls,
                             clients::TlsFailure("TLS handshake with " + setup_.host, ssl_, ec)};
     }
   }

@@ -31,11 +31,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <vector>
 
+#include "clients/error.hpp"
 #include "clients/http_client.hpp"
 #include "config/units.hpp"
 #include "probes/load/http1.hpp"
@@ -44,7 +46,7 @@ namespace reznet::probes::load {
 
 // Why a connection could not be opened; kind nullptr: it was.
 struct OpenFailure {
-  const char* kind = nullptr;  // connect | tls
+  std::optional<clients::ErrorKind> kind;  // kConnect | kTls
   std::string detail;
 };
 

@@ -26,7 +26,7 @@ std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(
       if (parsed) {
         s->conn = *parsed;
       } else {
-        diag.Error(r.mark(), "targets." + target->name + ".dsn", parsed.error());
+        diag.Error(r.mark(), "targets." + target->name + ".dsn", parsed.error().detail);
       }
     }
   }
@@ -106,7 +106,7 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
       if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
         auto err = ResultError(conn_.get(), prep.get());
         out.Fail(err.kind, q.name + ": " + err.detail);
-        if (err.kind == "connect") conn_.reset();
+        if (err.kind == ErrorKind::kConnect) conn_.reset();
         return out;
       }
       prepared_.insert(statement);
@@ -121,7 +121,7 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       auto err = ResultError(conn_.get(), res.get());
       out.Fail(err.kind, q.name + ": " + err.detail);
-      if (err.kind == "connect") {
+      if (err.kind == ErrorKind::kConnect) {
         conn_.reset();
         prepared_.clear();
       }
@@ -132,8 +132,9 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
     const int n = PQntuples(res.get());
     rows += n;
     if (n > settings_->max_rows) {
-      out.Fail("rows", q.name + ": returned " + std::to_string(n) + " rows, more than max_rows (" +
-                           std::to_string(settings_->max_rows) + ")");
+      out.Fail(ErrorKind::kRows, q.name + ": returned " + std::to_string(n) +
+                                     " rows, more than max_rows (" +
+                                     std::to_string(settings_->max_rows) + ")");
       break;
     }
   }

@@ -22,7 +22,7 @@ std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(
         s->endpoint = *ep;
         s->endpoint.password = target->password;
       } else {
-        diag.Error(r.mark(), "targets." + target->name + ".url", ep.error());
+        diag.Error(r.mark(), "targets." + target->name + ".url", ep.error().detail);
       }
     } else {
       diag.Error(r.mark(), r.path(), "target \"" + target->name + "\" has no redis:// url");
@@ -85,7 +85,7 @@ Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
   }
   auto fail = [&](const ProbeError& e) {
     out.Fail(e.kind, e.detail);
-    if (e.kind == "timeout" || e.kind == "connect")
+    if (e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kConnect)
       ctx_.reset();  // a hiredis context is dead after either
     return out;
   };
@@ -102,7 +102,7 @@ Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
   out.Record("get", Clock::now() - t0);
   const redisReply* reply = get->get();
   if (reply->type != REDIS_REPLY_STRING || std::string(reply->str, reply->len) != value) {
-    out.Fail("mismatch", "GET " + settings_->key + " did not return the value just SET");
+    out.Fail(ErrorKind::kMismatch, "GET " + settings_->key + " did not return the value just SET");
   }
   auto stats = ReadKeyspaceStats(ctx_.get());
   if (!stats) return fail(stats.error());

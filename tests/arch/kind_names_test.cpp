@@ -37,7 +37,7 @@ constexpr Allowed kAllowed[] = {
     {"config/suite.hpp", "load", "the default suite profile named load (kinds join it by traits)"},
     {"config/suite.cpp", "postgres", "the history store named postgres"},
     {"suite/history.cpp", "postgres", "the history store named postgres"},
-    {"clients/redis_conn.cpp", "redis", "the error kind of a Redis error reply"},
+    {"clients/error.cpp", "redis", "the label of the error kind of a Redis error reply"},
     {"daemon/cli/load.cpp", "load", "the name of the command line verb `reznet-perfd load`"},
     {"testbed/main.cpp", "llm", "the key of the testbed's LLM emulator in its faults JSON"},
     {"testbed/store.cpp", "cache", "the key of the testbed's cache switch in its faults JSON"},

@@ -8,10 +8,10 @@ probes::Outcome Totals(std::initializer_list<probes::Duration> totals) {
   return o;
 }
 
-probes::Outcome Failed(std::string kind, std::string detail,
+probes::Outcome Failed(clients::ErrorKind kind, std::string detail,
                        std::initializer_list<probes::Duration> totals) {
   probes::Outcome o = Totals(totals);
-  o.Fail(std::move(kind), std::move(detail));
+  o.Fail(kind, std::move(detail));
   return o;
 }
 

@@ -11,7 +11,7 @@ namespace reznet::testing {
 // A successful run with one "total" sample per entry (none: a run that measured nothing).
 probes::Outcome Totals(std::initializer_list<probes::Duration> totals);
 // A failed run with error `kind` and `detail`, and the same samples.
-probes::Outcome Failed(std::string kind, std::string detail,
+probes::Outcome Failed(clients::ErrorKind kind, std::string detail,
                        std::initializer_list<probes::Duration> totals = {});
 
 }  // namespace reznet::testing
