@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
+
 namespace reznet::api {
 
 struct HttpRequest {
@@ -51,9 +53,9 @@ struct TlsSettings {
   bool tls13_only = false;     // else TLS 1.2 and 1.3
 };
 
-// Why `settings` cannot serve TLS (file and OpenSSL's reason), by loading them; nullopt when
+// Why `settings` cannot serve TLS (file and OpenSSL's reason), by loading them; nothing when
 // they can (check-config runs this).
-std::optional<std::string> TlsError(const TlsSettings& settings);
+common::Result<void> ValidateTls(const TlsSettings& settings);
 
 class BasicAuth;
 
@@ -64,9 +66,9 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// Why `listen` ("host:port", port 0 picks a free one) cannot be bound, without binding; nullopt
+// Why `listen` ("host:port", port 0 picks a free one) cannot be bound, without binding; nothing
 // when it is well-formed (check-config runs this).
-std::optional<std::string> ListenError(const std::string& listen);
+common::Result<void> ValidateListen(const std::string& listen);
 
 class ApiServer {
  public:

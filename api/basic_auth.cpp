@@ -54,8 +54,8 @@ BasicAuth::BasicAuth(std::map<std::string, std::string> users,
     : users_(std::move(users)), hmac_key_(32), now_(std::move(now)) {
   max_cost_ = config::kMinBcryptCost;
   for (const auto& [user, hash] : users_) {
-    if (auto why = config::BcryptHashError(hash))
-      throw std::invalid_argument("basic_users." + user + ": " + *why);
+    if (auto valid = config::ValidateBcryptHash(hash); !valid)
+      throw std::invalid_argument("basic_users." + user + ": " + valid.error().detail);
     max_cost_ = std::max(max_cost_, config::BcryptCost(hash));
   }
   for (int cost = config::kMinBcryptCost; cost <= max_cost_; ++cost)

@@ -100,10 +100,10 @@ common::Result<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
-std::optional<std::string> ListenError(const std::string& listen) {
+common::Result<void> ValidateListen(const std::string& listen) {
   auto endpoint = ParseListen(listen);
-  if (endpoint) return std::nullopt;
-  return endpoint.error().detail;
+  if (endpoint) return {};
+  return std::unexpected(endpoint.error());
 }
 
 }  // namespace reznet::api

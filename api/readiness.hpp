@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace reznet::api {
 
 class Readiness {
@@ -19,13 +21,13 @@ class Readiness {
     problem_ = !reason.empty();
     reason_ = std::move(reason);
   }
-  // nullopt when ready, otherwise why not.
-  std::optional<std::string> NotReady() const {
-    if (!serving_) return "not ready";
-    if (!problem_) return std::nullopt;
+  // Nothing when ready, otherwise why not (kind kUnavailable).
+  common::Result<void> Ready() const {
+    if (!serving_) return common::Fail(common::ErrorKind::kUnavailable, "not ready");
+    if (!problem_) return {};
     std::lock_guard lock(mutex_);
-    if (reason_.empty()) return std::nullopt;
-    return reason_;
+    if (reason_.empty()) return {};
+    return common::Fail(common::ErrorKind::kUnavailable, reason_);
   }
 
  private:

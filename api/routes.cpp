@@ -76,7 +76,8 @@ void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readi
   server.Route(
       "GET", "/readyz",
       [&ready](const HttpRequest&) {
-        if (auto why = ready.NotReady()) return HttpReply{503, "text/plain", *why + "\n", {}};
+        if (auto ready_now = ready.Ready(); !ready_now)
+          return HttpReply{503, "text/plain", ready_now.error().detail + "\n", {}};
         return HttpReply{200, "text/plain", "ready\n", {}};
       },
       false, kInline);

@@ -56,10 +56,10 @@ common::Result<std::unique_ptr<ssl::context>> MakeServerTlsContext(const TlsSett
   return ctx;
 }
 
-std::optional<std::string> TlsError(const TlsSettings& settings) {
+common::Result<void> ValidateTls(const TlsSettings& settings) {
   auto ctx = MakeServerTlsContext(settings);
-  if (ctx) return std::nullopt;
-  return ctx.error().detail;
+  if (ctx) return {};
+  return std::unexpected(ctx.error());
 }
 
 }  // namespace reznet::api

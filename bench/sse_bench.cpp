@@ -28,8 +28,8 @@ void BM_SseParse(benchmark::State& state) {
   for (auto _ : state) {
     clients::SseParser parser({1 << 20, 1u << 30});
     for (std::size_t i = 0; i < stream.size(); i += piece) {
-      parser.Feed(std::string_view(stream).substr(i, piece),
-                  [&](const clients::SseEvent&) { ++events; });
+      (void)parser.Push(std::string_view(stream).substr(i, piece),
+                        [&](const clients::SseEvent&) { ++events; });
     }
     parser.Finish();
   }
@@ -45,7 +45,7 @@ void BM_SseParseAndDecodeAnthropic(benchmark::State& state) {
   for (auto _ : state) {
     clients::SseParser parser({1 << 20, 1u << 30});
     for (std::size_t i = 0; i < stream.size(); i += 16384) {
-      parser.Feed(std::string_view(stream).substr(i, 16384), [&](const clients::SseEvent& e) {
+      (void)parser.Push(std::string_view(stream).substr(i, 16384), [&](const clients::SseEvent& e) {
         content += llm::DecodeEvent(llm::Provider::kAnthropic, e).content ? 1 : 0;
       });
     }

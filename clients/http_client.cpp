@@ -261,7 +261,7 @@ struct HttpClient::Impl {
     if (streaming && !parser.get().body().empty()) {
       auto failed = sink->on_body(parser.get().body(), arrived);
       parser.get().body().clear();
-      if (failed) return Error{ErrorKind::kStream, *failed};
+      if (!failed) return Error{ErrorKind::kStream, failed.error().detail};
     }
     return std::nullopt;
   }
@@ -327,14 +327,15 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
   // The last line of defence for what config and /probe already checked: nothing that could end
   // the request line or a header goes out.
   const std::string target = impl_->url.path + request.target;
-  if (auto why = config::CheckRequestTarget(target))
-    co_return std::unexpected(Error{ErrorKind::kProtocol, "request target: " + *why});
+  if (auto valid = config::ValidateRequestTarget(target); !valid)
+    co_return std::unexpected(
+        Error{ErrorKind::kProtocol, "request target: " + valid.error().detail});
   for (const auto& [name, value] : request.headers) {
-    auto why = config::CheckHeaderName(name);
-    if (!why) why = config::CheckHeaderValue(value);
-    if (why)
-      co_return std::unexpected(
-          Error{ErrorKind::kProtocol, "header " + name.substr(0, 64) + ": " + *why});
+    auto valid = config::ValidateHeaderName(name);
+    if (valid) valid = config::ValidateHeaderValue(value);
+    if (!valid)
+      co_return std::unexpected(Error{
+          ErrorKind::kProtocol, "header " + name.substr(0, 64) + ": " + valid.error().detail});
   }
   req.target(target);
   req.version(11);

@@ -70,13 +70,13 @@ struct HttpResponse {
 // Receives a response body as it arrives (SSE streams). on_headers is called once with the
 // status and headers; returning false collects the body into HttpResponse::body instead (error
 // responses). on_body gets each piece with the time its bytes were read from the socket;
-// returning an error message stops the exchange with error kind "stream".
+// failing stops the exchange with error kind "stream" and the failure's detail.
 struct BodySink {
   // Called as the request is handed to the socket (again if a stale connection forced a retry).
   std::function<void(std::chrono::steady_clock::time_point sent)> on_sent;
   std::function<bool(int status, const Headers& headers)> on_headers;
-  std::function<std::optional<std::string>(std::string_view piece,
-                                           std::chrono::steady_clock::time_point arrived)>
+  std::function<common::Result<void>(std::string_view piece,
+                                     std::chrono::steady_clock::time_point arrived)>
       on_body;
 };
 

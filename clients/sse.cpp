@@ -2,26 +2,26 @@
 
 namespace reznet::clients {
 
-std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler& on_event) {
-  if (failed_) return std::string("stream already failed");
+common::Result<void> SseParser::Push(std::string_view bytes, const Handler& on_event) {
+  if (failed_) return common::Invalid("stream already failed");
   total_ += bytes.size();
   if (total_ > limits_.max_stream_bytes) {
     failed_ = true;
-    return "event stream exceeds max_stream_bytes (" + std::to_string(limits_.max_stream_bytes) +
-           " bytes)";
+    return common::Invalid("event stream exceeds max_stream_bytes (" +
+                           std::to_string(limits_.max_stream_bytes) + " bytes)");
   }
   if (!bom_checked_) {
     // The BOM may itself arrive split; wait until three bytes (or a non-BOM prefix) are known.
     static constexpr std::string_view kBom = "\xEF\xBB\xBF";
     line_.append(bytes);
-    if (line_.size() < 3 && kBom.starts_with(line_)) return std::nullopt;
+    if (line_.size() < 3 && kBom.starts_with(line_)) return {};
     bom_checked_ = true;
     std::string pending = std::move(line_);
     line_.clear();
     std::string_view rest = pending;
     if (rest.starts_with(kBom)) rest.remove_prefix(3);
     total_ -= bytes.size();  // counted again below
-    return Feed(std::string(rest), on_event);
+    return Push(std::string(rest), on_event);
   }
   std::size_t start = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -41,7 +41,7 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
       Line(line_, on_event);
       line_.clear();
     }
-    if (failed_) return LineTooLong();
+    if (failed_) return common::Invalid(LineTooLong());
     if (c == '\r') {
       if (i + 1 < bytes.size()) {
         if (bytes[i + 1] == '\n') ++i;
@@ -57,9 +57,9 @@ std::optional<std::string> SseParser::Feed(std::string_view bytes, const Handler
   }
   if (line_.size() > limits_.max_line_bytes) {
     failed_ = true;
-    return LineTooLong();
+    return common::Invalid(LineTooLong());
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string SseParser::LineTooLong() const {

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.hpp"
+
 namespace reznet::clients {
 
 struct SseEvent {
@@ -38,9 +40,9 @@ class SseParser {
 
   explicit SseParser(SseLimits limits = {}) : limits_(limits) {}
 
-  // Parses `bytes`, calling `on_event` for each complete event. Returns an error message once a
-  // limit is hit (the rest of the input is then ignored).
-  std::optional<std::string> Feed(std::string_view bytes, const Handler& on_event);
+  // Parses `bytes`, calling `on_event` for each complete event. Fails (naming the limit) once a
+  // limit is hit; the rest of the input is then ignored.
+  common::Result<void> Push(std::string_view bytes, const Handler& on_event);
   // End of stream. Returns true when a half event (data without its blank line) was discarded.
   bool Finish();
   std::size_t bytes_seen() const { return total_; }

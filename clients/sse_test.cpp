@@ -19,7 +19,8 @@ Parsed Parse(std::string_view stream, std::size_t step = 0, SseLimits limits = {
   auto on = [&](const SseEvent& e) { out.events.push_back(e); };
   if (step == 0) step = stream.size() ? stream.size() : 1;
   for (std::size_t i = 0; i < stream.size() && !out.error; i += step) {
-    out.error = p.Feed(stream.substr(i, step), on);
+    if (auto pushed = p.Push(stream.substr(i, step), on); !pushed)
+      out.error = pushed.error().detail;
   }
   out.half = p.Finish();
   return out;
@@ -33,8 +34,8 @@ void ExpectSplitInvariant(std::string_view stream) {
     SseParser p;
     std::vector<SseEvent> events;
     auto on = [&](const SseEvent& e) { events.push_back(e); };
-    p.Feed(stream.substr(0, cut), on);
-    p.Feed(stream.substr(cut), on);
+    ASSERT_TRUE(p.Push(stream.substr(0, cut), on));
+    ASSERT_TRUE(p.Push(stream.substr(cut), on));
     ASSERT_EQ(events, whole.events) << "cut at " << cut;
   }
 }

@@ -167,7 +167,7 @@ common::Result<HostPort> ParseHostPort(std::string_view text, std::uint16_t defa
   return hp;
 }
 
-std::optional<std::string> CheckRequestTarget(std::string_view text, std::size_t offset) {
+common::Result<void> ValidateRequestTarget(std::string_view text, std::size_t offset) {
   bool in_query = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -177,8 +177,9 @@ std::optional<std::string> CheckRequestTarget(std::string_view text, std::size_t
         i += 2;
         continue;
       }
-      return "'%' at " + std::to_string(offset + i + 1) +
-             " starts no percent-encoding (two hex digits); write %25 for a literal '%'";
+      return common::Invalid(
+          "'%' at " + std::to_string(offset + i + 1) +
+          " starts no percent-encoding (two hex digits); write %25 for a literal '%'");
     }
     if (c == '?' && !in_query) {
       in_query = true;
@@ -188,33 +189,36 @@ std::optional<std::string> CheckRequestTarget(std::string_view text, std::size_t
     const bool ok = IsAlpha(c) || IsDigit(c) || kOther.find(static_cast<char>(c)) != kOther.npos ||
                     (in_query && c == '?');
     if (!ok)
-      return Named(c) + " at " + std::to_string(offset + i + 1) +
-             " is not allowed in a URL path or query (RFC 3986); percent-encode it";
+      return common::Invalid(
+          Named(c) + " at " + std::to_string(offset + i + 1) +
+          " is not allowed in a URL path or query (RFC 3986); percent-encode it");
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> CheckHeaderName(std::string_view name) {
-  if (name.empty()) return "empty header name";
+common::Result<void> ValidateHeaderName(std::string_view name) {
+  if (name.empty()) return common::Invalid("empty header name");
   static constexpr std::string_view kTchar = "!#$%&'*+-.^_`|~";
   for (std::size_t i = 0; i < name.size(); ++i) {
     const auto c = static_cast<unsigned char>(name[i]);
     if (!(IsAlpha(c) || IsDigit(c) || kTchar.find(static_cast<char>(c)) != kTchar.npos))
-      return Named(c) + " at " + std::to_string(i + 1) +
-             " is not allowed in a header name (letters, digits and !#$%&'*+-.^_`|~)";
+      return common::Invalid(
+          Named(c) + " at " + std::to_string(i + 1) +
+          " is not allowed in a header name (letters, digits and !#$%&'*+-.^_`|~)");
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> CheckHeaderValue(std::string_view value) {
+common::Result<void> ValidateHeaderValue(std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     if ((c < 0x20 && c != '\t') || c == 0x7f)
-      return Named(c) + " at " + std::to_string(i + 1) +
-             " is not allowed in a header value (no control characters: CR and LF would end "
-             "the header)";
+      return common::Invalid(
+          Named(c) + " at " + std::to_string(i + 1) +
+          " is not allowed in a header value (no control characters: CR and LF would end "
+          "the header)");
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace reznet::config

@@ -62,11 +62,11 @@ common::Result<HostPort> ParseHostPort(std::string_view text, std::uint16_t defa
 // followed by two hex digits). Nothing else: no control characters, spaces, '#', or raw
 // non-ASCII. The error names the offending character and its position: 1-based, plus `offset`
 // (the characters that precede `text` in what the user wrote).
-std::optional<std::string> CheckRequestTarget(std::string_view text, std::size_t offset = 0);
+common::Result<void> ValidateRequestTarget(std::string_view text, std::size_t offset = 0);
 
 // RFC 9110 field names (tokens) and values (visible characters, spaces and tabs; no CR, LF or
 // NUL). The error says what is wrong.
-std::optional<std::string> CheckHeaderName(std::string_view name);
-std::optional<std::string> CheckHeaderValue(std::string_view value);
+common::Result<void> ValidateHeaderName(std::string_view name);
+common::Result<void> ValidateHeaderValue(std::string_view value);
 
 }  // namespace reznet::config

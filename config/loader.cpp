@@ -102,8 +102,9 @@ void ParseAuth(MapReader r, DaemonConfig& d) {
       if (user.empty() || user.find(':') != std::string::npos) {
         r.diag().Error(users[user].Mark(), r.PathOf("basic_users"),
                        "\"" + user + "\" is not a user name: it must be non-empty, without ':'");
-      } else if (auto why = BcryptHashError(hash)) {
-        r.diag().Error(users[user].Mark(), r.PathOf("basic_users") + "." + user, *why);
+      } else if (auto valid = ValidateBcryptHash(hash); !valid) {
+        r.diag().Error(users[user].Mark(), r.PathOf("basic_users") + "." + user,
+                       valid.error().detail);
       }
     }
   }

@@ -234,8 +234,8 @@ bool MapReader::Read(const std::string& key, std::map<std::string, std::string>&
 bool MapReader::ReadRequestTarget(const std::string& key, std::string& out, bool required) {
   std::string text = out;  // absent: the default stays
   if (!Read(key, text, required)) return false;
-  if (auto why = CheckRequestTarget(text)) {
-    diag_.Error(MarkOf(key), PathOf(key), *why);
+  if (auto valid = ValidateRequestTarget(text); !valid) {
+    diag_.Error(MarkOf(key), PathOf(key), valid.error().detail);
     return false;
   }
   out = std::move(text);
@@ -247,11 +247,12 @@ bool MapReader::ReadHeaders(const std::string& key, std::map<std::string, std::s
   if (!Read(key, headers)) return false;
   bool ok = true;
   for (const auto& [name, value] : headers) {
-    auto why = CheckHeaderName(name);
-    if (!why && CheckHeaderValue(value))
-      why = "the value of \"" + name + "\" holds a control character (CR, LF, NUL …)";
-    if (why) {
-      diag_.Error(MarkOf(key), PathOf(key), *why);
+    auto valid = ValidateHeaderName(name);
+    if (valid && !ValidateHeaderValue(value))
+      valid = common::Invalid("the value of \"" + name +
+                              "\" holds a control character (CR, LF, NUL …)");
+    if (!valid) {
+      diag_.Error(MarkOf(key), PathOf(key), valid.error().detail);
       ok = false;
     }
   }

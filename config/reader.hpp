@@ -59,7 +59,7 @@ class MapReader {
   bool ReadRatio(const std::string& key, double& out);
   bool Read(const std::string& key, std::vector<std::string>& out);
   bool Read(const std::string& key, std::map<std::string, std::string>& out);
-  // A request path with an optional query ("/api/x?limit=5"), checked by CheckRequestTarget
+  // A request path with an optional query ("/api/x?limit=5"), checked by ValidateRequestTarget
   // (config/host.hpp): what goes on the request line has RFC 3986 characters only.
   bool ReadRequestTarget(const std::string& key, std::string& out, bool required = false);
   // HTTP header names (tokens) and values (no control characters); a bad value is reported

@@ -127,7 +127,8 @@ common::Result<Url> ParseUrl(std::string_view text) {
   url.host = std::move(hp->host);
   url.port = hp->port;
   if (path.find_first_of("?#") != std::string_view::npos) return bad("base URL takes no query");
-  if (auto why = CheckRequestTarget(path, scheme_end + 3 + authority.size())) return bad(*why);
+  if (auto valid = ValidateRequestTarget(path, scheme_end + 3 + authority.size()); !valid)
+    return bad(valid.error().detail);
   while (path.ends_with('/')) path.remove_suffix(1);
   url.path = std::string(path);
   return url;

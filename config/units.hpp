@@ -29,7 +29,7 @@ std::string FormatDuration(Duration d);
 common::Result<double> ParseRatio(std::string_view text);
 
 // An absolute http(s) URL, split once at load time: the host parsed by ParseHost (what clients
-// connect to), the path checked by CheckRequestTarget.
+// connect to), the path checked by ValidateRequestTarget.
 struct Url {
   std::string scheme;  // "http" or "https"
   Host host;

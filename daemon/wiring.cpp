@@ -14,11 +14,12 @@ namespace reznet::daemon {
 
 std::vector<std::string> PreflightErrors(const config::Config& config, const std::string& listen) {
   std::vector<std::string> errors;
-  if (auto e = api::ListenError(listen)) errors.push_back(config.source + ": daemon.listen: " + *e);
+  if (auto valid = api::ValidateListen(listen); !valid)
+    errors.push_back(config.source + ": daemon.listen: " + valid.error().detail);
   if (config.daemon.tls.enabled()) {
-    if (auto e = api::TlsError(TlsSettingsOf(config.daemon.tls)))
+    if (auto valid = api::ValidateTls(TlsSettingsOf(config.daemon.tls)); !valid)
       errors.push_back(config.source + ":" + std::to_string(config.daemon.tls.line) +
-                       ": daemon.tls: " + *e);
+                       ": daemon.tls: " + valid.error().detail);
   }
   for (auto& e : suite::CheckHistory(config.history, config.daemon.state_dir))
     errors.push_back(config.source + ": " + e);

@@ -229,14 +229,13 @@ class FileHistory final : public HistoryStore {
     while (std::getline(in, line)) {
       ++number;
       if (line.empty()) continue;
-      std::string why;
-      if (auto r = FromJson(line, &why)) {
+      if (auto r = ParseRun(line)) {
         runs.push_back(std::move(*r));
       } else if (warned_.insert(number).second) {
         if (named++ < kLineWarnings) {
           spdlog::warn(
               "history {}:{}: line skipped, not a run record ({}); the other runs are kept",
-              runs_path_, number, why);
+              runs_path_, number, r.error().detail);
         } else if (more++ == 0) {
           first_more = number;
         }

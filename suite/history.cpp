@@ -206,10 +206,13 @@ class PgHistory final : public HistoryStore {
   }
 
   std::optional<RunRecord> Parse(const char* text) {
-    std::string why;
-    auto r = FromJson(text, &why);
-    if (!r) spdlog::warn("history {}: a row is not a run record ({}); skipped", Describe(), why);
-    return r;
+    auto r = ParseRun(text);
+    if (!r) {
+      spdlog::warn("history {}: a row is not a run record ({}); skipped", Describe(),
+                   r.error().detail);
+      return std::nullopt;
+    }
+    return std::move(*r);
   }
 
   static constexpr auto kLockWait = std::chrono::seconds(2);

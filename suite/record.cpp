@@ -395,15 +395,13 @@ RunRecord RunFromJson(const json::value& root) {
 
 }  // namespace
 
-std::optional<RunRecord> FromJson(const std::string& text, std::string* error) {
+common::Result<RunRecord> ParseRun(const std::string& text) {
   try {
     return RunFromJson(json::parse(text));
   } catch (const boost::system::system_error& e) {
-    if (error) *error = e.code().message();  // what() carries Boost's source location
-    return std::nullopt;
+    return common::Invalid(e.code().message());  // what() carries Boost's source location
   } catch (const std::exception& e) {
-    if (error) *error = e.what();
-    return std::nullopt;
+    return common::Invalid(e.what());
   }
 }
 

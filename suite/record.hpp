@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
+
 namespace reznet::suite {
 
 // Samples kept per phase in a run record, so that any two runs can be compared later (a rank
@@ -134,8 +136,8 @@ struct RunRecord {
 
 // One line of JSON, keys in a fixed order (the history line and `?format=json`).
 std::string ToJson(const RunRecord& run);
-// Parses what ToJson wrote; nullopt (with `error` set) for anything else.
-std::optional<RunRecord> FromJson(const std::string& text, std::string* error = nullptr);
+// Parses what ToJson wrote; refuses (kInvalid, saying why) anything else.
+common::Result<RunRecord> ParseRun(const std::string& text);
 
 // A comparison of two runs as JSON (`reznet-perfd compare --format json`), in the words of the
 // record: the ids, the criteria and the rows.

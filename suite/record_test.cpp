@@ -9,6 +9,13 @@
 namespace reznet::suite {
 namespace {
 
+// The result, and why it was refused ("" when it was not), for the assertions below.
+common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why) {
+  auto r = ParseRun(text);
+  why = r ? "" : r.error().detail;
+  return r;
+}
+
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -18,33 +25,33 @@ TEST(Record, JsonRoundTrip) {
   const RunRecord r = SampleRun();
   const std::string line = ToJson(r);
   EXPECT_EQ(line.find('\n'), std::string::npos);
-  auto back = FromJson(line);
+  auto back = ParseRun(line);
   ASSERT_TRUE(back);
   EXPECT_EQ(ToJson(*back), line);
   EXPECT_EQ(back->nfrs.size(), 3u);
   EXPECT_EQ(back->probes[1].errors.at("connect"), 3);
   std::string why;
-  EXPECT_FALSE(FromJson("{\"id\": \"x\", \"probes\": 3}", &why));
+  EXPECT_FALSE(ParseNoting("{\"id\": \"x\", \"probes\": 3}", why));
   EXPECT_FALSE(why.empty());
-  EXPECT_FALSE(FromJson("{\"id\": \"x\", \"pro", &why));
+  EXPECT_FALSE(ParseNoting("{\"id\": \"x\", \"pro", why));
 }
 
 TEST(Record, FieldsOfTheWrongTypeAreNotARunAndTheErrorNamesThem) {
   std::string why;
-  EXPECT_FALSE(FromJson(R"({"id": "x", "profile": 5})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id": "x", "profile": 5})", why));
   EXPECT_EQ(why, "profile: expected a string");
-  EXPECT_FALSE(FromJson(R"({"id": "x", "started_at": "yesterday"})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id": "x", "started_at": "yesterday"})", why));
   EXPECT_EQ(why, "started_at: expected a number");
-  EXPECT_FALSE(FromJson(R"({"id": "x", "labels": {"commit": 7}})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id": "x", "labels": {"commit": 7}})", why));
   EXPECT_EQ(why, "labels: expected a string");
-  EXPECT_FALSE(FromJson(R"({"id": "x", "probes": [{"name": "api", "skipped": "no"}]})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id": "x", "probes": [{"name": "api", "skipped": "no"}]})", why));
   EXPECT_EQ(why, "skipped: expected true or false");
-  EXPECT_FALSE(FromJson(R"({"id": "x", "nfrs": [{"nfr": "a", "value": "fast"}]})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id": "x", "nfrs": [{"nfr": "a", "value": "fast"}]})", why));
   EXPECT_EQ(why, "value: expected a number");
-  EXPECT_FALSE(FromJson(R"(["id", "x"])", &why));
+  EXPECT_FALSE(ParseNoting(R"(["id", "x"])", why));
   EXPECT_EQ(why, "the line: expected an object");
   // Absent keys and nulls where a number may be missing are still fine (older lines).
-  auto old = FromJson(R"({"id": "x", "finished_at": null})", &why);
+  auto old = ParseNoting(R"({"id": "x", "finished_at": null})", why);
   ASSERT_TRUE(old) << why;
   EXPECT_EQ(old->finished_at, 0);
 }

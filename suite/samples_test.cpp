@@ -9,6 +9,13 @@
 namespace reznet::suite {
 namespace {
 
+// The result, and why it was refused ("" when it was not), for the assertions below.
+common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why) {
+  auto r = ParseRun(text);
+  why = r ? "" : r.error().detail;
+  return r;
+}
+
 using namespace std::chrono_literals;
 
 TEST(Samples, EveryPhaseKeepsItsSamplesInRunOrder) {
@@ -71,13 +78,13 @@ TEST(Samples, RoundTripThroughTheHistoryLine) {
   const std::string line = ToJson(r);
   EXPECT_NE(line.find(R"("samples":[0.012345679,0.02])"), std::string::npos) << line;
   EXPECT_NE(line.find(R"("histogram":[[0.25,2],[0.5,7]])"), std::string::npos) << line;
-  auto back = FromJson(line);
+  auto back = ParseRun(line);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, r);
   std::string why;
-  EXPECT_FALSE(FromJson(R"({"id":"x","probes":[{"phases":[{"samples":["fast"]}]}]})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id":"x","probes":[{"phases":[{"samples":["fast"]}]}]})", why));
   EXPECT_EQ(why, "samples: expected a number");
-  EXPECT_FALSE(FromJson(R"({"id":"x","probes":[{"phases":[{"histogram":[[1]]}]}]})", &why));
+  EXPECT_FALSE(ParseNoting(R"({"id":"x","probes":[{"phases":[{"histogram":[[1]]}]}]})", why));
   EXPECT_EQ(why, "histogram[]: expected [seconds, count]");
 }
 
@@ -96,7 +103,7 @@ constexpr const char* kLineBeforeSamples =
 
 TEST(Samples, LinesWrittenBeforeSamplesWereKeptStillLoad) {
   std::string why;
-  auto old = FromJson(kLineBeforeSamples, &why);
+  auto old = ParseNoting(kLineBeforeSamples, why);
   ASSERT_TRUE(old) << why;
   const PhaseStats& total = *old->probes.at(0).Phase("total");
   EXPECT_EQ(total.count, 30u);

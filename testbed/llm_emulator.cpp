@@ -136,7 +136,7 @@ void RelayFromProvider(const std::string& self, const std::string& upstream, con
   };
   up.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
     if (status != 200) return true;  // reported below as "provider answered HTTP <status>"
-    parser.Feed(std::string_view(data, len), [&](const clients::SseEvent& e) {
+    (void)parser.Push(std::string_view(data, len), [&](const clients::SseEvent& e) {
       json::error_code jec;
       json::value v = json::parse(e.data, jec);
       if (jec) return;

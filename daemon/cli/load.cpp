@@ -261,11 +261,9 @@ int LoadMergeCli(const config::Config* config, const std::vector<std::string>& f
     std::ifstream in(f);
     std::stringstream text;
     text << in.rdbuf();
-    std::string why;
-    auto s = in ? load::FromJson(text.str(), &why) : std::nullopt;
+    auto s = in ? load::ParseLoadStats(text.str()) : common::Invalid("cannot read it");
     if (!s) {
-      std::cerr << "reznet-perfd: " << f << ": not a load result"
-                << (why.empty() ? " (cannot read it)" : " (" + why + ")") << "\n";
+      std::cerr << "reznet-perfd: " << f << ": not a load result (" << s.error().detail << ")\n";
       return 2;
     }
     if (!merged.test.empty() && s->test != merged.test) {

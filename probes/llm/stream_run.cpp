@@ -55,12 +55,11 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
     st.status = status;
     return status >= 200 && status <= 299;
   };
-  sink.on_body = [&](std::string_view piece,
-                     Clock::time_point arrived) -> std::optional<std::string> {
-    if (!st.meter) return "internal: body before the request was sent";
+  sink.on_body = [&](std::string_view piece, Clock::time_point arrived) -> common::Result<void> {
+    if (!st.meter) return common::Invalid("internal: body before the request was sent");
     st.meter->Body(arrived);
-    if (st.meter->ended()) return std::nullopt;  // bytes after the end marker are ignored
-    auto limit = st.parser.Feed(piece, [&](const clients::SseEvent& event) {
+    if (st.meter->ended()) return {};  // bytes after the end marker are ignored
+    auto pushed = st.parser.Push(piece, [&](const clients::SseEvent& event) {
       if (st.failure || st.meter->ended()) return;
       ++st.events;
       WireStep step = spec.decode(event);
@@ -74,9 +73,9 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
       if (step.end) st.meter->End(arrived);
     });
-    if (limit) st.failure = ProbeError{ErrorKind::kTruncated, *limit};
-    if (st.failure) return st.failure->detail;
-    return std::nullopt;
+    if (!pushed) st.failure = ProbeError{ErrorKind::kTruncated, pushed.error().detail};
+    if (st.failure) return common::Invalid(st.failure->detail);
+    return {};
   };
   sink.on_sent = [&](Clock::time_point sent) { st.meter.emplace(sent); };
   auto response = co_await client.Send(request, deadline, false, &sink);

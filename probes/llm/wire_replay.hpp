@@ -31,7 +31,7 @@ inline Replay Feed(Provider p, const std::vector<std::string_view>& pieces) {
   clients::SseParser parser;
   Replay r;
   for (auto piece : pieces) {
-    parser.Feed(piece, [&](const clients::SseEvent& e) {
+    (void)parser.Push(piece, [&](const clients::SseEvent& e) {
       if (r.end || r.error) return;
       WireStep s = DecodeEvent(p, e);
       if (s.content && !r.first_content) r.first_content = r.events;

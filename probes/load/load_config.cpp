@@ -150,8 +150,8 @@ void ParseScenario(config::MapReader& r, LoadSettings& s) {
     std::string path_text;
     if (sr.Read("path", path_text, true) && !path_text.starts_with("/")) {
       r.diag().Error(sr.MarkOf("path"), sr.PathOf("path"), "must start with \"/\"");
-    } else if (auto why = config::CheckRequestTarget(Masked(path_text))) {
-      r.diag().Error(sr.MarkOf("path"), sr.PathOf("path"), *why);
+    } else if (auto valid = config::ValidateRequestTarget(Masked(path_text)); !valid) {
+      r.diag().Error(sr.MarkOf("path"), sr.PathOf("path"), valid.error().detail);
     }
     step.path = ParseTemplate(path_text);
     std::map<std::string, std::string> headers;

@@ -182,7 +182,7 @@ std::string ToJson(const LoadStats& s) {
   return common::WriteJson(doc);
 }
 
-std::optional<LoadStats> FromJson(const std::string& text, std::string* error) {
+common::Result<LoadStats> ParseLoadStats(const std::string& text) {
   try {
     const json::value root = json::parse(text);
     const auto& o = root.as_object();
@@ -216,11 +216,10 @@ std::optional<LoadStats> FromJson(const std::string& text, std::string* error) {
     }
     return s;
   } catch (const boost::system::system_error& e) {
-    if (error) *error = e.code().message();
+    return common::Invalid(e.code().message());
   } catch (const std::exception& e) {
-    if (error) *error = e.what();
+    return common::Invalid(e.what());
   }
-  return std::nullopt;
 }
 
 std::string ResultsBlock(const LoadStats& s) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "stats/histogram.hpp"
 
 namespace reznet::probes::load {
@@ -61,7 +62,8 @@ stats::DenseHistogram Overall(const LoadStats& s, bool raw);
 
 // The --out document (docs/design.md §10 plus our fields) with the histograms needed to merge it.
 std::string ToJson(const LoadStats& s);
-std::optional<LoadStats> FromJson(const std::string& text, std::string* error = nullptr);
+// Reads it back; refuses (kInvalid, saying why) anything else.
+common::Result<LoadStats> ParseLoadStats(const std::string& text);
 
 // The human block, in the spirit of the RezNet script's "LOAD TEST RESULTS".
 std::string ResultsBlock(const LoadStats& s);

@@ -46,7 +46,7 @@ bool Vars::Fill(const Template& t, Into into, std::string& out, std::string& err
     const std::string& v = it->second;
     if (into == Into::kPath) {
       AppendPathSegment(v, out);
-    } else if (into == Into::kHeader && config::CheckHeaderValue(v)) {
+    } else if (into == Into::kHeader && !config::ValidateHeaderValue(v)) {
       error = "{{" + p.text + "}} holds a control character; not sent in a header";
       return false;
     } else {
