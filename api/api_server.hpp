@@ -59,6 +59,11 @@ common::Result<void> ValidateTls(const TlsSettings& settings);
 
 class BasicAuth;
 
+// The HTTP status that answers a domain refusal: kInvalid 400, kForbidden 403, kNotFound 404,
+// kConflict 409, kUnavailable 503, kInternal 500. Domain code returns refusals; only the API
+// speaks HTTP.
+int HttpStatusOf(common::ErrorKind kind);
+
 struct HttpReply {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";

@@ -100,6 +100,24 @@ common::Result<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+int HttpStatusOf(common::ErrorKind kind) {
+  switch (kind) {
+    case common::ErrorKind::kInvalid:
+      return 400;
+    case common::ErrorKind::kForbidden:
+      return 403;
+    case common::ErrorKind::kNotFound:
+      return 404;
+    case common::ErrorKind::kConflict:
+      return 409;
+    case common::ErrorKind::kUnavailable:
+      return 503;
+    case common::ErrorKind::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
 common::Result<void> ValidateListen(const std::string& listen) {
   auto endpoint = ParseListen(listen);
   if (endpoint) return {};

@@ -214,9 +214,9 @@ void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
     if (!timeout) return refuse(400, module.name, "bad_request", timeout.error().detail);
     auto resolved = config::ResolveModule(module, target, *cfg);
     if (!resolved) {
-      return refuse(resolved.error().forbidden ? 403 : 400, module.name,
-                    resolved.error().forbidden ? "forbidden" : "bad_request",
-                    resolved.error().message);
+      const bool forbidden = resolved.error().kind == common::ErrorKind::kForbidden;
+      return refuse(HttpStatusOf(resolved.error().kind), module.name,
+                    forbidden ? "forbidden" : "bad_request", resolved.error().detail);
     }
     const int max = cfg->daemon.probe_endpoint.max_concurrent;
     if (state->in_flight.fetch_add(1) >= max) {

@@ -95,7 +95,7 @@ void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::Su
     data.started_wall = started_wall;
     try {
       for (const auto& r : suites.List(0, 5)) {
-        data.runs.push_back({r.id, r.profile, r.state, r.started_at,
+        data.runs.push_back({r.id, r.profile, std::string(suite::ToString(r.state)), r.started_at,
                              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
                              r.Count(suite::Verdict::kSkipped)});
       }

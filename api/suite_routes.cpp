@@ -55,7 +55,7 @@ HttpReply RunReply(const suite::RunRecord& run, Format format) {
 json::object Summary(const suite::RunRecord& r) {
   return {{"id", r.id},
           {"profile", r.profile},
-          {"state", r.state},
+          {"state", suite::ToString(r.state)},
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
           {"nfrs", json::object{{"passed", r.Count(suite::Verdict::kPassed)},
@@ -117,7 +117,8 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
     for (const auto& r : runs) {
       md += "| [" + common::MarkdownText(r.id) + "](/runs/" + common::UrlEncode(r.id) +
             "?format=markdown) | " + common::MarkdownText(r.profile) + " | " +
-            common::MarkdownText(r.state) + " | " + suite::FormatTime(r.started_at) + " | " +
+            common::MarkdownText(suite::ToString(r.state)) + " | " +
+            suite::FormatTime(r.started_at) + " | " +
             std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
             std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
             std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
@@ -221,17 +222,16 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
     if (profile.empty()) return Error(400, "\"profile\" is missing, e.g. {\"profile\": \"quick\"}");
     if (auto problem = LabelProblem(labels); !problem.empty()) return Error(400, problem);
     auto started = suites.Start(profile, std::move(labels));
-    const std::string url = "/runs/" + started.id;
-    if (started.status == 202) {
-      HttpReply r = Json(202, json::object{{"id", started.id}, {"status_url", url}});
+    if (!started) return Error(HttpStatusOf(started.error().kind), started.error().detail);
+    const std::string url = "/runs/" + started->id;
+    if (started->started) {
+      HttpReply r = Json(202, json::object{{"id", started->id}, {"status_url", url}});
       r.headers.emplace_back("Location", url);
       return r;
     }
-    if (started.status == 409) {
-      return Json(409, json::object{
-                           {"error", started.error}, {"running", started.id}, {"status_url", url}});
-    }
-    return Error(started.status, started.error);
+    return Json(
+        409,
+        json::object{{"error", started->detail}, {"running", started->id}, {"status_url", url}});
   });
 
   server.Route("GET", "/runs", [&suites](const HttpRequest& req) { return ListRuns(suites, req); });

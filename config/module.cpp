@@ -160,21 +160,20 @@ void ParseModules(const YAML::Node& node, Config& cfg, const KindTraitsMap& kind
     ParseModule(kv.first.Scalar(), kv.second, kv.first.Mark(), cfg, kinds, diag);
 }
 
-std::expected<ModuleProbe, ModuleRefusal> ResolveModule(const ModuleConfig& module,
-                                                        std::string_view address,
-                                                        const Config& cfg) {
+common::Result<ModuleProbe> ResolveModule(const ModuleConfig& module, std::string_view address,
+                                          const Config& cfg) {
   auto addressed = WithAddress(module.target, module.probe.traits.address, address);
-  if (!addressed) return std::unexpected(ModuleRefusal{false, addressed.error().detail});
+  if (!addressed) return std::unexpected(addressed.error());
   const std::string where = addressed->where.ToString();
   if (module.allow.Empty()) {
-    return std::unexpected(
-        ModuleRefusal{true, "module \"" + module.name +
-                                "\" allows no target yet: list hosts or cidrs under modules." +
-                                module.name + ".allow"});
+    return common::Fail(common::ErrorKind::kForbidden,
+                        "module \"" + module.name +
+                            "\" allows no target yet: list hosts or cidrs under modules." +
+                            module.name + ".allow");
   }
   if (!module.allow.Allows(addressed->where)) {
-    return std::unexpected(ModuleRefusal{
-        true, "target " + where + " is not allowed by modules." + module.name + ".allow"});
+    return common::Fail(common::ErrorKind::kForbidden,
+                        "target " + where + " is not allowed by modules." + module.name + ".allow");
   }
   ModuleProbe out{module.probe, std::make_shared<const TargetConfig>(std::move(addressed->target))};
   Diagnostics diag("module " + module.name);
@@ -185,11 +184,10 @@ std::expected<ModuleProbe, ModuleRefusal> ResolveModule(const ModuleConfig& modu
     out.probe.settings = module.probe.traits.parse(r, out.target.get(), out.probe);
     r.Finish();
   } catch (const YAML::Exception& e) {
-    return std::unexpected(ModuleRefusal{false, "module " + module.name + ": " + e.what()});
+    return common::Invalid("module " + module.name + ": " + e.what());
   }
   if (!diag.ok() || !out.probe.settings)
-    return std::unexpected(
-        ModuleRefusal{false, "target " + where + ": " + common::Join(diag.errors(), "; ")});
+    return common::Invalid("target " + where + ": " + common::Join(diag.errors(), "; "));
   return out;
 }
 

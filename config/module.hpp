@@ -52,14 +52,10 @@ struct ModuleProbe {
   ProbeConfig probe;
   std::shared_ptr<const TargetConfig> target;
 };
-struct ModuleRefusal {
-  bool forbidden = false;  // the allow list said no (else: the address is malformed)
-  std::string message;
-};
 // Checks `address` against the module's allow list and reads the kind's block for it. Cheap
 // enough per request (a YAML parse of the block).
-std::expected<ModuleProbe, ModuleRefusal> ResolveModule(const ModuleConfig& module,
-                                                        std::string_view address,
-                                                        const Config& cfg);
+// Refused: kForbidden when the allow list said no, else kInvalid (a malformed address).
+common::Result<ModuleProbe> ResolveModule(const ModuleConfig& module, std::string_view address,
+                                          const Config& cfg);
 
 }  // namespace reznet::config

@@ -68,7 +68,7 @@ TEST(Modules, LoadAndResolveAnAllowedTarget) {
   const ModuleConfig& m = c.modules.at("web_2xx");
   EXPECT_EQ(m.probe.timeout, std::chrono::seconds(2));
   auto run = ResolveModule(m, "api.svc.local:8080", c);
-  ASSERT_TRUE(run.has_value()) << run.error().message;
+  ASSERT_TRUE(run.has_value()) << run.error().detail;
   // host:port keeps the template's scheme and base path; the template's headers come along.
   EXPECT_EQ(run->target->url->ToString(), "https://api.svc.local:8080/api");
   EXPECT_EQ(run->target->headers.at("X-Token"), "t0ken");
@@ -78,7 +78,7 @@ TEST(Modules, LoadAndResolveAnAllowedTarget) {
   EXPECT_EQ(seen->path, "/health");
   // A full URL replaces the whole url; 443 is https's default port.
   auto full = ResolveModule(m, "https://backend/v2", c);
-  ASSERT_TRUE(full.has_value()) << full.error().message;
+  ASSERT_TRUE(full.has_value()) << full.error().detail;
   EXPECT_EQ(full->target->url->ToString(), "https://backend/v2");
   EXPECT_TRUE(ResolveModule(m, "10.1.2.3:8000", c).has_value());
   EXPECT_TRUE(ResolveModule(m, "[fd00::1]:443", c).has_value());
@@ -95,8 +95,8 @@ TEST(Modules, TheAllowListRefusesEverythingElse) {
         "http://10.0.0.1:9000/"}) {
     auto r = ResolveModule(m, denied, c);
     ASSERT_FALSE(r.has_value()) << denied;
-    EXPECT_TRUE(r.error().forbidden) << denied << ": " << r.error().message;
-    EXPECT_THAT(r.error().message, HasSubstr("modules.web_2xx.allow"));
+    EXPECT_EQ(r.error().kind, common::ErrorKind::kForbidden) << denied << ": " << r.error().detail;
+    EXPECT_THAT(r.error().detail, HasSubstr("modules.web_2xx.allow"));
   }
 }
 
@@ -108,8 +108,8 @@ TEST(Modules, MalformedTargetsAreNotForbiddenButBad) {
         "ftp://api.svc.local", "::1:443", "api.svc.local:443 dbname=x", "[nothex]:1"}) {
     auto r = ResolveModule(m, bad, c);
     ASSERT_FALSE(r.has_value()) << bad;
-    EXPECT_FALSE(r.error().forbidden) << bad << ": " << r.error().message;
-    EXPECT_THAT(r.error().message, ::testing::Not(HasSubstr("pw@"))) << bad;
+    EXPECT_EQ(r.error().kind, common::ErrorKind::kInvalid) << bad << ": " << r.error().detail;
+    EXPECT_THAT(r.error().detail, ::testing::Not(HasSubstr("pw@"))) << bad;
   }
 }
 
@@ -117,8 +117,8 @@ TEST(Modules, AModuleWithoutAllowListAllowsNothing) {
   const Config c = Load("modules: { open: { kind: web } }\n");
   auto r = ResolveModule(c.modules.at("open"), "localhost:80", c);
   ASSERT_FALSE(r.has_value());
-  EXPECT_TRUE(r.error().forbidden);
-  EXPECT_THAT(r.error().message, HasSubstr("allows no target yet"));
+  EXPECT_EQ(r.error().kind, common::ErrorKind::kForbidden);
+  EXPECT_THAT(r.error().detail, HasSubstr("allows no target yet"));
 }
 
 TEST(Modules, ConfigErrorsSayWhereAndWhatToWrite) {

@@ -53,7 +53,8 @@ suite::SuiteHooks SuiteWiring(suite::SuiteMetrics& metrics, api::Readiness& read
   suite::SuiteHooks hooks;
   hooks.profile_declared = [&metrics](const std::string& profile) { metrics.AddProfile(profile); };
   hooks.run_finished = [&metrics](const suite::RunRecord& run) {
-    metrics.RecordRun(run.profile, run.state, run.finished_at - run.started_at, run.finished_at,
+    metrics.RecordRun(run.profile, std::string(suite::ToString(run.state)),
+                      run.finished_at - run.started_at, run.finished_at,
                       run.Count(suite::Verdict::kFailed));
   };
   hooks.live_started = [&metrics](const std::string& probe, const probes::LiveCounters* live) {

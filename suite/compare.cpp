@@ -6,6 +6,20 @@
 namespace reznet::suite {
 namespace {
 
+RowVerdict VerdictOf(stats::Change c) {
+  switch (c) {
+    case stats::Change::kRegressed:
+      return RowVerdict::kRegressed;
+    case stats::Change::kImproved:
+      return RowVerdict::kImproved;
+    case stats::Change::kNoChange:
+      return RowVerdict::kNoChange;
+    case stats::Change::kTooFew:
+      return RowVerdict::kTooFew;
+  }
+  return RowVerdict::kNone;
+}
+
 double ChangeOf(double baseline, double value) {
   if (baseline != 0) return value / baseline - 1;
   return value == 0 ? 0 : std::numeric_limits<double>::infinity();
@@ -27,8 +41,7 @@ void TestLatency(BaselineRow& row, const PhaseStats* base, const PhaseStats* run
       row.ci_high_pct = ci->high * 100;
     }
   }
-  row.verdict =
-      stats::ChangeName(stats::Decide(test, ChangeOf(row.baseline, row.value), true, criteria));
+  row.verdict = VerdictOf(stats::Decide(test, ChangeOf(row.baseline, row.value), true, criteria));
 }
 
 void TestErrorRate(BaselineRow& row, const ProbeResult* base, const ProbeResult* run,
@@ -41,8 +54,7 @@ void TestErrorRate(BaselineRow& row, const ProbeResult* base, const ProbeResult*
   row.samples_baseline = test.n_a;
   row.samples_run = test.n_b;
   if (test.n_a > 0 && test.n_b > 0) row.p_value = test.p;
-  row.verdict =
-      stats::ChangeName(stats::Decide(test, ChangeOf(row.baseline, row.value), true, criteria));
+  row.verdict = VerdictOf(stats::Decide(test, ChangeOf(row.baseline, row.value), true, criteria));
 }
 
 }  // namespace
@@ -67,17 +79,19 @@ std::optional<BaselineRow> CompareNfr(const RunRecord& run, const RunRecord& bas
   bool regressed = false;
   if (v->stat == "error_rate") {
     TestErrorRate(row, bp, rp, criteria);
-    regressed = row.verdict == stats::ChangeName(stats::Change::kRegressed);
+    regressed = row.verdict == RowVerdict::kRegressed;
   } else if (v->latency) {
     TestLatency(row, bp ? bp->Phase(b->phase) : nullptr, rp ? rp->Phase(v->phase) : nullptr,
                 criteria, interval);
-    regressed = row.verdict == stats::ChangeName(stats::Change::kRegressed);
+    regressed = row.verdict == RowVerdict::kRegressed;
   } else {
     // A ratio (a counter's mean over runs): no samples kept to test, so the tolerance alone.
-    row.verdict = "not tested";
+    row.verdict = RowVerdict::kNotTested;
     regressed = -row.change_pct > criteria.tolerance * 100 + 1e-9;
   }
-  row.status = v->verdict == Verdict::kFailed ? "violated" : regressed ? "worse" : "ok";
+  row.status = v->verdict == Verdict::kFailed ? RowStatus::kViolated
+               : regressed                    ? RowStatus::kWorse
+                                              : RowStatus::kOk;
   return row;
 }
 
@@ -107,7 +121,7 @@ std::vector<BaselineRow> ComparePhases(const RunRecord& run, const RunRecord& ba
       row.value = phase.p50;
       row.change_pct = row.baseline != 0 ? (row.value / row.baseline - 1) * 100 : 0;
       TestLatency(row, bphase, &phase, criteria, true);
-      row.status = row.verdict == stats::ChangeName(stats::Change::kRegressed) ? "worse" : "ok";
+      row.status = row.verdict == RowVerdict::kRegressed ? RowStatus::kWorse : RowStatus::kOk;
       rows.push_back(std::move(row));
     }
   }

@@ -19,7 +19,7 @@ RunRecord MakeRun(std::string id, int n, double shift, Verdict verdict = Verdict
                   double ratio = 0.9, int failures = 0) {
   RunRecord r;
   r.id = std::move(id);
-  r.state = "passed";
+  r.state = RunState::kPassed;
   ProbeResult p;
   p.name = "api";
   p.runs = n;
@@ -56,41 +56,41 @@ TEST(Compare, SignificantShiftBeyondToleranceIsRegressedWithItsInterval) {
   ASSERT_EQ(rows.size(), 3u);
   const BaselineRow& p95 = rows[0];
   EXPECT_EQ(p95.nfr, "api_p95");
-  EXPECT_EQ(p95.verdict, "regressed");
-  EXPECT_EQ(p95.status, "worse");
+  EXPECT_EQ(p95.verdict, RowVerdict::kRegressed);
+  EXPECT_EQ(p95.status, RowStatus::kWorse);
   ASSERT_TRUE(p95.p_value && p95.ci_low_pct && p95.ci_high_pct);
   EXPECT_LT(*p95.p_value, 0.001);
   EXPECT_LE(*p95.ci_low_pct, p95.change_pct);
   EXPECT_GE(*p95.ci_high_pct, p95.change_pct);
   EXPECT_EQ(p95.samples_baseline, 30u);
   EXPECT_EQ(p95.samples_run, 30u);
-  EXPECT_EQ(rows[1].verdict, "no significant change");  // no failures on either side
-  EXPECT_EQ(rows[2].verdict, "not tested");
-  EXPECT_EQ(rows[2].status, "ok");
+  EXPECT_EQ(rows[1].verdict, RowVerdict::kNoChange);  // no failures on either side
+  EXPECT_EQ(rows[2].verdict, RowVerdict::kNotTested);
+  EXPECT_EQ(rows[2].status, RowStatus::kOk);
 
   // The other way round: improved, not flagged.
   const auto back = CompareNfrs(base, run, kCriteria);
-  EXPECT_EQ(back[0].verdict, "improved");
-  EXPECT_EQ(back[0].status, "ok");
+  EXPECT_EQ(back[0].verdict, RowVerdict::kImproved);
+  EXPECT_EQ(back[0].status, RowStatus::kOk);
 }
 
 TEST(Compare, SameSamplesFewSamplesAndFailuresAreNotRegressions) {
   EXPECT_EQ(CompareNfrs(MakeRun("b", 30, 0), MakeRun("a", 30, 0), kCriteria)[0].verdict,
-            "no significant change");
+            RowVerdict::kNoChange);
   const auto few = CompareNfrs(MakeRun("b", 5, 0.011), MakeRun("a", 5, 0), kCriteria);
-  EXPECT_EQ(few[0].verdict, "too few samples");
-  EXPECT_EQ(few[0].status, "ok");  // no guess: not flagged
+  EXPECT_EQ(few[0].verdict, RowVerdict::kTooFew);
+  EXPECT_EQ(few[0].status, RowStatus::kOk);  // no guess: not flagged
   // A failing NFR is ✗ whatever the test says; a ratio that fell beyond the tolerance is ⚠.
   const auto failed =
       CompareNfrs(MakeRun("b", 30, 0, Verdict::kFailed), MakeRun("a", 30, 0), kCriteria);
-  EXPECT_EQ(failed[0].status, "violated");
+  EXPECT_EQ(failed[0].status, RowStatus::kViolated);
   const auto ratio =
       CompareNfrs(MakeRun("b", 30, 0, Verdict::kPassed, 0.5), MakeRun("a", 30, 0), kCriteria);
-  EXPECT_EQ(ratio[2].status, "worse");
+  EXPECT_EQ(ratio[2].status, RowStatus::kWorse);
   // 0 of 30 failed, then 12 of 30: the proportion test.
   const auto errors =
       CompareNfrs(MakeRun("b", 30, 0, Verdict::kPassed, 0.9, 12), MakeRun("a", 30, 0), kCriteria);
-  EXPECT_EQ(errors[1].verdict, "regressed");
+  EXPECT_EQ(errors[1].verdict, RowVerdict::kRegressed);
   EXPECT_LT(*errors[1].p_value, 0.001);
 }
 
@@ -98,7 +98,7 @@ TEST(Compare, OldRecordsWithoutSamplesSayTooFewSamples) {
   RunRecord old = MakeRun("a", 30, 0);
   old.probes[0].phases[0].samples.clear();
   const auto rows = CompareNfrs(MakeRun("b", 30, 0.05), old, kCriteria);
-  EXPECT_EQ(rows[0].verdict, "too few samples");
+  EXPECT_EQ(rows[0].verdict, RowVerdict::kTooFew);
   EXPECT_EQ(rows[0].samples_baseline, 0u);
   EXPECT_FALSE(rows[0].p_value);
 }
@@ -110,7 +110,7 @@ TEST(Compare, PhaseRowsAndTheirMarkdown) {
   EXPECT_EQ(phases[0].probe, "api");
   EXPECT_EQ(phases[0].phase, "total");
   EXPECT_EQ(phases[0].stat, "p50");
-  EXPECT_EQ(phases[0].verdict, "regressed");
+  EXPECT_EQ(phases[0].verdict, RowVerdict::kRegressed);
   const std::string md =
       ComparisonMarkdown("a", 0.05, 0.05, CompareNfrs(run, base, kCriteria), phases);
   EXPECT_THAT(md, HasSubstr("| api_p95 | p95 | 119.0 ms | 130.0 ms | +9.2 % |"));

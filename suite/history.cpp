@@ -49,7 +49,8 @@ class PgHistory final : public HistoryStore {
         "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
         " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
         " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
-        {run.id, common::JsonNumber(run.started_at), run.profile, run.state, ToJson(run)});
+        {run.id, common::JsonNumber(run.started_at), run.profile, std::string(ToString(run.state)),
+         ToJson(run)});
     Prune();
   }
 

@@ -147,7 +147,7 @@ std::optional<double> MedianBaseline(const config::NfrRule& rule,
   std::vector<double> values;
   for (const auto& run : past) {
     if (static_cast<int>(values.size()) >= rule.baseline_runs) break;
-    if (!run.finished() || run.state == "error") continue;
+    if (!run.finished() || run.state == RunState::kError) continue;
     const ProbeResult* p = run.Probe(rule.probe);
     if (p == nullptr) continue;
     if (auto v = StatOf(*p, rule).value) values.push_back(*v);
@@ -164,7 +164,7 @@ Samples BaselineSamples(const config::NfrRule& rule, const std::vector<RunRecord
   int used = 0;
   for (const auto& run : past) {
     if (used >= rule.baseline_runs) break;
-    if (!run.finished() || run.state == "error") continue;
+    if (!run.finished() || run.state == RunState::kError) continue;
     const ProbeResult* p = run.Probe(rule.probe);
     if (p == nullptr || !StatOf(*p, rule).value) continue;
     ++used;
@@ -264,8 +264,8 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
   return out;
 }
 
-std::string FinalState(const RunRecord& run) {
-  return run.Count(Verdict::kFailed) > 0 ? "failed" : "passed";
+RunState FinalState(const RunRecord& run) {
+  return run.Count(Verdict::kFailed) > 0 ? RunState::kFailed : RunState::kPassed;
 }
 
 }  // namespace reznet::suite

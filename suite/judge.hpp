@@ -73,6 +73,6 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                               const JudgeOptions& options = {});
 
 // passed when no verdict failed, failed otherwise.
-std::string FinalState(const RunRecord& run);
+RunState FinalState(const RunRecord& run);
 
 }  // namespace reznet::suite

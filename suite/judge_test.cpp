@@ -85,9 +85,9 @@ TEST(Judge, PassFailSkipAndSilenceIsNotAPass) {
   EXPECT_DOUBLE_EQ(*v[4].value, 1.0);
   RunRecord run;
   run.nfrs = v;
-  EXPECT_EQ(FinalState(run), "failed");
+  EXPECT_EQ(FinalState(run), RunState::kFailed);
   run.nfrs = {v[0], v[3]};
-  EXPECT_EQ(FinalState(run), "passed");
+  EXPECT_EQ(FinalState(run), RunState::kPassed);
 }
 
 TEST(Judge, RegressionBaselineIsTheMedianOfPastRuns) {

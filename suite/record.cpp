@@ -26,6 +26,47 @@ std::optional<double> ProbeResult::CounterMean(const std::string& n) const {
   return std::nullopt;
 }
 
+namespace {
+
+template <class E, std::size_t N>
+std::string_view NameOf(E e, const std::pair<E, std::string_view> (&names)[N]) {
+  for (const auto& [k, name] : names)
+    if (k == e) return name;
+  return names[0].second;
+}
+template <class E, std::size_t N>
+std::optional<E> Named(std::string_view text, const std::pair<E, std::string_view> (&names)[N]) {
+  for (const auto& [k, name] : names)
+    if (name == text) return k;
+  return std::nullopt;
+}
+
+constexpr std::pair<RunState, std::string_view> kRunStates[] = {{RunState::kQueued, "queued"},
+                                                                {RunState::kRunning, "running"},
+                                                                {RunState::kPassed, "passed"},
+                                                                {RunState::kFailed, "failed"},
+                                                                {RunState::kError, "error"}};
+constexpr std::pair<RowStatus, std::string_view> kRowStatuses[] = {
+    {RowStatus::kOk, "ok"}, {RowStatus::kWorse, "worse"}, {RowStatus::kViolated, "violated"}};
+constexpr std::pair<RowVerdict, std::string_view> kRowVerdicts[] = {
+    {RowVerdict::kNone, ""},
+    {RowVerdict::kRegressed, "regressed"},
+    {RowVerdict::kImproved, "improved"},
+    {RowVerdict::kNoChange, "no significant change"},
+    {RowVerdict::kTooFew, "too few samples"},
+    {RowVerdict::kNotTested, "not tested"}};
+
+}  // namespace
+
+std::string_view ToString(RunState s) { return NameOf(s, kRunStates); }
+std::optional<RunState> ParseRunState(std::string_view text) { return Named(text, kRunStates); }
+std::string_view ToString(RowStatus s) { return NameOf(s, kRowStatuses); }
+std::optional<RowStatus> ParseRowStatus(std::string_view text) { return Named(text, kRowStatuses); }
+std::string_view ToString(RowVerdict v) { return NameOf(v, kRowVerdicts); }
+std::optional<RowVerdict> ParseRowVerdict(std::string_view text) {
+  return Named(text, kRowVerdicts);
+}
+
 const char* VerdictName(Verdict v) {
   switch (v) {
     case Verdict::kPassed:
@@ -195,8 +236,8 @@ json::object BaselineJson(const BaselineRow& b) {
           {"p_value", Opt(b.p_value)},
           {"samples_baseline", b.samples_baseline},
           {"samples_run", b.samples_run},
-          {"verdict", b.verdict},
-          {"status", b.status}};
+          {"verdict", ToString(b.verdict)},
+          {"status", ToString(b.status)}};
 }
 
 // Reading: every accessor is tolerant of absent keys (older lines) but not of wrong types: a
@@ -254,6 +295,17 @@ std::string Str(const json::value& v, std::string_view k) {
   return std::string(v.as_string());
 }
 
+// A key absent (or empty) in records written before it existed reads as `absent`.
+template <class E>
+E Enum(const json::object& o, std::string_view k, std::optional<E> (*parse)(std::string_view),
+       const char* expected, E absent) {
+  const std::string text = S(o, k);
+  if (text.empty()) return absent;
+  const auto e = parse(text);
+  if (!e) WrongType(k, expected);
+  return *e;
+}
+
 Verdict VerdictOf(const std::string& s) {
   if (s == "passed") return Verdict::kPassed;
   if (s == "failed") return Verdict::kFailed;
@@ -267,7 +319,7 @@ std::string ToJson(const RunRecord& r) {
       {"id", r.id},
       {"profile", r.profile},
       {"labels", StrMap(r.labels)},
-      {"state", r.state},
+      {"state", ToString(r.state)},
       {"error", r.error},
       {"version", r.version},
       {"started_at", r.started_at},
@@ -353,8 +405,9 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
 
 BaselineRow BaselineFromJson(const json::value& bv) {
   const auto& bo = O(bv, "baseline[]");
-  BaselineRow b{S(bo, "nfr"),   S(bo, "unit") != "ratio", D(bo, "baseline"),
-                D(bo, "value"), D(bo, "change_pct"),      S(bo, "status")};
+  BaselineRow b{S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
+                D(bo, "change_pct")};
+  b.status = Enum(bo, "status", ParseRowStatus, "ok, worse or violated", RowStatus::kOk);
   b.probe = S(bo, "probe");
   b.phase = S(bo, "phase");
   b.stat = S(bo, "stat");
@@ -363,7 +416,9 @@ BaselineRow BaselineFromJson(const json::value& bv) {
   b.p_value = OptD(bo, "p_value");
   b.samples_baseline = static_cast<std::uint64_t>(D(bo, "samples_baseline"));
   b.samples_run = static_cast<std::uint64_t>(D(bo, "samples_run"));
-  b.verdict = S(bo, "verdict");
+  b.verdict = Enum(bo, "verdict", ParseRowVerdict,
+                   "regressed, improved, no significant change, too few samples or not tested",
+                   RowVerdict::kNone);
   return b;
 }
 
@@ -374,7 +429,9 @@ RunRecord RunFromJson(const json::value& root) {
   if (r.id.empty()) throw std::runtime_error("no id");
   r.profile = S(o, "profile");
   for (const auto& [k, v] : O(o, "labels")) r.labels[std::string(k)] = Str(v, "labels");
-  r.state = S(o, "state");
+  // A record without a state never finished properly.
+  r.state =
+      Enum(o, "state", ParseRunState, "queued, running, passed, failed or error", RunState::kError);
   r.error = S(o, "error");
   r.version = S(o, "version");
   r.started_at = D(o, "started_at");

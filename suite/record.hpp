@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,25 @@ struct ProbeResult {
 enum class Verdict { kPassed, kFailed, kSkipped };
 const char* VerdictName(Verdict v);
 
+// A run's life: queued → running → passed | failed | error (error: it could not finish, or
+// history could not store it). Printed and parsed only at the JSON/Markdown boundary.
+enum class RunState { kQueued, kRunning, kPassed, kFailed, kError };
+std::string_view ToString(RunState s);
+std::optional<RunState> ParseRunState(std::string_view text);
+
+// A comparison row's flag: ok, worse (regressed: significantly worse and by more than the
+// tolerance, ⚠) or violated (the NFR fails, ✗).
+enum class RowStatus { kOk, kWorse, kViolated };
+std::string_view ToString(RowStatus s);
+std::optional<RowStatus> ParseRowStatus(std::string_view text);
+
+// What the significance test said of a comparison row: stats::Change, or not tested (a ratio:
+// no samples to test; its status then follows the tolerance alone), or nothing (rows written
+// before significance was tested).
+enum class RowVerdict { kNone, kRegressed, kImproved, kNoChange, kTooFew, kNotTested };
+std::string_view ToString(RowVerdict v);  // "", "regressed", …, "no significant change", …
+std::optional<RowVerdict> ParseRowVerdict(std::string_view text);
+
 struct NfrVerdict {
   std::string nfr;
   std::string probe;
@@ -94,16 +114,12 @@ struct BaselineRow {
   double baseline = 0;
   double value = 0;
   double change_pct = 0;  // (value / baseline - 1) × 100
-  // "ok", "worse" (regressed: significantly worse, and by more than the tolerance: ⚠),
-  // "violated" (the NFR fails: ✗)
-  std::string status;
+  RowStatus status = RowStatus::kOk;
   std::string probe, phase, stat;
   std::optional<double> ci_low_pct, ci_high_pct;  // interval of change_pct
   std::optional<double> p_value;
   std::uint64_t samples_baseline = 0, samples_run = 0;
-  // "regressed", "improved", "no significant change", "too few samples", or "not tested" (a
-  // ratio: no samples to test; its status then follows the tolerance alone)
-  std::string verdict;
+  RowVerdict verdict = RowVerdict::kNone;
   bool operator==(const BaselineRow&) const = default;
 };
 
@@ -111,8 +127,8 @@ struct RunRecord {
   std::string id;
   std::string profile;
   std::map<std::string, std::string> labels;
-  std::string state = "queued";  // queued, running, passed, failed, error
-  std::string error;             // state error: why
+  RunState state = RunState::kQueued;
+  std::string error;  // state error: why
   std::string version;
   double started_at = 0;   // Unix seconds
   double finished_at = 0;  // 0 while running
@@ -128,7 +144,9 @@ struct RunRecord {
   std::vector<BaselineRow> baseline_phases;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;
 
-  bool finished() const { return state == "passed" || state == "failed" || state == "error"; }
+  bool finished() const {
+    return state == RunState::kPassed || state == RunState::kFailed || state == RunState::kError;
+  }
   const ProbeResult* Probe(const std::string& name) const;
   const NfrVerdict* Nfr(const std::string& name) const;
   int Count(Verdict v) const;

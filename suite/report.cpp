@@ -63,11 +63,11 @@ std::string PValue(const BaselineRow& b) {
 }
 
 const char* Flag(const BaselineRow& b) {
-  return b.status == "violated" ? "✗" : b.status == "worse" ? "⚠" : "✓";
+  return b.status == RowStatus::kViolated ? "✗" : b.status == RowStatus::kWorse ? "⚠" : "✓";
 }
 
 std::string Samples(const BaselineRow& b) {
-  if (b.verdict.empty()) return "–";
+  if (b.verdict == RowVerdict::kNone) return "–";
   return std::to_string(b.samples_baseline) + " / " + std::to_string(b.samples_run);
 }
 
@@ -90,7 +90,8 @@ std::string ComparisonMarkdown(const std::string& baseline_id, double significan
       md += "| " + Md(b.nfr) + " | " + (b.stat.empty() ? "–" : Md(b.stat)) + " | " +
             FormatValue(b.baseline, b.latency) + " | " + FormatValue(b.value, b.latency) + " | " +
             Pct(b.change_pct) + " | " + Interval(b) + " | " + PValue(b) + " | " + Samples(b) +
-            " | " + (b.verdict.empty() ? "–" : Md(b.verdict)) + " | " + Flag(b) + " |\n";
+            " | " + (b.verdict == RowVerdict::kNone ? "–" : Md(ToString(b.verdict))) + " | " +
+            Flag(b) + " |\n";
     }
   }
   if (!phases.empty()) {
@@ -101,8 +102,8 @@ std::string ComparisonMarkdown(const std::string& baseline_id, double significan
     for (const auto& b : phases) {
       md += "| " + Md(b.probe) + " | " + Md(b.phase) + " | " + FormatValue(b.baseline, true) +
             " | " + FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) +
-            " | " + PValue(b) + " | " + Samples(b) + " | " + Md(b.verdict) + " | " + Flag(b) +
-            " |\n";
+            " | " + PValue(b) + " | " + Samples(b) + " | " + Md(ToString(b.verdict)) + " | " +
+            Flag(b) + " |\n";
     }
   }
   return md;
@@ -121,8 +122,8 @@ std::string ToMarkdown(const RunRecord& r) {
   md += "# Performance test results — " + Md(r.profile) + "\n\n";
   md += "| | |\n|---|---|\n";
   md += "| Run | " + MarkdownCode(r.id) + " |\n";
-  md +=
-      "| Result | **" + Md(r.state) + "**" + (r.error.empty() ? "" : " — " + Md(r.error)) + " |\n";
+  md += "| Result | **" + Md(ToString(r.state)) + "**" +
+        (r.error.empty() ? "" : " — " + Md(r.error)) + " |\n";
   md += "| Started | " + FormatTime(r.started_at) + " |\n";
   md += "| Duration | " + Duration(r) + " |\n";
   md += "| NFRs | " + std::to_string(r.Count(Verdict::kPassed)) + " met, " +
@@ -207,10 +208,10 @@ std::string ResultsDocument(const RunRecord& run, const std::string& trend_markd
 std::string ToJUnit(const RunRecord& r) {
   const double seconds = r.finished_at > 0 ? r.finished_at - r.started_at : 0;
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  const std::size_t tests = r.nfrs.size() + (r.state == "error" ? 1 : 0);
+  const std::size_t tests = r.nfrs.size() + (r.state == RunState::kError ? 1 : 0);
   const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" +
                              std::to_string(r.Count(Verdict::kFailed)) + "\" errors=\"" +
-                             (r.state == "error" ? "1" : "0") + "\" skipped=\"" +
+                             (r.state == RunState::kError ? "1" : "0") + "\" skipped=\"" +
                              std::to_string(r.Count(Verdict::kSkipped)) + "\" time=\"" +
                              Fmt("%.3f", seconds) + "\"";
   x += "<testsuites name=\"reznet-perfd\"" + counts + ">\n";
@@ -239,7 +240,7 @@ std::string ToJUnit(const RunRecord& r) {
     }
     x += "    </testcase>\n";
   }
-  if (r.state == "error") {
+  if (r.state == RunState::kError) {
     x += "    <testcase classname=\"suite\" name=\"run\">\n      <error message=\"" +
          XmlEscape(r.error) + "\"/>\n    </testcase>\n";
   }

@@ -35,7 +35,7 @@ RunRecord HostileRun() {
   RunRecord r;
   r.id = "20261127T084512Z-00beef";
   r.profile = "quick<b>";
-  r.state = "error";
+  r.state = RunState::kError;
   r.error = kHostile[2] + kHostile[0];
   r.version = "0.1.0";
   r.started_at = 1795769112.25;
@@ -72,8 +72,8 @@ RunRecord HostileRun() {
     if (i % 3 == 2) v.value = 0.1;
     r.nfrs.push_back(v);
     BaselineRow b;
-    b.nfr = b.probe = b.phase = b.stat = b.verdict = kHostile[i];
-    b.status = "worse";
+    b.nfr = b.probe = b.phase = b.stat = kHostile[i];
+    b.status = RowStatus::kWorse;
     r.baseline.push_back(b);
     r.baseline_phases.push_back(b);
   }
@@ -81,12 +81,12 @@ RunRecord HostileRun() {
   return r;
 }
 
-TrendRow Row(std::string label, std::string id, std::string state,
+TrendRow Row(std::string label, std::string id, RunState state,
              std::vector<std::optional<double>> values) {
   TrendRow row;
   row.label = std::move(label);
   row.id = std::move(id);
-  row.state = std::move(state);
+  row.state = state;
   for (const auto& v : values) {
     TrendCell cell;
     cell.value = v;
@@ -161,8 +161,8 @@ TEST(ReportEscaping, ResultsDocumentEscapesTheEnvironmentAndTheTrend) {
   const RunRecord run = HostileRun();
   Trend t;
   t.nfrs = {kHostile[0], kHostile[2]};
-  t.rows.push_back(Row(run.labels.at("commit"), run.id, "passed", {0.1, 0.2}));
-  t.rows.push_back(Row(kHostile[8], run.id, "failed", {0.1, std::nullopt}));
+  t.rows.push_back(Row(run.labels.at("commit"), run.id, RunState::kPassed, {0.1, 0.2}));
+  t.rows.push_back(Row(kHostile[8], run.id, RunState::kFailed, {0.1, std::nullopt}));
   const std::string md = ResultsDocument(run, TrendMarkdown(t), {{kHostile[0], kHostile[2]}});
   ExpectSafeMarkdown(md);
   ExpectSafeMarkdown(TrendMarkdown(t));
@@ -226,8 +226,9 @@ std::vector<std::string> CsvFields(const std::string& line) {
 TEST(ReportEscaping, TrendCsvHasOneRowPerRunAndNoFormula) {
   Trend t;
   t.nfrs = {"=nfr()", "a,b"};
-  for (const auto& label : kHostile) t.rows.push_back(Row(label, "id,1", "passed", {0.1, {}}));
-  t.rows.push_back(Row("@SUM(A1)", "+1", "-2", {0.1, {}}));
+  for (const auto& label : kHostile)
+    t.rows.push_back(Row(label, "id,1", RunState::kPassed, {0.1, {}}));
+  t.rows.push_back(Row("@SUM(A1)", "+1", RunState::kFailed, {0.1, {}}));
   const auto lines = Lines(TrendCsv(t));
   ASSERT_EQ(lines.size(), t.rows.size() + 1);
   for (const auto& line : lines) {
@@ -248,7 +249,7 @@ TEST(ReportEscaping, TrendCsvHasOneRowPerRunAndNoFormula) {
 TEST(ReportEscaping, TrendJsonIsValidWhateverTheLabels) {
   Trend t;
   t.nfrs = {kHostile[6]};
-  t.rows.push_back(Row(kHostile[6] + kHostile[2], "id", "passed", {0.1}));
+  t.rows.push_back(Row(kHostile[6] + kHostile[2], "id", RunState::kPassed, {0.1}));
   const std::string j = TrendJson(t);
   EXPECT_EQ(common::ValidUtf8(j), j);
   EXPECT_THAT(j, HasSubstr(R"("label": ")"

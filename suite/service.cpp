@@ -33,8 +33,8 @@ void SuiteService::Reconfigured() {
     if (hooks_.profile_declared) hooks_.profile_declared(name);
 }
 
-SuiteService::Started SuiteService::Start(const std::string& profile_name,
-                                          std::map<std::string, std::string> labels) {
+common::Result<SuiteService::Started> SuiteService::Start(
+    const std::string& profile_name, std::map<std::string, std::string> labels) {
   // The run keeps the config it started with, whatever a reload does meanwhile.
   const std::shared_ptr<const config::Config> cfg = config_.Get();
   const auto profiles = config::ResolveProfiles(*cfg);
@@ -42,12 +42,12 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
   if (it == profiles.end()) {
     std::string known;
     for (const auto& [name, p] : profiles) known += (known.empty() ? "" : ", ") + name;
-    return {400, "", "no profile \"" + profile_name + "\"; profiles: " + known};
+    return common::Invalid("no profile \"" + profile_name + "\"; profiles: " + known);
   }
   suite::RunRecord run;
   {
     std::lock_guard lock(mutex_);
-    if (current_) return {409, current_->id, "run " + current_->id + " is still going"};
+    if (current_) return Started{false, current_->id, "run " + current_->id + " is still going"};
     run.started_at =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     run.id = suite::NewRunId(run.started_at);
@@ -111,7 +111,7 @@ SuiteService::Started SuiteService::Start(const std::string& profile_name,
         Finish(std::move(done));
       },
       asio::detached);
-  return {202, run.id, ""};
+  return Started{true, run.id, ""};
 }
 
 void SuiteService::Unstored(suite::RunRecord& run, const std::string& failure) {
@@ -120,7 +120,7 @@ void SuiteService::Unstored(suite::RunRecord& run, const std::string& failure) {
       run.id, failure);
   UnstoredRun waiting{run, run};
   // The verdicts stay: the run happened, only its record is at risk.
-  waiting.shown.state = "error";
+  waiting.shown.state = RunState::kError;
   waiting.shown.error = "not stored: " + failure;
   run = waiting.shown;
   std::lock_guard lock(mutex_);
@@ -158,7 +158,7 @@ std::size_t SuiteService::StoreUnstored() {
     --left;
     std::lock_guard lock(mutex_);
     std::erase_if(unstored_, [&](const UnstoredRun& u) { return u.run.id == run.id; });
-    spdlog::info("suite run {}: stored in history after all ({})", run.id, run.state);
+    spdlog::info("suite run {}: stored in history after all ({})", run.id, ToString(run.state));
   }
   if (hooks_.history_written) hooks_.history_written("");
   return 0;
@@ -168,7 +168,7 @@ void SuiteService::Finish(suite::RunRecord run) {
   const int failed = run.Count(suite::Verdict::kFailed);
   if (hooks_.run_finished) hooks_.run_finished(run);
   spdlog::info("suite run {} {}: profile {}, {} NFRs met, {} failed, {} skipped{}", run.id,
-               run.state, run.profile, run.Count(suite::Verdict::kPassed), failed,
+               suite::ToString(run.state), run.profile, run.Count(suite::Verdict::kPassed), failed,
                run.Count(suite::Verdict::kSkipped),
                run.error.empty() ? "" : " (" + run.error + ")");
   {

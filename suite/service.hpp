@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/config.hpp"
 #include "config/holder.hpp"
 #include "probes/probe.hpp"
@@ -46,12 +47,16 @@ class SuiteService {
                boost::asio::any_io_executor storage, suite::HistoryStore& history,
                SuiteHooks hooks);
 
+  // Single flight: either this call started a run (`started`, `id` the new run) or one is going
+  // (`id` that run, `detail` says so). An unknown profile is refused (kInvalid, naming the
+  // profiles there are).
   struct Started {
-    int status = 202;  // 202 started, 409 one is running (id = that run), 400 unknown profile
+    bool started = false;
     std::string id;
-    std::string error;
+    std::string detail;
   };
-  Started Start(const std::string& profile, std::map<std::string, std::string> labels);
+  common::Result<Started> Start(const std::string& profile,
+                                std::map<std::string, std::string> labels);
 
   // The running run (if any), runs history failed to store, and history, newest first.
   std::vector<suite::RunRecord> List(std::size_t offset, std::size_t limit);

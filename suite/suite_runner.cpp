@@ -31,12 +31,12 @@ std::vector<config::NfrRule> RulesWithBaselines(const config::Config& config,
 boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::SuiteProfile profile,
                                                   suite::RunRecord run, SuiteHistoryView history) {
   const config::Config& config = *ctx.config;
-  run.state = "running";
+  run.state = RunState::kRunning;
   run.version = common::kVersion;
   run.total = 0;
   for (const auto& e : profile.probes) run.total += e.samples;
   if (profile.probes.empty()) {
-    run.state = "error";
+    run.state = RunState::kError;
     run.error = "profile \"" + profile.name + "\" has no probes in " + config.source;
     run.finished_at = Now();
     co_return run;
@@ -97,7 +97,7 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
     run.baseline_phases = suite::ComparePhases(run, *history.baseline, criteria);
   }
   if (stopped) {
-    run.state = "error";
+    run.state = RunState::kError;
     run.error = "interrupted after " + std::to_string(run.done) + " of " +
                 std::to_string(run.total) + " runs";
   } else {

@@ -39,7 +39,7 @@ std::vector<ProbeResult> Results() {
 RunRecord PastRun(std::string id, double started, int api_p95_ms) {
   RunRecord r;
   r.id = std::move(id);
-  r.state = "passed";
+  r.state = RunState::kPassed;
   r.started_at = started;
   r.finished_at = started + 1;
   ProbeAccumulator api("api", "http", 1);
@@ -55,7 +55,7 @@ RunRecord SampleRun() {
   r.id = "20261127T084512Z-00beef";
   r.profile = "quick";
   r.labels = {{"commit", "abc<123>"}};
-  r.state = "failed";
+  r.state = RunState::kFailed;
   r.version = "0.1.0";
   r.started_at = 1795769112.25;
   r.finished_at = 1795769120.5;
@@ -68,7 +68,7 @@ RunRecord SampleRun() {
                   Rule("llm_ttfb", "llm", NfrStat::kMean, "mean", "<", NfrOp::kLt, 0.5, "ttfb")},
                  {"api_p95", "db_p95", "llm_ttfb"}, r.probes);
   r.baseline_id = "20261126T000000Z-000001";
-  r.baseline = {{"api_p95", true, 0.08, 0.1, 25, "worse"}};
+  r.baseline = {{"api_p95", true, 0.08, 0.1, 25, RowStatus::kWorse}};
   return r;
 }
 

@@ -55,7 +55,7 @@ Trend BuildTrend(const std::vector<RunRecord>& newest_first, std::vector<std::st
         // The previous (older) run that measured this NFR.
         for (std::size_t j = i + 1; j < newest_first.size() && cell.value; ++j) {
           if (auto c = CompareNfr(run, newest_first[j], name, criteria, false)) {
-            cell.worse = c->verdict == "regressed" || c->status == "worse";
+            cell.worse = c->verdict == RowVerdict::kRegressed || c->status == RowStatus::kWorse;
             cell.p_value = c->p_value;
             break;
           }
@@ -115,8 +115,8 @@ std::string TrendCsv(const Trend& t) {
   for (const auto& n : t.nfrs) csv += "," + CsvField(n) + "," + CsvField(n + "_flags");
   csv += "\n";
   for (const auto& r : t.rows) {
-    csv += CsvField(r.label) + "," + CsvField(r.id) + "," + CsvField(r.state) + "," +
-           common::JsonNumber(r.started_at);
+    csv += CsvField(r.label) + "," + CsvField(r.id) + "," +
+           CsvField(std::string(ToString(r.state))) + "," + common::JsonNumber(r.started_at);
     for (const auto& c : r.cells) {
       std::string flags = c.worse ? "worse" : "";
       if (c.failed) flags += flags.empty() ? "failed" : " failed";
@@ -144,7 +144,7 @@ std::string TrendJson(const Trend& t) {
     }
     rows.push_back(json::object{{"label", r.label},
                                 {"id", r.id},
-                                {"state", r.state},
+                                {"state", ToString(r.state)},
                                 {"started_at", r.started_at},
                                 {"cells", std::move(cells)}});
   }

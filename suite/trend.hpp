@@ -27,7 +27,8 @@ struct TrendCell {
 
 struct TrendRow {
   std::string label;  // the commit label, else the run id
-  std::string id, state;
+  std::string id;
+  RunState state = RunState::kQueued;
   double started_at = 0;
   std::vector<TrendCell> cells;  // one per Trend::nfrs
 };

@@ -44,7 +44,7 @@ int CompareCli(const config::Config& config, const std::string& a_id, const std:
               .c_str());
     }
     for (const auto& row : nfrs) {
-      if (row.status == "worse") return 1;
+      if (row.status == suite::RowStatus::kWorse) return 1;
     }
     return 0;
   });

@@ -94,7 +94,8 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
       std::cerr << "reznet-perfd: cannot write " << out << "\n";
       return 2;
     }
-    std::printf("%s: run %s (%s)%s\n", out.c_str(), run->id.c_str(), run->state.c_str(),
+    std::printf("%s: run %s (%s)%s\n", out.c_str(), run->id.c_str(),
+                std::string(suite::ToString(run->state)).c_str(),
                 doc.baseline_id.empty() ? "" : (", compared with " + doc.baseline_id).c_str());
     return 0;
   });

@@ -162,8 +162,8 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
     std::cerr << "reznet-perfd: cannot write reports to " << dir.string()
               << (ec ? ": " + ec.message() : "") << "\n";
   }
-  if (done.state == "passed") return written ? 0 : 2;
-  if (done.state == "failed") return 1;
+  if (done.state == suite::RunState::kPassed) return written ? 0 : 2;
+  if (done.state == suite::RunState::kFailed) return 1;
   return 2;
 }
 
@@ -171,9 +171,9 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
 
 void PrintVerdicts(const suite::RunRecord& r) {
   std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
-              r.id.c_str(), r.state.c_str(), r.Count(suite::Verdict::kPassed),
-              r.Count(suite::Verdict::kFailed), r.Count(suite::Verdict::kSkipped),
-              r.finished_at - r.started_at,
+              r.id.c_str(), std::string(suite::ToString(r.state)).c_str(),
+              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
+              r.Count(suite::Verdict::kSkipped), r.finished_at - r.started_at,
               r.error.empty() ? "" : (" — " + common::LogText(r.error)).c_str());
   for (const auto& v : r.nfrs) {
     const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
@@ -187,9 +187,10 @@ void PrintVerdicts(const suite::RunRecord& r) {
     std::printf("%s\n", line.c_str());
   }
   for (const auto& b : r.baseline) {
-    if (b.status == "ok") continue;
-    std::printf("  %s %s: %+.1f %% against baseline %s\n", b.status == "worse" ? "⚠" : "✗",
-                b.nfr.c_str(), b.change_pct, r.baseline_id.c_str());
+    if (b.status == suite::RowStatus::kOk) continue;
+    std::printf("  %s %s: %+.1f %% against baseline %s\n",
+                b.status == suite::RowStatus::kWorse ? "⚠" : "✗", b.nfr.c_str(), b.change_pct,
+                r.baseline_id.c_str());
   }
 }
 
