@@ -293,7 +293,7 @@ history: { tolerance: 20%, significance: 10% }
 )",
                        "t.yaml", Kinds());
   EXPECT_EQ(ok.nfrs[1].baseline_runs, 3);
-  EXPECT_FALSE(ok.nfrs[1].baseline);
+  EXPECT_FALSE(ok.nfrs[1].reference);
   EXPECT_DOUBLE_EQ(ok.history.tolerance, 0.2);
   EXPECT_DOUBLE_EQ(ok.history.significance, 0.1);
   EXPECT_DOUBLE_EQ(*ok.nfrs[1].significance, 0.01);

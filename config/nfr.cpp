@@ -134,7 +134,7 @@ void ReadProbeAndPhase(MapReader& r, const Config& cfg, NfrRule& rule) {
 
 // A regression rule: baseline or baseline_runs, tolerance; its op follows from the stat.
 void ReadRegression(MapReader& r, NfrRule& rule) {
-  rule.baseline = ReadLimit(r, "baseline", rule, false);
+  rule.reference = ReadLimit(r, "baseline", rule, false);
   if (r.Has("baseline_runs")) {
     std::int64_t runs = 0;
     if (r.Read("baseline_runs", runs, 1, 1000)) rule.baseline_runs = static_cast<int>(runs);
@@ -164,7 +164,7 @@ void ReadRegression(MapReader& r, NfrRule& rule) {
   const bool higher_worse = rule.stat != NfrStat::kRatio;
   rule.op = higher_worse ? NfrOp::kLe : NfrOp::kGe;
   rule.op_text = higher_worse ? "<=" : ">=";
-  if (rule.baseline) ApplyBaseline(rule, *rule.baseline);
+  if (rule.reference) ApplyReference(rule, *rule.reference);
 }
 
 // A threshold rule: op, threshold and an optional clear_threshold on the met side.
@@ -224,11 +224,11 @@ bool NfrRule::Met(double value, double limit) const {
   return false;
 }
 
-void ApplyBaseline(NfrRule& rule, double baseline) {
-  rule.baseline = baseline;
+void ApplyReference(NfrRule& rule, double reference) {
+  rule.reference = reference;
   // Higher is worse for latencies and error rates; lower is worse for ratios.
   rule.threshold =
-      baseline * (rule.stat != NfrStat::kRatio ? 1 + rule.tolerance : 1 - rule.tolerance);
+      reference * (rule.stat != NfrStat::kRatio ? 1 + rule.tolerance : 1 - rule.tolerance);
 }
 
 std::string FormatThreshold(const NfrRule& rule, double value) {

@@ -60,7 +60,7 @@ struct NfrRule {
   std::string severity = "page";
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::optional<double> baseline;  // regression: pinned baseline (same unit as threshold)
+  std::optional<double> reference;  // regression: pinned reference value (unit of threshold)
   // regression: when > 0, the baseline is the median of this stat over the last N suite runs
   // that measured it (set at run time; until then the rule has no data).
   int baseline_runs = 0;
@@ -84,8 +84,8 @@ struct AlertingConfig {
   bool operator==(const AlertingConfig&) const = default;
 };
 
-// Sets a regression rule's baseline and the threshold it implies (baseline ± tolerance).
-void ApplyBaseline(NfrRule& rule, double baseline);
+// Sets a regression rule's reference value and the threshold it implies (reference ± tolerance).
+void ApplyReference(NfrRule& rule, double reference);
 
 // "3s" for latency stats (seconds), "60%" for ratios; for messages and rule files.
 std::string FormatThreshold(const NfrRule& rule, double value);

@@ -119,10 +119,10 @@ boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Conf
     if (rule.baseline_runs <= 0) continue;
     auto f = std::find_if(all.begin(), all.end(),
                           [&](const config::NfrRule& r) { return r.name == rule.name; });
-    if (f == all.end() || !f->baseline) continue;
-    if (rule.baseline != f->baseline)
+    if (f == all.end() || !f->reference) continue;
+    if (rule.reference != f->reference)
       spdlog::info("NFR {}: baseline {} (median of the last {} suite runs)", rule.name,
-                   config::FormatThreshold(rule, *f->baseline), rule.baseline_runs);
+                   config::FormatThreshold(rule, *f->reference), rule.baseline_runs);
     rule = *f;
   }
 }

@@ -14,11 +14,11 @@ std::string Substitute(const std::string& text, const config::NfrRule& rule, dou
   std::map<std::string, std::string> vars = {
       {"value", config::FormatThreshold(rule, value)},
       {"threshold", config::FormatThreshold(rule, rule.threshold)}};
-  if (rule.baseline) {
-    vars["baseline"] = config::FormatThreshold(rule, *rule.baseline);
+  if (rule.reference) {
+    vars["baseline"] = config::FormatThreshold(rule, *rule.reference);
     char change[32];
     std::snprintf(change, sizeof change, "%+.1f%%",
-                  *rule.baseline != 0 ? (value / *rule.baseline - 1) * 100 : 0.0);
+                  *rule.reference != 0 ? (value / *rule.reference - 1) * 100 : 0.0);
     vars["change"] = change;
   }
   std::string out = text;
@@ -47,8 +47,8 @@ json::object AlertJson(const config::NfrRule& rule, const Notification& n,
   }
   annotations["value"] = config::FormatThreshold(rule, n.value);
   annotations["threshold"] = config::FormatThreshold(rule, rule.threshold);
-  if (rule.baseline) {
-    annotations["baseline"] = config::FormatThreshold(rule, *rule.baseline);
+  if (rule.reference) {
+    annotations["baseline"] = config::FormatThreshold(rule, *rule.reference);
     annotations["change"] = Substitute("{{change}}", rule, n.value);
   }
   return json::object{{"labels", labels},

@@ -90,7 +90,7 @@ TEST(AlertOutbox, RegressionAlertCarriesItsBaselineAndChange) {
   rule.stat_name = "p95";
   rule.op_text = "<=";
   rule.annotations.clear();
-  config::ApplyBaseline(rule, 0.2);
+  config::ApplyReference(rule, 0.2);
   Outbox box(Alerting(1), "http://daemon:9105/");
   box.Notify(rule, Firing(t), t.now);
   const auto a = Alerts(box.Due(t.now, t.wall).at(0)).at(0).as_object();

@@ -35,7 +35,7 @@ void Evaluator::Evaluate(std::chrono::steady_clock::time_point now,
                          std::chrono::system_clock::time_point wall) {
   for (const auto& rule : rules_) {
     const Observation obs =
-        rule.baseline_runs > 0 && !rule.baseline ? Observation{} : ports_.observe(rule, now);
+        rule.baseline_runs > 0 && !rule.reference ? Observation{} : ports_.observe(rule, now);
     RuleState& state = states_[rule.name];
     auto result = Step(rule, state, obs, now, wall);
     if (result.state.state != state.state) {

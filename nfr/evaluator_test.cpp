@@ -97,7 +97,7 @@ TEST(Evaluator, RegressionRuleWithoutBaselineHasNoData) {
   e.Evaluate(kT0, kW0);
   EXPECT_TRUE(ports.observed.empty());
   EXPECT_EQ(ports.published["regress"], NfrState::kNoData);
-  e.rules()[0].baseline = 1.0;  // a baseline refresh
+  e.rules()[0].reference = 1.0;  // a baseline refresh
   e.Evaluate(kT0 + 15s, kW0 + 15s);
   EXPECT_EQ(ports.observed, std::vector<std::string>{"regress"});
 }

@@ -96,7 +96,7 @@ void NfrMetrics::Publish(const config::NfrRule& rule, const RuleState& state) {
   n.ok->Set(violated ? 0 : 1);
   n.value->Set(state.value.value_or(kNaN));
   // A regression rule still waiting for suite history has no threshold yet.
-  const bool no_threshold = rule.baseline_runs > 0 && !rule.baseline;
+  const bool no_threshold = rule.baseline_runs > 0 && !rule.reference;
   n.threshold->Set(no_threshold ? kNaN : rule.threshold);
   for (auto& [name, gauge] : n.states) gauge->Set(name == StateName(state.state) ? 1 : 0);
   if (state.good > n.good_seen) n.good->Increment(static_cast<double>(state.good - n.good_seen));

@@ -77,8 +77,8 @@ std::string Template(std::string text, const config::NfrRule& r) {
                                             : config::FormatThreshold(r, r.threshold)},
       {"{{baseline}}", r.baseline_runs > 0 ? "the median of the last " +
                                                  std::to_string(r.baseline_runs) + " suite runs"
-                       : r.baseline ? config::FormatThreshold(r, *r.baseline)
-                                    : ""},
+                       : r.reference ? config::FormatThreshold(r, *r.reference)
+                                     : ""},
       {"{{change}}", "beyond tolerance"}};
   for (const auto& [k, v] : vars) {
     for (auto at = text.find(k); at != std::string::npos; at = text.find(k, at + v.size()))

@@ -19,15 +19,15 @@
 namespace reznet::suite {
 
 // Every judged NFR of `run` with a value in both runs, in `run`'s order.
-std::vector<BaselineRow> CompareNfrs(const RunRecord& run, const RunRecord& baseline,
-                                     const stats::Criteria& criteria);
-// Every phase with samples in both runs, probe by probe in `run`'s order.
-std::vector<BaselineRow> ComparePhases(const RunRecord& run, const RunRecord& baseline,
+std::vector<ComparisonRow> CompareNfrs(const RunRecord& run, const RunRecord& baseline,
                                        const stats::Criteria& criteria);
+// Every phase with samples in both runs, probe by probe in `run`'s order.
+std::vector<ComparisonRow> ComparePhases(const RunRecord& run, const RunRecord& baseline,
+                                         const stats::Criteria& criteria);
 // The row of one NFR (nullopt when either run has no value for it); without the bootstrap
 // interval when `interval` is false (trend tables need only the verdict).
-std::optional<BaselineRow> CompareNfr(const RunRecord& run, const RunRecord& baseline,
-                                      const std::string& nfr, const stats::Criteria& criteria,
-                                      bool interval = true);
+std::optional<ComparisonRow> CompareNfr(const RunRecord& run, const RunRecord& baseline,
+                                        const std::string& nfr, const stats::Criteria& criteria,
+                                        bool interval = true);
 
 }  // namespace reznet::suite

@@ -54,7 +54,7 @@ TEST(Compare, SignificantShiftBeyondToleranceIsRegressedWithItsInterval) {
   const RunRecord base = MakeRun("a", 30, 0), run = MakeRun("b", 30, 0.011);  // +10 %
   const auto rows = CompareNfrs(run, base, kCriteria);
   ASSERT_EQ(rows.size(), 3u);
-  const BaselineRow& p95 = rows[0];
+  const ComparisonRow& p95 = rows[0];
   EXPECT_EQ(p95.nfr, "api_p95");
   EXPECT_EQ(p95.verdict, RowVerdict::kRegressed);
   EXPECT_EQ(p95.status, RowStatus::kWorse);
@@ -62,7 +62,7 @@ TEST(Compare, SignificantShiftBeyondToleranceIsRegressedWithItsInterval) {
   EXPECT_LT(*p95.p_value, 0.001);
   EXPECT_LE(*p95.ci_low_pct, p95.change_pct);
   EXPECT_GE(*p95.ci_high_pct, p95.change_pct);
-  EXPECT_EQ(p95.samples_baseline, 30u);
+  EXPECT_EQ(p95.samples_before, 30u);
   EXPECT_EQ(p95.samples_run, 30u);
   EXPECT_EQ(rows[1].verdict, RowVerdict::kNoChange);  // no failures on either side
   EXPECT_EQ(rows[2].verdict, RowVerdict::kNotTested);
@@ -99,7 +99,7 @@ TEST(Compare, OldRecordsWithoutSamplesSayTooFewSamples) {
   old.probes[0].phases[0].samples.clear();
   const auto rows = CompareNfrs(MakeRun("b", 30, 0.05), old, kCriteria);
   EXPECT_EQ(rows[0].verdict, RowVerdict::kTooFew);
-  EXPECT_EQ(rows[0].samples_baseline, 0u);
+  EXPECT_EQ(rows[0].samples_before, 0u);
   EXPECT_FALSE(rows[0].p_value);
 }
 
@@ -142,7 +142,7 @@ TEST(Judge, RegressionRulesFailOnlyWhenTheShiftIsSignificant) {
   auto rule = RegressionRule();
   const auto base = BaselineSamples(rule, past);
   EXPECT_EQ(base.size(), 60u);
-  config::ApplyBaseline(rule, *MedianBaseline(rule, past));
+  config::ApplyReference(rule, *MedianBaseline(rule, past));
   JudgeOptions options{0.05, {{"api_reg", base}}};
 
   auto v = Judge({rule}, {"api_reg"}, MakeRun("now", 30, 0.0033).probes, options);

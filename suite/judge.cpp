@@ -190,7 +190,7 @@ void TestRegression(NfrVerdict& v, const config::NfrRule& rule, const ProbeResul
   if (it == options.baseline_samples.end() || it->second.empty() || phase == nullptr) return;
   const double level = rule.significance.value_or(options.significance);
   const auto test = stats::MannWhitney(it->second, phase->Weighted());
-  const double change = *rule.baseline != 0 ? *v.value / *rule.baseline - 1 : 0;
+  const double change = *rule.reference != 0 ? *v.value / *rule.reference - 1 : 0;
   const bool higher_worse = rule.stat != config::NfrStat::kRatio;
   switch (stats::Decide(test, change, higher_worse, {level, rule.tolerance})) {
     case stats::Change::kTooFew:
@@ -230,14 +230,14 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
     v.threshold = rule->threshold;
     v.latency = rule->latency();
     v.severity = rule->severity;
-    v.baseline = rule->baseline;
+    v.reference = rule->reference;
     auto probe = std::find_if(results.begin(), results.end(),
                               [&](const ProbeResult& p) { return p.name == rule->probe; });
     if (probe == results.end()) {
       v.reason = "probe " + rule->probe + " did not run";
     } else if (probe->skipped) {
       v.reason = "probe " + rule->probe + " skipped: " + probe->skip_reason;
-    } else if (rule->regression && !rule->baseline) {
+    } else if (rule->regression && !rule->reference) {
       v.reason = "no baseline yet: no past suite run measured " + rule->probe + " " + rule->phase +
                  " " + rule->stat_name;
     } else {

@@ -66,7 +66,7 @@ struct JudgeOptions {
 };
 
 // Verdicts for `judged` rule names (in that order). Regression rules must already carry their
-// baseline (ApplyBaseline); one without is skipped and says why.
+// baseline (ApplyReference); one without is skipped and says why.
 std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                               const std::vector<std::string>& judged,
                               const std::vector<ProbeResult>& results,

@@ -107,10 +107,10 @@ TEST(Judge, RegressionBaselineIsTheMedianOfPastRuns) {
   auto v = Judge({rule}, {"api_reg"}, Results());
   EXPECT_EQ(v[0].verdict, Verdict::kSkipped);
   EXPECT_THAT(v[0].reason, HasSubstr("no baseline yet"));
-  config::ApplyBaseline(rule, *b);
+  config::ApplyReference(rule, *b);
   v = Judge({rule}, {"api_reg"}, Results());
   EXPECT_EQ(v[0].verdict, Verdict::kPassed);  // 100 ms <= 220 ms
-  EXPECT_DOUBLE_EQ(*v[0].baseline, 0.2);
+  EXPECT_DOUBLE_EQ(*v[0].reference, 0.2);
 }
 
 }  // namespace

@@ -219,22 +219,22 @@ json::object VerdictJson(const NfrVerdict& v) {
           {"verdict", VerdictName(v.verdict)},
           {"reason", v.reason},
           {"severity", v.severity},
-          {"baseline", Opt(v.baseline)}};
+          {"baseline", Opt(v.reference)}};
 }
 
-json::object BaselineJson(const BaselineRow& b) {
+json::object BaselineJson(const ComparisonRow& b) {
   return {{"nfr", b.nfr},
           {"probe", b.probe},
           {"phase", b.phase},
           {"stat", b.stat},
           {"unit", b.latency ? "seconds" : "ratio"},
-          {"baseline", b.baseline},
+          {"baseline", b.before},
           {"value", b.value},
           {"change_pct", b.change_pct},
           {"ci_low_pct", Opt(b.ci_low_pct)},
           {"ci_high_pct", Opt(b.ci_high_pct)},
           {"p_value", Opt(b.p_value)},
-          {"samples_baseline", b.samples_baseline},
+          {"samples_baseline", b.samples_before},
           {"samples_run", b.samples_run},
           {"verdict", ToString(b.verdict)},
           {"status", ToString(b.status)}};
@@ -327,11 +327,11 @@ std::string ToJson(const RunRecord& r) {
       {"progress", json::object{{"done", r.done}, {"total", r.total}, {"current", r.current}}},
       {"probes", Array(r.probes, ProbeJson)},
       {"nfrs", Array(r.nfrs, VerdictJson)},
-      {"baseline_id", r.baseline_id},
+      {"baseline_id", r.compared_with},
       {"tolerance", r.tolerance},
       {"significance", r.significance},
-      {"baseline", Array(r.baseline, BaselineJson)},
-      {"baseline_phases", Array(r.baseline_phases, BaselineJson)}};
+      {"baseline", Array(r.comparison, BaselineJson)},
+      {"baseline_phases", Array(r.phase_comparison, BaselineJson)}};
   // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
   return common::WriteJson(doc, common::JsonStyle::kTight);
 }
@@ -399,14 +399,14 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
   v.verdict = VerdictOf(S(vo, "verdict"));
   v.reason = S(vo, "reason");
   v.severity = S(vo, "severity");
-  v.baseline = OptD(vo, "baseline");
+  v.reference = OptD(vo, "baseline");
   return v;
 }
 
-BaselineRow BaselineFromJson(const json::value& bv) {
+ComparisonRow BaselineFromJson(const json::value& bv) {
   const auto& bo = O(bv, "baseline[]");
-  BaselineRow b{S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
-                D(bo, "change_pct")};
+  ComparisonRow b{S(bo, "nfr"), S(bo, "unit") != "ratio", D(bo, "baseline"), D(bo, "value"),
+                  D(bo, "change_pct")};
   b.status = Enum(bo, "status", ParseRowStatus, "ok, worse or violated", RowStatus::kOk);
   b.probe = S(bo, "probe");
   b.phase = S(bo, "phase");
@@ -414,7 +414,7 @@ BaselineRow BaselineFromJson(const json::value& bv) {
   b.ci_low_pct = OptD(bo, "ci_low_pct");
   b.ci_high_pct = OptD(bo, "ci_high_pct");
   b.p_value = OptD(bo, "p_value");
-  b.samples_baseline = static_cast<std::uint64_t>(D(bo, "samples_baseline"));
+  b.samples_before = static_cast<std::uint64_t>(D(bo, "samples_baseline"));
   b.samples_run = static_cast<std::uint64_t>(D(bo, "samples_run"));
   b.verdict = Enum(bo, "verdict", ParseRowVerdict,
                    "regressed, improved, no significant change, too few samples or not tested",
@@ -442,11 +442,11 @@ RunRecord RunFromJson(const json::value& root) {
   r.current = S(progress, "current");
   for (const auto& pv : A(o, "probes")) r.probes.push_back(ProbeFromJson(pv));
   for (const auto& vv : A(o, "nfrs")) r.nfrs.push_back(VerdictFromJson(vv));
-  r.baseline_id = S(o, "baseline_id");
+  r.compared_with = S(o, "baseline_id");
   if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
   if (Get(o, "significance")) r.significance = D(o, "significance");
-  for (const auto& bv : A(o, "baseline")) r.baseline.push_back(BaselineFromJson(bv));
-  for (const auto& bv : A(o, "baseline_phases")) r.baseline_phases.push_back(BaselineFromJson(bv));
+  for (const auto& bv : A(o, "baseline")) r.comparison.push_back(BaselineFromJson(bv));
+  for (const auto& bv : A(o, "baseline_phases")) r.phase_comparison.push_back(BaselineFromJson(bv));
   return r;
 }
 
@@ -462,12 +462,12 @@ common::Result<RunRecord> ParseRun(const std::string& text) {
   }
 }
 
-std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+std::string ComparisonJson(const std::string& compared_with, const std::string& run_id,
                            double significance, double tolerance,
-                           const std::vector<BaselineRow>& nfrs,
-                           const std::vector<BaselineRow>& phases) {
+                           const std::vector<ComparisonRow>& nfrs,
+                           const std::vector<ComparisonRow>& phases) {
   const json::object doc{
-      {"baseline_id", baseline_id},        {"run_id", run_id},
+      {"baseline_id", compared_with},      {"run_id", run_id},
       {"significance", significance},      {"tolerance", tolerance},
       {"nfrs", Array(nfrs, BaselineJson)}, {"phases", Array(phases, BaselineJson)}};
   return common::WriteJson(doc, common::JsonStyle::kPretty);

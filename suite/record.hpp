@@ -99,7 +99,7 @@ struct NfrVerdict {
   Verdict verdict = Verdict::kSkipped;
   std::string reason;  // why failed or skipped, for people
   std::string severity;
-  std::optional<double> baseline;  // regression rules
+  std::optional<double> reference;  // regression rules: the value compared with
   bool operator==(const NfrVerdict&) const = default;
 };
 
@@ -108,19 +108,19 @@ struct NfrVerdict {
 // bootstrap interval, the p-value of a rank test over the two runs' samples (a proportion test
 // for error rates) and the verdict (stats/significance.hpp). Rows of records written before
 // significance was tested have only the first six fields.
-struct BaselineRow {
+struct ComparisonRow {
   std::string nfr;
   bool latency = true;
-  double baseline = 0;
+  double before = 0;  // the statistic in the run compared with
   double value = 0;
-  double change_pct = 0;  // (value / baseline - 1) × 100
+  double change_pct = 0;  // (value / before - 1) × 100
   RowStatus status = RowStatus::kOk;
   std::string probe, phase, stat;
   std::optional<double> ci_low_pct, ci_high_pct;  // interval of change_pct
   std::optional<double> p_value;
-  std::uint64_t samples_baseline = 0, samples_run = 0;
+  std::uint64_t samples_before = 0, samples_run = 0;
   RowVerdict verdict = RowVerdict::kNone;
-  bool operator==(const BaselineRow&) const = default;
+  bool operator==(const ComparisonRow&) const = default;
 };
 
 struct RunRecord {
@@ -137,11 +137,11 @@ struct RunRecord {
   std::string current;  // probe running now
   std::vector<ProbeResult> probes;
   std::vector<NfrVerdict> nfrs;
-  std::string baseline_id;  // the run compared with ("" when none)
+  std::string compared_with;  // the run compared with ("" when none)
   double tolerance = 0.10;
   double significance = 0.05;
-  std::vector<BaselineRow> baseline;         // per judged NFR
-  std::vector<BaselineRow> baseline_phases;  // per probe phase (p50)
+  std::vector<ComparisonRow> comparison;        // per judged NFR
+  std::vector<ComparisonRow> phase_comparison;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;
 
   bool finished() const {
@@ -159,10 +159,10 @@ common::Result<RunRecord> ParseRun(const std::string& text);
 
 // A comparison of two runs as JSON (`reznet-perfd compare --format json`), in the words of the
 // record: the ids, the criteria and the rows.
-std::string ComparisonJson(const std::string& baseline_id, const std::string& run_id,
+std::string ComparisonJson(const std::string& compared_with, const std::string& run_id,
                            double significance, double tolerance,
-                           const std::vector<BaselineRow>& nfrs,
-                           const std::vector<BaselineRow>& phases);
+                           const std::vector<ComparisonRow>& nfrs,
+                           const std::vector<ComparisonRow>& phases);
 
 // A new run id: UTC start time and a random suffix, e.g. "20261127T084512Z-3f2a9c".
 std::string NewRunId(double unix_seconds);

@@ -52,32 +52,32 @@ std::string Duration(const RunRecord& r) {
 
 std::string Pct(const std::optional<double>& v) { return v ? Fmt("%+.1f %%", *v) : "–"; }
 
-std::string Interval(const BaselineRow& b) {
+std::string Interval(const ComparisonRow& b) {
   if (!b.ci_low_pct || !b.ci_high_pct) return "–";
   return Fmt("%+.1f", *b.ci_low_pct) + " … " + Fmt("%+.1f %%", *b.ci_high_pct);
 }
 
-std::string PValue(const BaselineRow& b) {
+std::string PValue(const ComparisonRow& b) {
   if (!b.p_value) return "–";
   return *b.p_value < 0.0001 ? "<0.0001" : Fmt("%.4f", *b.p_value);
 }
 
-const char* Flag(const BaselineRow& b) {
+const char* Flag(const ComparisonRow& b) {
   return b.status == RowStatus::kViolated ? "✗" : b.status == RowStatus::kWorse ? "⚠" : "✓";
 }
 
-std::string Samples(const BaselineRow& b) {
+std::string Samples(const ComparisonRow& b) {
   if (b.verdict == RowVerdict::kNone) return "–";
-  return std::to_string(b.samples_baseline) + " / " + std::to_string(b.samples_run);
+  return std::to_string(b.samples_before) + " / " + std::to_string(b.samples_run);
 }
 
 }  // namespace
 
-std::string ComparisonMarkdown(const std::string& baseline_id, double significance,
-                               double tolerance, const std::vector<BaselineRow>& nfrs,
-                               const std::vector<BaselineRow>& phases) {
+std::string ComparisonMarkdown(const std::string& compared_with, double significance,
+                               double tolerance, const std::vector<ComparisonRow>& nfrs,
+                               const std::vector<ComparisonRow>& phases) {
   std::string md =
-      "Compared with run " + MarkdownCode(baseline_id) + ". ⚠ *regressed*: a rank test " +
+      "Compared with run " + MarkdownCode(compared_with) + ". ⚠ *regressed*: a rank test " +
       "(Mann–Whitney) finds the samples significantly worse (p < " + Fmt("%g", significance) +
       ") and the statistic is worse by more than " + Fmt("%.0f", tolerance * 100) +
       " %; ✗ the NFR fails. Intervals: 95 % bootstrap of the change; fewer than 8 "
@@ -88,7 +88,7 @@ std::string ComparisonMarkdown(const std::string& baseline_id, double significan
         "|\n|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
     for (const auto& b : nfrs) {
       md += "| " + Md(b.nfr) + " | " + (b.stat.empty() ? "–" : Md(b.stat)) + " | " +
-            FormatValue(b.baseline, b.latency) + " | " + FormatValue(b.value, b.latency) + " | " +
+            FormatValue(b.before, b.latency) + " | " + FormatValue(b.value, b.latency) + " | " +
             Pct(b.change_pct) + " | " + Interval(b) + " | " + PValue(b) + " | " + Samples(b) +
             " | " + (b.verdict == RowVerdict::kNone ? "–" : Md(ToString(b.verdict))) + " | " +
             Flag(b) + " |\n";
@@ -100,10 +100,10 @@ std::string ComparisonMarkdown(const std::string& baseline_id, double significan
         "95 % interval | p | samples | verdict | |\n"
         "|---|---|---:|---:|---:|---|---:|---:|---|---|\n";
     for (const auto& b : phases) {
-      md += "| " + Md(b.probe) + " | " + Md(b.phase) + " | " + FormatValue(b.baseline, true) +
-            " | " + FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) +
-            " | " + PValue(b) + " | " + Samples(b) + " | " + Md(ToString(b.verdict)) + " | " +
-            Flag(b) + " |\n";
+      md += "| " + Md(b.probe) + " | " + Md(b.phase) + " | " + FormatValue(b.before, true) + " | " +
+            FormatValue(b.value, true) + " | " + Pct(b.change_pct) + " | " + Interval(b) + " | " +
+            PValue(b) + " | " + Samples(b) + " | " + Md(ToString(b.verdict)) + " | " + Flag(b) +
+            " |\n";
     }
   }
   return md;
@@ -181,14 +181,14 @@ std::string ToMarkdown(const RunRecord& r) {
   }
 
   md += "\n## Comparison with the baseline\n\n";
-  if (r.baseline_id.empty()) {
+  if (r.compared_with.empty()) {
     md += "No baseline set (`reznet-perfd baseline set RUN_ID`).\n";
-  } else if (r.baseline.empty() && r.baseline_phases.empty()) {
-    md +=
-        "Baseline " + MarkdownCode(r.baseline_id) + " has no NFR value in common with this run.\n";
+  } else if (r.comparison.empty() && r.phase_comparison.empty()) {
+    md += "Baseline " + MarkdownCode(r.compared_with) +
+          " has no NFR value in common with this run.\n";
   } else {
-    md += ComparisonMarkdown(r.baseline_id, r.significance, r.tolerance, r.baseline,
-                             r.baseline_phases);
+    md += ComparisonMarkdown(r.compared_with, r.significance, r.tolerance, r.comparison,
+                             r.phase_comparison);
   }
   return md;
 }

@@ -16,9 +16,9 @@ namespace reznet::suite {
 std::string ToMarkdown(const RunRecord& run);
 std::string ToJUnit(const RunRecord& run);
 // The comparison tables (NFRs, then phases) of a report's baseline section and `compare`.
-std::string ComparisonMarkdown(const std::string& baseline_id, double significance,
-                               double tolerance, const std::vector<BaselineRow>& nfrs,
-                               const std::vector<BaselineRow>& phases);
+std::string ComparisonMarkdown(const std::string& compared_with, double significance,
+                               double tolerance, const std::vector<ComparisonRow>& nfrs,
+                               const std::vector<ComparisonRow>& phases);
 
 // PERFORMANCE_TEST_RESULTS.md: ToMarkdown of `run` (its baseline section as given), then the
 // trend of the last runs and the environment (name, value) pairs.

@@ -71,13 +71,13 @@ RunRecord HostileRun() {
     v.reason = kHostile[(i + 4) % kHostile.size()];
     if (i % 3 == 2) v.value = 0.1;
     r.nfrs.push_back(v);
-    BaselineRow b;
+    ComparisonRow b;
     b.nfr = b.probe = b.phase = b.stat = kHostile[i];
     b.status = RowStatus::kWorse;
-    r.baseline.push_back(b);
-    r.baseline_phases.push_back(b);
+    r.comparison.push_back(b);
+    r.phase_comparison.push_back(b);
   }
-  r.baseline_id = "base|`id`";
+  r.compared_with = "base|`id`";
   return r;
 }
 
@@ -171,7 +171,7 @@ TEST(ReportEscaping, ResultsDocumentEscapesTheEnvironmentAndTheTrend) {
 TEST(ReportEscaping, ComparisonMarkdownKeepsItsShape) {
   const RunRecord run = HostileRun();
   ExpectSafeMarkdown(
-      ComparisonMarkdown(run.baseline_id, 0.05, 0.1, run.baseline, run.baseline_phases));
+      ComparisonMarkdown(run.compared_with, 0.05, 0.1, run.comparison, run.phase_comparison));
 }
 
 // Well-formed XML 1.0 as far as characters go: valid UTF-8 without a character XML 1.0 forbids,

@@ -23,7 +23,7 @@ std::vector<config::NfrRule> RulesWithBaselines(const config::Config& config,
   std::vector<config::NfrRule> rules = config.nfrs;
   for (auto& rule : rules) {
     if (rule.baseline_runs <= 0) continue;
-    if (auto b = suite::MedianBaseline(rule, past)) config::ApplyBaseline(rule, *b);
+    if (auto b = suite::MedianBaseline(rule, past)) config::ApplyReference(rule, *b);
   }
   return rules;
 }
@@ -91,10 +91,10 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
   run.tolerance = config.history.tolerance;
   run.significance = config.history.significance;
   if (history.baseline) {
-    run.baseline_id = history.baseline->id;
+    run.compared_with = history.baseline->id;
     const stats::Criteria criteria{run.significance, run.tolerance};
-    run.baseline = suite::CompareNfrs(run, *history.baseline, criteria);
-    run.baseline_phases = suite::ComparePhases(run, *history.baseline, criteria);
+    run.comparison = suite::CompareNfrs(run, *history.baseline, criteria);
+    run.phase_comparison = suite::ComparePhases(run, *history.baseline, criteria);
   }
   if (stopped) {
     run.state = RunState::kError;

@@ -67,8 +67,8 @@ RunRecord SampleRun() {
                   Rule("db_p95", "db", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.1, "query"),
                   Rule("llm_ttfb", "llm", NfrStat::kMean, "mean", "<", NfrOp::kLt, 0.5, "ttfb")},
                  {"api_p95", "db_p95", "llm_ttfb"}, r.probes);
-  r.baseline_id = "20261126T000000Z-000001";
-  r.baseline = {{"api_p95", true, 0.08, 0.1, 25, RowStatus::kWorse}};
+  r.compared_with = "20261126T000000Z-000001";
+  r.comparison = {{"api_p95", true, 0.08, 0.1, 25, RowStatus::kWorse}};
   return r;
 }
 

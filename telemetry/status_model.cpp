@@ -120,7 +120,7 @@ boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& s
 
 StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& state) {
   // A regression rule still waiting for suite history has no threshold yet.
-  const bool no_threshold = rule.baseline_runs > 0 && !rule.baseline;
+  const bool no_threshold = rule.baseline_runs > 0 && !rule.reference;
   const bool phase_shown = !rule.phase.empty() && rule.stat != config::NfrStat::kErrorRate;
   return {rule.name,
           rule.probe,

@@ -68,14 +68,14 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
     suite::RunRecord doc = *run;
     doc.tolerance = config.history.tolerance;
     doc.significance = config.history.significance;
-    doc.baseline_id.clear();
-    doc.baseline.clear();
-    doc.baseline_phases.clear();
+    doc.compared_with.clear();
+    doc.comparison.clear();
+    doc.phase_comparison.clear();
     if (auto base = CompareWith(*history, *run)) {
       const stats::Criteria criteria{doc.significance, doc.tolerance};
-      doc.baseline_id = base->id;
-      doc.baseline = suite::CompareNfrs(*run, *base, criteria);
-      doc.baseline_phases = suite::ComparePhases(*run, *base, criteria);
+      doc.compared_with = base->id;
+      doc.comparison = suite::CompareNfrs(*run, *base, criteria);
+      doc.phase_comparison = suite::ComparePhases(*run, *base, criteria);
     }
     const auto trend = suite::TrendOf(
         config, [&](std::size_t o, std::size_t l) { return history->List(o, l); }, run->profile, {},
@@ -96,7 +96,7 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
     }
     std::printf("%s: run %s (%s)%s\n", out.c_str(), run->id.c_str(),
                 std::string(suite::ToString(run->state)).c_str(),
-                doc.baseline_id.empty() ? "" : (", compared with " + doc.baseline_id).c_str());
+                doc.compared_with.empty() ? "" : (", compared with " + doc.compared_with).c_str());
     return 0;
   });
 }

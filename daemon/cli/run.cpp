@@ -186,11 +186,11 @@ void PrintVerdicts(const suite::RunRecord& r) {
     if (!v.reason.empty()) line += " — " + common::LogText(v.reason);
     std::printf("%s\n", line.c_str());
   }
-  for (const auto& b : r.baseline) {
+  for (const auto& b : r.comparison) {
     if (b.status == suite::RowStatus::kOk) continue;
     std::printf("  %s %s: %+.1f %% against baseline %s\n",
                 b.status == suite::RowStatus::kWorse ? "⚠" : "✗", b.nfr.c_str(), b.change_pct,
-                r.baseline_id.c_str());
+                r.compared_with.c_str());
   }
 }
 
