@@ -176,7 +176,7 @@ Digest D(unsigned char n) {
 
 TEST(CredentialMemory, ForgetsAfterTtl) {
   CredentialMemory m(4, 60s);
-  const CredentialMemory::Clock::time_point t0{};
+  const CredentialMemory::SteadyClock::time_point t0{};
   m.Remember(D(1), t0);
   EXPECT_TRUE(m.Contains(D(1), t0 + 59s));
   EXPECT_FALSE(m.Contains(D(1), t0 + 60s));
@@ -186,7 +186,7 @@ TEST(CredentialMemory, ForgetsAfterTtl) {
 
 TEST(CredentialMemory, EvictsLeastRecentlyUsed) {
   CredentialMemory m(3, 1h);
-  const CredentialMemory::Clock::time_point t0{};
+  const CredentialMemory::SteadyClock::time_point t0{};
   for (unsigned char i = 1; i <= 3; ++i) m.Remember(D(i), t0);
   ASSERT_TRUE(m.Contains(D(1), t0));  // 1 used: 2 is now the least recent
   m.Remember(D(4), t0);

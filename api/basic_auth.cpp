@@ -50,7 +50,7 @@ std::uint64_t Rounds(int cost) { return std::uint64_t{1} << cost; }
 }  // namespace
 
 BasicAuth::BasicAuth(std::map<std::string, std::string> users,
-                     std::function<Clock::time_point()> now)
+                     std::function<SteadyClock::time_point()> now)
     : users_(std::move(users)), hmac_key_(32), now_(std::move(now)) {
   max_cost_ = config::kMinBcryptCost;
   for (const auto& [user, hash] : users_) {

@@ -34,13 +34,13 @@ class BasicAuth {
   static constexpr std::size_t kCacheEntries = 256;
   static constexpr std::size_t kFailureEntries = 4096;
   static constexpr std::chrono::minutes kFailureTtl{5};
-  using Clock = CredentialMemory::Clock;
+  using SteadyClock = CredentialMemory::SteadyClock;
 
   // `users`: user -> bcrypt hash ($2y$, $2b$ or $2a$, cost 4..config::kMaxBcryptCost). Throws
   // std::invalid_argument naming the user when a hash is not one (the config loader refuses
   // those first, with file:line).
   explicit BasicAuth(std::map<std::string, std::string> users,
-                     std::function<Clock::time_point()> now = Clock::now);
+                     std::function<SteadyClock::time_point()> now = SteadyClock::now);
 
   enum class Verdict { kAllowed, kDenied, kVerify };
   // From the Authorization header value: kAllowed when remembered as good, kDenied when missing,
@@ -76,9 +76,9 @@ class BasicAuth {
   // checks of an unknown user (the last) and the padding of a cheaper user's wrong password.
   std::vector<std::string> dummy_settings_;
   std::vector<unsigned char> hmac_key_;
-  std::function<Clock::time_point()> now_;
+  std::function<SteadyClock::time_point()> now_;
   mutable std::mutex mu_;  // guards what follows
-  CredentialMemory good_{kCacheEntries, Clock::duration::max() / 2};
+  CredentialMemory good_{kCacheEntries, SteadyClock::duration::max() / 2};
   CredentialMemory bad_{kFailureEntries, kFailureTtl};
   std::uint64_t hits_ = 0;
   std::uint64_t failure_hits_ = 0;

@@ -63,7 +63,7 @@ TEST_F(BasicAuthTest, WrongPasswordIsDeniedAndRememberedAsWrong) {
 }
 
 TEST(BasicAuth, RememberedFailuresExpire) {
-  auto now = BasicAuth::Clock::time_point{} + std::chrono::hours(1);
+  auto now = BasicAuth::SteadyClock::time_point{} + std::chrono::hours(1);
   BasicAuth auth({{"u", HashPassword("pw", 4)}}, [&now] { return now; });
   ASSERT_FALSE(auth.Verify(Basic("u:wrong")).allowed);
   EXPECT_EQ(auth.Cached(Basic("u:wrong")), BasicAuth::Verdict::kDenied);

@@ -4,13 +4,13 @@
 
 namespace reznet::api {
 
-CredentialMemory::CredentialMemory(std::size_t capacity, Clock::duration ttl)
+CredentialMemory::CredentialMemory(std::size_t capacity, SteadyClock::duration ttl)
     : capacity_(capacity), ttl_(ttl) {
   assert(capacity_ > 0);
   index_.reserve(capacity_);
 }
 
-bool CredentialMemory::Contains(const Digest& key, Clock::time_point now) {
+bool CredentialMemory::Contains(const Digest& key, SteadyClock::time_point now) {
   const auto it = index_.find(key);
   if (it == index_.end()) return false;
   if (now >= it->second->expires) {
@@ -22,7 +22,7 @@ bool CredentialMemory::Contains(const Digest& key, Clock::time_point now) {
   return true;
 }
 
-void CredentialMemory::Remember(const Digest& key, Clock::time_point now) {
+void CredentialMemory::Remember(const Digest& key, SteadyClock::time_point now) {
   if (const auto it = index_.find(key); it != index_.end()) {
     it->second->expires = now + ttl_;
     order_.splice(order_.begin(), order_, it->second);

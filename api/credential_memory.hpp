@@ -21,15 +21,15 @@ using Digest = std::array<unsigned char, 32>;
 
 class CredentialMemory {
  public:
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
 
   // At most `capacity` (> 0) entries, each forgotten `ttl` after it was remembered.
-  CredentialMemory(std::size_t capacity, Clock::duration ttl);
+  CredentialMemory(std::size_t capacity, SteadyClock::duration ttl);
 
   // True when `key` is remembered and not expired at `now` (it becomes the most recently used).
-  bool Contains(const Digest& key, Clock::time_point now);
+  bool Contains(const Digest& key, SteadyClock::time_point now);
   // Remembers `key` from `now` on; the least recently used entry makes room when full.
-  void Remember(const Digest& key, Clock::time_point now);
+  void Remember(const Digest& key, SteadyClock::time_point now);
 
   std::size_t size() const { return index_.size(); }
   std::uint64_t evictions() const { return evictions_; }
@@ -37,7 +37,7 @@ class CredentialMemory {
  private:
   struct Entry {
     Digest key;
-    Clock::time_point expires;
+    SteadyClock::time_point expires;
   };
   struct Hash {
     // The digest is already uniform: its first bytes are a good hash.
@@ -49,7 +49,7 @@ class CredentialMemory {
   };
 
   std::size_t capacity_;
-  Clock::duration ttl_;
+  SteadyClock::duration ttl_;
   std::list<Entry> order_;  // most recently used first
   std::unordered_map<Digest, std::list<Entry>::iterator, Hash> index_;
   std::uint64_t evictions_ = 0;

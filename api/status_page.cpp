@@ -48,7 +48,7 @@ std::string In(double now, double then) {
   return Fmt("in %.0f min", d / 60);
 }
 
-std::string Clock(double unix) { return common::FormatUtc(unix, common::kClock); }
+std::string TimeOfDay(double unix) { return common::FormatUtc(unix, common::kClock); }
 
 // A line chart of one probe's runs: 360×90, y from 0 to the largest value.
 std::string Chart(const telemetry::StatusPageData::Probe& p) {
@@ -74,8 +74,8 @@ std::string Chart(const telemetry::StatusPageData::Probe& p) {
          pts + "\"/>" + "<text x=\"12\" y=\"20\" class=\"label\">max " + HtmlEscape(Seconds(ymax)) +
          "</text>" + "<text x=\"348\" y=\"20\" text-anchor=\"end\" class=\"label\">last " +
          HtmlEscape(Seconds(p.points.back().second)) + "</text>" +
-         "<text x=\"12\" y=\"89\" class=\"label\">" + Clock(t0) + "</text>" +
-         "<text x=\"348\" y=\"89\" text-anchor=\"end\" class=\"label\">" + Clock(t1) +
+         "<text x=\"12\" y=\"89\" class=\"label\">" + TimeOfDay(t0) + "</text>" +
+         "<text x=\"348\" y=\"89\" text-anchor=\"end\" class=\"label\">" + TimeOfDay(t1) +
          " UTC</text></svg>";
 }
 
@@ -138,7 +138,7 @@ void Failures(const telemetry::StatusPageData& d, std::string& h) {
   } else {
     h += "<table><tr><th>when (UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
     for (const auto& f : d.failures) {
-      h += "<tr><td>" + Clock(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
+      h += "<tr><td>" + TimeOfDay(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
            HtmlEscape(f.kind) + "</td><td><code>" + HtmlEscape(f.detail) + "</code></td></tr>";
     }
     h += "</table>";

@@ -28,7 +28,7 @@ void BM_SeriesRecord(benchmark::State& state) {
   std::vector<Duration> lengths = {1min, 5min, 1h};
   stats::SeriesWindows series(lengths);
   auto values = Latencies(4096);
-  auto now = Clock::time_point(1000h);
+  auto now = SteadyClock::time_point(1000h);
   std::size_t i = 0;
   for (auto _ : state) {
     series.Record(Duration(values[i & 4095]), now);
@@ -45,7 +45,7 @@ void BM_QuantilesFull1hWindow(benchmark::State& state) {
   const auto every = std::chrono::milliseconds(state.range(0));
   stats::RollingWindow w(1h);
   auto values = Latencies(8192);
-  const auto start = Clock::time_point(1000h);
+  const auto start = SteadyClock::time_point(1000h);
   std::size_t i = 0;
   for (auto t = start; t < start + 1h; t += every) w.Record(Duration(values[i++ & 8191]), t);
   stats::DenseHistogram scratch;
@@ -64,8 +64,8 @@ void BM_SeriesMemoryAtProbeRate(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     stats::SeriesWindows series(lengths);
-    auto t = Clock::time_point(1000h);
-    for (std::size_t i = 0; t < Clock::time_point(1002h); ++i, t += every)
+    auto t = SteadyClock::time_point(1000h);
+    for (std::size_t i = 0; t < SteadyClock::time_point(1002h); ++i, t += every)
       series.Record(Duration(values[i & 8191]), t);
     bytes = series.MemoryBytes();
   }
@@ -82,7 +82,7 @@ void BM_RenderMetrics(benchmark::State& state) {
   const int probes = static_cast<int>(state.range(0));
   common::MetricsRegistry registry;
   telemetry::Telemetry t(registry, {1min, 5min, 1h});
-  auto now = Clock::time_point(1000h);
+  auto now = SteadyClock::time_point(1000h);
   auto values = Latencies(64);
   for (int p = 0; p < probes; ++p) {
     const std::string name = "probe_" + std::to_string(p);

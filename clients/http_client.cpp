@@ -23,7 +23,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using boost::system::error_code;
 using namespace asio::experimental::awaitable_operators;
 
@@ -70,12 +70,12 @@ struct HttpClient::Impl {
     buffer.consume(buffer.size());
   }
 
-  asio::awaitable<std::optional<Error>> Connect(Clock::time_point deadline, HttpTimings& t) {
+  asio::awaitable<std::optional<Error>> Connect(SteadyClock::time_point deadline, HttpTimings& t) {
     std::vector<tcp::endpoint> endpoints;
     if (literal) {
       endpoints.emplace_back(*literal, url.port);
     } else {
-      const auto t0 = Clock::now();
+      const auto t0 = SteadyClock::now();
       tcp::resolver resolver(executor);
       asio::steady_timer timer(executor, deadline);
       auto result = co_await (resolver.async_resolve(url.host.text, std::to_string(url.port),
@@ -88,15 +88,15 @@ struct HttpClient::Impl {
       if (ec)
         co_return Error{ErrorKind::kDns, "dns lookup of " + url.host.text + ": " + ec.message()};
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-      t.dns = Clock::now() - t0;
+      t.dns = SteadyClock::now() - t0;
     }
     auto stream = std::make_unique<beast::tcp_stream>(executor);
     stream->expires_at(deadline);
     error_code ec;
-    const auto t1 = Clock::now();
+    const auto t1 = SteadyClock::now();
     co_await stream->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return IoError(ErrorKind::kConnect, "connect to " + url.HostHeader(), ec);
-    t.connect = Clock::now() - t1;
+    t.connect = SteadyClock::now() - t1;
     stream->socket().set_option(tcp::no_delay(true), ec);
     if (url.scheme != "https") {
       plain = std::move(stream);
@@ -108,7 +108,7 @@ struct HttpClient::Impl {
       co_return Error{ErrorKind::kTls, "cannot set SNI host name"};
     }
     beast::get_lowest_layer(*tls_stream).expires_at(deadline);
-    const auto t2 = Clock::now();
+    const auto t2 = SteadyClock::now();
     co_await tls_stream->async_handshake(ssl::stream_base::client,
                                          asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
@@ -116,7 +116,7 @@ struct HttpClient::Impl {
     if (ec)
       co_return Error{ErrorKind::kTls, TlsFailure("TLS handshake with " + url.host.text,
                                                   tls_stream->native_handle(), ec)};
-    t.tls = Clock::now() - t2;
+    t.tls = SteadyClock::now() - t2;
     secure = std::move(tls_stream);
     co_return std::nullopt;
   }
@@ -129,7 +129,7 @@ struct HttpClient::Impl {
   // later, with no way to tell when they came).
   template <class Stream>
   asio::awaitable<std::expected<HttpResponse, Error>> Exchange(
-      Stream& stream, const http::request<http::string_body>& req, Clock::time_point deadline,
+      Stream& stream, const http::request<http::string_body>& req, SteadyClock::time_point deadline,
       HttpTimings t, bool& stale, BodySink* sink) {
     error_code ec;
     beast::get_lowest_layer(stream).expires_at(deadline);
@@ -137,7 +137,7 @@ struct HttpClient::Impl {
     // The ttfb clock starts as the request is handed to the socket, not when the write's
     // completion is delivered: that delivery goes through the event loop and can arrive after the
     // response itself, which would make ttfb read near zero (seen: 6 µs on loopback keep-alive).
-    t.sent = Clock::now();
+    t.sent = SteadyClock::now();
     if (sink != nullptr && sink->on_sent) sink->on_sent(t.sent);
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -146,8 +146,8 @@ struct HttpClient::Impl {
     }
     std::optional<Parser> parser;
     NewParser(parser, req.method() == http::verb::head);
-    std::optional<Clock::time_point> first_byte;
-    Clock::time_point arrived{};
+    std::optional<SteadyClock::time_point> first_byte;
+    SteadyClock::time_point arrived{};
     bool headers_seen = false;
     bool streaming = false;
     int interim = 0;
@@ -161,7 +161,7 @@ struct HttpClient::Impl {
       if (parser->is_done()) break;
       const std::size_t n = co_await stream.async_read_some(
           buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
-      arrived = Clock::now();
+      arrived = SteadyClock::now();
       if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
         if (!first_byte) {
           stale = true;
@@ -185,7 +185,7 @@ struct HttpClient::Impl {
       buffer.commit(n);
       if (!first_byte) first_byte = arrived;
     }
-    const auto done = Clock::now();
+    const auto done = SteadyClock::now();
     t.ttfb = *first_byte - t.sent;
     t.transfer = done - *first_byte;
     const bool until_close = parser->need_eof();
@@ -247,7 +247,7 @@ struct HttpClient::Impl {
 
   // A streaming sink sees the head once, then the body as it arrives (drained from the parser).
   static std::optional<Error> ToSink(Parser& parser, BodySink* sink, bool& headers_seen,
-                                     bool& streaming, Clock::time_point arrived) {
+                                     bool& streaming, SteadyClock::time_point arrived) {
     if (parser.is_header_done() && !headers_seen) {
       headers_seen = true;
       if (sink != nullptr) {
@@ -311,12 +311,10 @@ HttpClient::~HttpClient() { impl_->Close(); }
 
 void HttpClient::Close() { impl_->Close(); }
 
-asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpRequest& request,
-                                                                     Clock::time_point deadline,
-                                                                     bool keep_alive,
-                                                                     BodySink* sink,
-                                                                     HttpTimings* measured) {
-  const auto start = Clock::now();
+asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(
+    const HttpRequest& request, SteadyClock::time_point deadline, bool keep_alive, BodySink* sink,
+    HttpTimings* measured) {
+  const auto start = SteadyClock::now();
   http::request<http::string_body> req;
   const auto verb = http::string_to_verb(request.method);
   if (verb == http::verb::unknown) {
@@ -373,7 +371,7 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(const HttpR
       co_return result;
     }
     if (!keep_alive) impl_->Close();
-    result->timings.total = Clock::now() - start;
+    result->timings.total = SteadyClock::now() - start;
     result->reused_connection = reused;
     co_return result;
   }

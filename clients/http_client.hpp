@@ -31,7 +31,7 @@
 
 namespace reznet::clients {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using Duration = std::chrono::nanoseconds;
 
 struct TlsOptions {

@@ -21,7 +21,8 @@ ProbeSchedule::Duration ProbeSchedule::FirstOffset(std::string_view name, Durati
       static_cast<std::int64_t>(StableHash(name) % static_cast<std::uint64_t>(interval.count())));
 }
 
-ProbeSchedule::ProbeSchedule(std::string_view name, Duration interval, Clock::time_point start)
+ProbeSchedule::ProbeSchedule(std::string_view name, Duration interval,
+                             SteadyClock::time_point start)
     : interval_(interval), due_(start + FirstOffset(name, interval)), rng_(StableHash(name)) {}
 
 double ProbeSchedule::NextUnit() {
@@ -32,7 +33,7 @@ double ProbeSchedule::NextUnit() {
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-ProbeSchedule::Action ProbeSchedule::OnDue(Clock::time_point now) {
+ProbeSchedule::Action ProbeSchedule::OnDue(SteadyClock::time_point now) {
   const Action action = running_ ? Action::kSkipOverrun : Action::kStart;
   if (action == Action::kSkipOverrun) {
     ++overruns_;

@@ -17,17 +17,17 @@ namespace reznet::daemon {
 
 class ProbeSchedule {
  public:
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
   using Duration = std::chrono::nanoseconds;
   static constexpr double kJitter = 0.10;
 
-  ProbeSchedule(std::string_view probe_name, Duration interval, Clock::time_point start);
+  ProbeSchedule(std::string_view probe_name, Duration interval, SteadyClock::time_point start);
 
-  Clock::time_point due() const { return due_; }
+  SteadyClock::time_point due() const { return due_; }
 
   enum class Action { kStart, kSkipOverrun };
   // Call when the clock reaches due(). Decides, and moves due() to the next time.
-  Action OnDue(Clock::time_point now);
+  Action OnDue(SteadyClock::time_point now);
   void OnFinished() { running_ = false; }
   bool running() const { return running_; }
   std::uint64_t overruns() const { return overruns_; }
@@ -37,7 +37,7 @@ class ProbeSchedule {
 
  private:
   Duration interval_;
-  Clock::time_point due_;
+  SteadyClock::time_point due_;
   bool running_ = false;
   std::uint64_t overruns_ = 0;
   // splitmix64's state, seeded from the name: 8 bytes per probe where a Mersenne Twister took

@@ -8,8 +8,8 @@ namespace reznet::daemon {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = ProbeSchedule::Clock;
-const Clock::time_point kStart = Clock::time_point(100h);
+using SteadyClock = ProbeSchedule::SteadyClock;
+const SteadyClock::time_point kStart = SteadyClock::time_point(100h);
 
 TEST(ProbeSchedule, FirstRunSpreadInsideTheInterval) {
   std::set<std::int64_t> offsets;

@@ -38,7 +38,7 @@ struct Scheduler::Entry {
 namespace {
 
 asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink,
-                                   Clock::time_point due) {
+                                   SteadyClock::time_point due) {
   sink.ObserveLateness(e->clock.Now() - due);
   auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
   sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());

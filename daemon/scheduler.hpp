@@ -28,7 +28,7 @@ class Telemetry;
 
 namespace reznet::daemon {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using Duration = std::chrono::nanoseconds;
 
 struct ScheduledProbe {

@@ -10,11 +10,11 @@ RollingWindow::RollingWindow(Duration length)
   if (width_ <= Duration::zero()) width_ = Duration(1);
 }
 
-std::int64_t RollingWindow::EpochOf(Clock::time_point t) const {
+std::int64_t RollingWindow::EpochOf(SteadyClock::time_point t) const {
   return t.time_since_epoch().count() / width_.count();
 }
 
-SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
+SparseHistogram& RollingWindow::SliceFor(SteadyClock::time_point t) {
   const std::int64_t epoch = EpochOf(t);
   Slice& slice = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
   if (slice.epoch != epoch) {
@@ -24,16 +24,16 @@ SparseHistogram& RollingWindow::SliceFor(Clock::time_point t) {
   return slice.hist;
 }
 
-void RollingWindow::Record(Duration value, Clock::time_point now) {
+void RollingWindow::Record(Duration value, SteadyClock::time_point now) {
   SliceFor(now).Record(value.count());
 }
 
 void RollingWindow::AddBatch(const std::vector<SparseHistogram::Entry>& entries,
-                             const Summary& summary, Clock::time_point at) {
+                             const Summary& summary, SteadyClock::time_point at) {
   SliceFor(at).AddSorted(entries, summary);
 }
 
-void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const {
+void RollingWindow::Merge(SteadyClock::time_point now, DenseHistogram& scratch) const {
   const std::int64_t epoch = EpochOf(now);
   for (const Slice& slice : ring_) {
     if (slice.epoch >= 0 && slice.epoch <= epoch && epoch - slice.epoch <= kSlices) {
@@ -42,7 +42,7 @@ void RollingWindow::Merge(Clock::time_point now, DenseHistogram& scratch) const 
   }
 }
 
-WindowStats RollingWindow::Stats(Clock::time_point now, DenseHistogram& scratch) const {
+WindowStats RollingWindow::Stats(SteadyClock::time_point now, DenseHistogram& scratch) const {
   scratch.Clear();
   Merge(now, scratch);
   return StatsOf(scratch);
@@ -76,7 +76,7 @@ CountWindow::CountWindow(Duration length)
       width_(std::max(Duration(1), length / RollingWindow::kSlices)),
       ring_(RollingWindow::kSlices + 1) {}
 
-void CountWindow::Add(double a, double b, Clock::time_point now) {
+void CountWindow::Add(double a, double b, SteadyClock::time_point now) {
   const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
   Slice& s = ring_[static_cast<std::size_t>(epoch % static_cast<std::int64_t>(ring_.size()))];
   if (s.epoch != epoch) s = Slice{epoch, 0, 0};
@@ -84,7 +84,7 @@ void CountWindow::Add(double a, double b, Clock::time_point now) {
   s.b += b;
 }
 
-std::pair<double, double> CountWindow::Sum(Clock::time_point now) const {
+std::pair<double, double> CountWindow::Sum(SteadyClock::time_point now) const {
   const std::int64_t epoch = now.time_since_epoch().count() / width_.count();
   double a = 0, b = 0;
   for (const auto& s : ring_) {
@@ -123,10 +123,10 @@ void SeriesWindows::Flush() {
   pending_summary_ = {};
 }
 
-void SeriesWindows::Record(Duration value, Clock::time_point now) {
+void SeriesWindows::Record(Duration value, SteadyClock::time_point now) {
   if (now >= pending_end_ || now < pending_begin_) {
     Flush();
-    pending_begin_ = Clock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
+    pending_begin_ = SteadyClock::time_point(fine_width_ * (now.time_since_epoch() / fine_width_));
     pending_end_ = pending_begin_ + fine_width_;
   }
   const auto bucket = static_cast<std::uint16_t>(Bucketing::Index(value.count()));
@@ -156,7 +156,8 @@ void SeriesWindows::Record(Duration value, Clock::time_point now) {
   touched_.push_back(bucket);
 }
 
-WindowStats SeriesWindows::Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch) {
+WindowStats SeriesWindows::Stats(std::size_t i, SteadyClock::time_point now,
+                                 DenseHistogram& scratch) {
   if (now >= pending_end_) Flush();  // the batch belongs to a finished slice: file it first
   scratch.Clear();
   windows_[i].Merge(now, scratch);

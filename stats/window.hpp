@@ -19,7 +19,7 @@
 
 namespace reznet::stats {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using Duration = std::chrono::nanoseconds;
 
 // The statistics exported per window; durations in ns, quantiles nearest-rank.
@@ -36,14 +36,14 @@ class RollingWindow {
   explicit RollingWindow(Duration length);
   Duration length() const { return length_; }
 
-  void Record(Duration value, Clock::time_point now);
+  void Record(Duration value, SteadyClock::time_point now);
   // Adds a batch of samples (sorted bucket counts + summary) that all belong to time `at`.
   void AddBatch(const std::vector<SparseHistogram::Entry>& entries, const Summary& summary,
-                Clock::time_point at);
+                SteadyClock::time_point at);
   Duration slice_width() const { return width_; }
   // Adds the live slices to `scratch` (not cleared).
-  void Merge(Clock::time_point now, DenseHistogram& scratch) const;
-  WindowStats Stats(Clock::time_point now, DenseHistogram& scratch) const;
+  void Merge(SteadyClock::time_point now, DenseHistogram& scratch) const;
+  WindowStats Stats(SteadyClock::time_point now, DenseHistogram& scratch) const;
   std::size_t MemoryBytes() const;
 
  private:
@@ -51,8 +51,8 @@ class RollingWindow {
     std::int64_t epoch = -1;  // which slice-width interval of the clock this slot holds
     SparseHistogram hist;
   };
-  std::int64_t EpochOf(Clock::time_point t) const;
-  SparseHistogram& SliceFor(Clock::time_point t);
+  std::int64_t EpochOf(SteadyClock::time_point t) const;
+  SparseHistogram& SliceFor(SteadyClock::time_point t);
 
   Duration length_;
   Duration width_;
@@ -71,10 +71,10 @@ class RollingWindow {
 class SeriesWindows {
  public:
   explicit SeriesWindows(std::span<const Duration> lengths);
-  void Record(Duration value, Clock::time_point now);
+  void Record(Duration value, SteadyClock::time_point now);
   std::size_t size() const { return windows_.size(); }
   Duration length(std::size_t i) const { return windows_[i].length(); }
-  WindowStats Stats(std::size_t i, Clock::time_point now, DenseHistogram& scratch);
+  WindowStats Stats(std::size_t i, SteadyClock::time_point now, DenseHistogram& scratch);
   std::size_t MemoryBytes() const;
 
  private:
@@ -88,7 +88,7 @@ class SeriesWindows {
   // While pending_ is empty: the pending (bucket, count) pairs, unsorted. Else scratch for Flush.
   std::vector<SparseHistogram::Entry> batch_;
   Summary pending_summary_;
-  Clock::time_point pending_begin_{}, pending_end_{};
+  SteadyClock::time_point pending_begin_{}, pending_end_{};
 };
 
 // Statistics of a merged histogram.
@@ -100,8 +100,8 @@ class CountWindow {
  public:
   explicit CountWindow(Duration length);
   Duration length() const { return length_; }
-  void Add(double a, double b, Clock::time_point now);
-  std::pair<double, double> Sum(Clock::time_point now) const;
+  void Add(double a, double b, SteadyClock::time_point now);
+  std::pair<double, double> Sum(SteadyClock::time_point now) const;
 
  private:
   struct Slice {

@@ -7,7 +7,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Clock::time_point T(Duration since_start) { return Clock::time_point(1000h + since_start); }
+SteadyClock::time_point T(Duration since_start) {
+  return SteadyClock::time_point(1000h + since_start);
+}
 
 TEST(RollingWindow, CountsOnlyRecentSlices) {
   RollingWindow w(1min);  // 10 slices of 6 s

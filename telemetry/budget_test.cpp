@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const Clock::time_point kNow = Clock::time_point(500h);
+const SteadyClock::time_point kNow = SteadyClock::time_point(500h);
 const auto kWall = std::chrono::system_clock::time_point(1'700'000'000s);
 
 probes::Outcome Ok(Duration total) {

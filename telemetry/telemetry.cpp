@@ -41,7 +41,7 @@ void Telemetry::RemoveProbe(const std::string& name) {
 }
 
 void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
-                        Clock::time_point now, std::chrono::system_clock::time_point wall) {
+                        SteadyClock::time_point now, std::chrono::system_clock::time_point wall) {
   windows_.Record(name, outcome, now);
   probes_.Record(name, outcome, wall);
   status_.Record(name, outcome, wall);
@@ -59,7 +59,7 @@ void Telemetry::SetExportBudget(const std::string& name,
 void Telemetry::ObserveLateness(Duration late) { probes_.ObserveLateness(late); }
 
 std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(
-    Clock::time_point now, bool gzip) {
+    SteadyClock::time_point now, bool gzip) {
   // The key is read before rendering: a change during the render makes the next scrape render.
   const std::uint64_t generation = registry_.Generation();
   auto epochs = windows_.Epochs(now);
@@ -107,19 +107,19 @@ std::string Telemetry::FreshTail() const {
          std::to_string(last_render_seconds_.load()) + "\n";
 }
 
-std::string Telemetry::RenderMetrics(Clock::time_point now) {
+std::string Telemetry::RenderMetrics(SteadyClock::time_point now) {
   return *Cached(now, false).first + FreshTail();
 }
 
-std::string Telemetry::RenderMetricsGzip(Clock::time_point now) {
+std::string Telemetry::RenderMetricsGzip(SteadyClock::time_point now) {
   return Cached(now, true).second->With(FreshTail());
 }
 
-std::string Telemetry::StatusJson(Clock::time_point now) {
+std::string Telemetry::StatusJson(SteadyClock::time_point now) {
   return common::WriteJson(status_.StatusJson(windows_.Snapshot(now)));
 }
 
-nfr::Observation Telemetry::Observe(const config::NfrRule& rule, Clock::time_point now) {
+nfr::Observation Telemetry::Observe(const config::NfrRule& rule, SteadyClock::time_point now) {
   return windows_.Observe(rule, now);
 }
 
@@ -143,7 +143,7 @@ StatusPageData Telemetry::StatusPage(std::chrono::system_clock::time_point wall)
 }
 
 stats::WindowStats Telemetry::Window(const std::string& probe, const std::string& phase,
-                                     Duration length, Clock::time_point now) {
+                                     Duration length, SteadyClock::time_point now) {
   return windows_.Window(probe, phase, length, now);
 }
 

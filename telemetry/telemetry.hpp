@@ -68,7 +68,7 @@ class Telemetry {
   void AddProbe(const std::string& name, const std::string& kind,
                 const std::vector<std::pair<std::string, std::string>>& labels = {},
                 const ProbeExport& how = {});
-  void Consume(const std::string& name, const probes::Outcome& outcome, Clock::time_point now,
+  void Consume(const std::string& name, const probes::Outcome& outcome, SteadyClock::time_point now,
                std::chrono::system_clock::time_point wall);
   void CountOverruns(const std::string& name, std::uint64_t n);
 
@@ -80,15 +80,15 @@ class Telemetry {
   // Prometheus text exposition, window gauges computed for `now`, process_* appended. Rendered
   // once per change: while no series changed, no exported window moved to its next slice and
   // no load test runs, scrapes get the last text (process_* is always fresh).
-  std::string RenderMetrics(Clock::time_point now);
+  std::string RenderMetrics(SteadyClock::time_point now);
   // The same text as one gzip member (Accept-Encoding: gzip); the cached part is compressed once
   // per render (telemetry/gzip_text.hpp).
-  std::string RenderMetricsGzip(Clock::time_point now);
+  std::string RenderMetricsGzip(SteadyClock::time_point now);
   // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}], "nfrs": [...]}
-  std::string StatusJson(Clock::time_point now);
+  std::string StatusJson(SteadyClock::time_point now);
 
   // What an NFR rule reads now (WindowStore::Observe).
-  nfr::Observation Observe(const config::NfrRule& rule, Clock::time_point now);
+  nfr::Observation Observe(const config::NfrRule& rule, SteadyClock::time_point now);
   // A rule's state on the status JSON and page (its series are nfr::NfrMetrics').
   void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
   // reznet_perf_probe_target_info of a discovered probe (ProbeMetrics::SetTargetInfo).
@@ -107,7 +107,7 @@ class Telemetry {
 
   // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
   stats::WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
-                            Clock::time_point now);
+                            SteadyClock::time_point now);
 
  private:
   struct MetricsCache {
@@ -119,7 +119,7 @@ class Telemetry {
   };
   // The cached text (rendered when stale) and, when `gzip`, its compressed form.
   std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Cached(
-      Clock::time_point now, bool gzip);
+      SteadyClock::time_point now, bool gzip);
 
   common::MetricsRegistry& registry_;
   WindowStore windows_;

@@ -131,7 +131,7 @@ std::optional<std::size_t> WindowStore::IndexOf(Duration length) const {
 }
 
 void WindowStore::Record(const std::string& name, const probes::Outcome& outcome,
-                         Clock::time_point now) {
+                         SteadyClock::time_point now) {
   const Shared probe = probes_.Find(name);
   if (!probe) return;  // removed meanwhile
   auto windows = probe->Lock();
@@ -154,7 +154,7 @@ void WindowStore::Record(const std::string& name, const probes::Outcome& outcome
   Changed();
 }
 
-nfr::Observation WindowStore::Observe(const config::NfrRule& rule, Clock::time_point now) {
+nfr::Observation WindowStore::Observe(const config::NfrRule& rule, SteadyClock::time_point now) {
   const auto w = IndexOf(rule.window);
   const Shared probe = probes_.Find(rule.probe);
   if (!w || !probe) return {};
@@ -175,7 +175,7 @@ nfr::Observation WindowStore::Observe(const config::NfrRule& rule, Clock::time_p
 }
 
 stats::WindowStats WindowStore::Window(const std::string& probe, const std::string& phase,
-                                       Duration length, Clock::time_point now) {
+                                       Duration length, SteadyClock::time_point now) {
   const auto w = IndexOf(length);
   const Shared windows = probes_.Find(probe);
   if (!w || !windows) return {};
@@ -186,7 +186,7 @@ stats::WindowStats WindowStore::Window(const std::string& probe, const std::stri
   return ph->second.Stats(*w, now, scratch);
 }
 
-std::vector<SeriesStats> WindowStore::Snapshot(Clock::time_point now) {
+std::vector<SeriesStats> WindowStore::Snapshot(SteadyClock::time_point now) {
   const auto probes = probes_.List();
   std::vector<SeriesStats> out;
   stats::DenseHistogram scratch;
@@ -201,7 +201,7 @@ std::vector<SeriesStats> WindowStore::Snapshot(Clock::time_point now) {
   return out;
 }
 
-void WindowStore::Collect(std::string& out, Clock::time_point now) {
+void WindowStore::Collect(std::string& out, SteadyClock::time_point now) {
   const auto probes = probes_.List();
   // Statistics of the budgeted windows, computed one probe at a time (writers of others go on).
   struct Row {
@@ -258,7 +258,7 @@ void WindowStore::Collect(std::string& out, Clock::time_point now) {
   }
 }
 
-std::vector<std::int64_t> WindowStore::Epochs(Clock::time_point now) const {
+std::vector<std::int64_t> WindowStore::Epochs(SteadyClock::time_point now) const {
   std::vector<std::int64_t> epochs;
   for (auto length : lengths_)
     epochs.push_back(now.time_since_epoch() / (length / stats::RollingWindow::kSlices));

@@ -32,7 +32,7 @@
 
 namespace reznet::telemetry {
 
-using Clock = stats::Clock;
+using SteadyClock = stats::SteadyClock;
 using Duration = stats::Duration;
 
 // Statistics of one (probe, phase) series at one time: one entry per window length.
@@ -74,23 +74,23 @@ class WindowStore : public common::Collectable {
   void RemoveProbe(const std::string& name);
   // Records a run: every phase sample (a failed run's too: a slow failure is still a measured
   // latency), its result unless skipped, and its counters. An undeclared probe is ignored.
-  void Record(const std::string& name, const probes::Outcome& outcome, Clock::time_point now);
+  void Record(const std::string& name, const probes::Outcome& outcome, SteadyClock::time_point now);
 
   // What a rule reads now: a latency statistic (seconds), the error rate of runs (rule.stat
   // error_rate) or the mean of the counter named rule.phase (rule.stat ratio), with the samples
   // behind it. No value when the probe, phase, counter or window length is unknown or empty.
-  nfr::Observation Observe(const config::NfrRule& rule, Clock::time_point now);
+  nfr::Observation Observe(const config::NfrRule& rule, SteadyClock::time_point now);
   // Statistics of one series; count 0 when unknown.
   stats::WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
-                            Clock::time_point now);
+                            SteadyClock::time_point now);
   // Statistics of every series at `now`, ordered by probe, then phase name.
-  std::vector<SeriesStats> Snapshot(Clock::time_point now);
+  std::vector<SeriesStats> Snapshot(SteadyClock::time_point now);
   // Appends the window series at `now` in the text exposition format: only the windows and stats
   // of each probe's budget are computed and written; a phase shows once it has had a sample.
-  void Collect(std::string& out, Clock::time_point now) override;
+  void Collect(std::string& out, SteadyClock::time_point now) override;
   // Window statistics at `now` depend on `now` only through these (the current slice of each
   // window): equal epochs and no change between mean equal statistics.
-  std::vector<std::int64_t> Epochs(Clock::time_point now) const;
+  std::vector<std::int64_t> Epochs(SteadyClock::time_point now) const;
   // Bumped by every change (declaring, budgets, records), after the change (see ProbeMetrics).
   std::vector<std::string> FamilyNames() const override {
     return {"reznet_perf_probe_window_seconds", "reznet_perf_probe_window_samples"};

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const Clock::time_point kNow = Clock::time_point(500h);
+const SteadyClock::time_point kNow = SteadyClock::time_point(500h);
 
 config::NfrRule Rule(config::NfrStat stat, std::string phase, Duration window = 1min) {
   config::NfrRule r;

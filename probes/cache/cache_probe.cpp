@@ -4,7 +4,7 @@
 
 namespace reznet::probes::cache {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<const config::KindSettings> CacheProbe::ParseSettings(
     config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
@@ -88,8 +88,10 @@ std::unique_ptr<Probe> CacheProbe::Create(const CreateArgs& args) {
   return std::make_unique<CacheProbe>(std::move(settings), std::move(client), args.blocking);
 }
 
-std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+std::expected<CacheProbe::Counts, ProbeError> CacheProbe::ReadCounts(
+    SteadyClock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   Counts counts;
   auto conn = clients::pg::Connect(settings_->db, left, left);
   if (!conn) return std::unexpected(conn.error());

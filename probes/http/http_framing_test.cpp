@@ -37,7 +37,7 @@ std::vector<Result> Send(const std::string& url, int n = 1, const std::string& m
         for (int i = 0; i < n; ++i) {
           HttpRequest request;
           request.method = method;
-          results.push_back(co_await client.Send(request, Clock::now() + 2s, true));
+          results.push_back(co_await client.Send(request, SteadyClock::now() + 2s, true));
         }
       },
       [](std::exception_ptr e) {

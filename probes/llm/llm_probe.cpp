@@ -5,7 +5,7 @@
 namespace reznet::probes::llm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 long UtcDay() {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::days>(

@@ -6,7 +6,7 @@
 namespace reznet::probes::llm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // What a streamed response left behind, filled by the body sink as bytes arrive.
 struct StreamState {
@@ -47,7 +47,8 @@ void RecordTransport(Outcome& out, const clients::HttpTimings& t) {
 
 boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
                                               const clients::HttpRequest& request,
-                                              Clock::time_point deadline, const StreamSpec& spec) {
+                                              SteadyClock::time_point deadline,
+                                              const StreamSpec& spec) {
   Outcome out;
   StreamState st(spec.max_stream_bytes);
   clients::BodySink sink;
@@ -55,7 +56,8 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
     st.status = status;
     return status >= 200 && status <= 299;
   };
-  sink.on_body = [&](std::string_view piece, Clock::time_point arrived) -> common::Result<void> {
+  sink.on_body = [&](std::string_view piece,
+                     SteadyClock::time_point arrived) -> common::Result<void> {
     if (!st.meter) return common::Invalid("internal: body before the request was sent");
     st.meter->Body(arrived);
     if (st.meter->ended()) return {};  // bytes after the end marker are ignored
@@ -77,9 +79,9 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
     if (st.failure) return common::Invalid(st.failure->detail);
     return {};
   };
-  sink.on_sent = [&](Clock::time_point sent) { st.meter.emplace(sent); };
+  sink.on_sent = [&](SteadyClock::time_point sent) { st.meter.emplace(sent); };
   auto response = co_await client.Send(request, deadline, false, &sink);
-  if (!st.meter) st.meter.emplace(Clock::now());  // failed before sending (dns, connect, tls)
+  if (!st.meter) st.meter.emplace(SteadyClock::now());  // failed before sending (dns, connect, tls)
   const std::string where = " after " + std::to_string(st.meter->chunks()) + " content events";
   if (!response) {
     const ProbeError& e = response.error();

@@ -24,7 +24,7 @@
 namespace reznet::probes::load {
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -35,8 +35,8 @@ struct Shared {
   std::vector<std::string> prebuilt;  // per step: the whole request when it has no holes
   std::vector<bool> want_body;
   ConnOptions conn;
-  Clock::time_point t0;
-  Clock::time_point end_at;
+  SteadyClock::time_point t0;
+  SteadyClock::time_point end_at;
   const std::atomic<bool>* stop;
   LiveCounters* live;
 };
@@ -49,7 +49,7 @@ class Worker {
   Worker(Shared& sh, int index, int threads)
       : sh_(sh),
         setup_(sh.s.target, clients::TlsOptions{sh.s.ca_file, sh.s.insecure_skip_verify},
-               sh.s.think_max > Clock::duration::zero() ||
+               sh.s.think_max > SteadyClock::duration::zero() ||
                    sh.s.executor == Executor::kConstantArrivalRate),
         index_(index),
         threads_(threads),
@@ -58,7 +58,7 @@ class Worker {
     for (const auto& step : sh.s.scenario) stats_.Step(step.name);
   }
 
-  void AddClosedUser(std::int64_t vu, Clock::time_point start_at) {
+  void AddClosedUser(std::int64_t vu, SteadyClock::time_point start_at) {
     asio::co_spawn(io_, ClosedUser(vu, start_at), asio::detached);
     ++users_;
   }
@@ -72,21 +72,22 @@ class Worker {
     Flush();
   }
   LoadStats& stats() { return stats_; }
-  Clock::time_point first_start() const { return first_start_; }
-  Clock::time_point last_end() const { return last_end_; }
+  SteadyClock::time_point first_start() const { return first_start_; }
+  SteadyClock::time_point last_end() const { return last_end_; }
 
  private:
   bool Stopping() const {
-    return Clock::now() >= sh_.end_at || (sh_.stop && sh_.stop->load(std::memory_order_relaxed));
+    return SteadyClock::now() >= sh_.end_at ||
+           (sh_.stop && sh_.stop->load(std::memory_order_relaxed));
   }
 
-  Clock::time_point Intended(std::uint64_t ticket) const {
+  SteadyClock::time_point Intended(std::uint64_t ticket) const {
     const double at = (static_cast<double>(ticket) * threads_ + index_) / sh_.s.rate;
     return sh_.t0 + std::chrono::nanoseconds(static_cast<std::int64_t>(at * 1e9));
   }
 
   // Sleeps until `until` unless the test is stopping; the watchdog cancels sleeps on stop.
-  asio::awaitable<void> Sleep(asio::steady_timer& timer, Clock::time_point until) {
+  asio::awaitable<void> Sleep(asio::steady_timer& timer, SteadyClock::time_point until) {
     timer.expires_at(std::min(until, sh_.end_at));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -97,11 +98,11 @@ class Worker {
   // response are plain calls, so this coroutine's frame stays small enough for Asio to recycle
   // (a frame of every request).
   asio::awaitable<void> DoStep(std::size_t i, std::size_t slot, Vars& vars, std::string& request,
-                               Response& response, Clock::time_point intended) {
+                               Response& response, SteadyClock::time_point intended) {
     const std::string* bytes = Request(i, vars, request);
     if (bytes == nullptr) co_return;
     Conn& conn = *conns_[slot];
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     first_start_ = std::min(first_start_, start);
     conn.SetDeadline(start + sh_.s.request_timeout);
     deadlines_[slot] = start + sh_.s.request_timeout;
@@ -125,11 +126,11 @@ class Worker {
   }
 
   // Judges and records the exchange of step `i` that started at `start`.
-  void Record(std::size_t i, Vars& vars, const Response& response, Clock::time_point start,
-              Clock::time_point intended) {
+  void Record(std::size_t i, Vars& vars, const Response& response, SteadyClock::time_point start,
+              SteadyClock::time_point intended) {
     const Step& step = sh_.s.scenario[i];
     StepStats& st = stats_.steps[i];
-    const auto end = Clock::now();
+    const auto end = SteadyClock::now();
     last_end_ = std::max(last_end_, end);
     if (response.handshake_ns > 0) {
       stats_.tls.Record(response.handshake_ns);
@@ -190,8 +191,8 @@ class Worker {
     return step.weight >= 1 || std::uniform_real_distribution<double>(0, 1)(rng_) < step.weight;
   }
 
-  Clock::duration Think() {
-    if (sh_.s.think_max <= Clock::duration::zero()) return {};
+  SteadyClock::duration Think() {
+    if (sh_.s.think_max <= SteadyClock::duration::zero()) return {};
     std::uniform_int_distribution<std::int64_t> d(sh_.s.think_min.count(), sh_.s.think_max.count());
     return std::chrono::nanoseconds(d(rng_));
   }
@@ -199,11 +200,11 @@ class Worker {
   // Think times end on whole milliseconds: users whose pauses end in the same millisecond wake in
   // one pass of the event loop instead of a wake-up (a context switch) each. Under a millisecond
   // more of a pause of seconds changes nothing a user does.
-  static Clock::time_point ThinkEnd(Clock::duration t) {
-    return std::chrono::ceil<std::chrono::milliseconds>(Clock::now() + t);
+  static SteadyClock::time_point ThinkEnd(SteadyClock::duration t) {
+    return std::chrono::ceil<std::chrono::milliseconds>(SteadyClock::now() + t);
   }
 
-  asio::awaitable<void> ClosedUser(std::int64_t vu, Clock::time_point start_at) {
+  asio::awaitable<void> ClosedUser(std::int64_t vu, SteadyClock::time_point start_at) {
     asio::steady_timer timer(io_);
     auto slot = timers_.insert(timers_.end(), &timer);
     co_await Sleep(timer, start_at);
@@ -220,8 +221,8 @@ class Worker {
       ++local_.iterations;
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
-        co_await DoStep(i, cslot, vars, request, response, Clock::time_point::max());
-        if (const auto t = Think(); t > Clock::duration::zero()) {
+        co_await DoStep(i, cslot, vars, request, response, SteadyClock::time_point::max());
+        if (const auto t = Think(); t > SteadyClock::duration::zero()) {
           conn.Idle();
           co_await Sleep(timer, ThinkEnd(t));
         }
@@ -243,13 +244,13 @@ class Worker {
     std::string request;
     Response response;
     while (!Stopping()) {
-      const Clock::time_point intended = Intended(next_ticket_++);
+      const SteadyClock::time_point intended = Intended(next_ticket_++);
       if (intended >= sh_.end_at) break;
-      auto now = Clock::now();
+      auto now = SteadyClock::now();
       if (intended > now) {
         co_await Sleep(timer, intended);
         if (Stopping()) break;
-        now = Clock::now();
+        now = SteadyClock::now();
       } else if (now - intended > sh_.s.max_lateness) {
         ++stats_.dropped;
         ++local_.dropped;
@@ -264,13 +265,13 @@ class Worker {
       for (std::size_t i = 0; i < sh_.s.scenario.size() && !Stopping(); ++i) {
         if (!Runs(sh_.s.scenario[i])) continue;
         if (!first) {
-          if (const auto t = Think(); t > Clock::duration::zero()) {
+          if (const auto t = Think(); t > SteadyClock::duration::zero()) {
             conn.Idle();
             co_await Sleep(timer, ThinkEnd(t));
           }
         }
         co_await DoStep(i, cslot, vars, request, response,
-                        first ? intended : Clock::time_point::max());
+                        first ? intended : SteadyClock::time_point::max());
         first = false;
       }
       --local_.active;
@@ -324,7 +325,7 @@ class Worker {
       boost::system::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       Flush();
-      const auto now = Clock::now();
+      const auto now = SteadyClock::now();
       if (Stopping() && !woke) {
         woke = true;
         stop_seen_ = now;
@@ -356,15 +357,15 @@ class Worker {
   // connection: at 10,000 users with think time nearly all are idle, and visiting each
   // connection 50 times a second was the costliest thing the engine did (perf: 12 % of its CPU
   // at 2,000 users).
-  static constexpr Clock::time_point kIdle = Clock::time_point::max();
+  static constexpr SteadyClock::time_point kIdle = SteadyClock::time_point::max();
   std::vector<Conn*> conns_;
-  std::vector<Clock::time_point> deadlines_;
+  std::vector<SteadyClock::time_point> deadlines_;
   std::vector<std::size_t> free_slots_;
   std::int64_t users_ = 0;
   std::uint64_t next_ticket_ = 0;
-  Clock::time_point first_start_ = Clock::time_point::max();
-  Clock::time_point last_end_{};
-  Clock::time_point stop_seen_{};
+  SteadyClock::time_point first_start_ = SteadyClock::time_point::max();
+  SteadyClock::time_point last_end_{};
+  SteadyClock::time_point stop_seen_{};
   bool cut_ = false;  // the graceful stop is over: requests still going are cut
   Counts local_;
   Counts flushed_;
@@ -378,8 +379,8 @@ LoadStats RunWorkers(Shared& sh, const EngineOptions& o) {
   std::vector<std::unique_ptr<Worker<Transport>>> workers;
   for (int i = 0; i < threads; ++i)
     workers.push_back(std::make_unique<Worker<Transport>>(sh, i, threads));
-  sh.t0 =
-      Clock::now() + std::chrono::milliseconds(20);  // every thread is up before the first start
+  sh.t0 = SteadyClock::now() +
+          std::chrono::milliseconds(20);  // every thread is up before the first start
   const bool open = s.executor == Executor::kConstantArrivalRate;
   sh.end_at = sh.t0 + (open ? s.duration : s.ramp_up + s.duration);
   if (open) {
@@ -401,7 +402,7 @@ LoadStats RunWorkers(Shared& sh, const EngineOptions& o) {
   // The test's time is from the first request's start to the last response's end: what the
   // engine does before (threads, the users' coroutines) and after (joining, merging) is not
   // charged to it. Each user's first request includes its connect, as every reconnect does.
-  Clock::time_point first = Clock::time_point::max(), last{};
+  SteadyClock::time_point first = SteadyClock::time_point::max(), last{};
   for (auto& w : workers) {
     out.Merge(w->stats());
     first = std::min(first, w->first_start());

@@ -8,7 +8,7 @@ namespace reznet::probes::pg {
 
 using namespace clients::pg;  // the connection this kind drives
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<const config::KindSettings> PostgresProbe::ParseSettings(
     config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
@@ -80,7 +80,7 @@ boost::asio::awaitable<Outcome> PostgresProbe::Run(RunContext ctx) {
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 
-Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
+Outcome PostgresProbe::RunBlocking(SteadyClock::time_point deadline) {
   Outcome out;
   if (settings_->fresh_connection || (conn_ && PQstatus(conn_.get()) != CONNECTION_OK)) {
     conn_.reset();
@@ -88,14 +88,14 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
   }
   if (!conn_) {
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    const auto t0 = Clock::now();
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    const auto t0 = SteadyClock::now();
     auto conn = Connect(settings_->conn, left, timeout_);
     if (!conn) {
       out.Fail(conn.error().kind, conn.error().detail);
       return out;
     }
-    out.Record("connect", Clock::now() - t0);
+    out.Record("connect", SteadyClock::now() - t0);
     conn_ = std::move(*conn);
   }
   double rows = 0;
@@ -113,10 +113,10 @@ Outcome PostgresProbe::RunBlocking(Clock::time_point deadline) {
     }
     std::vector<const char*> values;
     for (const auto& p : q.params) values.push_back(p.c_str());
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     ResultPtr res(PQexecPrepared(conn_.get(), statement.c_str(), static_cast<int>(values.size()),
                                  values.data(), nullptr, nullptr, 0));
-    const auto took = Clock::now() - t0;
+    const auto took = SteadyClock::now() - t0;
     const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       auto err = ResultError(conn_.get(), res.get());

@@ -6,7 +6,7 @@ namespace reznet::probes::redis {
 
 using namespace clients::redis;  // the connection this kind drives
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::shared_ptr<const config::KindSettings> RedisProbe::ParseSettings(
     config::MapReader& r, const config::TargetConfig* target, const config::ProbeConfig& probe) {
@@ -70,17 +70,18 @@ boost::asio::awaitable<Outcome> RedisProbe::Run(RunContext ctx) {
       blocking_, [this, deadline = ctx.deadline] { return RunBlocking(deadline); });
 }
 
-Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
+Outcome RedisProbe::RunBlocking(SteadyClock::time_point deadline) {
   Outcome out;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   if (!ctx_) {
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     auto c = Connect(settings_->endpoint, left);
     if (!c) {
       out.Fail(c.error().kind, c.error().detail);
       return out;
     }
-    out.Record("connect", Clock::now() - t0);
+    out.Record("connect", SteadyClock::now() - t0);
     ctx_ = std::move(*c);
   }
   auto fail = [&](const ProbeError& e) {
@@ -91,15 +92,15 @@ Outcome RedisProbe::RunBlocking(Clock::time_point deadline) {
   };
   std::string value = "reznet-perfd " + std::to_string(++counter_) + " ";
   value.resize(static_cast<std::size_t>(settings_->value_bytes), 'x');
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   auto set = Command(ctx_.get(),
                      {"SET", settings_->key, value, "EX", std::to_string(settings_->ttl.count())});
   if (!set) return fail(set.error());
-  out.Record("set", Clock::now() - t0);
-  t0 = Clock::now();
+  out.Record("set", SteadyClock::now() - t0);
+  t0 = SteadyClock::now();
   auto get = Command(ctx_.get(), {"GET", settings_->key});
   if (!get) return fail(get.error());
-  out.Record("get", Clock::now() - t0);
+  out.Record("get", SteadyClock::now() - t0);
   const redisReply* reply = get->get();
   if (reply->type != REDIS_REPLY_STRING || std::string(reply->str, reply->len) != value) {
     out.Fail(ErrorKind::kMismatch, "GET " + settings_->key + " did not return the value just SET");
