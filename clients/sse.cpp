@@ -2,19 +2,20 @@
 
 namespace reznet::clients {
 
-common::Result<void> SseParser::Push(std::string_view bytes, const Handler& on_event) {
-  if (failed_) return common::Invalid("stream already failed");
+bool SseParser::Push(std::string_view bytes, const Handler& on_event) {
+  if (failed_) return false;
   total_ += bytes.size();
   if (total_ > limits_.max_stream_bytes) {
     failed_ = true;
-    return common::Invalid("event stream exceeds max_stream_bytes (" +
-                           std::to_string(limits_.max_stream_bytes) + " bytes)");
+    failure_ = "event stream exceeds max_stream_bytes (" +
+               std::to_string(limits_.max_stream_bytes) + " bytes)";
+    return false;
   }
   if (!bom_checked_) {
     // The BOM may itself arrive split; wait until three bytes (or a non-BOM prefix) are known.
     static constexpr std::string_view kBom = "\xEF\xBB\xBF";
     line_.append(bytes);
-    if (line_.size() < 3 && kBom.starts_with(line_)) return {};
+    if (line_.size() < 3 && kBom.starts_with(line_)) return true;
     bom_checked_ = true;
     std::string pending = std::move(line_);
     line_.clear();
@@ -41,7 +42,10 @@ common::Result<void> SseParser::Push(std::string_view bytes, const Handler& on_e
       Line(line_, on_event);
       line_.clear();
     }
-    if (failed_) return common::Invalid(LineTooLong());
+    if (failed_) {
+      failure_ = LineTooLong();
+      return false;
+    }
     if (c == '\r') {
       if (i + 1 < bytes.size()) {
         if (bytes[i + 1] == '\n') ++i;
@@ -57,9 +61,10 @@ common::Result<void> SseParser::Push(std::string_view bytes, const Handler& on_e
   }
   if (line_.size() > limits_.max_line_bytes) {
     failed_ = true;
-    return common::Invalid(LineTooLong());
+    failure_ = LineTooLong();
+    return false;
   }
-  return {};
+  return true;
 }
 
 std::string SseParser::LineTooLong() const {

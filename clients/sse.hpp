@@ -17,8 +17,6 @@
 #include <string>
 #include <string_view>
 
-#include "common/error.hpp"
-
 namespace reznet::clients {
 
 struct SseEvent {
@@ -40,9 +38,12 @@ class SseParser {
 
   explicit SseParser(SseLimits limits = {}) : limits_(limits) {}
 
-  // Parses `bytes`, calling `on_event` for each complete event. Fails (naming the limit) once a
-  // limit is hit; the rest of the input is then ignored.
-  common::Result<void> Push(std::string_view bytes, const Handler& on_event);
+  // Parses `bytes`, calling `on_event` for each complete event. Returns false once a limit is
+  // hit: the parser has then failed for good (like a stream's failbit), ignores the rest of the
+  // input, and failure() names the limit. (A state, not a Result: this header is also built by
+  // the fuzz harness with clang 14, whose libstdc++ <expected> is empty.)
+  bool Push(std::string_view bytes, const Handler& on_event);
+  const std::string& failure() const { return failure_; }
   // End of stream. Returns true when a half event (data without its blank line) was discarded.
   bool Finish();
   std::size_t bytes_seen() const { return total_; }
@@ -56,6 +57,7 @@ class SseParser {
   bool skip_lf_ = false;  // the previous read ended in CR
   bool bom_checked_ = false;
   bool failed_ = false;
+  std::string failure_;
   std::size_t total_ = 0;
   std::string data_;
   std::string type_;

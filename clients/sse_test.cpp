@@ -19,8 +19,7 @@ Parsed Parse(std::string_view stream, std::size_t step = 0, SseLimits limits = {
   auto on = [&](const SseEvent& e) { out.events.push_back(e); };
   if (step == 0) step = stream.size() ? stream.size() : 1;
   for (std::size_t i = 0; i < stream.size() && !out.error; i += step) {
-    if (auto pushed = p.Push(stream.substr(i, step), on); !pushed)
-      out.error = pushed.error().detail;
+    if (!p.Push(stream.substr(i, step), on)) out.error = p.failure();
   }
   out.half = p.Finish();
   return out;

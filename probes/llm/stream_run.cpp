@@ -75,7 +75,7 @@ boost::asio::awaitable<Outcome> MeasureStream(clients::HttpClient& client,
       if (step.output_tokens) st.meter->Usage(*step.output_tokens);
       if (step.end) st.meter->End(arrived);
     });
-    if (!pushed) st.failure = ProbeError{ErrorKind::kTruncated, pushed.error().detail};
+    if (!pushed) st.failure = ProbeError{ErrorKind::kTruncated, st.parser.failure()};
     if (st.failure) return common::Invalid(st.failure->detail);
     return {};
   };

@@ -27,7 +27,7 @@ std::vector<SseEvent> Parse(std::string_view input, std::size_t step) {
   SseParser parser(SseLimits{.max_line_bytes = 512, .max_stream_bytes = 1 << 16});
   std::vector<SseEvent> events;
   for (std::size_t i = 0; i < input.size(); i += step) {
-    if (parser.Feed(input.substr(i, step), [&](const SseEvent& e) { events.push_back(e); })) break;
+    if (!parser.Push(input.substr(i, step), [&](const SseEvent& e) { events.push_back(e); })) break;
   }
   parser.Finish();
   return events;
