@@ -9,13 +9,6 @@
 namespace reznet::suite {
 namespace {
 
-// The result, and why it was refused ("" when it was not), for the assertions below.
-common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why) {
-  auto r = ParseRun(text);
-  why = r ? "" : r.error().detail;
-  return r;
-}
-
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;

@@ -4,17 +4,13 @@
 
 #include "suite/judge.hpp"
 #include "suite/record.hpp"
+#include "suite/test_runs.hpp"
 #include "tests/support/outcomes.hpp"
 
 namespace reznet::suite {
 namespace {
 
-// The result, and why it was refused ("" when it was not), for the assertions below.
-common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why) {
-  auto r = ParseRun(text);
-  why = r ? "" : r.error().detail;
-  return r;
-}
+using test_runs::ParseNoting;
 
 using namespace std::chrono_literals;
 

@@ -22,4 +22,7 @@ RunRecord PastRun(std::string id, double started, int api_p95_ms);
 // escape.
 RunRecord SampleRun();
 
+// ParseRun, and why it refused the text ("" when it did not), for assertions on both.
+common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why);
+
 }  // namespace reznet::suite::test_runs

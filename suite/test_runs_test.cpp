@@ -72,4 +72,10 @@ RunRecord SampleRun() {
   return r;
 }
 
+common::Result<RunRecord> ParseNoting(const std::string& text, std::string& why) {
+  auto r = ParseRun(text);
+  why = r ? "" : r.error().detail;
+  return r;
+}
+
 }  // namespace reznet::suite::test_runs
