@@ -90,7 +90,7 @@ void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readi
 void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::SuiteService& suites,
                         std::string version, double started_wall) {
   server.Route("GET", "/", [&sink, &suites, version, started_wall](const HttpRequest&) {
-    telemetry::StatusPageData data = sink.StatusPage(std::chrono::system_clock::now());
+    telemetry::StatusPageData data = sink.status().StatusPage(std::chrono::system_clock::now());
     data.version = version;
     data.started_wall = started_wall;
     try {

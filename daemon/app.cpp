@@ -72,15 +72,15 @@ suite::SuiteHooks SuiteWiring(suite::SuiteMetrics& metrics, api::Readiness& read
 nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::NfrMetrics& metrics,
                                     nfr::AlertNotifier& notifier) {
   return {[&sink](const config::NfrRule& rule, std::chrono::steady_clock::time_point now) {
-            return sink.Observe(rule, now);
+            return sink.windows().Observe(rule, now);
           },
           [&sink, &metrics](const config::NfrRule& rule, const nfr::RuleState& state) {
             metrics.Publish(rule, state);
-            sink.PublishNfr(rule, state);
+            sink.status().PublishNfr(rule, state);
           },
           [&sink, &metrics](const std::string& rule) {
             metrics.Remove(rule);
-            sink.RemoveNfr(rule);
+            sink.status().RemoveNfr(rule);
           },
           [&notifier](const config::NfrRule& rule, const nfr::Notification& n) {
             notifier.Notify(rule, n);

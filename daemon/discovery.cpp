@@ -151,7 +151,7 @@ std::optional<config::Duration> Discovery::Refresh() const {
 void ExportTargetInfo(telemetry::Telemetry& sink, const config::Config& config) {
   for (const auto& p : config.probes) {
     if (!p.discovered_from.empty())
-      sink.SetTargetInfo(p.name, p.discovered_address, p.discovered_labels);
+      sink.probe_metrics().SetTargetInfo(p.name, p.discovered_address, p.discovered_labels);
   }
 }
 

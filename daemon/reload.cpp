@@ -170,7 +170,7 @@ void Reloader::Swap(Prepared& prepared, const api::ReloadOutcome& r) {
   std::size_t running = 0;
   for (const auto& p : fresh->probes) {
     if (!ScheduledHere(p, prepared.shard)) continue;
-    p_.sink.SetExportBudget(p.name, p.exported);
+    p_.sink.windows().SetBudget(p.name, p.exported);
     ++running;
   }
   p_.metrics.SetShard(prepared.shard.index, prepared.shard.of);

@@ -39,7 +39,7 @@ namespace {
 
 asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink,
                                    SteadyClock::time_point due) {
-  sink.ObserveLateness(e->clock.Now() - due);
+  sink.probe_metrics().ObserveLateness(e->clock.Now() - due);
   auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
   sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());
   if (outcome.error && e->last_ok) {
@@ -55,7 +55,7 @@ asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetr
 
 asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink) {
   while (!e->stopping) {
-    sink.SetNextRun(
+    sink.status().SetNextRun(
         e->spec.name,
         e->clock.WallNow() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                  e->schedule.due() - e->clock.Now()));
@@ -65,7 +65,7 @@ asio::awaitable<void> Loop(std::shared_ptr<Scheduler::Entry> e, telemetry::Telem
     const auto before = e->schedule.overruns();
     const auto action = e->schedule.OnDue(e->clock.Now());
     if (const auto skipped = e->schedule.overruns() - before) {
-      sink.CountOverruns(e->spec.name, skipped);
+      sink.probe_metrics().CountOverruns(e->spec.name, skipped);
       spdlog::warn("probe {}: run skipped, the previous one is still going (overrun)",
                    e->spec.name);
     }

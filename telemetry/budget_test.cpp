@@ -83,7 +83,7 @@ TEST(WindowGaugeBudget, AReloadChangesTheGaugesOfADeclaredProbe) {
   t.AddProbe("api", "http", {}, Budget({5min}, {config::NfrStat::kP50}));
   t.Consume("api", Ok(50ms), kNow, kWall);
   EXPECT_EQ(WindowGauges(t.RenderMetrics(kNow), "api"), (std::vector<std::string>{"5m/p50"}));
-  t.SetExportBudget("api", config::ExportBudget{{1min}, {config::NfrStat::kMax}});
+  t.windows().SetBudget("api", config::ExportBudget{{1min}, {config::NfrStat::kMax}});
   const std::string text = t.RenderMetrics(kNow);
   EXPECT_EQ(WindowGauges(text, "api"), (std::vector<std::string>{"1m/max"}));
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_window_seconds{phase=\"total\",probe=\"api\","
@@ -102,7 +102,7 @@ TEST(WindowGaugeBudget, NfrRulesStillReadWindowsThatAreNotExported) {
   rule.phase = "total";
   rule.stat = config::NfrStat::kMax;
   rule.window = 1h;
-  const auto obs = t.Observe(rule, kNow);
+  const auto obs = t.windows().Observe(rule, kNow);
   EXPECT_EQ(obs.samples, 10u);
   EXPECT_NEAR(*obs.value, 0.100, 0.001);
 }
@@ -144,9 +144,9 @@ TEST(MetricsCache, OtherChangesRenderAgain) {
   Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("result=\"overrun\"} 0"));
-  t.CountOverruns("api", 3);
+  t.probe_metrics().CountOverruns("api", 3);
   EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("result=\"overrun\"} 3"));
-  t.ObserveLateness(2ms);
+  t.probe_metrics().ObserveLateness(2ms);
   EXPECT_THAT(t.RenderMetrics(kNow),
               HasSubstr("reznet_perf_scheduler_lateness_seconds_bucket{le=\"0.0025\"} 1"));
   t.RemoveProbe("api");

@@ -47,17 +47,6 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   status_.Record(name, outcome, wall);
 }
 
-void Telemetry::CountOverruns(const std::string& name, std::uint64_t n) {
-  probes_.CountOverruns(name, n);
-}
-
-void Telemetry::SetExportBudget(const std::string& name,
-                                const std::optional<config::ExportBudget>& budget) {
-  windows_.SetBudget(name, budget);
-}
-
-void Telemetry::ObserveLateness(Duration late) { probes_.ObserveLateness(late); }
-
 std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(
     SteadyClock::time_point now, bool gzip) {
   // The key is read before rendering: a change during the render makes the next scrape render.
@@ -117,34 +106,6 @@ std::string Telemetry::RenderMetricsGzip(SteadyClock::time_point now) {
 
 std::string Telemetry::StatusJson(SteadyClock::time_point now) {
   return common::WriteJson(status_.StatusJson(windows_.Snapshot(now)));
-}
-
-nfr::Observation Telemetry::Observe(const config::NfrRule& rule, SteadyClock::time_point now) {
-  return windows_.Observe(rule, now);
-}
-
-void Telemetry::PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state) {
-  status_.PublishNfr(rule, state);
-}
-
-void Telemetry::RemoveNfr(const std::string& name) { status_.RemoveNfr(name); }
-
-void Telemetry::SetTargetInfo(const std::string& probe, const std::string& target,
-                              const std::vector<std::pair<std::string, std::string>>& labels) {
-  probes_.SetTargetInfo(probe, target, labels);
-}
-
-void Telemetry::SetNextRun(const std::string& name, std::chrono::system_clock::time_point when) {
-  status_.SetNextRun(name, when);
-}
-
-StatusPageData Telemetry::StatusPage(std::chrono::system_clock::time_point wall) {
-  return status_.StatusPage(wall);
-}
-
-stats::WindowStats Telemetry::Window(const std::string& probe, const std::string& phase,
-                                     Duration length, SteadyClock::time_point now) {
-  return windows_.Window(probe, phase, length, now);
 }
 
 }  // namespace reznet::telemetry

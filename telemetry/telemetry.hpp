@@ -7,7 +7,8 @@
 //                 target info, scheduler lateness);
 //   StatusModel   last results, next runs, charts, failures and NFR states for
 //                 /api/v1/status and the status page.
-// Consume fans one outcome out to them. The first two are collectables of the shared
+// AddProbe, RemoveProbe and Consume fan out to all three; the rest is asked of the part that owns
+// it (windows(), probe_metrics(), status()). The first two are collectables of the shared
 // MetricsRegistry (common/metrics_registry.hpp), beside every other room's series; RenderMetrics
 // renders that registry, once per change. A scrape writes each part's series from its plain
 // values, one probe at a time, so it waits at most for the recording of one outcome; it never
@@ -70,13 +71,6 @@ class Telemetry {
                 const ProbeExport& how = {});
   void Consume(const std::string& name, const probes::Outcome& outcome, SteadyClock::time_point now,
                std::chrono::system_clock::time_point wall);
-  void CountOverruns(const std::string& name, std::uint64_t n);
-
-  // Changes the window gauges of a declared probe (a reload).
-  void SetExportBudget(const std::string& name, const std::optional<config::ExportBudget>& budget);
-  // A scheduled run started `late` after it was due (reznet_perf_scheduler_lateness_seconds).
-  void ObserveLateness(Duration late);
-
   // Prometheus text exposition, window gauges computed for `now`, process_* appended. Rendered
   // once per change: while no series changed, no exported window moved to its next slice and
   // no load test runs, scrapes get the last text (process_* is always fresh).
@@ -87,27 +81,16 @@ class Telemetry {
   // {"probes": [{name, kind, last: {...}, windows: {phase: {window: stats}}}], "nfrs": [...]}
   std::string StatusJson(SteadyClock::time_point now);
 
-  // What an NFR rule reads now (WindowStore::Observe).
-  nfr::Observation Observe(const config::NfrRule& rule, SteadyClock::time_point now);
-  // A rule's state on the status JSON and page (its series are nfr::NfrMetrics').
-  void PublishNfr(const config::NfrRule& rule, const nfr::RuleState& state);
-  // reznet_perf_probe_target_info of a discovered probe (ProbeMetrics::SetTargetInfo).
-  void SetTargetInfo(const std::string& probe, const std::string& target,
-                     const std::vector<std::pair<std::string, std::string>>& labels);
-
   // A reload: drops every series and status of a probe, or the status of an NFR, that the new
   // config no longer has.
   void RemoveProbe(const std::string& name);
-  void RemoveNfr(const std::string& name);
 
-  // When the scheduler will next run a probe (for the status page).
-  void SetNextRun(const std::string& name, std::chrono::system_clock::time_point when);
-  // NFRs, probes (last result, next run, recent values of the charted phase) and recent failures.
-  StatusPageData StatusPage(std::chrono::system_clock::time_point wall);
-
-  // Window statistics of one series, for tests and the evaluator; count 0 when unknown.
-  stats::WindowStats Window(const std::string& probe, const std::string& phase, Duration length,
-                            SteadyClock::time_point now);
+  // The parts, for what concerns one of them alone: the evaluator observes windows and publishes
+  // rule states, the scheduler counts lateness and overruns and sets next runs, a reload changes
+  // export budgets and target info. Telemetry does not forward their methods.
+  WindowStore& windows() { return windows_; }
+  ProbeMetrics& probe_metrics() { return probes_; }
+  StatusModel& status() { return status_; }
 
  private:
   struct MetricsCache {

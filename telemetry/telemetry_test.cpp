@@ -36,7 +36,7 @@ TEST(Telemetry, ExportsRunsWindowsAndHistogram) {
   probes::Outcome failed;
   failed.Fail(clients::ErrorKind::kConnect, "connect to 127.0.0.1:1: Connection refused");
   t.Consume("api", failed, kNow, kWall);
-  t.CountOverruns("api", 2);
+  t.probe_metrics().CountOverruns("api", 2);
   const std::string text = t.RenderMetrics(kNow);
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"success\"} 2"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_runs_total{probe=\"api\",result=\"failure\"} 1"));
@@ -73,8 +73,8 @@ TEST(Telemetry, WindowsExpireWithTime) {
   Telemetry t(registry, {1min});
   t.AddProbe("api", "http");
   t.Consume("api", Ok(10ms), kNow, kWall);
-  EXPECT_EQ(t.Window("api", "total", 1min, kNow).count, 1u);
-  EXPECT_EQ(t.Window("api", "total", 1min, kNow + 2min).count, 0u);
+  EXPECT_EQ(t.windows().Window("api", "total", 1min, kNow).count, 1u);
+  EXPECT_EQ(t.windows().Window("api", "total", 1min, kNow + 2min).count, 0u);
   const std::string text = t.RenderMetrics(kNow + 2min);
   EXPECT_THAT(
       text,
@@ -126,21 +126,21 @@ TEST(Telemetry, ObservationsForNfrRules) {
   p95.phase = "total";
   p95.stat = config::NfrStat::kP95;
   p95.window = 1min;
-  auto obs = t.Observe(p95, kNow);
+  auto obs = t.windows().Observe(p95, kNow);
   EXPECT_EQ(obs.samples, 10u);
   EXPECT_NEAR(*obs.value, 0.100, 0.001);
   config::NfrRule errors = p95;
   errors.stat = config::NfrStat::kErrorRate;
-  obs = t.Observe(errors, kNow);
+  obs = t.windows().Observe(errors, kNow);
   EXPECT_EQ(obs.samples, 13u);
   EXPECT_DOUBLE_EQ(*obs.value, 1.0 / 13);
   config::NfrRule hits = p95;
   hits.stat = config::NfrStat::kRatio;
   hits.phase = "hit_ratio";
-  obs = t.Observe(hits, kNow);
+  obs = t.windows().Observe(hits, kNow);
   EXPECT_EQ(obs.samples, 2u);
   EXPECT_DOUBLE_EQ(*obs.value, 0.7);
-  EXPECT_FALSE(t.Observe(hits, kNow + 10min).value);  // expired out of the window
+  EXPECT_FALSE(t.windows().Observe(hits, kNow + 10min).value);  // expired out of the window
 
   config::NfrRule rule = p95;
   rule.name = "api_p95";
@@ -151,7 +151,7 @@ TEST(Telemetry, ObservationsForNfrRules) {
   st.good = 3;
   st.events = 5;
   nfr_metrics.Publish(rule, st);
-  t.PublishNfr(rule, st);
+  t.status().PublishNfr(rule, st);
   const std::string text = t.RenderMetrics(kNow);
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_ok{nfr=\"api_p95\",severity=\"page\"} 0"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_state{nfr=\"api_p95\",state=\"firing\"} 1"));
@@ -179,7 +179,7 @@ TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
   probes::Outcome failed;
   failed.Fail(clients::ErrorKind::kTimeout, "statement timeout");
   t.Consume("db", failed, kNow, kWall + 2s);
-  const auto page = t.StatusPage(kWall + 3s);
+  const auto page = t.status().StatusPage(kWall + 3s);
   ASSERT_EQ(page.probes.size(), 1u);
   const auto& db = page.probes[0];
   EXPECT_EQ(db.phase, "query");
@@ -210,7 +210,7 @@ TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_redis_hit_ratio{probe=\"kv\"} 0.5"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_cache_hit_ratio{probe=\"cache\"} 0.5"));
   EXPECT_THAT(text, Not(HasSubstr("reznet_perf_cache_hit_ratio{probe=\"kv\"}")));
-  const auto page = t.StatusPage(kWall);
+  const auto page = t.status().StatusPage(kWall);
   ASSERT_EQ(page.probes.size(), 2u);
   EXPECT_EQ(page.probes[0].name, "cache");
   EXPECT_EQ(page.probes[0].phase, "get");
@@ -237,7 +237,7 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
       o.SetCounter("hit_ratio", 0.5);
       t.Consume("api", o, kNow + std::chrono::milliseconds(i), kWall);
       t.Consume("db", o, kNow, kWall);
-      t.SetNextRun("api", kWall + 1s);
+      t.status().SetNextRun("api", kWall + 1s);
     }
     done = true;
   });
@@ -248,11 +248,11 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
     rule.phase = "total";
     rule.window = 1min;
     for (int i = 0; !done; ++i) {
-      t.PublishNfr(rule, nfr::RuleState{});
+      t.status().PublishNfr(rule, nfr::RuleState{});
       t.RemoveProbe("db");
       t.AddProbe("db", "postgres");
-      if (i % 2) t.RemoveNfr("api_p95");
-      t.CountOverruns("api", 1);
+      if (i % 2) t.status().RemoveNfr("api_p95");
+      t.probe_metrics().CountOverruns("api", 1);
     }
   });
   config::NfrRule p95;
@@ -263,8 +263,8 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
   while (!done || reads == 0) {
     EXPECT_THAT(t.RenderMetrics(kNow), HasSubstr("reznet_perf_probe_runs_total"));
     EXPECT_NO_THROW(boost::json::parse(t.StatusJson(kNow)));
-    EXPECT_FALSE(t.StatusPage(kWall).probes.empty());
-    t.Observe(p95, kNow);
+    EXPECT_FALSE(t.status().StatusPage(kWall).probes.empty());
+    t.windows().Observe(p95, kNow);
     ++reads;
   }
   writer.join();
@@ -275,7 +275,7 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
                               "\"total\",probe=\"api\"} " +
                               std::to_string(kRuns)));
-  EXPECT_EQ(t.Window("api", "total", 5min, kNow + 10s).count, static_cast<std::uint64_t>(kRuns));
+  EXPECT_EQ(t.windows().Window("api", "total", 5min, kNow + 10s).count, static_cast<std::uint64_t>(kRuns));
 }
 
 }  // namespace
