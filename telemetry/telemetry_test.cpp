@@ -275,7 +275,8 @@ TEST(Telemetry, RecordsWhileOthersRenderAndReload) {
   EXPECT_THAT(text, HasSubstr("reznet_perf_probe_duration_seconds_count{kind=\"http\",phase="
                               "\"total\",probe=\"api\"} " +
                               std::to_string(kRuns)));
-  EXPECT_EQ(t.windows().Window("api", "total", 5min, kNow + 10s).count, static_cast<std::uint64_t>(kRuns));
+  EXPECT_EQ(t.windows().Window("api", "total", 5min, kNow + 10s).count,
+            static_cast<std::uint64_t>(kRuns));
 }
 
 }  // namespace
