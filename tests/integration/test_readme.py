@@ -1,5 +1,6 @@
 """The README as the operator's guide stays true: every config key the loader reads appears in
-its reference, every subcommand it names exists, every file it points at exists, and the two
+its reference, every key a probe kind reads appears in that kind's own README.md (its folder),
+every subcommand they name exists, every file the README points at exists, and the two
 quick-start commands are there."""
 import glob
 import os
@@ -12,6 +13,36 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+# How a block's keys are read (config/reader.hpp's MapReader, and helpers that take the key:
+# clients::ReadStatuses(expect, "status"), agent's ReadPath(r, "reply_field", …)). Not Known():
+# it accepts a key only to refuse it with a hint (a top-level `load:`).
+KEY_READ = re.compile(r'\b(?:Read\w*|Node|Has|PathOf|MarkOf)\((?:\w+, )?"([a-z_]+)"')
+TEST_SOURCE = ("_test.cpp", "_pgtest.cpp", "_redistest.cpp")
+
+
+def keys_read(paths):
+    keys = set()
+    for path in paths:
+        if not path.endswith(TEST_SOURCE):
+            with open(path) as f:
+                keys.update(KEY_READ.findall(f.read()))
+    return keys
+
+
+def missing_from(keys, text):
+    """The keys `text` never shows as `key:` (a YAML example or a table of the block)."""
+    return sorted(k for k in keys if not re.search(rf"(?<![\w.]){re.escape(k)}:", text))
+
+
+def kind_folders():
+    """Every probe kind's folder: a probes/ subfolder whose CMakeLists.txt calls reznet_probe_kind,
+    and each test-only kind under tests/kinds/."""
+    out = []
+    for cmake in sorted(glob.glob(os.path.join(ROOT, "probes/*/CMakeLists.txt"))):
+        with open(cmake) as f:
+            if "reznet_probe_kind(" in f.read():
+                out.append(os.path.dirname(cmake))
+    return out + sorted(d for d in glob.glob(os.path.join(ROOT, "tests/kinds/*")) if os.path.isdir(d))
 
 
 class ReadmeTest(unittest.TestCase):
@@ -21,21 +52,41 @@ class ReadmeTest(unittest.TestCase):
             cls.readme = f.read()
 
     def test_every_config_key_is_in_the_reference(self):
-        sources = [f for f in glob.glob(os.path.join(ROOT, "config/*.cpp")) +
-                   glob.glob(os.path.join(ROOT, "probes/**/*.cpp"), recursive=True) if not f.endswith("_test.cpp")]
-        keys = set()
-        for path in sources:
-            with open(path) as f:
-                keys.update(re.findall(r'\b(?:Read|ReadRatio|Node|Has)\("([a-z_]+)"', f.read()))
-        self.assertGreater(len(keys), 80)  # the scan found the config model
-        missing = sorted(k for k in keys if not re.search(rf"(?<![\w.]){re.escape(k)}:", self.readme))
-        self.assertEqual(missing, [], "config keys the loader reads but the README never shows")
+        # The loader's keys (config/) and any key the shared probe code (probes/*.cpp, outside the
+        # kinds' folders) reads for every probe: the README's configuration reference.
+        keys = keys_read(glob.glob(os.path.join(ROOT, "config/*.cpp")) +
+                         glob.glob(os.path.join(ROOT, "probes/*.cpp")))
+        self.assertGreater(len(keys), 60)  # the scan found the config model (81 keys today)
+        self.assertEqual(missing_from(keys, self.readme), [],
+                         "config keys the loader reads but the README never shows")
+
+    def test_every_kind_key_is_in_its_folder_readme(self):
+        folders = kind_folders()
+        self.assertGreater(len(folders), 5)  # the scan found the kinds
+        for folder in folders:
+            name = os.path.relpath(folder, ROOT)
+            with self.subTest(kind=name):
+                readme = os.path.join(folder, "README.md")
+                self.assertTrue(os.path.exists(readme),
+                                f"{name} has no README.md documenting the keys of its block")
+                keys = keys_read(glob.glob(os.path.join(folder, "**/*.cpp"), recursive=True))
+                self.assertTrue(keys, f"the scan found no key {name} reads")  # not vacuous
+                with open(readme) as f:
+                    self.assertEqual(missing_from(keys, f.read()), [],
+                                     f"keys {name} reads but {name}/README.md never shows")
 
     def test_named_subcommands_and_files_exist(self):
         help_text = subprocess.run([os.path.join(BIN, "reznet-perfd"), "--help"], capture_output=True,
                                    text=True).stdout
-        for sub in set(re.findall(r"`reznet-perfd ([a-z-]+)", self.readme)):
-            self.assertRegex(help_text, rf"\n\s+{sub}\b", f"README names reznet-perfd {sub}")
+        docs = {"README.md": self.readme}
+        for folder in kind_folders():
+            readme = os.path.join(folder, "README.md")
+            if os.path.exists(readme):  # a missing one fails the test above
+                with open(readme) as f:
+                    docs[os.path.relpath(readme, ROOT)] = f.read()
+        for doc, text in docs.items():
+            for sub in set(re.findall(r"`reznet-perfd ([a-z-]+)", text)):
+                self.assertRegex(help_text, rf"\n\s+{sub}\b", f"{doc} names reznet-perfd {sub}")
         paths = set(re.findall(r"`((?:config|deploy|dashboards|systemd|scripts|bench|tests)/[\w./-]+)`", self.readme))
         self.assertGreater(len(paths), 10)
         for p in paths:
