@@ -26,14 +26,16 @@ boost::json::array Strings(const std::vector<std::string>& v) {
 constexpr const char* kReloadStatusUrl = "/-/reload";
 
 // The last 5 finished runs of the newest one's profile, at that run's significance and tolerance.
-telemetry::StatusPageData::Trend StatusTrend(suite::SuiteService& suites) {
+common::Result<telemetry::StatusPageData::Trend> StatusTrend(suite::SuiteService& suites) {
   const suite::RunLister list = [&](std::size_t o, std::size_t l) { return suites.List(o, l); };
   const auto newest = suite::FinishedRuns(list, "", 1);
+  if (!newest) return std::unexpected(newest.error());
   telemetry::StatusPageData::Trend out;
-  if (newest.empty()) return out;
-  const auto& run = newest.front();
-  const auto trend = suite::BuildTrend(suite::FinishedRuns(list, run.profile, 6), {}, 5,
-                                       {run.significance, run.tolerance});
+  if (newest->empty()) return out;
+  const auto& run = newest->front();
+  const auto runs = suite::FinishedRuns(list, run.profile, 6);
+  if (!runs) return std::unexpected(runs.error());
+  const auto trend = suite::BuildTrend(*runs, {}, 5, {run.significance, run.tolerance});
   out.profile = run.profile;
   out.columns = trend.nfrs;
   for (const auto& r : trend.rows) {
@@ -93,15 +95,20 @@ void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::Su
     telemetry::StatusPageData data = sink.status().StatusPage(std::chrono::system_clock::now());
     data.version = version;
     data.started_wall = started_wall;
-    try {
-      for (const auto& r : suites.List(0, 5)) {
+    // A store that cannot be read: the page says why (the store logs its outages, rate-limited).
+    if (auto runs = suites.List(0, 5); !runs) {
+      data.runs_error = runs.error().detail;
+    } else {
+      for (const auto& r : *runs) {
         data.runs.push_back({r.id, r.profile, std::string(suite::ToString(r.state)), r.started_at,
                              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
                              r.Count(suite::Verdict::kSkipped)});
       }
-      data.trend = StatusTrend(suites);
-    } catch (const std::exception& e) {
-      data.runs_error = e.what();  // the store logs its own outages (rate-limited)
+      if (auto trend = StatusTrend(suites); trend) {
+        data.trend = std::move(*trend);
+      } else {
+        data.runs_error = trend.error().detail;
+      }
     }
     return HttpReply{200, "text/html; charset=utf-8", RenderStatusPage(data), {}};
   });

@@ -80,9 +80,9 @@ std::string LabelProblem(const std::map<std::string, std::string>& labels) {
 }
 
 // The history store is down or hung: 503 with its reason, until it is back.
-HttpReply HistoryDown(const suite::HistoryError& e) {
-  HttpReply r = Error(503, e.what());
-  r.headers.emplace_back("Retry-After", "5");
+HttpReply HistoryDown(const common::Error<>& e) {
+  HttpReply r = Error(HttpStatusOf(e.kind), e.detail);
+  if (e.kind == common::ErrorKind::kUnavailable) r.headers.emplace_back("Retry-After", "5");
   return r;
 }
 
@@ -102,14 +102,12 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
   const std::size_t offset = SizeParam(req, "offset", 0, 1'000'000);
   const std::size_t limit = SizeParam(req, "limit", 20, 200);
   const Format format = FormatOf(req);
-  std::vector<suite::RunRecord> runs;
-  std::size_t total = 0;
-  try {
-    runs = suites.List(offset, limit);
-    total = suites.Count();
-  } catch (const suite::HistoryError& e) {
-    return HistoryDown(e);
-  }
+  auto listed = suites.List(offset, limit);
+  if (!listed) return HistoryDown(listed.error());
+  const auto counted = suites.Count();
+  if (!counted) return HistoryDown(counted.error());
+  const std::vector<suite::RunRecord>& runs = *listed;
+  const std::size_t total = *counted;
   if (format == Format::kMarkdown) {
     std::string md =
         "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
@@ -148,16 +146,13 @@ HttpReply TrendReply(suite::SuiteService& suites, const config::Config& config,
     at = comma + 1;
   }
   const std::string profile = req.QueryParam("profile");
-  try {
-    const auto trend = suite::TrendOf(
-        config, [&](std::size_t o, std::size_t l) { return suites.List(o, l); }, profile,
-        std::move(nfrs), std::max<std::size_t>(1, SizeParam(req, "last", 20, 200)));
-    if (format == Format::kMarkdown)
-      return {200, "text/markdown; charset=utf-8", suite::TrendMarkdown(trend), {}};
-    return Json(200, suite::TrendJson(trend));
-  } catch (const suite::HistoryError& e) {
-    return HistoryDown(e);
-  }
+  const auto trend = suite::TrendOf(
+      config, [&](std::size_t o, std::size_t l) { return suites.List(o, l); }, profile,
+      std::move(nfrs), std::max<std::size_t>(1, SizeParam(req, "last", 20, 200)));
+  if (!trend) return HistoryDown(trend.error());
+  if (format == Format::kMarkdown)
+    return {200, "text/markdown; charset=utf-8", suite::TrendMarkdown(*trend), {}};
+  return Json(200, suite::TrendJson(*trend));
 }
 
 }  // namespace
@@ -243,19 +238,17 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
         if (id == "trend") return TrendReply(suites, *config.Get(), req);
         const Format format = FormatOf(req);
         if (format == Format::kUnknown) return Error(400, "format: write json, markdown or junit");
-        try {
-          if (id == "baseline") {
-            auto b = suites.Baseline();
-            if (!b)
-              return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
-            return RunReply(*b, format);
-          }
-          auto run = suites.Find(id);
-          if (!run) return Error(404, "no run \"" + id + "\"");
-          return RunReply(*run, format);
-        } catch (const suite::HistoryError& e) {
-          return HistoryDown(e);
+        if (id == "baseline") {
+          auto b = suites.Baseline();
+          if (!b) return HistoryDown(b.error());
+          if (!*b)
+            return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
+          return RunReply(**b, format);
         }
+        auto run = suites.Find(id);
+        if (!run) return HistoryDown(run.error());
+        if (!*run) return Error(404, "no run \"" + id + "\"");
+        return RunReply(**run, format);
       },
       true);
 }

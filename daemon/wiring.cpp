@@ -107,14 +107,12 @@ boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Conf
   if (std::none_of(rules.begin(), rules.end(),
                    [](const config::NfrRule& r) { return r.baseline_runs > 0; }))
     co_return;
-  std::vector<suite::RunRecord> past;
-  try {
-    past = co_await common::Offload(blocking, [&history] { return history.List(0, 100); });
-  } catch (const std::exception& e) {
-    spdlog::warn("regression baselines not refreshed: {}", e.what());
+  const auto past = co_await common::Offload(blocking, [&history] { return history.List(0, 100); });
+  if (!past) {
+    spdlog::warn("regression baselines not refreshed: {}", past.error().detail);
     co_return;
   }
-  const auto all = suite::RulesWithBaselines(*config, past);
+  const auto all = suite::RulesWithBaselines(*config, *past);
   for (auto& rule : evaluator.rules()) {  // re-read: a reload may have swapped them meanwhile
     if (rule.baseline_runs <= 0) continue;
     auto f = std::find_if(all.begin(), all.end(),

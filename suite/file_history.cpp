@@ -25,16 +25,17 @@ std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
-void WriteAll(int fd, const std::string& data, const std::string& path) {
+common::Result<void> WriteAll(int fd, const std::string& data, const std::string& path) {
   std::size_t off = 0;
   while (off < data.size()) {
     const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw HistoryError(Errno("cannot write", path));
+      return Unavailable(Errno("cannot write", path));
     }
     off += static_cast<std::size_t>(n);
   }
+  return {};
 }
 
 bool NewerFirst(const RunRecord& a, const RunRecord& b) { return a.started_at > b.started_at; }
@@ -80,32 +81,33 @@ class FileHistory final : public HistoryStore {
     Prune();
   }
 
-  void Append(const RunRecord& run) override {
+  common::Result<void> Append(const RunRecord& run) override {
     std::lock_guard lock(mutex_);
     Refresh();  // catch up with another writer first (`reznet-perfd run`): a stat when none did
     Fd fd(::open(runs_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (fd.get() < 0) throw HistoryError(Errno("cannot open", runs_path_));
+    if (fd.get() < 0) return Unavailable(Errno("cannot open", runs_path_));
     struct stat before {};
-    if (::fstat(fd.get(), &before) != 0) throw HistoryError(Errno("cannot stat", runs_path_));
+    if (::fstat(fd.get(), &before) != 0) return Unavailable(Errno("cannot stat", runs_path_));
     std::string line = ToJson(run) + "\n";
     // A line cut short by a crash must not swallow this one.
     if (EndsMidLine()) line.insert(line.begin(), '\n');
-    WriteAll(fd.get(), line, runs_path_);
-    if (::fsync(fd.get()) != 0) throw HistoryError(Errno("cannot fsync", runs_path_));
+    if (auto written = WriteAll(fd.get(), line, runs_path_); !written) return written;
+    if (::fsync(fd.get()) != 0) return Unavailable(Errno("cannot fsync", runs_path_));
     struct stat after {};
     const bool only_ours = ::fstat(fd.get(), &after) == 0 && StampOf(before).size == loaded_.size &&
                            StampOf(after).size == loaded_.size + line.size();
     if (!only_ours) {
       loaded_ = {};  // someone else wrote too: the next call reads the file again
-      return;
+      return {};
     }
     // The list follows what was appended; re-reading the file would cost O(history) per run.
     sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), run, NewerFirst), run);
     loaded_ = StampOf(after);
     Prune();
+    return {};
   }
 
-  std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
+  common::Result<std::vector<RunRecord>> List(std::size_t offset, std::size_t limit) override {
     std::lock_guard lock(mutex_);
     Refresh();
     std::vector<RunRecord> out;
@@ -114,31 +116,31 @@ class FileHistory final : public HistoryStore {
     return out;
   }
 
-  std::size_t Count() override {
+  common::Result<std::size_t> Count() override {
     std::lock_guard lock(mutex_);
     Refresh();
     return sorted_.size();
   }
 
-  std::optional<RunRecord> Get(const std::string& id) override {
+  common::Result<std::optional<RunRecord>> Get(const std::string& id) override {
     std::lock_guard lock(mutex_);
     Refresh();
     for (const auto& r : sorted_) {
       if (r.id == id) return r;
     }
-    return std::nullopt;
+    return std::optional<RunRecord>{};
   }
 
-  void SetBaseline(const std::string& id) override {
+  common::Result<void> SetBaseline(const std::string& id) override {
     std::lock_guard lock(mutex_);
     Refresh();
     if (std::none_of(sorted_.begin(), sorted_.end(),
                      [&](const RunRecord& r) { return r.id == id; }))
-      throw HistoryError("no run \"" + id + "\" in " + runs_path_);
-    ReplaceFile(baseline_path_, id + "\n");
+      return common::Fail(common::ErrorKind::kNotFound, "no run \"" + id + "\" in " + runs_path_);
+    return ReplaceFile(baseline_path_, id + "\n");
   }
 
-  std::optional<std::string> BaselineId() override {
+  common::Result<std::optional<std::string>> BaselineId() override {
     std::lock_guard lock(mutex_);
     return ReadBaseline();
   }
@@ -152,21 +154,22 @@ class FileHistory final : public HistoryStore {
 
  private:
   // Write a temporary file, fsync it, rename it over `path`: readers see the old or the new.
-  static void ReplaceFile(const std::string& path, const std::string& content) {
+  static common::Result<void> ReplaceFile(const std::string& path, const std::string& content) {
     const std::string tmp = path + ".tmp";
     {
       Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-      if (fd.get() < 0) throw HistoryError(Errno("cannot open", tmp));
-      WriteAll(fd.get(), content, tmp);
-      if (::fsync(fd.get()) != 0) throw HistoryError(Errno("cannot fsync", tmp));
+      if (fd.get() < 0) return Unavailable(Errno("cannot open", tmp));
+      if (auto written = WriteAll(fd.get(), content, tmp); !written) return written;
+      if (::fsync(fd.get()) != 0) return Unavailable(Errno("cannot fsync", tmp));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw HistoryError(Errno("cannot rename to", path));
+      return Unavailable(Errno("cannot rename to", path));
     // The rename itself survives a crash only once the directory is on disk.
     const std::string dir = std::filesystem::path(path).parent_path().string();
     Fd dir_fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0)
-      throw HistoryError(Errno("cannot fsync", dir));
+      return Unavailable(Errno("cannot fsync", dir));
+    return {};
   }
 
   std::optional<std::string> ReadBaseline() const {
@@ -187,10 +190,9 @@ class FileHistory final : public HistoryStore {
     if (::stat(runs_path_.c_str(), &st) != 0 || StampOf(st) != loaded_) return;
     std::string content;
     for (auto it = kept.rbegin(); it != kept.rend(); ++it) content += ToJson(*it) + "\n";
-    try {
-      ReplaceFile(runs_path_, content);
-    } catch (const HistoryError& e) {
-      spdlog::warn("history {}: retention not applied ({}); all runs kept", runs_path_, e.what());
+    if (auto replaced = ReplaceFile(runs_path_, content); !replaced) {
+      spdlog::warn("history {}: retention not applied ({}); all runs kept", runs_path_,
+                   replaced.error().detail);
       return;
     }
     spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",

@@ -42,60 +42,76 @@ class PgHistory final : public HistoryStore {
     // down; the first use connects (and creates the tables).
   }
 
-  void Append(const RunRecord& run) override {
+  common::Result<void> Append(const RunRecord& run) override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     retry_at_ = {};  // a run to store is worth a connect attempt, back-off or not
-    Exec(
+    auto res = Exec(
         "INSERT INTO reznet_perfd_runs (id, started_at, profile, state, record)"
         " VALUES ($1, $2::double precision, $3, $4, $5::jsonb)"
         " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, record = EXCLUDED.record",
         {run.id, common::JsonNumber(run.started_at), run.profile, std::string(ToString(run.state)),
          ToJson(run)});
+    if (!res) return std::unexpected(res.error());
     Prune();
+    return {};
   }
 
-  std::vector<RunRecord> List(std::size_t offset, std::size_t limit) override {
+  common::Result<std::vector<RunRecord>> List(std::size_t offset, std::size_t limit) override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     auto res = Exec(
         "SELECT record::text FROM reznet_perfd_runs ORDER BY started_at DESC, id"
         " LIMIT $1::bigint OFFSET $2::bigint",
         {std::to_string(limit), std::to_string(offset)});
+    if (!res) return std::unexpected(res.error());
     std::vector<RunRecord> out;
-    for (int i = 0; i < PQntuples(res.get()); ++i) {
-      if (auto r = Parse(PQgetvalue(res.get(), i, 0))) out.push_back(std::move(*r));
+    for (int i = 0; i < PQntuples(res->get()); ++i) {
+      if (auto r = Parse(PQgetvalue(res->get(), i, 0))) out.push_back(std::move(*r));
     }
     return out;
   }
 
-  std::size_t Count() override {
+  common::Result<std::size_t> Count() override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     auto res = Exec("SELECT count(*) FROM reznet_perfd_runs", {});
-    return std::stoull(PQgetvalue(res.get(), 0, 0));
+    if (!res) return std::unexpected(res.error());
+    return static_cast<std::size_t>(std::stoull(PQgetvalue(res->get(), 0, 0)));
   }
 
-  std::optional<RunRecord> Get(const std::string& id) override {
+  common::Result<std::optional<RunRecord>> Get(const std::string& id) override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     auto res = Exec("SELECT record::text FROM reznet_perfd_runs WHERE id = $1", {id});
-    if (PQntuples(res.get()) == 0) return std::nullopt;
-    return Parse(PQgetvalue(res.get(), 0, 0));
+    if (!res) return std::unexpected(res.error());
+    if (PQntuples(res->get()) == 0) return std::optional<RunRecord>{};
+    return Parse(PQgetvalue(res->get(), 0, 0));
   }
 
-  void SetBaseline(const std::string& id) override {
+  common::Result<void> SetBaseline(const std::string& id) override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     auto res = Exec("SELECT 1 FROM reznet_perfd_runs WHERE id = $1", {id});
-    if (PQntuples(res.get()) == 0)
-      throw HistoryError("no run \"" + id + "\" in postgres " + params_.Describe());
-    Exec(
+    if (!res) return std::unexpected(res.error());
+    if (PQntuples(res->get()) == 0)
+      return common::Fail(common::ErrorKind::kNotFound,
+                          "no run \"" + id + "\" in postgres " + params_.Describe());
+    auto set = Exec(
         "INSERT INTO reznet_perfd_baseline (only_row, run_id) VALUES (true, $1)"
         " ON CONFLICT (only_row) DO UPDATE SET run_id = EXCLUDED.run_id",
         {id});
+    if (!set) return std::unexpected(set.error());
+    return {};
   }
 
-  std::optional<std::string> BaselineId() override {
+  common::Result<std::optional<std::string>> BaselineId() override {
     auto lock = Lock();
+    if (!lock) return std::unexpected(lock.error());
     auto res = Exec("SELECT run_id FROM reznet_perfd_baseline", {});
-    if (PQntuples(res.get()) == 0) return std::nullopt;
-    return std::string(PQgetvalue(res.get(), 0, 0));
+    if (!res) return std::unexpected(res.error());
+    if (PQntuples(res->get()) == 0) return std::optional<std::string>{};
+    return std::optional<std::string>(PQgetvalue(res->get(), 0, 0));
   }
 
   std::string Describe() const override { return "postgres " + params_.Describe(); }
@@ -103,10 +119,10 @@ class PgHistory final : public HistoryStore {
  private:
   // Held while a statement runs. A caller that cannot have it soon (another statement is waiting
   // on a slow or hung server) is told so at once instead of queueing behind it.
-  std::unique_lock<std::timed_mutex> Lock() {
+  common::Result<std::unique_lock<std::timed_mutex>> Lock() {
     std::unique_lock lock(mutex_, std::defer_lock);
     if (!lock.try_lock_for(kLockWait))
-      throw HistoryError("history store " + Describe() +
+      return Unavailable("history store " + Describe() +
                          ": busy: another request is waiting for the server; try again");
     return lock;
   }
@@ -114,17 +130,17 @@ class PgHistory final : public HistoryStore {
   // The one connection, opened on first use and again after it broke. After a failed connect
   // the store stays down for a back-off (1 s doubling to 30 s): reads in between fail at once
   // with the last reason instead of each waiting for the connect timeout (an append tries).
-  PGconn* Conn() {
+  common::Result<PGconn*> Conn() {
     if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) return conn_.get();
     conn_.reset();
     const auto now = std::chrono::steady_clock::now();
     if (now < retry_at_) {
       const auto wait = std::chrono::ceil<std::chrono::seconds>(retry_at_ - now).count();
-      throw HistoryError("history store " + Describe() + " unavailable: " + last_error_ +
+      return Unavailable("history store " + Describe() + " unavailable: " + last_error_ +
                          " (next try in " + std::to_string(wait) + " s)");
     }
     auto conn = pg::Connect(params_, kConnectTimeout, kStatementTimeout);
-    if (!conn) Down(conn.error().detail);
+    if (!conn) return Down(conn.error().detail);
     conn_ = std::move(*conn);
     // Every fresh connection makes sure of the tables: the database may be new since the last.
     for (const char* sql : kSchema) {
@@ -132,7 +148,7 @@ class PgHistory final : public HistoryStore {
       if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
         const std::string detail = pg::ResultError(conn_.get(), res.get()).detail;
         conn_.reset();
-        Down(detail);
+        return Down(detail);
       }
     }
     if (!last_error_.empty()) spdlog::info("history {}: connected again", Describe());
@@ -141,7 +157,8 @@ class PgHistory final : public HistoryStore {
     return conn_.get();
   }
 
-  [[noreturn]] void Down(const std::string& reason) {
+  // Marks the store down for a back-off and returns why.
+  std::unexpected<common::Error<>> Down(const std::string& reason) {
     last_error_ = reason;
     backoff_ = std::clamp<std::chrono::seconds>(backoff_ * 2, std::chrono::seconds(1),
                                                 std::chrono::seconds(30));
@@ -153,15 +170,17 @@ class PgHistory final : public HistoryStore {
           "until it is back (next try in {} s){}",
           Describe(), reason, backoff_.count(),
           *n == 0 ? "" : " (" + std::to_string(*n) + " more since the last such line)");
-    throw HistoryError("history store " + Describe() + " unavailable: " + reason);
+    return Unavailable("history store " + Describe() + " unavailable: " + reason);
   }
 
   // A statement that finds the connection broken (a server restart, a cut the keepalives saw)
   // reconnects and runs once more: every statement here may run twice. A server that gives no
   // whole answer within kAnswerDeadline (frozen, or a cut its kernel still acks) counts as down.
-  pg::ResultPtr Exec(const char* sql, const std::vector<std::string>& params) {
+  common::Result<pg::ResultPtr> Exec(const char* sql, const std::vector<std::string>& params) {
     for (int attempt = 1;; ++attempt) {
-      PGconn* conn = Conn();
+      auto connected = Conn();
+      if (!connected) return std::unexpected(connected.error());
+      PGconn* conn = *connected;
       auto res = pg::ExecParams(conn, sql, params, kAnswerDeadline);
       std::string detail;
       bool timed_out = false;
@@ -170,7 +189,7 @@ class PgHistory final : public HistoryStore {
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return std::move(*res);
         detail = pg::ResultError(conn, res->get()).detail;
         if (PQstatus(conn) == CONNECTION_OK)
-          throw HistoryError("history store " + Describe() + ": " + detail);
+          return Unavailable("history store " + Describe() + ": " + detail);
       } else {
         detail = res.error().detail;
         timed_out = res.error().kind == clients::ErrorKind::kTimeout;
@@ -180,30 +199,31 @@ class PgHistory final : public HistoryStore {
         spdlog::info("history {}: {}; reconnecting", Describe(), detail);
         continue;
       }
-      Down(detail);
+      return Down(detail);
     }
   }
 
   // Retention (file_history.hpp Retained, in SQL). The run is stored before this runs: a failure
-  // keeps every run and is logged, not thrown.
+  // keeps every run and is logged, not returned.
   void Prune() {
     const double cutoff = config_.keep_days > 0
                               ? SystemNow() - static_cast<double>(config_.keep_days) * 86400.0
                               : -std::numeric_limits<double>::infinity();
-    try {
-      auto res = Exec(
-          "DELETE FROM reznet_perfd_runs WHERE id NOT IN"
-          " (SELECT run_id FROM reznet_perfd_baseline) AND (id NOT IN"
-          " (SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC, id"
-          " LIMIT $1::bigint) OR started_at < $2::double precision)",
-          {std::to_string(config_.keep_runs),
-           std::isinf(cutoff) ? "-Infinity" : common::JsonNumber(cutoff)});
-      if (const char* n = PQcmdTuples(res.get()); n != nullptr && *n != '\0' && *n != '0')
-        spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",
-                     Describe(), n, config_.keep_runs, config_.keep_days);
-    } catch (const HistoryError& e) {
-      spdlog::warn("history {}: retention not applied ({}); all runs kept", Describe(), e.what());
+    auto res = Exec(
+        "DELETE FROM reznet_perfd_runs WHERE id NOT IN"
+        " (SELECT run_id FROM reznet_perfd_baseline) AND (id NOT IN"
+        " (SELECT id FROM reznet_perfd_runs ORDER BY started_at DESC, id"
+        " LIMIT $1::bigint) OR started_at < $2::double precision)",
+        {std::to_string(config_.keep_runs),
+         std::isinf(cutoff) ? "-Infinity" : common::JsonNumber(cutoff)});
+    if (!res) {
+      spdlog::warn("history {}: retention not applied ({}); all runs kept", Describe(),
+                   res.error().detail);
+      return;
     }
+    if (const char* n = PQcmdTuples(res->get()); n != nullptr && *n != '\0' && *n != '0')
+      spdlog::info("history {}: {} run(s) dropped by retention (keep_runs {}, keep_days {})",
+                   Describe(), n, config_.keep_runs, config_.keep_days);
   }
 
   std::optional<RunRecord> Parse(const char* text) {

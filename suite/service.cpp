@@ -60,17 +60,13 @@ common::Result<SuiteService::Started> SuiteService::Start(
   asio::co_spawn(
       executor_,
       [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
+        auto viewed = co_await common::Offload(storage_, [this] { return HistoryView(); });
         SuiteHistoryView view;
-        try {
-          view = co_await common::Offload(storage_, [this] {
-            SuiteHistoryView v;
-            v.past = history_.List(0, 100);
-            if (auto id = history_.BaselineId()) v.baseline = history_.Get(*id);
-            return v;
-          });
-        } catch (const std::exception& e) {
+        if (viewed) {
+          view = std::move(*viewed);
+        } else {
           spdlog::warn("suite run {}: history unavailable ({}); no baseline comparison", run.id,
-                       e.what());
+                       viewed.error().detail);
         }
         SuiteContext ctx{cfg.get(),
                          &registry_,
@@ -95,12 +91,9 @@ common::Result<SuiteService::Started> SuiteService::Start(
           std::lock_guard lock(mutex_);
           current_ = done;  // visible as finished until it is in history
         }
-        std::string failure;
-        try {
-          co_await common::Offload(storage_, [this, &done] { history_.Append(done); });
-        } catch (const std::exception& e) {
-          failure = e.what();
-        }
+        const auto stored =
+            co_await common::Offload(storage_, [this, &done] { return history_.Append(done); });
+        const std::string failure = stored ? "" : stored.error().detail;
         if (failure.empty()) {
           // The store is back: earlier runs it refused go in now, behind this one.
           co_await common::Offload(storage_, [this] { StoreUnstored(); });
@@ -150,9 +143,7 @@ std::size_t SuiteService::StoreUnstored() {
   }
   std::size_t left = oldest_first.size();
   for (const auto& run : oldest_first) {
-    try {
-      history_.Append(run);
-    } catch (const std::exception&) {
+    if (!history_.Append(run)) {
       return left;  // the store said why when it failed; the next attempt is on the timer
     }
     --left;
@@ -178,7 +169,8 @@ void SuiteService::Finish(suite::RunRecord run) {
   if (on_finished_) on_finished_();
 }
 
-std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t limit) {
+common::Result<std::vector<suite::RunRecord>> SuiteService::List(std::size_t offset,
+                                                                 std::size_t limit) {
   std::vector<suite::RunRecord> head;  // the running run, then the unstored ones
   {
     std::lock_guard lock(mutex_);
@@ -188,7 +180,9 @@ std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t
   }
   if (head.empty()) return history_.List(offset, limit);
   // Rare (a run going, or history failing): merge the first offset + limit of both by start.
-  std::vector<suite::RunRecord> all = history_.List(0, offset + limit);
+  auto stored = history_.List(0, offset + limit);
+  if (!stored) return stored;
+  std::vector<suite::RunRecord> all = std::move(*stored);
   std::erase_if(all, [&](const suite::RunRecord& r) {
     return std::any_of(head.begin(), head.end(), [&](const auto& h) { return h.id == r.id; });
   });
@@ -201,26 +195,39 @@ std::vector<suite::RunRecord> SuiteService::List(std::size_t offset, std::size_t
   return out;
 }
 
-std::size_t SuiteService::Count() {
-  std::size_t n = history_.Count();
+common::Result<std::size_t> SuiteService::Count() {
+  auto n = history_.Count();
+  if (!n) return n;
   std::lock_guard lock(mutex_);
-  return n + unstored_.size() + (current_ && !current_->finished() ? 1 : 0);
+  return *n + unstored_.size() + (current_ && !current_->finished() ? 1 : 0);
 }
 
-std::optional<suite::RunRecord> SuiteService::Find(const std::string& id) {
+common::Result<std::optional<suite::RunRecord>> SuiteService::Find(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
     if (current_ && current_->id == id) return current_;
     for (const auto& u : unstored_)
-      if (u.shown.id == id) return u.shown;
+      if (u.shown.id == id) return std::optional<suite::RunRecord>(u.shown);
   }
   return history_.Get(id);
 }
 
-std::optional<suite::RunRecord> SuiteService::Baseline() {
+common::Result<SuiteHistoryView> SuiteService::HistoryView() {
+  SuiteHistoryView v;
+  auto past = history_.List(0, 100);
+  if (!past) return std::unexpected(past.error());
+  v.past = std::move(*past);
+  auto baseline = Baseline();
+  if (!baseline) return std::unexpected(baseline.error());
+  v.baseline = std::move(*baseline);
+  return v;
+}
+
+common::Result<std::optional<suite::RunRecord>> SuiteService::Baseline() {
   auto id = history_.BaselineId();
-  if (!id) return std::nullopt;
-  return history_.Get(*id);
+  if (!id) return std::unexpected(id.error());
+  if (!*id) return std::optional<suite::RunRecord>{};
+  return history_.Get(**id);
 }
 
 bool SuiteService::Running() {

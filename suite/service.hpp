@@ -24,6 +24,8 @@
 
 namespace reznet::suite {
 
+struct SuiteHistoryView;  // suite_runner.hpp
+
 // What the service reports as runs come and go; the daemon wires these to its metrics. Each may be
 // empty. Called from the thread that starts or finishes the run.
 struct SuiteHooks {
@@ -58,11 +60,12 @@ class SuiteService {
   common::Result<Started> Start(const std::string& profile,
                                 std::map<std::string, std::string> labels);
 
-  // The running run (if any), runs history failed to store, and history, newest first.
-  std::vector<suite::RunRecord> List(std::size_t offset, std::size_t limit);
-  std::size_t Count();
-  std::optional<suite::RunRecord> Find(const std::string& id);
-  std::optional<suite::RunRecord> Baseline();
+  // The running run (if any), runs history failed to store, and history, newest first. A store
+  // that cannot be read is the error (kUnavailable, HistoryStore).
+  common::Result<std::vector<suite::RunRecord>> List(std::size_t offset, std::size_t limit);
+  common::Result<std::size_t> Count();
+  common::Result<std::optional<suite::RunRecord>> Find(const std::string& id);
+  common::Result<std::optional<suite::RunRecord>> Baseline();
   bool Running();
   // Asks a running run to stop after its current probe run (shutdown).
   void Stop() { stop_ = true; }
@@ -78,6 +81,8 @@ class SuiteService {
   std::size_t UnstoredCount();
 
  private:
+  // What a run is compared with: the last 100 runs and the baseline.
+  common::Result<SuiteHistoryView> HistoryView();
   void Finish(suite::RunRecord run);
   void Unstored(suite::RunRecord& run, const std::string& failure);
   void Stored();

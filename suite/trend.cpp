@@ -11,12 +11,14 @@
 namespace reznet::suite {
 namespace json = boost::json;
 
-std::vector<RunRecord> FinishedRuns(const RunLister& list, const std::string& profile,
-                                    std::size_t count) {
+common::Result<std::vector<RunRecord>> FinishedRuns(const RunLister& list,
+                                                    const std::string& profile, std::size_t count) {
   constexpr std::size_t kPage = 100, kMaxPages = 50;
   std::vector<RunRecord> out;
   for (std::size_t page = 0; page < kMaxPages && out.size() < count; ++page) {
-    auto runs = list(page * kPage, kPage);
+    auto listed = list(page * kPage, kPage);
+    if (!listed) return std::unexpected(listed.error());
+    auto& runs = *listed;
     for (auto& r : runs) {
       if (out.size() >= count) break;
       if (r.finished() && (profile.empty() || r.profile == profile)) out.push_back(std::move(r));
@@ -75,11 +77,13 @@ std::vector<std::string> ProfileNfrs(const config::Config& config, const std::st
   return it == profiles.end() ? std::vector<std::string>{} : it->second.nfrs;
 }
 
-Trend TrendOf(const config::Config& config, const RunLister& list, const std::string& profile,
-              std::vector<std::string> nfrs, std::size_t last) {
+common::Result<Trend> TrendOf(const config::Config& config, const RunLister& list,
+                              const std::string& profile, std::vector<std::string> nfrs,
+                              std::size_t last) {
   if (nfrs.empty()) nfrs = ProfileNfrs(config, profile);
   const auto runs = FinishedRuns(list, profile, last + 1);
-  Trend trend = BuildTrend(runs, std::move(nfrs), last,
+  if (!runs) return std::unexpected(runs.error());
+  Trend trend = BuildTrend(*runs, std::move(nfrs), last,
                            {config.history.significance, config.history.tolerance});
   trend.profile = profile;
   return trend;

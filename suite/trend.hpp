@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/config.hpp"
 #include "stats/significance.hpp"
 #include "suite/record.hpp"
@@ -40,11 +41,13 @@ struct Trend {
 };
 
 // Pages through a store's newest-first listing (offset, limit).
-using RunLister = std::function<std::vector<RunRecord>(std::size_t offset, std::size_t limit)>;
+using RunLister =
+    std::function<common::Result<std::vector<RunRecord>>(std::size_t offset, std::size_t limit)>;
 
 // The newest `count` finished runs of `profile` ("" any), newest first; reads at most 50 pages.
-std::vector<RunRecord> FinishedRuns(const RunLister& list, const std::string& profile,
-                                    std::size_t count);
+// A page `list` could not read ends it with that error.
+common::Result<std::vector<RunRecord>> FinishedRuns(const RunLister& list,
+                                                    const std::string& profile, std::size_t count);
 
 // The table of the newest `last` runs of `newest_first` (one more is read, if there, as the first
 // row's previous run). `nfrs` empty: every NFR the runs judged, in the order they first appear.
@@ -56,9 +59,10 @@ std::vector<std::string> ProfileNfrs(const config::Config& config, const std::st
 
 // The trend of the last `last` finished runs of `profile` ("" any) from `list`, at the config's
 // history.significance and tolerance; columns `nfrs`, else the profile's NFRs, else every NFR the
-// runs judged. Whatever `list` throws (HistoryError) passes through.
-Trend TrendOf(const config::Config& config, const RunLister& list, const std::string& profile,
-              std::vector<std::string> nfrs, std::size_t last);
+// runs judged. What `list` could not read is the error.
+common::Result<Trend> TrendOf(const config::Config& config, const RunLister& list,
+                              const std::string& profile, std::vector<std::string> nfrs,
+                              std::size_t last);
 
 // "123.4 ms ⚠ ❌", "–" without a value.
 std::string TrendCellText(const TrendCell& cell);

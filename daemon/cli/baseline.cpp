@@ -16,16 +16,16 @@ int BaselineCli(const config::Config& config, const std::string& action, const s
   try {
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
     if (action == "set") {
-      history->SetBaseline(id);
+      cli::Need(history->SetBaseline(id));
       std::printf("baseline: %s (%s)\n", id.c_str(), history->Describe().c_str());
       return 0;
     }
-    auto current = history->BaselineId();
+    auto current = cli::Need(history->BaselineId());
     if (!current) {
       std::printf("no baseline set in %s\n", history->Describe().c_str());
       return 1;
     }
-    auto run = history->Get(*current);
+    auto run = cli::Need(history->Get(*current));
     if (!run) {
       std::printf("baseline %s is not in %s any more\n", current->c_str(),
                   history->Describe().c_str());

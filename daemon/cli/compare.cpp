@@ -21,8 +21,8 @@ int CompareCli(const config::Config& config, const std::string& a_id, const std:
                const std::string& format) {
   return cli::ExitOnError([&] {
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
-    const auto a = history->Get(a_id);
-    const auto b = history->Get(b_id);
+    const auto a = cli::Need(history->Get(a_id));
+    const auto b = cli::Need(history->Get(b_id));
     for (const auto& [id, run] : {std::pair{&a_id, &a}, std::pair{&b_id, &b}}) {
       if (!*run) {
         std::cerr << "reznet-perfd: no run \"" << *id << "\" in " << history->Describe() << "\n";

@@ -21,9 +21,9 @@ int HistoryCli(const config::Config& config, const std::string& profile,
                const std::vector<std::string>& nfrs, std::size_t last, const std::string& format) {
   return cli::ExitOnError([&] {
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
-    const auto trend = suite::TrendOf(
+    const auto trend = cli::Need(suite::TrendOf(
         config, [&](std::size_t o, std::size_t l) { return history->List(o, l); }, profile, nfrs,
-        last);
+        last));
     const std::string out = format == "json"  ? suite::TrendJson(trend) + "\n"
                             : format == "csv" ? suite::TrendCsv(trend)
                                               : suite::TrendMarkdown(trend);

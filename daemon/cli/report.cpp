@@ -36,12 +36,12 @@ std::string HostName() {
 // of the same profile; nullopt when neither exists.
 std::optional<suite::RunRecord> CompareWith(suite::HistoryStore& history,
                                             const suite::RunRecord& run) {
-  if (auto id = history.BaselineId(); id && *id != run.id) {
-    if (auto b = history.Get(*id)) return b;
+  if (auto id = cli::Need(history.BaselineId()); id && *id != run.id) {
+    if (auto b = cli::Need(history.Get(*id))) return b;
   }
-  const auto runs = suite::FinishedRuns(
+  const auto runs = cli::Need(suite::FinishedRuns(
       [&](std::size_t offset, std::size_t limit) { return history.List(offset, limit); },
-      run.profile, 1000);
+      run.profile, 1000));
   for (const auto& r : runs) {
     if (r.started_at < run.started_at) return r;
   }
@@ -53,9 +53,9 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
     std::optional<suite::RunRecord> run;
     if (!run_id.empty()) {
-      run = history->Get(run_id);
-    } else if (auto newest = suite::FinishedRuns(
-                   [&](std::size_t o, std::size_t l) { return history->List(o, l); }, "", 1);
+      run = cli::Need(history->Get(run_id));
+    } else if (auto newest = cli::Need(suite::FinishedRuns(
+                   [&](std::size_t o, std::size_t l) { return history->List(o, l); }, "", 1));
                !newest.empty()) {
       run = newest.front();
     }
@@ -77,9 +77,9 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
       doc.comparison = suite::CompareNfrs(*run, *base, criteria);
       doc.phase_comparison = suite::ComparePhases(*run, *base, criteria);
     }
-    const auto trend = suite::TrendOf(
+    const auto trend = cli::Need(suite::TrendOf(
         config, [&](std::size_t o, std::size_t l) { return history->List(o, l); }, run->profile, {},
-        kTrendRuns);
+        kTrendRuns));
     std::vector<std::pair<std::string, std::string>> env{
         {"reznet-perfd (run)", run->version.empty() ? "unknown" : run->version},
         {"reznet-perfd (report)", common::kVersion},

@@ -149,11 +149,8 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
                        WriteFile(base.string() + ".md", suite::ToMarkdown(done)) &&
                        WriteFile(base.string() + ".xml", suite::ToJUnit(done));
   if (history) {
-    try {
-      history->Append(done);
-    } catch (const std::exception& e) {
-      std::cerr << "reznet-perfd: run not stored in history: " << e.what() << "\n";
-    }
+    if (auto stored = history->Append(done); !stored)
+      std::cerr << "reznet-perfd: run not stored in history: " << stored.error().detail << "\n";
   }
   PrintVerdicts(done);
   if (written) {
@@ -214,8 +211,8 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
   suite::SuiteHistoryView view;
   try {
     history = suite::OpenHistory(config.history, config.daemon.state_dir);
-    view.past = history->List(0, 100);
-    if (auto id = history->BaselineId()) view.baseline = history->Get(*id);
+    view.past = cli::Need(history->List(0, 100));
+    if (auto id = cli::Need(history->BaselineId())) view.baseline = cli::Need(history->Get(*id));
   } catch (const std::exception& e) {
     std::cerr << "reznet-perfd: run history: " << e.what()
               << " (the run goes on without history)\n";

@@ -5,8 +5,11 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "common/error.hpp"
 #include "config/config.hpp"
 #include "probes/probe.hpp"
 
@@ -33,6 +36,14 @@ std::optional<config::Config> LoadConfig(const std::string& path,
 // Runs `body`; an exception escaping it (a history store that cannot open, say) is printed as
 // "reznet-perfd: <what>" on stderr and gives exit code 2.
 int ExitOnError(const std::function<int()>& body);
+
+// A history read or write inside ExitOnError: its value, or the store's reason thrown as
+// std::runtime_error (printed, exit code 2). The verb is the process's boundary.
+template <class T>
+T Need(common::Result<T> result) {
+  if (!result) throw std::runtime_error(result.error().detail);
+  if constexpr (!std::is_void_v<T>) return std::move(*result);
+}
 
 Verb AddServe(CLI::App& app);         // serve.cpp
 Verb AddCheckConfig(CLI::App& app);   // check_config.cpp
