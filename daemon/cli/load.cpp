@@ -228,14 +228,14 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
   std::thread progress([&] { Progress(live, settings, done); });
   load::LoadStats stats;
   int rc = 0;
-  try {
-    stats = load::RunLoad(settings, {&g_stop, &live, probe->name, segment});
-  } catch (const std::exception& e) {
+  auto ran = load::RunLoad(settings, {&g_stop, &live, probe->name, segment});
+  if (!ran) {
     done = true;
     progress.join();
-    std::cerr << "reznet-perfd: " << e.what() << "\n";
+    std::cerr << "reznet-perfd: " << ran.error().detail << "\n";
     return 2;
   }
+  stats = std::move(*ran);
   done = true;
   progress.join();
   std::signal(SIGINT, SIG_DFL);

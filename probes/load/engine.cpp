@@ -417,8 +417,8 @@ LoadStats RunWorkers(Shared& sh, const EngineOptions& o) {
 
 }  // namespace
 
-LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
-  CheckFdLimit(s);
+common::Result<LoadStats> RunLoad(const LoadSettings& s, const EngineOptions& o) {
+  if (auto enough = CheckFdLimit(s); !enough) return std::unexpected(enough.error());
   Shared sh{s,  {}, {},     {},    {}, {static_cast<std::size_t>(s.max_body_bytes), s.keep_alive},
             {}, {}, o.stop, o.live};
   if (auto literal = clients::AddressOf(s.target.host)) {
@@ -428,7 +428,9 @@ LoadStats RunLoad(const LoadSettings& s, const EngineOptions& o) {
     tcp::resolver resolver(io);
     boost::system::error_code ec;
     auto results = resolver.resolve(s.target.host.text, std::to_string(s.target.port), ec);
-    if (ec) throw std::runtime_error("cannot resolve " + s.target.host.text + ": " + ec.message());
+    if (ec)
+      return common::Fail(common::ErrorKind::kUnavailable,
+                          "cannot resolve " + s.target.host.text + ": " + ec.message());
     for (const auto& r : results) sh.endpoints.push_back(r.endpoint());
   }
   for (const auto& step : s.scenario) {

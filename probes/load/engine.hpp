@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/error.hpp"
 #include "probes/live.hpp"
 #include "probes/load/load_config.hpp"
 #include "probes/load/load_stats.hpp"
@@ -30,9 +31,9 @@ struct EngineOptions {
   std::string segment = "1/1";
 };
 
-// Raises the open files limit to its hard limit first. Throws std::runtime_error when the target's
+// Raises the open files limit to its hard limit first. Refuses (kUnavailable) when the target's
 // host cannot be resolved, or when the hard limit leaves fewer descriptors than the users need
 // (CheckFdLimit in preflight.hpp: the message says which limit to raise and how).
-LoadStats RunLoad(const LoadSettings& settings, const EngineOptions& options);
+common::Result<LoadStats> RunLoad(const LoadSettings& settings, const EngineOptions& options);
 
 }  // namespace reznet::probes::load

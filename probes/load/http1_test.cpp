@@ -33,7 +33,7 @@ LoadStats RunLoadAgainst(const std::string& url,
           "scenario: [" +
           step + "] } }\n",
       "t.yaml", Kinds());
-  return RunLoad(static_cast<const LoadSettings&>(*cfg.probes[0].settings), {});
+  return RunLoad(static_cast<const LoadSettings&>(*cfg.probes[0].settings), {}).value();
 }
 
 using Counting = testing::CountingServer;

@@ -110,8 +110,15 @@ asio::awaitable<Outcome> LoadProbe::Run(RunContext) {
   std::thread([settings = settings_, state = state_, name = name_, done] {
     LoadStats result;
     std::string error;
+    // The thread's boundary: what the engine refuses is returned; anything thrown (out of
+    // memory) must not end the process either.
     try {
-      result = RunLoad(*settings, {&state->stop, &state->live, name, "1/1"});
+      auto ran = RunLoad(*settings, {&state->stop, &state->live, name, "1/1"});
+      if (ran) {
+        result = std::move(*ran);
+      } else {
+        error = ran.error().detail;
+      }
     } catch (const std::exception& e) {
       error = e.what();
     }

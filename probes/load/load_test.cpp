@@ -173,7 +173,7 @@ LoadStats RunAgainst(const std::string& url, const std::string& extra = "",
           "scenario: [{ name: get, path: / " +
           step + "}]" + extra + " } }\n",
       "t.yaml", Kinds());
-  return RunLoad(SettingsOf(cfg), {});
+  return RunLoad(SettingsOf(cfg), {}).value();
 }
 
 // Every failed request of the only step had error `kind`, and none succeeded.
@@ -253,7 +253,7 @@ TEST(KeepAlive, WriteCutByTheRequestTimeoutIsATimeoutNotARetry) {
           "scenario: [{ name: get, path: / }, { name: upload, method: POST, path: /, body: \"" +
           std::string(8'000'000, 'b') + "\" }] } }\n",
       "t.yaml", Kinds());
-  const auto s = RunLoad(SettingsOf(cfg), {});
+  const auto s = RunLoad(SettingsOf(cfg), {}).value();
   done = true;
   ASSERT_EQ(s.steps.size(), 2u);
   EXPECT_EQ(s.steps[0].ok, 1u) << s.steps[0].last_error;

@@ -45,7 +45,7 @@ LoadStats RunTls(const std::string& target_yaml, const std::string& extra = "",
           "duration: 400ms, think_time: 0s, graceful_stop: 3s, request_timeout: " +
           request_timeout + extra + " } }\n",
       "tls.yaml", {{std::string(LoadProbe::kKind), LoadProbe::Traits()}});
-  return RunLoad(static_cast<const LoadSettings&>(*cfg.probes[0].settings), {});
+  return RunLoad(static_cast<const LoadSettings&>(*cfg.probes[0].settings), {}).value();
 }
 
 std::string Trusted(const testing::LoopbackServer& server) {
@@ -123,7 +123,7 @@ TEST(LoadTls, LargeBodiesBothWaysPlainAndTls) {
           "  - { name: tls, kind: load, target: t, load: *load }\n",
       "large.yaml", {{std::string(LoadProbe::kKind), LoadProbe::Traits()}});
   for (const auto& probe : cfg.probes) {
-    const auto s = RunLoad(static_cast<const LoadSettings&>(*probe.settings), {});
+    const auto s = RunLoad(static_cast<const LoadSettings&>(*probe.settings), {}).value();
     EXPECT_GT(s.Requests(), 2u) << probe.name;
     EXPECT_EQ(s.Failed(), 0u) << probe.name << ": " << s.steps[0].last_error;
   }
