@@ -28,9 +28,10 @@ common::Result<StateDirLock> StateDirLock::Acquire(const std::string& state_dir)
       return common::Invalid("daemon.state_dir: cannot lock " + path + ": " + std::strerror(err));
     auto text = common::ReadFileBounded(path, 64);
     const std::string pid = text ? common::FirstLine(*text) : "";
-    return common::Invalid("daemon.state_dir " + dir + " is in use by another reznet-perfd (pid " +
-                           (pid.empty() ? "unknown" : pid) + ", holding " + path +
-                           "): give each daemon its own state_dir");
+    return common::Fail(common::ErrorKind::kConflict,
+                        "daemon.state_dir " + dir + " is in use by another reznet-perfd (pid " +
+                            (pid.empty() ? "unknown" : pid) + ", holding " + path +
+                            "): give each daemon its own state_dir");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 ||
