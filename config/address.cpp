@@ -13,24 +13,6 @@
 namespace reznet::config {
 namespace {
 
-// Replaces the host[:port] of a scheme://[userinfo@]host[:port][/rest] URI.
-std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
-  auto start = uri.find("://");
-  if (start == std::string::npos) return uri;
-  start += 3;
-  auto end = uri.find_first_of("/?#", start);
-  if (end == std::string::npos) end = uri.size();
-  auto at = uri.rfind('@', end);
-  if (at != std::string::npos && at >= start) start = at + 1;
-  return uri.substr(0, start) + hp.ToString() + uri.substr(end);
-}
-
-common::Result<Addressed> Fail(std::string_view address, const std::string& why) {
-  std::string shown = common::MaskUrlUserInfo(address);
-  if (shown.size() > 120) shown = shown.substr(0, 120) + "…";
-  return common::Invalid("target \"" + shown + "\": " + why);
-}
-
 bool InCidr(const Cidr& c, const std::uint8_t* addr) {
   int bits = c.prefix;
   for (int i = 0; bits > 0; ++i, bits -= 8) {
@@ -42,66 +24,53 @@ bool InCidr(const Cidr& c, const std::uint8_t* addr) {
 
 }  // namespace
 
-common::Result<Addressed> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
+std::string ReplaceAuthority(const std::string& uri, const HostPort& hp) {
+  auto start = uri.find("://");
+  if (start == std::string::npos) return uri;
+  start += 3;
+  auto end = uri.find_first_of("/?#", start);
+  if (end == std::string::npos) end = uri.size();
+  auto at = uri.rfind('@', end);
+  if (at != std::string::npos && at >= start) start = at + 1;
+  return uri.substr(0, start) + hp.ToString() + uri.substr(end);
+}
+
+std::unexpected<common::Error<>> AddressError(std::string_view address, const std::string& why) {
+  std::string shown = common::MaskUrlUserInfo(address);
+  if (shown.size() > 120) shown = shown.substr(0, 120) + "…";
+  return common::Invalid("target \"" + shown + "\": " + why);
+}
+
+common::Result<Addressed> WithAddress(const TargetConfig& tmpl, AddressRewrite rewrite,
                                       std::string_view address) {
-  if (address.empty()) return Fail(address, "empty; write host:port or a URL");
-  if (address.size() > 2048) return Fail(address, "longer than 2048 characters");
+  if (address.empty()) return AddressError(address, "empty; write host:port or a URL");
+  if (address.size() > 2048) return AddressError(address, "longer than 2048 characters");
   if (address.find('@') != std::string_view::npos) {
     // Not echoed: what precedes the '@' may be a password.
     return common::Invalid(
         "a target with credentials (user@host) is not accepted; the module's target holds them");
   }
+  if (rewrite == nullptr) return AddressError(address, "this kind takes no target address");
+  return rewrite(tmpl, address);
+}
+
+common::Result<Addressed> UrlAddress(const TargetConfig& tmpl, std::string_view address) {
   Addressed out{tmpl, {}};
-  switch (kind) {
-    case TargetAddress::kNone:
-      return Fail(address, "this kind takes no target address");
-    case TargetAddress::kUrl: {
-      if (address.find("://") != std::string_view::npos) {
-        auto url = ParseUrl(address);
-        if (!url) return common::Invalid(url.error().detail);
-        out.target.url = *url;
-      } else {
-        Url url = tmpl.url.value_or(Url{"http", {}, 0, ""});
-        const std::uint16_t default_port = url.scheme == "https" ? 443 : 80;
-        auto hp = ParseHostPort(address, default_port);
-        if (!hp) return Fail(address, hp.error().detail);
-        url.host = std::move(hp->host);
-        url.port = hp->port;
-        out.target.url = url;
-      }
-      out.where = {out.target.url->host, out.target.url->port};
-      return out;
-    }
-    case TargetAddress::kRedisUrl: {
-      std::string_view hostport = address;
-      if (hostport.starts_with("redis://")) {
-        hostport.remove_prefix(8);
-        hostport = hostport.substr(0, hostport.find('/'));
-      } else if (hostport.find("://") != std::string_view::npos) {
-        return Fail(address, "write redis://host:port or host:port");
-      }
-      auto hp = ParseHostPort(hostport, 6379);
-      if (!hp) return Fail(address, hp.error().detail);
-      const std::string base = tmpl.redis_url.empty() ? "redis://placeholder" : tmpl.redis_url;
-      out.target.redis_url = ReplaceAuthority(base, *hp);
-      out.where = *hp;
-      return out;
-    }
-    case TargetAddress::kPostgresDsn: {
-      auto hp = ParseHostPort(address, 5432);
-      if (!hp) return Fail(address, hp.error().detail);
-      if (tmpl.dsn.find("://") != std::string::npos) {
-        out.target.dsn = ReplaceAuthority(tmpl.dsn, *hp);
-      } else {
-        // libpq: of keywords given twice, the last wins.
-        out.target.dsn = tmpl.dsn + (tmpl.dsn.empty() ? "" : " ") + "host=" + hp->host.text +
-                         " port=" + std::to_string(hp->port);
-      }
-      out.where = *hp;
-      return out;
-    }
+  if (address.find("://") != std::string_view::npos) {
+    auto url = ParseUrl(address);
+    if (!url) return common::Invalid(url.error().detail);
+    out.target.url = *url;
+  } else {
+    Url url = tmpl.url.value_or(Url{"http", {}, 0, ""});
+    const std::uint16_t default_port = url.scheme == "https" ? 443 : 80;
+    auto hp = ParseHostPort(address, default_port);
+    if (!hp) return AddressError(address, hp.error().detail);
+    url.host = std::move(hp->host);
+    url.port = hp->port;
+    out.target.url = url;
   }
-  return Fail(address, "unknown address kind");
+  out.where = {out.target.url->host, out.target.url->port};
+  return out;
 }
 
 common::Result<Cidr> ParseCidr(std::string_view text) {

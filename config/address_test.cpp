@@ -89,7 +89,7 @@ bool ResolverReadsAsNumber(const std::string& name) {
 // Checks one target: accepted only if it goes where the list allows, and the client aims at
 // exactly what was judged.
 void Check(const std::string& target, int& accepted) {
-  auto a = WithAddress(Template(), TargetAddress::kUrl, target);
+  auto a = WithAddress(Template(), UrlAddress, target);
   if (!a || !Guard().Allows(a->where)) return;
   ++accepted;
   ASSERT_TRUE(a->target.url.has_value()) << target;
@@ -213,7 +213,7 @@ TEST(AllowList, TheAttacksOfIssue24AreRefused) {
         "0x7f.1.example.test.0x7f000001:80", "2130706433:80",
         "http://a.example.test/a%20HTTP/1.1%0D%0AX-Injected:%20yes",
         "http://a.example.test/a HTTP/1.1\r\nX-Injected: yes"}) {
-    auto a = WithAddress(Template(), TargetAddress::kUrl, attack);
+    auto a = WithAddress(Template(), UrlAddress, attack);
     if (!a) continue;  // malformed: refused before the list
     // A percent-encoded CR LF stays encoded on the wire: harmless, so it may pass.
     if (a->target.url->path.find('%') != std::string::npos) {

@@ -179,7 +179,7 @@ TargetsFrom ParseTargetsFrom(MapReader r) {
 std::optional<TargetConfig> DiscoveryTemplate(MapReader& r, const TargetConfig* configured,
                                               const KindTraits& traits,
                                               const KindTraitsMap& kinds) {
-  if (traits.address == TargetAddress::kNone || traits.on_demand) {
+  if (traits.address == nullptr || traits.on_demand) {
     r.diag().Error(
         r.MarkOf("targets_from"), r.PathOf("targets_from"),
         "kind \"" + traits.name +

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "config/loader.hpp"
+#include "config/module.hpp"
 
 namespace reznet::config {
 namespace {
@@ -27,7 +28,7 @@ KindTraitsMap Kinds() {
   KindTraitsMap kinds;
   auto& web = kinds["web"];
   web.name = "web";
-  web.address = TargetAddress::kUrl;
+  web.address = UrlAddress;
   web.parse = [](MapReader& r, const TargetConfig* target, const ProbeConfig&) {
     auto s = std::make_shared<Seen>();
     r.Read("path", s->path);
@@ -37,7 +38,7 @@ KindTraitsMap Kinds() {
   };
   kinds["shell"] = web;
   kinds["shell"].name = "shell";
-  kinds["shell"].address = TargetAddress::kNone;
+  kinds["shell"].address = nullptr;
   return kinds;
 }
 

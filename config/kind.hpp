@@ -15,7 +15,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/error.hpp"
 
 namespace reznet::config {
 
@@ -57,14 +60,17 @@ struct KindMetric {
   bool operator==(const KindMetric&) const = default;
 };
 
-// What an address given at run time replaces in a probe's target (config/module.hpp): a
-// `/probe?target=…` of a module, a target listed in a discovery file.
-enum class TargetAddress {
-  kNone,         // not addressable at run time (no target, or several)
-  kUrl,          // the target's url
-  kRedisUrl,     // host and port of its redis:// url
-  kPostgresDsn,  // host and port of its dsn
-};
+struct Addressed;  // config/module.hpp
+
+// How a kind puts an address given at run time (a `/probe?target=…` of a module, a target listed
+// in a discovery file) into its target template, and where the target then aims. The kind's own
+// function, named in its traits; config::WithAddress refuses what no kind takes (empty, too long,
+// user@host) before calling it. config::UrlAddress serves the kinds whose target is a url; the
+// redis and postgres kinds have their own (probes/redis/redis_address.cpp,
+// probes/postgres/pg_address.cpp). Errors say what is wrong with `address` without echoing
+// credentials (config::AddressError).
+using AddressRewrite = common::Result<Addressed> (*)(const TargetConfig& tmpl,
+                                                     std::string_view address);
 
 struct KindTraits {
   // The YAML `kind:` and the `kind` label: the kind class's kKind.
@@ -87,8 +93,9 @@ struct KindTraits {
   bool on_demand = false;
   // Names of the extra metric labels its probes add (Probe::Labels(), e.g. provider, model).
   std::vector<std::string> labels;
-  // What `target` addresses; kNone: the kind cannot be a module or take discovered targets.
-  TargetAddress address = TargetAddress::kNone;
+  // How an address given at run time goes into its target; null: the kind cannot be a module
+  // or take discovered targets.
+  AddressRewrite address = nullptr;
   // Its parsed settings do not depend on the probe's name nor on its target's address (only on
   // the block and the target's other fields): the probes discovered from one template share one
   // parse instead of reading the block again per target (100,000 targets: about 1 s of CPU).

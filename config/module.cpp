@@ -111,7 +111,7 @@ void ParseModule(const std::string& name, const YAML::Node& node, const YAML::Ma
   m.allow = ParseAllow(MapReader(r.Node("allow"), r.PathOf("allow"), diag, node.Mark()));
   if (!m.probe.kind.empty()) {
     auto it = kinds.find(m.probe.kind);
-    if (it == kinds.end() || it->second.address == TargetAddress::kNone || it->second.on_demand) {
+    if (it == kinds.end() || it->second.address == nullptr || it->second.on_demand) {
       diag.Error(r.MarkOf("kind"), r.PathOf("kind"),
                  (it == kinds.end() ? "unknown probe kind \"" : "kind \"") + m.probe.kind +
                      (it == kinds.end() ? "\"" : "\" takes no target given at run time") +
@@ -142,8 +142,7 @@ void ParseModule(const std::string& name, const YAML::Node& node, const YAML::Ma
 std::string AddressableKinds(const KindTraitsMap& kinds) {
   std::string out;
   for (const auto& [name, traits] : kinds) {
-    if (traits.address != TargetAddress::kNone && !traits.on_demand)
-      out += (out.empty() ? "" : ", ") + name;
+    if (traits.address != nullptr && !traits.on_demand) out += (out.empty() ? "" : ", ") + name;
   }
   return out;
 }

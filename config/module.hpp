@@ -16,10 +16,10 @@
 //         cidrs: ["10.0.0.0/8", "127.0.0.0/8"]
 //         ports: [80, 443, "8000-8099"]        # none listed: any port
 //
-// What an address replaces in the template:
+// What an address replaces in the template is the kind's to say (KindTraits::address):
 //   kind address  what `address` may be                      what it replaces
 //   url           http(s)://host[:port][/path], host[:port]  the url (host[:port] keeps the
-//                                                            template's scheme and base path)
+//   (UrlAddress)                                             template's scheme and base path)
 //   redis         redis://host[:port][/db], host[:port]      host and port of the redis url
 //   postgres      host[:port]                                host and port of the dsn
 
@@ -40,8 +40,20 @@ struct Addressed {
   TargetConfig target;
   HostPort where;
 };
-common::Result<Addressed> WithAddress(const TargetConfig& tmpl, TargetAddress kind,
+// Refuses what no kind takes (empty, over 2048 characters, user@host), then asks the kind's
+// `rewrite`; null `rewrite`: the kind takes no address.
+common::Result<Addressed> WithAddress(const TargetConfig& tmpl, AddressRewrite rewrite,
                                       std::string_view address);
+
+// The address of the kinds whose target is a url (http, llm, agent): a URL replaces it, host[:port]
+// replaces its host and port and keeps the template's scheme and base path.
+common::Result<Addressed> UrlAddress(const TargetConfig& tmpl, std::string_view address);
+
+// For a kind's AddressRewrite: `why` about `address`, its user-info masked, cut at 120 characters.
+std::unexpected<common::Error<>> AddressError(std::string_view address, const std::string& why);
+// Replaces the host[:port] of a scheme://[userinfo@]host[:port][/rest] URI; `uri` without "://"
+// is returned as it is.
+std::string ReplaceAuthority(const std::string& uri, const HostPort& hp);
 
 // The kinds that take an address given at run time (modules, discovered targets), for messages:
 // "http, llm, postgres".

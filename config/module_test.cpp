@@ -22,7 +22,7 @@ KindTraitsMap Kinds() {
   KindTraits web;
   web.name = "web";
   web.phases = {"total"};
-  web.address = TargetAddress::kUrl;
+  web.address = UrlAddress;
   web.parse = [](MapReader& r, const TargetConfig* target, const ProbeConfig&) {
     auto s = std::make_shared<SeenUrl>();
     r.Read("path", s->path);
@@ -35,7 +35,7 @@ KindTraitsMap Kinds() {
   };
   KindTraits multi = web;
   multi.name = "multi";
-  multi.address = TargetAddress::kNone;
+  multi.address = nullptr;
   return {{"web", web}, {"multi", multi}};
 }
 
@@ -133,27 +133,6 @@ TEST(Modules, ConfigErrorsSayWhereAndWhatToWrite) {
   EXPECT_THAT(ErrorOf("modules: { m: { kind: web, alow: {} } }\n"), HasSubstr("alow"));
   EXPECT_THAT(ErrorOf("daemon: { probe_endpoint: { max_concurrent: 0 } }\n"),
               HasSubstr("daemon.probe_endpoint.max_concurrent"));
-}
-
-TEST(Addresses, RedisAndPostgresTakeHostAndPortIntoTheirTemplate) {
-  TargetConfig redis;
-  redis.redis_url = "redis://user@placeholder:6379/2";
-  auto r = WithAddress(redis, TargetAddress::kRedisUrl, "cache.svc:6380");
-  ASSERT_TRUE(r.has_value()) << r.error().detail;
-  EXPECT_EQ(r->target.redis_url, "redis://user@cache.svc:6380/2");
-  EXPECT_EQ(r->where.ToString(), "cache.svc:6380");
-  auto url = WithAddress(TargetConfig{}, TargetAddress::kRedisUrl, "redis://10.0.0.5");
-  ASSERT_TRUE(url.has_value()) << url.error().detail;
-  EXPECT_EQ(url->target.redis_url, "redis://10.0.0.5:6379");
-
-  TargetConfig pg;
-  pg.dsn = "dbname=app user=probe";
-  auto p = WithAddress(pg, TargetAddress::kPostgresDsn, "db.svc");
-  ASSERT_TRUE(p.has_value()) << p.error().detail;
-  EXPECT_EQ(p->target.dsn, "dbname=app user=probe host=db.svc port=5432");
-  // Nothing that could start another libpq keyword gets through.
-  EXPECT_FALSE(WithAddress(pg, TargetAddress::kPostgresDsn, "db.svc password=x").has_value());
-  EXPECT_FALSE(WithAddress(pg, TargetAddress::kPostgresDsn, "db'svc").has_value());
 }
 
 TEST(Addresses, HostPatternsAndCidrs) {

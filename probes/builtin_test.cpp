@@ -1,79 +1,110 @@
-// The built-in kinds' traits keep what central tables used to say (issue #12: behaviour
-// unchanged): default suite profiles and samples, on-demand load tests, ratio gauges, labels.
+// What every registered kind must be, whatever kind it is (issue #25: invariants, not a list).
+// Adding a kind adds no line here; what a kind declares (its samples, profiles, ratios, labels)
+// is asserted in its own folder's test, beside its Traits().
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "config/module.hpp"
+#include "config/suite.hpp"
 #include "probes/probe.hpp"
 
 namespace reznet::probes {
 namespace {
 
-using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
-struct Want {
-  int samples;
-  std::vector<std::string> profiles;
-  bool on_demand;
-  std::string chart_phase;
-};
+const config::KindTraitsMap& Builtin() {
+  static const ProbeRegistry registry = [] {
+    ProbeRegistry r;
+    RegisterBuiltinProbes(r);
+    return r;
+  }();
+  return registry.Kinds();
+}
 
-TEST(BuiltinKinds, DeclareTheirSuiteDefaultsAndSchedule) {
-  ProbeRegistry registry;
-  RegisterBuiltinProbes(registry);
-  const std::map<std::string, Want> want = {
-      {"http", {30, {"quick", "standard"}, false, "total"}},
-      {"llm", {5, {"standard"}, false, "total"}},
-      {"agent", {10, {"standard"}, false, "total"}},
-      {"postgres", {20, {"quick", "standard"}, false, "query"}},
-      {"redis", {20, {"quick", "standard"}, false, "get"}},
-      {"cache", {1, {"quick", "standard"}, false, "total"}},
-      {"load", {1, {"load"}, true, "request"}},
-  };
-  ASSERT_EQ(registry.Kinds().size(), want.size());
-  for (const auto& [kind, w] : want) {
-    SCOPED_TRACE(kind);
-    const config::KindTraits& t = registry.Kinds().at(kind);
-    EXPECT_EQ(t.name, kind);
-    EXPECT_EQ(t.default_samples, w.samples);
-    EXPECT_EQ(t.profiles, w.profiles);
-    EXPECT_EQ(t.on_demand, w.on_demand);
-    EXPECT_EQ(t.chart_phase, w.chart_phase);
+bool Matches(const std::string& s, const char* pattern) {
+  return std::regex_match(s, std::regex(pattern));
+}
+
+TEST(EveryKind, IsNamedAndDescribesItsRuns) {
+  ASSERT_GE(Builtin().size(), 7u);  // http, llm, agent, postgres, redis, cache, load at least
+  for (const auto& [name, t] : Builtin()) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(t.name, name);
+    EXPECT_TRUE(Matches(name, "[a-z][a-z0-9_]*")) << "a kind's name is a YAML value and a label";
+    EXPECT_FALSE(t.phases.empty());
+    std::set<std::string> unique(t.phases.begin(), t.phases.end());
+    EXPECT_EQ(unique.size(), t.phases.size()) << "a phase listed twice";
+    EXPECT_TRUE(unique.count(t.chart_phase)) << "the status page charts one of its phases";
+    EXPECT_GE(t.default_samples, 1);
+    for (const auto& p : t.profiles) {
+      EXPECT_NE(p, config::kFullProfile) << "full runs every probe already";
+      EXPECT_THAT(config::kDefaultProfiles, ::testing::Contains(p));
+    }
+    EXPECT_TRUE(static_cast<bool>(t.parse));
   }
 }
 
-// (counter, gauge) of each ratio a kind declares.
-std::vector<std::pair<std::string, std::string>> Ratios(const std::vector<config::KindRatio>& rs) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& r : rs) out.emplace_back(r.counter, r.gauge);
-  return out;
+TEST(EveryKind, NamesItsSeriesAsPrometheusExpects) {
+  std::map<std::string, std::string> help_of;  // gauge -> HELP, across kinds
+  for (const auto& [name, t] : Builtin()) {
+    SCOPED_TRACE(name);
+    std::set<std::string> counters;
+    for (const auto& r : t.ratios) {
+      EXPECT_TRUE(Matches(r.counter, "[a-z][a-z0-9_]*")) << r.counter;
+      EXPECT_TRUE(counters.insert(r.counter).second) << "ratio counter listed twice: " << r.counter;
+      if (r.gauge.empty()) continue;
+      EXPECT_TRUE(Matches(r.gauge, "reznet_perf_[a-z0-9_]+_ratio")) << r.gauge;
+      // Two kinds may export one gauge (redis and cache: the hit ratio), with one HELP.
+      auto [it, fresh] = help_of.emplace(r.gauge, r.help);
+      if (!fresh) {
+        EXPECT_EQ(it->second, r.help) << r.gauge << " declared with two HELP texts";
+      }
+    }
+    for (const auto& m : t.metrics) {
+      EXPECT_TRUE(
+          Matches(m.name, m.total ? "reznet_perf_[a-z0-9_]+_total" : "reznet_perf_[a-z0-9_]+"))
+          << m.name;
+      EXPECT_FALSE(m.counter.empty());
+      EXPECT_FALSE(m.help.empty()) << m.name;
+    }
+    for (const auto& l : t.labels) {
+      EXPECT_TRUE(Matches(l, "[a-z][a-z0-9_]*")) << l;
+      // The labels every probe series has already, and Prometheus' own.
+      for (const char* taken :
+           {"probe", "kind", "phase", "le", "quantile", "target", "job", "instance"})
+        EXPECT_NE(l, taken);
+    }
+  }
 }
 
-TEST(BuiltinKinds, DeclareTheirRatioGaugesAndLabels) {
-  ProbeRegistry registry;
-  RegisterBuiltinProbes(registry);
-  const auto& kinds = registry.Kinds();
-  using R = std::pair<std::string, std::string>;
-  EXPECT_THAT(Ratios(kinds.at("cache").ratios),
-              ElementsAre(R{"query_reduction", "reznet_perf_cache_query_reduction_ratio"},
-                          R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
-  EXPECT_THAT(Ratios(kinds.at("redis").ratios),
-              ElementsAre(R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
-  EXPECT_THAT(Ratios(kinds.at("load").ratios),
-              ElementsAre(R{"error_rate", ""}, R{"throughput_rps", ""}, R{"dropped", ""}));
-  EXPECT_TRUE(kinds.at("http").ratios.empty());
-  // The LLM kinds add their token series; the others none.
-  EXPECT_EQ(kinds.at("llm").metrics.size(), 3u);
-  EXPECT_EQ(kinds.at("agent").metrics, kinds.at("llm").metrics);
-  EXPECT_TRUE(kinds.at("http").metrics.empty());
-  EXPECT_THAT(kinds.at("llm").labels, ElementsAre("provider", "model"));
-  EXPECT_THAT(kinds.at("agent").labels, ElementsAre("provider", "model"));
-  EXPECT_TRUE(kinds.at("postgres").labels.empty());
-  EXPECT_THAT(kinds.at("postgres").phases, ElementsAre("connect", "query", "query:*"));
-  EXPECT_EQ(kinds.at("agent").phases, kinds.at("llm").phases);
+// A kind that takes an address given at run time puts it where it aims, and what every kind
+// refuses (credentials) stays refused whatever the kind's own function would do.
+TEST(EveryKind, ThatTakesAnAddressAimsWhereItSays) {
+  int addressable = 0;
+  for (const auto& [name, t] : Builtin()) {
+    SCOPED_TRACE(name);
+    if (t.address == nullptr) {
+      EXPECT_FALSE(config::WithAddress({}, t.address, "127.0.0.1:9").has_value());
+      continue;
+    }
+    ++addressable;
+    auto a = config::WithAddress({}, t.address, "127.0.0.1:9");
+    ASSERT_TRUE(a.has_value()) << a.error().detail;
+    EXPECT_EQ(a->where.ToString(), "127.0.0.1:9");
+    auto credentials = config::WithAddress({}, t.address, "user:s3cret@127.0.0.1:9");
+    ASSERT_FALSE(credentials.has_value());
+    EXPECT_THAT(credentials.error().detail, ::testing::Not(HasSubstr("s3cret")));
+    auto junk = config::WithAddress({}, t.address, "127.0.0.1:9 password=x");
+    EXPECT_FALSE(junk.has_value());
+  }
+  EXPECT_GE(addressable, 5);  // http, llm, agent, postgres, redis
 }
 
 }  // namespace

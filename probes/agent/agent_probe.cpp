@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "config/module.hpp"
 #include "probes/llm/llm_probe.hpp"
 #include "probes/llm/stream_run.hpp"
 
@@ -17,7 +18,7 @@ config::KindTraits AgentProbe::Traits() {
           .default_samples = 10,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
-          .address = config::TargetAddress::kUrl,
+          .address = config::UrlAddress,
           .settings_shared = true,
           .parse = &ParseSettings};
 }

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/json.hpp"
+#include "config/module.hpp"
 
 namespace reznet::probes {
 namespace {
@@ -70,7 +71,7 @@ config::KindTraits HttpProbe::Traits() {
           .chart_phase = "total",
           .default_samples = 30,
           .profiles = {"quick", "standard"},
-          .address = config::TargetAddress::kUrl,
+          .address = config::UrlAddress,
           .settings_shared = true,
           .parse = &ParseSettings};
 }

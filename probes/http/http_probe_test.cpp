@@ -236,5 +236,17 @@ TEST(JsonPath, Parses) {
   EXPECT_FALSE(clients::ParseJsonPath(""));
 }
 
+// What the rest of the daemon knows of the kind (its traits).
+TEST(HttpKind, DeclaresItsSuiteDefaultsScheduleAndSeries) {
+  const config::KindTraits t = HttpProbe::Traits();
+  EXPECT_EQ(t.name, "http");
+  EXPECT_EQ(t.default_samples, 30);
+  EXPECT_EQ(t.profiles, (std::vector<std::string>{"quick", "standard"}));
+  EXPECT_FALSE(t.on_demand);
+  EXPECT_EQ(t.chart_phase, "total");
+  EXPECT_TRUE(t.ratios.empty());
+  EXPECT_TRUE(t.metrics.empty());
+}
+
 }  // namespace
 }  // namespace reznet::probes

@@ -1,5 +1,6 @@
 #include "probes/llm/llm_probe.hpp"
 
+#include "config/module.hpp"
 #include "probes/llm/stream_run.hpp"
 
 namespace reznet::probes::llm {
@@ -38,7 +39,7 @@ config::KindTraits LlmProbe::Traits() {
           .default_samples = 5,
           .profiles = {"standard"},
           .labels = {"provider", "model"},
-          .address = config::TargetAddress::kUrl,
+          .address = config::UrlAddress,
           .settings_shared = true,
           .parse = &ParseSettings};
 }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/offload.hpp"
+#include "probes/postgres/pg_address.hpp"
 
 namespace reznet::probes::pg {
 
@@ -61,7 +62,7 @@ config::KindTraits PostgresProbe::Traits() {
           .chart_phase = "query",
           .default_samples = 20,
           .profiles = {"quick", "standard"},
-          .address = config::TargetAddress::kPostgresDsn,
+          .address = PostgresAddress,
           .parse = &ParseSettings};
 }
 

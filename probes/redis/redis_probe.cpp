@@ -1,6 +1,7 @@
 #include "probes/redis/redis_probe.hpp"
 
 #include "common/offload.hpp"
+#include "probes/redis/redis_address.hpp"
 
 namespace reznet::probes::redis {
 
@@ -54,7 +55,7 @@ config::KindTraits RedisProbe::Traits() {
       .chart_phase = "get",
       .default_samples = 20,
       .profiles = {"quick", "standard"},
-      .address = config::TargetAddress::kRedisUrl,
+      .address = RedisAddress,
       .parse = &ParseSettings};
 }
 
