@@ -309,5 +309,21 @@ TEST(CacheProbe, FailedRequestNamesItsNumberAndStatus) {
   EXPECT_FALSE(o.Counter("query_reduction")) << "a failed run measures no reduction";
 }
 
+// What the rest of the daemon knows of the kind (its traits).
+TEST(CacheKind, DeclaresItsSuiteDefaultsScheduleAndRatioGauges) {
+  const config::KindTraits t = CacheProbe::Traits();
+  EXPECT_EQ(t.name, "cache");
+  EXPECT_EQ(t.default_samples, 1);
+  EXPECT_EQ(t.profiles, (std::vector<std::string>{"quick", "standard"}));
+  EXPECT_FALSE(t.on_demand);
+  EXPECT_EQ(t.chart_phase, "total");
+  std::vector<std::pair<std::string, std::string>> ratios;
+  for (const auto& r : t.ratios) ratios.emplace_back(r.counter, r.gauge);
+  using R = std::pair<std::string, std::string>;
+  EXPECT_THAT(ratios, ::testing::ElementsAre(
+                          R{"query_reduction", "reznet_perf_cache_query_reduction_ratio"},
+                          R{"hit_ratio", "reznet_perf_cache_hit_ratio"}));
+}
+
 }  // namespace
 }  // namespace reznet::probes::cache

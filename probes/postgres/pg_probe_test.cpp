@@ -198,5 +198,17 @@ TEST(PostgresProbe, SqlErrorsCarryTheSqlstateAndMaxRowsIsEnforced) {
   EXPECT_EQ(rows.Counter("rows"), 3);
 }
 
+// What the rest of the daemon knows of the kind (its traits).
+TEST(PostgresKind, DeclaresItsSuiteDefaultsScheduleAndPhases) {
+  const config::KindTraits t = PostgresProbe::Traits();
+  EXPECT_EQ(t.name, "postgres");
+  EXPECT_EQ(t.default_samples, 20);
+  EXPECT_EQ(t.profiles, (std::vector<std::string>{"quick", "standard"}));
+  EXPECT_FALSE(t.on_demand);
+  EXPECT_EQ(t.chart_phase, "query");
+  EXPECT_THAT(t.phases, ::testing::ElementsAre("connect", "query", "query:*"));
+  EXPECT_TRUE(t.labels.empty());
+}
+
 }  // namespace
 }  // namespace reznet::probes::pg

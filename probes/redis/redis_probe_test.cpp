@@ -238,5 +238,18 @@ TEST(RedisProbe, ServerThatNeverAnswersIsTimeoutAndTheNextRunReconnects) {
   }
 }
 
+// What the rest of the daemon knows of the kind (its traits).
+TEST(RedisKind, DeclaresItsSuiteDefaultsScheduleAndHitRatioGauge) {
+  const config::KindTraits t = RedisProbe::Traits();
+  EXPECT_EQ(t.name, "redis");
+  EXPECT_EQ(t.default_samples, 20);
+  EXPECT_EQ(t.profiles, (std::vector<std::string>{"quick", "standard"}));
+  EXPECT_FALSE(t.on_demand);
+  EXPECT_EQ(t.chart_phase, "get");
+  ASSERT_EQ(t.ratios.size(), 1u);
+  EXPECT_EQ(t.ratios[0].counter, "hit_ratio");
+  EXPECT_EQ(t.ratios[0].gauge, "reznet_perf_cache_hit_ratio");
+}
+
 }  // namespace
 }  // namespace reznet::probes::redis
