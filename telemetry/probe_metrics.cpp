@@ -118,13 +118,6 @@ struct ProbeMetrics::Probe {
   std::shared_ptr<const Pairs> target_info;  // sorted by name, probe and target included
 };
 
-std::vector<config::KindRatio> DefaultRatioGauges() {
-  return {{"hit_ratio", "reznet_perf_cache_hit_ratio",
-           "Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe)."},
-          {"query_reduction", "reznet_perf_cache_query_reduction_ratio",
-           "1 - db_queries / requests of the last cache probe run."}};
-}
-
 ProbeMetrics::ProbeMetrics(std::function<std::vector<std::string>()> taken)
     : families_(std::make_unique<common::Guarded<Families>>()) {
   families_->Lock()->taken = [this, taken = std::move(taken)] {

@@ -43,10 +43,6 @@ struct ProbeDeclaration {
   std::vector<config::KindMetric> metrics;
 };
 
-// The ratio gauges every probe had before kinds declared theirs (tests, benchmarks): the cache
-// kinds' hit_ratio and query_reduction.
-std::vector<config::KindRatio> DefaultRatioGauges();
-
 class ProbeMetrics : public common::Collectable {
  public:
   // `taken`: names of families written elsewhere, which a kind may not declare (asked when a

@@ -28,9 +28,16 @@ std::string Text(ProbeMetrics& m) {
   return out;
 }
 
-TEST(ProbeMetrics, DefaultRatioGaugesAreTheCacheRatios) {
+// The ratio gauges a kind declares (these: the cache kind's, probes/cache) with their HELP.
+const std::vector<config::KindRatio> kCacheRatios = {
+    {"hit_ratio", "reznet_perf_cache_hit_ratio",
+     "Cache hits / (hits + misses) seen by the last run (redis keyspace or cache probe)."},
+    {"query_reduction", "reznet_perf_cache_query_reduction_ratio",
+     "1 - db_queries / requests of the last cache probe run."}};
+
+TEST(ProbeMetrics, DeclaredRatioGaugesAreExportedWithTheirHelp) {
   ProbeMetrics e;
-  e.Add("cache", {"cache", {}, DefaultRatioGauges(), {}});
+  e.Add("cache", {"cache", {}, kCacheRatios, {}});
   e.Record("cache", Ratios(0.9, 0.0512), kWall);
   const std::string text = Text(e);
   EXPECT_THAT(text, HasSubstr("# HELP reznet_perf_cache_hit_ratio Cache hits / (hits + misses) "

@@ -28,8 +28,7 @@ void Telemetry::AddProbe(const std::string& name, const std::string& kind,
                          const std::vector<std::pair<std::string, std::string>>& labels,
                          const ProbeExport& how) {
   // First: it may refuse a series name.
-  probes_.Add(name, {kind, labels, how.ratio_gauges ? *how.ratio_gauges : DefaultRatioGauges(),
-                     how.metrics});
+  probes_.Add(name, {kind, labels, how.ratio_gauges, how.metrics});
   windows_.AddProbe(name, how.budget);
   status_.AddProbe(name, kind, how.chart_phase);
 }

@@ -43,10 +43,10 @@ class GzipText;
 // How a probe's kind is exported and shown, declared with the probe. The defaults are what every
 // probe had before kinds declared their traits.
 struct ProbeExport {
-  // Ratios exported as gauges {probe} (config::KindRatio), the family created on first
-  // declaration; names end in _ratio. An empty gauge name is not exported (the counter still
-  // feeds `ratio` rules). nullopt: DefaultRatioGauges().
-  std::optional<std::vector<config::KindRatio>> ratio_gauges;
+  // Ratios exported as gauges {probe} (config::KindRatio: the kind's traits), the family created
+  // on first declaration; names end in _ratio. An empty gauge name is not exported (the counter
+  // still feeds `ratio` rules).
+  std::vector<config::KindRatio> ratio_gauges;
   // Other series the kind adds (config::KindMetric: the LLM token counters).
   std::vector<config::KindMetric> metrics;
   // The phase the status page charts; empty: picked by the first run that has phases

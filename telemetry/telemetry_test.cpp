@@ -199,7 +199,9 @@ TEST(Telemetry, ProbeExportDeclaresRatioGaugesAndTheChartedPhase) {
       ProbeExport{.ratio_gauges =
                       std::vector<config::KindRatio>{{"hit_ratio", "reznet_perf_redis_hit_ratio"}},
                   .chart_phase = "set"});
-  t.AddProbe("cache", "cache");  // defaults: today's cache ratios, guessed chart phase
+  t.AddProbe("cache", "cache", {},  // the guessed chart phase
+             ProbeExport{.ratio_gauges = std::vector<config::KindRatio>{
+                             {"hit_ratio", "reznet_perf_cache_hit_ratio"}}});
   probes::Outcome o;
   o.Record("set", 2ms);
   o.Record("get", 1ms);
