@@ -5,7 +5,8 @@ Configures the project into a scratch directory with CMake's file API, reads eve
 ours (its folder, its link dependencies) and every `#include "room/..."` in the sources, and
 fails when a room reaches a room above it, or when a folder holds more than one library (the
 probes folder holds the interface library plus the one that lists every kind; each kind has
-its own folder). Usage: test_layout.py SOURCE_DIR
+its own folder). Also fails on a unit test file of a room not named after the file it tests, beside
+it (docs/style.md, Layout and build 4). Usage: test_layout.py SOURCE_DIR
 """
 import json
 import os
@@ -26,6 +27,9 @@ SIDE = {
 # A room's unit tests (test binaries, *_test.cpp and the other test suffixes of docs/style.md) may also
 # use the shared fixtures in tests/support.
 TEST_FILE = re.compile(r"_(?:test|pgtest|redistest|e2e_test)\.cpp$")
+# Rooms whose *_test.cpp files are named after the file they test (tests/ holds the arch checks
+# and the echo kind: exempt).
+NAMED_TEST_ROOMS = ORDER + ["testbed"]
 # Folders allowed two libraries, and why.
 TWO_LIBRARIES = {"probes": "the interface library and probe_kinds (builtin.cpp lists every kind)"}
 
@@ -43,6 +47,40 @@ def is_test_target(t):
 def room_of(rel_path):
     top = rel_path.split("/", 1)[0]
     return top if top in ORDER or top in SIDE else None
+
+
+def tested_stem(name, present):
+    """The stem of the file that test file `name` is named after (`<stem>_test.cpp`, or
+    `<stem>_<aspect>_test.cpp`) when `<stem>.cpp` or `.hpp` is in `present` (its folder), or None."""
+    words = name[: -len("_test.cpp")].split("_")
+    for n in range(len(words), 0, -1):
+        stem = "_".join(words[:n])
+        if stem + ".cpp" in present or stem + ".hpp" in present:
+            return stem
+    return None
+
+
+def misnamed_tests(src):
+    """A problem for each *_test.cpp of the named rooms that is named after no file beside it."""
+    out = []
+    include = re.compile(r'^\s*#\s*include\s+"([a-z0-9_/]+\.hpp)"')
+    for room in NAMED_TEST_ROOMS:
+        for dirpath, dirnames, filenames in os.walk(os.path.join(src, room)):
+            dirnames.sort()
+            folder = os.path.relpath(dirpath, src)
+            for name in sorted(filenames):
+                if not name.endswith("_test.cpp") or tested_stem(name, set(filenames)):
+                    continue
+                with open(os.path.join(dirpath, name), encoding="utf-8") as f:
+                    beside = sorted({os.path.basename(m.group(1)) for m in map(include.match, f)
+                                     if m and os.path.dirname(m.group(1)) == folder})
+                stem = name[: -len("_test.cpp")]
+                out.append(f"{folder}/{name}: no {stem}.cpp or {stem}.hpp beside it; name a test "
+                           "file after the file it tests, beside it: <stem>_test.cpp, or "
+                           "<stem>_<aspect>_test.cpp when that file's tests are split by aspect "
+                           "(docs/style.md, Layout and build 4)"
+                           + (f"; it includes from its folder: {', '.join(beside)}" if beside else ""))
+    return out
 
 
 def codemodel(src):
@@ -104,8 +142,12 @@ def main():
                 if m and room_of(m.group(1)) and m.group(1) not in allowed(room, test):
                     problems.append(f"{os.path.relpath(path, src)}:{lineno}: includes "
                                     f"{m.group(1)}/ — {room} may not use {m.group(1)}")
+    misnamed = misnamed_tests(src)
+    problems += misnamed
     for p in problems:
         print(p)
+    print(f"test files of {', '.join(NAMED_TEST_ROOMS)} named after the file they test: "
+          f"{len(misnamed)} problem(s)")
     print(f"{len(by_id)} targets checked against the order {' < '.join(ORDER)}: "
           f"{len(problems)} problem(s)")
     return 1 if problems else 0
