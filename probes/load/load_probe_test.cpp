@@ -1,5 +1,6 @@
 // What the rest of the daemon knows of the load kind (its traits); the engine's parts are tested
-// in load_test.cpp, http1_test.cpp, request_test.cpp, and whole runs in tests/integration.
+// in engine_test.cpp, load_config_test.cpp, load_stats_test.cpp, http1_test.cpp, request_test.cpp,
+// and whole runs in tests/integration.
 #include "probes/load/load_probe.hpp"
 
 #include <gmock/gmock.h>
