@@ -113,21 +113,15 @@ bool WaitSocket(PGconn* conn, short events, std::chrono::steady_clock::time_poin
   }
 }
 
-}  // namespace
-
-std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
-                                           const std::vector<std::string>& params,
-                                           std::chrono::milliseconds deadline) {
+// The last result of what was just sent (`sent`: PQsend* returned 1), waiting at most `deadline`.
+// A blocking connection flushes the query in PQsend*; socket buffers are far larger than any
+// statement here, so only the answer needs waiting for.
+std::expected<ResultPtr, Error> AwaitResult(PGconn* conn, int sent,
+                                            std::chrono::milliseconds deadline) {
+  if (sent == 0) return std::unexpected(ResultError(conn, nullptr));
   const auto until = std::chrono::steady_clock::now() + deadline;
   const Error late{ErrorKind::kTimeout,
                    "no answer from the server within " + std::to_string(deadline.count()) + " ms"};
-  std::vector<const char*> values;
-  for (const auto& v : params) values.push_back(v.c_str());
-  if (PQsendQueryParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                        nullptr, 0) == 0)
-    return std::unexpected(ResultError(conn, nullptr));
-  // A blocking connection flushes the query in PQsendQueryParams; socket buffers are far larger
-  // than any statement here, so only the answer needs waiting for.
   ResultPtr last;
   for (;;) {
     while (PQisBusy(conn) != 0) {
@@ -140,6 +134,39 @@ std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
   }
   if (!last) return std::unexpected(ResultError(conn, nullptr));
   return last;
+}
+
+std::vector<const char*> Values(const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& v : params) values.push_back(v.c_str());
+  return values;
+}
+
+}  // namespace
+
+std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
+                                           const std::vector<std::string>& params,
+                                           std::chrono::milliseconds deadline) {
+  const auto values = Values(params);
+  return AwaitResult(conn,
+                     PQsendQueryParams(conn, sql, static_cast<int>(values.size()), nullptr,
+                                       values.data(), nullptr, nullptr, 0),
+                     deadline);
+}
+
+std::expected<ResultPtr, Error> Prepare(PGconn* conn, const char* name, const char* sql,
+                                        std::chrono::milliseconds deadline) {
+  return AwaitResult(conn, PQsendPrepare(conn, name, sql, 0, nullptr), deadline);
+}
+
+std::expected<ResultPtr, Error> ExecPrepared(PGconn* conn, const char* name,
+                                             const std::vector<std::string>& params,
+                                             std::chrono::milliseconds deadline) {
+  const auto values = Values(params);
+  return AwaitResult(conn,
+                     PQsendQueryPrepared(conn, name, static_cast<int>(values.size()), values.data(),
+                                         nullptr, nullptr, 0),
+                     deadline);
 }
 
 }  // namespace reznet::clients::pg

@@ -53,6 +53,14 @@ std::expected<ResultPtr, Error> ExecParams(PGconn* conn, const char* sql,
                                            const std::vector<std::string>& params,
                                            std::chrono::milliseconds deadline);
 
+// PQprepare and PQexecPrepared bound by `deadline` as ExecParams is (same errors): a prepared
+// statement on a server that freezes mid-answer frees its caller at the deadline.
+std::expected<ResultPtr, Error> Prepare(PGconn* conn, const char* name, const char* sql,
+                                        std::chrono::milliseconds deadline);
+std::expected<ResultPtr, Error> ExecPrepared(PGconn* conn, const char* name,
+                                             const std::vector<std::string>& params,
+                                             std::chrono::milliseconds deadline);
+
 // The error of a failed result: timeout (SQLSTATE 57014, statement_timeout), connect (the
 // connection broke), sql (anything else, with the SQLSTATE in the detail).
 Error ResultError(PGconn* conn, const PGresult* result);

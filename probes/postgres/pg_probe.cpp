@@ -99,38 +99,44 @@ Outcome PostgresProbe::RunBlocking(SteadyClock::time_point deadline) {
     out.Record("connect", SteadyClock::now() - t0);
     conn_ = std::move(*conn);
   }
+  // How long to wait for an answer: until the run's deadline, and a second more so that a live
+  // server's own statement_timeout (the same length) answers first; a frozen one frees this
+  // pool thread then instead of never. A connection that gave no answer is dropped.
+  const auto wait = [deadline] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()) +
+           std::chrono::seconds(1);
+  };
+  const auto failed = [&](const std::string& query, const clients::Error& err) {
+    out.Fail(err.kind, query + ": " + err.detail);
+    // Broken, or still inside a statement whose answer never came.
+    if (err.kind == ErrorKind::kConnect || PQstatus(conn_.get()) != CONNECTION_OK ||
+        PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) {
+      conn_.reset();
+      prepared_.clear();
+    }
+  };
   double rows = 0;
   for (const auto& q : settings_->queries) {
     const std::string statement = "reznet_" + q.name;
     if (!prepared_.count(statement)) {
-      ResultPtr prep(PQprepare(conn_.get(), statement.c_str(), q.sql.c_str(), 0, nullptr));
-      if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
-        auto err = ResultError(conn_.get(), prep.get());
-        out.Fail(err.kind, q.name + ": " + err.detail);
-        if (err.kind == ErrorKind::kConnect) conn_.reset();
+      auto prep = Prepare(conn_.get(), statement.c_str(), q.sql.c_str(), wait());
+      if (!prep || PQresultStatus(prep->get()) != PGRES_COMMAND_OK) {
+        failed(q.name, prep ? ResultError(conn_.get(), prep->get()) : prep.error());
         return out;
       }
       prepared_.insert(statement);
     }
-    std::vector<const char*> values;
-    for (const auto& p : q.params) values.push_back(p.c_str());
     const auto t0 = SteadyClock::now();
-    ResultPtr res(PQexecPrepared(conn_.get(), statement.c_str(), static_cast<int>(values.size()),
-                                 values.data(), nullptr, nullptr, 0));
+    auto res = ExecPrepared(conn_.get(), statement.c_str(), q.params, wait());
     const auto took = SteadyClock::now() - t0;
-    const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    const auto status = res ? PQresultStatus(res->get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-      auto err = ResultError(conn_.get(), res.get());
-      out.Fail(err.kind, q.name + ": " + err.detail);
-      if (err.kind == ErrorKind::kConnect) {
-        conn_.reset();
-        prepared_.clear();
-      }
+      failed(q.name, res ? ResultError(conn_.get(), res->get()) : res.error());
       break;
     }
     out.Record("query", took);
     out.Record("query:" + q.name, took);
-    const int n = PQntuples(res.get());
+    const int n = PQntuples(res->get());
     rows += n;
     if (n > settings_->max_rows) {
       out.Fail(ErrorKind::kRows, q.name + ": returned " + std::to_string(n) +

@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -196,6 +198,36 @@ TEST(PostgresProbe, SqlErrorsCarryTheSqlstateAndMaxRowsIsEnforced) {
   EXPECT_EQ(rows.error->kind, ErrorKind::kRows);
   EXPECT_EQ(rows.error->detail, "three: returned 3 rows, more than max_rows (2)");
   EXPECT_EQ(rows.Counter("rows"), 3);
+}
+
+// A server that freezes mid-statement (SIGSTOP on the probe's backend: a hung host, or a cut its
+// kernel still acks) frees the probe's pool thread about a second after the run's deadline, as a
+// timeout, and the next run after it thaws connects afresh.
+TEST(PostgresProbe, AFrozenServerIsATimeoutNotAStuckThread) {
+  const std::string marker = "frozen_" + std::to_string(::getpid());
+  Built p(Yaml(Db(), "{ queries: [{ name: q, sql: \"SELECT 1 AS " + marker + "\" }] }", "1s"));
+  ASSERT_TRUE(p.Run().ok());
+  // The probe's backend: the one whose last statement was ours.
+  const std::string admin =
+      Service("REZNET_PG_ADMIN_DSN") + " password=" + Service("REZNET_PG_ADMIN_PASSWORD");
+  ConnPtr c(PQconnectdb(admin.c_str()));
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  ResultPtr r(PQexec(c.get(), ("SELECT pid FROM pg_stat_activity WHERE query LIKE '%AS " + marker +
+                               "%' AND pid <> pg_backend_pid()")
+                                  .c_str()));
+  ASSERT_EQ(PQntuples(r.get()), 1);
+  const pid_t backend = std::stoi(PQgetvalue(r.get(), 0, 0));
+  ASSERT_EQ(::kill(backend, SIGSTOP), 0);
+  std::chrono::steady_clock::duration took{};
+  const Outcome frozen = p.Run(&took);
+  ::kill(backend, SIGCONT);
+  ASSERT_FALSE(frozen.ok());
+  EXPECT_EQ(frozen.error->kind, clients::ErrorKind::kTimeout) << frozen.error->detail;
+  EXPECT_THAT(frozen.error->detail, HasSubstr("no answer from the server"));
+  EXPECT_LT(took, p.timeout() + 5s);  // not until the server thaws
+  const Outcome thawed = p.Run();
+  ASSERT_TRUE(thawed.ok()) << thawed.error->detail;
+  EXPECT_NE(thawed.FindPhase("connect"), nullptr);  // the unanswered connection was dropped
 }
 
 // What the rest of the daemon knows of the kind (its traits).
