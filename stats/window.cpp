@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace reznet::stats {
 
@@ -48,7 +49,40 @@ WindowStats RollingWindow::Stats(SteadyClock::time_point now, DenseHistogram& sc
   return StatsOf(scratch);
 }
 
-WindowStats StatsOf(const DenseHistogram& scratch) {
+WindowIntervals IntervalsOf(const DenseHistogram& h) {
+  static constexpr std::array<double, 4> kQuantiles = {0.5, 0.9, 0.95, 0.99};
+  WindowIntervals out;
+  const Summary& sum = h.summary();
+  if (sum.count == 0) return out;
+  std::array<RankInterval, 4> ranks;
+  for (std::size_t i = 0; i < ranks.size(); ++i) ranks[i] = QuantileRanks(sum.count, kQuantiles[i]);
+  std::array<Interval*, 4> into = {&out.p50, &out.p90, &out.p95, &out.p99};
+  // One pass: each bound is the edge of the bucket holding its rank, clamped to what was seen.
+  const double mean = sum.sum_ns / static_cast<double>(sum.count);
+  double squares = 0;
+  std::uint64_t cumulative = 0;
+  for (int b = 0; b < Bucketing::kCount; ++b) {
+    const std::uint64_t c = h.BucketCount(b);
+    if (c == 0) continue;
+    const double mid = static_cast<double>(Bucketing::Mid(b)) - mean;
+    squares += static_cast<double>(c) * mid * mid;
+    const std::uint64_t first = cumulative + 1;
+    cumulative += c;
+    const auto lower_edge = static_cast<double>(std::max(Bucketing::Lower(b), sum.min_ns));
+    const auto upper_edge =
+        static_cast<double>(std::min(Bucketing::Lower(b) + Bucketing::Width(b) - 1, sum.max_ns));
+    for (std::size_t i = 0; i < ranks.size(); ++i) {
+      if (ranks[i].lower >= first && ranks[i].lower <= cumulative) into[i]->low = lower_edge;
+      if (ranks[i].upper >= first && ranks[i].upper <= cumulative) into[i]->high = upper_edge;
+    }
+  }
+  out.mean =
+      MeanInterval(sum.count, mean,
+                   sum.count > 1 ? std::sqrt(squares / static_cast<double>(sum.count - 1)) : 0.0);
+  return out;
+}
+
+WindowStats StatsOf(const DenseHistogram& scratch, bool intervals) {
   static constexpr std::array<double, 4> kQuantiles = {0.5, 0.9, 0.95, 0.99};
   WindowStats s;
   const Summary& sum = scratch.summary();
@@ -62,6 +96,7 @@ WindowStats StatsOf(const DenseHistogram& scratch) {
   s.mean_ns = sum.sum_ns / static_cast<double>(sum.count);
   s.min = sum.min_ns;
   s.max = sum.max_ns;
+  if (intervals) s.intervals = IntervalsOf(scratch);
   return s;
 }
 
@@ -157,7 +192,7 @@ void SeriesWindows::Record(Duration value, SteadyClock::time_point now) {
 }
 
 WindowStats SeriesWindows::Stats(std::size_t i, SteadyClock::time_point now,
-                                 DenseHistogram& scratch) {
+                                 DenseHistogram& scratch, bool intervals) {
   if (now >= pending_end_) Flush();  // the batch belongs to a finished slice: file it first
   scratch.Clear();
   windows_[i].Merge(now, scratch);
@@ -166,7 +201,7 @@ WindowStats SeriesWindows::Stats(std::size_t i, SteadyClock::time_point now,
     for (const auto& [b, count] : batch_) scratch.AddBucket(b, count);
     scratch.AddSummary(pending_summary_);
   }
-  return StatsOf(scratch);
+  return StatsOf(scratch, intervals);
 }
 
 std::size_t SeriesWindows::MemoryBytes() const {

@@ -12,21 +12,32 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "stats/histogram.hpp"
+#include "stats/interval.hpp"
 
 namespace reznet::stats {
 
 using SteadyClock = std::chrono::steady_clock;
 using Duration = std::chrono::nanoseconds;
 
-// The statistics exported per window; durations in ns, quantiles nearest-rank.
+// The 95 % intervals of a window's statistics (stats/interval.hpp), in ns: for a percentile the
+// bucket edges of its bracketing order statistics (so never narrower than the histogram can
+// tell), an open side ±inf; for the mean Student's t from the buckets' spread.
+struct WindowIntervals {
+  Interval p50, p90, p95, p99, mean;
+};
+
+// The statistics exported per window; durations in ns, quantiles nearest-rank. `intervals` only
+// when asked for (the status JSON, verdicts): the window gauges never pay for them.
 struct WindowStats {
   std::uint64_t count = 0;
   double mean_ns = 0;
   std::int64_t p50 = 0, p90 = 0, p95 = 0, p99 = 0, min = 0, max = 0;
+  std::optional<WindowIntervals> intervals;
 };
 
 class RollingWindow {
@@ -74,7 +85,8 @@ class SeriesWindows {
   void Record(Duration value, SteadyClock::time_point now);
   std::size_t size() const { return windows_.size(); }
   Duration length(std::size_t i) const { return windows_[i].length(); }
-  WindowStats Stats(std::size_t i, SteadyClock::time_point now, DenseHistogram& scratch);
+  WindowStats Stats(std::size_t i, SteadyClock::time_point now, DenseHistogram& scratch,
+                    bool intervals = false);
   std::size_t MemoryBytes() const;
 
  private:
@@ -92,7 +104,9 @@ class SeriesWindows {
 };
 
 // Statistics of a merged histogram.
-WindowStats StatsOf(const DenseHistogram& merged);
+WindowStats StatsOf(const DenseHistogram& merged, bool intervals = false);
+// The intervals of `merged`'s statistics (WindowIntervals).
+WindowIntervals IntervalsOf(const DenseHistogram& merged);
 
 // Two sums over a rolling window with the same slicing as RollingWindow: run outcomes
 // (failures, runs) for error rates, or counter values (sum, count) for ratio means.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace reznet::stats {
 namespace {
 
@@ -159,6 +161,30 @@ TEST(SeriesWindows, MemoryAtProbeRatesUnder64KiB) {
     series.Record(std::chrono::microseconds(500 + (i * 7919) % 50000), T(std::chrono::seconds(i)));
   }
   EXPECT_LE(series.MemoryBytes(), 64u * 1024u);
+}
+
+// The intervals of a window, from its histogram: they bracket the point estimates, an
+// underpowered percentile has no upper bound, and a larger window narrows them.
+TEST(WindowIntervals, BracketTheStatisticsAndNarrowWithSamples) {
+  DenseHistogram twenty;
+  for (int i = 1; i <= 20; ++i) twenty.Record(i * 1'000'000);  // 1..20 ms
+  const WindowStats s = StatsOf(twenty, true);
+  ASSERT_TRUE(s.intervals.has_value());
+  EXPECT_TRUE(s.intervals->p50.bounded());
+  EXPECT_TRUE(s.intervals->p50.Contains(static_cast<double>(s.p50)));
+  EXPECT_GE(s.intervals->p50.low, 5e6);  // order statistics 6 and 15, at bucket edges
+  EXPECT_LE(s.intervals->p50.high, 15.3e6);
+  EXPECT_FALSE(std::isfinite(s.intervals->p99.high));  // the p99 of 20 is only their maximum
+  EXPECT_TRUE(s.intervals->mean.Contains(s.mean_ns));
+  EXPECT_FALSE(StatsOf(twenty).intervals.has_value());  // only when asked for
+
+  DenseHistogram thousand;
+  for (int i = 1; i <= 1000; ++i) thousand.Record(i * 20'000);  // 0.02..20 ms
+  const WindowStats t = StatsOf(thousand, true);
+  EXPECT_TRUE(t.intervals->p99.bounded());
+  EXPECT_TRUE(t.intervals->p95.Contains(static_cast<double>(t.p95)));
+  EXPECT_LT(t.intervals->p50.high - t.intervals->p50.low,
+            s.intervals->p50.high - s.intervals->p50.low);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cmath>
 #include <deque>
 #include <map>
 
@@ -102,6 +103,25 @@ boost::json::object WindowJson(const stats::WindowStats& s) {
   o["p99"] = Seconds(Duration(s.p99));
   o["mean"] = s.mean_ns / 1e9;
   o["max"] = Seconds(Duration(s.max));
+  if (s.intervals) {
+    // [low, high] in seconds, null for a side the samples cannot bound (the p99 of 20 samples).
+    const auto ci = [](const stats::Interval& i) {
+      boost::json::array a;
+      for (double v : {i.low, i.high}) {
+        if (std::isfinite(v)) {
+          a.emplace_back(v / 1e9);
+        } else {
+          a.emplace_back(nullptr);
+        }
+      }
+      return a;
+    };
+    o["p50_ci"] = ci(s.intervals->p50);
+    o["p90_ci"] = ci(s.intervals->p90);
+    o["p95_ci"] = ci(s.intervals->p95);
+    o["p99_ci"] = ci(s.intervals->p99);
+    o["mean_ci"] = ci(s.intervals->mean);
+  }
   return o;
 }
 

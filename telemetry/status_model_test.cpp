@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <limits>
 
 #include "common/json.hpp"
 
@@ -47,6 +48,26 @@ TEST(WindowJson, CountOnlyWithoutSamples) {
   EXPECT_EQ(common::WriteJson(WindowJson(s)),
             "{\"count\": 2, \"p50\": 0.0512, \"p90\": 0.0512, \"p95\": 0.0512, \"p99\": 0.0512, "
             "\"mean\": 0.0556, \"max\": 0.06}");
+}
+
+// With intervals (the status JSON asks for them): [low, high] in seconds, null where the samples
+// cannot bound a side.
+TEST(WindowJson, IntervalsInSecondsWithNullForAnOpenSide) {
+  stats::WindowStats s;
+  s.count = 20;
+  s.p50 = s.p90 = s.p95 = s.p99 = 51'200'000;
+  s.max = 60'000'000;
+  s.mean_ns = 55'600'000;
+  stats::WindowIntervals ci;
+  ci.p50 = {50'000'000, 52'000'000};
+  ci.p99 = {59'000'000, std::numeric_limits<double>::infinity()};
+  ci.mean = {54'000'000, 57'000'000};
+  s.intervals = ci;
+  const std::string json = common::WriteJson(WindowJson(s));
+  EXPECT_NE(json.find("\"p50_ci\": [0.05, 0.052]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"p99_ci\": [0.059, null]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"p90_ci\": [null, null]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"mean_ci\": [0.054, 0.057]"), std::string::npos) << json;
 }
 
 TEST(NfrJson, WritesTheRuleAndItsState) {

@@ -194,7 +194,8 @@ std::vector<SeriesStats> WindowStore::Snapshot(SteadyClock::time_point now) {
     auto windows = probe->Lock();  // one probe at a time: writers of others go on
     for (auto& [phase, series] : windows->phases) {
       SeriesStats s{name, phase, std::vector<stats::WindowStats>(series.size())};
-      for (std::size_t w = 0; w < series.size(); ++w) s.windows[w] = series.Stats(w, now, scratch);
+      for (std::size_t w = 0; w < series.size(); ++w)
+        s.windows[w] = series.Stats(w, now, scratch, /*intervals=*/true);
       out.push_back(std::move(s));
     }
   }
