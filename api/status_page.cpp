@@ -97,8 +97,10 @@ void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
   h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
        "<th>probe</th><th>severity</th></tr>";
   for (const auto& n : d.nfrs) {
+    // A rule still gathering its samples says how far it is, not "no_data".
+    const std::string state = n.collecting.empty() ? n.state : "collecting " + n.collecting;
     h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
-         "\">" + HtmlEscape(n.state) + "</span></td><td class=\"num\">" +
+         "\">" + HtmlEscape(state) + "</span></td><td class=\"num\">" +
          (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
          HtmlEscape(n.stat + " " + n.op + " " +
                     (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +

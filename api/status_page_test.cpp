@@ -113,6 +113,16 @@ TEST(StatusPage, HostileNamesLabelsAndErrorsAreShownNotRun) {
   EXPECT_THAT(html, HasSubstr("href=\"/runs/..%2F..%2Fmetrics?format=markdown\""));
 }
 
+TEST(StatusPage, ARuleStillCollectingSaysHowFarItIs) {
+  telemetry::StatusPageData d = Sample();
+  d.nfrs.push_back({"warm", "api", "p95(total)", "<", "no_data", "page", std::nullopt, 1.0, true,
+                    "1s", "12 of 30 samples"});
+  const std::string html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge no_data\">collecting 12 of 30 samples</span>"));
+  EXPECT_THAT(html,
+              HasSubstr("<span class=\"badge no_data\">no_data</span>"));  // "reg": none asked
+}
+
 TEST(StatusPage, EmptyDaemonStillRenders) {
   telemetry::StatusPageData d;
   d.version = "x";

@@ -21,6 +21,7 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
                 std::chrono::system_clock::time_point wall) {
   StepResult out{before, std::nullopt};
   RuleState& s = out.state;
+  s.samples = obs.samples;
   if (!obs.value || obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
     s.state = NfrState::kNoData;
     if (before.state == NfrState::kFiring) {

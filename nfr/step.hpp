@@ -29,6 +29,7 @@ struct RuleState {
   std::chrono::steady_clock::time_point pending_since{};
   std::chrono::system_clock::time_point active_since{};  // when the violation began (startsAt)
   std::optional<double> value;
+  std::uint64_t samples = 0;  // in the window at the last step: "collecting 12 of 30 samples"
   std::uint64_t good = 0;
   std::uint64_t events = 0;
   bool operator==(const RuleState&) const = default;

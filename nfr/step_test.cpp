@@ -50,6 +50,17 @@ TEST(NfrEval, NoDataBelowMinSamples) {
   EXPECT_EQ(d.state.good, 1u);
 }
 
+// The samples of each step stay with the state, for "collecting 4 of 5 samples".
+TEST(NfrEval, KeepsTheWindowsSampleCount) {
+  Driver d{P95Under1s()};
+  d.At(0, 5.0, 4);
+  EXPECT_EQ(d.state.samples, 4u);
+  d.At(15, 0.2, 7);
+  EXPECT_EQ(d.state.samples, 7u);
+  d.At(30, std::nullopt, 0);
+  EXPECT_EQ(d.state.samples, 0u);
+}
+
 TEST(NfrEval, PendingFiresOnlyAfterFor) {
   Driver d{P95Under1s(1min)};
   d.At(0, 0.5);

@@ -125,6 +125,13 @@ boost::json::object WindowJson(const stats::WindowStats& s) {
   return o;
 }
 
+// "12 of 30 samples" while a rule has fewer than it needs to be judged; empty once judged.
+std::string Collecting(const config::NfrRule& rule, const nfr::RuleState& state) {
+  if (state.state != nfr::NfrState::kNoData) return "";
+  const auto need = static_cast<std::uint64_t>(std::max<std::int64_t>(rule.min_samples, 1));
+  return std::to_string(std::min(state.samples, need)) + " of " + std::to_string(need) + " samples";
+}
+
 boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& state) {
   boost::json::object o;
   o["name"] = rule.name;
@@ -135,6 +142,8 @@ boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& s
   o["promise"] = rule.op_text + " " + config::FormatThreshold(rule, rule.threshold);
   o["good"] = state.good;
   o["events"] = state.events;
+  o["samples"] = state.samples;
+  if (const std::string c = Collecting(rule, state); !c.empty()) o["collecting"] = c;
   return o;
 }
 
@@ -151,7 +160,8 @@ StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& st
           state.value,
           rule.threshold,
           rule.latency(),
-          no_threshold ? "" : config::FormatThreshold(rule, rule.threshold)};
+          no_threshold ? "" : config::FormatThreshold(rule, rule.threshold),
+          Collecting(rule, state)};
 }
 
 struct StatusModel::State {

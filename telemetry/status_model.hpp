@@ -35,6 +35,8 @@ struct StatusPageData {
     double threshold = 0;
     bool latency = true;
     std::string threshold_text;  // "1s", "60%"; empty: not known yet (regression awaiting history)
+    // While a rule waits for its samples: "collecting 12 of 30 samples"; empty otherwise.
+    std::string collecting;
   };
   struct Probe {
     std::string name, kind;

@@ -86,7 +86,8 @@ TEST(NfrJson, WritesTheRuleAndItsState) {
   state.events = 9;
   EXPECT_EQ(common::WriteJson(NfrJson(rule, state)),
             "{\"name\": \"hits\", \"probe\": \"cache\", \"stat\": \"ratio\", \"state\": \"ok\", "
-            "\"value\": 0.0512, \"promise\": \"> 60%\", \"good\": 7, \"events\": 9}");
+            "\"value\": 0.0512, \"promise\": \"> 60%\", \"good\": 7, \"events\": 9, "
+            "\"samples\": 0}");
   state.value.reset();
   EXPECT_NE(common::WriteJson(NfrJson(rule, state)).find("\"value\": null"), std::string::npos);
   const auto row = NfrRow(rule, state);
@@ -95,6 +96,24 @@ TEST(NfrJson, WritesTheRuleAndItsState) {
   EXPECT_FALSE(row.latency);
   rule.baseline_runs = 5;  // a regression rule awaiting history has no threshold to show
   EXPECT_EQ(NfrRow(rule, state).threshold_text, "");
+}
+
+// Before a rule has its samples it says how far it is, not just no_data (issue #26).
+TEST(NfrJson, ARuleStillCollectingSaysHowFarItIs) {
+  config::NfrRule rule;
+  rule.name = "api_p95";
+  rule.min_samples = 30;
+  nfr::RuleState state;
+  state.samples = 12;
+  const std::string json = common::WriteJson(NfrJson(rule, state));
+  EXPECT_NE(json.find("\"state\": \"no_data\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"samples\": 12, \"collecting\": \"12 of 30 samples\""), std::string::npos)
+      << json;
+  EXPECT_EQ(NfrRow(rule, state).collecting, "12 of 30 samples");
+  state.state = nfr::NfrState::kOk;
+  state.samples = 31;
+  EXPECT_EQ(common::WriteJson(NfrJson(rule, state)).find("collecting"), std::string::npos);
+  EXPECT_EQ(NfrRow(rule, state).collecting, "");
 }
 
 TEST(StatusModel, ChartFollowsTheDeclaredPhase) {
