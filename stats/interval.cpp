@@ -87,9 +87,9 @@ RankInterval QuantileRanks(std::uint64_t n, double q, double confidence) {
   // The first term from lgamma, the rest by the ratio pmf(k+1) / pmf(k) = (n-k) q / ((k+1)(1-q)):
   // a few hundred multiplications, cheap enough for every window of a status request.
   const double fd = static_cast<double>(from);
-  double pmf = std::exp(std::lgamma(nd + 1) - std::lgamma(fd + 1) - std::lgamma(nd - fd + 1) +
-                        (from > 0 ? fd * std::log(q) : 0) +
-                        (from < n ? (nd - fd) * std::log1p(-q) : 0));
+  double pmf =
+      std::exp(std::lgamma(nd + 1) - std::lgamma(fd + 1) - std::lgamma(nd - fd + 1) +
+               (from > 0 ? fd * std::log(q) : 0) + (from < n ? (nd - fd) * std::log1p(-q) : 0));
   const double odds = q / (1 - q);
   double total = 0;
   for (std::uint64_t k = from; k <= to; ++k) {
