@@ -39,7 +39,11 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
       before.state == NfrState::kPending || before.state == NfrState::kFiring;
   const double limit =
       violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
-  const bool met = rule.Met(v, limit);
+  // Met unless the breach is established: with an interval, while either end keeps the promise
+  // the samples do not show a breach (an open side always keeps it).
+  const bool met =
+      rule.Met(v, limit) ||
+      (obs.interval && (rule.Met(obs.interval->low, limit) || rule.Met(obs.interval->high, limit)));
   switch (before.state) {
     case NfrState::kNoData:
     case NfrState::kOk:

@@ -1,7 +1,8 @@
 #pragma once
 // The NFR evaluator: a pure step function (rule, state, observation, now) → (state,
 // notification). States: no_data (fewer than min_samples in the window) → ok ⇄ pending → firing
-// → ok. A violation must last `for` before it fires (for: 0 fires at once); with a
+// → ok. A value counts as violating only when its interval, if it has one, lies wholly beyond the
+// limit. A violation must last `for` before it fires (for: 0 fires at once); with a
 // clear_threshold, a pending or firing rule counts as met only past it (hysteresis), so a value
 // hovering at the threshold does not flap. Leaving firing — met again, or no data — notifies the
 // resolution. SLO counters: every evaluation with data is one event, good when the value keeps
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "config/nfr.hpp"
+#include "stats/interval.hpp"
 
 namespace reznet::nfr {
 
@@ -22,6 +24,11 @@ const char* StateName(NfrState s);
 struct Observation {
   std::optional<double> value;  // seconds for latency stats, a ratio otherwise
   std::uint64_t samples = 0;
+  // The 95 % interval of `value` (stats/interval.hpp), in its unit, where the statistic has one
+  // (percentiles, the mean, the error rate). With it a promise counts as broken only when the
+  // whole interval breaks it: a breach is called when the evidence holds, not on the point
+  // estimate of a few samples (issue #26).
+  std::optional<stats::Interval> interval;
 };
 
 struct RuleState {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace reznet::nfr {
 namespace {
 
@@ -59,6 +61,25 @@ TEST(NfrEval, KeepsTheWindowsSampleCount) {
   EXPECT_EQ(d.state.samples, 7u);
   d.At(30, std::nullopt, 0);
   EXPECT_EQ(d.state.samples, 0u);
+}
+
+// With an interval a breach is called only when the whole interval breaks the promise: a p95 of
+// 1.2 s whose interval reaches down to 0.9 s is not yet evidence against "< 1 s" (issue #26).
+TEST(NfrEval, ABreachNeedsTheWholeIntervalBeyondTheThreshold) {
+  const config::NfrRule rule = P95Under1s(0s);
+  const auto step = [&](const RuleState& st, double value, stats::Interval ci) {
+    return Step(rule, st, Observation{value, 50, ci}, kT0, kW0).state;
+  };
+  EXPECT_EQ(step({}, 1.2, {0.9, 1.6}).state, NfrState::kOk);
+  EXPECT_EQ(step({}, 1.2, {1.05, 1.6}).state, NfrState::kFiring);  // for: 0
+  // An open lower side (too few samples to bound it) never establishes a breach.
+  EXPECT_EQ(step({}, 3.0, {-std::numeric_limits<double>::infinity(), 4.0}).state, NfrState::kOk);
+  // The SLO counters still judge the value itself.
+  EXPECT_EQ(step({}, 1.2, {0.9, 1.6}).good, 0u);
+  // Firing clears once the interval reaches back under the limit.
+  RuleState firing = step({}, 1.2, {1.05, 1.6});
+  EXPECT_EQ(step(firing, 1.1, {0.95, 1.3}).state, NfrState::kOk);
+  EXPECT_EQ(step(firing, 1.1, {1.01, 1.3}).state, NfrState::kFiring);
 }
 
 TEST(NfrEval, PendingFiresOnlyAfterFor) {

@@ -87,6 +87,16 @@ nfr::Observation LatencyObservation(const stats::WindowStats& s, config::NfrStat
       break;
   }
   obs.value = stat == config::NfrStat::kMean ? s.mean_ns / 1e9 : static_cast<double>(ns) / 1e9;
+  if (s.intervals) {
+    const stats::WindowIntervals& ci = *s.intervals;
+    const stats::Interval* i = stat == config::NfrStat::kP50    ? &ci.p50
+                               : stat == config::NfrStat::kP90  ? &ci.p90
+                               : stat == config::NfrStat::kP95  ? &ci.p95
+                               : stat == config::NfrStat::kP99  ? &ci.p99
+                               : stat == config::NfrStat::kMean ? &ci.mean
+                                                                : nullptr;
+    if (i != nullptr) obs.interval = stats::Interval{i->low / 1e9, i->high / 1e9};
+  }
   return obs;
 }
 
@@ -162,7 +172,10 @@ nfr::Observation WindowStore::Observe(const config::NfrRule& rule, SteadyClock::
   auto windows = probe->Lock();
   if (rule.stat == config::NfrStat::kErrorRate) {
     if (windows->runs.empty()) return {};
-    return MeanObservation(windows->runs[*w].Sum(now));
+    const auto [failures, runs] = windows->runs[*w].Sum(now);
+    nfr::Observation obs = MeanObservation({failures, runs});
+    if (runs > 0) obs.interval = stats::WilsonInterval(failures, runs);
+    return obs;
   }
   if (rule.stat == config::NfrStat::kRatio) {
     auto c = windows->counters.find(rule.phase);
@@ -171,7 +184,7 @@ nfr::Observation WindowStore::Observe(const config::NfrRule& rule, SteadyClock::
   }
   auto ph = windows->phases.find(rule.phase);
   if (ph == windows->phases.end()) return {};
-  return LatencyObservation(ph->second.Stats(*w, now, scratch), rule.stat);
+  return LatencyObservation(ph->second.Stats(*w, now, scratch, /*intervals=*/true), rule.stat);
 }
 
 stats::WindowStats WindowStore::Window(const std::string& probe, const std::string& phase,
