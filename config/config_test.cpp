@@ -254,6 +254,25 @@ TEST(Nfrs, ParsesThresholdAndRegressionRules) {
   EXPECT_FALSE(cfg.nfrs[3].Met(0.23, cfg.nfrs[3].threshold));
 }
 
+// A regression must exceed both the tolerance and min_change (default 1 ms for latencies).
+TEST(Nfrs, RegressionThresholdHasAnAbsoluteFloor) {
+  auto cfg = LoadString(
+      std::string(kNfrBase) +
+          R"(  - { name: tiny, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 260us }
+  - { name: set, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 2ms, min_change: 5ms }
+  - { name: off, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 260us, min_change: 0s }
+)",
+      "t.yaml", Kinds());
+  ASSERT_EQ(cfg.nfrs.size(), 3u);
+  EXPECT_DOUBLE_EQ(cfg.nfrs[0].threshold, 0.00026 + 0.001);  // 1 ms beats 10 % of 260 µs
+  EXPECT_DOUBLE_EQ(cfg.nfrs[1].threshold, 0.007);
+  EXPECT_DOUBLE_EQ(cfg.nfrs[2].threshold, 0.00026 * 1.1);
+  EXPECT_THAT(ErrorsOf(std::string(kNfrBase) +
+                       R"(  - { name: neg, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 2ms, min_change: -1ms }
+)"),
+              ElementsAre(HasSubstr("nfrs[0].min_change")));
+}
+
 TEST(Nfrs, UnknownProbePhaseWindowAreErrorsWithLines) {
   auto errors = ErrorsOf(
       std::string(kNfrBase) +

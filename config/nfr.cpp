@@ -150,6 +150,13 @@ void ReadRegression(MapReader& r, NfrRule& rule) {
         "5, the median of the last 5 suite runs)");
   }
   r.ReadRatio("tolerance", rule.tolerance);
+  if (auto m = ReadLimit(r, "min_change", rule, false)) {
+    if (*m >= 0)
+      rule.min_change = *m;
+    else
+      r.diag().Error(r.MarkOf("min_change"), r.PathOf("min_change"),
+                     "must not be negative; write e.g. 1ms, or 0 for no floor");
+  }
   if (r.Has("significance")) {
     double level = 0;
     if (r.ReadRatio("significance", level)) {
@@ -226,9 +233,11 @@ bool NfrRule::Met(double value, double limit) const {
 
 void ApplyReference(NfrRule& rule, double reference) {
   rule.reference = reference;
-  // Higher is worse for latencies and error rates; lower is worse for ratios.
-  rule.threshold =
-      reference * (rule.stat != NfrStat::kRatio ? 1 + rule.tolerance : 1 - rule.tolerance);
+  // Higher is worse for latencies and error rates; lower is worse for ratios. Beyond the
+  // tolerance and beyond the absolute floor: a change must be both to count.
+  rule.threshold = rule.stat != NfrStat::kRatio
+                       ? std::max(reference * (1 + rule.tolerance), reference + rule.MinChange())
+                       : std::min(reference * (1 - rule.tolerance), reference - rule.MinChange());
 }
 
 std::string FormatThreshold(const NfrRule& rule, double value) {

@@ -24,6 +24,8 @@
 //       baseline: 180ms               # pinned, or baseline_runs: 5 (median of the last 5 suite
 //                                     # runs that measured this stat; see config/suite.hpp)
 //       tolerance: 10%                # violated when value > baseline × (1 + tolerance)
+//       min_change: 1ms               # … and more than this above it (default 1 ms for latency
+//                                     # stats, 0 otherwise): smaller is "changed, not a regression"
 //       significance: 0.05            # suites: … and the samples are significantly worse than
 //                                     # the past runs' (default history.significance)
 //
@@ -65,6 +67,9 @@ struct NfrRule {
   // that measured it (set at run time; until then the rule has no data).
   int baseline_runs = 0;
   double tolerance = 0.10;
+  // regression: the least change from the reference that counts (unit of threshold); nullopt:
+  // MinChange()'s default.
+  std::optional<double> min_change;
   // regression, in suites: the rank test's level against the samples of the baseline runs
   // (nullopt: history.significance). Pinned baselines and the daemon's windows have no samples
   // to test and ignore it.
@@ -72,6 +77,10 @@ struct NfrRule {
   int line = 0;
 
   bool latency() const { return stat != NfrStat::kErrorRate && stat != NfrStat::kRatio; }
+  // `min_change`, else 1 ms for latency stats (a change a user of an API cannot notice, and
+  // within the scheduling noise of a busy machine: issue #26 saw 260 µs → 338 µs called a
+  // regression), else 0.
+  double MinChange() const { return min_change.value_or(latency() ? 0.001 : 0.0); }
   // Whether `value` keeps the promise against `limit` (threshold or clear_threshold).
   bool Met(double value, double limit) const;
 };

@@ -251,6 +251,21 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                    (probe->last_error.empty() ? "" : "; last error " + probe->last_error);
       } else if (rule->Met(*s.value, rule->threshold)) {
         v.verdict = Verdict::kPassed;
+        // Beyond the tolerance but under the absolute floor: say so, with the numbers.
+        if (rule->regression && rule->reference && rule->MinChange() > 0) {
+          const double ref = *rule->reference;
+          const double tolerated = rule->stat != config::NfrStat::kRatio
+                                       ? ref * (1 + rule->tolerance)
+                                       : ref * (1 - rule->tolerance);
+          if (!rule->Met(*s.value, tolerated)) {
+            const double change = *s.value - ref;
+            v.reason = "changed, not a regression: " + rule->stat_name + " " +
+                       config::FormatThreshold(*rule, *s.value) + " vs baseline " +
+                       config::FormatThreshold(*rule, ref) + " (" + (change >= 0 ? "+" : "-") +
+                       config::FormatThreshold(*rule, std::abs(change)) + ", under min_change " +
+                       config::FormatThreshold(*rule, rule->MinChange()) + ")";
+          }
+        }
       } else {
         v.verdict = Verdict::kFailed;
         v.reason = rule->stat_name + " " + config::FormatThreshold(*rule, *s.value) +

@@ -113,5 +113,25 @@ TEST(Judge, RegressionBaselineIsTheMedianOfPastRuns) {
   EXPECT_DOUBLE_EQ(*v[0].reference, 0.2);
 }
 
+// A change beyond the tolerance but under the absolute floor is no regression, and says so with
+// the numbers: 260 µs → 338 µs is +30 %, and +78 µs (issue #26).
+TEST(Judge, ARegressionMustAlsoExceedMinChange) {
+  using config::NfrOp;
+  using config::NfrStat;
+  auto rule = Rule("api_reg", "api", NfrStat::kP95, "p95", "<=", NfrOp::kLe, 0);
+  rule.regression = true;
+  config::ApplyReference(rule, 0.077);  // Results(): p95 100 ms, +23 ms (+30 %)
+  EXPECT_DOUBLE_EQ(rule.threshold, 0.077 * 1.1);
+  auto v = Judge({rule}, {"api_reg"}, Results());
+  EXPECT_EQ(v[0].verdict, Verdict::kFailed);  // 1 ms floor: well beyond it
+  rule.min_change = 0.050;
+  config::ApplyReference(rule, 0.077);
+  EXPECT_DOUBLE_EQ(rule.threshold, 0.127);
+  v = Judge({rule}, {"api_reg"}, Results());
+  EXPECT_EQ(v[0].verdict, Verdict::kPassed);
+  EXPECT_EQ(v[0].reason,
+            "changed, not a regression: p95 100ms vs baseline 77ms (+23ms, under min_change 50ms)");
+}
+
 }  // namespace
 }  // namespace reznet::suite

@@ -93,7 +93,9 @@ TEST(HttpFraming, InterimResponsesUpToTheBoundThenAProtocolError) {
 }
 
 // ttfb is the first byte of any response, the hint's (curl's time_starttransfer): the server's
-// pause between the hint and the final response is in `transfer`, which cannot be shorter.
+// pause between the hint and the final response is in `transfer`. Not all of it: the pause starts
+// when the server writes the hint, the client's clock when it reads it (149.7 ms was seen on a busy
+// machine), so the check is that the pause lands in `transfer` at all, not its exact length.
 TEST(HttpFraming, TtfbEndsAtTheInterimResponseTransferHasTheRest) {
   testing::RawServer server([](testing::RawConn& c) {
     if (!c.ReadHead()) return;
@@ -104,7 +106,7 @@ TEST(HttpFraming, TtfbEndsAtTheInterimResponseTransferHasTheRest) {
   const auto r = Send(server.url());
   ASSERT_TRUE(r[0]) << r[0].error().detail;
   EXPECT_EQ(r[0]->status, 200);
-  EXPECT_GE(r[0]->timings.transfer, 150ms);
+  EXPECT_GE(r[0]->timings.transfer, 100ms);
 }
 
 // Before: the connection was kept and the next request read the other protocol's bytes.
