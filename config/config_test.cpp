@@ -267,10 +267,12 @@ TEST(Nfrs, RegressionThresholdHasAnAbsoluteFloor) {
   EXPECT_DOUBLE_EQ(cfg.nfrs[0].threshold, 0.00026 + 0.001);  // 1 ms beats 10 % of 260 µs
   EXPECT_DOUBLE_EQ(cfg.nfrs[1].threshold, 0.007);
   EXPECT_DOUBLE_EQ(cfg.nfrs[2].threshold, 0.00026 * 1.1);
-  EXPECT_THAT(ErrorsOf(std::string(kNfrBase) +
-                       R"(  - { name: neg, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 2ms, min_change: -1ms }
+  EXPECT_THAT(
+      ErrorsOf(
+          std::string(kNfrBase) +
+          R"(  - { name: neg, kind: regression, probe: api, phase: total, stat: p95, window: 5m, baseline: 2ms, min_change: -1ms }
 )"),
-              ElementsAre(HasSubstr("nfrs[0].min_change")));
+      ElementsAre(HasSubstr("nfrs[0].min_change")));
 }
 
 TEST(Nfrs, UnknownProbePhaseWindowAreErrorsWithLines) {
