@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "common/json.hpp"
@@ -16,10 +17,14 @@ std::string Substitute(const std::string& text, const config::NfrRule& rule, dou
       {"threshold", config::FormatThreshold(rule, rule.threshold)}};
   if (rule.reference) {
     vars["baseline"] = config::FormatThreshold(rule, *rule.reference);
-    char change[32];
-    std::snprintf(change, sizeof change, "%+.1f%%",
+    // The absolute change with its unit first, the relative one after: "+321ms (+185214.3%)"
+    // reads right where a percentage of a tiny baseline alone does not (issue #26).
+    const double by = value - *rule.reference;
+    char relative[32];
+    std::snprintf(relative, sizeof relative, "%+.1f%%",
                   *rule.reference != 0 ? (value / *rule.reference - 1) * 100 : 0.0);
-    vars["change"] = change;
+    vars["change"] = std::string(by < 0 ? "-" : "+") + config::FormatThreshold(rule, std::abs(by)) +
+                     " (" + relative + ")";
   }
   std::string out = text;
   for (const auto& [k, v] : vars) {
@@ -41,9 +46,15 @@ json::object AlertJson(const config::NfrRule& rule, const Notification& n,
   json::object annotations;
   for (const auto& [k, v] : rule.annotations) annotations[k] = Substitute(v, rule, n.value);
   if (!annotations.contains("summary")) {
-    annotations["summary"] = rule.name + ": " + rule.stat_name + " " +
-                             config::FormatThreshold(rule, n.value) + " (promise " + rule.op_text +
-                             " " + config::FormatThreshold(rule, rule.threshold) + ")";
+    annotations["summary"] =
+        rule.reference
+            ? Substitute(rule.name + ": " + rule.stat_name +
+                             " {{value}} vs baseline {{baseline}}: {{change}} (promise " +
+                             rule.op_text + " {{threshold}})",
+                         rule, n.value)
+            : rule.name + ": " + rule.stat_name + " " + config::FormatThreshold(rule, n.value) +
+                  " (promise " + rule.op_text + " " +
+                  config::FormatThreshold(rule, rule.threshold) + ")";
   }
   annotations["value"] = config::FormatThreshold(rule, n.value);
   annotations["threshold"] = config::FormatThreshold(rule, rule.threshold);

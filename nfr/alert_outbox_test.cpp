@@ -95,9 +95,10 @@ TEST(AlertOutbox, RegressionAlertCarriesItsBaselineAndChange) {
   box.Notify(rule, Firing(t), t.now);
   const auto a = Alerts(box.Due(t.now, t.wall).at(0)).at(0).as_object();
   const auto& notes = a.at("annotations").as_object();
-  EXPECT_EQ(notes.at("summary"), "api_reg: p95 300ms (promise <= 220ms)");
+  EXPECT_EQ(notes.at("summary"),
+            "api_reg: p95 300ms vs baseline 200ms: +100ms (+50.0%) (promise <= 220ms)");
   EXPECT_EQ(notes.at("baseline"), "200ms");
-  EXPECT_EQ(notes.at("change"), "+50.0%");
+  EXPECT_EQ(notes.at("change"), "+100ms (+50.0%)");
 }
 
 TEST(AlertOutbox, FiringAlertIsResentEveryResendIntervalWithEndsAtAhead) {
