@@ -4,10 +4,10 @@
 
 namespace reznet::testbed {
 
-std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f) {
+common::Result<Faults> ParseFaults(const std::string& body, Faults f) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
-  if (ec || !doc.is_object()) return std::unexpected("body must be a JSON object");
+  if (ec || !doc.is_object()) return common::Invalid("body must be a JSON object");
   const auto& obj = doc.as_object();
   auto number = [&](const char* key, double& out, double min, double max) -> std::string {
     auto* v = obj.if_contains(key);
@@ -23,14 +23,14 @@ std::expected<Faults, std::string> ParseFaults(const std::string& body, Faults f
        {number("latency_ms", f.latency_ms, 0, 600000), number("jitter_ms", f.jitter_ms, 0, 600000),
         number("error_rate", f.error_rate, 0, 1), number("error_status", status, 100, 599),
         number("stall_every", f.stall_every, 0, 1e9), number("stall_ms", f.stall_ms, 0, 600000)}) {
-    if (!err.empty()) return std::unexpected(err);
+    if (!err.empty()) return common::Invalid(err);
   }
   f.error_status = static_cast<int>(status);
   for (const auto& kv : obj) {
     const std::string key(kv.key());
     if (key != "latency_ms" && key != "jitter_ms" && key != "error_rate" && key != "error_status" &&
         key != "stall_every" && key != "stall_ms") {
-      return std::unexpected(
+      return common::Invalid(
           "unknown key " + key +
           " (known: latency_ms, jitter_ms, error_rate, error_status, stall_every, stall_ms)");
     }

@@ -11,6 +11,8 @@
 #include <random>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace reznet::testbed {
 
 struct Faults {
@@ -26,7 +28,7 @@ struct Faults {
 };
 
 // Parses the JSON body of POST /testbed/faults; absent keys keep their current value.
-std::expected<Faults, std::string> ParseFaults(const std::string& json, Faults current);
+common::Result<Faults> ParseFaults(const std::string& json, Faults current);
 boost::json::object FaultsToJson(const Faults& f);
 
 class FaultInjector {

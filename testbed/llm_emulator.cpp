@@ -14,10 +14,10 @@ using namespace std::chrono_literals;
 
 }  // namespace
 
-std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmModel m) {
+common::Result<LlmModel> ParseLlmModel(const std::string& text, LlmModel m) {
   json::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object()) return std::unexpected("llm must be a JSON object");
+  if (ec || !doc.is_object()) return common::Invalid("llm must be a JSON object");
   for (const auto& kv : doc.as_object()) {
     const std::string key(kv.key());
     const json::value& v = kv.value();
@@ -71,8 +71,8 @@ std::expected<LlmModel, std::string> ParseLlmModel(const std::string& text, LlmM
             v.as_string() == "error") &&
            (m.error_event = std::string(v.as_string()), true);
     else
-      return std::unexpected("unknown llm key " + key);
-    if (!ok) return std::unexpected("bad value for llm." + key);
+      return common::Invalid("unknown llm key " + key);
+    if (!ok) return common::Invalid("bad value for llm." + key);
   }
   return m;
 }

@@ -37,6 +37,8 @@
 #include <mutex>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace reznet::testbed {
 
 enum class Api { kAnthropic, kChat, kResponses };
@@ -62,8 +64,7 @@ struct LlmModel {
 };
 
 // Applies the "llm" object of a faults body onto `model`; absent keys keep their value.
-std::expected<LlmModel, std::string> ParseLlmModel(const std::string& llm_object_json,
-                                                   LlmModel model);
+common::Result<LlmModel> ParseLlmModel(const std::string& llm_object_json, LlmModel model);
 boost::json::object LlmModelToJson(const LlmModel& m);
 
 class LlmEmulator {

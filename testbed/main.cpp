@@ -221,19 +221,19 @@ int main(int argc, char** argv) {
     auto model = llm.Get();
     if (auto* l = obj.if_contains("llm")) {
       auto parsed_llm = reznet::testbed::ParseLlmModel(boost::json::serialize(*l), model);
-      if (!parsed_llm) return fail(parsed_llm.error());
+      if (!parsed_llm) return fail(parsed_llm.error().detail);
       model = *parsed_llm;
       obj.erase("llm");
     }
     if (auto* db = obj.if_contains("db")) {
       if (!store) return fail("db faults need --pg-dsn");
       auto parsed_db = reznet::testbed::ParseDbFaults(boost::json::serialize(*db), store->Faults());
-      if (!parsed_db) return fail(parsed_db.error());
+      if (!parsed_db) return fail(parsed_db.error().detail);
       if (auto err = store->SetFaults(*parsed_db)) return fail(*err);
       obj.erase("db");
     }
     auto parsed = reznet::testbed::ParseFaults(boost::json::serialize(obj), faults.Get());
-    if (!parsed) return fail(parsed.error());
+    if (!parsed) return fail(parsed.error().detail);
     faults.Set(*parsed);
     llm.Set(model);
     res.set_content(faults_json(), "application/json");

@@ -221,10 +221,10 @@ std::expected<std::string, StoreError> Store::PostMessage(long channel, const st
       {std::to_string(channel), text});
 }
 
-std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFaults f) {
+common::Result<DbFaults> ParseDbFaults(const std::string& text, DbFaults f) {
   json::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object()) return std::unexpected("db must be a JSON object");
+  if (ec || !doc.is_object()) return common::Invalid("db must be a JSON object");
   for (const auto& kv : doc.as_object()) {
     const std::string key(kv.key());
     const json::value& v = kv.value();
@@ -235,7 +235,7 @@ std::expected<DbFaults, std::string> ParseDbFaults(const std::string& text, DbFa
     else if (key == "slow_query_ms" && v.is_number() && v.to_number<double>() >= 0)
       f.slow_query_ms = v.to_number<double>();
     else
-      return std::unexpected("bad db key or value: " + key +
+      return common::Invalid("bad db key or value: " + key +
                              " (known: cache, index, slow_query_ms)");
   }
   return f;

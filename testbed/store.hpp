@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace reznet::testbed {
 
 struct DbFaults {
@@ -54,8 +56,7 @@ class Store {
   DbFaults faults_;
 };
 
-std::expected<DbFaults, std::string> ParseDbFaults(const std::string& json_object,
-                                                   DbFaults current);
+common::Result<DbFaults> ParseDbFaults(const std::string& json_object, DbFaults current);
 boost::json::object DbFaultsToJson(const DbFaults& f);
 
 }  // namespace reznet::testbed
