@@ -73,6 +73,8 @@ class PackageTest(unittest.TestCase):
                      "./usr/share/man/man1/reznet-perfd.1.gz",
                      "./usr/share/doc/reznet-perfd/README.md", "./usr/share/doc/reznet-perfd/design.md",
                      "./usr/share/doc/reznet-perfd/security.md",
+                     "./usr/share/doc/reznet-perfd/probes/http/README.md",
+                     "./usr/share/doc/reznet-perfd/probes/load/README.md",
                      "./usr/share/doc/reznet-perfd/copyright", "./usr/share/doc/reznet-perfd/changelog.gz"):
             self.assertRegex(listing, rf"\s{re.escape(path)}(\n|$)", path)
         self.assertNotIn("reznet-testbed", listing)
