@@ -43,4 +43,17 @@ inline std::unexpected<Error<>> Invalid(std::string detail) {
   return Fail(ErrorKind::kInvalid, std::move(detail));
 }
 
+// `f()` (returning Result<T>) with anything it throws anyway — out of memory, a library's own
+// exception — turned into a kInternal error. For the boundaries where an escaping exception would
+// end a thread or leave a coroutine half done: a detached suite run, a pool task, a CLI verb with
+// a thread of its own.
+template <class F>
+auto Catching(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Fail(ErrorKind::kInternal, e.what());
+  }
+}
+
 }  // namespace reznet::common

@@ -155,7 +155,7 @@ void ReadRegression(MapReader& r, NfrRule& rule) {
       rule.min_change = *m;
     else
       r.diag().Error(r.MarkOf("min_change"), r.PathOf("min_change"),
-                     "must not be negative; write e.g. 1ms, or 0 for no floor");
+                     "must not be negative; write e.g. 1ms, or 0s for no floor");
   }
   if (r.Has("significance")) {
     double level = 0;

@@ -107,7 +107,9 @@ boost::asio::awaitable<void> RefreshBaselines(std::shared_ptr<const config::Conf
   if (std::none_of(rules.begin(), rules.end(),
                    [](const config::NfrRule& r) { return r.baseline_runs > 0; }))
     co_return;
-  const auto past = co_await common::Offload(blocking, [&history] { return history.List(0, 100); });
+  const auto past = co_await common::Offload(blocking, [&history] {
+    return common::Catching([&history] { return history.List(0, 100); });
+  });
   if (!past) {
     spdlog::warn("regression baselines not refreshed: {}", past.error().detail);
     co_return;

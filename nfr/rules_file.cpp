@@ -73,7 +73,7 @@ std::string Template(std::string text, const config::NfrRule& r) {
   const std::pair<std::string, std::string> vars[] = {
       {"{{value}}",
        r.latency() ? "{{ $value | humanizeDuration }}" : "{{ $value | humanizePercentage }}"},
-      {"{{threshold}}", r.baseline_runs > 0 ? "the suite baseline + tolerance"
+      {"{{threshold}}", r.baseline_runs > 0 ? "the suite baseline + tolerance or min_change"
                                             : config::FormatThreshold(r, r.threshold)},
       {"{{baseline}}", r.baseline_runs > 0 ? "the median of the last " +
                                                  std::to_string(r.baseline_runs) + " suite runs"

@@ -82,6 +82,27 @@ TEST(NfrEval, ABreachNeedsTheWholeIntervalBeyondTheThreshold) {
   EXPECT_EQ(step(firing, 1.1, {1.01, 1.3}).state, NfrState::kFiring);
 }
 
+// The same for a promise bounded from below (a ratio "> 60%") and with hysteresis: fired only on an
+// interval wholly under the limit, cleared only once it reaches past the clear_threshold.
+TEST(NfrEval, ABreachBelowALowerLimitNeedsTheWholeIntervalAndClearsPastHysteresis) {
+  config::NfrRule rule;
+  rule.name = "hits";
+  rule.stat = config::NfrStat::kRatio;
+  rule.op = config::NfrOp::kGt;
+  rule.threshold = 0.6;
+  rule.clear_threshold = 0.7;
+  rule.min_samples = 1;
+  const auto step = [&](const RuleState& st, double value, stats::Interval ci) {
+    return Step(rule, st, Observation{value, 50, ci}, kT0, kW0).state;
+  };
+  EXPECT_EQ(step({}, 0.55, {0.5, 0.65}).state, NfrState::kOk);
+  const RuleState firing = step({}, 0.5, {0.4, 0.59});
+  EXPECT_EQ(firing.state, NfrState::kFiring);
+  EXPECT_EQ(step({}, 0.5, {0.4, std::numeric_limits<double>::infinity()}).state, NfrState::kOk);
+  EXPECT_EQ(step(firing, 0.62, {0.55, 0.69}).state, NfrState::kFiring);  // not past 70 %
+  EXPECT_EQ(step(firing, 0.66, {0.6, 0.72}).state, NfrState::kOk);
+}
+
 TEST(NfrEval, PendingFiresOnlyAfterFor) {
   Driver d{P95Under1s(1min)};
   d.At(0, 0.5);

@@ -66,7 +66,10 @@ double StudentT(double confidence, double df) {
 
 RankInterval QuantileRanks(std::uint64_t n, double q, double confidence) {
   if (n == 0) return {0, 1, 0};
-  q = std::clamp(q, 0.0, 1.0);
+  // The extremes: nothing is below the 0-quantile, and the maximum bounds the 1-quantile only
+  // from below.
+  if (q <= 0) return {0, 1, 1.0};
+  if (q >= 1) return {n, n + 1, 1.0};
   const double nd = static_cast<double>(n);
   const double mean = nd * q;
   const double sd = std::sqrt(nd * q * (1 - q));

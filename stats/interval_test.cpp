@@ -44,6 +44,14 @@ TEST(QuantileRanks, TheP99OfTwentySamplesHasNoUpperBound) {
   EXPECT_EQ(SamplesForUpperBound(0.5), 5u);
 }
 
+TEST(QuantileRanks, TheExtremes) {
+  const RankInterval max = QuantileRanks(3, 1.0);
+  EXPECT_EQ(max.lower, 3u);
+  EXPECT_EQ(max.upper, 4u);  // the maximum bounds the 1-quantile from below only
+  EXPECT_EQ(QuantileRanks(3, 0.0).upper, 1u);
+  EXPECT_EQ(QuantileRanks(0, 0.5).upper, 1u);
+}
+
 TEST(QuantileRanks, IsTheNarrowestPairWithEnoughCoverage) {
   const RankInterval r = QuantileRanks(200, 0.95);
   EXPECT_EQ(r.lower, 185u);

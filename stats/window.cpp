@@ -64,8 +64,11 @@ WindowIntervals IntervalsOf(const DenseHistogram& h) {
   for (int b = 0; b < Bucketing::kCount; ++b) {
     const std::uint64_t c = h.BucketCount(b);
     if (c == 0) continue;
+    // The spread inside a bucket counts too (a uniform bucket's variance, width² / 12): samples
+    // that share one bucket do not make a mean certain to the nanosecond.
     const double mid = static_cast<double>(Bucketing::Mid(b)) - mean;
-    squares += static_cast<double>(c) * mid * mid;
+    const auto width = static_cast<double>(Bucketing::Width(b));
+    squares += static_cast<double>(c) * (mid * mid + width * width / 12);
     const std::uint64_t first = cumulative + 1;
     cumulative += c;
     const auto lower_edge = static_cast<double>(std::max(Bucketing::Lower(b), sum.min_ns));

@@ -165,6 +165,15 @@ TEST(SeriesWindows, MemoryAtProbeRatesUnder64KiB) {
 
 // The intervals of a window, from its histogram: they bracket the point estimates, an
 // underpowered percentile has no upper bound, and a larger window narrows them.
+// Samples that share one bucket leave the mean as uncertain as the bucket is wide.
+TEST(WindowIntervals, TheMeanOfOneBucketIsNotCertain) {
+  DenseHistogram h;
+  for (int i = 0; i < 10; ++i) h.Record(100'000'000 + i * 10'000);  // 100.00 .. 100.09 ms
+  const WindowStats s = StatsOf(h, true);
+  EXPECT_GT(s.intervals->mean.high - s.intervals->mean.low, 0.0);
+  EXPECT_TRUE(s.intervals->mean.Contains(s.mean_ns));
+}
+
 TEST(WindowIntervals, BracketTheStatisticsAndNarrowWithSamples) {
   DenseHistogram twenty;
   for (int i = 1; i <= 20; ++i) twenty.Record(i * 1'000'000);  // 1..20 ms

@@ -60,7 +60,8 @@ common::Result<SuiteService::Started> SuiteService::Start(
   asio::co_spawn(
       executor_,
       [this, profile, run, cfg]() mutable -> asio::awaitable<void> {
-        auto viewed = co_await common::Offload(storage_, [this] { return HistoryView(); });
+        auto viewed = co_await common::Offload(
+            storage_, [this] { return common::Catching([this] { return HistoryView(); }); });
         SuiteHistoryView view;
         if (viewed) {
           view = std::move(*viewed);
@@ -91,8 +92,9 @@ common::Result<SuiteService::Started> SuiteService::Start(
           std::lock_guard lock(mutex_);
           current_ = done;  // visible as finished until it is in history
         }
-        const auto stored =
-            co_await common::Offload(storage_, [this, &done] { return history_.Append(done); });
+        const auto stored = co_await common::Offload(storage_, [this, &done] {
+          return common::Catching([this, &done] { return history_.Append(done); });
+        });
         const std::string failure = stored ? "" : stored.error().detail;
         if (failure.empty()) {
           // The store is back: earlier runs it refused go in now, behind this one.
@@ -143,7 +145,7 @@ std::size_t SuiteService::StoreUnstored() {
   }
   std::size_t left = oldest_first.size();
   for (const auto& run : oldest_first) {
-    if (!history_.Append(run)) {
+    if (!common::Catching([this, &run] { return history_.Append(run); })) {
       return left;  // the store said why when it failed; the next attempt is on the timer
     }
     --left;

@@ -128,6 +128,8 @@ boost::json::object WindowJson(const stats::WindowStats& s) {
 // "12 of 30 samples" while a rule has fewer than it needs to be judged; empty once judged.
 std::string Collecting(const config::NfrRule& rule, const nfr::RuleState& state) {
   if (state.state != nfr::NfrState::kNoData) return "";
+  // A regression rule still waiting for suite history waits for a baseline, not for samples.
+  if (rule.baseline_runs > 0 && !rule.reference) return "";
   const auto need = static_cast<std::uint64_t>(std::max<std::int64_t>(rule.min_samples, 1));
   return std::to_string(std::min(state.samples, need)) + " of " + std::to_string(need) + " samples";
 }

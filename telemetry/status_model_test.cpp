@@ -110,6 +110,9 @@ TEST(NfrJson, ARuleStillCollectingSaysHowFarItIs) {
   EXPECT_NE(json.find("\"samples\": 12, \"collecting\": \"12 of 30 samples\""), std::string::npos)
       << json;
   EXPECT_EQ(NfrRow(rule, state).collecting, "12 of 30 samples");
+  rule.baseline_runs = 5;  // a regression rule awaiting suite history waits for a baseline
+  EXPECT_EQ(NfrRow(rule, state).collecting, "");
+  rule.baseline_runs = 0;
   state.state = nfr::NfrState::kOk;
   state.samples = 31;
   EXPECT_EQ(common::WriteJson(NfrJson(rule, state)).find("collecting"), std::string::npos);

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <boost/json/parse.hpp>
+#include <cmath>
 #include <regex>
 #include <thread>
 
 #include "nfr/nfr_metrics.hpp"
+#include "stats/interval.hpp"
 
 namespace reznet::telemetry {
 namespace {
@@ -105,16 +107,55 @@ TEST(Telemetry, StatusJsonCarriesLastOutcomeAndWindows) {
   EXPECT_THAT(json, HasSubstr("\"1m\": {\"count\": 1, \"p50\": 0.05"));
 }
 
-TEST(Telemetry, ObservationsForNfrRules) {
-  common::MetricsRegistry registry;
-  Telemetry t(registry, {1min, 5min});
-  nfr::NfrMetrics nfr_metrics(registry);  // the NFR room's series, on the same /metrics
+// Probe "api": runs of 10, 20, … 100 ms, then one that timed out.
+void TenRunsAndATimeout(Telemetry& t) {
   t.AddProbe("api", "http");
   for (int i = 1; i <= 10; ++i)
     t.Consume("api", Ok(std::chrono::milliseconds(i * 10)), kNow, kWall);
   probes::Outcome failed;
   failed.Fail(clients::ErrorKind::kTimeout, "x");
   t.Consume("api", failed, kNow, kWall);
+}
+
+// What a rule reads carries the interval of its statistic: in seconds for latency, Wilson for the
+// error rate; a ratio of counters has none (issue #26).
+TEST(Telemetry, ObservationsCarryTheirIntervals) {
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
+  TenRunsAndATimeout(t);
+  config::NfrRule p50;
+  p50.probe = "api";
+  p50.phase = "total";
+  p50.stat = config::NfrStat::kP50;
+  p50.window = 1min;
+  const auto obs = t.windows().Observe(p50, kNow);
+  ASSERT_TRUE(obs.interval.has_value());
+  EXPECT_TRUE(obs.interval->Contains(*obs.value));
+  EXPECT_GT(obs.interval->low, 0.005);  // seconds, not nanoseconds
+  EXPECT_LT(obs.interval->high, 0.2);
+  config::NfrRule p99 = p50;
+  p99.stat = config::NfrStat::kP99;  // 10 samples cannot bound a p99 from above
+  EXPECT_FALSE(std::isfinite(t.windows().Observe(p99, kNow).interval->high));
+  config::NfrRule errors = p50;
+  errors.stat = config::NfrStat::kErrorRate;
+  const auto e = t.windows().Observe(errors, kNow);
+  ASSERT_TRUE(e.interval.has_value());
+  EXPECT_NEAR(e.interval->low, stats::WilsonInterval(1, 11).low, 1e-12);
+  EXPECT_NEAR(e.interval->high, stats::WilsonInterval(1, 11).high, 1e-12);
+  config::NfrRule hits = p50;
+  hits.stat = config::NfrStat::kRatio;
+  hits.phase = "hit_ratio";
+  probes::Outcome ratio;
+  ratio.SetCounter("hit_ratio", 0.5);
+  t.Consume("api", ratio, kNow, kWall);
+  EXPECT_FALSE(t.windows().Observe(hits, kNow).interval.has_value());
+}
+
+TEST(Telemetry, ObservationsForNfrRules) {
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min, 5min});
+  nfr::NfrMetrics nfr_metrics(registry);  // the NFR room's series, on the same /metrics
+  TenRunsAndATimeout(t);
   probes::Outcome ratio;
   ratio.SetCounter("hit_ratio", 0.5);
   t.Consume("api", ratio, kNow, kWall);

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/error.hpp"
 #include "common/json.hpp"
 #include "config/secrets.hpp"
 #include "daemon/cli/verbs.hpp"
@@ -228,7 +229,10 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
   std::thread progress([&] { Progress(live, settings, done); });
   load::LoadStats stats;
   int rc = 0;
-  auto ran = load::RunLoad(settings, {&g_stop, &live, probe->name, segment});
+  // Caught here too: the progress thread is running, and an exception passing it would abort.
+  auto ran = common::Catching([&] {
+    return load::RunLoad(settings, {&g_stop, &live, probe->name, segment});
+  });
   if (!ran) {
     done = true;
     progress.join();

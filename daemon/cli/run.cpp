@@ -149,7 +149,7 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
                        WriteFile(base.string() + ".md", suite::ToMarkdown(done)) &&
                        WriteFile(base.string() + ".xml", suite::ToJUnit(done));
   if (history) {
-    if (auto stored = history->Append(done); !stored)
+    if (auto stored = common::Catching([&] { return history->Append(done); }); !stored)
       std::cerr << "reznet-perfd: run not stored in history: " << stored.error().detail << "\n";
   }
   PrintVerdicts(done);

@@ -118,6 +118,12 @@ Outcome PostgresProbe::RunBlocking(SteadyClock::time_point deadline) {
   double rows = 0;
   for (const auto& q : settings_->queries) {
     const std::string statement = "reznet_" + q.name;
+    // A slow connect (libpq waits 2 s at least) may have used the run's time: then the query is
+    // not sent at all, and the idle connection stays for the next run.
+    if (SteadyClock::now() >= deadline) {
+      out.Fail(ErrorKind::kTimeout, q.name + ": the run's deadline passed before it was sent");
+      return out;
+    }
     if (!prepared_.count(statement)) {
       auto prep = Prepare(conn_.get(), statement.c_str(), q.sql.c_str(), wait());
       if (!prep || PQresultStatus(prep->get()) != PGRES_COMMAND_OK) {
