@@ -54,7 +54,7 @@ class DaemonTest(DaemonTestCase):
         self.assertEqual(metric(m, "reznet_perf_build_info"), 1)
 
     def test_series_per_http_probe_under_the_default_and_the_full_budget(self):
-        # The figures the README states: a plain-http probe records 4 phases (connect, ttfb,
+        # The figures docs/metrics.md states: a plain-http probe records 4 phases (connect, ttfb,
         # transfer, total); each has an 18-series histogram and its window gauges.
         tb = self.start_testbed()
         probe = ('probes:\n  - { name: api, kind: http, target: backend, interval: 1s, timeout: 900ms, '

@@ -1,7 +1,8 @@
-"""The README as the operator's guide stays true: every config key the loader reads appears in
-its reference, every key a probe kind reads appears in that kind's own README.md (its folder),
-every subcommand they name exists, every file the README points at exists, and the two
-quick-start commands are there."""
+"""The README and the documents behind it (docs/*.md) stay true: every config key the loader reads
+appears in the configuration reference (docs/configuration.md), every key a probe kind reads appears
+in that kind's own README.md (its folder), every subcommand they name exists, every file they point
+at exists, the README stays short (at most 200 lines), links every document in docs/, and keeps the
+two quick-start commands."""
 import glob
 import os
 import re
@@ -18,6 +19,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 # it accepts a key only to refuse it with a hint (a top-level `load:`).
 KEY_READ = re.compile(r'\b(?:Read\w*|Node|Has|PathOf|MarkOf)\((?:\w+, )?"([a-z_]+)"')
 TEST_SOURCE = ("_test.cpp", "_pgtest.cpp", "_redistest.cpp")
+CONFIG_REFERENCE = "docs/configuration.md"
+README_MAX_LINES = 200
 
 
 def keys_read(paths):
@@ -50,15 +53,20 @@ class ReadmeTest(unittest.TestCase):
     def setUpClass(cls):
         with open(os.path.join(ROOT, "README.md")) as f:
             cls.readme = f.read()
+        cls.docs = {}  # docs/*.md by path from the repository root
+        for path in sorted(glob.glob(os.path.join(ROOT, "docs/*.md"))):
+            with open(path) as f:
+                cls.docs[os.path.relpath(path, ROOT)] = f.read()
 
     def test_every_config_key_is_in_the_reference(self):
         # The loader's keys (config/) and any key the shared probe code (probes/*.cpp, outside the
-        # kinds' folders) reads for every probe: the README's configuration reference.
+        # kinds' folders) reads for every probe: the configuration reference.
         keys = keys_read(glob.glob(os.path.join(ROOT, "config/*.cpp")) +
                          glob.glob(os.path.join(ROOT, "probes/*.cpp")))
-        self.assertGreater(len(keys), 60)  # the scan found the config model (81 keys today)
-        self.assertEqual(missing_from(keys, self.readme), [],
-                         "config keys the loader reads but the README never shows")
+        self.assertGreater(len(keys), 60)  # the scan found the config model (82 keys today)
+        self.assertIn(CONFIG_REFERENCE, self.docs)
+        self.assertEqual(missing_from(keys, self.docs[CONFIG_REFERENCE]), [],
+                         f"config keys the loader reads but {CONFIG_REFERENCE} never shows")
 
     def test_every_kind_key_is_in_its_folder_readme(self):
         folders = kind_folders()
@@ -78,7 +86,7 @@ class ReadmeTest(unittest.TestCase):
     def test_named_subcommands_and_files_exist(self):
         help_text = subprocess.run([os.path.join(BIN, "reznet-perfd"), "--help"], capture_output=True,
                                    text=True).stdout
-        docs = {"README.md": self.readme}
+        docs = {"README.md": self.readme, **self.docs}
         for folder in kind_folders():
             readme = os.path.join(folder, "README.md")
             if os.path.exists(readme):  # a missing one fails the test above
@@ -87,10 +95,21 @@ class ReadmeTest(unittest.TestCase):
         for doc, text in docs.items():
             for sub in set(re.findall(r"`reznet-perfd ([a-z-]+)", text)):
                 self.assertRegex(help_text, rf"\n\s+{sub}\b", f"{doc} names reznet-perfd {sub}")
-        paths = set(re.findall(r"`((?:config|deploy|dashboards|systemd|scripts|bench|tests)/[\w./-]+)`", self.readme))
-        self.assertGreater(len(paths), 10)
-        for p in paths:
-            self.assertTrue(os.path.exists(os.path.join(ROOT, p)), f"README points at {p}")
+        paths = {}  # path → the first document (README.md, docs/*.md) that names it
+        for doc in ["README.md", *self.docs]:
+            text = docs[doc]
+            for p in re.findall(r"`((?:config|deploy|dashboards|systemd|scripts|bench|tests)/[\w./-]+)`", text):
+                paths.setdefault(p, doc)
+        self.assertGreater(len(paths), 30)  # the scan found the documents' paths (42 today)
+        for p, doc in paths.items():
+            self.assertTrue(os.path.exists(os.path.join(ROOT, p)), f"{doc} points at {p}")
+
+    def test_readme_is_short_and_links_every_document(self):
+        lines = self.readme.count("\n")
+        self.assertLessEqual(lines, README_MAX_LINES, "README.md: move detail into docs/ and link it")
+        self.assertGreater(len(self.docs), 5)  # the scan found docs/
+        linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)(?:#[\w-]*)?\)", self.readme))
+        self.assertEqual(sorted(set(self.docs) - linked), [], "documents in docs/ the README does not link")
 
     def test_quick_start_is_two_commands(self):
         quick = self.readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
