@@ -42,38 +42,8 @@ using ::testing::Not;
 using testing::Service;
 using ::testing::StartsWith;
 
-// The probe of `yaml` (its only one), built as the daemon builds it: through the registry with the
-// whole config (so its outcomes pass the redactor of every target, db_target's too) and libpq on
-// a blocking pool of its own; or, with `redacted` false, the kind's own probe without that net.
-class Built {
- public:
-  explicit Built(const std::string& yaml, bool redacted = true)
-      : config_(testing::LoadConfig(yaml)), spec_(config_.probes.at(0)) {
-    const CreateArgs args{spec_, config_.FindTarget(spec_.target), io_.get_executor(),
-                          blocking_.get_executor(), &config_};
-    ProbeRegistry registry;
-    RegisterBuiltinProbes(registry);
-    probe_ = redacted ? registry.Create(args) : CacheProbe::Create(args);
-  }
-  ~Built() { blocking_.join(); }
-
-  // One run, its deadline now + the probe's timeout; `took` gets its wall time.
-  Outcome Run(std::chrono::steady_clock::duration* took = nullptr) {
-    const auto start = std::chrono::steady_clock::now();
-    Outcome out = testing::Await(io_, probe_->Run({start + spec_.timeout, 0}));
-    if (took) *took = std::chrono::steady_clock::now() - start;
-    return out;
-  }
-  std::string Json(const Outcome& o) const { return OutcomeToJson(spec_.name, spec_.kind, o); }
-  std::chrono::nanoseconds timeout() const { return spec_.timeout; }
-
- private:
-  config::Config config_;
-  const config::ProbeConfig& spec_;
-  boost::asio::io_context io_;
-  boost::asio::thread_pool blocking_{1};
-  std::unique_ptr<Probe> probe_;
-};
+// The probe of a config, built as the daemon builds it (tests/support/probe_runs.hpp).
+using Built = testing::BuiltProbe<CacheProbe>;
 
 // Names of this process only: the application's table (a temporary one, so each run has a
 // statement of its own in pg_stat_statements, which keys statements by table, not by text) and

@@ -30,38 +30,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::Service;
 
-// The probe of `yaml` (its only one), built as the daemon builds it: through the registry (so its
-// outcomes pass the config's redactor) with libpq on a blocking pool of its own; or, with
-// `redacted` false, the kind's own probe without that safety net. Runs as often as asked.
-class Built {
- public:
-  explicit Built(const std::string& yaml, bool redacted = true)
-      : config_(testing::LoadConfig(yaml)), spec_(config_.probes.at(0)) {
-    const CreateArgs args{spec_, config_.FindTarget(spec_.target), io_.get_executor(),
-                          blocking_.get_executor(), &config_};
-    ProbeRegistry registry;
-    RegisterBuiltinProbes(registry);
-    probe_ = redacted ? registry.Create(args) : PostgresProbe::Create(args);
-  }
-  ~Built() { blocking_.join(); }
-
-  // One run, its deadline now + the probe's timeout; `took` gets its wall time.
-  Outcome Run(std::chrono::steady_clock::duration* took = nullptr) {
-    const auto start = std::chrono::steady_clock::now();
-    Outcome out = testing::Await(io_, probe_->Run({start + spec_.timeout, 0}));
-    if (took) *took = std::chrono::steady_clock::now() - start;
-    return out;
-  }
-  std::string Json(const Outcome& o) const { return OutcomeToJson(spec_.name, spec_.kind, o); }
-  std::chrono::nanoseconds timeout() const { return spec_.timeout; }
-
- private:
-  config::Config config_;
-  const config::ProbeConfig& spec_;
-  boost::asio::io_context io_;
-  boost::asio::thread_pool blocking_{1};
-  std::unique_ptr<Probe> probe_;
-};
+// The probe of a config, built as the daemon builds it (tests/support/probe_runs.hpp).
+using Built = testing::BuiltProbe<PostgresProbe>;
 
 // A target block for the test database, as a user writes it (the password beside the DSN).
 std::string Db(const std::string& password, const std::string& dsn) {

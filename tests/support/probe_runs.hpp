@@ -4,13 +4,17 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "probes/outcome.hpp"
+#include "probes/probe.hpp"
 #include "tests/support/manual_clock.hpp"
 
 namespace reznet::testing {
@@ -44,5 +48,44 @@ T Await(boost::asio::io_context& io, boost::asio::awaitable<T> task, ManualClock
   if (error) std::rethrow_exception(error);
   return std::move(*result);
 }
+
+// The probe of `yaml` (its only one, of kind `Kind`), built as the daemon builds it: through the
+// registry with the whole config (so its outcomes pass the config's redactor) and a blocking pool
+// of its own; or, with `redacted` false, the kind's own probe without that safety net, to show
+// what the kind itself lets out. Runs as often as asked.
+template <class Kind>
+class BuiltProbe {
+ public:
+  explicit BuiltProbe(const std::string& yaml, bool redacted = true)
+      : config_(LoadConfig(yaml)), spec_(config_.probes.at(0)) {
+    const probes::CreateArgs args{spec_, config_.FindTarget(spec_.target), io_.get_executor(),
+                                  blocking_.get_executor(), &config_};
+    probes::ProbeRegistry registry;
+    probes::RegisterBuiltinProbes(registry);
+    probe_ = redacted ? registry.Create(args) : Kind::Create(args);
+  }
+  ~BuiltProbe() { blocking_.join(); }
+  BuiltProbe(const BuiltProbe&) = delete;
+  BuiltProbe& operator=(const BuiltProbe&) = delete;
+
+  // One run, its deadline now + the probe's timeout; `took` gets its wall time.
+  probes::Outcome Run(std::chrono::steady_clock::duration* took = nullptr) {
+    const auto start = std::chrono::steady_clock::now();
+    probes::Outcome out = Await(io_, probe_->Run({start + spec_.timeout, 0}));
+    if (took) *took = std::chrono::steady_clock::now() - start;
+    return out;
+  }
+  std::string Json(const probes::Outcome& o) const {
+    return probes::OutcomeToJson(spec_.name, spec_.kind, o);
+  }
+  std::chrono::nanoseconds timeout() const { return spec_.timeout; }
+
+ private:
+  config::Config config_;
+  const config::ProbeConfig& spec_;
+  boost::asio::io_context io_;
+  boost::asio::thread_pool blocking_{1};
+  std::unique_ptr<probes::Probe> probe_;
+};
 
 }  // namespace reznet::testing
