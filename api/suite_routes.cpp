@@ -60,6 +60,7 @@ json::object Summary(const suite::RunRecord& r) {
           {"finished_at", r.finished_at},
           {"nfrs", json::object{{"passed", r.Count(suite::Verdict::kPassed)},
                                 {"failed", r.Count(suite::Verdict::kFailed)},
+                                {"inconclusive", r.Count(suite::Verdict::kInconclusive)},
                                 {"skipped", r.Count(suite::Verdict::kSkipped)}}},
           {"status_url", "/runs/" + r.id}};
 }
@@ -111,7 +112,7 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
   if (format == Format::kMarkdown) {
     std::string md =
         "# Suite runs\n\n| run | profile | result | started | NFRs met / failed / "
-        "skipped |\n|---|---|---|---|---|\n";
+        "inconclusive / skipped |\n|---|---|---|---|---|\n";
     for (const auto& r : runs) {
       md += "| [" + common::MarkdownText(r.id) + "](/runs/" + common::UrlEncode(r.id) +
             "?format=markdown) | " + common::MarkdownText(r.profile) + " | " +
@@ -119,6 +120,7 @@ HttpReply ListRuns(suite::SuiteService& suites, const HttpRequest& req) {
             suite::FormatTime(r.started_at) + " | " +
             std::to_string(r.Count(suite::Verdict::kPassed)) + " / " +
             std::to_string(r.Count(suite::Verdict::kFailed)) + " / " +
+            std::to_string(r.Count(suite::Verdict::kInconclusive)) + " / " +
             std::to_string(r.Count(suite::Verdict::kSkipped)) + " |\n";
     }
     return HttpReply{200, "text/markdown; charset=utf-8", md, {}};

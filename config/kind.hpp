@@ -11,6 +11,7 @@
 // it was loaded with. A ProbeConfig whose kind is unknown (only inside a load that fails) or that
 // a test builds by hand has default traits: empty name, no phases, not on demand, 1 sample.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +30,13 @@ struct ProbeConfig;
 // Settings of one probe kind (the block under the kind's name). Each kind derives its own.
 struct KindSettings {
   virtual ~KindSettings() = default;
+  // The fewest samples of `phase` one run records (several for an http probe's `samples:`, a
+  // cache probe's `requests`, a postgres probe's queries); 0 when it depends on the target (an
+  // LLM stream's inter-chunk gaps). check-config counts a rule's samples with it.
+  virtual std::int64_t SamplesPerRun(std::string_view phase) const {
+    (void)phase;
+    return 1;
+  }
 };
 
 // Parses the block under the kind's name. `target` is null when the probe has no valid target.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -33,7 +34,8 @@ SuiteProfile DefaultProfile(const Config& cfg, std::string_view name) {
     if (probe.targets_from) continue;  // a template: its discovered probes run instead
     const auto& in = probe.traits.profiles;
     if (name == kFullProfile || std::find(in.begin(), in.end(), name) != in.end())
-      p.probes.push_back({probe.name, probe.traits.default_samples});
+      p.probes.push_back({probe.name, probe.traits.default_samples,
+                          DefaultMaxSamples(probe.traits.default_samples, probe.traits.on_demand)});
   }
   p.nfrs = RulesOver(cfg, p.probes);
   return p;
@@ -66,6 +68,10 @@ void CheckProfileNfrs(MapReader& r, const Config& cfg, const SuiteProfile& profi
 
 }  // namespace
 
+int DefaultMaxSamples(int samples, bool on_demand) {
+  return on_demand ? samples : std::max(samples, std::min(samples * 10, 10'000));
+}
+
 std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg) {
   std::map<std::string, SuiteProfile> out;
   for (std::string_view name : kDefaultProfiles) out[std::string(name)] = DefaultProfile(cfg, name);
@@ -94,6 +100,21 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     profile.from_config = true;
     std::int64_t samples = 0;
     r.Read("samples", samples, 1, 10'000);
+    std::int64_t max_samples = 0;
+    r.Read("max_samples", max_samples, 1, 100'000);
+    std::optional<Duration> max_time;
+    if (Duration d{}; r.Has("max_time") && r.Read("max_time", d)) max_time = d;
+    std::string on_inconclusive;
+    if (r.Has("on_inconclusive") && r.Read("on_inconclusive", on_inconclusive)) {
+      if (on_inconclusive == "fail") {
+        profile.on_inconclusive = OnInconclusive::kFail;
+      } else if (on_inconclusive != "pass") {
+        diag.Error(r.MarkOf("on_inconclusive"), r.PathOf("on_inconclusive"),
+                   "\"" + on_inconclusive +
+                       "\" is not a choice; write pass (an inconclusive verdict passes with a "
+                       "warning) or fail");
+      }
+    }
     YAML::Node probes = r.Node("probes");
     if (!probes.IsDefined() || probes.IsNull()) {
       diag.Error(r.mark(), r.PathOf("probes"),
@@ -104,11 +125,15 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
         const std::string ipath = r.PathOf("probes") + "[" + std::to_string(i) + "]";
         SuiteEntry entry;
         std::int64_t entry_samples = 0;
+        std::int64_t entry_max = max_samples;
+        std::optional<Duration> entry_time = max_time;
         YAML::Mark mark = probes[i].Mark();
         if (probes[i].IsMap()) {
           MapReader e(probes[i], ipath, diag);
           e.Read("probe", entry.probe, true);
           e.Read("samples", entry_samples, 1, 10'000);
+          e.Read("max_samples", entry_max, 1, 100'000);
+          if (Duration d{}; e.Has("max_time") && e.Read("max_time", d)) entry_time = d;
           mark = e.MarkOf("probe");
           e.Finish();
         } else if (auto s = r.Scalar(probes[i], ipath)) {
@@ -134,6 +159,10 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
         entry.samples = static_cast<int>(entry_samples > 0 ? entry_samples
                                          : samples > 0     ? samples
                                                            : probe->traits.default_samples);
+        entry.max_samples = entry_max > 0
+                                ? static_cast<int>(std::max<std::int64_t>(entry_max, entry.samples))
+                                : DefaultMaxSamples(entry.samples, probe->traits.on_demand);
+        if (entry_time) entry.max_time = *entry_time;
         profile.probes.push_back(entry);
       }
     }

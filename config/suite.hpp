@@ -5,6 +5,9 @@
 //     quick:                          # a profile; quick, standard, full and load exist by default
 //       probes: [api_agents, { probe: db, samples: 20 }]
 //       samples: 30                   # runs per probe unless the entry says otherwise
+//       max_samples: 300              # adaptive sampling: keep running a probe while a verdict
+//       max_time: 60s                 # over it is inconclusive, up to these caps (per entry too)
+//       on_inconclusive: pass         # pass (exit 0 with a warning line) or fail (exit 1)
 //       nfrs: [api_p95, db_query_p95] # judged rules; default: every rule over the listed probes
 //   history:
 //     store: file                     # file (state_dir/runs.jsonl, default) or postgres
@@ -24,6 +27,7 @@
 // KindTraits::default_samples (the RezNet test script: agent 10, postgres 20, http 30, llm 5,
 // redis 20, cache 1 — a cache run itself sends `requests`, 100 by default —, load 1).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,17 +38,30 @@ namespace reznet::config {
 
 struct Config;
 
+// Adaptive sampling (issue #26): a probe runs `samples` times, then keeps running while a verdict
+// over it is inconclusive (its 95 % interval straddles the threshold, or the statistic needs more
+// samples for an interval at all), until max_samples runs or max_time of its runs. Defaults:
+// ten times `samples` (at most 10,000) and 60 s; on-demand kinds (load) run `samples` only.
 struct SuiteEntry {
   std::string probe;
   int samples = 1;
+  int max_samples = 1;
+  std::chrono::nanoseconds max_time = std::chrono::seconds(60);
 };
+
+// What an inconclusive verdict makes of a run: passed with a warning (the default) or failed.
+enum class OnInconclusive { kPass, kFail };
 
 struct SuiteProfile {
   std::string name;
   std::vector<SuiteEntry> probes;
   std::vector<std::string> nfrs;  // judged rules, resolved (never empty unless no rule applies)
   bool from_config = false;       // false: a default profile
+  OnInconclusive on_inconclusive = OnInconclusive::kPass;
 };
+
+// The default max_samples for `samples` runs of a probe of a kind that is (not) on demand.
+int DefaultMaxSamples(int samples, bool on_demand);
 
 struct HistoryConfig {
   std::string store = "file";  // file | postgres

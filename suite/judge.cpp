@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
+#include "stats/interval.hpp"
 #include "stats/significance.hpp"
 
 namespace reznet::suite {
@@ -142,6 +144,72 @@ StatValue StatOf(const ProbeResult& p, const config::NfrRule& rule) {
   return {v, s->count};
 }
 
+namespace {
+
+std::optional<double> Finite(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+double QuantileOf(config::NfrStat stat) {
+  switch (stat) {
+    case config::NfrStat::kP50:
+      return 0.50;
+    case config::NfrStat::kP90:
+      return 0.90;
+    case config::NfrStat::kP95:
+      return 0.95;
+    default:
+      return 0.99;
+  }
+}
+
+}  // namespace
+
+std::optional<NfrVerdict::Interval> IntervalOf(const ProbeResult& p, const config::NfrRule& rule) {
+  using config::NfrStat;
+  if (rule.stat == NfrStat::kErrorRate) {
+    if (p.runs == 0) return std::nullopt;
+    const auto w = stats::WilsonInterval(p.failures, p.runs);
+    return NfrVerdict::Interval{w.low, w.high};
+  }
+  if (rule.stat == NfrStat::kRatio || rule.stat == NfrStat::kMax) return std::nullopt;
+  const PhaseStats* s = p.Phase(rule.phase);
+  if (s == nullptr || s->count == 0) return std::nullopt;
+  auto kept = s->Weighted();
+  std::sort(kept.begin(), kept.end());
+  std::uint64_t k = 0;
+  for (const auto& [v, c] : kept) k += c;
+  if (k == 0) return NfrVerdict::Interval{};  // an old record: no samples kept
+  if (rule.stat == NfrStat::kMean) {
+    double sum = 0, sq = 0;
+    for (const auto& [v, c] : kept) sum += v * static_cast<double>(c);
+    const double mean = sum / static_cast<double>(k);
+    for (const auto& [v, c] : kept) sq += (v - mean) * (v - mean) * static_cast<double>(c);
+    const double sd = k > 1 ? std::sqrt(sq / static_cast<double>(k - 1)) : 0;
+    const auto m = stats::MeanInterval(s->count, s->mean, sd);
+    return NfrVerdict::Interval{Finite(m.low), Finite(m.high)};
+  }
+  // Order statistics of all `count` samples, read from the kept ones (every sample, or evenly
+  // spaced order statistics of them: rank r of n is kept rank ⌈r·k/n⌉).
+  const auto ranks = stats::QuantileRanks(s->count, QuantileOf(rule.stat));
+  auto at = [&](std::uint64_t r) {
+    const auto scaled = std::clamp<std::uint64_t>(
+        static_cast<std::uint64_t>(std::ceil(static_cast<double>(r) * static_cast<double>(k) /
+                                             static_cast<double>(s->count))),
+        1, k);
+    std::uint64_t seen = 0;
+    for (const auto& [v, c] : kept) {
+      seen += c;
+      if (seen >= scaled) return v;
+    }
+    return kept.back().first;
+  };
+  NfrVerdict::Interval out;
+  if (ranks.lower >= 1) out.low = at(ranks.lower);
+  if (ranks.upper <= s->count) out.high = at(ranks.upper);
+  return out;
+}
+
 std::optional<double> MedianBaseline(const config::NfrRule& rule,
                                      const std::vector<RunRecord>& past) {
   std::vector<double> values;
@@ -210,6 +278,50 @@ void TestRegression(NfrVerdict& v, const config::NfrRule& rule, const ProbeResul
   }
 }
 
+double Low(const NfrVerdict::Interval& in) {
+  return in.low.value_or(-std::numeric_limits<double>::infinity());
+}
+double High(const NfrVerdict::Interval& in) {
+  return in.high.value_or(std::numeric_limits<double>::infinity());
+}
+
+// The whole interval keeps the promise / breaks it; an open side keeps "<" and breaks ">".
+bool Kept(const config::NfrRule& rule, const NfrVerdict::Interval& in) {
+  return rule.Met(Low(in), rule.threshold) && rule.Met(High(in), rule.threshold);
+}
+bool Breached(const config::NfrRule& rule, const NfrVerdict::Interval& in) {
+  return !rule.Met(Low(in), rule.threshold) && !rule.Met(High(in), rule.threshold);
+}
+// Neither: the interval straddles the threshold.
+bool Straddles(const config::NfrRule& rule, const NfrVerdict::Interval& in) {
+  return !Kept(rule, in) && !Breached(rule, in);
+}
+
+std::string Side(const config::NfrRule& rule, const std::optional<double>& v, const char* open) {
+  return v ? config::FormatThreshold(rule, *v) : std::string(open);
+}
+
+// "p99 12.1ms, 95 % interval [4.2ms, ∞) over 20 samples straddles < 10ms; an upper bound needs
+// 299 samples"
+std::string Inconclusive(const config::NfrRule& rule, double value, const NfrVerdict::Interval& in,
+                         std::uint64_t samples) {
+  std::string out = rule.stat_name + " " + config::FormatThreshold(rule, value) +
+                    ", 95 % interval [" + Side(rule, in.low, "-∞") + ", " +
+                    Side(rule, in.high, "∞") + "] over " + std::to_string(samples) +
+                    " samples, straddles " + rule.op_text + " " +
+                    config::FormatThreshold(rule, rule.threshold);
+  if (rule.stat >= config::NfrStat::kP50 && rule.stat <= config::NfrStat::kP99) {
+    const double q = QuantileOf(rule.stat);
+    if (!in.high)
+      out +=
+          "; an upper bound needs " + std::to_string(stats::SamplesForUpperBound(q)) + " samples";
+    if (!in.low)
+      out += "; a lower bound needs " + std::to_string(stats::SamplesForUpperBound(1 - q)) +
+             " samples";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
@@ -249,7 +361,12 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
         v.reason = "no " + (rule->phase.empty() ? std::string("runs") : rule->phase) +
                    " sample in " + std::to_string(probe->runs) + " run(s)" +
                    (probe->last_error.empty() ? "" : "; last error " + probe->last_error);
-      } else if (rule->Met(*s.value, rule->threshold)) {
+      } else if (v.interval = IntervalOf(*probe, *rule);
+                 !rule->regression && v.interval && Straddles(*rule, *v.interval)) {
+        v.verdict = Verdict::kInconclusive;
+        v.reason = Inconclusive(*rule, *s.value, *v.interval, s.samples);
+      } else if (!rule->regression && v.interval ? Kept(*rule, *v.interval)
+                                                 : rule->Met(*s.value, rule->threshold)) {
         v.verdict = Verdict::kPassed;
         // Beyond the tolerance but under the absolute floor: say so, with the numbers.
         if (rule->regression && rule->reference && rule->MinChange() > 0) {
@@ -271,6 +388,10 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
         v.reason = rule->stat_name + " " + config::FormatThreshold(*rule, *s.value) +
                    " breaks the promise " + rule->op_text + " " +
                    config::FormatThreshold(*rule, rule->threshold);
+        if (!rule->regression && v.interval)
+          v.reason += " (95 % interval [" + Side(*rule, v.interval->low, "-∞") + ", " +
+                      Side(*rule, v.interval->high, "∞") + "] over " + std::to_string(s.samples) +
+                      " samples)";
         if (rule->regression) TestRegression(v, *rule, *probe, options);
       }
     }
@@ -280,7 +401,9 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
 }
 
 RunState FinalState(const RunRecord& run) {
-  return run.Count(Verdict::kFailed) > 0 ? RunState::kFailed : RunState::kPassed;
+  const bool failed = run.Count(Verdict::kFailed) > 0 ||
+                      (run.inconclusive_fails && run.Count(Verdict::kInconclusive) > 0);
+  return failed ? RunState::kFailed : RunState::kPassed;
 }
 
 }  // namespace reznet::suite

@@ -4,9 +4,12 @@
 //
 // A rule reads from a suite what it reads from a window: a latency stat over every sample of its
 // phase (nearest rank), the error rate of runs (failed / done), or the mean of a ratio counter.
-// min_samples and `for` do not apply: the profile chose the sample count. A rule whose probe ran
-// but produced no sample of the phase fails (every run failed, say) — silence is not a pass; a
-// rule whose probe was skipped (e.g. no API key) is skipped with the probe's reason.
+// min_samples and `for` do not apply: the profile chose the sample count. A threshold rule is
+// met when the 95 % interval of its statistic keeps the promise, breached when it breaks it,
+// inconclusive when it straddles the threshold (statistics without an interval — max, ratios —
+// are judged on the value). Regression rules keep their rank test (TestRegression). A rule whose
+// probe ran but produced no sample of the phase fails (every run failed, say) — silence is not a
+// pass; a rule whose probe was skipped (e.g. no API key) is skipped with the probe's reason.
 
 #include <map>
 #include <optional>
@@ -46,6 +49,12 @@ struct StatValue {
 // The value `rule` reads from a probe's suite result.
 StatValue StatOf(const ProbeResult& probe, const config::NfrRule& rule);
 
+// The 95 % interval of the value `rule` reads (stats/interval.hpp): percentiles from order
+// statistics, the mean from Student's t, the error rate from Wilson's score; none for max and
+// ratios (their verdicts stay on the point value).
+std::optional<NfrVerdict::Interval> IntervalOf(const ProbeResult& probe,
+                                               const config::NfrRule& rule);
+
 // A regression rule's baseline from past runs (newest first): the median of its stat over the
 // last `rule.baseline_runs` runs that measured it; nullopt when none did.
 std::optional<double> MedianBaseline(const config::NfrRule& rule,
@@ -72,7 +81,8 @@ std::vector<NfrVerdict> Judge(const std::vector<config::NfrRule>& rules,
                               const std::vector<ProbeResult>& results,
                               const JudgeOptions& options = {});
 
-// passed when no verdict failed, failed otherwise.
+// passed when no verdict failed (nor, with on_inconclusive: fail, was inconclusive); failed
+// otherwise.
 RunState FinalState(const RunRecord& run);
 
 }  // namespace reznet::suite

@@ -65,18 +65,21 @@ TEST(Judge, PassFailSkipAndSilenceIsNotAPass) {
   using config::NfrStat;
   std::vector<config::NfrRule> rules = {
       Rule("api_p95", "api", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.2),
-      Rule("api_p50", "api", NfrStat::kP50, "p50", "<", NfrOp::kLt, 0.03),
+      Rule("api_p50", "api", NfrStat::kP50, "p50", "<", NfrOp::kLt, 0.015),
       Rule("db_p95", "db", NfrStat::kP95, "p95", "<", NfrOp::kLt, 0.1, "query"),
       Rule("llm_ttfb", "llm", NfrStat::kMean, "mean", "<", NfrOp::kLt, 0.5, "ttfb"),
       Rule("db_errors", "db", NfrStat::kErrorRate, "error_rate", "<", NfrOp::kLt, 0.05, ""),
       Rule("not_judged", "api", NfrStat::kMax, "max", "<", NfrOp::kLt, 1)};
   auto v = Judge(rules, {"api_p95", "api_p50", "db_p95", "llm_ttfb", "db_errors"}, Results());
   ASSERT_EQ(v.size(), 5u);
-  EXPECT_EQ(v[0].verdict, Verdict::kPassed);
-  EXPECT_DOUBLE_EQ(*v[0].value, 0.1);  // p95 of 10 samples: the 10th
+  // p95 of 10 samples: the 10th, the maximum, with nothing above it to bound the p95.
+  EXPECT_EQ(v[0].verdict, Verdict::kInconclusive);
+  EXPECT_DOUBLE_EQ(*v[0].value, 0.1);
   EXPECT_EQ(v[0].samples, 10u);
-  EXPECT_EQ(v[1].verdict, Verdict::kFailed);  // p50 50 ms
-  EXPECT_EQ(v[1].reason, "p50 50ms breaks the promise < 30ms");
+  EXPECT_THAT(v[0].reason, HasSubstr("an upper bound needs 59 samples"));
+  EXPECT_EQ(v[1].verdict, Verdict::kFailed);  // p50 50 ms, and all of its interval above 15 ms
+  EXPECT_EQ(v[1].reason,
+            "p50 50ms breaks the promise < 15ms (95 % interval [20ms, 90ms] over 10 samples)");
   EXPECT_EQ(v[2].verdict, Verdict::kFailed);  // every run failed: no sample
   EXPECT_THAT(v[2].reason, HasSubstr("no query sample in 3 run(s); last error connect"));
   EXPECT_EQ(v[3].verdict, Verdict::kSkipped);

@@ -75,6 +75,8 @@ const char* VerdictName(Verdict v) {
       return "failed";
     case Verdict::kSkipped:
       return "skipped";
+    case Verdict::kInconclusive:
+      return "inconclusive";
   }
   return "skipped";
 }
@@ -216,6 +218,8 @@ json::object VerdictJson(const NfrVerdict& v) {
           {"unit", v.latency ? "seconds" : "ratio"},
           {"value", Opt(v.value)},
           {"samples", v.samples},
+          {"ci", v.interval ? json::value(json::array{Opt(v.interval->low), Opt(v.interval->high)})
+                            : json::value(nullptr)},
           {"verdict", VerdictName(v.verdict)},
           {"reason", v.reason},
           {"severity", v.severity},
@@ -309,6 +313,7 @@ E Enum(const json::object& o, std::string_view k, std::optional<E> (*parse)(std:
 Verdict VerdictOf(const std::string& s) {
   if (s == "passed") return Verdict::kPassed;
   if (s == "failed") return Verdict::kFailed;
+  if (s == "inconclusive") return Verdict::kInconclusive;
   return Verdict::kSkipped;
 }
 
@@ -330,6 +335,7 @@ std::string ToJson(const RunRecord& r) {
       {"baseline_id", r.compared_with},
       {"tolerance", r.tolerance},
       {"significance", r.significance},
+      {"on_inconclusive", r.inconclusive_fails ? "fail" : "pass"},
       {"baseline", Array(r.comparison, BaselineJson)},
       {"baseline_phases", Array(r.phase_comparison, BaselineJson)}};
   // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
@@ -396,6 +402,14 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
   v.latency = S(vo, "unit") != "ratio";
   v.value = OptD(vo, "value");
   v.samples = static_cast<std::uint64_t>(D(vo, "samples"));
+  if (const auto* ci = Get(vo, "ci"); ci != nullptr && !ci->is_null()) {
+    const auto& pair = A(*ci, "ci");
+    if (pair.size() != 2) WrongType("ci", "[low, high]");
+    NfrVerdict::Interval in;
+    if (!pair[0].is_null()) in.low = Number(pair[0], "ci");
+    if (!pair[1].is_null()) in.high = Number(pair[1], "ci");
+    v.interval = in;
+  }
   v.verdict = VerdictOf(S(vo, "verdict"));
   v.reason = S(vo, "reason");
   v.severity = S(vo, "severity");
@@ -445,6 +459,7 @@ RunRecord RunFromJson(const json::value& root) {
   r.compared_with = S(o, "baseline_id");
   if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
   if (Get(o, "significance")) r.significance = D(o, "significance");
+  r.inconclusive_fails = S(o, "on_inconclusive") == "fail";
   for (const auto& bv : A(o, "baseline")) r.comparison.push_back(BaselineFromJson(bv));
   for (const auto& bv : A(o, "baseline_phases")) r.phase_comparison.push_back(BaselineFromJson(bv));
   return r;

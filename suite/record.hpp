@@ -64,7 +64,10 @@ struct ProbeResult {
   std::optional<double> CounterMean(const std::string& name) const;
 };
 
-enum class Verdict { kPassed, kFailed, kSkipped };
+// A judged NFR: met (passed), breached (failed), inconclusive (the 95 % interval of its statistic
+// straddles the threshold, or has no side on the promise's side yet: the p99 of 20 samples is
+// their maximum; the profile's on_inconclusive decides what the run makes of it), or skipped.
+enum class Verdict { kPassed, kFailed, kSkipped, kInconclusive };
 const char* VerdictName(Verdict v);
 
 // A run's life: queued → running → passed | failed | error (error: it could not finish, or
@@ -96,6 +99,13 @@ struct NfrVerdict {
   bool latency = true;   // seconds (true) or ratio
   std::optional<double> value;
   std::uint64_t samples = 0;
+  // The 95 % interval of `value` (stats/interval.hpp) when its statistic has one; a side that
+  // is nullopt is open (too few samples to bound it).
+  struct Interval {
+    std::optional<double> low, high;
+    bool operator==(const Interval&) const = default;
+  };
+  std::optional<Interval> interval;
   Verdict verdict = Verdict::kSkipped;
   std::string reason;  // why failed or skipped, for people
   std::string severity;
@@ -140,6 +150,7 @@ struct RunRecord {
   std::string compared_with;  // the run compared with ("" when none)
   double tolerance = 0.10;
   double significance = 0.05;
+  bool inconclusive_fails = false;              // the profile's on_inconclusive: fail
   std::vector<ComparisonRow> comparison;        // per judged NFR
   std::vector<ComparisonRow> phase_comparison;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;

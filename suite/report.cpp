@@ -29,8 +29,23 @@ const char* Mark(Verdict v) {
       return "✗";
     case Verdict::kSkipped:
       return "–";
+    case Verdict::kInconclusive:
+      return "?";
   }
   return "–";
+}
+
+// "12.3 ms (95 % interval 10.1 ms … 14.2 ms)"; an open side is ∞.
+std::string Measured(const NfrVerdict& v) {
+  std::string out = FormatValue(*v.value, v.latency);
+  if (v.interval) {
+    const auto side = [&](const std::optional<double>& x, const char* open) {
+      return x ? FormatValue(*x, v.latency) : std::string(open);
+    };
+    out += " (95 % interval " + side(v.interval->low, "-∞") + " … " + side(v.interval->high, "∞") +
+           ")";
+  }
+  return out;
 }
 
 std::string Promise(const NfrVerdict& v) {
@@ -128,6 +143,8 @@ std::string ToMarkdown(const RunRecord& r) {
   md += "| Duration | " + Duration(r) + " |\n";
   md += "| NFRs | " + std::to_string(r.Count(Verdict::kPassed)) + " met, " +
         std::to_string(r.Count(Verdict::kFailed)) + " failed, " +
+        std::to_string(r.Count(Verdict::kInconclusive)) +
+        " inconclusive (on_inconclusive: " + (r.inconclusive_fails ? "fail" : "pass") + "), " +
         std::to_string(r.Count(Verdict::kSkipped)) + " skipped |\n";
   for (const auto& [k, v] : r.labels) md += "| " + Md(k) + " | " + Md(v) + " |\n";
   if (!r.version.empty()) md += "| reznet-perfd | " + Md(r.version) + " |\n";
@@ -140,9 +157,9 @@ std::string ToMarkdown(const RunRecord& r) {
     if (v.verdict == Verdict::kSkipped) {
       md += " — skipped: " + Md(v.reason);
     } else if (v.value) {
-      md += " — measured " + FormatValue(*v.value, v.latency) + " over " +
-            std::to_string(v.samples) + " samples";
+      md += " — measured " + Measured(v) + " over " + std::to_string(v.samples) + " samples";
       if (v.verdict == Verdict::kFailed) md += " — **FAILED**";
+      if (v.verdict == Verdict::kInconclusive) md += " — *inconclusive*: " + Md(v.reason);
     } else {
       md += " — **FAILED**: " + Md(v.reason);
     }
@@ -156,8 +173,16 @@ std::string ToMarkdown(const RunRecord& r) {
       md += "Skipped: " + Md(p.skip_reason) + "\n";
       continue;
     }
-    md += std::to_string(p.runs) + " of " + std::to_string(p.planned) + " runs, " +
-          std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".\n\n";
+    if (p.runs > p.planned) {
+      md += std::to_string(p.runs) + " runs (" + std::to_string(p.planned) +
+            " planned, the rest until its verdicts were conclusive or its max_samples or "
+            "max_time), " +
+            std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
+    } else {
+      md += std::to_string(p.runs) + " of " + std::to_string(p.planned) + " runs, " +
+            std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
+    }
+    md += "\n\n";
     if (!p.phases.empty()) {
       md += "| phase | samples | min | p50 | p90 | p95 | p99 | max | mean |\n";
       md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -209,11 +234,12 @@ std::string ToJUnit(const RunRecord& r) {
   const double seconds = r.finished_at > 0 ? r.finished_at - r.started_at : 0;
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   const std::size_t tests = r.nfrs.size() + (r.state == RunState::kError ? 1 : 0);
-  const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" +
-                             std::to_string(r.Count(Verdict::kFailed)) + "\" errors=\"" +
-                             (r.state == RunState::kError ? "1" : "0") + "\" skipped=\"" +
-                             std::to_string(r.Count(Verdict::kSkipped)) + "\" time=\"" +
-                             Fmt("%.3f", seconds) + "\"";
+  const std::string counts =
+      " tests=\"" + std::to_string(tests) + "\" failures=\"" +
+      std::to_string(r.Count(Verdict::kFailed) +
+                     (r.inconclusive_fails ? r.Count(Verdict::kInconclusive) : 0)) +
+      "\" errors=\"" + (r.state == RunState::kError ? "1" : "0") + "\" skipped=\"" +
+      std::to_string(r.Count(Verdict::kSkipped)) + "\" time=\"" + Fmt("%.3f", seconds) + "\"";
   x += "<testsuites name=\"reznet-perfd\"" + counts + ">\n";
   x += "  <testsuite name=\"reznet-perfd." + XmlEscape(r.profile) + "\"" + counts +
        " timestamp=\"" + XmlEscape(FormatTime(r.started_at)) + "\" id=\"" + XmlEscape(r.id) +
@@ -226,10 +252,12 @@ std::string ToJUnit(const RunRecord& r) {
   for (const auto& v : r.nfrs) {
     x += "    <testcase classname=\"nfr." + XmlEscape(v.probe) + "\" name=\"" + XmlEscape(v.nfr) +
          "\">\n";
-    const std::string measured = v.value ? "measured " + FormatValue(*v.value, v.latency) +
-                                               " over " + std::to_string(v.samples) + " samples"
-                                         : "no value";
-    if (v.verdict == Verdict::kFailed) {
+    const std::string measured =
+        v.value ? "measured " + Measured(v) + " over " + std::to_string(v.samples) + " samples"
+                : "no value";
+    const bool failed = v.verdict == Verdict::kFailed ||
+                        (v.verdict == Verdict::kInconclusive && r.inconclusive_fails);
+    if (failed) {
       x += "      <failure message=\"" +
            XmlEscape(v.nfr + ": " + (v.reason.empty() ? measured : v.reason)) + "\" type=\"nfr\">" +
            XmlEscape(Promise(v) + "; " + measured) + "</failure>\n";
@@ -237,6 +265,9 @@ std::string ToJUnit(const RunRecord& r) {
       x += "      <skipped message=\"" + XmlEscape(v.reason) + "\"/>\n";
     } else {
       x += "      <system-out>" + XmlEscape(Promise(v) + "; " + measured) + "</system-out>\n";
+      if (v.verdict == Verdict::kInconclusive)
+        x += "      <system-err>" + XmlEscape("warning: inconclusive: " + v.reason) +
+             "</system-err>\n";
     }
     x += "    </testcase>\n";
   }

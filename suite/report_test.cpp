@@ -263,7 +263,12 @@ using test_runs::SampleRun;
 TEST(Report, MarkdownHasChecklistTablesAndBaseline) {
   const std::string md = ToMarkdown(SampleRun());
   EXPECT_THAT(md, HasSubstr("## NFR checklist"));
-  EXPECT_THAT(md, HasSubstr("- [x] ✓ **api_p95**: api total p95 < 200.0 ms — measured 100.0 ms"));
+  // The p95 of 10 samples is their maximum: inconclusive, with its interval and what it needs.
+  EXPECT_THAT(md, HasSubstr("- [ ] ? **api_p95**: api total p95 < 200.0 ms — measured 100.0 ms "
+                            "(95 % interval 80.0 ms … ∞) over 10 samples — *inconclusive*: "));
+  EXPECT_THAT(md, HasSubstr("an upper bound needs 59 samples"));
+  EXPECT_THAT(md, HasSubstr("| NFRs | 0 met, 1 failed, 1 inconclusive (on_inconclusive: pass), "
+                            "1 skipped |"));
   EXPECT_THAT(md, HasSubstr("- [ ] ✗ **db_p95**"));
   EXPECT_THAT(md, HasSubstr("**FAILED**"));
   EXPECT_THAT(md, HasSubstr("- [ ] – **llm_ttfb**: llm ttfb mean < 500.0 ms — skipped: probe llm "

@@ -160,8 +160,9 @@ std::size_t SuiteService::StoreUnstored() {
 void SuiteService::Finish(suite::RunRecord run) {
   const int failed = run.Count(suite::Verdict::kFailed);
   if (hooks_.run_finished) hooks_.run_finished(run);
-  spdlog::info("suite run {} {}: profile {}, {} NFRs met, {} failed, {} skipped{}", run.id,
-               suite::ToString(run.state), run.profile, run.Count(suite::Verdict::kPassed), failed,
+  spdlog::info("suite run {} {}: profile {}, {} NFRs met, {} failed, {} inconclusive, {} skipped{}",
+               run.id, suite::ToString(run.state), run.profile, run.Count(suite::Verdict::kPassed),
+               failed, run.Count(suite::Verdict::kInconclusive),
                run.Count(suite::Verdict::kSkipped),
                run.error.empty() ? "" : " (" + run.error + ")");
   {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/version.hpp"
@@ -11,6 +12,19 @@
 
 namespace reznet::suite {
 namespace {
+
+// The names among `judged` of threshold (not regression) rules over `probe`.
+std::vector<std::string> ThresholdRulesOver(const std::vector<config::NfrRule>& rules,
+                                            const std::vector<std::string>& judged,
+                                            const std::string& probe) {
+  std::vector<std::string> out;
+  for (const auto& name : judged) {
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [&](const config::NfrRule& r) { return r.name == name; });
+    if (it != rules.end() && it->probe == probe && !it->regression) out.push_back(name);
+  }
+  return out;
+}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -42,12 +56,14 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
     co_return run;
   }
   if (ctx.on_progress) ctx.on_progress(run);
+  const auto rules = RulesWithBaselines(config, history.past);
   bool stopped = false;
   for (const auto& entry : profile.probes) {
     const config::ProbeConfig* p = config.FindProbe(entry.probe);
     if (p == nullptr) continue;  // validated at load
     suite::ProbeAccumulator acc(p->name, p->kind, entry.samples);
     const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::steady_clock::now() - started; };
     run.current = p->name;
     std::unique_ptr<probes::Probe> probe;
     try {
@@ -59,35 +75,63 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
       acc.Add(o);
     }
     if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, true);
-    for (int i = 0; probe && i < entry.samples; ++i) {
-      if (ctx.stop && ctx.stop->load()) {
-        stopped = true;
-        break;
+    // The threshold rules this profile judges over the probe: while one of them is inconclusive
+    // the probe keeps running (adaptive sampling), half as many runs again each time, up to the
+    // entry's max_samples and max_time.
+    const std::vector<std::string> settling = ThresholdRulesOver(rules, profile.nfrs, p->name);
+    const int cap = std::max(entry.max_samples, entry.samples);
+    int limit = entry.samples;
+    bool skipped = false;
+    for (int i = 0; probe && !stopped && !skipped;) {
+      for (; i < limit; ++i) {
+        if (ctx.stop && ctx.stop->load()) {
+          stopped = true;
+          break;
+        }
+        if (i >= entry.samples && elapsed() >= entry.max_time) {
+          run.total -= limit - i;  // the time cap: the rest of this batch will not run
+          limit = i;
+          break;
+        }
+        // One sample per run: an http probe's own `samples` would multiply the profile's count.
+        probes::Outcome outcome =
+            co_await probes::RunOnce(*probe, probe->RunTimeout(p->timeout), 1);
+        acc.Add(outcome);
+        ++run.done;
+        if (outcome.skipped) {
+          run.done += limit - i - 1;  // the rest will not run either
+          skipped = true;
+          break;
+        }
+        if (ctx.on_progress) ctx.on_progress(run);
       }
-      // One sample per run: an http probe's own `samples` would multiply the profile's count.
-      probes::Outcome outcome = co_await probes::RunOnce(*probe, probe->RunTimeout(p->timeout), 1);
-      acc.Add(outcome);
-      ++run.done;
-      if (outcome.skipped) {
-        run.done += entry.samples - i - 1;  // the rest will not run either
+      if (stopped || skipped || settling.empty() || limit >= cap || elapsed() >= entry.max_time)
         break;
-      }
-      if (ctx.on_progress) ctx.on_progress(run);
+      const auto partial = acc.Finish(std::chrono::duration<double>(elapsed()).count());
+      const auto verdicts = suite::Judge(rules, settling, {partial});
+      const auto open = std::count_if(verdicts.begin(), verdicts.end(), [](const NfrVerdict& v) {
+        return v.verdict == Verdict::kInconclusive;
+      });
+      if (open == 0) break;
+      const int more = std::min(cap - limit, std::max(1, limit / 2));
+      spdlog::debug("suite {}: {} of {} verdicts over {} inconclusive after {} runs; {} more",
+                    run.id, open, verdicts.size(), p->name, limit, more);
+      limit += more;
+      run.total += more;
     }
     if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, false);
-    run.probes.push_back(acc.Finish(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+    run.probes.push_back(acc.Finish(std::chrono::duration<double>(elapsed()).count()));
     if (ctx.on_progress) ctx.on_progress(run);
     if (stopped) break;
   }
   run.current.clear();
-  const auto rules = RulesWithBaselines(config, history.past);
   suite::JudgeOptions judging{config.history.significance, {}};
   for (const auto& rule : rules) {
     if (rule.baseline_runs > 0)
       judging.baseline_samples[rule.name] = suite::BaselineSamples(rule, history.past);
   }
   run.nfrs = suite::Judge(rules, profile.nfrs, run.probes, judging);
+  run.inconclusive_fails = profile.on_inconclusive == config::OnInconclusive::kFail;
   run.tolerance = config.history.tolerance;
   run.significance = config.history.significance;
   if (history.baseline) {

@@ -1,10 +1,12 @@
-// `reznet-perfd check-config`: every config error at once; exit 0 valid, 2 invalid.
+// `reznet-perfd check-config`: every config error at once; exit 0 valid, 2 invalid. A valid
+// config's rules that cannot gather their samples get a warning line each (exit still 0).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 
 #include "daemon/cli/verbs.hpp"
 #include "daemon/wiring.hpp"
+#include "nfr/sample_check.hpp"
 
 namespace reznet::daemon::cli {
 
@@ -21,6 +23,8 @@ Verb AddCheckConfig(CLI::App& app) {
             }
             std::cout << config->source << ": ok (" << config->probes.size() << " probes, "
                       << config->targets.size() << " targets)\n";
+            // Valid, but some rules can never gather the samples their statistic needs.
+            for (const auto& w : nfr::SampleWarnings(*config)) std::cerr << w << "\n";
             return 0;
           }};
 }

@@ -79,10 +79,13 @@ int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& r
   for (const auto& v : verdicts) {
     const bool ok = v.verdict == suite::Verdict::kPassed;
     failed += v.verdict == suite::Verdict::kFailed ? 1 : 0;
-    std::printf("  %s %s: %s %s %s %s — %s\n", ok ? "✓" : "✗", v.nfr.c_str(),
+    const char* mark = ok ? "✓" : v.verdict == suite::Verdict::kInconclusive ? "?" : "✗";
+    std::printf("  %s %s: %s %s %s %s — %s\n", mark, v.nfr.c_str(),
                 v.phase.empty() ? "" : v.phase.c_str(), v.stat.c_str(), v.op.c_str(),
                 suite::FormatValue(v.threshold, v.latency).c_str(),
-                v.value ? suite::FormatValue(*v.value, v.latency).c_str() : v.reason.c_str());
+                v.value && v.verdict != suite::Verdict::kInconclusive
+                    ? suite::FormatValue(*v.value, v.latency).c_str()
+                    : v.reason.c_str());
   }
   return failed ? 1 : 0;
 }

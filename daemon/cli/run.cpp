@@ -167,21 +167,30 @@ int StoreAndReport(const config::Config& config, const RunOptions& options,
 }  // namespace
 
 void PrintVerdicts(const suite::RunRecord& r) {
-  std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d skipped (%.1fs)%s\n", r.profile.c_str(),
-              r.id.c_str(), std::string(suite::ToString(r.state)).c_str(),
-              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed),
+  const int inconclusive = r.Count(suite::Verdict::kInconclusive);
+  std::printf("suite %s %s: %s — %d NFRs met, %d failed, %d inconclusive, %d skipped (%.1fs)%s\n",
+              r.profile.c_str(), r.id.c_str(), std::string(suite::ToString(r.state)).c_str(),
+              r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed), inconclusive,
               r.Count(suite::Verdict::kSkipped), r.finished_at - r.started_at,
               r.error.empty() ? "" : (" — " + common::LogText(r.error)).c_str());
   for (const auto& v : r.nfrs) {
-    const char* mark = v.verdict == suite::Verdict::kPassed   ? "✓"
-                       : v.verdict == suite::Verdict::kFailed ? "✗"
-                                                              : "-";
+    const char* mark = v.verdict == suite::Verdict::kPassed         ? "✓"
+                       : v.verdict == suite::Verdict::kFailed       ? "✗"
+                       : v.verdict == suite::Verdict::kInconclusive ? "?"
+                                                                    : "-";
     std::string line = std::string("  ") + mark + " " + v.nfr + ": " + v.probe +
                        (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
                        suite::FormatValue(v.threshold, v.latency);
     if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);
     if (!v.reason.empty()) line += " — " + common::LogText(v.reason);
     std::printf("%s\n", line.c_str());
+  }
+  if (inconclusive > 0 && r.finished()) {
+    std::printf(
+        "warning: %d verdict%s inconclusive (more samples would settle %s: max_samples, "
+        "max_time); on_inconclusive: %s\n",
+        inconclusive, inconclusive == 1 ? " is" : "s are", inconclusive == 1 ? "it" : "them",
+        r.inconclusive_fails ? "fail, the run fails" : "pass, the run passes");
   }
   for (const auto& b : r.comparison) {
     if (b.status == suite::RowStatus::kOk) continue;
@@ -225,11 +234,16 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
   run.id = suite::NewRunId(run.started_at);
   run.profile = options.profile;
   run.labels = options.labels;
+  config::SuiteProfile profile = it->second;
+  if (!options.on_inconclusive.empty()) {
+    profile.on_inconclusive = options.on_inconclusive == "fail" ? config::OnInconclusive::kFail
+                                                                : config::OnInconclusive::kPass;
+  }
   int total = 0;
-  for (const auto& e : it->second.probes) total += e.samples;
+  for (const auto& e : profile.probes) total += e.samples;
   std::fprintf(stderr, "suite %s (run %s): %zu probes, %d runs\n", options.profile.c_str(),
                run.id.c_str(), it->second.probes.size(), total);
-  auto done = Execute(config, registry, it->second, std::move(run), std::move(view));
+  auto done = Execute(config, registry, profile, std::move(run), std::move(view));
   if (!done) {
     std::cerr << "reznet-perfd: the suite run failed unexpectedly\n";
     return 2;
@@ -254,6 +268,10 @@ Verb AddRun(CLI::App& app) {
   cmd->add_option("--report-dir", o->run.report_dir,
                   "where <id>.json, .md and .xml go (default <state_dir>/reports)");
   cmd->add_option("-l,--label", o->labels, "k=v label stored with the run (repeatable)");
+  cmd->add_option("--on-inconclusive", o->run.on_inconclusive,
+                  "pass (exit 0 with a warning) or fail (exit 1) when a verdict is inconclusive; "
+                  "default: the profile's on_inconclusive, else pass")
+      ->check(CLI::IsMember({"pass", "fail"}));
   auto validate = [o] {
     for (const auto& l : o->labels) {
       const auto eq = l.find('=');

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string profile;
   std::string report_dir;  // empty: <state_dir>/reports
   std::map<std::string, std::string> labels;
+  std::string on_inconclusive;  // pass | fail; empty: the profile's
 };
 
 // The verdicts and baseline comparison of a run, on stdout (run and baseline show).

@@ -1,4 +1,6 @@
 // `reznet-perfd serve`: the daemon (the embedded demo config without --config).
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -6,6 +8,7 @@
 #include "daemon/app.hpp"
 #include "daemon/cli/verbs.hpp"
 #include "daemon/logging.hpp"
+#include "nfr/sample_check.hpp"
 
 namespace reznet::daemon::cli {
 
@@ -33,6 +36,7 @@ Verb AddServe(CLI::App& app) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
             SetupLogging(config->daemon.log, config::MakeRedactor(*config));
+            for (const auto& w : nfr::SampleWarnings(*config)) spdlog::warn("{}", w);
             return Serve(*config, registry, o->serve);
           }};
 }

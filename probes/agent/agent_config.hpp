@@ -13,7 +13,9 @@
 //     usage_field: usage.output_tokens   # where the token count is (end event / JSON body)
 //     headers: { Authorization: "Bearer ${REZNET_TOKEN}" }
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "clients/http_client.hpp"
 #include "clients/json_path.hpp"
@@ -24,6 +26,9 @@
 namespace reznet::probes::agent {
 
 struct AgentSettings : config::KindSettings {
+  std::int64_t SamplesPerRun(std::string_view phase) const override {
+    return phase == "inter_chunk" ? 0 : 1;
+  }
   std::string path;
   std::string body;
   bool stream = false;

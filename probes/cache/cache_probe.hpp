@@ -30,6 +30,9 @@ namespace reznet::probes::cache {
 struct CacheSettings : config::KindSettings {
   clients::HttpRequest request;
   std::int64_t requests = 100;
+  std::int64_t SamplesPerRun(std::string_view phase) const override {
+    return phase == "total" ? requests : 1;
+  }
   clients::pg::ConnParams db;
   std::string query_pattern;
   std::optional<clients::redis::RedisEndpoint> redis;

@@ -34,6 +34,9 @@
 namespace reznet::probes::llm {
 
 struct LlmSettings : config::KindSettings {
+  std::int64_t SamplesPerRun(std::string_view phase) const override {
+    return phase == "inter_chunk" ? 0 : 1;
+  }
   Provider provider = Provider::kAnthropic;
   std::string provider_name = "anthropic";
   std::string model;

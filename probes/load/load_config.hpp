@@ -38,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clients/json_path.hpp"
@@ -81,6 +82,8 @@ struct Limits {
 };
 
 struct LoadSettings : config::KindSettings {
+  // Every request of every user is a sample: as many as the target serves.
+  std::int64_t SamplesPerRun(std::string_view) const override { return 0; }
   Executor executor = Executor::kRampingVus;
   std::int64_t users = 10;
   Duration ramp_up{};

@@ -39,6 +39,9 @@ struct PostgresSettings : config::KindSettings {
   std::vector<Query> queries;
   bool fresh_connection = false;
   std::int64_t max_rows = 10000;
+  std::int64_t SamplesPerRun(std::string_view phase) const override {
+    return phase == "query" ? static_cast<std::int64_t>(queries.size()) : 1;
+  }
 };
 
 class PostgresProbe final : public Probe {

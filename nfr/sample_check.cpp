@@ -1,0 +1,149 @@
+#include "nfr/sample_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include "stats/interval.hpp"
+
+namespace reznet::nfr {
+namespace {
+
+using config::NfrOp;
+using config::NfrStat;
+
+std::optional<double> QuantileOf(NfrStat stat) {
+  switch (stat) {
+    case NfrStat::kP50:
+      return 0.50;
+    case NfrStat::kP90:
+      return 0.90;
+    case NfrStat::kP95:
+      return 0.95;
+    case NfrStat::kP99:
+      return 0.99;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool UpperDecides(const config::NfrRule& rule) {
+  return rule.op == NfrOp::kLt || rule.op == NfrOp::kLe;
+}
+
+// The fewest samples of the rule's phase one run of its probe records; 0: it varies.
+std::int64_t PerRun(const config::ProbeConfig& probe, const config::NfrRule& rule) {
+  if (rule.stat == NfrStat::kErrorRate) return 1;  // runs
+  return probe.settings ? probe.settings->SamplesPerRun(rule.phase) : 1;
+}
+
+std::string Where(const config::Config& config, int line, const std::string& path) {
+  return config.source + (line > 0 ? ":" + std::to_string(line) : "") + ": " + path + ": warning: ";
+}
+
+// What would work instead, for a rule that gathers `gathered` of `needed` samples.
+std::string Instead(const config::NfrRule& rule, std::uint64_t needed, std::uint64_t gathered,
+                    std::int64_t per_run, const config::ProbeConfig& probe) {
+  std::string out;
+  if (const auto q = QuantileOf(rule.stat)) {
+    // The highest percentile (of those a rule may name) that the samples can bound.
+    for (NfrStat lower : {NfrStat::kP95, NfrStat::kP90, NfrStat::kP50}) {
+      const auto lq = QuantileOf(lower);
+      if (!lq || *lq >= *q) continue;
+      const auto n = stats::SamplesForUpperBound(UpperDecides(rule) ? *lq : 1 - *lq);
+      if (n <= gathered) {
+        out += "judge p" + std::to_string(static_cast<int>(std::lround(*lq * 100))) + " (needs " +
+               std::to_string(n) + "), or ";
+        break;
+      }
+    }
+  }
+  const double scale =
+      static_cast<double>(needed) / static_cast<double>(std::max<std::uint64_t>(gathered, 1));
+  const auto window = std::chrono::duration_cast<config::Duration>(
+      std::chrono::duration<double>(std::chrono::duration<double>(rule.window).count() * scale));
+  const auto interval = std::chrono::duration_cast<config::Duration>(
+      std::chrono::duration<double>(std::chrono::duration<double>(probe.interval).count() / scale));
+  out +=
+      "a window of at least " +
+      config::FormatDuration(std::chrono::ceil<std::chrono::seconds>(window)) + ", or interval: " +
+      config::FormatDuration(std::chrono::floor<std::chrono::milliseconds>(interval)) + " or less";
+  if (probe.kind == "http" && per_run >= 1) out += ", or more samples: per run";
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t SamplesNeeded(const config::NfrRule& rule) {
+  if (rule.regression) return 0;
+  if (const auto q = QuantileOf(rule.stat))
+    return stats::SamplesForUpperBound(UpperDecides(rule) ? *q : 1 - *q);
+  if (rule.stat == NfrStat::kErrorRate && UpperDecides(rule) && rule.threshold > 0 &&
+      rule.threshold < 1) {
+    // A clean run of n: Wilson's upper bound z²/(n + z²) falls under the threshold.
+    const double z = stats::NormalQuantile(0.5 + stats::kConfidence / 2);
+    return static_cast<std::uint64_t>(std::floor(z * z * (1 - rule.threshold) / rule.threshold)) +
+           1;
+  }
+  return 0;
+}
+
+std::vector<std::string> SampleWarnings(const config::Config& config) {
+  std::vector<std::string> out;
+  const auto profiles = config::ResolveProfiles(config);
+  for (const auto& rule : config.nfrs) {
+    const auto needed = SamplesNeeded(rule);
+    const config::ProbeConfig* probe = config.FindProbe(rule.probe);
+    if (needed == 0 || probe == nullptr) continue;
+    const std::int64_t per_run = PerRun(*probe, rule);
+    if (per_run <= 0) continue;  // varies with the target: cannot tell
+    // A burn-rate rule counts samples over its burn windows, not a window of its own.
+    if (!probe->traits.on_demand && probe->interval.count() > 0 && rule.window.count() > 0 &&
+        !rule.burn_rate()) {
+      const auto runs = static_cast<std::uint64_t>(rule.window / probe->interval);
+      const auto gathered = runs * static_cast<std::uint64_t>(per_run);
+      if (gathered < needed) {
+        out.push_back(
+            Where(config, rule.line, "nfrs." + rule.name) + rule.stat_name + " needs " +
+            std::to_string(needed) + " samples before its 95 % interval can show the promise " +
+            rule.op_text + " " + config::FormatThreshold(rule, rule.threshold) + " kept; window " +
+            config::FormatDuration(rule.window) + " at probe " + probe->name + "'s interval " +
+            config::FormatDuration(probe->interval) + " gathers about " + std::to_string(gathered) +
+            ", so the rule can never fire nor show it is met. Use " +
+            Instead(rule, needed, gathered, per_run, *probe));
+      }
+    }
+    // Suite profiles that stop short: one warning per rule, naming each.
+    std::string short_of;
+    // A suite run of an http probe sends one request, whatever its `samples:`.
+    const std::uint64_t suite_per_run = probe->kind == "http" ? 1 : per_run;
+    const std::uint64_t runs_needed = (needed + suite_per_run - 1) / suite_per_run;
+    bool any_default = false;
+    for (const auto& [name, profile] : profiles) {
+      if (std::find(profile.nfrs.begin(), profile.nfrs.end(), rule.name) == profile.nfrs.end())
+        continue;
+      for (const auto& entry : profile.probes) {
+        if (entry.probe != rule.probe) continue;
+        const auto most = static_cast<std::uint64_t>(std::max(entry.max_samples, entry.samples)) *
+                          static_cast<std::uint64_t>(suite_per_run);
+        if (most >= needed) continue;
+        short_of += (short_of.empty() ? "" : ", ") + name + " (" + std::to_string(most) + ")";
+        any_default = any_default || !profile.from_config;
+      }
+    }
+    if (!short_of.empty()) {
+      out.push_back(
+          Where(config, rule.line, "nfrs." + rule.name) + rule.stat_name + " needs " +
+          std::to_string(needed) + " samples; in suite profile" +
+          (short_of.find(',') == std::string::npos ? " " : "s ") + short_of + " probe " +
+          rule.probe +
+          " gathers at most that many, so its suite verdict stays inconclusive. Set "
+          "max_samples: " +
+          std::to_string(runs_needed) + " on the profile's entry" +
+          (any_default ? " (a default profile is configured under suites: by its name)" : ""));
+    }
+  }
+  return out;
+}
+
+}  // namespace reznet::nfr

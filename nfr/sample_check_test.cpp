@@ -1,0 +1,104 @@
+// Rules that can never gather the samples their statistic needs (nfr/sample_check.hpp).
+#include "nfr/sample_check.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace reznet::nfr {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+struct Several : config::KindSettings {
+  std::int64_t n;
+  explicit Several(std::int64_t v) : n(v) {}
+  std::int64_t SamplesPerRun(std::string_view) const override { return n; }
+};
+
+config::Config WithRule(config::NfrStat stat, std::string stat_name, config::Duration window,
+                        config::Duration interval, std::int64_t per_run = 1) {
+  config::Config c;
+  c.source = "perfd.yaml";
+  config::ProbeConfig p;
+  p.name = "redis";
+  p.kind = "redis";
+  p.interval = interval;
+  p.settings = std::make_shared<Several>(per_run);
+  p.traits.default_samples = 30;  // the default profile `full` runs it up to 300 times
+  c.probes.push_back(p);
+  config::NfrRule r;
+  r.name = "redis_get";
+  r.probe = "redis";
+  r.phase = "get";
+  r.stat = stat;
+  r.stat_name = std::move(stat_name);
+  r.window = window;
+  r.threshold = 0.010;
+  r.line = 42;
+  c.nfrs.push_back(r);
+  return c;
+}
+
+TEST(SamplesNeeded, PercentilesErrorRatesAndTheRest) {
+  config::NfrRule r;
+  r.stat = config::NfrStat::kP99;
+  EXPECT_EQ(SamplesNeeded(r), 299u);
+  r.stat = config::NfrStat::kP95;
+  EXPECT_EQ(SamplesNeeded(r), 59u);
+  r.stat = config::NfrStat::kP50;
+  EXPECT_EQ(SamplesNeeded(r), 5u);
+  r.op = config::NfrOp::kGt;  // a lower limit needs a lower bound: p50 is symmetric
+  EXPECT_EQ(SamplesNeeded(r), 5u);
+  r.stat = config::NfrStat::kP95;
+  EXPECT_EQ(SamplesNeeded(r), 2u);  // the 5th percentile's lower bound: the minimum of 2
+  r.op = config::NfrOp::kLt;
+  r.stat = config::NfrStat::kErrorRate;
+  r.threshold = 0.05;
+  EXPECT_EQ(SamplesNeeded(r), 73u);  // 0 of 73 failed: Wilson's upper bound 4.99 %
+  r.stat = config::NfrStat::kMax;
+  EXPECT_EQ(SamplesNeeded(r), 0u);
+  r.stat = config::NfrStat::kP99;
+  r.regression = true;
+  EXPECT_EQ(SamplesNeeded(r), 0u);
+}
+
+TEST(SampleWarnings, AP99OverTooShortAWindowSaysWhatWouldWork) {
+  // 5 minutes at 10 s: 30 samples, and p99 needs 299.
+  const auto w = SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 5min, 10s));
+  ASSERT_THAT(w, SizeIs(1));
+  EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p99 needs 299 samples"));
+  EXPECT_THAT(w[0], HasSubstr("gathers about 30"));
+  EXPECT_THAT(w[0], HasSubstr("judge p90 (needs 29)"));
+  EXPECT_THAT(w[0], HasSubstr("a window of at least 50m"));
+  EXPECT_THAT(w[0], HasSubstr("interval: 1s or less"));
+}
+
+TEST(SampleWarnings, EnoughSamplesNoWarning) {
+  EXPECT_THAT(SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 1h, 10s)), IsEmpty());
+  EXPECT_THAT(SampleWarnings(WithRule(config::NfrStat::kP95, "p95", 5min, 5s)), IsEmpty());
+  // Ten samples a run make 300 of 30 runs.
+  EXPECT_THAT(SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 5min, 10s, 10)), IsEmpty());
+  // A phase whose count varies with the target: no claim either way.
+  EXPECT_THAT(SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 5min, 10s, 0)), IsEmpty());
+}
+
+TEST(SampleWarnings, SuiteProfilesThatStopShortOfTheStatistic) {
+  auto c = WithRule(config::NfrStat::kP99, "p99", 1h, 10s);
+  config::SuiteProfile quick;
+  quick.name = "ci";
+  quick.from_config = true;
+  quick.probes.push_back({"redis", 20, 200, 60s});
+  quick.nfrs = {"redis_get"};
+  c.suites["ci"] = quick;
+  const auto w = SampleWarnings(c);
+  ASSERT_THAT(w, SizeIs(1));
+  EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p99 needs 299 samples; in "
+                              "suite profile ci (200) probe redis gathers at most that many"));
+  EXPECT_THAT(w[0], HasSubstr("Set max_samples: 299 on the profile's entry"));
+}
+
+}  // namespace
+}  // namespace reznet::nfr
