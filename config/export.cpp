@@ -122,7 +122,8 @@ ExportBudget ParseExportBudget(MapReader r, const std::vector<Duration>& windows
 
 void AddNfrExports(Config& cfg) {
   for (const auto& rule : cfg.nfrs) {
-    if (!IsLatency(rule.stat)) continue;
+    // A burn-rate rule reads its own counters (reznet_perf_nfr_slo_*), not window gauges.
+    if (!IsLatency(rule.stat) || rule.burn_rate()) continue;
     auto it = cfg.probe_index.find(rule.probe);
     if (it == cfg.probe_index.end() || it->second >= cfg.probes.size()) continue;
     ExportBudget& b = cfg.probes[it->second].exported;

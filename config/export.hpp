@@ -40,7 +40,8 @@ ExportBudget DefaultExportBudget(const std::vector<Duration>& windows);
 ExportBudget ParseExportBudget(MapReader r, const std::vector<Duration>& windows,
                                const ExportBudget& base);
 
-// Adds each latency NFR's window and stat to its probe's budget (ProbeConfig::exported).
+// Adds each latency NFR's window and stat to its probe's budget (ProbeConfig::exported);
+// burn-rate rules read no window gauge and add nothing.
 void AddNfrExports(Config& cfg);
 
 // "p50", "mean", … of a latency statistic.

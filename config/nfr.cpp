@@ -84,6 +84,15 @@ void ReadNameKindAndStat(MapReader& r, NfrRule& rule, std::set<std::string>& nam
                "\"" + kind + "\": write threshold (default) or regression");
   }
   rule.regression = kind == "regression";
+  std::string alert = "threshold";
+  if (r.Read("alert", alert)) {
+    if (alert == "burn_rate")
+      rule.alert = NfrAlert::kBurnRate;
+    else if (alert != "threshold")
+      diag.Error(r.MarkOf("alert"), r.PathOf("alert"),
+                 "\"" + alert + "\": write threshold (default: on the window's statistic) or " +
+                     "burn_rate (on the error budget's burn rate)");
+  }
   if (r.Read("stat", rule.stat_name, true)) {
     auto it = kStats.find(rule.stat_name);
     if (it == kStats.end()) {
@@ -198,6 +207,63 @@ void ReadThreshold(MapReader& r, NfrRule& rule) {
   }
 }
 
+// What alert: burn_rate needs, checked once stat, op and threshold are read: a promise about a
+// share of samples (a percentile or the error rate), an upper limit, and a budget one of the
+// pairs can burn through (a bad share above factor × budget must be possible).
+void CheckBurnRate(MapReader& r, const NfrRule& rule) {
+  if (!rule.burn_rate()) return;
+  Diagnostics& diag = r.diag();
+  auto error = [&](const std::string& key, const std::string& message) {
+    diag.Error(r.MarkOf(key), r.PathOf(key), message);
+  };
+  if (rule.regression) {
+    error("alert",
+          "burn_rate alerts on a fixed threshold; a regression rule takes alert: threshold "
+          "(default), or write kind: threshold with op: and threshold:");
+    return;
+  }
+  if (r.Has("window"))
+    error("window", "a burn_rate rule reads its own windows (5m, 30m, 1h, 6h); remove window:");
+  if (r.Has("clear_threshold"))
+    error("clear_threshold",
+          "a burn_rate rule needs no hysteresis (its short windows clear it); remove "
+          "clear_threshold:");
+  const bool share = rule.stat == NfrStat::kP50 || rule.stat == NfrStat::kP90 ||
+                     rule.stat == NfrStat::kP95 || rule.stat == NfrStat::kP99 ||
+                     rule.stat == NfrStat::kErrorRate;
+  if (!share) {
+    error("alert", "stat " + rule.stat_name +
+                       " is not a share of samples, so it has no error budget to burn; "
+                       "burn_rate takes p90, p95, p99 or error_rate: write alert: threshold "
+                       "for " +
+                       rule.stat_name);
+    return;
+  }
+  if (rule.op != NfrOp::kLt && rule.op != NfrOp::kLe) {
+    error("op",
+          "burn_rate alerts on an upper limit (bad samples are those at or above it); "
+          "write op: \"<\" or \"<=\", or alert: threshold for a lower limit");
+    return;
+  }
+  const double budget = rule.ErrorBudget();
+  if (budget <= 0) {
+    error("threshold",
+          "an error_rate of 0% leaves no error budget to burn; write a threshold above 0%, "
+          "or alert: threshold");
+  } else if (budget * kSlowBurn.factor >= 1) {
+    char share[32];
+    std::snprintf(share, sizeof share, "%.3g%%", budget * 100);
+    error(rule.stat == NfrStat::kErrorRate ? "threshold" : "stat",
+          rule.stat_name + " " + rule.op_text + " " + FormatThreshold(rule, rule.threshold) +
+              " leaves an error budget of " + share +
+              ": no burn rate can reach 6 (it would take more than 100% bad " +
+              (rule.stat == NfrStat::kErrorRate ? "runs" : "samples") +
+              "), so the rule could never fire; write alert: threshold" +
+              (rule.stat == NfrStat::kErrorRate ? ", or a threshold below 16.7%"
+                                                : ", or a p90, p95 or p99 rule"));
+  }
+}
+
 void ReadLabelsAndAnnotations(MapReader& r, NfrRule& rule) {
   r.Read("labels", rule.labels);
   r.Read("annotations", rule.annotations);
@@ -231,6 +297,23 @@ bool NfrRule::Met(double value, double limit) const {
   return false;
 }
 
+double NfrRule::ErrorBudget() const {
+  switch (stat) {
+    case NfrStat::kP50:
+      return 0.5;
+    case NfrStat::kP90:
+      return 0.1;
+    case NfrStat::kP95:
+      return 0.05;
+    case NfrStat::kP99:
+      return 0.01;
+    case NfrStat::kErrorRate:
+      return threshold;
+    default:
+      return 0;
+  }
+}
+
 void ApplyReference(NfrRule& rule, double reference) {
   rule.reference = reference;
   // Higher is worse for latencies and error rates; lower is worse for ratios. Beyond the
@@ -253,6 +336,13 @@ std::string FormatThreshold(const NfrRule& rule, double value) {
   return buf;
 }
 
+std::string FormatValue(const NfrRule& rule, double value) {
+  if (!rule.burn_rate()) return FormatThreshold(rule, value);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g%%", value * 100);
+  return buf;
+}
+
 void ParseNfrs(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
   if (!node.IsDefined() || node.IsNull() || !IsSequence(node, "nfrs", diag)) return;
   std::set<std::string> names;
@@ -264,7 +354,8 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     rule.line = node[i].Mark().line + 1;
     ReadNameKindAndStat(r, rule, names);
     ReadProbeAndPhase(r, cfg, rule);
-    if (r.Read("window", rule.window, true) && rule.window > Duration::zero() &&
+    if (r.Read("window", rule.window, !rule.burn_rate()) && !rule.burn_rate() &&
+        rule.window > Duration::zero() &&
         std::find(cfg.daemon.windows.begin(), cfg.daemon.windows.end(), rule.window) ==
             cfg.daemon.windows.end()) {
       std::vector<std::string> ws;
@@ -278,6 +369,7 @@ void ParseNfrs(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     } else {
       ReadThreshold(r, rule);
     }
+    CheckBurnRate(r, rule);
     r.Read("for", rule.for_);
     r.Read("min_samples", rule.min_samples, 1, 1'000'000);
     r.Read("severity", rule.severity);

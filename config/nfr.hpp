@@ -15,6 +15,7 @@
 //       severity: page
 //       labels: { team: backend }
 //       annotations: { summary: "API p95 {{value}} (threshold {{threshold}})", runbook_url: "…" }
+//       alert: threshold              # or burn_rate: page on the error budget's burn rate
 //     - name: api_p95_regression
 //       kind: regression              # compares with a baseline instead of a fixed threshold
 //       probe: api_health
@@ -31,6 +32,14 @@
 //
 // For `ratio`, `phase` names the counter (e.g. query_reduction). For `error_rate`, `phase` is
 // not used: failed runs / (failed + successful) in the window.
+//
+// `alert: burn_rate` (issue #26) alerts on the promise as an SLO instead of on the window's
+// statistic: "p95 < 1s" is "fewer than 5 % of samples >= 1s", an error budget of 1 − q (p99: 1 %;
+// error_rate < 5 %: 5 % of runs may fail). Every sample of the phase (every run, for error_rate)
+// is good or bad against the threshold, and the rule fires while the bad share over 1 h and over
+// 5 m both exceed 14.4 × the budget, or over 6 h and 30 m both exceed 6 × (the SRE workbook's
+// multi-window, multi-burn-rate alerts; nfr/burn_rate.hpp). Only for p90, p95, p99 and
+// error_rate under an upper limit (op < or <=); no window:, clear_threshold: or kind: regression.
 
 #include <chrono>
 #include <map>
@@ -44,6 +53,21 @@ namespace reznet::config {
 
 enum class NfrStat { kP50, kP90, kP95, kP99, kMean, kMax, kErrorRate, kRatio };
 enum class NfrOp { kLt, kLe, kGt, kGe };
+// How a continuous rule alerts: on the window's statistic (threshold) or on the burn rate of its
+// error budget (burn_rate).
+enum class NfrAlert { kThreshold, kBurnRate };
+
+// A burn-rate alert's pair of windows: it fires while the burn rate (bad share / error budget)
+// over both exceeds `factor`. The SRE workbook's pages: 2 % of a 30-day budget spent in an hour
+// (14.4 over 1 h, confirmed over 5 m), 5 % in six hours (6 over 6 h, confirmed over 30 m).
+struct BurnPair {
+  Duration long_window;
+  Duration short_window;
+  double factor;
+  const char* name;  // "1h/5m"
+};
+inline constexpr BurnPair kFastBurn{std::chrono::hours(1), std::chrono::minutes(5), 14.4, "1h/5m"};
+inline constexpr BurnPair kSlowBurn{std::chrono::hours(6), std::chrono::minutes(30), 6.0, "6h/30m"};
 
 struct NfrRule {
   std::string name;
@@ -74,6 +98,7 @@ struct NfrRule {
   // (nullopt: history.significance). Pinned baselines and the daemon's windows have no samples
   // to test and ignore it.
   std::optional<double> significance;
+  NfrAlert alert = NfrAlert::kThreshold;
   int line = 0;
 
   bool latency() const { return stat != NfrStat::kErrorRate && stat != NfrStat::kRatio; }
@@ -83,6 +108,10 @@ struct NfrRule {
   double MinChange() const { return min_change.value_or(latency() ? 0.001 : 0.0); }
   // Whether `value` keeps the promise against `limit` (threshold or clear_threshold).
   bool Met(double value, double limit) const;
+  bool burn_rate() const { return alert == NfrAlert::kBurnRate; }
+  // The share of samples (of runs, for error_rate) the promise allows to break it: 1 − q for a
+  // percentile (p95: 0.05), the threshold for error_rate; 0 for other stats.
+  double ErrorBudget() const;
 };
 
 struct AlertingConfig {
@@ -98,5 +127,8 @@ void ApplyReference(NfrRule& rule, double reference);
 
 // "3s" for latency stats (seconds), "60%" for ratios; for messages and rule files.
 std::string FormatThreshold(const NfrRule& rule, double value);
+// The value a rule is evaluated on, for messages: FormatThreshold's, but a share ("80%") for a
+// burn-rate rule, whose value is the share of bad samples (nfr/burn_rate.hpp).
+std::string FormatValue(const NfrRule& rule, double value);
 
 }  // namespace reznet::config

@@ -101,6 +101,39 @@ TEST(AlertOutbox, RegressionAlertCarriesItsBaselineAndChange) {
   EXPECT_EQ(notes.at("change"), "+100ms (+50.0%)");
 }
 
+TEST(AlertOutbox, BurnRateAlertSaysWhichWindowsBurnAndHowFast) {
+  Time t;
+  auto rule = ApiSlow();
+  rule.name = "api_burn";
+  rule.stat = config::NfrStat::kP95;
+  rule.stat_name = "p95";
+  rule.threshold = 1.0;
+  rule.alert = config::NfrAlert::kBurnRate;
+  rule.annotations = {{"runbook_url", "https://runbooks.example/api"}};
+  Notification n = Firing(t, 0.75);
+  n.burn = BurnRates{.burn_5m = 20,
+                     .burn_30m = 20,
+                     .burn_1h = 15,
+                     .burn_6h = 2.5,
+                     .share_1h = 0.75,
+                     .share_6h = 0.125,
+                     .events_5m = 50};
+  Outbox box(Alerting(1), "http://daemon:9105/");
+  box.Notify(rule, n, t.now);
+  const auto a = Alerts(box.Due(t.now, t.wall).at(0)).at(0).as_object();
+  EXPECT_EQ(a.at("annotations"),
+            (json::object{{"runbook_url", "https://runbooks.example/api"},
+                          {"summary",
+                           "api_burn: p95 < 1s burns its error budget (5%) too fast: 75% of "
+                           "samples bad over 1h"},
+                          {"error_budget", "5%"},
+                          {"burn_rates", "5m 20, 30m 20, 1h 15, 6h 2.5"},
+                          {"burn_windows", "1h/5m"},
+                          {"value", "75%"},
+                          {"threshold", "1s"}}));
+  EXPECT_EQ(a.at("labels").at("severity"), "page");  // the same labels whichever pair fires
+}
+
 TEST(AlertOutbox, FiringAlertIsResentEveryResendIntervalWithEndsAtAhead) {
   Time t;
   Outbox box(Alerting(1, 1min), "http://daemon/");

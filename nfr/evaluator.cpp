@@ -10,6 +10,27 @@
 
 namespace reznet::nfr {
 namespace asio = boost::asio;
+namespace {
+
+void LogTransition(const config::NfrRule& rule, const RuleState& from, const RuleState& to,
+                   const Observation& obs) {
+  const std::string value = to.value ? config::FormatValue(rule, *to.value) : "no data";
+  if (rule.burn_rate() && obs.burn) {
+    const BurnRates& b = *obs.burn;
+    spdlog::info(
+        "NFR {}: {} -> {} ({} {}: {} bad, burn rates 5m {:.3g} 30m {:.3g} 1h {:.3g} 6h {:.3g}; "
+        "pages over 14.4 on 1h and 5m or 6 on 6h and 30m; budget {} of {} {} {})",
+        rule.name, StateName(from.state), StateName(to.state), rule.probe, rule.stat_name, value,
+        b.burn_5m, b.burn_30m, b.burn_1h, b.burn_6h, config::FormatValue(rule, rule.ErrorBudget()),
+        rule.stat_name, rule.op_text, config::FormatThreshold(rule, rule.threshold));
+    return;
+  }
+  spdlog::info("NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name, StateName(from.state),
+               StateName(to.state), rule.probe, rule.stat_name, value, rule.op_text,
+               config::FormatThreshold(rule, rule.threshold));
+}
+
+}  // namespace
 
 void Evaluator::SetRules(std::vector<config::NfrRule> rules,
                          std::chrono::system_clock::time_point wall) {
@@ -29,6 +50,7 @@ void Evaluator::SetRules(std::vector<config::NfrRule> rules,
   for (const auto& rule : rules_) {
     if (ports_.publish) ports_.publish(rule, states_[rule.name]);
   }
+  if (ports_.installed) ports_.installed(rules_);
 }
 
 void Evaluator::Evaluate(std::chrono::steady_clock::time_point now,
@@ -38,13 +60,7 @@ void Evaluator::Evaluate(std::chrono::steady_clock::time_point now,
         rule.baseline_runs > 0 && !rule.reference ? Observation{} : ports_.observe(rule, now);
     RuleState& state = states_[rule.name];
     auto result = Step(rule, state, obs, now, wall);
-    if (result.state.state != state.state) {
-      spdlog::info(
-          "NFR {}: {} -> {} ({} {} = {}; promise {} {})", rule.name, StateName(state.state),
-          StateName(result.state.state), rule.probe, rule.stat_name,
-          result.state.value ? config::FormatThreshold(rule, *result.state.value) : "no data",
-          rule.op_text, config::FormatThreshold(rule, rule.threshold));
-    }
+    if (result.state.state != state.state) LogTransition(rule, state, result.state, obs);
     state = result.state;
     if (ports_.publish) ports_.publish(rule, state);
     if (result.notification && ports_.notify) ports_.notify(rule, *result.notification);

@@ -27,6 +27,8 @@ struct EvaluatorPorts {
   std::function<void(const std::string& rule)> retire;
   // Firing / resolved alerts to deliver.
   std::function<void(const config::NfrRule&, const Notification&)> notify;
+  // The rules SetRules installed (whatever counts for them: the burn-rate rules' SloLedger).
+  std::function<void(const std::vector<config::NfrRule>&)> installed;
 };
 
 class Evaluator {
@@ -35,7 +37,8 @@ class Evaluator {
 
   // Installs the rules to evaluate (at start and after a reload). States of rules that stay
   // survive; a firing rule that goes away is resolved (ends_at = wall), not left to expire; the
-  // series of every rule that goes away are retired. Publishes every rule's state.
+  // series of every rule that goes away are retired. Publishes every rule's state, then hands
+  // the rules to `installed`.
   void SetRules(std::vector<config::NfrRule> rules, std::chrono::system_clock::time_point wall);
   // One pass over every rule at (now, wall). A regression rule still waiting for its first
   // baseline has no data.

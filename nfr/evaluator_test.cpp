@@ -29,6 +29,7 @@ struct Ports {
   std::map<std::string, NfrState> published;
   std::vector<std::string> retired;
   std::vector<std::pair<std::string, Notification>> notified;
+  std::vector<std::vector<std::string>> installed;
 
   EvaluatorPorts Wire() {
     return {[this](const config::NfrRule& r, std::chrono::steady_clock::time_point) {
@@ -39,6 +40,10 @@ struct Ports {
             [this](const std::string& name) { retired.push_back(name); },
             [this](const config::NfrRule& r, const Notification& n) {
               notified.emplace_back(r.name, n);
+            },
+            [this](const std::vector<config::NfrRule>& rules) {
+              installed.emplace_back();
+              for (const auto& r : rules) installed.back().push_back(r.name);
             }};
   }
 };
@@ -50,6 +55,10 @@ TEST(Evaluator, SetRulesPublishesEveryRuleAsNoData) {
   EXPECT_EQ(ports.published.size(), 2u);
   EXPECT_EQ(ports.published["a"], NfrState::kNoData);
   EXPECT_TRUE(ports.observed.empty());
+  // What counts for the rules (the burn-rate rules' SloLedger) learns them too.
+  EXPECT_EQ(ports.installed, (std::vector<std::vector<std::string>>{{"a", "b"}}));
+  e.SetRules({Rule("b", 2.0)}, kW0);
+  EXPECT_EQ(ports.installed.back(), std::vector<std::string>{"b"});
 }
 
 TEST(Evaluator, FiresAndNotifiesThenResolvesWhenMet) {

@@ -22,11 +22,12 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
   StepResult out{before, std::nullopt};
   RuleState& s = out.state;
   s.samples = obs.samples;
-  if (!obs.value || obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
+  if (!obs.value || (rule.burn_rate() && !obs.burn) ||
+      obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
     s.state = NfrState::kNoData;
     if (before.state == NfrState::kFiring) {
       out.notification = Notification{Notification::Kind::kResolved, before.value.value_or(0),
-                                      before.active_since, wall};
+                                      before.active_since, wall, obs.burn};
     }
     s.value = obs.value;
     return out;
@@ -34,16 +35,21 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
   const double v = *obs.value;
   s.value = v;
   ++s.events;
-  if (rule.Met(v, rule.threshold)) ++s.good;
-  const bool violated_before =
-      before.state == NfrState::kPending || before.state == NfrState::kFiring;
-  const double limit =
-      violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
-  // Met unless the breach is established: with an interval, while either end keeps the promise
-  // the samples do not show a breach (an open side always keeps it).
-  const bool met =
-      rule.Met(v, limit) ||
-      (obs.interval && (rule.Met(obs.interval->low, limit) || rule.Met(obs.interval->high, limit)));
+  bool met = false;
+  if (rule.burn_rate()) {
+    met = !obs.burn->firing();
+    if (met) ++s.good;
+  } else {
+    if (rule.Met(v, rule.threshold)) ++s.good;
+    const bool violated_before =
+        before.state == NfrState::kPending || before.state == NfrState::kFiring;
+    const double limit =
+        violated_before && rule.clear_threshold ? *rule.clear_threshold : rule.threshold;
+    // Met unless the breach is established: with an interval, while either end keeps the
+    // promise the samples do not show a breach (an open side always keeps it).
+    met = rule.Met(v, limit) || (obs.interval && (rule.Met(obs.interval->low, limit) ||
+                                                  rule.Met(obs.interval->high, limit)));
+  }
   switch (before.state) {
     case NfrState::kNoData:
     case NfrState::kOk:
@@ -52,7 +58,7 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
       } else if (rule.for_ <= std::chrono::nanoseconds::zero()) {
         s.state = NfrState::kFiring;
         s.active_since = wall;
-        out.notification = Notification{Notification::Kind::kFiring, v, wall, {}};
+        out.notification = Notification{Notification::Kind::kFiring, v, wall, {}, obs.burn};
       } else {
         s.state = NfrState::kPending;
         s.pending_since = now;
@@ -64,14 +70,15 @@ StepResult Step(const config::NfrRule& rule, const RuleState& before, const Obse
         s.state = NfrState::kOk;
       } else if (now - before.pending_since >= rule.for_) {
         s.state = NfrState::kFiring;
-        out.notification = Notification{Notification::Kind::kFiring, v, before.active_since, {}};
+        out.notification =
+            Notification{Notification::Kind::kFiring, v, before.active_since, {}, obs.burn};
       }
       break;
     case NfrState::kFiring:
       if (met) {
         s.state = NfrState::kOk;
         out.notification =
-            Notification{Notification::Kind::kResolved, v, before.active_since, wall};
+            Notification{Notification::Kind::kResolved, v, before.active_since, wall, obs.burn};
       }
       break;
   }

@@ -7,6 +7,10 @@
 // hovering at the threshold does not flap. Leaving firing — met again, or no data — notifies the
 // resolution. SLO counters: every evaluation with data is one event, good when the value keeps
 // the promise against the threshold itself.
+//
+// A burn-rate rule (config::NfrRule::burn_rate, nfr/burn_rate.hpp) is violated while either pair
+// of windows burns over its factor, and has no data while its 5 m window holds fewer than
+// min_samples events; its value is the bad share (BurnRates::value). `for` applies as above.
 
 #include <chrono>
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <string>
 
 #include "config/nfr.hpp"
+#include "nfr/burn_rate.hpp"
 #include "stats/interval.hpp"
 
 namespace reznet::nfr {
@@ -29,6 +34,9 @@ struct Observation {
   // whole interval breaks it: a breach is called when the evidence holds, not on the point
   // estimate of a few samples (issue #26).
   std::optional<stats::Interval> interval;
+  // A burn-rate rule's burn rates (value: their value(), samples: their events_5m); without
+  // them a burn-rate rule has no data.
+  std::optional<BurnRates> burn;
 };
 
 struct RuleState {
@@ -49,6 +57,7 @@ struct Notification {
       0;  // the value that caused it (NaN-free: the last value seen when resolving by no data)
   std::chrono::system_clock::time_point starts_at{};
   std::chrono::system_clock::time_point ends_at{};  // resolved: now
+  std::optional<BurnRates> burn;                    // a burn-rate rule's, when it had them
   bool operator==(const Notification&) const = default;
 };
 

@@ -186,5 +186,68 @@ TEST(NfrEval, RatioRulesPromiseAbove) {
   EXPECT_EQ(d.state.state, NfrState::kFiring);
 }
 
+// A burn-rate rule fires while a pair of windows burns, carries its rates into the alert, has no
+// data while the 5 m window is short of min_samples, and resolves when the short windows clear.
+TEST(NfrEval, BurnRateRulesFollowTheirPairsOfWindows) {
+  config::NfrRule r = P95Under1s(0s);
+  r.alert = config::NfrAlert::kBurnRate;
+  r.min_samples = 10;
+  RuleState st;
+  const auto step = [&](int seconds, BurnRates b) {
+    auto out = Step(r, st, {b.value(), b.events_5m, std::nullopt, b},
+                    kT0 + std::chrono::seconds(seconds), kW0 + std::chrono::seconds(seconds));
+    st = out.state;
+    return out.notification;
+  };
+  BurnRates spike{.burn_5m = 20,
+                  .burn_30m = 3,
+                  .burn_1h = 1.7,
+                  .burn_6h = 0.3,
+                  .share_1h = 0.083,
+                  .share_6h = 0.014,
+                  .events_5m = 50};
+  EXPECT_FALSE(step(0, spike));
+  EXPECT_EQ(st.state, NfrState::kOk);
+  BurnRates fast{.burn_5m = 20,
+                 .burn_30m = 20,
+                 .burn_1h = 15,
+                 .burn_6h = 2.5,
+                 .share_1h = 0.75,
+                 .share_6h = 0.125,
+                 .events_5m = 50};
+  auto fired = step(15, fast);
+  ASSERT_TRUE(fired);
+  EXPECT_EQ(fired->kind, Kind::kFiring);
+  EXPECT_DOUBLE_EQ(fired->value, 0.75);
+  EXPECT_EQ(fired->burn, fast);
+  EXPECT_EQ(st.state, NfrState::kFiring);
+  EXPECT_EQ(st.good, 1u);
+  EXPECT_EQ(st.events, 2u);
+  BurnRates recovered = fast;
+  recovered.burn_5m = 0;
+  auto resolved = step(30, recovered);
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(resolved->kind, Kind::kResolved);
+  EXPECT_EQ(st.state, NfrState::kOk);
+  BurnRates slow{.burn_5m = 8,
+                 .burn_30m = 8,
+                 .burn_1h = 8,
+                 .burn_6h = 8,
+                 .share_1h = 0.4,
+                 .share_6h = 0.4,
+                 .events_5m = 9};
+  EXPECT_FALSE(step(45, slow));  // 9 < min_samples
+  EXPECT_EQ(st.state, NfrState::kNoData);
+  EXPECT_EQ(st.samples, 9u);
+  slow.events_5m = 10;
+  ASSERT_TRUE(step(60, slow));
+  EXPECT_EQ(st.state, NfrState::kFiring);
+  // Without burn rates (the ledger has no such rule) a burn-rate rule has no data.
+  auto gone = Step(r, st, {0.4, 10}, kT0 + 75s, kW0 + 75s);
+  EXPECT_EQ(gone.state.state, NfrState::kNoData);
+  ASSERT_TRUE(gone.notification);
+  EXPECT_EQ(gone.notification->kind, Kind::kResolved);
+}
+
 }  // namespace
 }  // namespace reznet::nfr

@@ -153,15 +153,17 @@ StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& st
   // A regression rule still waiting for suite history has no threshold yet.
   const bool no_threshold = rule.baseline_runs > 0 && !rule.reference;
   const bool phase_shown = !rule.phase.empty() && rule.stat != config::NfrStat::kErrorRate;
+  // A burn-rate rule's value is the share of bad samples (nfr/burn_rate.hpp), not a latency.
   return {rule.name,
           rule.probe,
-          rule.stat_name + (phase_shown ? "(" + rule.phase + ")" : ""),
+          rule.stat_name + (phase_shown ? "(" + rule.phase + ")" : "") +
+              (rule.burn_rate() ? " burn rate" : ""),
           rule.op_text,
           nfr::StateName(state.state),
           rule.severity,
           state.value,
           rule.threshold,
-          rule.latency(),
+          rule.latency() && !rule.burn_rate(),
           no_threshold ? "" : config::FormatThreshold(rule, rule.threshold),
           Collecting(rule, state)};
 }

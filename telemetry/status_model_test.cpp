@@ -98,6 +98,21 @@ TEST(NfrJson, WritesTheRuleAndItsState) {
   EXPECT_EQ(NfrRow(rule, state).threshold_text, "");
 }
 
+// A burn-rate rule's value is a share of bad samples, shown as one.
+TEST(NfrJson, ABurnRateRuleShowsItsBadShare) {
+  config::NfrRule rule;
+  rule.name = "api_burn";
+  rule.phase = "total";
+  rule.threshold = 1.0;
+  rule.alert = config::NfrAlert::kBurnRate;
+  nfr::RuleState state;
+  state.value = 0.8;
+  const auto row = NfrRow(rule, state);
+  EXPECT_EQ(row.stat, "p95(total) burn rate");
+  EXPECT_FALSE(row.latency);
+  EXPECT_EQ(row.threshold_text, "1s");
+}
+
 // Before a rule has its samples it says how far it is, not just no_data (issue #26).
 TEST(NfrJson, ARuleStillCollectingSaysHowFarItIs) {
   config::NfrRule rule;

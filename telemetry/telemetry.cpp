@@ -8,8 +8,17 @@
 
 namespace reznet::telemetry {
 
+nfr::SloEvents SloEventsOf(const config::NfrRule& rule, const probes::Outcome& outcome) {
+  if (outcome.skipped) return {};
+  if (rule.stat == config::NfrStat::kErrorRate) return nfr::RunEvents(!outcome.ok());
+  const probes::Phase* phase = outcome.FindPhase(rule.phase);
+  return phase == nullptr ? nfr::SloEvents{}
+                          : nfr::SampleEvents(rule, phase->samples, phase->weighted);
+}
+
 Telemetry::Telemetry(common::MetricsRegistry& registry, std::vector<Duration> windows)
     : registry_(registry),
+      slo_(registry),
       windows_(windows),
       probes_([&registry] {
         // Families a kind may not name its series after: every room's, and the render time.
@@ -44,6 +53,9 @@ void Telemetry::Consume(const std::string& name, const probes::Outcome& outcome,
   windows_.Record(name, outcome, now);
   probes_.Record(name, outcome, wall);
   status_.Record(name, outcome, wall);
+  if (!slo_.empty())
+    slo_.Record(name, now,
+                [&outcome](const config::NfrRule& rule) { return SloEventsOf(rule, outcome); });
 }
 
 std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const GzipText>> Telemetry::Cached(

@@ -6,13 +6,15 @@
 //   ProbeMetrics  the other per-probe series of /metrics (runs, histograms, errors, kind series,
 //                 target info, scheduler lateness);
 //   StatusModel   last results, next runs, charts, failures and NFR states for
-//                 /api/v1/status and the status page.
-// AddProbe, RemoveProbe and Consume fan out to all three; the rest is asked of the part that owns
-// it (windows(), probe_metrics(), status()). The first two are collectables of the shared
-// MetricsRegistry (common/metrics_registry.hpp), beside every other room's series; RenderMetrics
-// renders that registry, once per change. A scrape writes each part's series from its plain
-// values, one probe at a time, so it waits at most for the recording of one outcome; it never
-// waits for the status JSON or the status page.
+//                 /api/v1/status and the status page;
+//   SloLedger     (the nfr room's) the good/bad counts of burn-rate NFR rules: their rings and
+//                 reznet_perf_nfr_slo_* counters (nfr/slo_ledger.hpp).
+// AddProbe, RemoveProbe and Consume fan out to the first three, Consume to the ledger too; the
+// rest is asked of the part that owns it (windows(), probe_metrics(), status(), slo()). The first
+// two are collectables of the shared MetricsRegistry (common/metrics_registry.hpp), beside every
+// other room's series; RenderMetrics renders that registry, once per change. A scrape writes each
+// part's series from its plain values, one probe at a time, so it waits at most for the recording
+// of one outcome; it never waits for the status JSON or the status page.
 //
 // Thread-safe: results flow in from probe coroutines, scrapes and status requests read out from
 // HTTP threads, the evaluator observes from the probe io_context. Durations are exported in
@@ -30,6 +32,7 @@
 
 #include "common/metrics_registry.hpp"
 #include "config/nfr.hpp"
+#include "nfr/slo_ledger.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "telemetry/probe_metrics.hpp"
@@ -55,6 +58,11 @@ struct ProbeExport {
   // Which windows and stats become window gauges (config/export.hpp); nullopt: all of them.
   std::optional<config::ExportBudget> budget;
 };
+
+// What one run adds to a burn-rate rule (nfr/burn_rate.hpp): for error_rate the run (bad when it
+// failed), else every sample of the rule's phase, a failed run's too (as the windows record
+// them); nothing for a skipped run.
+nfr::SloEvents SloEventsOf(const config::NfrRule& rule, const probes::Outcome& outcome);
 
 class Telemetry {
  public:
@@ -91,6 +99,8 @@ class Telemetry {
   WindowStore& windows() { return windows_; }
   ProbeMetrics& probe_metrics() { return probes_; }
   StatusModel& status() { return status_; }
+  // The evaluator installs its rules here and reads burn-rate rules' observations from it.
+  nfr::SloLedger& slo() { return slo_; }
 
  private:
   struct MetricsCache {
@@ -105,6 +115,7 @@ class Telemetry {
       SteadyClock::time_point now, bool gzip);
 
   common::MetricsRegistry& registry_;
+  nfr::SloLedger slo_;  // first: its families are among those a kind may not name (probes_)
   WindowStore windows_;
   ProbeMetrics probes_;
   StatusModel status_;

@@ -205,6 +205,44 @@ TEST(Telemetry, ObservationsForNfrRules) {
                         "\"state\": \"firing\", \"value\": 0.1, \"promise\": \"< 50ms\""));
 }
 
+// Every sample of a burn-rate rule's phase counts, good or bad against its threshold; an
+// error_rate rule counts runs; skipped runs count for neither (nfr/slo_ledger.hpp).
+TEST(Telemetry, OutcomesFeedTheBurnRateRulesOfTheirProbe) {
+  common::MetricsRegistry registry;
+  Telemetry t(registry, {1min});
+  t.AddProbe("api", "http");
+  config::NfrRule p95;
+  p95.name = "api_burn";
+  p95.probe = "api";
+  p95.phase = "total";
+  p95.stat = config::NfrStat::kP95;
+  p95.threshold = 0.1;
+  p95.alert = config::NfrAlert::kBurnRate;
+  config::NfrRule errors = p95;
+  errors.name = "api_errors_burn";
+  errors.stat = config::NfrStat::kErrorRate;
+  errors.threshold = 0.05;
+  t.slo().SetRules({p95, errors});
+  probes::Outcome many;
+  for (auto d : {50ms, 150ms, 100ms}) many.Record("total", d);
+  many.RecordWeighted("total", 200ms, 4);
+  many.Record("ttfb", 900ms);  // another phase: not the rule's
+  t.Consume("api", many, kNow, kWall);
+  probes::Outcome failed = Ok(20ms);
+  failed.Fail(clients::ErrorKind::kHttpStatus, "503");
+  t.Consume("api", failed, kNow, kWall);
+  t.Consume("api", probes::Outcome::Skipped("no key"), kNow, kWall);
+  EXPECT_EQ(SloEventsOf(p95, many), (nfr::SloEvents{7, 6}));
+  const std::string text = t.RenderMetrics(kNow);
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_samples_total{nfr=\"api_burn\"} 8"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_bad_samples_total{nfr=\"api_burn\"} 6"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_samples_total{nfr=\"api_errors_burn\"} 2"));
+  EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_bad_samples_total{nfr=\"api_errors_burn\"} 1"));
+  const nfr::Observation obs = t.slo().Observe(p95, kNow);
+  EXPECT_EQ(obs.samples, 8u);
+  EXPECT_DOUBLE_EQ(*obs.value, 6.0 / 8);
+}
+
 TEST(Telemetry, StatusPageChartsThePhaseRulesRead) {
   common::MetricsRegistry registry;
   Telemetry t(registry, {1min});

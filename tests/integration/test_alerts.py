@@ -37,6 +37,23 @@ alerting:
 """
 
 
+def burn_config(backend, alertmanager):
+    """p95 < 100ms as an SLO (alert: burn_rate): 5 % of the samples may take 100 ms or more."""
+    return f"""daemon:
+  windows: [1m]
+  eval_interval: 1s
+targets:
+  backend: {{ url: "{backend}" }}
+probes:
+  - {{ name: api, kind: http, target: backend, interval: 1s, timeout: 900ms, http: {{ path: /health }} }}
+nfrs:
+  - {{ name: api_burn, alert: burn_rate, probe: api, phase: total, stat: p95, op: "<", threshold: 100ms, min_samples: 5,
+      severity: page, labels: {{ team: backend }}, annotations: {{ runbook_url: "https://runbooks.example/api" }} }}
+alerting:
+  alertmanager: {{ urls: ["{alertmanager}"], resend_interval: 2s }}
+"""
+
+
 class AlertTest(DaemonTestCase):
     def am_alerts(self, am_url, name):
         q = urllib.parse.urlencode({"filter": f'alertname="{name}"'})
@@ -69,6 +86,37 @@ class AlertTest(DaemonTestCase):
         wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_slow", state="ok") == 1, 90, "recovery")
         wait_until(lambda: not self.am_alerts(am, "api_slow"), 15, "the alert to resolve in Alertmanager")
         self.assertIn("NFR api_slow: firing -> ok", d.output())
+
+    def test_burn_rate_rule_pages_when_the_budget_burns_and_clears(self):
+        am = services()["REZNET_ALERTMANAGER_URL"]
+        tb = self.start_testbed()
+        d = self.start_daemon(self.write_config(burn_config(tb.url, am)))
+        m = lambda: parse_metrics(self.scrape(d))  # noqa: E731
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_burn", state="ok") == 1, 30, "the rule to be ok")
+        self.assertEqual(metric(m(), "reznet_perf_nfr_slo_bad_samples_total", nfr="api_burn"), 0)
+        good = metric(m(), "reznet_perf_nfr_slo_samples_total", nfr="api_burn")
+        self.assertGreaterEqual(good, 5)
+        # Every sample now takes 300 ms: all of them bad, far more than 6 × (or 14.4 ×) the 5 % budget.
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 300}))
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_burn", state="firing") == 1, 60, "firing")
+        alerts = wait_until(lambda: self.am_alerts(am, "api_burn"), 30, "the alert in Alertmanager")
+        a = alerts[0]
+        self.assertEqual(a["labels"]["nfr"], "api_burn")
+        self.assertEqual(a["labels"]["severity"], "page")
+        self.assertEqual(a["labels"]["team"], "backend")
+        self.assertEqual(a["annotations"]["error_budget"], "5%")
+        self.assertIn(a["annotations"]["burn_windows"], ("1h/5m", "6h/30m", "1h/5m and 6h/30m"))
+        self.assertRegex(a["annotations"]["summary"],
+                         r"^api_burn: p95 < 100ms burns its error budget \(5%\) too fast: [\d.]+% of samples bad over (1h|6h)$")
+        self.assertEqual(a["annotations"]["runbook_url"], "https://runbooks.example/api")
+        text = m()
+        self.assertGreater(metric(text, "reznet_perf_nfr_slo_bad_samples_total", nfr="api_burn"), 0)
+        self.assertGreater(metric(text, "reznet_perf_nfr_slo_samples_total", nfr="api_burn"), good)
+        # Fast again: the short windows (5 m, 30 m) clear long before the long ones forget.
+        http("POST", tb.url + "/testbed/faults", json.dumps({"latency_ms": 0}))
+        wait_until(lambda: metric(m(), "reznet_perf_nfr_state", nfr="api_burn", state="ok") == 1, 240, "recovery")
+        wait_until(lambda: not self.am_alerts(am, "api_burn"), 30, "the alert to resolve in Alertmanager")
+        self.assertIn("NFR api_burn: firing -> ok", d.output())
 
     def test_alertmanager_down_then_up(self):
         port = free_port()
@@ -104,7 +152,8 @@ class RulesFileTest(DaemonTestCase):
         check = subprocess.run(["promtool", "check", "rules", "deploy/prometheus/rules.yml"], cwd=self.ROOT,
                                capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        self.assertIn("SUCCESS: 17 rules found", check.stdout)
+        self.assertIn(f"SUCCESS: {r.stdout.count('      - alert: ')} rules found", check.stdout)
+        self.assertIn("      - alert: api_p95_burn\n", r.stdout)  # a burn-rate rule (alert: burn_rate)
         test = subprocess.run(["promtool", "test", "rules", "rules_test.yml"],
                               cwd=os.path.join(self.ROOT, "deploy/prometheus"), capture_output=True, text=True)
         self.assertEqual(test.returncode, 0, test.stdout + test.stderr)
