@@ -32,9 +32,12 @@ struct KindSettings {
   virtual ~KindSettings() = default;
   // The fewest samples of `phase` one run records (several for an http probe's `samples:`, a
   // cache probe's `requests`, a postgres probe's queries); 0 when it depends on the target (an
-  // LLM stream's inter-chunk gaps). check-config counts a rule's samples with it.
-  virtual std::int64_t SamplesPerRun(std::string_view phase) const {
+  // LLM stream's inter-chunk gaps). `repeats`: the run's sample count when the caller sets one
+  // (a suite runs each probe with 1: probes::RunOnce), 0 for the probe's own. check-config
+  // counts a rule's samples with it.
+  virtual std::int64_t SamplesPerRun(std::string_view phase, int repeats) const {
     (void)phase;
+    (void)repeats;
     return 1;
   }
 };

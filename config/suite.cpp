@@ -79,6 +79,93 @@ std::map<std::string, SuiteProfile> ResolveProfiles(const Config& cfg) {
   return out;
 }
 
+namespace {
+
+// samples, max_samples and max_time, as a profile or one of its entries says them (0, nullopt:
+// not said).
+struct Sampling {
+  std::int64_t samples = 0;
+  std::int64_t max_samples = 0;
+  std::optional<Duration> max_time;
+};
+
+void ReadSampling(MapReader& r, Sampling& s) {
+  r.Read("samples", s.samples, 1, 10'000);
+  r.Read("max_samples", s.max_samples, 1, 100'000);
+  if (Duration d{}; r.Has("max_time") && r.Read("max_time", d)) s.max_time = d;
+}
+
+void ReadOnInconclusive(MapReader& r, SuiteProfile& profile) {
+  std::string text;
+  if (!r.Has("on_inconclusive") || !r.Read("on_inconclusive", text)) return;
+  if (text == "fail") {
+    profile.on_inconclusive = OnInconclusive::kFail;
+  } else if (text != "pass") {
+    r.diag().Error(r.MarkOf("on_inconclusive"), r.PathOf("on_inconclusive"),
+                   "\"" + text +
+                       "\" is not a choice; write pass (an inconclusive verdict passes with a "
+                       "warning) or fail");
+  }
+}
+
+// The profile's `probes:`, each entry with the profile's sampling unless it says its own.
+void ParseEntries(MapReader& r, const Config& cfg, const Sampling& profile_sampling,
+                  SuiteProfile& profile) {
+  Diagnostics& diag = r.diag();
+  YAML::Node probes = r.Node("probes");
+  if (!probes.IsDefined() || probes.IsNull()) {
+    diag.Error(r.mark(), r.PathOf("probes"),
+               "missing; list the probes this profile runs, like [api_health, db]");
+    return;
+  }
+  if (!IsSequence(probes, r.PathOf("probes"), diag)) return;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const std::string ipath = r.PathOf("probes") + "[" + std::to_string(i) + "]";
+    SuiteEntry entry;
+    Sampling own{0, profile_sampling.max_samples, profile_sampling.max_time};
+    YAML::Mark mark = probes[i].Mark();
+    if (probes[i].IsMap()) {
+      MapReader e(probes[i], ipath, diag);
+      e.Read("probe", entry.probe, true);
+      ReadSampling(e, own);
+      mark = e.MarkOf("probe");
+      e.Finish();
+    } else if (auto s = r.Scalar(probes[i], ipath)) {
+      entry.probe = *s;
+    }
+    if (entry.probe.empty()) continue;
+    const ProbeConfig* probe = cfg.FindProbe(entry.probe);
+    if (probe == nullptr) {
+      diag.Error(mark, ipath, "no probe named \"" + entry.probe + "\" under probes:");
+      continue;
+    }
+    if (probe->targets_from) {
+      diag.Error(mark, ipath,
+                 "probe \"" + entry.probe +
+                     "\" takes its targets from files (targets_from): the default profiles "
+                     "run its discovered probes; a configured profile cannot list them yet");
+      continue;
+    }
+    if (!seen.insert(entry.probe).second) {
+      diag.Error(mark, ipath, "probe \"" + entry.probe + "\" is listed twice");
+      continue;
+    }
+    entry.samples =
+        static_cast<int>(own.samples > 0                ? own.samples
+                         : profile_sampling.samples > 0 ? profile_sampling.samples
+                                                        : probe->traits.default_samples);
+    entry.max_samples =
+        own.max_samples > 0
+            ? static_cast<int>(std::max<std::int64_t>(own.max_samples, entry.samples))
+            : DefaultMaxSamples(entry.samples, probe->traits.on_demand);
+    if (own.max_time) entry.max_time = *own.max_time;
+    profile.probes.push_back(entry);
+  }
+}
+
+}  // namespace
+
 void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
@@ -98,74 +185,10 @@ void ParseSuites(const YAML::Node& node, Config& cfg, Diagnostics& diag) {
     SuiteProfile profile;
     profile.name = name;
     profile.from_config = true;
-    std::int64_t samples = 0;
-    r.Read("samples", samples, 1, 10'000);
-    std::int64_t max_samples = 0;
-    r.Read("max_samples", max_samples, 1, 100'000);
-    std::optional<Duration> max_time;
-    if (Duration d{}; r.Has("max_time") && r.Read("max_time", d)) max_time = d;
-    std::string on_inconclusive;
-    if (r.Has("on_inconclusive") && r.Read("on_inconclusive", on_inconclusive)) {
-      if (on_inconclusive == "fail") {
-        profile.on_inconclusive = OnInconclusive::kFail;
-      } else if (on_inconclusive != "pass") {
-        diag.Error(r.MarkOf("on_inconclusive"), r.PathOf("on_inconclusive"),
-                   "\"" + on_inconclusive +
-                       "\" is not a choice; write pass (an inconclusive verdict passes with a "
-                       "warning) or fail");
-      }
-    }
-    YAML::Node probes = r.Node("probes");
-    if (!probes.IsDefined() || probes.IsNull()) {
-      diag.Error(r.mark(), r.PathOf("probes"),
-                 "missing; list the probes this profile runs, like [api_health, db]");
-    } else if (IsSequence(probes, r.PathOf("probes"), diag)) {
-      std::set<std::string> seen;
-      for (std::size_t i = 0; i < probes.size(); ++i) {
-        const std::string ipath = r.PathOf("probes") + "[" + std::to_string(i) + "]";
-        SuiteEntry entry;
-        std::int64_t entry_samples = 0;
-        std::int64_t entry_max = max_samples;
-        std::optional<Duration> entry_time = max_time;
-        YAML::Mark mark = probes[i].Mark();
-        if (probes[i].IsMap()) {
-          MapReader e(probes[i], ipath, diag);
-          e.Read("probe", entry.probe, true);
-          e.Read("samples", entry_samples, 1, 10'000);
-          e.Read("max_samples", entry_max, 1, 100'000);
-          if (Duration d{}; e.Has("max_time") && e.Read("max_time", d)) entry_time = d;
-          mark = e.MarkOf("probe");
-          e.Finish();
-        } else if (auto s = r.Scalar(probes[i], ipath)) {
-          entry.probe = *s;
-        }
-        if (entry.probe.empty()) continue;
-        const ProbeConfig* probe = cfg.FindProbe(entry.probe);
-        if (probe == nullptr) {
-          diag.Error(mark, ipath, "no probe named \"" + entry.probe + "\" under probes:");
-          continue;
-        }
-        if (probe->targets_from) {
-          diag.Error(mark, ipath,
-                     "probe \"" + entry.probe +
-                         "\" takes its targets from files (targets_from): the default profiles "
-                         "run its discovered probes; a configured profile cannot list them yet");
-          continue;
-        }
-        if (!seen.insert(entry.probe).second) {
-          diag.Error(mark, ipath, "probe \"" + entry.probe + "\" is listed twice");
-          continue;
-        }
-        entry.samples = static_cast<int>(entry_samples > 0 ? entry_samples
-                                         : samples > 0     ? samples
-                                                           : probe->traits.default_samples);
-        entry.max_samples = entry_max > 0
-                                ? static_cast<int>(std::max<std::int64_t>(entry_max, entry.samples))
-                                : DefaultMaxSamples(entry.samples, probe->traits.on_demand);
-        if (entry_time) entry.max_time = *entry_time;
-        profile.probes.push_back(entry);
-      }
-    }
+    Sampling sampling;
+    ReadSampling(r, sampling);
+    ReadOnInconclusive(r, profile);
+    ParseEntries(r, cfg, sampling, profile);
     std::vector<std::string> nfrs;
     if (r.Has("nfrs")) {
       r.Read("nfrs", nfrs);

@@ -31,10 +31,18 @@ bool UpperDecides(const config::NfrRule& rule) {
   return rule.op == NfrOp::kLt || rule.op == NfrOp::kLe;
 }
 
-// The fewest samples of the rule's phase one run of its probe records; 0: it varies.
-std::int64_t PerRun(const config::ProbeConfig& probe, const config::NfrRule& rule) {
+// The fewest samples of the rule's phase one run of its probe records; 0: it varies. `repeats`:
+// KindSettings::SamplesPerRun's.
+std::int64_t PerRun(const config::ProbeConfig& probe, const config::NfrRule& rule, int repeats) {
   if (rule.stat == NfrStat::kErrorRate) return 1;  // runs
-  return probe.settings ? probe.settings->SamplesPerRun(rule.phase) : 1;
+  return probe.settings ? probe.settings->SamplesPerRun(rule.phase, repeats) : 1;
+}
+
+// A duration for people: whole minutes from a minute up, whole seconds from a second up.
+config::Duration Rounded(double seconds, bool up) {
+  const double unit = seconds >= 60 ? 60 : seconds >= 1 ? 1 : 0.001;
+  const double n = up ? std::ceil(seconds / unit) : std::max(1.0, std::floor(seconds / unit));
+  return std::chrono::duration_cast<config::Duration>(std::chrono::duration<double>(n * unit));
 }
 
 std::string Where(const config::Config& config, int line, const std::string& path) {
@@ -43,7 +51,7 @@ std::string Where(const config::Config& config, int line, const std::string& pat
 
 // What would work instead, for a rule that gathers `gathered` of `needed` samples.
 std::string Instead(const config::NfrRule& rule, std::uint64_t needed, std::uint64_t gathered,
-                    std::int64_t per_run, const config::ProbeConfig& probe) {
+                    const config::ProbeConfig& probe) {
   std::string out;
   if (const auto q = QuantileOf(rule.stat)) {
     // The highest percentile (of those a rule may name) that the samples can bound.
@@ -60,15 +68,11 @@ std::string Instead(const config::NfrRule& rule, std::uint64_t needed, std::uint
   }
   const double scale =
       static_cast<double>(needed) / static_cast<double>(std::max<std::uint64_t>(gathered, 1));
-  const auto window = std::chrono::duration_cast<config::Duration>(
-      std::chrono::duration<double>(std::chrono::duration<double>(rule.window).count() * scale));
-  const auto interval = std::chrono::duration_cast<config::Duration>(
-      std::chrono::duration<double>(std::chrono::duration<double>(probe.interval).count() / scale));
-  out +=
-      "a window of at least " +
-      config::FormatDuration(std::chrono::ceil<std::chrono::seconds>(window)) + ", or interval: " +
-      config::FormatDuration(std::chrono::floor<std::chrono::milliseconds>(interval)) + " or less";
-  if (probe.kind == "http" && per_run >= 1) out += ", or more samples: per run";
+  const auto window = Rounded(std::chrono::duration<double>(rule.window).count() * scale, true);
+  const auto interval =
+      Rounded(std::chrono::duration<double>(probe.interval).count() / scale, false);
+  out += "a window of at least " + config::FormatDuration(window) +
+         ", or interval: " + config::FormatDuration(interval) + " or less";
   return out;
 }
 
@@ -95,7 +99,7 @@ std::vector<std::string> SampleWarnings(const config::Config& config) {
     const auto needed = SamplesNeeded(rule);
     const config::ProbeConfig* probe = config.FindProbe(rule.probe);
     if (needed == 0 || probe == nullptr) continue;
-    const std::int64_t per_run = PerRun(*probe, rule);
+    const std::int64_t per_run = PerRun(*probe, rule, 0);
     if (per_run <= 0) continue;  // varies with the target: cannot tell
     // A burn-rate rule counts samples over its burn windows, not a window of its own.
     if (!probe->traits.on_demand && probe->interval.count() > 0 && rule.window.count() > 0 &&
@@ -110,13 +114,15 @@ std::vector<std::string> SampleWarnings(const config::Config& config) {
             config::FormatDuration(rule.window) + " at probe " + probe->name + "'s interval " +
             config::FormatDuration(probe->interval) + " gathers about " + std::to_string(gathered) +
             ", so the rule can never fire nor show it is met. Use " +
-            Instead(rule, needed, gathered, per_run, *probe));
+            Instead(rule, needed, gathered, *probe));
       }
     }
     // Suite profiles that stop short: one warning per rule, naming each.
     std::string short_of;
-    // A suite run of an http probe sends one request, whatever its `samples:`.
-    const std::uint64_t suite_per_run = probe->kind == "http" ? 1 : per_run;
+    // A suite runs each probe with one repeat (an http probe: one request, whatever its
+    // `samples:`).
+    const auto suite_per_run =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(PerRun(*probe, rule, 1), 1));
     const std::uint64_t runs_needed = (needed + suite_per_run - 1) / suite_per_run;
     bool any_default = false;
     for (const auto& [name, profile] : profiles) {

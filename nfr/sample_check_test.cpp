@@ -15,7 +15,9 @@ using ::testing::SizeIs;
 struct Several : config::KindSettings {
   std::int64_t n;
   explicit Several(std::int64_t v) : n(v) {}
-  std::int64_t SamplesPerRun(std::string_view) const override { return n; }
+  std::int64_t SamplesPerRun(std::string_view, int repeats) const override {
+    return repeats > 0 ? repeats : n;
+  }
 };
 
 config::Config WithRule(config::NfrStat stat, std::string stat_name, config::Duration window,
@@ -53,7 +55,7 @@ TEST(SamplesNeeded, PercentilesErrorRatesAndTheRest) {
   r.op = config::NfrOp::kGt;  // a lower limit needs a lower bound: p50 is symmetric
   EXPECT_EQ(SamplesNeeded(r), 5u);
   r.stat = config::NfrStat::kP95;
-  EXPECT_EQ(SamplesNeeded(r), 2u);  // the 5th percentile's lower bound: the minimum of 2
+  EXPECT_EQ(SamplesNeeded(r), 1u);  // p95's lower bound: any one sample, 95 % of the time
   r.op = config::NfrOp::kLt;
   r.stat = config::NfrStat::kErrorRate;
   r.threshold = 0.05;
@@ -71,7 +73,7 @@ TEST(SampleWarnings, AP99OverTooShortAWindowSaysWhatWouldWork) {
   ASSERT_THAT(w, SizeIs(1));
   EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p99 needs 299 samples"));
   EXPECT_THAT(w[0], HasSubstr("gathers about 30"));
-  EXPECT_THAT(w[0], HasSubstr("judge p90 (needs 29)"));
+  EXPECT_THAT(w[0], HasSubstr("Use judge p90 (needs 29)"));
   EXPECT_THAT(w[0], HasSubstr("a window of at least 50m"));
   EXPECT_THAT(w[0], HasSubstr("interval: 1s or less"));
 }

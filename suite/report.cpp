@@ -132,6 +132,50 @@ std::string FormatTime(double unix_seconds) {
   return common::FormatUtc(unix_seconds, common::kReadable);
 }
 
+namespace {
+
+// One probe's part of "Results per probe": runs, the phases' statistics, counters, errors.
+std::string ProbeMarkdown(const ProbeResult& p) {
+  std::string md;
+  md += "\n### " + Md(p.name) + " (" + Md(p.kind) + ")\n\n";
+  if (p.skipped) {
+    md += "Skipped: " + Md(p.skip_reason) + "\n";
+    return md;
+  }
+  if (p.runs > p.planned) {
+    md += std::to_string(p.runs) + " runs (" + std::to_string(p.planned) +
+          " planned, the rest until its verdicts were conclusive or its max_samples or "
+          "max_time), " +
+          std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
+  } else {
+    md += std::to_string(p.runs) + " of " + std::to_string(p.planned) + " runs, " +
+          std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
+  }
+  md += "\n\n";
+  if (!p.phases.empty()) {
+    md += "| phase | samples | min | p50 | p90 | p95 | p99 | max | mean |\n";
+    md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& s : p.phases) {
+      md += "| " + Md(s.name) + " | " + std::to_string(s.count) + " | " + FormatValue(s.min, true) +
+            " | " + FormatValue(s.p50, true) + " | " + FormatValue(s.p90, true) + " | " +
+            FormatValue(s.p95, true) + " | " + FormatValue(s.p99, true) + " | " +
+            FormatValue(s.max, true) + " | " + FormatValue(s.mean, true) + " |\n";
+    }
+  }
+  if (!p.counters.empty()) {
+    md += "\n| counter | mean |\n|---|---:|\n";
+    for (const auto& [k, v] : p.counters) md += "| " + Md(k) + " | " + Fmt("%.4g", v) + " |\n";
+  }
+  if (!p.errors.empty()) {
+    md += "\nErrors:";
+    for (const auto& [k, n] : p.errors) md += " " + Md(k) + " ×" + std::to_string(n);
+    md += ". Last: " + Md(p.last_error) + "\n";
+  }
+  return md;
+}
+
+}  // namespace
+
 std::string ToMarkdown(const RunRecord& r) {
   std::string md;
   md += "# Performance test results — " + Md(r.profile) + "\n\n";
@@ -167,43 +211,7 @@ std::string ToMarkdown(const RunRecord& r) {
   }
 
   md += "\n## Results per probe\n";
-  for (const auto& p : r.probes) {
-    md += "\n### " + Md(p.name) + " (" + Md(p.kind) + ")\n\n";
-    if (p.skipped) {
-      md += "Skipped: " + Md(p.skip_reason) + "\n";
-      continue;
-    }
-    if (p.runs > p.planned) {
-      md += std::to_string(p.runs) + " runs (" + std::to_string(p.planned) +
-            " planned, the rest until its verdicts were conclusive or its max_samples or "
-            "max_time), " +
-            std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
-    } else {
-      md += std::to_string(p.runs) + " of " + std::to_string(p.planned) + " runs, " +
-            std::to_string(p.failures) + " failed, " + FormatValue(p.seconds, true) + ".";
-    }
-    md += "\n\n";
-    if (!p.phases.empty()) {
-      md += "| phase | samples | min | p50 | p90 | p95 | p99 | max | mean |\n";
-      md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-      for (const auto& s : p.phases) {
-        md += "| " + Md(s.name) + " | " + std::to_string(s.count) + " | " +
-              FormatValue(s.min, true) + " | " + FormatValue(s.p50, true) + " | " +
-              FormatValue(s.p90, true) + " | " + FormatValue(s.p95, true) + " | " +
-              FormatValue(s.p99, true) + " | " + FormatValue(s.max, true) + " | " +
-              FormatValue(s.mean, true) + " |\n";
-      }
-    }
-    if (!p.counters.empty()) {
-      md += "\n| counter | mean |\n|---|---:|\n";
-      for (const auto& [k, v] : p.counters) md += "| " + Md(k) + " | " + Fmt("%.4g", v) + " |\n";
-    }
-    if (!p.errors.empty()) {
-      md += "\nErrors:";
-      for (const auto& [k, n] : p.errors) md += " " + Md(k) + " ×" + std::to_string(n);
-      md += ". Last: " + Md(p.last_error) + "\n";
-    }
-  }
+  for (const auto& p : r.probes) md += ProbeMarkdown(p);
 
   md += "\n## Comparison with the baseline\n\n";
   if (r.compared_with.empty()) {

@@ -30,6 +30,72 @@ double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// One entry's runs: `samples` of them, then more while a verdict of `settling` (threshold rules
+// over the probe) is inconclusive — adaptive sampling, half as many runs again each time — up to
+// the entry's max_samples and max_time. Counts progress in `run`; sets `stopped` when ctx.stop
+// asks.
+boost::asio::awaitable<ProbeResult> RunEntry(const SuiteContext& ctx, const config::ProbeConfig& p,
+                                             const config::SuiteEntry& entry,
+                                             const std::vector<config::NfrRule>& rules,
+                                             const std::vector<std::string>& settling,
+                                             RunRecord& run, bool& stopped) {
+  const config::Config& config = *ctx.config;
+  ProbeAccumulator acc(p.name, p.kind, entry.samples);
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::steady_clock::now() - started; };
+  std::unique_ptr<probes::Probe> probe;
+  try {
+    probe =
+        ctx.registry->Create({p, config.FindTarget(p.target), ctx.executor, ctx.blocking, &config});
+  } catch (const std::exception& e) {
+    probes::Outcome o;
+    o.Fail(probes::ErrorKind::kInternal, std::string("cannot build the probe: ") + e.what());
+    acc.Add(o);
+  }
+  if (probe && ctx.on_probe) ctx.on_probe(p, *probe, true);
+  const int cap = std::max(entry.max_samples, entry.samples);
+  int limit = entry.samples;
+  bool skipped = false;
+  for (int i = 0; probe && !stopped && !skipped;) {
+    for (; i < limit; ++i) {
+      if (ctx.stop && ctx.stop->load()) {
+        stopped = true;
+        break;
+      }
+      if (i >= entry.samples && elapsed() >= entry.max_time) {
+        run.total -= limit - i;  // the time cap: the rest of this batch will not run
+        limit = i;
+        break;
+      }
+      // One sample per run: an http probe's own `samples` would multiply the profile's count.
+      probes::Outcome outcome = co_await probes::RunOnce(*probe, probe->RunTimeout(p.timeout), 1);
+      acc.Add(outcome);
+      ++run.done;
+      if (outcome.skipped) {
+        run.done += limit - i - 1;  // the rest will not run either
+        skipped = true;
+        break;
+      }
+      if (ctx.on_progress) ctx.on_progress(run);
+    }
+    if (stopped || skipped || settling.empty() || limit >= cap || elapsed() >= entry.max_time)
+      break;
+    const auto verdicts =
+        Judge(rules, settling, {acc.Finish(std::chrono::duration<double>(elapsed()).count())});
+    const auto open = std::count_if(verdicts.begin(), verdicts.end(), [](const NfrVerdict& v) {
+      return v.verdict == Verdict::kInconclusive;
+    });
+    if (open == 0) break;
+    const int more = std::min(cap - limit, std::max(1, limit / 2));
+    spdlog::debug("suite {}: {} of {} verdicts over {} inconclusive after {} runs; {} more", run.id,
+                  open, verdicts.size(), p.name, limit, more);
+    limit += more;
+    run.total += more;
+  }
+  if (probe && ctx.on_probe) ctx.on_probe(p, *probe, false);
+  co_return acc.Finish(std::chrono::duration<double>(elapsed()).count());
+}
+
 }  // namespace
 
 std::vector<config::NfrRule> RulesWithBaselines(const config::Config& config,
@@ -61,66 +127,9 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
   for (const auto& entry : profile.probes) {
     const config::ProbeConfig* p = config.FindProbe(entry.probe);
     if (p == nullptr) continue;  // validated at load
-    suite::ProbeAccumulator acc(p->name, p->kind, entry.samples);
-    const auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::steady_clock::now() - started; };
     run.current = p->name;
-    std::unique_ptr<probes::Probe> probe;
-    try {
-      probe = ctx.registry->Create(
-          {*p, config.FindTarget(p->target), ctx.executor, ctx.blocking, &config});
-    } catch (const std::exception& e) {
-      probes::Outcome o;
-      o.Fail(probes::ErrorKind::kInternal, std::string("cannot build the probe: ") + e.what());
-      acc.Add(o);
-    }
-    if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, true);
-    // The threshold rules this profile judges over the probe: while one of them is inconclusive
-    // the probe keeps running (adaptive sampling), half as many runs again each time, up to the
-    // entry's max_samples and max_time.
-    const std::vector<std::string> settling = ThresholdRulesOver(rules, profile.nfrs, p->name);
-    const int cap = std::max(entry.max_samples, entry.samples);
-    int limit = entry.samples;
-    bool skipped = false;
-    for (int i = 0; probe && !stopped && !skipped;) {
-      for (; i < limit; ++i) {
-        if (ctx.stop && ctx.stop->load()) {
-          stopped = true;
-          break;
-        }
-        if (i >= entry.samples && elapsed() >= entry.max_time) {
-          run.total -= limit - i;  // the time cap: the rest of this batch will not run
-          limit = i;
-          break;
-        }
-        // One sample per run: an http probe's own `samples` would multiply the profile's count.
-        probes::Outcome outcome =
-            co_await probes::RunOnce(*probe, probe->RunTimeout(p->timeout), 1);
-        acc.Add(outcome);
-        ++run.done;
-        if (outcome.skipped) {
-          run.done += limit - i - 1;  // the rest will not run either
-          skipped = true;
-          break;
-        }
-        if (ctx.on_progress) ctx.on_progress(run);
-      }
-      if (stopped || skipped || settling.empty() || limit >= cap || elapsed() >= entry.max_time)
-        break;
-      const auto partial = acc.Finish(std::chrono::duration<double>(elapsed()).count());
-      const auto verdicts = suite::Judge(rules, settling, {partial});
-      const auto open = std::count_if(verdicts.begin(), verdicts.end(), [](const NfrVerdict& v) {
-        return v.verdict == Verdict::kInconclusive;
-      });
-      if (open == 0) break;
-      const int more = std::min(cap - limit, std::max(1, limit / 2));
-      spdlog::debug("suite {}: {} of {} verdicts over {} inconclusive after {} runs; {} more",
-                    run.id, open, verdicts.size(), p->name, limit, more);
-      limit += more;
-      run.total += more;
-    }
-    if (probe && ctx.on_probe) ctx.on_probe(*p, *probe, false);
-    run.probes.push_back(acc.Finish(std::chrono::duration<double>(elapsed()).count()));
+    run.probes.push_back(co_await RunEntry(
+        ctx, *p, entry, rules, ThresholdRulesOver(rules, profile.nfrs, p->name), run, stopped));
     if (ctx.on_progress) ctx.on_progress(run);
     if (stopped) break;
   }

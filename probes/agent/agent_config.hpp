@@ -26,7 +26,7 @@
 namespace reznet::probes::agent {
 
 struct AgentSettings : config::KindSettings {
-  std::int64_t SamplesPerRun(std::string_view phase) const override {
+  std::int64_t SamplesPerRun(std::string_view phase, int) const override {
     return phase == "inter_chunk" ? 0 : 1;
   }
   std::string path;

@@ -30,7 +30,7 @@ namespace reznet::probes::cache {
 struct CacheSettings : config::KindSettings {
   clients::HttpRequest request;
   std::int64_t requests = 100;
-  std::int64_t SamplesPerRun(std::string_view phase) const override {
+  std::int64_t SamplesPerRun(std::string_view phase, int) const override {
     return phase == "total" ? requests : 1;
   }
   clients::pg::ConnParams db;

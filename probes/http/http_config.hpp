@@ -39,7 +39,9 @@ struct HttpSettings : config::KindSettings {
   std::string body;
   int samples = 1;
   bool keep_alive = false;
-  std::int64_t SamplesPerRun(std::string_view) const override { return samples; }
+  std::int64_t SamplesPerRun(std::string_view, int repeats) const override {
+    return repeats > 0 ? repeats : samples;
+  }
   std::int64_t max_body_bytes = 1 << 20;
   std::vector<int> expect_status;  // empty: any 2xx
   std::string expect_body_contains;

@@ -34,7 +34,7 @@
 namespace reznet::probes::llm {
 
 struct LlmSettings : config::KindSettings {
-  std::int64_t SamplesPerRun(std::string_view phase) const override {
+  std::int64_t SamplesPerRun(std::string_view phase, int) const override {
     return phase == "inter_chunk" ? 0 : 1;
   }
   Provider provider = Provider::kAnthropic;

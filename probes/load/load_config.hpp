@@ -83,7 +83,7 @@ struct Limits {
 
 struct LoadSettings : config::KindSettings {
   // Every request of every user is a sample: as many as the target serves.
-  std::int64_t SamplesPerRun(std::string_view) const override { return 0; }
+  std::int64_t SamplesPerRun(std::string_view, int) const override { return 0; }
   Executor executor = Executor::kRampingVus;
   std::int64_t users = 10;
   Duration ramp_up{};

@@ -39,7 +39,7 @@ struct PostgresSettings : config::KindSettings {
   std::vector<Query> queries;
   bool fresh_connection = false;
   std::int64_t max_rows = 10000;
-  std::int64_t SamplesPerRun(std::string_view phase) const override {
+  std::int64_t SamplesPerRun(std::string_view phase, int) const override {
     return phase == "query" ? static_cast<std::int64_t>(queries.size()) : 1;
   }
 };
