@@ -10,6 +10,7 @@
 #include "common/json.hpp"
 #include "suite/service.hpp"
 #include "suite/trend.hpp"
+#include "telemetry/prober_health.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::api {
@@ -48,7 +49,8 @@ common::Result<telemetry::StatusPageData::Trend> StatusTrend(suite::SuiteService
 
 }  // namespace
 
-void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready) {
+void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready,
+                      const telemetry::ProberHealth* prober) {
   // Inline on the server thread: these take nothing longer than a short lock, and must answer
   // even when every worker is stuck behind a database.
   constexpr auto kInline = ApiServer::Lane::kInline;
@@ -83,18 +85,21 @@ void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readi
         return HttpReply{200, "text/plain", "ready\n", {}};
       },
       false, kInline);
-  server.Route("GET", "/api/v1/status", [&sink](const HttpRequest&) {
-    return HttpReply{
-        200, "application/json", sink.StatusJson(std::chrono::steady_clock::now()), {}};
+  server.Route("GET", "/api/v1/status", [&sink, prober](const HttpRequest&) {
+    std::string body = sink.StatusJson(std::chrono::steady_clock::now());
+    if (prober != nullptr) body = telemetry::WithProberHealth(body, prober->Snapshot());
+    return HttpReply{200, "application/json", std::move(body), {}};
   });
 }
 
 void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::SuiteService& suites,
-                        std::string version, double started_wall) {
-  server.Route("GET", "/", [&sink, &suites, version, started_wall](const HttpRequest&) {
+                        std::string version, double started_wall,
+                        const telemetry::ProberHealth* prober) {
+  server.Route("GET", "/", [&sink, &suites, version, started_wall, prober](const HttpRequest&) {
     telemetry::StatusPageData data = sink.status().StatusPage(std::chrono::system_clock::now());
     data.version = version;
     data.started_wall = started_wall;
+    if (prober != nullptr) data.prober = prober->Snapshot();
     // A store that cannot be read: the page says why (the store logs its outages, rate-limited).
     if (auto runs = suites.List(0, 5); !runs) {
       data.runs_error = runs.error().detail;

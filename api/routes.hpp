@@ -4,7 +4,7 @@
 //   GET /healthz         liveness: 200 while the process serves
 //   GET /readyz          readiness: 200 after start-up, 503 while starting or stopping, or
 //                        while the last history write failed (the body says why)
-//   GET /api/v1/status   probes, windows, NFR states as JSON
+//   GET /api/v1/status   probes, windows, NFR states (and the prober's health) as JSON
 //   GET /                the status page
 //   POST /-/reload       reload the config (authorised like POST /run-suite)
 //   GET /-/reload        the running or last reload
@@ -23,19 +23,25 @@
 
 namespace reznet::telemetry {
 class Telemetry;
-}
+class ProberHealth;
+}  // namespace reznet::telemetry
 namespace reznet::suite {
 class SuiteService;
 }
 
 namespace reznet::api {
 
-// GET /readyz: 200 "ready", or 503 with what `ready` says is wrong.
-void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready);
+// GET /readyz: 200 "ready", or 503 with what `ready` says is wrong. With `prober` (the prober's
+// own health, telemetry/prober_health.hpp), /api/v1/status carries it under "prober" and marks
+// every NFR "suspect" while it is overloaded.
+void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readiness& ready,
+                      const telemetry::ProberHealth* prober = nullptr);
 
-// `started_wall`: Unix seconds the daemon started.
+// `started_wall`: Unix seconds the daemon started. With `prober`, the page shows its health and
+// marks the NFR states suspect while it is overloaded.
 void AddStatusPageRoute(ApiServer& server, telemetry::Telemetry& sink, suite::SuiteService& suites,
-                        std::string version, double started_wall);
+                        std::string version, double started_wall,
+                        const telemetry::ProberHealth* prober = nullptr);
 
 // What a reload did; `ok` false: refused with `errors`, nothing changed.
 struct ReloadOutcome {

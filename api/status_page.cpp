@@ -91,7 +91,31 @@ th{background:#f0f2f5;font-weight:600}.num{text-align:right;font-variant-numeric
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:.4rem;padding:.6rem}
 .chart{width:100%;height:90px}.chart .line{stroke:#2f6fdd;stroke-width:1.5}.chart .axis{stroke:#c5cad3}
 .chart .label{font-size:9px;fill:#5b6472}.muted{color:#5b6472}code{font-size:.85rem}
+.suspect{background:#fff1c2;color:#6b4d00}p.suspect{padding:.4rem .6rem;border-radius:.4rem}
 nav a{margin-right:1rem})";
+
+// One line on the prober's own health; while it is overloaded, why, and that the NFR states are
+// suspect.
+void Prober(const telemetry::ProberHealthSnapshot& p, std::string& h) {
+  if (!p.checked) return;
+  if (p.overloaded) {
+    h += "<p class=\"suspect\" id=\"prober\"><strong>Prober overloaded</strong> since " +
+         TimeOfDay(std::chrono::duration<double>(p.overloaded_since.time_since_epoch()).count()) +
+         " UTC (" + HtmlEscape(common::Join(p.reasons, ", ")) +
+         "): what it measures now, and so the NFR states below, are suspect.</p>";
+    return;
+  }
+  std::vector<std::string> parts = {"prober ok"};
+  if (p.signals.cpu_pressure)
+    parts.push_back("CPU pressure " + Fmt("%.1f %%", *p.signals.cpu_pressure * 100));
+  if (p.signals.self_probe)
+    parts.push_back("self-probe " +
+                    Seconds(std::chrono::duration<double>(*p.signals.self_probe).count()));
+  if (p.signals.lateness)
+    parts.push_back("scheduler lateness " +
+                    Seconds(std::chrono::duration<double>(*p.signals.lateness).count()));
+  h += "<p class=\"muted\" id=\"prober\">" + HtmlEscape(common::Join(parts, " · ")) + "</p>";
+}
 
 void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
   h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
@@ -99,8 +123,10 @@ void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
   for (const auto& n : d.nfrs) {
     // A rule still gathering its samples says how far it is, not "no_data".
     const std::string state = n.collecting.empty() ? n.state : "collecting " + n.collecting;
+    const std::string suspect =
+        d.prober.overloaded ? " <span class=\"badge suspect\">suspect</span>" : "";
     h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
-         "\">" + HtmlEscape(state) + "</span></td><td class=\"num\">" +
+         "\">" + HtmlEscape(state) + "</span>" + suspect + "</td><td class=\"num\">" +
          (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
          HtmlEscape(n.stat + " " + n.op + " " +
                     (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +
@@ -222,6 +248,7 @@ std::string RenderStatusPage(const telemetry::StatusPageData& d) {
        "<a href=\"/runs?format=markdown\">suite runs</a><a href=\"/runs/baseline?format=markdown\">"
        "baseline</a><a href=\"/healthz\">/healthz</a></nav>";
 
+  Prober(d.prober, h);
   NfrTable(d, h);
   ProbeTable(d, h);
   Failures(d, h);

@@ -47,6 +47,27 @@ telemetry::StatusPageData Sample() {
   return d;
 }
 
+TEST(StatusPage, ShowsTheProbersHealthAndMarksNfrsSuspectWhileItIsOverloaded) {
+  using namespace std::chrono_literals;
+  telemetry::StatusPageData d = Sample();
+  EXPECT_THAT(RenderStatusPage(d), Not(HasSubstr("id=\"prober\"")));  // not measured
+  d.prober.checked = true;
+  d.prober.signals = {0.031, 412us, 120us};
+  std::string html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("<p class=\"muted\" id=\"prober\">prober ok · CPU pressure 3.1 % · "
+                              "self-probe 412 µs · scheduler lateness 120 µs</p>"));
+  EXPECT_THAT(html, Not(HasSubstr("badge suspect")));
+  d.prober.overloaded = true;
+  d.prober.overloaded_since = std::chrono::system_clock::time_point(1795769400s - 40s);
+  d.prober.reasons = {"cpu pressure 62% > 50%", "self-probe <b>"};
+  html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("<strong>Prober overloaded</strong> since 08:49:20 UTC (cpu pressure "
+                              "62% &gt; 50%, self-probe &lt;b&gt;): what it measures now, and so "
+                              "the NFR states below, are suspect."));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge firing\">firing</span> <span class=\"badge "
+                              "suspect\">suspect</span>"));
+}
+
 TEST(StatusPage, ShowsTheLastRunsTrend) {
   const std::string html = RenderStatusPage(Sample());
   EXPECT_THAT(html, HasSubstr("<h2>Trend (quick)</h2>"));

@@ -54,6 +54,23 @@ struct ProbeEndpointConfig {
   Duration timeout_margin = std::chrono::milliseconds(500);
 };
 
+// daemon.overload: when the daemon counts itself overloaded, so that what it measures meanwhile
+// is suspect (telemetry/prober_health.hpp). Over any one threshold is overloaded.
+struct OverloadConfig {
+  // /proc/pressure/cpu `some avg10`: the share of the last 10 s in which a runnable task waited
+  // for a CPU. Measured on two cores: 1–7 % idle, at most 23 % under a -j2 build, 53–98 % with
+  // six compile jobs; half the time waiting is a machine that cannot keep a probe's clock.
+  double cpu_pressure = 0.5;
+  // The round trip of the daemon's GET of its own /healthz over loopback (the middle one of the
+  // last three): about 0.5 ms idle, at most 4–8 ms under a build (measured); 100 ms is a daemon
+  // whose own answer is late by more than most promises it checks allow.
+  Duration self_probe = 100ms;
+  // The largest scheduler lateness (a run's actual start - its planned start) since the last
+  // check: at most 11 ms under a build (measured), seconds only when the probe loop stalls.
+  Duration lateness = 1s;
+  bool operator==(const OverloadConfig&) const = default;
+};
+
 struct DaemonConfig {
   std::string listen = "127.0.0.1:9478";
   std::vector<Duration> windows = {1min, 5min, 1h};
@@ -72,6 +89,7 @@ struct DaemonConfig {
   Duration shutdown_grace = 5s;  // in-flight runs get this long after SIGTERM
   ProbeEndpointConfig probe_endpoint;
   ShardConfig shard;  // daemon.shard (config/shard.hpp)
+  OverloadConfig overload;
 };
 
 struct TargetConfig {

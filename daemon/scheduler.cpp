@@ -11,6 +11,7 @@
 
 #include "daemon/schedule.hpp"
 #include "probes/run_once.hpp"
+#include "telemetry/prober_health.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
@@ -33,13 +34,16 @@ struct Scheduler::Entry {
   ProbeSchedule schedule;
   bool stopping = false;  // strand-only
   bool last_ok = true;    // strand-only: log only changes of state
+  telemetry::ProberHealth* health = nullptr;
 };
 
 namespace {
 
 asio::awaitable<void> RunAndRecord(std::shared_ptr<Scheduler::Entry> e, telemetry::Telemetry& sink,
                                    SteadyClock::time_point due) {
-  sink.probe_metrics().ObserveLateness(e->clock.Now() - due);
+  const auto late = e->clock.Now() - due;
+  sink.probe_metrics().ObserveLateness(late);
+  if (e->health != nullptr) e->health->ObserveLateness(late);
   auto outcome = co_await probes::RunOnce(*e->spec.probe, e->spec.timeout, 0, e->clock);
   sink.Consume(e->spec.name, outcome, e->clock.Now(), e->clock.WallNow());
   if (outcome.error && e->last_ok) {
@@ -87,6 +91,7 @@ void Scheduler::Start(std::vector<ScheduledProbe> probes) {
   for (auto& p : probes) {
     telemetry_.AddProbe(p.name, p.kind, p.probe->Labels(), p.exported);
     auto entry = std::make_shared<Entry>(io_, clock_, std::move(p), in_flight_);
+    entry->health = health_;
     Remove(entry->spec.name);  // names are unique; a second Start of one replaces it
     entries_[entry->spec.name] = entry;
     asio::co_spawn(entry->strand, Loop(entry, telemetry_), asio::detached);

@@ -24,7 +24,8 @@ class io_context;
 
 namespace reznet::telemetry {
 class Telemetry;
-}
+class ProberHealth;
+}  // namespace reznet::telemetry
 
 namespace reznet::daemon {
 
@@ -51,6 +52,9 @@ class Scheduler {
             common::Clock& clock = common::SystemClock());
   ~Scheduler();
 
+  // Every run's lateness goes to `health` too (the prober's own health); call before Start.
+  // `health` must outlive the scheduler and every run it started.
+  void ReportLatenessTo(telemetry::ProberHealth& health) { health_ = &health; }
   // Adds probes (at start, or new ones after a reload).
   void Start(std::vector<ScheduledProbe> probes);
   // Stops scheduling one probe (a reload removed or changed it); a run in flight finishes.
@@ -66,6 +70,7 @@ class Scheduler {
   boost::asio::io_context& io_;
   telemetry::Telemetry& telemetry_;
   common::Clock& clock_;
+  telemetry::ProberHealth* health_ = nullptr;
   std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;  // by probe name
   std::shared_ptr<std::atomic<int>> in_flight_;
 };

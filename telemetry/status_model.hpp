@@ -24,6 +24,7 @@
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
 #include "stats/window.hpp"
+#include "telemetry/prober_health.hpp"
 #include "telemetry/window_store.hpp"
 
 namespace reznet::telemetry {
@@ -75,6 +76,9 @@ struct StatusPageData {
   std::vector<Run> runs;          // newest first
   std::string runs_error;         // why the run history could not be read, if it could not
   Trend trend;
+  // The prober's own health (filled in by the caller); while it is overloaded every NFR state is
+  // suspect. `checked` false: not measured (no monitor).
+  ProberHealthSnapshot prober;
 };
 
 class StatusModel {
