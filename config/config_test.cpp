@@ -166,6 +166,19 @@ TEST(Loader, BadLogLevelAndWindow) {
                           "debug, info, warn or error"));
 }
 
+TEST(Loader, OverloadThresholds) {
+  const auto o =
+      LoadString("daemon: { overload: { cpu_pressure: 70%, self_probe: 250ms, lateness: 2s } }",
+                 "t.yaml", Kinds())
+          .daemon.overload;
+  EXPECT_EQ(o, (OverloadConfig{0.7, 250ms, 2s}));
+  EXPECT_THAT(
+      ErrorsOf("daemon: { overload: { cpu_pressure: 150%, self_probe: 10s, lateness: 1ms } }"),
+      ElementsAre("t.yaml:1:37: daemon.overload.cpu_pressure: ratio \"150%\" is outside 0%..100%",
+                  "t.yaml:1:55: daemon.overload.self_probe: must be between 1ms and 4s",
+                  "t.yaml:1:70: daemon.overload.lateness: must be 10ms or more"));
+}
+
 TEST(Loader, PasswordFromFile) {
   const std::string path = ::testing::TempDir() + "/reznet-pw";
   { std::ofstream(path) << "s3cret\n"; }

@@ -111,6 +111,19 @@ void ParseAuth(MapReader r, DaemonConfig& d) {
   r.Finish();
 }
 
+void ParseOverload(MapReader r, OverloadConfig& o) {
+  r.ReadRatio("cpu_pressure", o.cpu_pressure);
+  // The self-probe waits kSelfProbeDeadline (5 s) at most; a limit must be below it to mean
+  // anything, and above a loopback round trip to mean something else than "always".
+  if (r.Read("self_probe", o.self_probe) && (o.self_probe < 1ms || o.self_probe > 4s)) {
+    r.diag().Error(r.MarkOf("self_probe"), r.PathOf("self_probe"), "must be between 1ms and 4s");
+  }
+  if (r.Read("lateness", o.lateness) && o.lateness < 10ms) {
+    r.diag().Error(r.MarkOf("lateness"), r.PathOf("lateness"), "must be 10ms or more");
+  }
+  r.Finish();
+}
+
 void ParseDaemon(MapReader r, DaemonConfig& d) {
   r.Read("listen", d.listen);
   if (d.listen.rfind(':') == std::string::npos) {
@@ -168,6 +181,8 @@ void ParseDaemon(MapReader r, DaemonConfig& d) {
   ParseShard(MapReader(r.Node("shard"), r.PathOf("shard"), r.diag(), r.MarkOf("shard")), d.shard);
   ParseAuth(MapReader(r.Node("auth"), r.PathOf("auth"), r.diag(), r.MarkOf("auth")), d);
   ParseTls(MapReader(r.Node("tls"), r.PathOf("tls"), r.diag(), r.MarkOf("tls")), d.tls);
+  ParseOverload(MapReader(r.Node("overload"), r.PathOf("overload"), r.diag(), r.MarkOf("overload")),
+                d.overload);
   {
     MapReader log(r.Node("log"), r.PathOf("log"), r.diag());
     if (log.Read("level", d.log.level)) {

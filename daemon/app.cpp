@@ -27,6 +27,7 @@
 #include "daemon/demo_config.hpp"
 #include "daemon/discovery.hpp"
 #include "daemon/file_watch.hpp"
+#include "daemon/prober_monitor.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/reload_control.hpp"
 #include "daemon/scheduler.hpp"
@@ -38,6 +39,7 @@
 #include "nfr/nfr_metrics.hpp"
 #include "suite/service.hpp"
 #include "suite/suite_metrics.hpp"
+#include "telemetry/prober_health.hpp"
 #include "telemetry/telemetry.hpp"
 
 namespace reznet::daemon {
@@ -68,11 +70,14 @@ suite::SuiteHooks SuiteWiring(suite::SuiteMetrics& metrics, api::Readiness& read
   return hooks;
 }
 
-// A rule's state goes to its series (NfrMetrics) and to the status page (Telemetry).
+// A rule reads the windows, or its SLO counts (a burn-rate rule: Telemetry's SloLedger, which
+// counts for the rules installed); its state goes to its series (NfrMetrics) and to the status
+// page (Telemetry).
 nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::NfrMetrics& metrics,
                                     nfr::AlertNotifier& notifier) {
   return {[&sink](const config::NfrRule& rule, std::chrono::steady_clock::time_point now) {
-            return sink.windows().Observe(rule, now);
+            return rule.burn_rate() ? sink.slo().Observe(rule, now)
+                                    : sink.windows().Observe(rule, now);
           },
           [&sink, &metrics](const config::NfrRule& rule, const nfr::RuleState& state) {
             metrics.Publish(rule, state);
@@ -84,7 +89,8 @@ nfr::EvaluatorPorts EvaluatorWiring(telemetry::Telemetry& sink, nfr::NfrMetrics&
           },
           [&notifier](const config::NfrRule& rule, const nfr::Notification& n) {
             notifier.Notify(rule, n);
-          }};
+          },
+          [&sink](const std::vector<config::NfrRule>& rules) { sink.slo().SetRules(rules); }};
 }
 
 // Every connection, probe socket and database handle is a descriptor: take the hard limit the
@@ -132,6 +138,7 @@ class Daemon {
  private:
   const config::Config& config() const { return *initial_; }
   void StartNfrs();
+  void StartProberMonitor(int port);
   void AddReload();
   void WaitHup();
   void RefreshDiscovery();
@@ -159,6 +166,9 @@ class Daemon {
   nfr::NfrMetrics nfr_metrics_;
   suite::SuiteMetrics suite_metrics_;
   telemetry::Telemetry sink_;
+  // The prober's own health (issue #26 item 5): fed by the scheduler's lateness and
+  // prober_monitor_, read by /metrics, /api/v1/status, the status page and the notifier.
+  telemetry::ProberHealth prober_;
   api::Readiness ready_;
   std::unique_ptr<suite::HistoryStore> history_;
   suite::SuiteService suites_;
@@ -180,6 +190,7 @@ class Daemon {
   asio::steady_timer retry_unstored_{io_};
   asio::steady_timer discovery_timer_{io_};
   std::unique_ptr<FileWatch> file_watch_;  // applies a rewritten targets_from file at once
+  std::unique_ptr<ProberMonitor> prober_monitor_;
 };
 
 std::optional<int> Daemon::Start() {
@@ -197,12 +208,13 @@ std::optional<int> Daemon::Start() {
   }
   daemon_metrics_.SetShard(shard_.index, shard_.of);
   LogShard(config(), shard_, probes.size());
-  api::AddMetricsRoutes(server_, sink_, ready_);
+  metrics_.Add(prober_);
+  api::AddMetricsRoutes(server_, sink_, ready_, &prober_);
   api::AddSuiteRoutes(server_, suites_, holder_, HostOf(listen_));
   api::AddProbeRoute(server_,
                      {holder_, registry_, io_.get_executor(), blocking_.get_executor(), metrics_});
   api::AddStatusPageRoute(server_, sink_, suites_, common::kVersion,
-                          common::UnixSeconds(std::chrono::system_clock::now()));
+                          common::UnixSeconds(std::chrono::system_clock::now()), &prober_);
   const bool tls = config().daemon.tls.enabled();
   if (tls) server_.UseTls(TlsSettingsOf(config().daemon.tls));
   if (!config().daemon.basic_users.empty())
@@ -220,10 +232,12 @@ std::optional<int> Daemon::Start() {
                common::kVersion, base, probes.size(), config().source, history_->Describe());
   const std::size_t running = probes.size();
   discovery_->Attach(metrics_);
+  scheduler_.ReportLatenessTo(prober_);
   scheduler_.Start(std::move(probes));
   ExportTargetInfo(sink_, config());
   generator_url_ = base + "/";
   StartNfrs();
+  StartProberMonitor(port);
   AddReload();
   RefreshDiscovery();
   OnSignals();
@@ -269,6 +283,17 @@ void Daemon::StartNfrs() {
       nfr::RunEvaluator(
           *evaluator_, [this] { return holder_.Get()->daemon.eval_interval; }, stopping_),
       asio::detached);
+}
+
+// The prober's own health: measured on the probe io_context, judged against daemon.overload of
+// the config in force; a change marks the alerts the notifier sends (and fires its own alert).
+void Daemon::StartProberMonitor(int port) {
+  prober_monitor_ = std::make_unique<ProberMonitor>(
+      io_.get_executor(), prober_, [this] { return holder_.Get()->daemon.overload; },
+      [this](bool overloaded, const std::string& why) {
+        notifier_->SetProberOverloaded(overloaded, why);
+      });
+  prober_monitor_->Start(SelfProbeUrl(listen_, port, config().daemon.tls));
 }
 
 // SIGHUP and POST /-/reload: built on the reload thread, swapped on the probe io_context.
@@ -330,6 +355,7 @@ void Daemon::OnSignals() {
     retry_unstored_.cancel();
     discovery_timer_.cancel();
     if (file_watch_) file_watch_->Stop();
+    if (prober_monitor_) prober_monitor_->Stop();
     hup_.cancel();
     notifier_->Stop();
     scheduler_.Stop();

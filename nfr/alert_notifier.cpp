@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <optional>
 #include <vector>
 
 #include "clients/http_client.hpp"
@@ -33,6 +34,7 @@ struct AlertNotifier::Impl {
   std::vector<Target> targets;
   std::unique_ptr<common::Timer> wake;
   bool stopping = false;
+  std::optional<common::WallTime> overloaded_since;  // while the prober is overloaded
 
   Impl(asio::any_io_executor ex, common::Clock& c, const config::AlertingConfig& cfg,
        std::string generator_url, DeliveryCounter count)
@@ -97,9 +99,38 @@ void AlertNotifier::Reconfigure(config::AlertingConfig config, std::string gener
   auto fresh = std::make_shared<Impl>(impl_->executor, impl_->clock, config,
                                       std::move(generator_url), impl_->count_delivery);
   fresh->outbox.Adopt(impl_->outbox);
+  fresh->overloaded_since = impl_->overloaded_since;
   Stop();
   impl_ = std::move(fresh);
   Start();
+}
+
+void AlertNotifier::SetProberOverloaded(bool overloaded, const std::string& why) {
+  Impl& impl = *impl_;
+  const auto now = impl.clock.Now();
+  const auto wall = impl.clock.WallNow();
+  impl.outbox.SetSuspect(overloaded, now);
+  OwnAlert alert{kProberOverloaded, {{"severity", "warning"}}, {}};
+  if (overloaded) {
+    if (!impl.overloaded_since) impl.overloaded_since = wall;
+    alert.annotations["summary"] =
+        "reznet-perfd is overloaded (" + why +
+        "): what it measures meanwhile, and the NFR alerts it sends, are suspect";
+    impl.outbox.NotifyOwn(
+        alert,
+        {.kind = Notification::Kind::kFiring, .value = 1, .starts_at = *impl.overloaded_since},
+        now);
+  } else if (impl.overloaded_since) {
+    alert.annotations["summary"] = "reznet-perfd is no longer overloaded";
+    impl.outbox.NotifyOwn(alert,
+                          {.kind = Notification::Kind::kResolved,
+                           .value = 0,
+                           .starts_at = *impl.overloaded_since,
+                           .ends_at = wall},
+                          now);
+    impl.overloaded_since.reset();
+  }
+  impl.wake->Cancel();
 }
 
 void AlertNotifier::Stop() {

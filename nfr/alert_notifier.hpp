@@ -37,6 +37,14 @@ class AlertNotifier {
   // A reload with a different alerting config: new targets and intervals; the alerts that are
   // firing keep being sent.
   void Reconfigure(config::AlertingConfig config, std::string generator_url);
+  // The prober became overloaded (`why`: the reasons) or not (telemetry/prober_health.hpp).
+  // Meanwhile every NFR alert is sent with the annotation suspect="true", and the daemon's own
+  // alert kProberOverloaded (labels alertname, severity="warning"; no instance, as none of the
+  // daemon's alerts has one) fires, resolved when it ends: the inhibit rule shipped in
+  // deploy/alertmanager/alertmanager.yml holds the daemon's NFR alerts behind it.
+  void SetProberOverloaded(bool overloaded, const std::string& why);
+
+  static constexpr const char* kProberOverloaded = "ReznetProberOverloaded";
 
  private:
   struct Impl;

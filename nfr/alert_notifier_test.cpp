@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
+#include <map>
 #include <mutex>
 
 #include "tests/support/loopback_server.hpp"
@@ -93,6 +94,67 @@ TEST(AlertNotifier, WaitsOnItsClockBetweenPostsAndBacksOffOnFailure) {
   clock.Advance(io, 1s);
   ASSERT_TRUE(testing::RunUntil(io, [&] { return attempts.size() == 3; }));
   EXPECT_EQ(json::parse(am.posts().at(2).body).at(0).at("endsAt"), "2027-01-15T08:04:01.000Z");
+  notifier.Stop();
+  clock.RunUntilIdle(io);
+}
+
+// The suspect mark (issue #26 item 5): while the prober is overloaded every NFR alert carries
+// suspect="true" and the daemon's own ReznetProberOverloaded fires; both end with the overload.
+TEST(AlertNotifier, WhileTheProberIsOverloadedAlertsAreSuspectAndItsOwnAlertFires) {
+  testing::ManualClock clock;
+  boost::asio::io_context io;
+  AlertReceiver am;
+  config::AlertingConfig cfg;
+  cfg.alertmanager_urls = {*config::ParseUrl(am.url())};
+  cfg.resend_interval = 1min;
+  AlertNotifier notifier(io.get_executor(), cfg, "http://daemon/", {}, clock);
+  notifier.Start();
+  const auto posted = [&](std::size_t n) {
+    return testing::RunUntil(io, [&] { return am.posts().size() == n; });
+  };
+  // The alerts of the n-th POST, by alertname.
+  const auto alerts = [&](std::size_t n) {
+    std::map<std::string, json::object> out;
+    const json::value body = json::parse(am.posts().at(n).body);
+    for (const auto& a : body.as_array())
+      out[std::string(a.at("labels").at("alertname").as_string())] = a.as_object();
+    return out;
+  };
+  notifier.Notify(ApiSlow(), {Notification::Kind::kFiring, 0.3, clock.WallNow(), {}});
+  ASSERT_TRUE(posted(1));
+  EXPECT_FALSE(alerts(0).at("api_slow").at("annotations").as_object().contains("suspect"));
+
+  clock.Advance(io, 10s);
+  notifier.SetProberOverloaded(true, "cpu pressure 62% > 50%");
+  ASSERT_TRUE(posted(2));  // at once, not at the next resend
+  auto sent = alerts(1);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent.at("api_slow").at("annotations").at("suspect"), "true");
+  EXPECT_EQ(sent.at("api_slow").at("labels").as_object().size(), 4u);  // labels unchanged
+  const auto& own = sent.at(AlertNotifier::kProberOverloaded);
+  EXPECT_EQ(own.at("labels"),
+            (json::object{{"severity", "warning"}, {"alertname", "ReznetProberOverloaded"}}));
+  EXPECT_EQ(own.at("annotations").at("summary"),
+            "reznet-perfd is overloaded (cpu pressure 62% > 50%): what it measures meanwhile, "
+            "and the NFR alerts it sends, are suspect");
+  EXPECT_EQ(own.at("startsAt"), "2027-01-15T08:00:10.000Z");
+  EXPECT_EQ(own.at("endsAt"), "2027-01-15T08:03:10.000Z");
+
+  // A reload keeps the mark.
+  notifier.Reconfigure(cfg, "http://daemon/");
+  ASSERT_TRUE(posted(3));
+  EXPECT_EQ(alerts(2).at("api_slow").at("annotations").at("suspect"), "true");
+
+  clock.Advance(io, 40s);
+  notifier.SetProberOverloaded(false, "");
+  ASSERT_TRUE(posted(4));
+  sent = alerts(3);
+  EXPECT_FALSE(sent.at("api_slow").at("annotations").as_object().contains("suspect"));
+  EXPECT_EQ(sent.at(AlertNotifier::kProberOverloaded).at("endsAt"),
+            "2027-01-15T08:00:50.000Z");  // resolved now
+  clock.Advance(io, 1min);
+  ASSERT_TRUE(posted(5));
+  EXPECT_EQ(alerts(4).count(AlertNotifier::kProberOverloaded), 0u);  // resolution sent once
   notifier.Stop();
   clock.RunUntilIdle(io);
 }

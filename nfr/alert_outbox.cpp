@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 std::string Substitute(const std::string& text, const config::NfrRule& rule, double value) {
   std::map<std::string, std::string> vars = {
-      {"value", config::FormatThreshold(rule, value)},
+      {"value", config::FormatValue(rule, value)},
       {"threshold", config::FormatThreshold(rule, rule.threshold)}};
   if (rule.reference) {
     vars["baseline"] = config::FormatThreshold(rule, *rule.reference);
@@ -35,8 +35,36 @@ std::string Substitute(const std::string& text, const config::NfrRule& rule, dou
   return out;
 }
 
+namespace {
+
+// A burn-rate rule's summary (unless configured) and its burn rates: which pair of windows fired
+// and the four rates, as the evaluator saw them when the alert changed.
+void AddBurnAnnotations(json::object& annotations, const config::NfrRule& rule,
+                        const Notification& n) {
+  const std::string budget = config::FormatValue(rule, rule.ErrorBudget());
+  const char* events = rule.stat == config::NfrStat::kErrorRate ? "runs failed" : "samples bad";
+  const char* pairs = n.burn ? n.burn->pairs() : "";
+  if (!annotations.contains("summary")) {
+    annotations["summary"] = rule.name + ": " + rule.stat_name + " " + rule.op_text + " " +
+                             config::FormatThreshold(rule, rule.threshold) +
+                             " burns its error budget (" + budget +
+                             ") too fast: " + config::FormatValue(rule, n.value) + " of " + events +
+                             " over " + (n.burn && !n.burn->fast() && n.burn->slow() ? "6h" : "1h");
+  }
+  annotations["error_budget"] = budget;
+  if (n.burn) {
+    char rates[160];
+    std::snprintf(rates, sizeof rates, "5m %.3g, 30m %.3g, 1h %.3g, 6h %.3g", n.burn->burn_5m,
+                  n.burn->burn_30m, n.burn->burn_1h, n.burn->burn_6h);
+    annotations["burn_rates"] = rates;
+    if (*pairs != '\0') annotations["burn_windows"] = pairs;
+  }
+}
+
+}  // namespace
+
 json::object AlertJson(const config::NfrRule& rule, const Notification& n,
-                       const std::string& generator_url, WallTime ends_at) {
+                       const std::string& generator_url, WallTime ends_at, bool suspect) {
   json::object labels;
   for (const auto& [k, v] : rule.labels) labels[k] = v;
   labels["alertname"] = rule.name;
@@ -45,7 +73,9 @@ json::object AlertJson(const config::NfrRule& rule, const Notification& n,
   labels["probe"] = rule.probe;
   json::object annotations;
   for (const auto& [k, v] : rule.annotations) annotations[k] = Substitute(v, rule, n.value);
-  if (!annotations.contains("summary")) {
+  if (rule.burn_rate()) {
+    AddBurnAnnotations(annotations, rule, n);
+  } else if (!annotations.contains("summary")) {
     annotations["summary"] =
         rule.reference
             ? Substitute(rule.name + ": " + rule.stat_name +
@@ -56,18 +86,40 @@ json::object AlertJson(const config::NfrRule& rule, const Notification& n,
                   " (promise " + rule.op_text + " " +
                   config::FormatThreshold(rule, rule.threshold) + ")";
   }
-  annotations["value"] = config::FormatThreshold(rule, n.value);
+  annotations["value"] = config::FormatValue(rule, n.value);
   annotations["threshold"] = config::FormatThreshold(rule, rule.threshold);
   if (rule.reference) {
     annotations["baseline"] = config::FormatThreshold(rule, *rule.reference);
     annotations["change"] = Substitute("{{change}}", rule, n.value);
   }
+  if (suspect) annotations["suspect"] = "true";
   return json::object{{"labels", labels},
                       {"annotations", annotations},
                       {"startsAt", common::FormatUtc(n.starts_at, common::kRfc3339Millis)},
                       {"endsAt", common::FormatUtc(ends_at, common::kRfc3339Millis)},
                       {"generatorURL", generator_url}};
 }
+
+json::object OwnAlertJson(const OwnAlert& alert, const Notification& n,
+                          const std::string& generator_url, WallTime ends_at) {
+  json::object labels;
+  for (const auto& [k, v] : alert.labels) labels[k] = v;
+  labels["alertname"] = alert.name;
+  json::object annotations;
+  for (const auto& [k, v] : alert.annotations) annotations[k] = v;
+  return json::object{{"labels", labels},
+                      {"annotations", annotations},
+                      {"startsAt", common::FormatUtc(n.starts_at, common::kRfc3339Millis)},
+                      {"endsAt", common::FormatUtc(ends_at, common::kRfc3339Millis)},
+                      {"generatorURL", generator_url}};
+}
+
+namespace {
+
+// Own alerts share the map with NFR alerts under a key no NFR name can take (no '/' in those).
+std::string OwnKey(const std::string& name) { return "own/" + name; }
+
+}  // namespace
 
 Outbox::Outbox(config::AlertingConfig config, std::string generator_url)
     : config_(std::move(config)),
@@ -99,10 +151,15 @@ std::vector<Delivery> Outbox::Due(SteadyTime now, WallTime wall) const {
     Delivery d{i, {}, {}, revisions_};
     json::array alerts;
     for (const auto& [name, a] : alerts_) {
+      const auto own = own_.find(name);
+      const auto json = [&](WallTime ends_at) {
+        return own != own_.end() ? OwnAlertJson(own->second, a.n, generator_url_, ends_at)
+                                 : AlertJson(a.rule, a.n, generator_url_, ends_at, suspect_);
+      };
       if (a.n.kind == Notification::Kind::kFiring) {
-        alerts.push_back(AlertJson(a.rule, a.n, generator_url_, wall + ahead));
+        alerts.push_back(json(wall + ahead));
       } else if (a.owed[i]) {
-        alerts.push_back(AlertJson(a.rule, a.n, generator_url_, a.n.ends_at));
+        alerts.push_back(json(a.n.ends_at));
         d.resolutions.emplace_back(name, a.revision);
       }
     }
@@ -149,6 +206,27 @@ void Outbox::Adopt(const Outbox& old) {
     if (resolved && targets_.empty()) continue;
     alerts_[name] = {a.rule, a.n, ++revisions_, std::vector<bool>(targets_.size(), resolved)};
   }
+  own_ = old.own_;
+  suspect_ = old.suspect_;
+}
+
+void Outbox::NotifyOwn(const OwnAlert& alert, const Notification& n, SteadyTime now) {
+  const std::string key = OwnKey(alert.name);
+  own_[key] = alert;
+  const bool resolved = n.kind == Notification::Kind::kResolved;
+  if (resolved && (!config_.send_resolved || targets_.empty())) {
+    alerts_.erase(key);
+    return;
+  }
+  alerts_[key] = {{}, n, ++revisions_, std::vector<bool>(targets_.size(), resolved)};
+  for (auto& t : targets_) t.due = now;
+}
+
+void Outbox::SetSuspect(bool suspect, SteadyTime now) {
+  if (suspect == suspect_) return;
+  suspect_ = suspect;
+  ++revisions_;
+  for (auto& t : targets_) t.due = now;
 }
 
 }  // namespace reznet::nfr

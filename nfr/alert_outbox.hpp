@@ -11,6 +11,11 @@
 // - Each Alertmanager has its own schedule. A failed POST is retried after a backoff of 1 s, 2 s,
 //   4 s … up to resend_interval; a success resets it. A failing Alertmanager never delays the
 //   others.
+// - The daemon's own alerts (OwnAlert: ReznetProberOverloaded) go the same way, with their own
+//   labels and no NFR's.
+// - While the prober is overloaded (SetSuspect), every NFR alert sent carries the annotation
+//   suspect="true": what the daemon measured then is suspect (telemetry/prober_health.hpp). An
+//   annotation, not a label, so the alert stays the same alert in Alertmanager.
 // Not thread-safe: one owner (the notifier's io_context).
 
 #include <boost/json/object.hpp>
@@ -41,6 +46,14 @@ struct Delivery {
   std::uint64_t revisions = 0;  // the outbox's count of changes when the body was built
 };
 
+// An alert about the daemon itself, not an NFR: `name` becomes the alertname.
+struct OwnAlert {
+  std::string name;
+  std::map<std::string, std::string> labels;       // besides alertname
+  std::map<std::string, std::string> annotations;  // summary, …
+  bool operator==(const OwnAlert&) const = default;
+};
+
 class Outbox {
  public:
   static constexpr std::chrono::seconds kFirstBackoff{1};
@@ -63,8 +76,16 @@ class Outbox {
   void Delivered(const Delivery& delivery, bool ok, SteadyTime now);
   // When the next POST is due; nullopt while there is nothing to send.
   std::optional<SteadyTime> NextDue() const;
-  // After a reload: `old`'s alerts, owed to every Alertmanager of this outbox.
+  // After a reload: `old`'s alerts, owed to every Alertmanager of this outbox, and its suspect
+  // flag.
   void Adopt(const Outbox& old);
+
+  // A state change of one of the daemon's own alerts, at `now`, as Notify.
+  void NotifyOwn(const OwnAlert& alert, const Notification& n, SteadyTime now);
+  // Whether NFR alerts are sent with suspect="true" from now on; a change makes every
+  // Alertmanager with alerts due at once, so firing alerts are sent again with it, or without.
+  void SetSuspect(bool suspect, SteadyTime now);
+  bool suspect() const { return suspect_; }
 
   const TargetState& target(std::size_t i) const { return targets_.at(i); }
   std::size_t alert_count() const { return alerts_.size(); }
@@ -80,14 +101,20 @@ class Outbox {
 
   config::AlertingConfig config_;
   std::string generator_url_;
-  std::map<std::string, Alert> alerts_;  // by rule name
+  std::map<std::string, Alert> alerts_;  // by rule name; own alerts by OwnKey(name)
+  std::map<std::string, OwnAlert> own_;  // the own alerts' labels, by the same key
+  bool suspect_ = false;
   std::vector<TargetState> targets_;
   std::uint64_t revisions_ = 0;
 };
 
-// The Alertmanager v2 object of one alert.
+// The Alertmanager v2 object of one alert; `suspect` adds the annotation suspect="true".
 boost::json::object AlertJson(const config::NfrRule& rule, const Notification& n,
-                              const std::string& generator_url, WallTime ends_at);
+                              const std::string& generator_url, WallTime ends_at,
+                              bool suspect = false);
+// The same of one of the daemon's own alerts.
+boost::json::object OwnAlertJson(const OwnAlert& alert, const Notification& n,
+                                 const std::string& generator_url, WallTime ends_at);
 // "{{value}}", "{{threshold}}", "{{baseline}}", "{{change}}" (percent vs the baseline) replaced.
 std::string Substitute(const std::string& text, const config::NfrRule& rule, double value);
 

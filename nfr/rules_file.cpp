@@ -37,7 +37,29 @@ std::string RatioGauge(const config::ProbeConfig* probe, const std::string& coun
   return "";
 }
 
+// The bad share of a burn-rate rule's events over `window`, from its SLO counters.
+std::string BadShare(const config::NfrRule& r, config::Duration window) {
+  const std::string sel = "{nfr=" + Quote(r.name) + "}[" + config::FormatDuration(window) + "])";
+  return "rate(reznet_perf_nfr_slo_bad_samples_total" + sel +
+         " / rate(reznet_perf_nfr_slo_samples_total" + sel;
+}
+
+// Both windows of a pair burn over its factor: the bad share over each exceeds factor × budget.
+std::string BurnPair(const config::NfrRule& r, const config::BurnPair& p) {
+  const std::string limit = " > " + Num(p.factor) + " * " + Num(r.ErrorBudget());
+  return "(" + BadShare(r, p.long_window) + limit + " and " + BadShare(r, p.short_window) + limit +
+         ")";
+}
+
 std::string Expr(const config::NfrRule& r, const config::ProbeConfig* probe_config) {
+  if (r.burn_rate()) {
+    // The fast pair or the slow one, once the short window has min_samples events (the daemon's
+    // no_data); the value is the bad share over 1 h (6 h when only the slow pair fires).
+    return "(" + BurnPair(r, config::kFastBurn) + " or " + BurnPair(r, config::kSlowBurn) +
+           ") and increase(reznet_perf_nfr_slo_samples_total{nfr=" + Quote(r.name) + "}[" +
+           config::FormatDuration(config::kFastBurn.short_window) +
+           "]) >= " + std::to_string(r.min_samples);
+  }
   if (r.baseline_runs > 0) {
     // The baseline comes from suite history, which only the daemon reads: compare the value the
     // daemon evaluates with the threshold it derives (NaN until a suite has run: never fires).
@@ -71,8 +93,8 @@ std::string Expr(const config::NfrRule& r, const config::ProbeConfig* probe_conf
 // Our {{value}} / {{threshold}} placeholders in Prometheus template syntax.
 std::string Template(std::string text, const config::NfrRule& r) {
   const std::pair<std::string, std::string> vars[] = {
-      {"{{value}}",
-       r.latency() ? "{{ $value | humanizeDuration }}" : "{{ $value | humanizePercentage }}"},
+      {"{{value}}", r.latency() && !r.burn_rate() ? "{{ $value | humanizeDuration }}"
+                                                  : "{{ $value | humanizePercentage }}"},
       {"{{threshold}}", r.baseline_runs > 0 ? "the suite baseline + tolerance or min_change"
                                             : config::FormatThreshold(r, r.threshold)},
       {"{{baseline}}", r.baseline_runs > 0 ? "the median of the last " +
@@ -85,6 +107,36 @@ std::string Template(std::string text, const config::NfrRule& r) {
       text.replace(at, k.size(), v);
   }
   return text;
+}
+
+// What the daemon's own alert says (nfr/alert_outbox.cpp), in Prometheus template syntax.
+std::string BurnSummary(const config::NfrRule& r) {
+  return r.name + ": " + r.stat_name + " " + r.op_text + " {{threshold}} burns its error budget (" +
+         config::FormatValue(r, r.ErrorBudget()) + ") too fast: {{value}} of " +
+         (r.stat == config::NfrStat::kErrorRate ? "runs failed" : "samples bad") +
+         " over 1h (or 6h)";
+}
+
+// One NFR's alerting rule: its expression, `for`, labels and annotations.
+std::string AlertingRule(const config::NfrRule& r, const config::ProbeConfig* probe) {
+  std::string out = "      - alert: " + r.name + "\n";
+  out += "        expr: " + Quote(Expr(r, probe)) + "\n";
+  if (r.for_.count() > 0) out += "        for: " + config::FormatDuration(r.for_) + "\n";
+  out += "        labels:\n";
+  out += "          severity: " + Quote(r.severity) + "\n          nfr: " + Quote(r.name) +
+         "\n          probe: " + Quote(r.probe) + "\n";
+  for (const auto& [k, v] : r.labels) out += "          " + k + ": " + Quote(v) + "\n";
+  out += "        annotations:\n";
+  const std::string summary =
+      r.annotations.count("summary") ? r.annotations.at("summary")
+      : r.burn_rate()
+          ? BurnSummary(r)
+          : r.name + ": " + r.stat_name + " {{value}} (promise " + r.op_text + " {{threshold}})";
+  out += "          summary: " + Quote(Template(summary, r)) + "\n";
+  for (const auto& [k, v] : r.annotations) {
+    if (k != "summary") out += "          " + k + ": " + Quote(Template(v, r)) + "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -107,22 +159,7 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
                " is not exported as a gauge; the daemon evaluates it (reznet_perf_nfr_state)\n";
         continue;
       }
-      out += "      - alert: " + r.name + "\n";
-      out += "        expr: " + Quote(Expr(r, probe)) + "\n";
-      if (r.for_.count() > 0) out += "        for: " + config::FormatDuration(r.for_) + "\n";
-      out += "        labels:\n";
-      out += "          severity: " + Quote(r.severity) + "\n          nfr: " + Quote(r.name) +
-             "\n          probe: " + Quote(r.probe) + "\n";
-      for (const auto& [k, v] : r.labels) out += "          " + k + ": " + Quote(v) + "\n";
-      out += "        annotations:\n";
-      const std::string summary = r.annotations.count("summary")
-                                      ? r.annotations.at("summary")
-                                      : r.name + ": " + r.stat_name + " {{value}} (promise " +
-                                            r.op_text + " {{threshold}})";
-      out += "          summary: " + Quote(Template(summary, r)) + "\n";
-      for (const auto& [k, v] : r.annotations) {
-        if (k != "summary") out += "          " + k + ": " + Quote(Template(v, r)) + "\n";
-      }
+      out += AlertingRule(r, probe);
     }
   }
   out += "  - name: reznet-perfd-health\n    rules:\n";
@@ -152,6 +189,17 @@ std::string PrometheusRules(const config::Config& config, const std::string& job
   out +=
       "        annotations:\n          summary: \"probe {{ $labels.probe }} has not succeeded for "
       "10 minutes\"\n";
+  // The daemon's gauge is already steadied (PSI's 10 s average, the middle of three self-probes,
+  // a 30 s hold: telemetry/prober_health.hpp), so a short `for` suffices; it must be short for
+  // the inhibit rule in deploy/alertmanager/alertmanager.yml to hold NFR alerts that the same
+  // overload raises (their own `for` is 1m or more).
+  out += "      - alert: ReznetProberOverloaded\n";
+  out += "        expr: " + Quote("reznet_perf_prober_overloaded == 1") + "\n";
+  out += "        for: 30s\n        labels:\n          severity: \"warning\"\n";
+  out +=
+      "        annotations:\n          summary: \"reznet-perfd on {{ $labels.instance }} is "
+      "overloaded: what it measures, and the NFR alerts it raises, are suspect (GET "
+      "/api/v1/status says why)\"\n";
   // Shards (daemon.shard) split the probes only when their indexes differ and their counts agree.
   const std::string shards = "reznet_perf_shard_info{job=\"" + job + "\"";
   out += "      - alert: ReznetShardsInconsistent\n";
