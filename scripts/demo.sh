@@ -58,6 +58,11 @@ if ! curl -sf "$REZNET_BACKEND_URL/health" >/dev/null 2>&1; then
   echo "demo: the testbed did not come up on $TESTBED_LISTEN (port in use? set REZNET_TESTBED_LISTEN)" >&2
   exit 1
 fi
+# A healthy RezNet, as it answers in production rather than on loopback: the API in 80–140 ms,
+# LLM first tokens after 280–320 ms. Doubling them (the "2x slowdown" line below) breaks the API
+# promises, and the daemon pages within the rules' window plus `for`.
+curl -sf -X POST "$REZNET_BACKEND_URL/testbed/faults" \
+  -d '{"latency_ms": 80, "jitter_ms": 60, "llm": {"ttft_ms": 280, "jitter_ms": 40}}' >/dev/null
 build/bin/reznet-perfd serve --config config/examples/demo.yaml &
 PIDS+=($!)
 
@@ -69,6 +74,11 @@ if ! curl -sf "http://$REZNET_PERFD_LISTEN/readyz" >/dev/null 2>&1; then
   echo "demo: the daemon did not come up on $REZNET_PERFD_LISTEN (port in use? set REZNET_PERFD_LISTEN)" >&2
   exit 1
 fi
+
+# A first quick suite: history gets its first run (the api_p95_vs_suites rule its baseline) and
+# the status page its first report, while the windows fill.
+curl -sf -X POST "http://$REZNET_PERFD_LISTEN/run-suite" \
+  -d '{"profile": "quick", "labels": {"commit": "demo-start"}}' >/dev/null || true
 
 cat <<INFO
 
@@ -82,7 +92,10 @@ reznet-perfd demo is running (Ctrl-C stops everything)
 
 Try:
   curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'window_seconds.*p95'
-  curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"latency_ms": 300, "jitter_ms": 100}'
+  curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"latency_ms": 160, "jitter_ms": 120, "llm": {"ttft_ms": 560, "jitter_ms": 80}}'
+                  # a 2x slowdown: the API regression rules page within about a minute,
+                  # api_p50 within its window plus for (6 minutes); the healthy values again:
+  curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"latency_ms": 80, "jitter_ms": 60, "llm": {"ttft_ms": 280, "jitter_ms": 40}}'
   curl -s -X POST $REZNET_BACKEND_URL/testbed/faults -d '{"db": {"cache": false}, "llm": {"ttft_ms": 800}}'
   build/bin/reznet-perfd probe --config config/examples/demo.yaml api_health
   curl -s http://$REZNET_PERFD_LISTEN/metrics | grep 'reznet_perf_nfr_state.*} 1'
