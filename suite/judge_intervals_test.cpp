@@ -9,6 +9,7 @@
 #include <random>
 
 #include "suite/judge.hpp"
+#include "suite/report.hpp"
 #include "suite/test_runs.hpp"
 #include "tests/support/outcomes.hpp"
 
@@ -146,6 +147,7 @@ TEST(JudgeIntervals, OnInconclusiveDecidesTheRun) {
 TEST(JudgeIntervals, RecordsKeepTheIntervalAndThePolicy) {
   auto run = test_runs::SampleRun();
   run.inconclusive_fails = true;
+  run.cpu_pressure = 0.625;
   run.nfrs[0].verdict = Verdict::kInconclusive;
   run.nfrs[0].interval = NfrVerdict::Interval{0.004, std::nullopt};
   const auto back = ParseRun(ToJson(run));
@@ -153,6 +155,12 @@ TEST(JudgeIntervals, RecordsKeepTheIntervalAndThePolicy) {
   EXPECT_EQ(ToJson(*back), ToJson(run));
   EXPECT_EQ(back->nfrs, run.nfrs);
   EXPECT_TRUE(back->inconclusive_fails);
+  EXPECT_EQ(back->cpu_pressure, 0.625);
+  // The report puts the machine's noise beside the verdicts, and flags a busy machine.
+  EXPECT_THAT(ToMarkdown(run), HasSubstr("| CPU pressure | 62 % of the run some task waited for a "
+                                         "CPU — **a busy machine: the verdicts are suspect** |"));
+  EXPECT_THAT(ToJUnit(run), HasSubstr("<property name=\"cpu_pressure\" value=\"0.625\"/>"));
+  EXPECT_FALSE(ParseRun(ToJson(test_runs::SampleRun()))->cpu_pressure);
   EXPECT_THAT(ToJson(run), HasSubstr("\"ci\":[0.004,null]"));
   EXPECT_THAT(ToJson(run), HasSubstr("\"on_inconclusive\":\"fail\""));
 }

@@ -336,6 +336,7 @@ std::string ToJson(const RunRecord& r) {
       {"tolerance", r.tolerance},
       {"significance", r.significance},
       {"on_inconclusive", r.inconclusive_fails ? "fail" : "pass"},
+      {"cpu_pressure", Opt(r.cpu_pressure)},
       {"baseline", Array(r.comparison, BaselineJson)},
       {"baseline_phases", Array(r.phase_comparison, BaselineJson)}};
   // Tight, as history lines have always been written (runs.jsonl, the postgres record column).
@@ -460,6 +461,7 @@ RunRecord RunFromJson(const json::value& root) {
   if (Get(o, "tolerance")) r.tolerance = D(o, "tolerance");
   if (Get(o, "significance")) r.significance = D(o, "significance");
   r.inconclusive_fails = S(o, "on_inconclusive") == "fail";
+  r.cpu_pressure = OptD(o, "cpu_pressure");
   for (const auto& bv : A(o, "baseline")) r.comparison.push_back(BaselineFromJson(bv));
   for (const auto& bv : A(o, "baseline_phases")) r.phase_comparison.push_back(BaselineFromJson(bv));
   return r;

@@ -150,7 +150,10 @@ struct RunRecord {
   std::string compared_with;  // the run compared with ("" when none)
   double tolerance = 0.10;
   double significance = 0.05;
-  bool inconclusive_fails = false;              // the profile's on_inconclusive: fail
+  bool inconclusive_fails = false;  // the profile's on_inconclusive: fail
+  // The machine's noise during the run: the share of its wall time some task waited for a CPU
+  // (/proc/pressure/cpu; nullopt without PSI). Above 0.5, its verdicts are suspect.
+  std::optional<double> cpu_pressure;
   std::vector<ComparisonRow> comparison;        // per judged NFR
   std::vector<ComparisonRow> phase_comparison;  // per probe phase (p50)
   bool operator==(const RunRecord&) const = default;

@@ -190,6 +190,11 @@ std::string ToMarkdown(const RunRecord& r) {
         std::to_string(r.Count(Verdict::kInconclusive)) +
         " inconclusive (on_inconclusive: " + (r.inconclusive_fails ? "fail" : "pass") + "), " +
         std::to_string(r.Count(Verdict::kSkipped)) + " skipped |\n";
+  if (r.cpu_pressure) {
+    md += "| CPU pressure | " + Fmt("%.0f %%", *r.cpu_pressure * 100) +
+          " of the run some task waited for a CPU" +
+          (*r.cpu_pressure > 0.5 ? " — **a busy machine: the verdicts are suspect**" : "") + " |\n";
+  }
   for (const auto& [k, v] : r.labels) md += "| " + Md(k) + " | " + Md(v) + " |\n";
   if (!r.version.empty()) md += "| reznet-perfd | " + Md(r.version) + " |\n";
 
@@ -254,6 +259,8 @@ std::string ToJUnit(const RunRecord& r) {
        "\">\n";
   x += "    <properties>\n";
   x += "      <property name=\"run_id\" value=\"" + XmlEscape(r.id) + "\"/>\n";
+  if (r.cpu_pressure)
+    x += "      <property name=\"cpu_pressure\" value=\"" + Fmt("%.3f", *r.cpu_pressure) + "\"/>\n";
   for (const auto& [k, v] : r.labels)
     x += "      <property name=\"" + XmlEscape(k) + "\" value=\"" + XmlEscape(v) + "\"/>\n";
   x += "    </properties>\n";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/cpu_pressure.hpp"
 #include "common/version.hpp"
 #include "probes/run_once.hpp"
 #include "suite/compare.hpp"
@@ -123,6 +124,8 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
   }
   if (ctx.on_progress) ctx.on_progress(run);
   const auto rules = RulesWithBaselines(config, history.past);
+  const auto stall_before = common::CpuStallSeconds();
+  const auto wall_before = std::chrono::steady_clock::now();
   bool stopped = false;
   for (const auto& entry : profile.probes) {
     const config::ProbeConfig* p = config.FindProbe(entry.probe);
@@ -134,6 +137,10 @@ boost::asio::awaitable<suite::RunRecord> RunSuite(SuiteContext ctx, config::Suit
     if (stopped) break;
   }
   run.current.clear();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  if (const auto stall_after = common::CpuStallSeconds(); stall_before && stall_after && wall > 0)
+    run.cpu_pressure = std::clamp((*stall_after - *stall_before) / wall, 0.0, 1.0);
   suite::JudgeOptions judging{config.history.significance, {}};
   for (const auto& rule : rules) {
     if (rule.baseline_runs > 0)

@@ -185,6 +185,12 @@ void PrintVerdicts(const suite::RunRecord& r) {
     if (!v.reason.empty()) line += " — " + common::LogText(v.reason);
     std::printf("%s\n", line.c_str());
   }
+  if (r.cpu_pressure && *r.cpu_pressure > 0.5) {
+    std::printf(
+        "warning: the machine was busy: for %.0f %% of the run some task waited for a CPU; "
+        "the timings, and the verdicts on them, are suspect\n",
+        *r.cpu_pressure * 100);
+  }
   if (inconclusive > 0 && r.finished()) {
     std::printf(
         "warning: %d verdict%s inconclusive (more samples would settle %s: max_samples, "

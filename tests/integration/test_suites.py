@@ -86,6 +86,12 @@ class CliRunTest(SuiteTestCase):
             self.assertIn(key, report)
         self.assertEqual(report["state"], "passed")
         self.assertEqual(report["labels"], {"commit": "abc123"})
+        # The machine's noise beside the verdicts: the share of the run a task waited for a CPU.
+        if os.path.exists("/proc/pressure/cpu"):
+            self.assertTrue(0 <= report["cpu_pressure"] <= 1, report["cpu_pressure"])
+            self.assertIn("| CPU pressure | ", self.read(base + ".md"))
+        else:
+            self.assertIsNone(report["cpu_pressure"])
         api = next(p for p in report["probes"] if p["name"] == "api")
         self.assertEqual((api["planned"], api["failures"]), (10, 0))
         self.assertEqual(api["runs"], int(progress.group(3)))
