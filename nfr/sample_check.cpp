@@ -49,31 +49,16 @@ std::string Where(const config::Config& config, int line, const std::string& pat
   return config.source + (line > 0 ? ":" + std::to_string(line) : "") + ": " + path + ": warning: ";
 }
 
-// What would work instead, for a rule that gathers `gathered` of `needed` samples.
+// What would work instead, for a continuous rule that gathers `gathered` of `needed` samples.
 std::string Instead(const config::NfrRule& rule, std::uint64_t needed, std::uint64_t gathered,
                     const config::ProbeConfig& probe) {
-  std::string out;
-  if (const auto q = QuantileOf(rule.stat)) {
-    // The highest percentile (of those a rule may name) that the samples can bound.
-    for (NfrStat lower : {NfrStat::kP95, NfrStat::kP90, NfrStat::kP50}) {
-      const auto lq = QuantileOf(lower);
-      if (!lq || *lq >= *q) continue;
-      const auto n = stats::SamplesForUpperBound(UpperDecides(rule) ? *lq : 1 - *lq);
-      if (n <= gathered) {
-        out += "judge p" + std::to_string(static_cast<int>(std::lround(*lq * 100))) + " (needs " +
-               std::to_string(n) + "), or ";
-        break;
-      }
-    }
-  }
   const double scale =
       static_cast<double>(needed) / static_cast<double>(std::max<std::uint64_t>(gathered, 1));
   const auto window = Rounded(std::chrono::duration<double>(rule.window).count() * scale, true);
   const auto interval =
       Rounded(std::chrono::duration<double>(probe.interval).count() / scale, false);
-  out += "a window of at least " + config::FormatDuration(window) +
-         ", or interval: " + config::FormatDuration(interval) + " or less";
-  return out;
+  return "a window of at least " + config::FormatDuration(window) +
+         " (one of daemon.windows), or interval: " + config::FormatDuration(interval) + " or less";
 }
 
 }  // namespace
@@ -92,31 +77,49 @@ std::uint64_t SamplesNeeded(const config::NfrRule& rule) {
   return 0;
 }
 
+std::uint64_t SamplesToBreach(const config::NfrRule& rule) {
+  if (rule.regression) return 0;
+  if (const auto q = QuantileOf(rule.stat))
+    return stats::SamplesForUpperBound(UpperDecides(rule) ? 1 - *q : *q);
+  if (rule.stat == NfrStat::kMean) return 2;  // a spread to build the interval on
+  return 0;
+}
+
 std::vector<std::string> SampleWarnings(const config::Config& config) {
   std::vector<std::string> out;
   const auto profiles = config::ResolveProfiles(config);
   for (const auto& rule : config.nfrs) {
     const auto needed = SamplesNeeded(rule);
     const config::ProbeConfig* probe = config.FindProbe(rule.probe);
-    if (needed == 0 || probe == nullptr) continue;
+    if (probe == nullptr) continue;
     const std::int64_t per_run = PerRun(*probe, rule, 0);
     if (per_run <= 0) continue;  // varies with the target: cannot tell
-    // A burn-rate rule counts samples over its burn windows, not a window of its own.
+    // A continuous rule (not a burn-rate one: it counts over its burn windows) fires once its
+    // interval shows the promise broken, and waits in `collecting` below min_samples.
     if (!probe->traits.on_demand && probe->interval.count() > 0 && rule.window.count() > 0 &&
         !rule.burn_rate()) {
       const auto runs = static_cast<std::uint64_t>(rule.window / probe->interval);
       const auto gathered = runs * static_cast<std::uint64_t>(per_run);
-      if (gathered < needed) {
+      const std::string window = "window " + config::FormatDuration(rule.window) + " at probe " +
+                                 probe->name + "'s interval " +
+                                 config::FormatDuration(probe->interval) + " gathers about " +
+                                 std::to_string(gathered);
+      if (const auto breach = SamplesToBreach(rule); gathered < breach) {
+        out.push_back(Where(config, rule.line, "nfrs." + rule.name) + rule.stat_name + " needs " +
+                      std::to_string(breach) +
+                      " samples before its 95 % interval can show the promise " + rule.op_text +
+                      " " + config::FormatThreshold(rule, rule.threshold) + " broken; " + window +
+                      ", so the rule can never fire. Use " +
+                      Instead(rule, breach, gathered, *probe));
+      } else if (gathered < static_cast<std::uint64_t>(rule.min_samples)) {
         out.push_back(
-            Where(config, rule.line, "nfrs." + rule.name) + rule.stat_name + " needs " +
-            std::to_string(needed) + " samples before its 95 % interval can show the promise " +
-            rule.op_text + " " + config::FormatThreshold(rule, rule.threshold) + " kept; window " +
-            config::FormatDuration(rule.window) + " at probe " + probe->name + "'s interval " +
-            config::FormatDuration(probe->interval) + " gathers about " + std::to_string(gathered) +
-            ", so the rule can never fire nor show it is met. Use " +
-            Instead(rule, needed, gathered, *probe));
+            Where(config, rule.line, "nfrs." + rule.name) +
+            "min_samples: " + std::to_string(rule.min_samples) + ", but " + window +
+            ", so the rule never leaves collecting. Lower min_samples, or use " +
+            Instead(rule, static_cast<std::uint64_t>(rule.min_samples), gathered, *probe));
       }
     }
+    if (needed == 0) continue;
     // Suite profiles that stop short: one warning per rule, naming each.
     std::string short_of;
     // A suite runs each probe with one repeat (an http probe: one request, whatever its

@@ -62,20 +62,32 @@ TEST(SamplesNeeded, PercentilesErrorRatesAndTheRest) {
   EXPECT_EQ(SamplesNeeded(r), 73u);  // 0 of 73 failed: Wilson's upper bound 4.99 %
   r.stat = config::NfrStat::kMax;
   EXPECT_EQ(SamplesNeeded(r), 0u);
+  r.stat = config::NfrStat::kP99;  // showing a breach of "p99 <": its lower bound, 1 sample
+  EXPECT_EQ(SamplesToBreach(r), 1u);
+  r.stat = config::NfrStat::kP50;
+  EXPECT_EQ(SamplesToBreach(r), 5u);
   r.stat = config::NfrStat::kP99;
   r.regression = true;
   EXPECT_EQ(SamplesNeeded(r), 0u);
 }
 
-TEST(SampleWarnings, AP99OverTooShortAWindowSaysWhatWouldWork) {
-  // 5 minutes at 10 s: 30 samples, and p99 needs 299.
-  const auto w = SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 5min, 10s));
+TEST(SampleWarnings, AContinuousRuleThatCanNeverFireOrLeaveCollecting) {
+  // A p99 needs few samples to show a breach (its lower bound): 30 are plenty, and the rule is
+  // ok until a breach shows. A p50 over 3 samples cannot show one (it needs 5).
+  EXPECT_THAT(SampleWarnings(WithRule(config::NfrStat::kP99, "p99", 5min, 10s)), IsEmpty());
+  auto w = SampleWarnings(WithRule(config::NfrStat::kP50, "p50", 30s, 10s));
   ASSERT_THAT(w, SizeIs(1));
-  EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p99 needs 299 samples"));
-  EXPECT_THAT(w[0], HasSubstr("gathers about 30"));
-  EXPECT_THAT(w[0], HasSubstr("Use judge p90 (needs 29)"));
-  EXPECT_THAT(w[0], HasSubstr("a window of at least 50m"));
-  EXPECT_THAT(w[0], HasSubstr("interval: 1s or less"));
+  EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p50 needs 5 samples before "
+                              "its 95 % interval can show the promise < 10ms broken; window 30s at "
+                              "probe redis's interval 10s gathers about 3, so the rule can never "
+                              "fire. Use a window of at least 50s (one of daemon.windows), or "
+                              "interval: 6s or less"));
+  auto c = WithRule(config::NfrStat::kP95, "p95", 5min, 15s);
+  c.nfrs[0].min_samples = 30;  // 20 gathered
+  w = SampleWarnings(c);
+  ASSERT_THAT(w, SizeIs(1));
+  EXPECT_THAT(w[0], HasSubstr("min_samples: 30, but window 5m at probe redis's interval 15s "
+                              "gathers about 20, so the rule never leaves collecting"));
 }
 
 TEST(SampleWarnings, EnoughSamplesNoWarning) {

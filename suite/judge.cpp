@@ -190,13 +190,15 @@ std::optional<NfrVerdict::Interval> IntervalOf(const ProbeResult& p, const confi
     return NfrVerdict::Interval{Finite(m.low), Finite(m.high)};
   }
   // Order statistics of all `count` samples, read from the kept ones (every sample, or evenly
-  // spaced order statistics of them: rank r of n is kept rank ⌈r·k/n⌉).
+  // spaced order statistics of them).
   const auto ranks = stats::QuantileRanks(s->count, QuantileOf(rule.stat));
-  auto at = [&](std::uint64_t r) {
+  // Rank r of n is kept rank r·k/n, rounded outwards: down for the lower bound, up for the upper
+  // (exact when every sample is kept).
+  auto at = [&](std::uint64_t r, bool lower) {
+    const double pos =
+        static_cast<double>(r) * static_cast<double>(k) / static_cast<double>(s->count);
     const auto scaled = std::clamp<std::uint64_t>(
-        static_cast<std::uint64_t>(std::ceil(static_cast<double>(r) * static_cast<double>(k) /
-                                             static_cast<double>(s->count))),
-        1, k);
+        static_cast<std::uint64_t>(lower ? std::floor(pos + 1e-9) : std::ceil(pos - 1e-9)), 1, k);
     std::uint64_t seen = 0;
     for (const auto& [v, c] : kept) {
       seen += c;
@@ -205,8 +207,8 @@ std::optional<NfrVerdict::Interval> IntervalOf(const ProbeResult& p, const confi
     return kept.back().first;
   };
   NfrVerdict::Interval out;
-  if (ranks.lower >= 1) out.low = at(ranks.lower);
-  if (ranks.upper <= s->count) out.high = at(ranks.upper);
+  if (ranks.lower >= 1) out.low = at(ranks.lower, true);
+  if (ranks.upper <= s->count) out.high = at(ranks.upper, false);
   return out;
 }
 

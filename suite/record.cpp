@@ -55,6 +55,11 @@ constexpr std::pair<RowVerdict, std::string_view> kRowVerdicts[] = {
     {RowVerdict::kNoChange, "no significant change"},
     {RowVerdict::kTooFew, "too few samples"},
     {RowVerdict::kNotTested, "not tested"}};
+constexpr std::pair<Verdict, std::string_view> kVerdicts[] = {
+    {Verdict::kSkipped, "skipped"},
+    {Verdict::kPassed, "passed"},
+    {Verdict::kFailed, "failed"},
+    {Verdict::kInconclusive, "inconclusive"}};
 
 }  // namespace
 
@@ -67,19 +72,8 @@ std::optional<RowVerdict> ParseRowVerdict(std::string_view text) {
   return Named(text, kRowVerdicts);
 }
 
-const char* VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kPassed:
-      return "passed";
-    case Verdict::kFailed:
-      return "failed";
-    case Verdict::kSkipped:
-      return "skipped";
-    case Verdict::kInconclusive:
-      return "inconclusive";
-  }
-  return "skipped";
-}
+// The names are literals: data() ends in a NUL.
+const char* VerdictName(Verdict v) { return NameOf(v, kVerdicts).data(); }
 
 std::vector<std::pair<double, std::uint64_t>> PhaseStats::Weighted() const {
   if (!histogram.empty()) return histogram;
@@ -310,12 +304,8 @@ E Enum(const json::object& o, std::string_view k, std::optional<E> (*parse)(std:
   return *e;
 }
 
-Verdict VerdictOf(const std::string& s) {
-  if (s == "passed") return Verdict::kPassed;
-  if (s == "failed") return Verdict::kFailed;
-  if (s == "inconclusive") return Verdict::kInconclusive;
-  return Verdict::kSkipped;
-}
+// Unknown (or absent) names read as skipped, as records have always been read.
+Verdict VerdictOf(const std::string& s) { return Named(s, kVerdicts).value_or(Verdict::kSkipped); }
 
 }  // namespace
 
@@ -406,10 +396,10 @@ NfrVerdict VerdictFromJson(const json::value& vv) {
   if (const auto* ci = Get(vo, "ci"); ci != nullptr && !ci->is_null()) {
     const auto& pair = A(*ci, "ci");
     if (pair.size() != 2) WrongType("ci", "[low, high]");
-    NfrVerdict::Interval in;
-    if (!pair[0].is_null()) in.low = Number(pair[0], "ci");
-    if (!pair[1].is_null()) in.high = Number(pair[1], "ci");
-    v.interval = in;
+    auto side = [](const json::value& x) {
+      return x.is_null() ? std::nullopt : std::optional<double>(Number(x, "ci"));
+    };
+    v.interval = NfrVerdict::Interval{side(pair[0]), side(pair[1])};
   }
   v.verdict = VerdictOf(S(vo, "verdict"));
   v.reason = S(vo, "reason");

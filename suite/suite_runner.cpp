@@ -53,6 +53,7 @@ boost::asio::awaitable<ProbeResult> RunEntry(const SuiteContext& ctx, const conf
     o.Fail(probes::ErrorKind::kInternal, std::string("cannot build the probe: ") + e.what());
     acc.Add(o);
   }
+  if (!probe) run.done += entry.samples;  // none of its runs will happen: progress completes
   if (probe && ctx.on_probe) ctx.on_probe(p, *probe, true);
   const int cap = std::max(entry.max_samples, entry.samples);
   int limit = entry.samples;

@@ -12,8 +12,11 @@ nfr::SloEvents SloEventsOf(const config::NfrRule& rule, const probes::Outcome& o
   if (outcome.skipped) return {};
   if (rule.stat == config::NfrStat::kErrorRate) return nfr::RunEvents(!outcome.ok());
   const probes::Phase* phase = outcome.FindPhase(rule.phase);
-  return phase == nullptr ? nfr::SloEvents{}
-                          : nfr::SampleEvents(rule, phase->samples, phase->weighted);
+  // A failed run that never got as far as the phase (a timeout, a refused connection) is one bad
+  // event: a service that stops answering burns its budget, it does not go quiet.
+  if (phase == nullptr || (phase->samples.empty() && phase->weighted.empty()))
+    return outcome.ok() ? nfr::SloEvents{} : nfr::RunEvents(true);
+  return nfr::SampleEvents(rule, phase->samples, phase->weighted);
 }
 
 Telemetry::Telemetry(common::MetricsRegistry& registry, std::vector<Duration> windows)

@@ -61,7 +61,8 @@ struct ProbeExport {
 
 // What one run adds to a burn-rate rule (nfr/burn_rate.hpp): for error_rate the run (bad when it
 // failed), else every sample of the rule's phase, a failed run's too (as the windows record
-// them); nothing for a skipped run.
+// them), and one bad event for a failed run without a sample of the phase (a timeout); nothing
+// for a skipped run.
 nfr::SloEvents SloEventsOf(const config::NfrRule& rule, const probes::Outcome& outcome);
 
 class Telemetry {

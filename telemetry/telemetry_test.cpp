@@ -233,6 +233,12 @@ TEST(Telemetry, OutcomesFeedTheBurnRateRulesOfTheirProbe) {
   t.Consume("api", failed, kNow, kWall);
   t.Consume("api", probes::Outcome::Skipped("no key"), kNow, kWall);
   EXPECT_EQ(SloEventsOf(p95, many), (nfr::SloEvents{7, 6}));
+  // A run that timed out before any response: one bad event, not silence (a dead service must
+  // not resolve a burn-rate page by going quiet); a successful run without the phase: nothing.
+  probes::Outcome timed_out;
+  timed_out.Fail(clients::ErrorKind::kTimeout, "no response in 5s");
+  EXPECT_EQ(SloEventsOf(p95, timed_out), (nfr::SloEvents{1, 1}));
+  EXPECT_EQ(SloEventsOf(p95, probes::Outcome{}), (nfr::SloEvents{}));
   const std::string text = t.RenderMetrics(kNow);
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_samples_total{nfr=\"api_burn\"} 8"));
   EXPECT_THAT(text, HasSubstr("reznet_perf_nfr_slo_bad_samples_total{nfr=\"api_burn\"} 6"));

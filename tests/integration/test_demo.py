@@ -61,7 +61,7 @@ class DemoTest(DaemonTestCase):
             bad = {k: v["state"] for k, v in s.items() if v["state"] != "ok"}
             self.assertFalse([k for k, v in bad.items() if v in ("pending", "firing")], s)
             return s if not bad else None
-        wait_until(all_ok, 240, "every NFR of the demo ok")
+        wait_until(all_ok, 180, "every NFR of the demo ok")
         green_after = time.monotonic() - started
         run = json.loads(http("GET", f"{d.url}/runs/{run_id}")[1])
         self.assertEqual(run["state"], "passed", [(v["nfr"], v["verdict"], v["reason"]) for v in run["nfrs"]])
@@ -79,7 +79,7 @@ class DemoTest(DaemonTestCase):
         slowed = time.monotonic()
         wait_until(lambda: all(self.states(d)[n]["state"] == "firing"
                                for n in ("api_p95_regression", "api_p95_vs_suites")),
-                   300, "the API regression rules firing after a 2x slowdown")
+                   240, "the API regression rules firing after a 2x slowdown")
         print(f"\ndemo: every NFR ok {green_after:.0f} s after start; a 2x slowdown paged after "
               f"{time.monotonic() - slowed:.0f} s", file=sys.stderr)
 
