@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "config/loader.hpp"
@@ -8,9 +9,26 @@
 namespace reznet::daemon::cli {
 
 void AddConfigOption(CLI::App* command, std::string& path, bool required) {
-  auto* opt = command->add_option("-c,--config", path, "YAML config file");
-  if (required) opt->required();
+  auto* opt =
+      command->add_option("-c,--config", path,
+                          required ? "YAML config file (default: $REZNET_PERFD_CONFIG, else " +
+                                         std::string(kInstalledConfig) + ")"
+                                   : "YAML config file (default: $REZNET_PERFD_CONFIG)");
+  opt->envname("REZNET_PERFD_CONFIG");
   opt->check(CLI::ExistingFile);
+  if (!required) return;
+  // Neither given nor in the environment: the installed config, else say how to give one.
+  command->parse_complete_callback([&path] {
+    if (!path.empty()) return;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(kInstalledConfig, ec)) {
+      path = kInstalledConfig;
+      return;
+    }
+    throw CLI::RequiredError(
+        "--config: no config given; write --config FILE, set REZNET_PERFD_CONFIG, or install " +
+        std::string(kInstalledConfig));
+  });
 }
 
 std::optional<config::Config> LoadConfig(const std::string& path,

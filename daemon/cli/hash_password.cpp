@@ -1,10 +1,13 @@
 // `reznet-perfd hash-password`: reads a password from stdin (its first line), prints its bcrypt
-// hash for daemon.auth.basic_users; exit 0, or 2 when there is none or bcrypt cannot take it.
+// hash for daemon.auth.basic_users; exit 0, or 2 when there is none or bcrypt cannot take it. On a
+// terminal it asks twice, without echo, and refuses two different answers.
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/basic_auth.hpp"
@@ -12,6 +15,30 @@
 #include "daemon/cli/verbs.hpp"
 
 namespace reznet::daemon::cli {
+namespace {
+
+// One line of stdin; on a terminal after `prompt` and with echo off (restored before it returns).
+std::optional<std::string> ReadPassword(const char* prompt) {
+  termios saved{};
+  const bool tty = isatty(STDIN_FILENO) == 1 && tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
 
 Verb AddHashPassword(CLI::App& app) {
   auto cost = std::make_shared<int>(config::kDefaultBcryptCost);
@@ -26,12 +53,15 @@ Verb AddHashPassword(CLI::App& app) {
                       " the daemon refuses the hash: wrong logins would take its CPU)")
       ->check(CLI::Range(config::kMinBcryptCost, config::kMaxBcryptCost));
   return {cmd, nullptr, [cost](const probes::ProbeRegistry&) {
-            if (isatty(STDIN_FILENO) == 1) std::cerr << "password: " << std::flush;
-            std::string password;
-            std::getline(std::cin, password);
-            if (!password.empty() && password.back() == '\r') password.pop_back();
+            const auto password = ReadPassword("password: ");
+            if (isatty(STDIN_FILENO) == 1 && password) {
+              if (ReadPassword("again: ") != password) {
+                std::cerr << "reznet-perfd hash-password: the two passwords differ\n";
+                return 2;
+              }
+            }
             try {
-              std::cout << api::HashPassword(password, *cost) << "\n";
+              std::cout << api::HashPassword(password.value_or(""), *cost) << "\n";
               return 0;
             } catch (const std::exception& e) {
               std::cerr << "reznet-perfd hash-password: " << e.what() << "\n";

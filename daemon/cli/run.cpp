@@ -9,6 +9,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -173,12 +174,20 @@ void PrintVerdicts(const suite::RunRecord& r) {
               r.Count(suite::Verdict::kPassed), r.Count(suite::Verdict::kFailed), inconclusive,
               r.Count(suite::Verdict::kSkipped), r.finished_at - r.started_at,
               r.error.empty() ? "" : (" — " + common::LogText(r.error)).c_str());
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool colours = ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
   for (const auto& v : r.nfrs) {
     const char* mark = v.verdict == suite::Verdict::kPassed         ? "✓"
                        : v.verdict == suite::Verdict::kFailed       ? "✗"
                        : v.verdict == suite::Verdict::kInconclusive ? "?"
                                                                     : "-";
-    std::string line = std::string("  ") + mark + " " + v.nfr + ": " + v.probe +
+    // Green, red, yellow on a terminal, unless NO_COLOR is set (no-color.org).
+    const char* colour = v.verdict == suite::Verdict::kPassed         ? "\033[32m"
+                         : v.verdict == suite::Verdict::kFailed       ? "\033[31m"
+                         : v.verdict == suite::Verdict::kInconclusive ? "\033[33m"
+                                                                      : "";
+    std::string line = std::string("  ") + (colours && *colour ? colour : "") + mark +
+                       (colours && *colour ? "\033[0m" : "") + " " + v.nfr + ": " + v.probe +
                        (v.phase.empty() ? "" : " " + v.phase) + " " + v.stat + " " + v.op + " " +
                        suite::FormatValue(v.threshold, v.latency);
     if (v.value) line += " — " + suite::FormatValue(*v.value, v.latency);

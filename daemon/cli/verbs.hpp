@@ -26,7 +26,12 @@ struct Verb {
   std::function<int(const probes::ProbeRegistry&)> run;
 };
 
-// --config/-c on `command`, into `path`; `required` for every verb but serve and load merge.
+// Where the package installs the config: the default of every verb that needs one.
+inline constexpr const char* kInstalledConfig = "/etc/reznet-perfd/config.yaml";
+
+// --config/-c on `command`, into `path`, defaulting to $REZNET_PERFD_CONFIG; `required` (every
+// verb but serve and load merge): then to kInstalledConfig, and without one the verb refuses to
+// run, saying how to give a config.
 void AddConfigOption(CLI::App* command, std::string& path, bool required);
 // The config at `path` (the embedded demo config when empty); every error on stderr and nullopt
 // when it does not load.

@@ -13,6 +13,7 @@ import base64
 import http.client
 import multiprocessing
 import os
+import pty
 import subprocess
 import sys
 import threading
@@ -168,6 +169,36 @@ class AuthFloodTest(DaemonTestCase):
         self.assertEqual(r.stdout, "")
         ok = self.config({"prom": hash_password("pw", 12)})
         self.assertEqual(self.run_cli("check-config", "--config", ok).returncode, 0)
+
+    def test_hash_password_on_a_terminal_asks_twice_without_echo(self):
+        def on_tty(*answers):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(os.path.join(BIN, "reznet-perfd"), ["reznet-perfd", "hash-password", "--cost", "4"])
+            out = b""
+            for prompt, answer in zip((b"password: ", b"again: "), answers):
+                while prompt not in out:
+                    out += os.read(fd, 1024)
+                os.write(fd, answer.encode() + b"\n")
+            while True:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+            return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+        code, out = on_tty("s3cret-pw", "s3cret-pw")
+        self.assertEqual(code, 0, out)
+        self.assertNotIn("s3cret-pw", out)  # never echoed
+        self.assertRegex(out, r"\$2[aby]\$04\$")
+        code, out = on_tty("s3cret-pw", "other-pw")
+        self.assertEqual(code, 2, out)
+        self.assertIn("the two passwords differ", out)
+        self.assertNotIn("s3cret-pw", out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import DaemonTestCase, http, metric, parse_metrics, services, wait_until  # noqa: E402
+from harness import BIN, DaemonTestCase, http, metric, parse_metrics, services, wait_until  # noqa: E402
 
 
 def http_probe_config(url, name="api", path="/health", interval="1s", timeout="900ms", extra="", log=""):
@@ -173,6 +173,27 @@ class DaemonTest(DaemonTestCase):
             r = self.run_cli("check-config", "--config", os.path.join(root, "config/examples", name))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(f"ok ({probes} probes", r.stdout)
+
+    def test_config_defaults_to_the_environment_then_the_installed_one(self):
+        root = os.path.join(os.path.dirname(__file__), "../..")
+        demo = os.path.abspath(os.path.join(root, "config/examples/demo.yaml"))
+        env = {k: v for k, v in os.environ.items() if k != "REZNET_PERFD_CONFIG"}
+        r = self.run_cli("check-config", env={"REZNET_PERFD_CONFIG": demo})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"{demo}: ok (11 probes", r.stdout)
+        # --config still wins over the environment.
+        bad = self.write_config("probes: 3\n")
+        r = self.run_cli("check-config", "--config", bad, env={"REZNET_PERFD_CONFIG": demo})
+        self.assertEqual(r.returncode, 2, r.stdout)
+        # Neither: the installed config, where the package put one; else a usage error saying how.
+        r = subprocess.run([os.path.join(BIN, "reznet-perfd"), "check-config"], capture_output=True,
+                           text=True, env=env, timeout=60)
+        if os.path.exists("/etc/reznet-perfd/config.yaml"):
+            self.assertIn("/etc/reznet-perfd/config.yaml", r.stdout + r.stderr)
+        else:
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("no config given; write --config FILE, set REZNET_PERFD_CONFIG, or install "
+                          "/etc/reznet-perfd/config.yaml", r.stderr)
 
     def test_probe_command_exit_codes(self):
         tb = self.start_testbed(latency_ms=5)

@@ -26,7 +26,7 @@ nfrs:
   - {{ name: api_p95, probe: api, phase: total, stat: p95, window: 5m, op: "<", threshold: 120ms }}
   - {{ name: health_p50, probe: health, phase: total, stat: p50, window: 5m, op: "<", threshold: 1s }}
 suites:
-  quick: {{ probes: [api, health], samples: 12 }}
+  quick: {{ probes: [api, health], samples: 12, max_samples: 12 }}  # no adaptive sampling: 12 a run
 history: {{ tolerance: 10%, significance: 0.05 }}
 """)
 

@@ -3,6 +3,7 @@ baselines, against the testbed; the postgres history store against real PostgreS
 import json
 import math
 import os
+import pty
 import re
 import signal
 import subprocess
@@ -276,6 +277,30 @@ class VerdictTest(SuiteTestCase):
         self.assertEqual(v["verdict"], "failed")
         self.assertGreaterEqual(v["ci"][0], 0.2)  # the whole interval is past 200 ms
         self.assertEqual(report["probes"][0]["runs"], 10)  # conclusive at once: no more runs
+
+        # On a terminal the marks are coloured (✗ red), unless NO_COLOR is set.
+        def on_tty(env):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execve(BIN + "/reznet-perfd", ["reznet-perfd", "run", "--config", cfg, "--profile", "p95only",
+                                                  "--report-dir", self.tmp.name + "/tty"], env)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.waitpid(pid, 0)
+            os.close(fd)
+            return out.decode(errors="replace")
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        self.assertIn("\033[31m✗\033[0m api_p95", on_tty(env))
+        plain = on_tty({**env, "NO_COLOR": "1"})
+        self.assertIn("✗ api_p95", plain)
+        self.assertNotIn("\033[31m", plain)
 
 
 class DaemonSuiteTest(SuiteTestCase):
