@@ -87,7 +87,10 @@ void AddMetricsRoutes(ApiServer& server, telemetry::Telemetry& sink, const Readi
       false, kInline);
   server.Route("GET", "/api/v1/status", [&sink, prober](const HttpRequest&) {
     std::string body = sink.StatusJson(std::chrono::steady_clock::now());
-    if (prober != nullptr) body = telemetry::WithProberHealth(body, prober->Snapshot());
+    if (prober != nullptr) {
+      body =
+          telemetry::WithProberHealth(body, prober->Snapshot(), std::chrono::system_clock::now());
+    }
     return HttpReply{200, "application/json", std::move(body), {}};
   });
 }

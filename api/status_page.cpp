@@ -1,9 +1,11 @@
 #include "api/status_page.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
+#include "common/clock.hpp"
 #include "common/escape.hpp"
 #include "common/format.hpp"
 #include "common/time.hpp"
@@ -91,6 +93,7 @@ th{background:#f0f2f5;font-weight:600}.num{text-align:right;font-variant-numeric
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:.4rem;padding:.6rem}
 .chart{width:100%;height:90px}.chart .line{stroke:#2f6fdd;stroke-width:1.5}.chart .axis{stroke:#c5cad3}
 .chart .label{font-size:9px;fill:#5b6472}.muted{color:#5b6472}code{font-size:.85rem}
+.ci{font-size:.75rem}
 .suspect{background:#fff1c2;color:#6b4d00}p.suspect{padding:.4rem .6rem;border-radius:.4rem}
 nav a{margin-right:1rem})";
 
@@ -114,7 +117,23 @@ void Prober(const telemetry::ProberHealthSnapshot& p, std::string& h) {
   if (p.signals.lateness)
     parts.push_back("scheduler lateness " +
                     Seconds(std::chrono::duration<double>(*p.signals.lateness).count()));
+  // NFRs whose windows still hold samples of it stay badged suspect.
+  if (p.overload_ended != common::WallTime{})
+    parts.push_back(
+        "last overload ended " +
+        TimeOfDay(std::chrono::duration<double>(p.overload_ended.time_since_epoch()).count()) +
+        " UTC");
   h += "<p class=\"muted\" id=\"prober\">" + HtmlEscape(common::Join(parts, " · ")) + "</p>";
+}
+
+// The 95 % interval under a measured value: "100 ms … 140 ms"; an open side says so: "≥ 100 ms"
+// (the p99 of 20 samples has no upper bound), "≤ 140 ms".
+std::string IntervalText(const stats::Interval& i, bool latency) {
+  const bool low = std::isfinite(i.low), high = std::isfinite(i.high);
+  if (low && high) return Value(i.low, latency) + " … " + Value(i.high, latency);
+  if (low) return "≥ " + Value(i.low, latency);
+  if (high) return "≤ " + Value(i.high, latency);
+  return "any";
 }
 
 void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
@@ -123,11 +142,21 @@ void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
   for (const auto& n : d.nfrs) {
     // A rule still gathering its samples says how far it is, not "no_data".
     const std::string state = n.collecting.empty() ? n.state : "collecting " + n.collecting;
-    const std::string suspect =
-        d.prober.overloaded ? " <span class=\"badge suspect\">suspect</span>" : "";
+    // Suspect while the rule's window still holds samples taken on an overloaded prober.
+    const bool suspect =
+        telemetry::Suspect(d.prober, n.evidence,
+                           std::chrono::system_clock::time_point(
+                               std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                   std::chrono::duration<double>(d.now_wall))));
+    std::string measured = n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–";
+    if (n.interval) {
+      measured += "<br><span class=\"muted ci\" title=\"95 % interval\">95 %: " +
+                  HtmlEscape(IntervalText(*n.interval, n.latency)) + "</span>";
+    }
     h += "<tr><td>" + HtmlEscape(n.name) + "</td><td><span class=\"badge " + HtmlEscape(n.state) +
-         "\">" + HtmlEscape(state) + "</span>" + suspect + "</td><td class=\"num\">" +
-         (n.value ? HtmlEscape(Value(*n.value, n.latency)) : "–") + "</td><td>" +
+         "\">" + HtmlEscape(state) + "</span>" +
+         (suspect ? " <span class=\"badge suspect\">suspect</span>" : "") +
+         "</td><td class=\"num\">" + measured + "</td><td>" +
          HtmlEscape(n.stat + " " + n.op + " " +
                     (n.threshold_text.empty() ? "(baseline pending)" : n.threshold_text)) +
          "</td><td>" + HtmlEscape(n.probe) + "</td><td>" + HtmlEscape(n.severity) + "</td></tr>";

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/escape.hpp"
 
 namespace reznet::api {
@@ -66,6 +68,28 @@ TEST(StatusPage, ShowsTheProbersHealthAndMarksNfrsSuspectWhileItIsOverloaded) {
                               "the NFR states below, are suspect."));
   EXPECT_THAT(html, HasSubstr("<span class=\"badge firing\">firing</span> <span class=\"badge "
                               "suspect\">suspect</span>"));
+  // After the overload, a row stays suspect while its window still holds samples of it.
+  d.prober.overloaded = false;
+  d.prober.overload_ended = std::chrono::system_clock::time_point(1795769400s - 100s);
+  d.nfrs[0].evidence = 5min;  // api_p95
+  d.nfrs[1].evidence = 1min;  // cache
+  html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("prober ok · CPU pressure 3.1 % · self-probe 412 µs · scheduler "
+                              "lateness 120 µs · last overload ended 08:48:20 UTC</p>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge firing\">firing</span> <span class=\"badge "
+                              "suspect\">suspect</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge ok\">ok</span></td>"));
+}
+
+// A measured value shows its 95 % interval under it; an open side says which way it is open.
+TEST(StatusPage, ShowsEachNfrValuesInterval) {
+  telemetry::StatusPageData d = Sample();
+  d.nfrs[0].interval = stats::Interval{1.1, 1.4};
+  d.nfrs[1].interval = stats::Interval{0.95, std::numeric_limits<double>::infinity()};
+  const std::string html = RenderStatusPage(d);
+  EXPECT_THAT(html, HasSubstr("<td class=\"num\">1.25 s<br><span class=\"muted ci\" title=\"95 % "
+                              "interval\">95 %: 1.10 s … 1.40 s</span></td>"));
+  EXPECT_THAT(html, HasSubstr("95 %: ≥ 95.0 %</span>"));
 }
 
 TEST(StatusPage, ShowsTheLastRunsTrend) {

@@ -57,7 +57,8 @@ suite::SuiteHooks SuiteWiring(suite::SuiteMetrics& metrics, api::Readiness& read
   hooks.run_finished = [&metrics](const suite::RunRecord& run) {
     metrics.RecordRun(run.profile, std::string(suite::ToString(run.state)),
                       run.finished_at - run.started_at, run.finished_at,
-                      run.Count(suite::Verdict::kFailed));
+                      run.Count(suite::Verdict::kFailed) +
+                          (run.inconclusive_fails ? run.Count(suite::Verdict::kInconclusive) : 0));
   };
   hooks.live_started = [&metrics](const std::string& probe, const probes::LiveCounters* live) {
     metrics.BeginLoad(probe, live);

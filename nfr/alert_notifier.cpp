@@ -109,7 +109,7 @@ void AlertNotifier::SetProberOverloaded(bool overloaded, const std::string& why)
   Impl& impl = *impl_;
   const auto now = impl.clock.Now();
   const auto wall = impl.clock.WallNow();
-  impl.outbox.SetSuspect(overloaded, now);
+  impl.outbox.SetSuspect(overloaded, now, wall);
   OwnAlert alert{kProberOverloaded, {{"severity", "warning"}}, {}};
   if (overloaded) {
     if (!impl.overloaded_since) impl.overloaded_since = wall;

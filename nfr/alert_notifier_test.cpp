@@ -99,7 +99,8 @@ TEST(AlertNotifier, WaitsOnItsClockBetweenPostsAndBacksOffOnFailure) {
 }
 
 // The suspect mark (issue #26 item 5): while the prober is overloaded every NFR alert carries
-// suspect="true" and the daemon's own ReznetProberOverloaded fires; both end with the overload.
+// suspect="true" and the daemon's own ReznetProberOverloaded fires. The own alert ends with the
+// overload; the mark stays until the rule's window no longer holds samples of the overload.
 TEST(AlertNotifier, WhileTheProberIsOverloadedAlertsAreSuspectAndItsOwnAlertFires) {
   testing::ManualClock clock;
   boost::asio::io_context io;
@@ -120,7 +121,9 @@ TEST(AlertNotifier, WhileTheProberIsOverloadedAlertsAreSuspectAndItsOwnAlertFire
       out[std::string(a.at("labels").at("alertname").as_string())] = a.as_object();
     return out;
   };
-  notifier.Notify(ApiSlow(), {Notification::Kind::kFiring, 0.3, clock.WallNow(), {}});
+  config::NfrRule rule = ApiSlow();
+  rule.window = 5min;
+  notifier.Notify(rule, {Notification::Kind::kFiring, 0.3, clock.WallNow(), {}});
   ASSERT_TRUE(posted(1));
   EXPECT_FALSE(alerts(0).at("api_slow").at("annotations").as_object().contains("suspect"));
 
@@ -149,12 +152,21 @@ TEST(AlertNotifier, WhileTheProberIsOverloadedAlertsAreSuspectAndItsOwnAlertFire
   notifier.SetProberOverloaded(false, "");
   ASSERT_TRUE(posted(4));
   sent = alerts(3);
-  EXPECT_FALSE(sent.at("api_slow").at("annotations").as_object().contains("suspect"));
+  // Its 5-minute window still holds what was measured while overloaded.
+  EXPECT_EQ(sent.at("api_slow").at("annotations").at("suspect"), "true");
   EXPECT_EQ(sent.at(AlertNotifier::kProberOverloaded).at("endsAt"),
             "2027-01-15T08:00:50.000Z");  // resolved now
   clock.Advance(io, 1min);
   ASSERT_TRUE(posted(5));
   EXPECT_EQ(alerts(4).count(AlertNotifier::kProberOverloaded), 0u);  // resolution sent once
+  EXPECT_EQ(alerts(4).at("api_slow").at("annotations").at("suspect"), "true");
+  for (std::size_t post = 6; post <= 9; ++post) {  // a resend a minute
+    clock.Advance(io, 1min);
+    ASSERT_TRUE(posted(post));
+  }
+  EXPECT_EQ(alerts(7).at("api_slow").at("annotations").at("suspect"), "true");  // 4 min after
+  // 5 minutes after the end: the window is clean again.
+  EXPECT_FALSE(alerts(8).at("api_slow").at("annotations").as_object().contains("suspect"));
   notifier.Stop();
   clock.RunUntilIdle(io);
 }

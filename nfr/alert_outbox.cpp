@@ -153,8 +153,9 @@ std::vector<Delivery> Outbox::Due(SteadyTime now, WallTime wall) const {
     for (const auto& [name, a] : alerts_) {
       const auto own = own_.find(name);
       const auto json = [&](WallTime ends_at) {
-        return own != own_.end() ? OwnAlertJson(own->second, a.n, generator_url_, ends_at)
-                                 : AlertJson(a.rule, a.n, generator_url_, ends_at, suspect_);
+        return own != own_.end()
+                   ? OwnAlertJson(own->second, a.n, generator_url_, ends_at)
+                   : AlertJson(a.rule, a.n, generator_url_, ends_at, Suspect(a.rule, wall));
       };
       if (a.n.kind == Notification::Kind::kFiring) {
         alerts.push_back(json(wall + ahead));
@@ -207,7 +208,8 @@ void Outbox::Adopt(const Outbox& old) {
     alerts_[name] = {a.rule, a.n, ++revisions_, std::vector<bool>(targets_.size(), resolved)};
   }
   own_ = old.own_;
-  suspect_ = old.suspect_;
+  overloaded_ = old.overloaded_;
+  overload_ended_ = old.overload_ended_;
 }
 
 void Outbox::NotifyOwn(const OwnAlert& alert, const Notification& n, SteadyTime now) {
@@ -222,11 +224,19 @@ void Outbox::NotifyOwn(const OwnAlert& alert, const Notification& n, SteadyTime 
   for (auto& t : targets_) t.due = now;
 }
 
-void Outbox::SetSuspect(bool suspect, SteadyTime now) {
-  if (suspect == suspect_) return;
-  suspect_ = suspect;
+void Outbox::SetSuspect(bool overloaded, SteadyTime now, WallTime wall) {
+  if (overloaded == overloaded_) return;
+  if (!overloaded) overload_ended_ = wall;
+  overloaded_ = overloaded;
   ++revisions_;
   for (auto& t : targets_) t.due = now;
+}
+
+bool Outbox::Suspect(const config::NfrRule& rule, WallTime wall) const {
+  if (overloaded_) return true;
+  return overload_ended_ != WallTime{} &&
+         wall - std::chrono::duration_cast<WallTime::duration>(EvidenceSpan(rule)) <
+             overload_ended_;
 }
 
 }  // namespace reznet::nfr

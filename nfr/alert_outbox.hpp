@@ -13,9 +13,11 @@
 //   others.
 // - The daemon's own alerts (OwnAlert: ReznetProberOverloaded) go the same way, with their own
 //   labels and no NFR's.
-// - While the prober is overloaded (SetSuspect), every NFR alert sent carries the annotation
-//   suspect="true": what the daemon measured then is suspect (telemetry/prober_health.hpp). An
-//   annotation, not a label, so the alert stays the same alert in Alertmanager.
+// - While the prober is overloaded (SetSuspect), and afterwards while a rule's window still holds
+//   samples of the overload (nfr::EvidenceSpan after it ended), every alert on that rule carries
+//   the annotation suspect="true": what the daemon measured then is suspect
+//   (telemetry/prober_health.hpp). An annotation, not a label, so the alert stays the same alert
+//   in Alertmanager; it goes at the next resend after the span.
 // Not thread-safe: one owner (the notifier's io_context).
 
 #include <boost/json/object.hpp>
@@ -76,16 +78,20 @@ class Outbox {
   void Delivered(const Delivery& delivery, bool ok, SteadyTime now);
   // When the next POST is due; nullopt while there is nothing to send.
   std::optional<SteadyTime> NextDue() const;
-  // After a reload: `old`'s alerts, owed to every Alertmanager of this outbox, and its suspect
-  // flag.
+  // After a reload: `old`'s alerts, owed to every Alertmanager of this outbox, and what it knew
+  // of the prober's overloads.
   void Adopt(const Outbox& old);
 
   // A state change of one of the daemon's own alerts, at `now`, as Notify.
   void NotifyOwn(const OwnAlert& alert, const Notification& n, SteadyTime now);
-  // Whether NFR alerts are sent with suspect="true" from now on; a change makes every
-  // Alertmanager with alerts due at once, so firing alerts are sent again with it, or without.
-  void SetSuspect(bool suspect, SteadyTime now);
-  bool suspect() const { return suspect_; }
+  // Whether the prober is overloaded from `now` (`wall`) on: NFR alerts are sent with
+  // suspect="true" meanwhile, and for each rule until its evidence span has passed since the end.
+  // A change makes every Alertmanager with alerts due at once, so firing alerts are sent again
+  // with it.
+  void SetSuspect(bool overloaded, SteadyTime now, WallTime wall);
+  bool suspect() const { return overloaded_; }
+  // Whether an alert on `rule` sent at `wall` is suspect.
+  bool Suspect(const config::NfrRule& rule, WallTime wall) const;
 
   const TargetState& target(std::size_t i) const { return targets_.at(i); }
   std::size_t alert_count() const { return alerts_.size(); }
@@ -103,7 +109,8 @@ class Outbox {
   std::string generator_url_;
   std::map<std::string, Alert> alerts_;  // by rule name; own alerts by OwnKey(name)
   std::map<std::string, OwnAlert> own_;  // the own alerts' labels, by the same key
-  bool suspect_ = false;
+  bool overloaded_ = false;
+  WallTime overload_ended_{};  // the epoch: no overload ended yet
   std::vector<TargetState> targets_;
   std::uint64_t revisions_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 
 #include "stats/interval.hpp"
@@ -85,6 +86,25 @@ std::uint64_t SamplesToBreach(const config::NfrRule& rule) {
   return 0;
 }
 
+namespace {
+
+// A budget over 1/14.4 (p90's 10 %, an error_rate over 6.9 %): the fast pair can never fire
+// (config/nfr.cpp refuses budgets where the slow pair cannot either).
+void BurnWarning(const config::Config& config, const config::NfrRule& rule,
+                 std::vector<std::string>& out) {
+  if (rule.ErrorBudget() * config::kFastBurn.factor < 1) return;
+  char share[32];
+  std::snprintf(share, sizeof share, "%.3g%%", rule.ErrorBudget() * 100);
+  out.push_back(
+      Where(config, rule.line, "nfrs." + rule.name) + rule.stat_name + " " + rule.op_text + " " +
+      config::FormatThreshold(rule, rule.threshold) + " leaves an error budget of " + share +
+      ": no burn rate can reach 14.4, so only the slow pair (6h/30m over 6) pages, "
+      "half an hour after an outage begins at the earliest. For a fast page use " +
+      (rule.stat == NfrStat::kErrorRate ? "a threshold below 6.9%" : "a p95 or p99 rule"));
+}
+
+}  // namespace
+
 std::vector<std::string> SampleWarnings(const config::Config& config) {
   std::vector<std::string> out;
   const auto profiles = config::ResolveProfiles(config);
@@ -119,6 +139,7 @@ std::vector<std::string> SampleWarnings(const config::Config& config) {
             Instead(rule, static_cast<std::uint64_t>(rule.min_samples), gathered, *probe));
       }
     }
+    if (rule.burn_rate()) BurnWarning(config, rule, out);
     if (needed == 0) continue;
     // Suite profiles that stop short: one warning per rule, naming each.
     std::string short_of;

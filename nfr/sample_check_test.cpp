@@ -71,6 +71,27 @@ TEST(SamplesNeeded, PercentilesErrorRatesAndTheRest) {
   EXPECT_EQ(SamplesNeeded(r), 0u);
 }
 
+// A p90 burn-rate rule has a 10 % budget: 14.4 times it is more than every sample, so only the
+// slow pair can page. p95 (5 %) keeps both pairs.
+TEST(SampleWarnings, ABurnRateRuleWhoseFastPairCanNeverFire) {
+  const auto burn_warnings = [](config::NfrStat stat, std::string name) {
+    auto c = WithRule(stat, std::move(name), 5min, 1s);
+    c.nfrs[0].alert = config::NfrAlert::kBurnRate;
+    c.nfrs[0].threshold = 0.5;
+    std::vector<std::string> out;
+    for (auto& w : SampleWarnings(c))
+      if (w.find("burn rate") != std::string::npos) out.push_back(w);
+    return out;
+  };
+  const auto w = burn_warnings(config::NfrStat::kP90, "p90");
+  ASSERT_THAT(w, SizeIs(1));
+  EXPECT_THAT(w[0], HasSubstr("perfd.yaml:42: nfrs.redis_get: warning: p90 < 500ms leaves an error "
+                              "budget of 10%: no burn rate can reach 14.4, so only the slow pair "
+                              "(6h/30m over 6) pages"));
+  EXPECT_THAT(w[0], HasSubstr("For a fast page use a p95 or p99 rule"));
+  EXPECT_THAT(burn_warnings(config::NfrStat::kP95, "p95"), IsEmpty());
+}
+
 TEST(SampleWarnings, AContinuousRuleThatCanNeverFireOrLeaveCollecting) {
   // A p99 needs few samples to show a breach (its lower bound): 30 are plenty, and the rule is
   // ok until a breach shows. A p50 over 3 samples cannot show one (it needs 5).

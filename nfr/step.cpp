@@ -1,5 +1,7 @@
 #include "nfr/step.hpp"
 
+#include <algorithm>
+
 namespace reznet::nfr {
 
 const char* StateName(NfrState s) {
@@ -16,12 +18,20 @@ const char* StateName(NfrState s) {
   return "no_data";
 }
 
+std::chrono::nanoseconds EvidenceSpan(const config::NfrRule& rule) {
+  if (rule.burn_rate())
+    return std::max<std::chrono::nanoseconds>(config::kFastBurn.short_window,
+                                              config::kSlowBurn.short_window);
+  return rule.window;
+}
+
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
                 std::chrono::steady_clock::time_point now,
                 std::chrono::system_clock::time_point wall) {
   StepResult out{before, std::nullopt};
   RuleState& s = out.state;
   s.samples = obs.samples;
+  s.interval = obs.interval;
   if (!obs.value || (rule.burn_rate() && !obs.burn) ||
       obs.samples < static_cast<std::uint64_t>(rule.min_samples)) {
     s.state = NfrState::kNoData;

@@ -44,6 +44,7 @@ struct RuleState {
   std::chrono::steady_clock::time_point pending_since{};
   std::chrono::system_clock::time_point active_since{};  // when the violation began (startsAt)
   std::optional<double> value;
+  std::optional<stats::Interval> interval;  // of `value`, when its statistic has one
   std::uint64_t samples = 0;  // in the window at the last step: "collecting 12 of 30 samples"
   std::uint64_t good = 0;
   std::uint64_t events = 0;
@@ -65,6 +66,12 @@ struct StepResult {
   RuleState state;
   std::optional<Notification> notification;
 };
+
+// How far back the samples a rule's verdict rests on reach: its window; for a burn-rate rule the
+// longer of its short windows (a pair fires only while both its windows burn, so samples older
+// than 30 m cannot fire it on their own). A prober overload within this span makes the verdict
+// suspect (telemetry/prober_health.hpp).
+std::chrono::nanoseconds EvidenceSpan(const config::NfrRule& rule);
 
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
                 std::chrono::steady_clock::time_point now,

@@ -46,7 +46,9 @@ step "unit tests"
 ctest --test-dir build -L unit --output-on-failure -j "$JOBS"
 
 step "integration tests"
-ctest --test-dir build -L integration --output-on-failure
+# Two at a time; those that measure time or stop the shared services run alone (RUN_SERIAL,
+# tests/integration/CMakeLists.txt).
+ctest --test-dir build -L integration --output-on-failure -j "$JOBS"
 
 step "sanitizer build (ASan+UBSan) + unit tests (build-asan/)"
 # -g1 (line tables, enough for the sanitizers' stack traces) instead of -g: the debug info of

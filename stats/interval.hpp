@@ -28,6 +28,7 @@ struct Interval {
   double high = std::numeric_limits<double>::infinity();
   bool bounded() const;  // both sides finite
   bool Contains(double v) const { return low <= v && v <= high; }
+  bool operator==(const Interval&) const = default;
 };
 
 // 1-based order statistics bracketing the q-quantile of n samples; 0 for lower: no lower bound

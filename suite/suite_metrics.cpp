@@ -32,7 +32,8 @@ struct SuiteMetrics::Families {
                            .Register(r)),
         last_failed(prometheus::BuildGauge()
                         .Name("reznet_perf_suite_last_nfrs_failed")
-                        .Help("NFRs that failed in the profile's last run.")
+                        .Help("NFRs that failed in the profile's last run (with on_inconclusive: "
+                              "fail, the inconclusive ones too).")
                         .Register(r)),
         history_write_failures(prometheus::BuildCounter()
                                    .Name("reznet_perf_history_write_failures_total")

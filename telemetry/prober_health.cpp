@@ -89,6 +89,9 @@ boost::json::object ProberHealthJson(const ProberHealthSnapshot& s) {
           {"overloaded", s.overloaded},
           {"overloaded_since", s.overloaded ? boost::json::value(UnixSeconds(s.overloaded_since))
                                             : boost::json::value(nullptr)},
+          {"overload_ended", s.overload_ended != common::WallTime{}
+                                 ? boost::json::value(UnixSeconds(s.overload_ended))
+                                 : boost::json::value(nullptr)},
           {"reasons", std::move(reasons)},
           {"cpu_pressure", s.signals.cpu_pressure ? boost::json::value(*s.signals.cpu_pressure)
                                                   : boost::json::value(nullptr)},
@@ -102,13 +105,27 @@ boost::json::object ProberHealthJson(const ProberHealthSnapshot& s) {
             {"lateness_seconds", Seconds(s.limits.lateness)}}}};
 }
 
-std::string WithProberHealth(const std::string& status_json, const ProberHealthSnapshot& s) {
+bool Suspect(const ProberHealthSnapshot& s, std::chrono::nanoseconds span, common::WallTime now) {
+  if (s.overloaded) return true;
+  return s.overload_ended != common::WallTime{} &&
+         now - std::chrono::duration_cast<common::WallTime::duration>(span) < s.overload_ended;
+}
+
+std::string WithProberHealth(const std::string& status_json, const ProberHealthSnapshot& s,
+                             common::WallTime now) {
   boost::json::value doc = boost::json::parse(status_json);
   boost::json::object& o = doc.as_object();
   o["prober"] = ProberHealthJson(s);
   if (auto* nfrs = o.if_contains("nfrs"); nfrs != nullptr && nfrs->is_array()) {
     for (auto& n : nfrs->as_array()) {
-      if (n.is_object()) n.as_object()["suspect"] = s.overloaded;
+      if (!n.is_object()) continue;
+      auto& nfr = n.as_object();
+      const auto* span = nfr.if_contains("evidence_seconds");
+      const double seconds = span != nullptr && span->is_number() ? span->to_number<double>() : 0;
+      nfr["suspect"] = Suspect(s,
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::duration<double>(seconds)),
+                               now);
     }
   }
   return common::WriteJson(doc);
@@ -185,6 +202,7 @@ ProberHealth::Verdict ProberHealth::Check(const config::OverloadConfig& limits,
     s->shown.limits = limits;
     s->shown.overloaded = v.overloaded;
     if (v.overloaded && !was) s->shown.overloaded_since = wall;
+    if (was && !v.overloaded) s->shown.overload_ended = wall;
     if (!v.reasons.empty()) {
       s->shown.reasons = v.reasons;
     } else if (!v.overloaded) {

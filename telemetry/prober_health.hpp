@@ -14,8 +14,9 @@
 // Check() judges the signals against daemon.overload (config::OverloadConfig; OverloadReasons):
 // over any one threshold is overloaded, and the state holds until kHold has passed with every
 // signal under its threshold — a sample taken just before a burst was seen, or just after it,
-// is suspect too, and the state does not flap. While overloaded the NFR states of
-// /api/v1/status and the status page are marked suspect, and so are the alerts the daemon sends.
+// is suspect too, and the state does not flap. While overloaded, and afterwards for as long as a
+// rule's window still holds samples of the overload (Suspect), its state on /api/v1/status and
+// the status page is marked suspect, and so are the alerts the daemon sends on it.
 //
 // Series, written at scrape time: reznet_perf_prober_cpu_pressure_ratio (gauge, while PSI is
 // read), reznet_perf_prober_self_probe_seconds (histogram of answered round trips),
@@ -71,6 +72,7 @@ struct ProberHealthSnapshot {
   bool checked = false;  // a check happened (the monitor runs)
   bool overloaded = false;
   common::WallTime overloaded_since{};  // while overloaded
+  common::WallTime overload_ended{};    // when the last overload ended; the epoch: never
   // Why it is overloaded: the reasons of the last check that found any (kept while the state
   // holds), empty when not overloaded.
   std::vector<std::string> reasons;
@@ -80,14 +82,20 @@ struct ProberHealthSnapshot {
   config::OverloadConfig limits;  // of the last check
 };
 
-// {"checked", "overloaded", "overloaded_since" (Unix seconds or null), "reasons",
+// {"checked", "overloaded", "overloaded_since", "overload_ended" (Unix seconds or null), "reasons",
 //  "cpu_pressure", "self_probe_seconds", "lateness_seconds" (null when not measured),
 //  "last_self_probe_seconds", "self_probe_errors", "thresholds": {…}}.
 boost::json::object ProberHealthJson(const ProberHealthSnapshot& s);
 
+// Whether a verdict on samples reaching `span` back from `now` is suspect: the prober is
+// overloaded, or its last overload ended within the span — the window still holds samples
+// measured on a starved machine, so the state they gave is still theirs.
+bool Suspect(const ProberHealthSnapshot& s, std::chrono::nanoseconds span, common::WallTime now);
+
 // The /api/v1/status document `status_json` (Telemetry::StatusJson) with the prober's health
-// under "prober" and every NFR marked "suspect": true while the prober is overloaded.
-std::string WithProberHealth(const std::string& status_json, const ProberHealthSnapshot& s);
+// under "prober" and every NFR marked "suspect" (Suspect over its "evidence_seconds") at `now`.
+std::string WithProberHealth(const std::string& status_json, const ProberHealthSnapshot& s,
+                             common::WallTime now);
 
 class ProberHealth : public common::Collectable {
  public:

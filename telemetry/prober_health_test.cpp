@@ -170,6 +170,7 @@ TEST(ProberHealth, StatusJsonSaysWhyAndAgainstWhat) {
           {"checked", true},
           {"overloaded", true},
           {"overloaded_since", 1.7e9},
+          {"overload_ended", nullptr},
           {"reasons", boost::json::array{"cpu pressure 75% > 50%"}},
           {"cpu_pressure", 0.75},
           {"self_probe_seconds", 0.001},
@@ -180,21 +181,40 @@ TEST(ProberHealth, StatusJsonSaysWhyAndAgainstWhat) {
            {{"cpu_pressure", 0.5}, {"self_probe_seconds", 0.1}, {"lateness_seconds", 1.0}}}}));
 }
 
-TEST(ProberHealth, StatusMarksEveryNfrSuspectWhileOverloaded) {
+// Every NFR is suspect while the prober is overloaded, and afterwards each for as long as its
+// window (evidence_seconds) still holds samples of the overload.
+TEST(ProberHealth, StatusMarksNfrsSuspectWhileTheirWindowsHoldOverloadedSamples) {
   const std::string status =
-      R"({"probes":[],"nfrs":[{"name":"api_p95","state":"firing"},{"name":"db","state":"ok"}]})";
+      R"({"probes":[],"nfrs":[{"name":"api_p95","state":"firing","evidence_seconds":300},)"
+      R"({"name":"db","state":"ok","evidence_seconds":60}]})";
   ProberHealth h;
   h.Check({}, kT0, kWall);
-  auto doc = boost::json::parse(WithProberHealth(status, h.Snapshot())).as_object();
+  const auto doc_at = [&](common::WallTime now) {
+    return boost::json::parse(WithProberHealth(status, h.Snapshot(), now)).as_object();
+  };
+  auto doc = doc_at(kWall);
   EXPECT_EQ(doc.at("nfrs").at(0).at("suspect"), false);
   EXPECT_EQ(doc.at("prober").at("overloaded"), false);
+  EXPECT_EQ(doc.at("prober").at("overload_ended"), nullptr);
   h.ObserveLateness(3s);
   h.Check({}, kT0 + 5s, kWall + 5s);
-  doc = boost::json::parse(WithProberHealth(status, h.Snapshot())).as_object();
+  doc = doc_at(kWall + 5s);
   EXPECT_EQ(doc.at("nfrs").at(0).at("suspect"), true);
   EXPECT_EQ(doc.at("nfrs").at(1).at("suspect"), true);
   EXPECT_EQ(doc.at("nfrs").at(0).at("state"), "firing");  // the state itself is unchanged
   EXPECT_EQ(doc.at("prober").at("reasons").at(0), "scheduler lateness 3.00 s > 1s");
+  // Over after the hold (kHold: 30 s with every signal under its threshold).
+  h.Check({}, kT0 + 40s, kWall + 40s);
+  ASSERT_FALSE(h.Overloaded());
+  doc = doc_at(kWall + 40s);
+  EXPECT_EQ(doc.at("prober").at("overload_ended").to_number<double>(), 1'700'000'040.0);
+  EXPECT_EQ(doc.at("nfrs").at(0).at("suspect"), true);
+  EXPECT_EQ(doc.at("nfrs").at(1).at("suspect"), true);
+  doc = doc_at(kWall + 40s + 61s);  // db's one-minute window has rolled past the overload
+  EXPECT_EQ(doc.at("nfrs").at(0).at("suspect"), true);
+  EXPECT_EQ(doc.at("nfrs").at(1).at("suspect"), false);
+  doc = doc_at(kWall + 40s + 301s);
+  EXPECT_EQ(doc.at("nfrs").at(0).at("suspect"), false);
 }
 
 }  // namespace

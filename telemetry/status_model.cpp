@@ -75,6 +75,18 @@ StatusPageData::Probe PageProbe(const std::string& name, const ProbeStatus& st) 
 
 }  // namespace
 
+boost::json::array IntervalJson(const stats::Interval& i, double scale) {
+  boost::json::array a;
+  for (double v : {i.low, i.high}) {
+    if (std::isfinite(v)) {
+      a.emplace_back(v * scale);
+    } else {
+      a.emplace_back(nullptr);
+    }
+  }
+  return a;
+}
+
 std::string GuessChartPhase(const probes::Outcome& outcome) {
   for (const char* name : {"total", "query", "get", "request"}) {
     if (outcome.FindPhase(name) != nullptr) return name;
@@ -104,18 +116,8 @@ boost::json::object WindowJson(const stats::WindowStats& s) {
   o["mean"] = s.mean_ns / 1e9;
   o["max"] = Seconds(Duration(s.max));
   if (s.intervals) {
-    // [low, high] in seconds, null for a side the samples cannot bound (the p99 of 20 samples).
-    const auto ci = [](const stats::Interval& i) {
-      boost::json::array a;
-      for (double v : {i.low, i.high}) {
-        if (std::isfinite(v)) {
-          a.emplace_back(v / 1e9);
-        } else {
-          a.emplace_back(nullptr);
-        }
-      }
-      return a;
-    };
+    // In seconds, from nanoseconds.
+    const auto ci = [](const stats::Interval& i) { return IntervalJson(i, 1e-9); };
     o["p50_ci"] = ci(s.intervals->p50);
     o["p90_ci"] = ci(s.intervals->p90);
     o["p95_ci"] = ci(s.intervals->p95);
@@ -141,11 +143,14 @@ boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& s
   o["stat"] = rule.stat_name;
   o["state"] = nfr::StateName(state.state);
   o["value"] = state.value ? boost::json::value(*state.value) : boost::json::value(nullptr);
+  // The value's 95 % interval, in its unit, where its statistic has one (issue #26).
+  if (state.value && state.interval) o["ci"] = IntervalJson(*state.interval);
   o["promise"] = rule.op_text + " " + config::FormatThreshold(rule, rule.threshold);
   o["good"] = state.good;
   o["events"] = state.events;
   o["samples"] = state.samples;
   if (const std::string c = Collecting(rule, state); !c.empty()) o["collecting"] = c;
+  o["evidence_seconds"] = Seconds(nfr::EvidenceSpan(rule));
   return o;
 }
 
@@ -165,7 +170,9 @@ StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& st
           rule.threshold,
           rule.latency() && !rule.burn_rate(),
           no_threshold ? "" : config::FormatThreshold(rule, rule.threshold),
-          Collecting(rule, state)};
+          Collecting(rule, state),
+          state.value ? state.interval : std::nullopt,
+          nfr::EvidenceSpan(rule)};
 }
 
 struct StatusModel::State {

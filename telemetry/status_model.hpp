@@ -11,6 +11,7 @@
 // outcome or one rule, or to copy what the status document or page shows (both are built
 // after); scrapes never take it.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "config/nfr.hpp"
 #include "nfr/step.hpp"
 #include "probes/outcome.hpp"
+#include "stats/interval.hpp"
 #include "stats/window.hpp"
 #include "telemetry/prober_health.hpp"
 #include "telemetry/window_store.hpp"
@@ -38,6 +40,8 @@ struct StatusPageData {
     std::string threshold_text;  // "1s", "60%"; empty: not known yet (regression awaiting history)
     // While a rule waits for its samples: "collecting 12 of 30 samples"; empty otherwise.
     std::string collecting;
+    std::optional<stats::Interval> interval;  // of `value`, in its unit, where it has one
+    std::chrono::nanoseconds evidence{};      // nfr::EvidenceSpan: how far back its samples reach
   };
   struct Probe {
     std::string name, kind;
@@ -123,7 +127,10 @@ std::string GuessChartPhase(const probes::Outcome& outcome);
 std::optional<double> MeanSeconds(const probes::Phase& phase);
 // {"count": n} and, with samples, p50, p90, p95, p99, mean and max in seconds.
 boost::json::object WindowJson(const stats::WindowStats& s);
-// {name, probe, stat, state, value, promise, good, events} of a rule's state.
+// [low, high] × scale, null for an open side (the p99 of 20 samples has no upper bound).
+boost::json::array IntervalJson(const stats::Interval& i, double scale = 1);
+// {name, probe, stat, state, value, ci (the value's 95 % interval, where it has one), promise,
+// good, events, samples, collecting, evidence_seconds (nfr::EvidenceSpan)} of a rule's state.
 boost::json::object NfrJson(const config::NfrRule& rule, const nfr::RuleState& state);
 // The status page's row of a rule's state.
 StatusPageData::Nfr NfrRow(const config::NfrRule& rule, const nfr::RuleState& state);

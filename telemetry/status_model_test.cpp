@@ -84,10 +84,16 @@ TEST(NfrJson, WritesTheRuleAndItsState) {
   state.value = 0.0512;
   state.good = 7;
   state.events = 9;
+  rule.window = std::chrono::minutes(5);
   EXPECT_EQ(common::WriteJson(NfrJson(rule, state)),
             "{\"name\": \"hits\", \"probe\": \"cache\", \"stat\": \"ratio\", \"state\": \"ok\", "
             "\"value\": 0.0512, \"promise\": \"> 60%\", \"good\": 7, \"events\": 9, "
-            "\"samples\": 0}");
+            "\"samples\": 0, \"evidence_seconds\": 300}");
+  // With its 95 % interval (a Wilson interval here), in the value's unit; an open side is null.
+  state.interval = stats::Interval{0.04, std::numeric_limits<double>::infinity()};
+  EXPECT_NE(common::WriteJson(NfrJson(rule, state)).find("\"value\": 0.0512, \"ci\": [0.04, null]"),
+            std::string::npos);
+  state.interval.reset();
   state.value.reset();
   EXPECT_NE(common::WriteJson(NfrJson(rule, state)).find("\"value\": null"), std::string::npos);
   const auto row = NfrRow(rule, state);

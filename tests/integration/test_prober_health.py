@@ -4,7 +4,8 @@ Alertmanager running the shipped deploy/alertmanager/alertmanager.yml.
 The daemon exports its noise (CPU pressure, its self-probe of /healthz, overload), shows it in
 /api/v1/status and on the status page; a daemon made to stall (SIGSTOP: every run due meanwhile
 starts seconds late) counts itself overloaded, marks its NFR states and alerts suspect and pushes
-ReznetProberOverloaded, and the shipped inhibit rule holds its NFR alert meanwhile. Nothing here
+ReznetProberOverloaded, and the shipped inhibit rule holds its NFR alert meanwhile; after it, the
+NFR stays suspect until its window has rolled past the stall. Nothing here
 asserts a duration: the machine is noisy.
 """
 import json
@@ -151,14 +152,25 @@ class ProberHealthTest(DaemonTestCase):
         self.assertEqual(held[0]["status"]["inhibitedBy"], [own[0]["fingerprint"]])
         self.assertEqual(held[0]["annotations"]["suspect"], "true")
 
-        # Recovered (after the 30 s hold): resolved, and api_slow pages again, not suspect.
+        # Recovered (after the 30 s hold): resolved, and api_slow pages again — still suspect while
+        # its one-minute window holds samples of the stall, then plainly.
         wait_until(lambda: metric(m(), "reznet_perf_prober_overloaded") == 0, 90, "recovery")
         self.assertIn("prober no longer overloaded", d.output())
+        doc = json.loads(http("GET", d.url + "/api/v1/status")[1])
+        self.assertFalse(doc["prober"]["overloaded"])
+        self.assertIsNotNone(doc["prober"]["overload_ended"])
+        self.assertEqual(doc["nfrs"][0]["evidence_seconds"], 60)
+        self.assertLess(time.time() - doc["prober"]["overload_ended"], 60)
+        self.assertEqual([(n["name"], n["suspect"]) for n in doc["nfrs"]], [("api_slow", True)])
         wait_until(lambda: not am.alerts(alertname="ReznetProberOverloaded"), 30, "the overload resolved")
         again = wait_until(lambda: [a for a in am.alerts(alertname="api_slow")
-                                    if a["status"]["state"] == "active" and "suspect" not in a["annotations"]],
-                           30, "api_slow active again")
+                                    if a["status"]["state"] == "active"], 30, "api_slow active again")
         self.assertEqual(again[0]["status"]["inhibitedBy"], [])
+        wait_until(lambda: [a for a in am.alerts(alertname="api_slow")
+                            if a["status"]["state"] == "active" and "suspect" not in a["annotations"]],
+                   90, "api_slow no longer suspect once its window has rolled past the stall")
+        doc = json.loads(http("GET", d.url + "/api/v1/status")[1])
+        self.assertEqual([(n["name"], n["suspect"]) for n in doc["nfrs"]], [("api_slow", False)])
 
 
 class ShippedInhibitRuleTest(DaemonTestCase):
