@@ -240,17 +240,20 @@ void AddSuiteRoutes(ApiServer& server, suite::SuiteService& suites,
         if (id == "trend") return TrendReply(suites, *config.Get(), req);
         const Format format = FormatOf(req);
         if (format == Format::kUnknown) return Error(400, "format: write json, markdown or junit");
-        if (id == "baseline") {
-          auto b = suites.Baseline();
-          if (!b) return HistoryDown(b.error());
-          if (!*b)
-            return Error(404, "no baseline set; set one with reznet-perfd baseline set RUN_ID");
-          return RunReply(**b, format);
+        // Any run reference: an id, a unique id prefix, a commit label, latest, previous,
+        // baseline (suite/run_ref.hpp).
+        auto run = suites.Resolve(id);
+        if (!run) {
+          switch (run.error().kind) {
+            case common::ErrorKind::kNotFound:
+              return Error(404, run.error().detail);
+            case common::ErrorKind::kInvalid:
+              return Error(400, run.error().detail);
+            default:
+              return HistoryDown(run.error());
+          }
         }
-        auto run = suites.Find(id);
-        if (!run) return HistoryDown(run.error());
-        if (!*run) return Error(404, "no run \"" + id + "\"");
-        return RunReply(**run, format);
+        return RunReply(*run, format);
       },
       true);
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "common/offload.hpp"
+#include "suite/run_ref.hpp"
 #include "suite/suite_runner.hpp"
 
 namespace reznet::suite {
@@ -213,6 +214,13 @@ common::Result<std::optional<suite::RunRecord>> SuiteService::Find(const std::st
       if (u.shown.id == id) return std::optional<suite::RunRecord>(u.shown);
   }
   return history_.Get(id);
+}
+
+common::Result<suite::RunRecord> SuiteService::Resolve(const std::string& ref) {
+  auto found = Find(ref);
+  if (!found) return std::unexpected(found.error());
+  if (*found) return std::move(**found);
+  return ResolveRun(history_, ref);
 }
 
 common::Result<SuiteHistoryView> SuiteService::HistoryView() {

@@ -65,6 +65,9 @@ class SuiteService {
   common::Result<std::vector<suite::RunRecord>> List(std::size_t offset, std::size_t limit);
   common::Result<std::size_t> Count();
   common::Result<std::optional<suite::RunRecord>> Find(const std::string& id);
+  // The run `ref` names (suite/run_ref.hpp): an exact id as Find, else a reference resolved over
+  // history (kNotFound, kInvalid when it fits several runs, kUnavailable).
+  common::Result<suite::RunRecord> Resolve(const std::string& ref);
   common::Result<std::optional<suite::RunRecord>> Baseline();
   bool Running();
   // Asks a running run to stop after its current probe run (shutdown).

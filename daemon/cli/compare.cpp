@@ -13,34 +13,31 @@
 #include "daemon/logging.hpp"
 #include "suite/history.hpp"
 #include "suite/report.hpp"
+#include "suite/run_ref.hpp"
 
 namespace reznet::daemon {
 namespace {
 
-int CompareCli(const config::Config& config, const std::string& a_id, const std::string& b_id,
+int CompareCli(const config::Config& config, const std::string& a_ref, const std::string& b_ref,
                const std::string& format) {
   return cli::ExitOnError([&] {
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
-    const auto a = cli::Need(history->Get(a_id));
-    const auto b = cli::Need(history->Get(b_id));
-    for (const auto& [id, run] : {std::pair{&a_id, &a}, std::pair{&b_id, &b}}) {
-      if (!*run) {
-        std::cerr << "reznet-perfd: no run \"" << *id << "\" in " << history->Describe() << "\n";
-        return 2;
-      }
-    }
+    // References as typed (an id, a prefix, a commit, latest, previous, baseline); the report
+    // names the runs by id.
+    const auto a = cli::Need(suite::ResolveRun(*history, a_ref));
+    const auto b = cli::Need(suite::ResolveRun(*history, b_ref));
     const stats::Criteria criteria{config.history.significance, config.history.tolerance};
-    const auto nfrs = suite::CompareNfrs(*b, *a, criteria);
-    const auto phases = suite::ComparePhases(*b, *a, criteria);
+    const auto nfrs = suite::CompareNfrs(b, a, criteria);
+    const auto phases = suite::ComparePhases(b, a, criteria);
     if (format == "json") {
-      std::printf("%s\n", suite::ComparisonJson(a_id, b_id, criteria.significance,
+      std::printf("%s\n", suite::ComparisonJson(a.id, b.id, criteria.significance,
                                                 criteria.tolerance, nfrs, phases)
                               .c_str());
     } else {
       std::printf(
-          "# %s compared with %s\n\n%s", common::MarkdownText(b_id).c_str(),
-          common::MarkdownText(a_id).c_str(),
-          suite::ComparisonMarkdown(a_id, criteria.significance, criteria.tolerance, nfrs, phases)
+          "# %s compared with %s\n\n%s", common::MarkdownText(b.id).c_str(),
+          common::MarkdownText(a.id).c_str(),
+          suite::ComparisonMarkdown(a.id, criteria.significance, criteria.tolerance, nfrs, phases)
               .c_str());
     }
     for (const auto& row : nfrs) {
@@ -64,10 +61,19 @@ Verb AddCompare(CLI::App& app) {
       "compare two runs per NFR and phase: change, interval, p-value, verdict; exit 1 when an "
       "NFR regressed");
   AddConfigOption(cmd, o->config, true);
-  cmd->add_option("run_a", o->a, "the earlier run (the baseline)")->required();
-  cmd->add_option("run_b", o->b, "the run compared with it")->required();
+  cmd->add_option("run_a", o->a,
+                  "the earlier run: an id, a unique id prefix, a commit label, latest, previous "
+                  "or baseline")
+      ->required();
+  cmd->add_option("run_b", o->b, "the run compared with it (the same kinds of reference)")
+      ->required();
   cmd->add_option("-f,--format", o->format, "markdown (default) or json")
       ->check(CLI::IsMember({"markdown", "json"}));
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd compare baseline latest      the newest run against the baseline\n"
+      "  reznet-perfd compare 3f2a9c1 8be04d7      the newest runs of two commits\n"
+      "  reznet-perfd compare previous latest -f json");
   return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;

@@ -66,8 +66,10 @@ std::vector<config::NfrRule> LoadRules(const config::Config* config, const std::
   return rules;
 }
 
-// Prints the verdicts; returns the exit code.
-int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& rules) {
+// Prints the verdicts; returns the exit code: 1 when one failed, or was inconclusive and
+// `inconclusive_fails`.
+int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& rules,
+             bool inconclusive_fails) {
   suite::ProbeAccumulator acc(stats.test, std::string(load::LoadProbe::kKind), 1);
   acc.Add(load::ToOutcome(stats));
   const std::vector<suite::ProbeResult> results = {acc.Finish(stats.seconds)};
@@ -75,10 +77,11 @@ int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& r
   for (const auto& r : rules) names.push_back(r.name);
   const auto verdicts = suite::Judge(rules, names, results);
   std::printf("\nNFR verdicts:\n");
-  int failed = 0;
+  int failed = 0, inconclusive = 0;
   for (const auto& v : verdicts) {
     const bool ok = v.verdict == suite::Verdict::kPassed;
     failed += v.verdict == suite::Verdict::kFailed ? 1 : 0;
+    inconclusive += v.verdict == suite::Verdict::kInconclusive ? 1 : 0;
     const char* mark = ok ? "✓" : v.verdict == suite::Verdict::kInconclusive ? "?" : "✗";
     std::printf("  %s %s: %s %s %s %s — %s\n", mark, v.nfr.c_str(),
                 v.phase.empty() ? "" : v.phase.c_str(), v.stat.c_str(), v.op.c_str(),
@@ -87,7 +90,14 @@ int Verdicts(const load::LoadStats& stats, const std::vector<config::NfrRule>& r
                     ? suite::FormatValue(*v.value, v.latency).c_str()
                     : v.reason.c_str());
   }
-  return failed ? 1 : 0;
+  if (inconclusive > 0) {
+    std::printf(
+        "warning: %d verdict%s inconclusive (a longer test would settle %s); "
+        "--on-inconclusive %s\n",
+        inconclusive, inconclusive == 1 ? " is" : "s are", inconclusive == 1 ? "it" : "them",
+        inconclusive_fails ? "fail: the test fails" : "pass: the test passes");
+  }
+  return failed > 0 || (inconclusive > 0 && inconclusive_fails) ? 1 : 0;
 }
 
 bool WriteOut(const std::string& path, const load::LoadStats& stats) {
@@ -255,14 +265,14 @@ int LoadCli(const config::Config& config, const LoadOptions& options) {
         "test)\n",
         segment.c_str());
   }
-  rc = Verdicts(stats, LoadRules(&config, probe->name));
+  rc = Verdicts(stats, LoadRules(&config, probe->name), options.inconclusive_fails);
   if (!WriteOut(options.out, stats)) return 2;
   if (stats.Requests() == 0) return 2;
   return rc;
 }
 
 int LoadMergeCli(const config::Config* config, const std::vector<std::string>& files,
-                 const std::string& out) {
+                 const std::string& out, bool inconclusive_fails) {
   load::LoadStats merged;
   for (const auto& f : files) {
     std::ifstream in(f);
@@ -282,7 +292,7 @@ int LoadMergeCli(const config::Config* config, const std::vector<std::string>& f
   }
   merged.segment = "merged from " + std::to_string(files.size());
   std::printf("%s", load::ResultsBlock(merged).c_str());
-  const int rc = Verdicts(merged, LoadRules(config, merged.test));
+  const int rc = Verdicts(merged, LoadRules(config, merged.test), inconclusive_fails);
   if (!WriteOut(out, merged)) return 2;
   return rc;
 }
@@ -296,6 +306,7 @@ Verb AddLoad(CLI::App& app) {
     std::string duration, ramp_up, segment;
     std::vector<std::string> merge_files;
     std::string merge_out;
+    std::string on_inconclusive;
     CLI::App* merge = nullptr;
   };
   auto o = std::make_shared<Options>();
@@ -319,6 +330,10 @@ Verb AddLoad(CLI::App& app) {
   cmd->add_option("-o,--out", o->load.out, "write the results (mergeable JSON) here");
   cmd->add_option("--start-at", o->load.start_at,
                   "Unix time to start at (segments on many machines start together)");
+  cmd->add_option("--on-inconclusive", o->on_inconclusive,
+                  "pass (exit 0 with a warning; the default) or fail (exit 1) when a verdict is "
+                  "inconclusive")
+      ->check(CLI::IsMember({"pass", "fail"}));
   o->merge = cmd->add_subcommand("merge", "merge segment results exactly");
   o->merge->fallthrough();  // --config may follow `merge`
   o->merge->add_option("files", o->merge_files, "results of `load --out`")
@@ -350,11 +365,13 @@ Verb AddLoad(CLI::App& app) {
                 config = LoadConfig(o->config, registry);
                 if (!config) return 2;
               }
-              return LoadMergeCli(config ? &*config : nullptr, o->merge_files, o->merge_out);
+              return LoadMergeCli(config ? &*config : nullptr, o->merge_files, o->merge_out,
+                                  o->on_inconclusive == "fail");
             }
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;
             SetupLogging({"warn", "text"}, config::MakeRedactor(*config));
+            o->load.inconclusive_fails = o->on_inconclusive == "fail";
             return LoadCli(*config, o->load);
           }};
 }

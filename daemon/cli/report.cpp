@@ -1,4 +1,4 @@
-// `reznet-perfd report --config F [--run ID] --out PERFORMANCE_TEST_RESULTS.md`: the results
+// `reznet-perfd report --config F [--run RUN] --out PERFORMANCE_TEST_RESULTS.md`: the results
 // document of a run (the newest by default): NFR checklist, per-probe tables, the comparison
 // with the baseline run (or, without one, the previous run of its profile), the trend of the
 // last runs and the environment.
@@ -19,6 +19,7 @@
 #include "daemon/logging.hpp"
 #include "suite/compare.hpp"
 #include "suite/history.hpp"
+#include "suite/run_ref.hpp"
 #include "suite/trend.hpp"
 
 namespace reznet::daemon {
@@ -53,7 +54,7 @@ int ReportCli(const config::Config& config, const std::string& run_id, const std
     auto history = suite::OpenHistory(config.history, config.daemon.state_dir);
     std::optional<suite::RunRecord> run;
     if (!run_id.empty()) {
-      run = cli::Need(history->Get(run_id));
+      run = cli::Need(suite::ResolveRun(*history, run_id));
     } else if (auto newest = cli::Need(suite::FinishedRuns(
                    [&](std::size_t o, std::size_t l) { return history->List(o, l); }, "", 1));
                !newest.empty()) {
@@ -113,8 +114,14 @@ Verb AddReport(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "report", "write the results document (PERFORMANCE_TEST_RESULTS.md) of the newest run");
   AddConfigOption(cmd, o->config, true);
-  cmd->add_option("--run", o->run, "the run (default: the newest finished run)");
+  cmd->add_option("--run", o->run,
+                  "the run: an id, a unique id prefix, a commit label, latest, previous or "
+                  "baseline (default: the newest finished run)");
   cmd->add_option("-o,--out", o->out, "the Markdown file to write")->required();
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd report -o PERFORMANCE_TEST_RESULTS.md                the newest run\n"
+      "  reznet-perfd report --run 3f2a9c1 -o PERFORMANCE_TEST_RESULTS.md  commit 3f2a9c1's run");
   return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(o->config, registry);
             if (!config) return 2;

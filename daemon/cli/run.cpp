@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -254,10 +255,18 @@ int RunSuiteCli(const config::Config& config, const probes::ProbeRegistry& regis
     profile.on_inconclusive = options.on_inconclusive == "fail" ? config::OnInconclusive::kFail
                                                                 : config::OnInconclusive::kPass;
   }
-  int total = 0;
-  for (const auto& e : profile.probes) total += e.samples;
-  std::fprintf(stderr, "suite %s (run %s): %zu probes, %d runs\n", options.profile.c_str(),
-               run.id.c_str(), it->second.probes.size(), total);
+  // Planned runs, and how many adaptive sampling may add while verdicts are inconclusive.
+  int total = 0, most = 0;
+  for (const auto& e : profile.probes) {
+    total += e.samples;
+    most += std::max(e.samples, e.max_samples);
+  }
+  std::fprintf(
+      stderr, "suite %s (run %s): %zu probes, %d runs%s\n", options.profile.c_str(), run.id.c_str(),
+      it->second.probes.size(), total,
+      most > total
+          ? (" (up to " + std::to_string(most) + " while a verdict is inconclusive)").c_str()
+          : "");
   auto done = Execute(config, registry, profile, std::move(run), std::move(view));
   if (!done) {
     std::cerr << "reznet-perfd: the suite run failed unexpectedly\n";

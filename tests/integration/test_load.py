@@ -189,6 +189,24 @@ probes:
         self.assertEqual(r.returncode, 2)
         self.assertIn("{{id}} is not extracted by an earlier step", r.stderr)
 
+    def test_an_inconclusive_verdict_passes_with_a_warning_or_fails_when_asked(self):
+        # A few requests cannot bound their p99 from above (that takes 299): inconclusive, never
+        # breached (every request is far under 5 s).
+        cfg = self.config("{ users: 1, duration: 2s, think_time: 200ms..300ms,"
+                          " scenario: [{ name: agents, path: /api/agents }] }",
+                          nfrs='nfrs:\n  - { name: flow_p99, probe: flow, phase: request, stat: p99, '
+                               'window: 5m, op: "<", threshold: 5s }')
+        r, _ = self.load(cfg)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("? flow_p99", r.stdout)
+        self.assertIn("warning: 1 verdict is inconclusive (a longer test would settle it); "
+                      "--on-inconclusive pass: the test passes", r.stdout)
+        r, _ = self.load(cfg, "--on-inconclusive", "fail")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("--on-inconclusive fail: the test fails", r.stdout)
+        r, _ = self.load(cfg, "--on-inconclusive", "maybe")
+        self.assertEqual(r.returncode, 2)
+
     def test_max_users_flag_raises_the_limit_for_the_run(self):
         cfg = self.config("{ users: 10, duration: 1s, think_time: 200ms..300ms,"
                           " scenario: [{ name: agents, path: /api/agents }] }")

@@ -91,6 +91,24 @@ history: {{ tolerance: 10%, significance: 0.05 }}
         self.assertRegex(r.stdout, r"\| api_p95 \| p95 \| .* \| 12 / 12 \| improved \| ✓ \|")
         self.assertEqual(self.run_cli("compare", "--config", cfg, runs["c1"], "nope").returncode, 2)
 
+        # Run references: commit labels, latest/previous, a unique id prefix; an ambiguous one is
+        # refused with its candidates.
+        def compared(*refs):
+            r = self.run_cli("compare", "--config", cfg, *refs, "--format", "json")
+            doc = json.loads(r.stdout)
+            return r.returncode, doc["baseline_id"], doc["run_id"]
+        self.assertEqual(compared("c1", "c2"), (1, runs["c1"], runs["c2"]))
+        self.assertEqual(compared("previous", "latest"), (1, runs["c2"], runs["c3"]))
+        self.assertEqual(compared(runs["c2"][:-2], "c1"), (0, runs["c2"], runs["c1"]))
+        common = os.path.commonprefix(list(runs.values()))
+        r = self.run_cli("compare", "--config", cfg, common, "c3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f'"{common}" fits 3 runs: {runs["c3"]} (commit c3), {runs["c2"]} (commit c2), '
+                      f'{runs["c1"]} (commit c1); give more of the id', r.stderr)
+        r = self.run_cli("compare", "--config", cfg, "baseline", "latest")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no baseline set", r.stderr)
+
         # The results document of the newest run.
         out = os.path.join(self.tmp.name, "PERFORMANCE_TEST_RESULTS.md")
         r = self.run_cli("report", "--config", cfg, "--out", out)
@@ -107,8 +125,25 @@ history: {{ tolerance: 10%, significance: 0.05 }}
         self.assertIn("| label commit | c3 |", md)
         self.assertRegex(md, r"\| host \(report\) \| \S+ \|")
 
-        # The daemon reads the same history: GET /runs/trend and the status page.
+        r = self.run_cli("baseline", "set", "--config", cfg, "c1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"baseline: {runs['c1']}", r.stdout)
+        self.assertEqual(compared("baseline", "c2"), (1, runs["c1"], runs["c2"]))
+        r = self.run_cli("report", "--config", cfg, "--run", "c2", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertIn(f"Compared with run `{runs['c1']}`", f.read())  # the baseline now
+
+        # The daemon reads the same history: GET /runs/{ref}, GET /runs/trend and the status page.
         d = self.start_daemon(cfg)
+        for ref, commit in (("latest", "c3"), ("previous", "c2"), ("c1", "c1"), ("baseline", "c1"),
+                            (runs["c2"][:-2], "c2")):
+            status, body = http("GET", d.url + "/runs/" + ref)
+            self.assertEqual((status, json.loads(body)["id"]), (200, runs[commit]), ref)
+        status, body = http("GET", d.url + "/runs/" + common)
+        self.assertEqual(status, 400)
+        self.assertIn("fits 3 runs", json.loads(body)["error"])
+        self.assertEqual(http("GET", d.url + "/runs/nope")[0], 404)
         status, body = http("GET", d.url + "/runs/trend?profile=quick&format=markdown")
         self.assertEqual(status, 200, body)
         self.assertRegex(body, r"\| `c3` \| [0-9.]+ ms ⚠ ❌ \|")
