@@ -58,6 +58,7 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::optional<asio::ip::address> literal;
+  PeerInfo peer;  // of the open connection
 
   bool connected() const { return plain || secure; }
 
@@ -90,6 +91,11 @@ struct HttpClient::Impl {
       for (const auto& entry : results) endpoints.push_back(entry.endpoint());
       t.dns = SteadyClock::now() - t0;
     }
+    // The address about to be tried, so a failed connect still says where it went (as
+    // blackbox_exporter's resolved address); the connected one replaces it below.
+    peer = PeerInfo{};
+    if (!endpoints.empty()) peer.address = endpoints.front().address().to_string();
+    t.peer = peer;
     auto stream = std::make_unique<beast::tcp_stream>(executor);
     stream->expires_at(deadline);
     error_code ec;
@@ -97,6 +103,10 @@ struct HttpClient::Impl {
     co_await stream->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return IoError(ErrorKind::kConnect, "connect to " + url.HostHeader(), ec);
     t.connect = SteadyClock::now() - t1;
+    if (const auto remote = stream->socket().remote_endpoint(ec); !ec) {
+      peer.address = remote.address().to_string();
+    }
+    t.peer = peer;
     stream->socket().set_option(tcp::no_delay(true), ec);
     if (url.scheme != "https") {
       plain = std::move(stream);
@@ -117,6 +127,12 @@ struct HttpClient::Impl {
       co_return Error{ErrorKind::kTls, TlsFailure("TLS handshake with " + url.host.text,
                                                   tls_stream->native_handle(), ec)};
     t.tls = SteadyClock::now() - t2;
+    const SSL* session = tls_stream->native_handle();
+    peer.tls_version = TlsVersionName(session);
+    peer.cert_not_after = EarliestPeerCertExpiry(session);
+    if (!tls.insecure_skip_verify)
+      peer.verified_chain_not_after = EarliestVerifiedChainExpiry(session);
+    t.peer = peer;
     secure = std::move(tls_stream);
     co_return std::nullopt;
   }
@@ -272,6 +288,7 @@ struct HttpClient::Impl {
                       bool until_close) {
     HttpResponse response;
     response.status = static_cast<int>(msg.result_int());
+    response.version = static_cast<int>(msg.version());
     for (const auto& field : msg) {
       response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -356,6 +373,7 @@ asio::awaitable<std::expected<HttpResponse, Error>> HttpClient::Send(
         co_return std::unexpected(*err);
       }
     }
+    timings.peer = impl_->peer;
     bool stale = false;
     // Not a ?: with co_await in both arms: g++ 12 destroys the result twice for that shape.
     std::expected<HttpResponse, Error> result;

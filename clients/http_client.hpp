@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -53,14 +54,28 @@ struct HttpRequest {
   std::string body;
 };
 
+// What a connection is, beside how long it took to open: kept with the connection and handed out
+// with every exchange on it (a reused one's too).
+struct PeerInfo {
+  // The IP address connected to, as text ("127.0.0.1", "::1"); when the connect failed, the
+  // one tried first.
+  std::string address;
+  std::string tls_version;  // https: "TLS 1.2", "TLS 1.3"; empty for http
+  // https: the earliest NotAfter (Unix seconds) of the certificates the peer sent, and of the
+  // chain the peer was verified with (none when insecure_skip_verify).
+  std::optional<std::int64_t> cert_not_after, verified_chain_not_after;
+};
+
 struct HttpTimings {
   std::optional<Duration> dns, connect, tls;
   Duration ttfb{}, transfer{}, total{};
   std::chrono::steady_clock::time_point sent{};  // when the request was handed to the socket
+  PeerInfo peer;  // the connection's, from the address lookup on (also on failure)
 };
 
 struct HttpResponse {
   int status = 0;
+  int version = 11;  // of the final response: 10 for HTTP/1.0, 11 for HTTP/1.1
   Headers headers;
   std::string body;
   HttpTimings timings;

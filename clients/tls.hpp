@@ -6,6 +6,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "clients/http_client.hpp"
@@ -27,6 +29,15 @@ bool PrepareTlsClient(SslStream& stream, const std::string& host, bool host_is_i
     stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
   return true;
 }
+
+// The negotiated protocol as blackbox_exporter names it ("TLS 1.2", "TLS 1.3"); OpenSSL's own
+// name for others.
+std::string TlsVersionName(const SSL* ssl);
+// The earliest NotAfter (Unix seconds) of the certificates the peer sent; none without any.
+std::optional<std::int64_t> EarliestPeerCertExpiry(const SSL* ssl);
+// The earliest NotAfter of the chain the peer was verified with (leaf to trust anchor); none when
+// no chain was verified (insecure_skip_verify).
+std::optional<std::int64_t> EarliestVerifiedChainExpiry(const SSL* ssl);
 
 // "<what>: <OpenSSL's error>", plus the certificate verification result when that failed (e.g.
 // "…: certificate verify failed (SSL routines): self-signed certificate"), and a hint when the

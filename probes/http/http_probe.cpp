@@ -1,8 +1,12 @@
 #include "probes/http/http_probe.hpp"
 
+#include <strings.h>
+
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
 
 #include "common/json.hpp"
 #include "config/module.hpp"
@@ -24,6 +28,37 @@ std::string ValueText(const boost::json::value& v) {
   if (v.is_bool()) return v.as_bool() ? "true" : "false";
   if (v.is_null()) return "null";
   return boost::json::serialize(v);
+}
+
+// The Content-Length header's value; -1 when the response has none (chunked, or delimited by
+// the close), as Go's http.Response.ContentLength and so blackbox_exporter say it.
+double ContentLength(const clients::Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name.size() != 14 || strncasecmp(name.c_str(), "content-length", 14) != 0) continue;
+    double n = -1;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    return ec == std::errc() && ptr == value.data() + value.size() ? n : -1;
+  }
+  return -1;
+}
+
+// The connection's facts (GET /probe answers them as blackbox_exporter does; the certificate's
+// expiry is also a series: Traits()).
+void RecordPeer(Outcome& outcome, const clients::PeerInfo& peer) {
+  if (peer.address.empty()) return;
+  outcome.notes.erase(std::remove_if(outcome.notes.begin(), outcome.notes.end(),
+                                     [](const auto& n) {
+                                       return n.first == "peer_address" || n.first == "tls_version";
+                                     }),
+                      outcome.notes.end());
+  outcome.notes.emplace_back("peer_address", peer.address);
+  if (peer.tls_version.empty()) return;
+  outcome.notes.emplace_back("tls_version", peer.tls_version);
+  if (peer.cert_not_after)
+    outcome.SetCounter("cert_expiry", static_cast<double>(*peer.cert_not_after));
+  if (peer.verified_chain_not_after)
+    outcome.SetCounter("verified_chain_expiry",
+                       static_cast<double>(*peer.verified_chain_not_after));
 }
 
 }  // namespace
@@ -68,6 +103,10 @@ std::optional<ProbeError> CheckExpectations(const HttpSettings& s, const clients
 config::KindTraits HttpProbe::Traits() {
   return {.name = std::string(kKind),
           .phases = {"dns", "connect", "tls", "ttfb", "transfer", "total"},
+          .metrics = {{.counter = "cert_expiry",
+                       .name = "reznet_perf_http_cert_expiry_timestamp_seconds",
+                       .help = "https: the earliest NotAfter of the certificates the target sent "
+                               "at the last run that completed a TLS handshake, in Unix seconds."}},
           .chart_phase = "total",
           .default_samples = 30,
           .profiles = {"quick", "standard"},
@@ -105,6 +144,7 @@ boost::asio::awaitable<Outcome> HttpProbe::Run(RunContext ctx) {
     const std::string which =
         samples > 1 ? "sample " + std::to_string(i + 1) + "/" + std::to_string(samples) + ": " : "";
     const auto& t = response ? response->timings : measured;
+    RecordPeer(outcome, t.peer);
     if (t.dns) outcome.Record("dns", *t.dns);
     if (t.connect) outcome.Record("connect", *t.connect);
     if (t.tls) outcome.Record("tls", *t.tls);
@@ -117,6 +157,8 @@ boost::asio::awaitable<Outcome> HttpProbe::Run(RunContext ctx) {
     outcome.Record("total", t.total);
     outcome.SetCounter("status", response->status);
     outcome.SetCounter("bytes", static_cast<double>(response->body.size()));
+    outcome.SetCounter("http_version", response->version / 10.0);
+    outcome.SetCounter("content_length", ContentLength(response->headers));
     if (auto failed = CheckExpectations(*settings_, *response)) {
       outcome.Fail(failed->kind, which + failed->detail);
       break;

@@ -1,7 +1,9 @@
 #pragma once
 // The `http` probe kind: `samples` sequential requests per run against the target URL + path,
 // with assertions. Phases per sample: dns, connect, tls (when a connection was opened), ttfb,
-// transfer, total (see probes/net/http_client.hpp). Counters: status (last), bytes (last body).
+// transfer, total (see clients/http_client.hpp). Counters: status (last), bytes (last body),
+// http_version, content_length, and over https cert_expiry and verified_chain_expiry (README.md);
+// notes: peer_address, tls_version.
 // The first failing sample ends the run; its error says which sample failed.
 
 #include <memory>

@@ -245,7 +245,11 @@ TEST(HttpKind, DeclaresItsSuiteDefaultsScheduleAndSeries) {
   EXPECT_FALSE(t.on_demand);
   EXPECT_EQ(t.chart_phase, "total");
   EXPECT_TRUE(t.ratios.empty());
-  EXPECT_TRUE(t.metrics.empty());
+  // https: the certificate's expiry, a gauge of the last run that handshook (issue #27 item 4).
+  ASSERT_EQ(t.metrics.size(), 1u);
+  EXPECT_EQ(t.metrics[0].counter, "cert_expiry");
+  EXPECT_EQ(t.metrics[0].name, "reznet_perf_http_cert_expiry_timestamp_seconds");
+  EXPECT_FALSE(t.metrics[0].total);
 }
 
 }  // namespace
