@@ -15,11 +15,14 @@
 #include <expected>
 #include <memory>
 
+#include "api/blackbox_format.hpp"
 #include "common/escape.hpp"
 #include "common/exposition.hpp"
 #include "common/format.hpp"
 #include "common/metrics_registry.hpp"
+#include "common/redact.hpp"
 #include "config/module.hpp"
+#include "config/secrets.hpp"
 #include "probes/probe.hpp"
 #include "probes/run_once.hpp"
 
@@ -56,31 +59,6 @@ HttpReply Text(int status, const std::string& body) {
   return HttpReply{status, "text/plain; charset=utf-8", body + "\n", {}};
 }
 
-// Letters, digits and '_' only, for the metric name part.
-std::string MetricPart(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) out += std::isalnum(c) != 0 ? static_cast<char>(c) : '_';
-  return out;
-}
-
-double MeanSeconds(const probes::Phase& phase) {
-  double sum = 0;
-  std::uint64_t n = 0;
-  for (auto d : phase.samples) {
-    sum += std::chrono::duration<double>(d).count();
-    ++n;
-  }
-  for (const auto& [d, count] : phase.weighted) {
-    sum += std::chrono::duration<double>(d).count() * static_cast<double>(count);
-    n += count;
-  }
-  return n == 0 ? 0 : sum / static_cast<double>(n);
-}
-
-void Family(std::string& out, const std::string& name, const char* help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n";
-}
-
 // The run's timeout: the module's, or the scrape timeout minus the margin when shorter.
 common::Result<probes::Duration> RunTimeout(const HttpRequest& req,
                                             const config::ModuleConfig& module,
@@ -113,10 +91,33 @@ std::string ModuleNames(const config::Config& cfg) {
   return out.empty() ? "none (configure modules:)" : out;
 }
 
+// What the module made of the target, for the debug page: its url, redis url (user-info masked)
+// or dsn (which holds no password).
+std::string ParsedTarget(const config::ModuleProbe& spec) {
+  if (!spec.target) return {};
+  if (spec.target->url) return common::MaskUrlUserInfo(spec.target->url->ToString());
+  if (!spec.target->redis_url.empty()) return common::MaskUrlUserInfo(spec.target->redis_url);
+  return spec.target->dsn;
+}
+
+// The answer to a finished run: the exposition, or with debug=true the debug page before it.
+HttpReply Answer(const config::Config& cfg, const config::ModuleProbe& spec,
+                 const std::optional<ProbeDebugInfo>& debug, const probes::Outcome& outcome,
+                 double seconds) {
+  std::string metrics = RenderProbeResult(spec.probe.kind, outcome, seconds);
+  if (!debug) {
+    return HttpReply{200, kExposition, config::SecretsOf(cfg)->Scrub(metrics), {}};
+  }
+  return HttpReply{200,
+                   "text/plain; charset=utf-8",
+                   RenderProbeDebug(*debug, outcome, seconds, metrics, *config::SecretsOf(cfg)),
+                   {}};
+}
+
 asio::awaitable<void> Run(std::shared_ptr<State> state, std::shared_ptr<const config::Config> cfg,
                           std::shared_ptr<config::ModuleProbe> spec,
                           std::shared_ptr<probes::Probe> probe, probes::Duration timeout,
-                          ApiServer::Reply reply) {
+                          std::optional<ProbeDebugInfo> debug, ApiServer::Reply reply) {
   // `cfg` and `spec` stay alive for the run: the probe may refer to them.
   const auto start = std::chrono::steady_clock::now();
   HttpReply answer;
@@ -125,7 +126,7 @@ asio::awaitable<void> Run(std::shared_ptr<State> state, std::shared_ptr<const co
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state->Count(spec->probe.name, outcome.ok() ? "success" : "failure");
-    answer = HttpReply{200, kExposition, RenderProbeResult(spec->probe.kind, outcome, seconds), {}};
+    answer = Answer(*cfg, *spec, debug, outcome, seconds);
   } catch (const std::exception& e) {
     spdlog::error("/probe module {}: {}", spec->probe.name, e.what());
     state->Count(spec->probe.name, "error");
@@ -138,50 +139,6 @@ asio::awaitable<void> Run(std::shared_ptr<State> state, std::shared_ptr<const co
 }
 
 }  // namespace
-
-std::string RenderProbeResult(const std::string& kind, const probes::Outcome& outcome,
-                              double seconds) {
-  std::string out;
-  Family(out, "probe_success", "Whether the probe succeeded (1) or not (0).");
-  out += std::string("probe_success ") + (outcome.ok() ? "1" : "0") + "\n";
-  Family(out, "probe_duration_seconds", "How long the probe took, in seconds.");
-  out += "probe_duration_seconds ";
-  common::AppendNumber(out, seconds);
-  out += '\n';
-  if (!outcome.phases.empty()) {
-    Family(out, "probe_phase_duration_seconds",
-           "Duration of each phase of the run in seconds (the mean of its samples).");
-    for (const auto& phase : outcome.phases) {
-      out += "probe_phase_duration_seconds{phase=\"";
-      common::AppendLabelValue(out, phase.name);
-      out += "\"} ";
-      common::AppendNumber(out, MeanSeconds(phase));
-      out += '\n';
-    }
-  }
-  if (!outcome.ok()) {
-    const std::string_view error =
-        outcome.skipped ? std::string_view("skipped") : clients::ToString(outcome.error->kind);
-    Family(out, "probe_error", "Why the probe failed: 1 for its error kind.");
-    out += "probe_error{kind=\"";
-    common::AppendLabelValue(out, error);
-    out += "\"} 1\n";
-    std::string detail = outcome.skipped ? outcome.skip_reason : outcome.error->detail;
-    std::replace(detail.begin(), detail.end(), '\n', ' ');
-    if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
-    out += "# error: ";
-    out += error;
-    out += ": " + detail + "\n";
-  }
-  for (const auto& [name, value] : outcome.counters) {
-    const std::string metric = "probe_" + MetricPart(kind) + "_" + MetricPart(name);
-    Family(out, metric, ("The run's " + name + " (a counter of the " + kind + " kind).").c_str());
-    out += metric + " ";
-    common::AppendNumber(out, value);
-    out += '\n';
-  }
-  return out;
-}
 
 void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
   auto state = std::make_shared<State>(std::move(deps));
@@ -236,10 +193,15 @@ void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps) {
       spdlog::error("/probe module {}: cannot build the probe: {}", module.name, e.what());
       return refuse(500, module.name, "error", "internal error building the probe");
     }
-    asio::co_spawn(
-        state->deps.executor,
-        Run(state, std::move(cfg), std::move(spec), std::move(probe), *timeout, std::move(reply)),
-        asio::detached);
+    std::optional<ProbeDebugInfo> debug;
+    if (req.QueryParam("debug") == "true") {
+      debug = ProbeDebugInfo{module.name, spec->probe.kind, target, ParsedTarget(*spec),
+                             std::chrono::duration<double>(*timeout).count()};
+    }
+    asio::co_spawn(state->deps.executor,
+                   Run(state, std::move(cfg), std::move(spec), std::move(probe), *timeout,
+                       std::move(debug), std::move(reply)),
+                   asio::detached);
   });
 }
 

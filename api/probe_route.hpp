@@ -1,8 +1,10 @@
 #pragma once
-// GET /probe?target=…&module=NAME — the blackbox_exporter multi-target pattern: Prometheus
-// service discovery and relabelling decide what is probed; the daemon runs one probe of a
-// configured module (config/module.hpp) against the target now and answers its result in the
-// exposition format, so existing relabelling recipes work:
+// GET /probe?target=…&module=NAME[&debug=true] — the blackbox_exporter multi-target pattern:
+// Prometheus service discovery and relabelling decide what is probed; the daemon runs one probe
+// of a configured module (config/module.hpp) against the target now and answers its result in
+// the exposition format, so existing relabelling recipes work. An `http` module answers in
+// blackbox_exporter's names (api/blackbox_format.hpp), so its dashboards and alerts work
+// unchanged; other kinds answer:
 //
 //   probe_success 1
 //   probe_duration_seconds 0.0123
@@ -17,9 +19,10 @@
 //   400  unknown module, missing or malformed target, a scrape timeout that leaves < 100 ms
 //   403  a target the module's allow list does not name (the SSRF guard; none listed: none)
 //   503  daemon.probe_endpoint.max_concurrent runs already in progress (Retry-After: 1)
-// Each is counted in reznet_perf_probe_requests_total{module, result}. The run happens on the
-// probe io_context like a scheduled run; the server thread only waits for its reply, so /metrics
-// is served meanwhile.
+// debug=true answers text/plain: what the run did, then the metrics (api/blackbox_format.hpp).
+// Configured secrets never appear in either answer. Each is counted in
+// reznet_perf_probe_requests_total{module, result}. The run happens on the probe io_context like a
+// scheduled run; the server thread only waits for its reply, so /metrics is served meanwhile.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <string>
@@ -47,9 +50,5 @@ struct ProbeRouteDeps {
 };
 
 void AddProbeRoute(ApiServer& server, ProbeRouteDeps deps);
-
-// The exposition text answering one run of `kind` that took `seconds`.
-std::string RenderProbeResult(const std::string& kind, const probes::Outcome& outcome,
-                              double seconds);
 
 }  // namespace reznet::api

@@ -73,7 +73,7 @@ class ProbeEndpointTest(DaemonTestCase):
         self.assertEqual(metric(m, "probe_success"), 1, body)
         self.assertGreater(metric(m, "probe_duration_seconds"), 0)
         self.assertGreater(metric(m, "probe_phase_duration_seconds", phase="total"), 0)
-        self.assertEqual(metric(m, "probe_http_status"), 200)
+        self.assertEqual(metric(m, "probe_http_status_code"), 200)  # blackbox_exporter's name
         self.assertNotIn("s3cret", body)
         # The full-URL form, as blackbox_exporter's http module takes it.
         status, body = self.probe("http_2xx", f"http://localhost:{self.tb_port}")
