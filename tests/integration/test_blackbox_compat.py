@@ -20,6 +20,7 @@ from harness import (BIN, DaemonTestCase, Process, free_port, http, metric,  # n
 from test_load_tls import HTTPS_READY, make_certs  # noqa: E402
 
 BLACKBOX = shutil.which("prometheus-blackbox-exporter")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 SECRET = "Bearer module-s3cret-token"
 
 # Families blackbox answers that we do not, and why (docs/http-api.md, "GET /probe").
@@ -133,8 +134,11 @@ probes:
                 continue
             self.assertIn(name, ours, f"{what}: blackbox has {name}, we do not\n{ours_text}")
             self.assertEqual(ours[name], (kind, label_sets), f"{what}: {name} differs")
+        with open(os.path.join(ROOT, "docs/http-api.md")) as f:
+            doc = f.read()
         for name in ours:
             self.assertTrue(name in theirs or name in ONLY_OURS, f"{what}: {name} is ours alone, undocumented")
+            self.assertIn(f"`{name}", doc, f"docs/http-api.md does not name {name}")
         return theirs, ours
 
     def test_http_and_https_answers_match_blackbox_family_by_family(self):
@@ -202,6 +206,8 @@ probes:
         m = parse_metrics(self.scrape(self.d))
         self.assertEqual(metric(m, name, probe="tls_health"), self.not_after)
         self.assertIsNone(metric(m, name, probe="plain_health"))  # no series without TLS
+        with open(os.path.join(ROOT, "docs/metrics.md")) as f:
+            self.assertIn(f"`{name}`", f.read())
         if shutil.which("promtool") is None:
             self.skipTest("promtool missing: run scripts/install-deps.sh")
         rules = self.run_cli("rules", "--config", self.config_path)
