@@ -73,6 +73,13 @@ def table(theirs, ours):
 class BlackboxCompatTest(DaemonTestCase):
     def setUp(self):
         super().setUp()
+        try:
+            self.start_all()
+        except BaseException:
+            self.tearDown()  # unittest skips tearDown when setUp fails: stop what did start
+            raise
+
+    def start_all(self):
         self.ca, cert, key = make_certs(self.tmp.name)
         self.plain = self.start_testbed()
         self.tls = Process([os.path.join(BIN, "reznet-testbed"), "--listen", "127.0.0.1:0",
