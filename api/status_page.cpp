@@ -52,32 +52,48 @@ std::string In(double now, double then) {
 
 std::string TimeOfDay(double unix) { return common::FormatUtc(unix, common::kClock); }
 
-// A line chart of one probe's runs: 360×90, y from 0 to the largest value.
+// The smallest 1, 2 or 5 × 10^k at or above `v` (> 0): the top of a chart's y-axis, so that its
+// ticks (0, half, top) read as round values.
+double NiceCeiling(double v) {
+  const double decade = std::pow(10.0, std::floor(std::log10(v)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * decade >= v * (1 - 1e-9)) return m * decade;
+  return 10 * decade;
+}
+
+// A line chart of one probe's runs: 360×100, a y-axis from 0 to a round top with three labelled
+// ticks in seconds' units, gridlines, and the first and last run's time under the x-axis.
 std::string Chart(const telemetry::StatusPageData::Probe& p) {
   if (p.points.size() < 2) {
-    return "<svg class=\"chart\" viewBox=\"0 0 360 90\" role=\"img\" aria-label=\"no data\">"
-           "<text x=\"180\" y=\"50\" text-anchor=\"middle\">not enough runs yet</text></svg>";
+    return "<svg class=\"chart\" viewBox=\"0 0 360 100\" role=\"img\" aria-label=\"no data\">"
+           "<text x=\"180\" y=\"55\" text-anchor=\"middle\">not enough runs yet</text></svg>";
   }
   const double t0 = p.points.front().first, t1 = p.points.back().first;
   double ymax = 0;
   for (const auto& [t, v] : p.points) ymax = std::max(ymax, v);
-  if (ymax <= 0) ymax = 1e-6;
-  const double w = 340, h = 70, x0 = 10, y0 = 10;
+  ymax = NiceCeiling(ymax > 0 ? ymax : 1e-6);
+  // The plot: x from 52 to 350, y from 8 (top) to 82 (zero); labels left of it and under it.
+  const double x0 = 52, w = 298, y0 = 8, h = 74;
   std::string pts;
   for (const auto& [t, v] : p.points) {
     const double x = x0 + (t1 > t0 ? (t - t0) / (t1 - t0) : 1) * w;
     const double y = y0 + h - v / ymax * h;
     pts += Fmt("%.1f", x) + "," + Fmt("%.1f", y) + " ";
   }
-  return "<svg class=\"chart\" viewBox=\"0 0 360 90\" role=\"img\" aria-label=\"" +
-         HtmlEscape(p.name + " " + p.phase) + " latency\">" +
-         "<line x1=\"10\" y1=\"80\" x2=\"350\" y2=\"80\" class=\"axis\"/>"
+  std::string axes;
+  for (double share : {0.0, 0.5, 1.0}) {
+    const std::string y = Fmt("%.1f", y0 + h - share * h);
+    axes += "<line x1=\"52\" y1=\"" + y + "\" x2=\"350\" y2=\"" + y + "\" class=\"" +
+            (share == 0 ? "axis" : "grid") + "\"/><text x=\"48\" y=\"" +
+            Fmt("%.1f", y0 + h - share * h + 3) + "\" text-anchor=\"end\" class=\"label\">" +
+            HtmlEscape(share == 0 ? std::string("0") : Seconds(share * ymax)) + "</text>";
+  }
+  return "<svg class=\"chart\" viewBox=\"0 0 360 100\" role=\"img\" aria-label=\"" +
+         HtmlEscape(p.name + " " + p.phase) + " latency, seconds\">" + axes +
+         "<line x1=\"52\" y1=\"8\" x2=\"52\" y2=\"82\" class=\"axis\"/>"
          "<polyline fill=\"none\" class=\"line\" points=\"" +
-         pts + "\"/>" + "<text x=\"12\" y=\"20\" class=\"label\">max " + HtmlEscape(Seconds(ymax)) +
-         "</text>" + "<text x=\"348\" y=\"20\" text-anchor=\"end\" class=\"label\">last " +
-         HtmlEscape(Seconds(p.points.back().second)) + "</text>" +
-         "<text x=\"12\" y=\"89\" class=\"label\">" + TimeOfDay(t0) + "</text>" +
-         "<text x=\"348\" y=\"89\" text-anchor=\"end\" class=\"label\">" + TimeOfDay(t1) +
+         pts + "\"/><text x=\"52\" y=\"96\" class=\"label\">" + TimeOfDay(t0) +
+         "</text><text x=\"350\" y=\"96\" text-anchor=\"end\" class=\"label\">" + TimeOfDay(t1) +
          " UTC</text></svg>";
 }
 
@@ -91,8 +107,8 @@ th{background:#f0f2f5;font-weight:600}.num{text-align:right;font-variant-numeric
 .firing,.failed,.error{background:#ffd9d6;color:#8a1c12}.no_data,.skipped,.running,.queued{background:#e6e9ee;color:#3b4452}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:.8rem}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:.4rem;padding:.6rem}
-.chart{width:100%;height:90px}.chart .line{stroke:#2f6fdd;stroke-width:1.5}.chart .axis{stroke:#c5cad3}
-.chart .label{font-size:9px;fill:#5b6472}.muted{color:#5b6472}code{font-size:.85rem}
+.chart{width:100%;height:110px}.chart .line{stroke:#2f6fdd;stroke-width:1.5}.chart .axis{stroke:#9aa3b0}
+.chart .grid{stroke:#eceef2}.chart .label{font-size:9px;fill:#5b6472}.wide{overflow-x:auto;max-width:100%}.muted{color:#5b6472}code{font-size:.85rem}
 .ci{font-size:.75rem}
 .suspect{background:#fff1c2;color:#6b4d00}p.suspect{padding:.4rem .6rem;border-radius:.4rem}
 nav a{margin-right:1rem})";
@@ -137,7 +153,8 @@ std::string IntervalText(const stats::Interval& i, bool latency) {
 }
 
 void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
-  h += "<h2>NFRs</h2><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
+  h += "<h2>NFRs</h2><div "
+       "class=\"wide\"><table><tr><th>NFR</th><th>state</th><th>measured</th><th>promise</th>"
        "<th>probe</th><th>severity</th></tr>";
   for (const auto& n : d.nfrs) {
     // A rule still gathering its samples says how far it is, not "no_data".
@@ -163,11 +180,12 @@ void NfrTable(const telemetry::StatusPageData& d, std::string& h) {
   }
   if (d.nfrs.empty())
     h += "<tr><td colspan=\"6\" class=\"muted\">no NFR rules configured</td></tr>";
-  h += "</table>";
+  h += "</table></div>";
 }
 
 void ProbeTable(const telemetry::StatusPageData& d, std::string& h) {
-  h += "<h2>Probes</h2><table><tr><th>probe</th><th>kind</th><th>last result</th><th>last run</th>"
+  h += "<h2>Probes</h2><div class=\"wide\"><table><tr><th>probe</th><th>kind</th><th>last "
+       "result</th><th>last run</th>"
        "<th>next run</th></tr>";
   for (const auto& p : d.probes) {
     std::string result;
@@ -185,7 +203,7 @@ void ProbeTable(const telemetry::StatusPageData& d, std::string& h) {
          "</td><td>" + HtmlEscape(Ago(d.now_wall, p.last_wall)) + "</td><td>" +
          HtmlEscape(In(d.now_wall, p.next_wall)) + "</td></tr>";
   }
-  h += "</table>";
+  h += "</table></div>";
 }
 
 void Failures(const telemetry::StatusPageData& d, std::string& h) {
@@ -193,12 +211,13 @@ void Failures(const telemetry::StatusPageData& d, std::string& h) {
   if (d.failures.empty()) {
     h += "<p class=\"muted\">none since start</p>";
   } else {
-    h += "<table><tr><th>when (UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
+    h += "<div class=\"wide\"><table><tr><th>when "
+         "(UTC)</th><th>probe</th><th>error</th><th>detail</th></tr>";
     for (const auto& f : d.failures) {
       h += "<tr><td>" + TimeOfDay(f.wall) + "</td><td>" + HtmlEscape(f.probe) + "</td><td>" +
            HtmlEscape(f.kind) + "</td><td><code>" + HtmlEscape(f.detail) + "</code></td></tr>";
     }
-    h += "</table>";
+    h += "</table></div>";
   }
 }
 
@@ -206,9 +225,11 @@ void Charts(const telemetry::StatusPageData& d, std::string& h) {
   h += "<h2>Latency per probe</h2><div class=\"grid\">";
   for (const auto& p : d.probes) {
     if (p.phase.empty()) continue;
+    // The latest value beside the title, not in the plot, where it would cover the line.
+    const std::string last = p.points.empty() ? "" : ", latest " + Seconds(p.points.back().second);
     h += "<div class=\"card\"><strong>" + HtmlEscape(p.name) + "</strong> <span class=\"muted\">" +
-         HtmlEscape(p.phase) + ", last " + std::to_string(p.points.size()) + " runs</span>" +
-         Chart(p) + "</div>";
+         HtmlEscape(p.phase) + ", last " + std::to_string(p.points.size()) + " runs" +
+         HtmlEscape(last) + "</span>" + Chart(p) + "</div>";
   }
   h += "</div>";
 }
@@ -218,7 +239,8 @@ void TrendTable(const telemetry::StatusPageData::Trend& t, std::string& h) {
   h += "<h2>Trend (" + HtmlEscape(t.profile) +
        ")</h2><p class=\"muted\">⚠ significantly worse than the run before · ❌ NFR failed · "
        "<a href=\"/runs/trend?format=markdown&amp;profile=" +
-       HtmlEscape(UrlEncode(t.profile)) + "\">more</a></p><table><tr><th>commit</th>";
+       HtmlEscape(UrlEncode(t.profile)) +
+       "\">more</a></p><div class=\"wide\"><table><tr><th>commit</th>";
   for (const auto& c : t.columns) h += "<th>" + HtmlEscape(c) + "</th>";
   h += "</tr>";
   for (const auto& r : t.rows) {
@@ -227,7 +249,7 @@ void TrendTable(const telemetry::StatusPageData::Trend& t, std::string& h) {
     for (const auto& c : r.cells) h += "<td class=\"num\">" + HtmlEscape(c) + "</td>";
     h += "</tr>";
   }
-  h += "</table>";
+  h += "</table></div>";
 }
 
 void Runs(const telemetry::StatusPageData& d, std::string& h) {
@@ -238,7 +260,8 @@ void Runs(const telemetry::StatusPageData& d, std::string& h) {
     h += "<p class=\"muted\">none yet — <code>POST /run-suite {\"profile\": \"quick\"}</code> or "
          "<code>reznet-perfd run</code></p>";
   } else if (!d.runs.empty()) {
-    h += "<table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / failed / skipped"
+    h += "<div class=\"wide\"><table><tr><th>run</th><th>profile</th><th>result</th><th>NFRs met / "
+         "failed / skipped"
          "</th><th>report</th></tr>";
     for (const auto& r : d.runs) {
       const std::string href = "/runs/" + HtmlEscape(UrlEncode(r.id));
@@ -249,7 +272,7 @@ void Runs(const telemetry::StatusPageData& d, std::string& h) {
            "?format=markdown\">markdown</a> · <a href=\"" + href + "\">json</a> · <a href=\"" +
            href + "?format=junit\">junit</a></td></tr>";
     }
-    h += "</table>";
+    h += "</table></div>";
   }
   TrendTable(d.trend, h);
 }

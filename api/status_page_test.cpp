@@ -118,7 +118,14 @@ TEST(StatusPage, ShowsNfrsProbesFailuresChartsAndRuns) {
   EXPECT_THAT(html, HasSubstr("in 10 s"));
   EXPECT_THAT(html, HasSubstr("on demand"));  // a load probe is never scheduled
   EXPECT_THAT(html, HasSubstr("<polyline fill=\"none\" class=\"line\" points=\""));
-  EXPECT_THAT(html, HasSubstr("max 70.0 ms"));
+  // A y-axis from 0 to a round top above the largest value (70 ms → 100 ms), labelled in units.
+  EXPECT_THAT(html, HasSubstr("text-anchor=\"end\" class=\"label\">0</text>"));
+  EXPECT_THAT(html, HasSubstr("text-anchor=\"end\" class=\"label\">50.0 ms</text>"));
+  EXPECT_THAT(html, HasSubstr("text-anchor=\"end\" class=\"label\">100.0 ms</text>"));
+  EXPECT_THAT(html, HasSubstr("total, last 30 runs, latest 20.0 ms"));
+  // Wide tables scroll inside the page.
+  EXPECT_THAT(html, HasSubstr("<div class=\"wide\"><table><tr><th>commit</th>"));
+  EXPECT_THAT(html, Not(HasSubstr("<h2>NFRs</h2><table>")));
   EXPECT_THAT(html, HasSubstr("href=\"/runs/20261127T090000Z-abcdef?format=markdown\""));
   EXPECT_THAT(html, HasSubstr("href=\"/metrics\""));
   // Self-contained: no scripts, no external assets.

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -342,8 +343,16 @@ Verb AddLoad(CLI::App& app) {
   o->merge->add_option("-o,--out", o->merge_out, "write the merged results here");
   auto validate = [o] {
     auto& ov = o->load.overrides;
-    if (!*o->merge && o->config.empty())
-      throw CLI::RequiredError("--config (the file with the load probe)");
+    if (!*o->merge && o->config.empty()) {
+      // As the other verbs: the installed config when none is given (merge needs none).
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(kInstalledConfig, ec))
+        throw CLI::RequiredError(
+            "--config (the file with the load probe); write --config FILE, "
+            "set REZNET_PERFD_CONFIG, or install " +
+            std::string(kInstalledConfig));
+      o->config = kInstalledConfig;
+    }
     if (!o->duration.empty()) {
       auto d = config::ParseDuration(o->duration);
       if (!d) throw CLI::ValidationError("--duration", d.error().detail);

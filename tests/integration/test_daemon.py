@@ -194,6 +194,12 @@ class DaemonTest(DaemonTestCase):
             self.assertEqual(r.returncode, 2, r.stdout)
             self.assertIn("no config given; write --config FILE, set REZNET_PERFD_CONFIG, or install "
                           "/etc/reznet-perfd/config.yaml", r.stderr)
+            # load too (its `merge` needs no config).
+            r = subprocess.run([os.path.join(BIN, "reznet-perfd"), "load", "--users", "1"],
+                               capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("write --config FILE, set REZNET_PERFD_CONFIG, or install "
+                          "/etc/reznet-perfd/config.yaml", r.stderr)
 
     def test_probe_command_exit_codes(self):
         tb = self.start_testbed(latency_ms=5)

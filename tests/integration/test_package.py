@@ -119,6 +119,17 @@ class PackageTest(unittest.TestCase):
         r = run(binary, "check-config", "--config", os.path.join(self.tree, "etc/reznet-perfd/config.yaml"),
                 env={**os.environ, "REZNET_STATE_DIR": state}, cwd=self.tmp)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # The production template: no testbed, no fake key; an LLM probe is skipped until its key
+        # is set (exit 3), and never reaches the provider without one.
+        with open(os.path.join(self.tree, "etc/reznet-perfd/config.yaml")) as f:
+            installed = f.read()
+        self.assertNotIn("testbed-demo-key", installed)
+        self.assertIn('api_key: "${ANTHROPIC_API_KEY:-}"', installed)
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+        r = run(binary, "probe", "--config", os.path.join(self.tree, "etc/reznet-perfd/config.yaml"),
+                "anthropic_stream", env={**env, "REZNET_STATE_DIR": state}, cwd=self.tmp)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertIn("no API key: target anthropic's api_key (${ANTHROPIC_API_KEY:-}) is empty", r.stdout)
         with open(os.path.join(self.tree, "usr/lib/systemd/system/reznet-perfd.service")) as f:
             self.assertIn("ExecStart=/usr/bin/reznet-perfd serve --config /etc/reznet-perfd/config.yaml", f.read())
 
@@ -132,6 +143,25 @@ class PackageTest(unittest.TestCase):
             self.assertIn(f".SH \"{section}\"", text.replace(f".SH {section}", f".SH \"{section}\""))
         r = run("man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", page, env={**os.environ, "MANWIDTH": "80"})
         self.assertEqual(r.stderr.strip(), "", "man page warnings")
+
+
+class OtherPrefixTest(unittest.TestCase):
+    """A build configured for another install prefix (the default /usr/local) refuses to make a
+    package, saying how, instead of making one that installs there while its conffiles say /etc."""
+
+    def test_a_package_from_a_default_prefix_build_is_refused(self):
+        with tempfile.TemporaryDirectory(prefix="reznet-prefix-") as tree:
+            r = run("cmake", "-S", ROOT, "-B", tree, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("install prefix /usr/local: `cmake --install` installs there; the package "
+                          "target refuses", r.stdout)
+            r = run("cpack", "-G", "DEB", "--config", os.path.join(tree, "CPackConfig.cmake"), cwd=tree)
+            self.assertNotEqual(r.returncode, 0)
+            out = " ".join((r.stdout + r.stderr).split())
+            self.assertIn("this build is configured for the install prefix /usr/local, and a Debian "
+                          "package must install under /usr with its configuration in /etc", out)
+            self.assertIn("-DCMAKE_INSTALL_PREFIX=/usr cmake --build build-deb --target package", out)
+            self.assertEqual(glob.glob(os.path.join(tree, "*.deb")), [])
 
 
 class CiExamplesTest(unittest.TestCase):
