@@ -70,7 +70,7 @@ class PackageTest(unittest.TestCase):
                      "./usr/share/reznet-perfd/prometheus/rules.yml",
                      "./usr/share/reznet-perfd/alertmanager/alertmanager.yml",
                      "./usr/share/reznet-perfd/examples/demo.yaml",
-                     "./usr/share/man/man1/reznet-perfd.1.gz",
+                     "./usr/share/man/man1/reznet-perfd.1.gz", "./usr/share/man/man5/reznet-perfd.yaml.5.gz",
                      "./usr/share/doc/reznet-perfd/README.md", "./usr/share/doc/reznet-perfd/docs/design.md",
                      "./usr/share/doc/reznet-perfd/docs/security.md",
                      "./usr/share/doc/reznet-perfd/docs/configuration.md",
@@ -143,6 +143,26 @@ class PackageTest(unittest.TestCase):
             self.assertIn(f".SH \"{section}\"", text.replace(f".SH {section}", f".SH \"{section}\""))
         r = run("man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", page, env={**os.environ, "MANWIDTH": "80"})
         self.assertEqual(r.stderr.strip(), "", "man page warnings")
+        # Plain ASCII, so a terminal without the glyphs shows no "???"; probe's exit 3 is there.
+        self.assertEqual([c for c in text if ord(c) > 127], [])
+        self.assertIn("skipped the probe", " ".join(text.split()))
+        self.assertIn(".BR reznet-perfd.yaml (5)", text)
+
+    def test_config_reference_man_page(self):
+        page = os.path.join(self.tree, "usr/share/man/man5/reznet-perfd.yaml.5.gz")
+        with gzip.open(page, "rt") as f:
+            text = f.read()
+        self.assertEqual([c for c in text if ord(c) > 127], [])
+        r = run("man", "--warnings", "-E", "ascii", "-l", "-Tascii", page,
+                env={**os.environ, "MANWIDTH": "100", "LANG": "C"})
+        self.assertEqual(r.stderr.strip(), "", "man page warnings")
+        shown = r.stdout
+        # Every key of the configuration reference's tables and examples reaches the page.
+        with open(os.path.join(ROOT, "docs/configuration.md")) as f:
+            keys = set(re.findall(r"^\s*([a-z_]+):", f.read(), re.M))
+        self.assertGreater(len(keys), 60)
+        missing = sorted(k for k in keys if f"{k}:" not in shown)
+        self.assertEqual(missing, [])
 
 
 class OtherPrefixTest(unittest.TestCase):
