@@ -13,6 +13,10 @@ namespace reznet::daemon::cli {
 Verb AddCheckConfig(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("check-config", "validate a config, print every error");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd check-config                        the installed config\n"
+      "  reznet-perfd check-config -c perfd.yaml          every error at once, file:line:col");
   AddConfigOption(cmd, *path, true);
   return {cmd, nullptr, [path](const probes::ProbeRegistry& registry) {
             auto config = LoadConfig(*path, registry);

@@ -44,6 +44,10 @@ Verb AddHashPassword(CLI::App& app) {
   auto cost = std::make_shared<int>(config::kDefaultBcryptCost);
   auto* cmd = app.add_subcommand(
       "hash-password", "read a password from stdin, print its bcrypt hash for basic_users");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd hash-password                 asks twice, without echo\n"
+      "  printf '%s\\n' \"$PW\" | reznet-perfd hash-password --cost 12");
   // The range the daemon accepts in basic_users (config/bcrypt_hash.hpp says why 12 at most).
   cmd->add_option("--cost", *cost,
                   "bcrypt cost, " + std::to_string(config::kMinBcryptCost) + ".." +

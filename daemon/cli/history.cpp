@@ -45,6 +45,10 @@ Verb AddHistory(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "history", "trend table of the last runs: one row per run, one column per NFR, ⚠ ❌");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd history -p quick                    the trend of the quick runs\n"
+      "  reznet-perfd history --nfr api_p95 --last 20 --format csv");
   AddConfigOption(cmd, o->config, true);
   cmd->add_option("-p,--profile", o->profile, "only runs of this profile (default: every run)");
   cmd->add_option("--nfr", o->nfrs, "columns, comma-separated (default: the profile's NFRs)")

@@ -313,6 +313,11 @@ Verb AddLoad(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "load", "run a load test (a probe of kind load); exit 1 when a load NFR fails");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd load --users 100 --duration 2m      the configured flow at 100 users\n"
+      "  reznet-perfd load --stress -o stress.json        twice the users, results kept\n"
+      "  reznet-perfd load merge seg1.json seg2.json      the segments of a distributed test");
   AddConfigOption(cmd, o->config, false);
   auto& ov = o->load.overrides;
   cmd->add_option("--probe", o->load.probe, "the load probe (default: the only one)");

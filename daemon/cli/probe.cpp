@@ -60,6 +60,10 @@ Verb AddProbe(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("probe", "run one probe once, print its outcome as JSON");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd probe api_health                    one run now, its outcome as JSON\n"
+      "  reznet-perfd probe anthropic_stream | jq .phases.ttft");
   AddConfigOption(cmd, o->config, true);
   cmd->add_option("name", o->name, "probe name")->required();
   return {cmd, nullptr, [o](const probes::ProbeRegistry& registry) {

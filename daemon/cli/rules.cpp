@@ -15,6 +15,11 @@ Verb AddRules(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("rules", "print the NFRs as a Prometheus rules file");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd rules > /etc/prometheus/rules/reznet.yml && promtool check rules "
+      "/etc/prometheus/rules/reznet.yml\n"
+      "  reznet-perfd rules --job perfd-eu");
   AddConfigOption(cmd, o->config, true);
   cmd->add_option("--job", o->job,
                   "the Prometheus job that scrapes the daemon (for ReznetPerfdDown)");

@@ -286,6 +286,10 @@ Verb AddRun(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "run", "run a suite profile once: progress, reports, exit 1 when an NFR fails");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd run -p quick --label commit=$(git rev-parse --short HEAD)\n"
+      "  reznet-perfd run -p standard --report-dir reports --on-inconclusive fail");
   AddConfigOption(cmd, o->config, true);
   cmd->add_option("-p,--profile", o->run.profile, "quick, standard, full, load or configured")
       ->required();

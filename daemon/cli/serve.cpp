@@ -20,6 +20,11 @@ Verb AddServe(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "run the daemon (embedded demo config without --config)");
+  cmd->footer(
+      "Examples:\n"
+      "  reznet-perfd serve                               the embedded demo config\n"
+      "  reznet-perfd serve -c /etc/reznet-perfd/config.yaml --listen 0.0.0.0:9478\n"
+      "  reznet-perfd serve -c perfd.yaml --shard 1/3     one shard of three");
   AddConfigOption(cmd, o->config, false);
   cmd->add_option("--listen", o->serve.listen_override,
                   "host:port, overrides daemon.listen (port 0: any)");

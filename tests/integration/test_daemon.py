@@ -2,6 +2,7 @@
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -200,6 +201,20 @@ class DaemonTest(DaemonTestCase):
             self.assertEqual(r.returncode, 2, r.stdout)
             self.assertIn("write --config FILE, set REZNET_PERFD_CONFIG, or install "
                           "/etc/reznet-perfd/config.yaml", r.stderr)
+
+    def test_every_verbs_help_ends_with_examples_of_that_verb(self):
+        perfd = os.path.join(BIN, "reznet-perfd")
+        top = subprocess.run([perfd, "--help"], capture_output=True, text=True).stdout
+        verbs = re.findall(r"^  ([a-z][a-z-]+) ", top.split("Subcommands:", 1)[1], re.M)
+        self.assertGreater(len(verbs), 10)  # the scan found the verbs
+        for verb in verbs:
+            with self.subTest(verb=verb):
+                text = subprocess.run([perfd, verb, "--help"], capture_output=True, text=True).stdout
+                self.assertIn("\nExamples:\n", text)
+                examples = text.rsplit("Examples:\n", 1)[1].strip().splitlines()
+                self.assertTrue(examples)
+                for line in examples:
+                    self.assertIn(f"reznet-perfd {verb}", line)
 
     def test_probe_command_exit_codes(self):
         tb = self.start_testbed(latency_ms=5)
