@@ -300,17 +300,50 @@ int LoadMergeCli(const config::Config* config, const std::vector<std::string>& f
 
 namespace cli {
 
+namespace {
+
+struct LoadVerb {
+  std::string config;
+  LoadOptions load;
+  std::string duration, ramp_up, segment;
+  std::vector<std::string> merge_files;
+  std::string merge_out;
+  std::string on_inconclusive;
+  CLI::App* merge = nullptr;
+};
+
+// After parsing: the installed config when none is given (as the other verbs; merge needs
+// none), and the flags that need parsing.
+void Validate(LoadVerb& o) {
+  auto& ov = o.load.overrides;
+  if (!*o.merge && o.config.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(kInstalledConfig, ec))
+      throw CLI::RequiredError(
+          "--config (the file with the load probe); write --config FILE, "
+          "set REZNET_PERFD_CONFIG, or install " +
+          std::string(kInstalledConfig));
+    o.config = kInstalledConfig;
+  }
+  if (!o.duration.empty()) {
+    auto d = config::ParseDuration(o.duration);
+    if (!d) throw CLI::ValidationError("--duration", d.error().detail);
+    ov.duration = *d;
+  }
+  if (!o.ramp_up.empty()) {
+    auto d = config::ParseDuration(o.ramp_up);
+    if (!d) throw CLI::ValidationError("--ramp-up", d.error().detail);
+    ov.ramp_up = *d;
+    ov.ramp_up_set = true;
+  }
+  if (!o.segment.empty() && !ParseSegment(o.segment, ov.segment, ov.segments))
+    throw CLI::ValidationError("--segment", "write I/N with 1 <= I <= N, like 2/4");
+}
+
+}  // namespace
+
 Verb AddLoad(CLI::App& app) {
-  struct Options {
-    std::string config;
-    LoadOptions load;
-    std::string duration, ramp_up, segment;
-    std::vector<std::string> merge_files;
-    std::string merge_out;
-    std::string on_inconclusive;
-    CLI::App* merge = nullptr;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<LoadVerb>();
   auto* cmd = app.add_subcommand(
       "load", "run a load test (a probe of kind load); exit 1 when a load NFR fails");
   cmd->footer(
@@ -346,32 +379,7 @@ Verb AddLoad(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   o->merge->add_option("-o,--out", o->merge_out, "write the merged results here");
-  auto validate = [o] {
-    auto& ov = o->load.overrides;
-    if (!*o->merge && o->config.empty()) {
-      // As the other verbs: the installed config when none is given (merge needs none).
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(kInstalledConfig, ec))
-        throw CLI::RequiredError(
-            "--config (the file with the load probe); write --config FILE, "
-            "set REZNET_PERFD_CONFIG, or install " +
-            std::string(kInstalledConfig));
-      o->config = kInstalledConfig;
-    }
-    if (!o->duration.empty()) {
-      auto d = config::ParseDuration(o->duration);
-      if (!d) throw CLI::ValidationError("--duration", d.error().detail);
-      ov.duration = *d;
-    }
-    if (!o->ramp_up.empty()) {
-      auto d = config::ParseDuration(o->ramp_up);
-      if (!d) throw CLI::ValidationError("--ramp-up", d.error().detail);
-      ov.ramp_up = *d;
-      ov.ramp_up_set = true;
-    }
-    if (!o->segment.empty() && !ParseSegment(o->segment, ov.segment, ov.segments))
-      throw CLI::ValidationError("--segment", "write I/N with 1 <= I <= N, like 2/4");
-  };
+  auto validate = [o] { Validate(*o); };
   return {cmd, validate, [o](const probes::ProbeRegistry& registry) {
             if (*o->merge) {
               std::optional<config::Config> config;
