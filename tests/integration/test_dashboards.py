@@ -1,6 +1,7 @@
 """The Grafana dashboard against a real Prometheus (scripts/services.sh) scraping a running daemon
 and testbed: every PromQL expression in dashboards/reznet-perfd.json parses and returns data, and
-the template variables find the daemon and its probes."""
+the template variables find the daemon (its job and instance) and its probes; every panel filters on
+the `job` and `instance` variables (#27 item 5) rather than a hard-coded job name."""
 import json
 import os
 import re
@@ -13,6 +14,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, DaemonTestCase, Process, http, services, wait_until  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "../..")
+# The services' Prometheus (scripts/services.sh) scrapes daemons listed in its file_sd folder as
+# this job; the dashboard's job variable must find it.
+SCRAPE_JOB = "reznet-perfd"
+# Panels about the targets probed through GET /probe: their series carry the probe job's labels
+# (instance is the probed target), not the daemon's, so they do not filter on $job and $instance.
+PROBE_JOB_PANELS = re.compile(r"\bprobe_(?:success|duration_seconds)\{")
 
 
 def expressions(dashboard):
@@ -30,6 +37,15 @@ class DashboardTest(DaemonTestCase):
             dashboard = json.load(f)
         exprs = expressions(dashboard)
         self.assertGreater(len(exprs), 20)
+        names = {v["name"] for v in dashboard["templating"]["list"]}
+        self.assertTrue({"job", "instance"} <= names, names)
+        for title, expr in exprs:
+            with self.subTest(panel=title):
+                self.assertNotRegex(expr, r'job\s*=\s*"', f"{title}: a hard-coded job: filter on $job")
+                if not PROBE_JOB_PANELS.search(expr):
+                    for sel in re.findall(r"\b[a-z_:]+\{([^}]*)\}", expr):
+                        self.assertIn('job=~"$job"', sel, f"{title}: {expr}")
+                        self.assertIn('instance=~"$instance"', sel, f"{title}: {expr}")
 
         tb = Process([os.path.join(BIN, "reznet-testbed"), "--listen", "127.0.0.1:0", "--pg-dsn",
                       env["REZNET_PG_DSN"], "--redis-url", env["REZNET_REDIS_URL"]],
@@ -82,10 +98,12 @@ modules:
                 return status, json.loads(body)
 
             def substitute(expr):
-                # As Grafana formats a regex variable: escaped, and the backslash doubled for PromQL.
-                regex = re.escape(instance).replace("\\", "\\\\")
-                return (expr.replace("$instance", regex).replace("$probe", ".*")
-                        .replace("$__rate_interval", "1m"))
+                # As Grafana formats a regex variable: escaped, and the backslash doubled for PromQL;
+                # job and instance those of this daemon, as a user picks them.
+                def regex(value):
+                    return re.escape(value).replace("\\", "\\\\")
+                return (expr.replace("$instance", regex(instance)).replace("$job", regex(SCRAPE_JOB))
+                        .replace("$probe", ".*").replace("$__rate_interval", "1m"))
 
             missing = {}
 
@@ -113,7 +131,7 @@ modules:
                 self.assertIsNotNone(m, var["definition"])
                 _, data = query(substitute(m.group(1)))
                 values = {s["metric"].get(m.group(2)) for s in data["data"]["result"]}
-                wanted = instance if var["name"] == "instance" else "api"
+                wanted = {"instance": instance, "job": SCRAPE_JOB}.get(var["name"], "api")
                 self.assertIn(wanted, values, var["name"])
         finally:
             os.remove(sd_file)
