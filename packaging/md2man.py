@@ -73,6 +73,8 @@ def convert(md, name, section, title):
                 out.append(escape(lines[i]) if lines[i] else "")
                 i += 1
             out.append(".RE\n.fi")
+        elif re.fullmatch(r"\s*<!--.*-->\s*", line):
+            pass  # a note for the tests (<!-- fragment -->), not for the reader
         elif line.startswith("# "):
             flush()  # the title: NAME says it
         elif line.startswith("## "):
