@@ -233,10 +233,7 @@ void Outbox::SetSuspect(bool overloaded, SteadyTime now, WallTime wall) {
 }
 
 bool Outbox::Suspect(const config::NfrRule& rule, WallTime wall) const {
-  if (overloaded_) return true;
-  return overload_ended_ != WallTime{} &&
-         wall - std::chrono::duration_cast<WallTime::duration>(EvidenceSpan(rule)) <
-             overload_ended_;
+  return SuspectAt(overloaded_, overload_ended_, EvidenceSpan(rule), wall);
 }
 
 }  // namespace reznet::nfr

@@ -25,6 +25,13 @@ std::chrono::nanoseconds EvidenceSpan(const config::NfrRule& rule) {
   return rule.window;
 }
 
+bool SuspectAt(bool overloaded, std::chrono::system_clock::time_point ended,
+               std::chrono::nanoseconds span, std::chrono::system_clock::time_point now) {
+  if (overloaded) return true;
+  return ended != std::chrono::system_clock::time_point{} &&
+         now - std::chrono::duration_cast<std::chrono::system_clock::duration>(span) < ended;
+}
+
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
                 std::chrono::steady_clock::time_point now,
                 std::chrono::system_clock::time_point wall) {

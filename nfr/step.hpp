@@ -72,6 +72,11 @@ struct StepResult {
 // than 30 m cannot fire it on their own). A prober overload within this span makes the verdict
 // suspect (telemetry/prober_health.hpp).
 std::chrono::nanoseconds EvidenceSpan(const config::NfrRule& rule);
+// Whether a verdict on samples reaching `span` back from `now` is suspect: the prober is
+// overloaded, or its last overload ended (`ended`; the epoch: never) within the span. The one rule
+// behind /api/v1/status, the status page and the alerts' suspect="true".
+bool SuspectAt(bool overloaded, std::chrono::system_clock::time_point ended,
+               std::chrono::nanoseconds span, std::chrono::system_clock::time_point now);
 
 StepResult Step(const config::NfrRule& rule, const RuleState& before, const Observation& obs,
                 std::chrono::steady_clock::time_point now,

@@ -9,6 +9,7 @@
 #include "common/exposition.hpp"
 #include "common/format.hpp"
 #include "common/json.hpp"
+#include "nfr/step.hpp"
 
 namespace reznet::telemetry {
 namespace {
@@ -106,9 +107,7 @@ boost::json::object ProberHealthJson(const ProberHealthSnapshot& s) {
 }
 
 bool Suspect(const ProberHealthSnapshot& s, std::chrono::nanoseconds span, common::WallTime now) {
-  if (s.overloaded) return true;
-  return s.overload_ended != common::WallTime{} &&
-         now - std::chrono::duration_cast<common::WallTime::duration>(span) < s.overload_ended;
+  return nfr::SuspectAt(s.overloaded, s.overload_ended, span, now);
 }
 
 std::string WithProberHealth(const std::string& status_json, const ProberHealthSnapshot& s,
