@@ -10,8 +10,9 @@ set -euo pipefail
 
 # A script started in the background by a non-interactive shell has SIGINT ignored, and bash can
 # neither trap nor reset a signal ignored at entry: run again, once, with SIGINT at its default,
-# so `kill -INT` stops the demo as Ctrl-C does.
-if [ -z "${REZNET_DEMO_REEXEC:-}" ]; then
+# so `kill -INT` stops the demo as Ctrl-C does (a machine without python3 yet, before
+# install-deps.sh, skips this: Ctrl-C and TERM still work).
+if [ -z "${REZNET_DEMO_REEXEC:-}" ] && command -v python3 >/dev/null 2>&1; then
   export REZNET_DEMO_REEXEC=1
   exec python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
